@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+// hos — HolisticOS as a Unix toolkit of small composable commands.
+import PackageDescription
+
+let package = Package(
+    name: "hos",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hos-validate", targets: ["hos-validate"]),
+        .executable(name: "hos-import", targets: ["hos-import"]),
+        .executable(name: "hos-synth", targets: ["hos-synth"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Events, metrics, archetypes and the JSON-lines runtime. No third-party imports.
+        .target(name: "HOSCore"),
+        // Recorded data (CSV, Fitbit, Apple Health) and synthetic users → events.
+        .target(name: "HOSImport", dependencies: ["HOSCore"]),
+        // The commands: the only module that imports ArgumentParser.
+        .target(name: "HOSCommandLine", dependencies: [
+            "HOSCore", "HOSImport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "hos-validate", dependencies: ["HOSCommandLine"]),
+        .executableTarget(name: "hos-import", dependencies: ["HOSCommandLine"]),
+        .executableTarget(name: "hos-synth", dependencies: ["HOSCommandLine"]),
+        .testTarget(name: "HOSCoreTests", dependencies: ["HOSCore"]),
+        .testTarget(name: "HOSImportTests", dependencies: ["HOSImport", "HOSCore"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "HOSCLITests", dependencies: ["HOSCore"],
+                    exclude: ["Cases"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,82 @@
+// What every stream command shares: input and error options, the exit-code mapping, running a stage.
+
+import ArgumentParser
+import HOSCore
+
+extension ErrorPolicy: ExpressibleByArgument {}
+
+/// Inputs, output and bad-input handling, for every command that reads events.
+public struct StreamOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("Files of JSON-lines events, read in order. None or '-' means standard input.",
+                                 valueName: "file"))
+    public var inputs: [String] = []
+
+    @Option(name: .shortAndLong, help: ArgumentHelp(
+        "Write events to this file instead of standard output; it appears only when the run succeeds.",
+        valueName: "file"))
+    public var output: String?
+
+    @Option(name: .customLong("on-error"), help: ArgumentHelp(
+        "What a bad input line does: fail (stop, exit 65), skip (report and go on), or dead-letter=FILE (also append the line, untouched, to FILE).",
+        valueName: "policy"))
+    public var onError: ErrorPolicy?
+
+    @Option(help: ArgumentHelp("Longest accepted input line, in bytes.", valueName: "n"))
+    public var maxLineBytes: Int = RunConfig.defaultMaxLineBytes
+
+    @Flag(help: "At exit, print 'in=N out=M rejected=K' on standard error.")
+    public var stats = false
+
+    public init() {}
+
+    public mutating func validate() throws {
+        guard maxLineBytes >= 64, maxLineBytes <= 1 << 30 else {
+            throw ValidationError("--max-line-bytes must be between 64 and 1073741824")
+        }
+    }
+
+    /// The input files in order; standard input when none were given.
+    public var files: [InputFile] { inputs.isEmpty ? [.stdin] : inputs.map(InputFile.init(argument:)) }
+}
+
+/// Runs a command body with the shared signal handling and maps errors to DESIGN.md's exit codes.
+public func runTool(_ tool: String, _ body: () throws -> Void) throws {
+    Signals.install()
+    do {
+        try body()
+    } catch is OutputClosed {
+        return
+    } catch is Interrupted {
+        throw ArgumentParser.ExitCode(Signals.exitStatus)
+    } catch let error as HOSError {
+        printError("\(tool): \(error)")
+        throw ArgumentParser.ExitCode(error.exitCode.rawValue)
+    }
+}
+
+/// Runs a stage over the inputs with the options' policy, writing events to stdout or `-o`.
+@discardableResult
+public func runStage<S: Stage>(_ stage: S, tool: String, options: StreamOptions,
+                               configure: (inout RunConfig) -> Void = { _ in }) throws -> StreamRunner<S> {
+    var config = RunConfig(agent: tool, onError: options.onError ?? .fail, maxLineBytes: options.maxLineBytes)
+    configure(&config)
+    let output = try OutputSink(path: options.output ?? "-")
+    var deadLetter: OutputSink?
+    if case let .deadLetter(path) = options.onError { deadLetter = try OutputSink(appendingTo: path) }
+    let runner = StreamRunner(stage: stage, config: config, output: output, deadLetter: deadLetter)
+    defer {
+        try? deadLetter?.flush()
+        if options.stats { printError("\(tool): \(runner.stats.summary)") }
+    }
+    do {
+        try runner.run(options.files)
+        try output.commit()
+    } catch {
+        output.abandon()
+        throw error
+    }
+    return runner
+}
+
+/// The version every command reports.
+public let hosVersion = "0.1.0"

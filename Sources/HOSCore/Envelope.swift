@@ -1,0 +1,185 @@
+// The fast path: validate a line and find its envelope fields without building any values.
+
+/// Where a top-level string field's content lies in the line.
+public struct RawString: Sendable, Equatable {
+    public var start: Int
+    public var end: Int
+    public var escaped: Bool
+}
+
+/// A top-level envelope field as found in the line.
+public enum RawField: Sendable, Equatable {
+    case string(RawString)
+    case null
+    /// Present with a value that is neither a string nor null (its JSON type name).
+    case other(String)
+}
+
+/// The envelope of one event line: positions of its fields, found in one validating pass.
+public struct Envelope: Sendable {
+    public var eventID: RawField?
+    public var eventType: RawField?
+    public var userID: RawField?
+    public var timestamp: RawField?
+    public var sourceAgent: RawField?
+    public var targetAgent: RawField?
+    public var archetype: RawField?
+    public var analysisID: RawField?
+    /// Offset just after the opening `{`, where a missing `event_id` is inserted.
+    public var bodyStart: Int = 0
+    /// True when the object has no members at all.
+    public var isEmpty = true
+
+    public init() {}
+
+    /// Validates `line` as one JSON object (syntax and UTF-8) and records its envelope fields.
+    public static func scan(_ line: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> Envelope {
+        var parser = JSONParser(line)
+        var env = Envelope()
+        parser.skipWhitespace()
+        guard parser.i < line.count else { throw parser.fail("unexpected end of input") }
+        guard line[parser.i] == 0x7B else {
+            // Validate first, so a broken line reports its syntax error rather than its type.
+            try parser.skipValue()
+            throw parser.fail("an event must be a JSON object", at: 0)
+        }
+        parser.i += 1
+        env.bodyStart = parser.i
+        parser.depth = 1
+        parser.skipWhitespace()
+        if parser.i < line.count, line[parser.i] == 0x7D {
+            parser.i += 1
+        } else {
+            env.isEmpty = false
+            while true {
+                guard parser.i < line.count else { throw parser.fail("unexpected end of input") }
+                guard line[parser.i] == 0x22 else {
+                    throw parser.fail("expected a key, found \(parser.describe(line[parser.i]))")
+                }
+                let key = try parser.scanString()
+                try parser.expectColon()
+                let slot = key.escaped ? nil : EnvelopeKey(line, key.start, key.end)
+                if let slot {
+                    let field: RawField
+                    guard parser.i < line.count else { throw parser.fail("unexpected end of input") }
+                    switch line[parser.i] {
+                    case 0x22:
+                        let s = try parser.scanString()
+                        field = .string(RawString(start: s.start, end: s.end, escaped: s.escaped))
+                    case 0x6E:
+                        try parser.expectLiteral("null")
+                        field = .null
+                    default:
+                        let at = parser.i
+                        try parser.skipValue()
+                        field = .other(JSONParser.typeName(of: line[at]))
+                    }
+                    env.set(slot, field)
+                } else {
+                    try parser.skipValue()
+                }
+                if try parser.endOfMember(close: 0x7D) { break }
+            }
+        }
+        parser.skipWhitespace()
+        guard parser.i == line.count else { throw parser.fail("unexpected data after the value") }
+        return env
+    }
+
+    mutating func set(_ key: EnvelopeKey, _ field: RawField) {
+        switch key {
+        case .eventID: eventID = field
+        case .eventType: eventType = field
+        case .userID: userID = field
+        case .timestamp: timestamp = field
+        case .sourceAgent: sourceAgent = field
+        case .targetAgent: targetAgent = field
+        case .archetype: archetype = field
+        case .analysisID: analysisID = field
+        }
+    }
+
+    /// The decoded content of a string field, or nil when the field is absent, null or not a string.
+    public func string(_ field: RawField?, in line: UnsafeBufferPointer<UInt8>) -> String? {
+        guard case let .string(r)? = field else { return nil }
+        return JSONParser(line).decodeString(r.start, r.end, escaped: r.escaped)
+    }
+
+    /// True when a string field holds exactly `value` (compared without decoding when possible).
+    public func field(_ field: RawField?, in line: UnsafeBufferPointer<UInt8>, equals value: StaticString) -> Bool {
+        guard case let .string(r)? = field else { return false }
+        if r.escaped { return string(field, in: line) == value.description }
+        let n = value.utf8CodeUnitCount
+        guard r.end - r.start == n else { return false }
+        let v = value.utf8Start
+        for k in 0..<n where line[r.start + k] != v[k] { return false }
+        return true
+    }
+
+    /// Checks the envelope rules of DESIGN.md §3 that need no payload: required fields and their types.
+    public func check(in line: UnsafeBufferPointer<UInt8>) throws(EventProblem) {
+        try Envelope.require(eventType, "event_type")
+        try Envelope.require(userID, "user_id")
+        try Envelope.require(timestamp, "timestamp")
+        for (field, name) in [(eventID, "event_id"), (sourceAgent, "source_agent"), (targetAgent, "target_agent"),
+                              (archetype, "archetype"), (analysisID, "analysis_id")] {
+            if case let .other(type)? = field { throw EventProblem("\(name) must be a string, not \(type)") }
+        }
+        if case let .string(r)? = eventID, r.start == r.end { throw EventProblem("empty event_id") }
+        guard case let .string(t)? = timestamp,
+              Timestamp.parse(UnsafeBufferPointer(rebasing: line[t.start..<t.end])) != nil
+        else { throw EventProblem("timestamp is not an RFC 3339 date-time") }
+    }
+
+    static func require(_ field: RawField?, _ name: String) throws(EventProblem) {
+        switch field {
+        case nil, .null?: throw EventProblem("missing \(name)")
+        case let .other(type)?: throw EventProblem("\(name) must be a string, not \(type)")
+        case let .string(r)?: if r.start == r.end { throw EventProblem("empty \(name)") }
+        }
+    }
+}
+
+/// The envelope keys the scanner records.
+enum EnvelopeKey {
+    case eventID, eventType, userID, timestamp, sourceAgent, targetAgent, archetype, analysisID
+
+    private static let names: [(StaticString, EnvelopeKey)] = [
+        ("event_id", .eventID), ("event_type", .eventType), ("user_id", .userID), ("timestamp", .timestamp),
+        ("source_agent", .sourceAgent), ("target_agent", .targetAgent), ("archetype", .archetype),
+        ("analysis_id", .analysisID),
+    ]
+
+    @inline(__always)
+    init?(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
+        let n = end - start
+        // Every envelope key is 7–12 bytes and starts with a, e, s, t or u: most other keys fail here.
+        guard n >= 7, n <= 12 else { return nil }
+        let first = line[start]
+        guard first == 0x61 || first == 0x65 || first == 0x73 || first == 0x74 || first == 0x75 else { return nil }
+        for (name, key) in EnvelopeKey.names where name.utf8CodeUnitCount == n {
+            let v = name.utf8Start
+            var same = true
+            for k in 0..<n where line[start + k] != v[k] {
+                same = false
+                break
+            }
+            if same {
+                self = key
+                return
+            }
+        }
+        return nil
+    }
+}
+
+extension JSONParser {
+    static func typeName(of first: UInt8) -> String {
+        switch first {
+        case 0x7B: "object"
+        case 0x5B: "array"
+        case 0x74, 0x66: "boolean"
+        default: "number"
+        }
+    }
+}

@@ -1,0 +1,112 @@
+// The event envelope of DESIGN.md §3 as a value, decoded from and encoded to one JSON line.
+
+/// The event types of DESIGN.md §4.
+public enum EventType {
+    public static let healthRecord = "health_record"
+    public static let userProfile = "user_profile"
+    public static let analysisRequest = "analysis_request"
+    public static let behaviorAnalysis = "behavior_analysis"
+    public static let memoryContext = "memory_context"
+    public static let nutritionPlan = "nutrition_plan"
+    public static let routinePlan = "routine_plan"
+    public static let insight = "insight"
+    public static let planFeedback = "plan_feedback"
+    public static let insightFeedback = "insight_feedback"
+    public static let adaptation = "adaptation"
+    public static let analysisComplete = "analysis_complete"
+    public static let agentError = "agent_error"
+    public static let progress = "progress"
+
+    /// Every type the contract names, data and control events alike.
+    public static let known: Set<String> = [
+        healthRecord, userProfile, analysisRequest, behaviorAnalysis, memoryContext, nutritionPlan, routinePlan,
+        insight, planFeedback, insightFeedback, adaptation, analysisComplete, agentError, progress,
+        "memory_store", "memory_retrieve", "memory_consolidate", "generate_insights", "insight_validation",
+        "adapt_difficulty", "test_strategy", "optimize_recommendations",
+    ]
+}
+
+/// One event: the envelope fields, the payload, and any other top-level fields, kept as they came.
+public struct Event: Sendable, Equatable {
+    public var eventID: String
+    public var eventType: String
+    public var userID: String
+    /// RFC 3339, as given.
+    public var timestamp: String
+    public var sourceAgent: String?
+    public var targetAgent: String?
+    public var archetype: String?
+    public var analysisID: String?
+    public var payload: [String: JSON]
+    /// Top-level fields outside the envelope, kept so that re-encoding loses nothing.
+    public var extra: [String: JSON]
+
+    public init(id: String, type: String, user: String, timestamp: String, source: String? = nil,
+                target: String? = nil, archetype: String? = nil, analysisID: String? = nil,
+                payload: [String: JSON] = [:], extra: [String: JSON] = [:]) {
+        eventID = id
+        eventType = type
+        userID = user
+        self.timestamp = timestamp
+        sourceAgent = source
+        targetAgent = target
+        self.archetype = archetype
+        self.analysisID = analysisID
+        self.payload = payload
+        self.extra = extra
+    }
+
+    private static let envelopeKeys: Set<String> = [
+        "event_id", "event_type", "user_id", "timestamp", "source_agent", "target_agent", "archetype",
+        "analysis_id", "payload",
+    ]
+
+    /// Decodes a parsed line. `fallbackID` names an event that came without an `event_id`.
+    public init(json: JSON, fallbackID: @autoclosure () -> String) throws(EventProblem) {
+        guard case let .object(o) = json else { throw EventProblem("an event must be a JSON object") }
+        func string(_ key: String, required: Bool) throws(EventProblem) -> String? {
+            switch o[key] {
+            case nil, .null?:
+                if required { throw EventProblem("missing \(key)") }
+                return nil
+            case let .string(s)?:
+                if s.isEmpty { throw EventProblem("empty \(key)") }
+                return s
+            case let v?: throw EventProblem("\(key) must be a string, not \(v.typeName)")
+            }
+        }
+        eventType = try string("event_type", required: true)!
+        userID = try string("user_id", required: true)!
+        timestamp = try string("timestamp", required: true)!
+        guard Timestamp.parse(timestamp) != nil else { throw EventProblem("timestamp is not an RFC 3339 date-time") }
+        eventID = try string("event_id", required: false) ?? fallbackID()
+        sourceAgent = try string("source_agent", required: false)
+        targetAgent = try string("target_agent", required: false)
+        archetype = try string("archetype", required: false)
+        analysisID = try string("analysis_id", required: false)
+        switch o["payload"] {
+        case nil, .null?: payload = [:]
+        case let .object(p)?: payload = p
+        case let v?: throw EventProblem("payload must be an object, not \(v.typeName)")
+        }
+        extra = o.filter { !Event.envelopeKeys.contains($0.key) }
+    }
+
+    /// The event as one JSON object.
+    public var json: JSON {
+        var o = extra
+        o["event_id"] = .string(eventID)
+        o["event_type"] = .string(eventType)
+        o["user_id"] = .string(userID)
+        o["timestamp"] = .string(timestamp)
+        if let sourceAgent { o["source_agent"] = .string(sourceAgent) }
+        if let targetAgent { o["target_agent"] = .string(targetAgent) }
+        if let archetype { o["archetype"] = .string(archetype) }
+        if let analysisID { o["analysis_id"] = .string(analysisID) }
+        o["payload"] = .object(payload)
+        return .object(o)
+    }
+
+    /// One compact JSON line without the newline; keys sorted.
+    public func encoded() -> [UInt8] { json.encoded() }
+}

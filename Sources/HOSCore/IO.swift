@@ -1,0 +1,337 @@
+// Byte-level input and output: chunked line reading, buffered atomic output, signals, stderr.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Receives the lines of an input, in order.
+public protocol LineHandler {
+    /// One line without its `\n` (and without a `\r` before it). The bytes live until the call returns.
+    mutating func line(_ bytes: UnsafeBufferPointer<UInt8>, number: Int) throws
+    /// A piece of a line longer than the limit; `isEnd` on its last piece.
+    mutating func oversizeChunk(_ bytes: UnsafeBufferPointer<UInt8>, number: Int, isEnd: Bool) throws
+}
+
+/// An input stream: a named file or standard input.
+public struct InputFile: Sendable {
+    /// The name for diagnostics (`<stdin>` for standard input).
+    public var name: String
+    public var path: String?
+
+    public static let stdin = InputFile(name: "<stdin>", path: nil)
+
+    /// `-` means standard input, as in xsv and jq.
+    public init(argument: String) {
+        if argument == "-" { self = .stdin } else { self.init(name: argument, path: argument) }
+    }
+
+    public init(name: String, path: String?) {
+        self.name = name
+        self.path = path
+    }
+
+    /// Fails with exit 66 when the file cannot be read, before any output is written.
+    public func checkReadable() throws(HOSError) {
+        guard let path else { return }
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw HOSError.noInput(name, "cannot open: \(errnoText())") }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw HOSError.noInput(name, "is a directory") }
+        guard access(path, R_OK) == 0 else { throw HOSError.noInput(name, "cannot open: \(errnoText())") }
+    }
+
+    /// Reads the input line by line with at most `maxLineBytes` held per line.
+    public func readLines<H: LineHandler>(maxLineBytes: Int, into handler: inout H) throws {
+        var fd: Int32 = 0
+        if let path {
+            fd = open(path, O_RDONLY)
+            guard fd >= 0 else { throw HOSError.noInput(name, "cannot open: \(errnoText())") }
+        }
+        defer { if path != nil { close(fd) } }
+        try LineSplitter(fd: fd, name: name, maxLineBytes: maxLineBytes).run(&handler)
+    }
+}
+
+/// Splits a file descriptor's bytes into lines, reading large chunks.
+struct LineSplitter {
+    let fd: Int32
+    let name: String
+    let maxLineBytes: Int
+    static let readSize = 1 << 20
+
+    func run<H: LineHandler>(_ handler: inout H) throws {
+        let capacity = maxLineBytes + 1 + LineSplitter.readSize
+        let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { buf.deallocate() }
+        var start = 0, end = 0, scanned = 0
+        var lineNumber = 0
+        var oversize = false
+        while true {
+            // Serve every complete line in the buffer.
+            while scanned < end {
+                let found = memchr(buf + scanned, 0x0A, end - scanned)
+                guard let nl = found?.assumingMemoryBound(to: UInt8.self) else {
+                    scanned = end
+                    break
+                }
+                let k = buf.distance(to: nl)
+                lineNumber += oversize ? 0 : 1
+                if oversize {
+                    try handler.oversizeChunk(UnsafeBufferPointer(start: buf + start, count: k - start),
+                                              number: lineNumber, isEnd: true)
+                    oversize = false
+                } else {
+                    var length = k - start
+                    if length > 0, buf[k - 1] == 0x0D { length -= 1 }
+                    if length > maxLineBytes {
+                        try handler.oversizeChunk(UnsafeBufferPointer(start: buf + start, count: k - start),
+                                                  number: lineNumber, isEnd: true)
+                    } else {
+                        try handler.line(UnsafeBufferPointer(start: buf + start, count: length), number: lineNumber)
+                    }
+                }
+                start = k + 1
+                scanned = start
+            }
+            // A partial line longer than the limit goes out in pieces, so memory stays bounded.
+            if end - start > maxLineBytes || (oversize && end > start) {
+                if !oversize { lineNumber += 1 }
+                oversize = true
+                try handler.oversizeChunk(UnsafeBufferPointer(start: buf + start, count: end - start),
+                                          number: lineNumber, isEnd: false)
+                start = end
+            }
+            if start > 0 {
+                memmove(buf, buf + start, end - start)
+                end -= start
+                scanned -= start
+                start = 0
+            }
+            if Signals.stopRequested { throw Interrupted() }
+            let n = read(fd, buf + end, capacity - end)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw HOSError.io("\(name): read error: \(errnoText())")
+            }
+            if n == 0 {
+                if oversize {
+                    try handler.oversizeChunk(UnsafeBufferPointer(start: buf, count: end), number: lineNumber, isEnd: true)
+                } else if end > 0 {
+                    lineNumber += 1
+                    var length = end
+                    if buf[length - 1] == 0x0D { length -= 1 }
+                    if length > maxLineBytes {
+                        try handler.oversizeChunk(UnsafeBufferPointer(start: buf, count: end), number: lineNumber, isEnd: true)
+                    } else {
+                        try handler.line(UnsafeBufferPointer(start: buf, count: length), number: lineNumber)
+                    }
+                }
+                return
+            }
+            end += n
+        }
+    }
+}
+
+/// Thrown when SIGINT or SIGTERM asked the run to stop.
+public struct Interrupted: Error {
+    public init() {}
+}
+
+/// The reader of the output went away (EPIPE): a clean end, exit 0.
+public struct OutputClosed: Error {
+    public init() {}
+}
+
+/// Buffered output to stdout or to a file written atomically (temporary file, then rename).
+public final class OutputSink {
+    private let fd: Int32
+    private let finalPath: String?
+    private let tempPath: String?
+    private let buffer: UnsafeMutablePointer<UInt8>
+    private let capacity = 1 << 18
+    private var used = 0
+    private var closed = false
+    /// Lines written so far.
+    public private(set) var lines = 0
+
+    /// Standard output.
+    public init() {
+        fd = 1
+        finalPath = nil
+        tempPath = nil
+        buffer = .allocate(capacity: capacity)
+    }
+
+    /// A file that appears under `path` only when `commit()` is called; `-` means stdout.
+    public init(path: String, mode: mode_t = 0o644) throws(HOSError) {
+        if path == "-" {
+            fd = 1
+            finalPath = nil
+            tempPath = nil
+        } else {
+            let temp = path + ".tmp-\(getpid())"
+            let f = open(temp, O_WRONLY | O_CREAT | O_TRUNC, mode)
+            guard f >= 0 else { throw HOSError.io("\(path): cannot create: \(errnoText())") }
+            fd = f
+            finalPath = path
+            tempPath = temp
+        }
+        buffer = .allocate(capacity: capacity)
+    }
+
+    /// Appends to a file (the dead-letter file), created if missing; no rename.
+    public init(appendingTo path: String) throws(HOSError) {
+        let f = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        guard f >= 0 else { throw HOSError.io("\(path): cannot open: \(errnoText())") }
+        fd = f
+        finalPath = nil
+        tempPath = nil
+        buffer = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        buffer.deallocate()
+        if let tempPath, !closed { unlink(tempPath) }
+        if fd > 2 { close(fd) }
+    }
+
+    /// Appends bytes; flushes when the buffer fills.
+    @inline(__always)
+    public func write(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        if used + bytes.count > capacity {
+            try flush()
+            if bytes.count > capacity {
+                try writeAll(bytes.baseAddress!, bytes.count)
+                return
+            }
+        }
+        if bytes.count > 0 {
+            (buffer + used).update(from: bytes.baseAddress!, count: bytes.count)
+            used += bytes.count
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBufferPointer { try write($0) }
+    }
+
+    public func write(_ text: String) throws {
+        var t = text
+        try t.withUTF8 { try write($0) }
+    }
+
+    /// Appends one line and its newline.
+    @inline(__always)
+    public func writeLine(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        if used + bytes.count + 1 > capacity { try flush() }
+        if bytes.count + 1 > capacity {
+            try writeAll(bytes.baseAddress!, bytes.count)
+            try writeAll([0x0A], 1)
+        } else {
+            if bytes.count > 0 { (buffer + used).update(from: bytes.baseAddress!, count: bytes.count) }
+            buffer[used + bytes.count] = 0x0A
+            used += bytes.count + 1
+        }
+        lines += 1
+    }
+
+    public func writeLine(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBufferPointer { try writeLine($0) }
+    }
+
+    /// Writes out everything buffered. Only whole lines are ever buffered, so a flush never cuts an event.
+    public func flush() throws {
+        guard used > 0 else { return }
+        let n = used
+        used = 0
+        try writeAll(buffer, n)
+    }
+
+    private func writeAll(_ p: UnsafePointer<UInt8>, _ count: Int) throws {
+        var off = 0
+        while off < count {
+            let n = systemWrite(fd, p + off, count - off)
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EPIPE { throw OutputClosed() }
+                throw HOSError.io("\(finalPath ?? "<stdout>"): write error: \(errnoText())")
+            }
+            off += n
+        }
+    }
+
+    /// Flushes and, for a file, moves it into place.
+    public func commit() throws {
+        try flush()
+        guard let tempPath, let finalPath, !closed else { return }
+        closed = true
+        guard fsync(fd) == 0 || errno == EINVAL, rename(tempPath, finalPath) == 0 else {
+            let e = errnoText()
+            unlink(tempPath)
+            throw HOSError.io("\(finalPath): cannot write: \(e)")
+        }
+    }
+
+    /// Drops a file being written; stdout is flushed up to the last whole line.
+    public func abandon() {
+        if let tempPath {
+            if !closed { unlink(tempPath) }
+            closed = true
+        } else {
+            try? flush()
+        }
+    }
+}
+
+/// Signal handling shared by every command (STYLE.md habit 6).
+public enum Signals {
+    nonisolated(unsafe) static var caught: sig_atomic_t = 0
+
+    /// Ignores SIGPIPE (writes then fail with EPIPE) and turns SIGINT/SIGTERM into a clean stop.
+    public static func install() {
+        signal(SIGPIPE, SIG_IGN)
+        for sig in [SIGINT, SIGTERM] {
+            var sa = sigaction()
+            #if canImport(Glibc)
+            sa.__sigaction_handler.sa_handler = { Signals.caught = $0 }
+            #else
+            sa.__sigaction_u.__sa_handler = { Signals.caught = $0 }
+            #endif
+            sigemptyset(&sa.sa_mask)
+            // No SA_RESTART: a blocked read returns EINTR, so the reader notices at once.
+            sa.sa_flags = 0
+            sigaction(sig, &sa, nil)
+        }
+    }
+
+    public static var stopRequested: Bool { caught != 0 }
+
+    /// 128 + the signal, the shell's convention for a run ended by a signal.
+    public static var exitStatus: Int32 { 128 + Int32(caught) }
+}
+
+#if canImport(Glibc)
+private let systemWrite = Glibc.write
+#else
+private let systemWrite = Darwin.write
+#endif
+
+/// Writes one diagnostic line to stderr, unbuffered.
+public func printError(_ line: String) {
+    var text = line + "\n"
+    text.withUTF8 { buf in
+        var off = 0
+        while off < buf.count {
+            let n = systemWrite(2, buf.baseAddress! + off, buf.count - off)
+            if n <= 0 { if n < 0, errno == EINTR { continue } else { return } }
+            off += n
+        }
+    }
+}
+
+/// The text of the current `errno`.
+public func errnoText() -> String {
+    String(cString: strerror(errno)).lowercased()
+}

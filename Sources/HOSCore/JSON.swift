@@ -1,0 +1,147 @@
+// A JSON value and its deterministic encoding: sorted keys, fixed number formats.
+
+/// A JSON value. Objects are unordered; encoding sorts their keys so output is stable.
+public enum JSON: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSON])
+    case object([String: JSON])
+
+    /// A number rounded to `places` decimals, so golden files do not depend on float noise.
+    public static func number(_ v: Double, places: Int) -> JSON {
+        guard v.isFinite else { return .null }
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        let r = (v * scale).rounded() / scale
+        return .number(r == 0 ? 0 : r)
+    }
+
+    public subscript(key: String) -> JSON? {
+        if case let .object(o) = self { return o[key] }
+        return nil
+    }
+
+    public var stringValue: String? {
+        if case let .string(s) = self { return s }
+        return nil
+    }
+
+    public var doubleValue: Double? {
+        if case let .number(n) = self { return n }
+        return nil
+    }
+
+    public var boolValue: Bool? {
+        if case let .bool(b) = self { return b }
+        return nil
+    }
+
+    public var objectValue: [String: JSON]? {
+        if case let .object(o) = self { return o }
+        return nil
+    }
+
+    public var arrayValue: [JSON]? {
+        if case let .array(a) = self { return a }
+        return nil
+    }
+
+    /// The name of the value's JSON type, for messages.
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .number: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+
+    /// Compact UTF-8 encoding with sorted keys.
+    public func encoded() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        encode(into: &out)
+        return out
+    }
+
+    /// Compact encoding as a String.
+    public var text: String { String(decoding: encoded(), as: UTF8.self) }
+
+    /// Appends the compact encoding to `out`.
+    public func encode(into out: inout [UInt8]) {
+        switch self {
+        case .null: out.append(contentsOf: "null".utf8)
+        case let .bool(b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case let .number(n): JSON.encodeNumber(n, into: &out)
+        case let .string(s): JSON.encodeString(s, into: &out)
+        case let .array(a):
+            out.append(0x5B)
+            for (i, v) in a.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                v.encode(into: &out)
+            }
+            out.append(0x5D)
+        case let .object(o):
+            out.append(0x7B)
+            for (i, k) in o.keys.sorted().enumerated() {
+                if i > 0 { out.append(0x2C) }
+                JSON.encodeString(k, into: &out)
+                out.append(0x3A)
+                o[k]!.encode(into: &out)
+            }
+            out.append(0x7D)
+        }
+    }
+
+    /// Integers up to 2^53 without a fraction; others in Swift's shortest round-trip form.
+    static func encodeNumber(_ n: Double, into out: inout [UInt8]) {
+        guard n.isFinite else {
+            out.append(contentsOf: "null".utf8)
+            return
+        }
+        if n == n.rounded(), abs(n) < 9_007_199_254_740_992 {
+            out.append(contentsOf: String(Int64(n)).utf8)
+        } else {
+            out.append(contentsOf: n.description.utf8)
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    static func encodeString(_ s: String, into out: inout [UInt8]) {
+        out.append(0x22)
+        for b in s.utf8 {
+            switch b {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+            case 0x09: out.append(contentsOf: [0x5C, 0x74])
+            case 0..<0x20:
+                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30])
+                out.append(hexDigits[Int(b >> 4)])
+                out.append(hexDigits[Int(b & 15)])
+            default: out.append(b)
+            }
+        }
+        out.append(0x22)
+    }
+}
+
+extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
+    ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(floatLiteral value: Double) { self = .number(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSON...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSON)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+    public init(nilLiteral: ()) { self = .null }
+}

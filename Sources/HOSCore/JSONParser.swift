@@ -1,0 +1,375 @@
+// One pass over a JSON text: validates syntax and UTF-8, and either builds values or skips them.
+
+/// Why a line is not valid JSON; `isEncoding` separates bad UTF-8 from bad syntax.
+public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    /// 1-based byte column of the problem.
+    public var column: Int
+    public var isEncoding: Bool
+
+    public var description: String {
+        isEncoding ? "invalid UTF-8 at column \(column)" : "invalid JSON: \(message) at column \(column)"
+    }
+}
+
+/// Bytes that need a closer look inside a string: quote, backslash, controls, and non-ASCII.
+nonisolated(unsafe) private let stringSpecial: UnsafePointer<Bool> = {
+    let t = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
+    for b in 0..<256 { t[b] = b == 0x22 || b == 0x5C || b < 0x20 || b >= 0x80 }
+    return UnsafePointer(t)
+}()
+
+/// Deepest nesting accepted; deeper input is rejected rather than risking the stack.
+public let maxJSONDepth = 256
+
+/// A parser over one line of bytes.
+public struct JSONParser {
+    @usableFromInline let p: UnsafeBufferPointer<UInt8>
+    @usableFromInline var i: Int = 0
+    var depth = 0
+    let special: UnsafePointer<Bool>
+
+    public init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        p = bytes
+        special = stringSpecial
+    }
+
+    /// Parses the whole input as one JSON value (surrounding white space allowed).
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> JSON {
+        var parser = JSONParser(bytes)
+        parser.skipWhitespace()
+        let v = try parser.parseValue()
+        parser.skipWhitespace()
+        guard parser.i == bytes.count else { throw parser.fail("unexpected data after the value") }
+        return v
+    }
+
+    /// Parses a string's bytes as JSON.
+    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSON {
+        var copy = text
+        let result = copy.withUTF8 { buf in Result { () throws(JSONSyntaxError) -> JSON in try parse(buf) } }
+        return try result.get()
+    }
+
+    // MARK: - Primitives
+
+    func fail(_ message: String, at position: Int? = nil) -> JSONSyntaxError {
+        JSONSyntaxError(message: message, column: (position ?? i) + 1, isEncoding: false)
+    }
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while i < p.count {
+            let c = p[i]
+            guard c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D else { return }
+            i += 1
+        }
+    }
+
+    func describe(_ c: UInt8) -> String {
+        c >= 0x21 && c < 0x7F ? "'\(Character(Unicode.Scalar(c)))'" : "byte 0x" + String(c, radix: 16)
+    }
+
+    /// Skips a string starting at the opening quote; returns the content's bounds and whether it holds escapes.
+    @inline(__always)
+    mutating func scanString() throws(JSONSyntaxError) -> (start: Int, end: Int, escaped: Bool) {
+        i += 1
+        let start = i
+        var escaped = false
+        let n = p.count
+        while true {
+            while i < n, !special[Int(p[i])] { i += 1 }
+            guard i < n else { throw fail("unterminated string", at: start - 1) }
+            let c = p[i]
+            if c == 0x22 {
+                i += 1
+                return (start, i - 1, escaped)
+            } else if c == 0x5C {
+                escaped = true
+                try skipEscape()
+            } else if c < 0x20 {
+                throw fail("control character in string")
+            } else {
+                try skipUTF8Sequence()
+            }
+        }
+    }
+
+    mutating func skipEscape() throws(JSONSyntaxError) {
+        guard i + 1 < p.count else { throw fail("unterminated string") }
+        switch p[i + 1] {
+        case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
+            i += 2
+        case 0x75:
+            guard i + 5 < p.count, (2...5).allSatisfy({ isHex(p[i + $0]) }) else {
+                throw fail("bad \\u escape")
+            }
+            i += 6
+        default:
+            throw fail("bad escape \\\(Character(Unicode.Scalar(p[i + 1])))")
+        }
+    }
+
+    func isHex(_ c: UInt8) -> Bool { (c >= 0x30 && c <= 0x39) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x66) }
+
+    /// Validates one multi-byte UTF-8 sequence at `i` (RFC 3629: no overlongs, surrogates or > U+10FFFF).
+    mutating func skipUTF8Sequence() throws(JSONSyntaxError) {
+        let b0 = p[i]
+        var need = 0
+        var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
+        switch b0 {
+        case 0xC2...0xDF: need = 1
+        case 0xE0: need = 2; lo = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: need = 2
+        case 0xED: need = 2; hi = 0x9F
+        case 0xF0: need = 3; lo = 0x90
+        case 0xF1...0xF3: need = 3
+        case 0xF4: need = 3; hi = 0x8F
+        default: throw JSONSyntaxError(message: "", column: i + 1, isEncoding: true)
+        }
+        guard i + need < p.count else { throw JSONSyntaxError(message: "", column: i + 1, isEncoding: true) }
+        let b1 = p[i + 1]
+        guard b1 >= lo, b1 <= hi else { throw JSONSyntaxError(message: "", column: i + 2, isEncoding: true) }
+        for k in stride(from: 2, through: need, by: 1) where p[i + k] & 0xC0 != 0x80 {
+            throw JSONSyntaxError(message: "", column: i + k + 1, isEncoding: true)
+        }
+        i += need + 1
+    }
+
+    /// Skips a number; returns its bounds and whether it is a plain integer.
+    mutating func scanNumber() throws(JSONSyntaxError) -> (start: Int, end: Int, integer: Bool) {
+        let start = i
+        if p[i] == 0x2D {
+            i += 1
+            if i < p.count, p[i] == 0x49 { throw fail("Infinity is not a JSON number", at: start) }
+        }
+        guard i < p.count, isDigit(p[i]) else { throw fail("bad number", at: start) }
+        if p[i] == 0x30 {
+            i += 1
+            if i < p.count, isDigit(p[i]) { throw fail("leading zero in number", at: start) }
+        } else {
+            while i < p.count, isDigit(p[i]) { i += 1 }
+        }
+        var integer = true
+        if i < p.count, p[i] == 0x2E {
+            integer = false
+            i += 1
+            guard i < p.count, isDigit(p[i]) else { throw fail("bad number", at: start) }
+            while i < p.count, isDigit(p[i]) { i += 1 }
+        }
+        if i < p.count, p[i] | 0x20 == 0x65 {
+            integer = false
+            i += 1
+            if i < p.count, p[i] == 0x2B || p[i] == 0x2D { i += 1 }
+            guard i < p.count, isDigit(p[i]) else { throw fail("bad number", at: start) }
+            while i < p.count, isDigit(p[i]) { i += 1 }
+        }
+        return (start, i, integer)
+    }
+
+    @inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+
+    mutating func expectLiteral(_ word: StaticString) throws(JSONSyntaxError) {
+        let n = word.utf8CodeUnitCount
+        let w = word.utf8Start
+        guard i + n <= p.count else { throw fail("unexpected end of input") }
+        for k in 0..<n where p[i + k] != w[k] { throw fail("unexpected \(describe(p[i]))") }
+        i += n
+    }
+
+    // MARK: - Skipping (validation without building values)
+
+    /// Validates and skips one value of any type.
+    public mutating func skipValue() throws(JSONSyntaxError) {
+        guard i < p.count else { throw fail("unexpected end of input") }
+        switch p[i] {
+        case 0x22: _ = try scanString()
+        case 0x7B:
+            depth += 1
+            guard depth <= maxJSONDepth else { throw fail("nesting deeper than \(maxJSONDepth)") }
+            i += 1
+            skipWhitespace()
+            if i < p.count, p[i] == 0x7D {
+                i += 1
+            } else {
+                while true {
+                    guard i < p.count else { throw fail("unexpected end of input") }
+                    guard p[i] == 0x22 else { throw fail("expected a key, found \(describe(p[i]))") }
+                    _ = try scanString()
+                    try expectColon()
+                    try skipValue()
+                    if try endOfMember(close: 0x7D) { break }
+                }
+            }
+            depth -= 1
+        case 0x5B:
+            depth += 1
+            guard depth <= maxJSONDepth else { throw fail("nesting deeper than \(maxJSONDepth)") }
+            i += 1
+            skipWhitespace()
+            if i < p.count, p[i] == 0x5D {
+                i += 1
+            } else {
+                while true {
+                    skipWhitespace()
+                    try skipValue()
+                    if try endOfMember(close: 0x5D) { break }
+                }
+            }
+            depth -= 1
+        case 0x74: try expectLiteral("true")
+        case 0x66: try expectLiteral("false")
+        case 0x6E: try expectLiteral("null")
+        case 0x4E: throw fail("NaN is not a JSON number")
+        case 0x49: throw fail("Infinity is not a JSON number")
+        case 0x2D, 0x30...0x39: _ = try scanNumber()
+        default: throw fail("unexpected \(describe(p[i]))")
+        }
+    }
+
+    @inline(__always)
+    mutating func expectColon() throws(JSONSyntaxError) {
+        skipWhitespace()
+        guard i < p.count else { throw fail("unexpected end of input") }
+        guard p[i] == 0x3A else { throw fail("expected ':', found \(describe(p[i]))") }
+        i += 1
+        skipWhitespace()
+    }
+
+    /// After a member: true at the closing bracket, false after a comma.
+    @inline(__always)
+    mutating func endOfMember(close: UInt8) throws(JSONSyntaxError) -> Bool {
+        skipWhitespace()
+        guard i < p.count else { throw fail("unexpected end of input") }
+        let c = p[i]
+        i += 1
+        if c == close { return true }
+        guard c == 0x2C else { throw fail("expected ',' or '\(Character(Unicode.Scalar(close)))', found \(describe(c))", at: i - 1) }
+        skipWhitespace()
+        return false
+    }
+
+    // MARK: - Building values
+
+    /// Parses one value at the current position.
+    public mutating func parseValue() throws(JSONSyntaxError) -> JSON {
+        guard i < p.count else { throw fail("unexpected end of input") }
+        switch p[i] {
+        case 0x22:
+            let s = try scanString()
+            return .string(decodeString(s.start, s.end, escaped: s.escaped))
+        case 0x7B:
+            depth += 1
+            guard depth <= maxJSONDepth else { throw fail("nesting deeper than \(maxJSONDepth)") }
+            defer { depth -= 1 }
+            i += 1
+            skipWhitespace()
+            var object: [String: JSON] = [:]
+            if i < p.count, p[i] == 0x7D {
+                i += 1
+                return .object(object)
+            }
+            while true {
+                guard i < p.count else { throw fail("unexpected end of input") }
+                guard p[i] == 0x22 else { throw fail("expected a key, found \(describe(p[i]))") }
+                let k = try scanString()
+                try expectColon()
+                object[decodeString(k.start, k.end, escaped: k.escaped)] = try parseValue()
+                if try endOfMember(close: 0x7D) { return .object(object) }
+            }
+        case 0x5B:
+            depth += 1
+            guard depth <= maxJSONDepth else { throw fail("nesting deeper than \(maxJSONDepth)") }
+            defer { depth -= 1 }
+            i += 1
+            skipWhitespace()
+            var array: [JSON] = []
+            if i < p.count, p[i] == 0x5D {
+                i += 1
+                return .array(array)
+            }
+            while true {
+                skipWhitespace()
+                array.append(try parseValue())
+                if try endOfMember(close: 0x5D) { return .array(array) }
+            }
+        case 0x74: try expectLiteral("true"); return .bool(true)
+        case 0x66: try expectLiteral("false"); return .bool(false)
+        case 0x6E: try expectLiteral("null"); return .null
+        case 0x4E: throw fail("NaN is not a JSON number")
+        case 0x49: throw fail("Infinity is not a JSON number")
+        case 0x2D, 0x30...0x39:
+            let n = try scanNumber()
+            return .number(try numberValue(n.start, n.end, integer: n.integer))
+        default: throw fail("unexpected \(describe(p[i]))")
+        }
+    }
+
+    func numberValue(_ start: Int, _ end: Int, integer: Bool) throws(JSONSyntaxError) -> Double {
+        if integer, end - start <= 15 {
+            var v = 0
+            var k = start
+            let negative = p[k] == 0x2D
+            if negative { k += 1 }
+            while k < end {
+                v = v * 10 + Int(p[k] - 0x30)
+                k += 1
+            }
+            return Double(negative ? -v : v)
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: p[start..<end]), as: UTF8.self)
+        guard let d = Double(text), d.isFinite else { throw fail("number out of range", at: start) }
+        return d
+    }
+
+    /// The string between `start` and `end` (already validated), with escapes resolved.
+    public func decodeString(_ start: Int, _ end: Int, escaped: Bool) -> String {
+        let raw = UnsafeBufferPointer(rebasing: p[start..<end])
+        guard escaped else { return String(decoding: raw, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var k = start
+        while k < end {
+            let c = p[k]
+            guard c == 0x5C else {
+                out.append(c)
+                k += 1
+                continue
+            }
+            let e = p[k + 1]
+            k += 2
+            switch e {
+            case 0x62: out.append(0x08)
+            case 0x66: out.append(0x0C)
+            case 0x6E: out.append(0x0A)
+            case 0x72: out.append(0x0D)
+            case 0x74: out.append(0x09)
+            case 0x75:
+                var scalar = hex4(k)
+                k += 4
+                if (0xD800...0xDBFF).contains(scalar), k + 6 <= end, p[k] == 0x5C, p[k + 1] == 0x75 {
+                    let low = hex4(k + 2)
+                    if (0xDC00...0xDFFF).contains(low) {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        k += 6
+                    }
+                }
+                // A lone surrogate has no UTF-8 form: it becomes U+FFFD, as jq does.
+                let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+                out.append(contentsOf: Array(String(Character(u)).utf8))
+            default: out.append(e)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func hex4(_ at: Int) -> UInt32 {
+        var v: UInt32 = 0
+        for k in at..<at + 4 {
+            let c = p[k]
+            let d: UInt8 = c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x61 + 10
+            v = v << 4 | UInt32(d)
+        }
+        return v
+    }
+}

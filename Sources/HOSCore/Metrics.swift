@@ -1,0 +1,145 @@
+// The metric vocabulary of DESIGN.md §6: names with units in them, kinds and plausible ranges.
+
+/// What a metric's value looks like.
+public enum MetricKind: String, Sendable {
+    /// A finite number within the metric's range.
+    case number
+    /// A time of day, `"HH:MM"`.
+    case clock
+}
+
+/// One metric of the vocabulary.
+public struct Metric: Sendable, Equatable {
+    public var name: String
+    public var kind: MetricKind
+    /// The unit, spelled out (the name carries it too).
+    public var unit: String
+    public var range: ClosedRange<Double>
+    public var summary: String
+}
+
+/// A metric value as it appears in a `health_record`.
+public enum MetricValue: Sendable, Equatable, CustomStringConvertible {
+    case number(Double)
+    case clock(ClockTime)
+
+    public var json: JSON {
+        switch self {
+        case let .number(v): .number(v)
+        case let .clock(t): .string(t.description)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .number(v): JSON.number(v).text
+        case let .clock(t): t.description
+        }
+    }
+
+    public var number: Double? {
+        if case let .number(v) = self { return v }
+        return nil
+    }
+}
+
+/// The vocabulary: the single source of truth for metric names, units and plausible ranges.
+public enum Metrics {
+    /// Prefix of custom metrics outside the vocabulary: finite numbers, no range check.
+    public static let customPrefix = "x_"
+
+    public static let all: [Metric] = [
+        m("sleep_duration_min", "minutes", 0...1440, "time asleep in the main sleep"),
+        m("time_in_bed_min", "minutes", 0...1440, "time in bed for the main sleep"),
+        m("sleep_efficiency_pct", "percent", 0...100, "asleep / in bed"),
+        Metric(name: "sleep_start", kind: .clock, unit: "HH:MM local", range: 0...1439, summary: "sleep onset"),
+        Metric(name: "sleep_end", kind: .clock, unit: "HH:MM local", range: 0...1439, summary: "final wake"),
+        m("sleep_latency_min", "minutes", 0...720, "time to fall asleep"),
+        m("awake_min", "minutes", 0...1440, "time awake after sleep onset"),
+        m("sleep_interruptions", "count", 0...500, "awakenings"),
+        m("deep_sleep_min", "minutes", 0...1440, "deep (N3) sleep"),
+        m("rem_sleep_min", "minutes", 0...1440, "REM sleep"),
+        m("light_sleep_min", "minutes", 0...1440, "light (N1/N2, 'core') sleep"),
+        m("hrv_rmssd_ms", "milliseconds", 1...500, "heart-rate variability, RMSSD"),
+        m("hrv_sdnn_ms", "milliseconds", 1...500, "heart-rate variability, SDNN"),
+        m("resting_hr_bpm", "beats per minute", 25...220, "resting heart rate"),
+        m("respiratory_rate_bpm", "breaths per minute", 4...60, "respiratory rate in sleep"),
+        m("spo2_pct", "percent", 50...100, "blood oxygen saturation"),
+        m("steps", "count", 0...200_000, "steps"),
+        m("active_minutes", "minutes", 0...1440, "moderate-to-vigorous activity"),
+        m("sedentary_minutes", "minutes", 0...1440, "sedentary time"),
+        m("distance_km", "kilometres", 0...500, "distance travelled on foot"),
+        m("floors_climbed", "count", 0...2000, "floors climbed"),
+        m("calories_burned_kcal", "kilocalories", 0...20000, "total energy expenditure"),
+        m("active_energy_kcal", "kilocalories", 0...15000, "active energy expenditure"),
+        m("workout_minutes", "minutes", 0...1440, "time in recorded workouts"),
+        m("strain", "0–21 scale", 0...21, "cardiovascular load (WHOOP scale)"),
+        m("skin_temp_dev_c", "degrees Celsius", -5...5, "skin temperature deviation from baseline"),
+        m("calories_in_kcal", "kilocalories", 0...20000, "energy eaten"),
+        m("protein_g", "grams", 0...1000, "protein eaten"),
+        m("carbs_g", "grams", 0...2000, "carbohydrate eaten"),
+        m("fat_g", "grams", 0...1000, "fat eaten"),
+        m("fiber_g", "grams", 0...300, "fibre eaten"),
+        m("water_ml", "millilitres", 0...20000, "water drunk"),
+        m("caffeine_mg", "milligrams", 0...3000, "caffeine"),
+        m("alcohol_units", "UK units (8 g ethanol)", 0...100, "alcohol"),
+        m("weight_kg", "kilograms", 20...400, "body weight"),
+        m("body_fat_pct", "percent", 2...75, "body fat"),
+        m("readiness_score", "0–100", 0...100, "vendor readiness score"),
+        m("recovery_score", "0–100", 0...100, "vendor recovery score"),
+        m("sleep_score", "0–100", 0...100, "vendor sleep score"),
+        m("stress_score", "0–100", 0...100, "stress"),
+        m("mood", "1–5", 1...5, "self-reported mood"),
+        m("energy", "1–5", 1...5, "self-reported energy"),
+        m("mindfulness_min", "minutes", 0...1440, "mindfulness practice"),
+    ]
+
+    private static func m(_ name: String, _ unit: String, _ range: ClosedRange<Double>, _ summary: String) -> Metric {
+        Metric(name: name, kind: .number, unit: unit, range: range, summary: summary)
+    }
+
+    private static let byName: [String: Metric] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+
+    /// The vocabulary entry for `name`, or nil (custom `x_` metrics have none).
+    public static func metric(named name: String) -> Metric? { byName[name] }
+
+    /// True for a well-formed custom metric name: `x_` then lowercase letters, digits and `_`.
+    public static func isCustom(_ name: String) -> Bool {
+        guard name.hasPrefix(customPrefix), name.utf8.count > 2, name.utf8.count <= 64 else { return false }
+        return name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
+    }
+
+    /// Checks one metric value against the vocabulary; the message never holds the value itself.
+    public static func validate(name: String, value: JSON) throws(EventProblem) -> MetricValue {
+        guard let metric = byName[name] else {
+            guard isCustom(name) else { throw EventProblem("unknown metric \(name)") }
+            guard case let .number(v) = value else {
+                throw EventProblem("metric \(name) must be a number, not \(value.typeName)")
+            }
+            guard v.isFinite else { throw EventProblem("metric \(name) is not finite") }
+            return .number(v)
+        }
+        switch metric.kind {
+        case .clock:
+            guard case let .string(s) = value else {
+                throw EventProblem("metric \(name) must be a \"HH:MM\" string, not \(value.typeName)")
+            }
+            guard let t = ClockTime(s) else { throw EventProblem("metric \(name) is not a valid HH:MM time") }
+            return .clock(t)
+        case .number:
+            guard case let .number(v) = value else {
+                throw EventProblem("metric \(name) must be a number, not \(value.typeName)")
+            }
+            guard v.isFinite else { throw EventProblem("metric \(name) is not finite") }
+            guard metric.range.contains(v) else {
+                throw EventProblem("metric \(name) outside its plausible range \(rangeText(metric.range))")
+            }
+            return .number(v)
+        }
+    }
+
+    /// `lo–hi` without needless decimals.
+    public static func rangeText(_ r: ClosedRange<Double>) -> String {
+        "\(JSON.number(r.lowerBound).text)–\(JSON.number(r.upperBound).text)"
+    }
+}

@@ -1,0 +1,274 @@
+// Typed views of the payloads that commands read, each checked against the contract as it is decoded.
+
+/// A `health_record` payload: one user's metrics for one local day.
+public struct HealthRecord: Sendable, Equatable {
+    public var date: LocalDate
+    public var metrics: [String: MetricValue]
+    public var source: String?
+
+    public init(date: LocalDate, metrics: [String: MetricValue], source: String? = nil) {
+        self.date = date
+        self.metrics = metrics
+        self.source = source
+    }
+
+    /// Decodes and validates: a real date, known metrics (or `x_` ones) of the right type in range.
+    public init(payload: [String: JSON]) throws(EventProblem) {
+        guard let d = payload["date"] else { throw EventProblem("missing payload.date") }
+        guard case let .string(ds) = d, let date = LocalDate(ds) else {
+            throw EventProblem("payload.date is not a YYYY-MM-DD calendar date")
+        }
+        self.date = date
+        guard case let .object(m)? = payload["metrics"] else {
+            throw EventProblem(payload["metrics"] == nil ? "missing payload.metrics" : "payload.metrics must be an object")
+        }
+        var metrics: [String: MetricValue] = [:]
+        metrics.reserveCapacity(m.count)
+        for (name, value) in m {
+            metrics[name] = try Metrics.validate(name: name, value: value)
+        }
+        self.metrics = metrics
+        switch payload["source"] {
+        case nil, .null?: source = nil
+        case let .string(s)?: source = s
+        case let v?: throw EventProblem("payload.source must be a string, not \(v.typeName)")
+        }
+    }
+
+    /// The payload as JSON, metrics under their names.
+    public var payload: [String: JSON] {
+        var p: [String: JSON] = [
+            "date": .string(date.description),
+            "metrics": .object(metrics.mapValues(\.json)),
+        ]
+        if let source { p["source"] = .string(source) }
+        return p
+    }
+}
+
+/// An `analysis_request` payload.
+public struct AnalysisRequest: Sendable, Equatable {
+    public static let defaultWindowDays = 30
+
+    public var analysisID: String?
+    public var archetype: Archetype?
+    public var windowDays: Int
+    public var asOf: LocalDate?
+    public var analysisType: String?
+    public var implicit: Bool
+
+    public init(analysisID: String?, archetype: Archetype? = nil, windowDays: Int = defaultWindowDays,
+                asOf: LocalDate? = nil, analysisType: String? = nil, implicit: Bool = false) {
+        self.analysisID = analysisID
+        self.archetype = archetype
+        self.windowDays = windowDays
+        self.asOf = asOf
+        self.analysisType = analysisType
+        self.implicit = implicit
+    }
+
+    public init(payload p: [String: JSON]) throws(EventProblem) {
+        analysisID = try optionalString(p, "analysis_id")
+        if let a = try optionalString(p, "archetype") {
+            guard let archetype = Archetype(named: a) else { throw EventProblem("unknown archetype in payload.archetype") }
+            self.archetype = archetype
+        } else {
+            archetype = nil
+        }
+        switch p["window_days"] {
+        case nil, .null?: windowDays = AnalysisRequest.defaultWindowDays
+        case let .number(n)? where n == n.rounded() && (1...3660).contains(n): windowDays = Int(n)
+        case _?: throw EventProblem("payload.window_days must be a whole number from 1 to 3660")
+        }
+        if let s = try optionalString(p, "as_of") {
+            guard let d = LocalDate(s) else { throw EventProblem("payload.as_of is not a YYYY-MM-DD calendar date") }
+            asOf = d
+        } else {
+            asOf = nil
+        }
+        analysisType = try optionalString(p, "analysis_type")
+        if let t = analysisType, t != "initial", t != "follow_up" {
+            throw EventProblem("payload.analysis_type must be initial or follow_up")
+        }
+        switch p["implicit"] {
+        case nil, .null?: implicit = false
+        case let .bool(b)?: implicit = b
+        case _?: throw EventProblem("payload.implicit must be a boolean")
+        }
+    }
+
+    /// A request event with ids derived from the user, the day and the archetype, so reruns are idempotent.
+    public static func event(user: String, archetype: Archetype?, asOf: LocalDate, windowDays: Int,
+                             source: String) -> Event {
+        let analysisID = "a-" + StableHash.hex(StableHash.of("request", user, asOf.description, archetype?.name ?? ""))
+        let payload = AnalysisRequest(analysisID: analysisID, archetype: archetype, windowDays: windowDays, asOf: asOf)
+        return Event(id: EventID.derive("request", user, asOf.description, archetype?.name ?? ""),
+                     type: EventType.analysisRequest, user: user, timestamp: Timestamp.startOf(asOf.adding(days: 1)),
+                     source: source, archetype: archetype?.name, analysisID: analysisID, payload: payload.payload)
+    }
+
+    public var payload: [String: JSON] {
+        var p: [String: JSON] = ["window_days": .number(Double(windowDays))]
+        if let analysisID { p["analysis_id"] = .string(analysisID) }
+        if let archetype { p["archetype"] = .string(archetype.name) }
+        if let asOf { p["as_of"] = .string(asOf.description) }
+        if let analysisType { p["analysis_type"] = .string(analysisType) }
+        if implicit { p["implicit"] = .bool(true) }
+        return p
+    }
+}
+
+/// A `user_profile` payload; every field is optional.
+public struct UserProfile: Sendable, Equatable {
+    public var age: Double?
+    public var sex: String?
+    public var heightCm: Double?
+    public var weightKg: Double?
+    public var goals: [String]
+    public var dietary: [String: JSON]
+    public var timezone: String?
+    public var wakePreference: ClockTime?
+
+    public init(age: Double? = nil, sex: String? = nil, heightCm: Double? = nil, weightKg: Double? = nil,
+                goals: [String] = [], dietary: [String: JSON] = [:], timezone: String? = nil,
+                wakePreference: ClockTime? = nil) {
+        self.age = age
+        self.sex = sex
+        self.heightCm = heightCm
+        self.weightKg = weightKg
+        self.goals = goals
+        self.dietary = dietary
+        self.timezone = timezone
+        self.wakePreference = wakePreference
+    }
+
+    public init(payload p: [String: JSON]) throws(EventProblem) {
+        age = try optionalNumber(p, "age", in: 1...120)
+        sex = try optionalString(p, "sex")
+        if let s = sex, !["female", "male", "other"].contains(s) {
+            throw EventProblem("payload.sex must be female, male or other")
+        }
+        heightCm = try optionalNumber(p, "height_cm", in: 50...272)
+        weightKg = try optionalNumber(p, "weight_kg", in: Metrics.metric(named: "weight_kg")!.range)
+        switch p["goals"] {
+        case nil, .null?: goals = []
+        case let .array(a)?:
+            goals = []
+            for g in a {
+                guard case let .string(s) = g else { throw EventProblem("payload.goals must hold strings") }
+                goals.append(s)
+            }
+        case _?: throw EventProblem("payload.goals must be an array")
+        }
+        switch p["dietary"] {
+        case nil, .null?: dietary = [:]
+        case let .object(o)?: dietary = o
+        case _?: throw EventProblem("payload.dietary must be an object")
+        }
+        timezone = try optionalString(p, "timezone")
+        if let w = try optionalString(p, "wake_preference") {
+            guard let t = ClockTime(w) else { throw EventProblem("payload.wake_preference is not a valid HH:MM time") }
+            wakePreference = t
+        } else {
+            wakePreference = nil
+        }
+    }
+
+    public var payload: [String: JSON] {
+        var p: [String: JSON] = [:]
+        if let age { p["age"] = .number(age) }
+        if let sex { p["sex"] = .string(sex) }
+        if let heightCm { p["height_cm"] = .number(heightCm) }
+        if let weightKg { p["weight_kg"] = .number(weightKg) }
+        if !goals.isEmpty { p["goals"] = .array(goals.map(JSON.string)) }
+        if !dietary.isEmpty { p["dietary"] = .object(dietary) }
+        if let timezone { p["timezone"] = .string(timezone) }
+        if let wakePreference { p["wake_preference"] = .string(wakePreference.description) }
+        return p
+    }
+}
+
+/// A `plan_feedback` payload: how the user did on one plan item.
+public struct PlanFeedback: Sendable, Equatable {
+    public enum Status: String, Sendable, CaseIterable { case completed, partial, skipped }
+
+    public var planID: String
+    public var itemID: String
+    public var status: Status
+    public var rating: Int?
+    public var date: LocalDate
+
+    public init(planID: String, itemID: String, status: Status, rating: Int?, date: LocalDate) {
+        self.planID = planID
+        self.itemID = itemID
+        self.status = status
+        self.rating = rating
+        self.date = date
+    }
+
+    public init(payload p: [String: JSON]) throws(EventProblem) {
+        guard let plan = try optionalString(p, "plan_id") else { throw EventProblem("missing payload.plan_id") }
+        guard let item = try optionalString(p, "item_id") else { throw EventProblem("missing payload.item_id") }
+        planID = plan
+        itemID = item
+        guard let s = try optionalString(p, "status"), let status = Status(rawValue: s) else {
+            throw EventProblem("payload.status must be completed, partial or skipped")
+        }
+        self.status = status
+        rating = try optionalNumber(p, "rating", in: 1...5).map { Int($0) }
+        if let r = p["rating"]?.doubleValue, r != r.rounded() { throw EventProblem("payload.rating must be a whole number") }
+        guard let ds = try optionalString(p, "date"), let d = LocalDate(ds) else {
+            throw EventProblem("payload.date is not a YYYY-MM-DD calendar date")
+        }
+        date = d
+    }
+
+    public var payload: [String: JSON] {
+        var p: [String: JSON] = [
+            "plan_id": .string(planID), "item_id": .string(itemID), "status": .string(status.rawValue),
+            "date": .string(date.description),
+        ]
+        if let rating { p["rating"] = .number(Double(rating)) }
+        return p
+    }
+}
+
+func optionalString(_ p: [String: JSON], _ key: String) throws(EventProblem) -> String? {
+    switch p[key] {
+    case nil, .null?: return nil
+    case let .string(s)?: return s
+    case let v?: throw EventProblem("payload.\(key) must be a string, not \(v.typeName)")
+    }
+}
+
+func optionalNumber(_ p: [String: JSON], _ key: String, in range: ClosedRange<Double>) throws(EventProblem) -> Double? {
+    switch p[key] {
+    case nil, .null?: return nil
+    case let .number(n)?:
+        guard range.contains(n) else {
+            throw EventProblem("payload.\(key) outside its plausible range \(Metrics.rangeText(range))")
+        }
+        return n
+    case let v?: throw EventProblem("payload.\(key) must be a number, not \(v.typeName)")
+    }
+}
+
+/// Checks the payload of any event type the contract describes; unknown types pass.
+public enum ContractCheck {
+    public static func check(_ event: Event) throws(EventProblem) {
+        switch event.eventType {
+        case EventType.healthRecord: _ = try HealthRecord(payload: event.payload)
+        case EventType.analysisRequest: _ = try AnalysisRequest(payload: event.payload)
+        case EventType.userProfile: _ = try UserProfile(payload: event.payload)
+        case EventType.planFeedback: _ = try PlanFeedback(payload: event.payload)
+        case EventType.insightFeedback:
+            guard try optionalString(event.payload, "insight_id") != nil else {
+                throw EventProblem("missing payload.insight_id")
+            }
+            guard case .bool? = event.payload["useful"] else { throw EventProblem("payload.useful must be a boolean") }
+        case EventType.routinePlan, EventType.nutritionPlan:
+            guard try optionalString(event.payload, "plan_id") != nil else { throw EventProblem("missing payload.plan_id") }
+        default: break
+        }
+    }
+}

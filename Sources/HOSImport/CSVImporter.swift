@@ -1,0 +1,107 @@
+// `hos-import csv`: wide (a column per metric) or long (metric,value) tables of daily values.
+
+import HOSCore
+
+/// Reads daily metrics from CSV in either layout, detected from the header.
+public struct CSVImporter {
+    /// metric (or `user_id`, `date`, `metric`, `value`) → the column that holds it.
+    public var map: [String: String] = [:]
+    /// Columns to pass over.
+    public var ignore: Set<String> = []
+    /// The user of a file without a user column.
+    public var user: String?
+
+    public init(map: [String: String] = [:], ignore: Set<String> = [], user: String? = nil) {
+        self.map = map
+        self.ignore = ignore
+        self.user = user
+    }
+
+    public enum Layout: String, Sendable { case wide, long }
+
+    /// Reads one file into `records`; returns the layout it found.
+    @discardableResult
+    public func read(_ file: InputFile, into records: RecordSet, reporter: ProblemReporter) throws -> Layout {
+        var header: [String]?
+        var layout = Layout.wide
+        var userColumn: Int?, dateColumn = 0, metricColumn = 0, valueColumn = 0
+        var metricColumns: [(index: Int, metric: String)] = []
+        let renamed = Dictionary(map.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+        try CSVReader(file: file).forEach { row in
+            let location = SourceLocation(file: file.name, line: row.line)
+            guard let columns = header else {
+                // The header: each column is a role (user_id, date, metric, value) or a metric name.
+                let names = row.fields.map { renamed[$0] ?? $0 }
+                header = names
+                let index = { (name: String) in names.firstIndex(of: name) }
+                userColumn = index("user_id")
+                guard userColumn != nil || user != nil else {
+                    throw HOSError.badInput(location, "no user_id column (name one with --map user_id=COLUMN or give --user)")
+                }
+                guard let d = index("date") else {
+                    throw HOSError.badInput(location, "no date column (name one with --map date=COLUMN)")
+                }
+                dateColumn = d
+                if let m = index("metric"), let v = index("value") {
+                    layout = .long
+                    metricColumn = m
+                    valueColumn = v
+                }
+                for (i, name) in names.enumerated() where ![userColumn, dateColumn].contains(i) && !ignore.contains(row.fields[i]) {
+                    if layout == .long {
+                        guard i == metricColumn || i == valueColumn else {
+                            throw HOSError.badInput(location, "unexpected column \(quoted(row.fields[i])) in a long table (drop it with --ignore)")
+                        }
+                        continue
+                    }
+                    guard Metrics.metric(named: name) != nil || Metrics.isCustom(name) else {
+                        throw HOSError.badInput(location,
+                            "unknown metric column \(quoted(row.fields[i])) (rename it with --map METRIC=COLUMN, prefix it x_, or drop it with --ignore)")
+                    }
+                    metricColumns.append((i, name))
+                }
+                return
+            }
+            records.inputCount += 1
+            guard row.fields.count == columns.count else {
+                try reporter.reject(location, "\(row.fields.count) fields where the header has \(columns.count)", raw: row.raw)
+                return
+            }
+            let who = userColumn.map { row.fields[$0] } ?? user!
+            guard !who.isEmpty else {
+                try reporter.reject(location, "empty user_id", raw: row.raw)
+                return
+            }
+            guard let date = LocalDate(row.fields[dateColumn]) else {
+                try reporter.reject(location, "date is not a YYYY-MM-DD calendar date", raw: row.raw)
+                return
+            }
+            var values: [(metric: String, value: JSON)] = []
+            switch layout {
+            case .wide:
+                for (i, metric) in metricColumns where !row.fields[i].isEmpty {
+                    values.append((metric, Self.value(row.fields[i], metric: metric)))
+                }
+            case .long:
+                let metric = map.first(where: { $0.value == row.fields[metricColumn] })?.key ?? row.fields[metricColumn]
+                let text = row.fields[valueColumn]
+                if !text.isEmpty { values.append((metric, Self.value(text, metric: metric))) }
+            }
+            try records.addRow(user: who, date: date, values: values, at: location, raw: row.raw)
+        }
+        guard header != nil else { throw HOSError.badInput(SourceLocation(file: file.name, line: 0), "empty file: no header") }
+        return layout
+    }
+
+    /// A cell as JSON: a number when it parses as one, else the text (clock metrics are text).
+    static func value(_ text: String, metric: String) -> JSON {
+        if Metrics.metric(named: metric)?.kind == .clock { return .string(text) }
+        if let d = Double(text), !text.contains(where: { $0.isLetter && $0 != "e" && $0 != "E" }) { return .number(d) }
+        return .string(text)
+    }
+}
+
+/// A column name in quotes for messages, cut short when long.
+func quoted(_ s: String) -> String {
+    "'" + (s.count > 40 ? String(s.prefix(40)) + "…" : s) + "'"
+}

@@ -1,0 +1,72 @@
+// The simulated user of `hos-synth respond`: answers routine plans with plan_feedback from hidden preferences.
+
+import HOSCore
+
+/// Turns each `routine_plan` into the `plan_feedback` its simulated user would give.
+public struct RespondStage: Stage {
+    public let seed: UInt64
+    /// Days each plan is followed for (a weekly plan answered day by day: 7).
+    public let days: Int
+    /// The archetype for events that carry none.
+    public let fallbackArchetype: Archetype
+
+    public init(seed: UInt64, days: Int, fallbackArchetype: Archetype) {
+        self.seed = seed
+        self.days = days
+        self.fallbackArchetype = fallbackArchetype
+    }
+
+    public var consumes: Set<String> { [EventType.routinePlan] }
+
+    public func process(_ event: Event, emit: (Event) throws -> Void) throws {
+        guard let planID = event.payload["plan_id"]?.stringValue else { throw EventProblem("missing payload.plan_id") }
+        guard let ds = event.payload["date"]?.stringValue, let date = LocalDate(ds) else {
+            throw EventProblem("payload.date is not a YYYY-MM-DD calendar date")
+        }
+        guard let items = event.payload["items"]?.arrayValue else { throw EventProblem("missing payload.items") }
+        let archetype = event.archetype.flatMap(Archetype.init(named:)) ?? fallbackArchetype
+        let prefs = HiddenPreferences(seed: seed, user: event.userID, archetype: archetype)
+        for day in 0..<days {
+            let d = date.adding(days: day)
+            for item in items {
+                guard let itemID = item["item_id"]?.stringValue else { throw EventProblem("plan item without item_id") }
+                var rng = SeededRandom(seed: seed, stream: "respond", event.userID, planID, itemID, d.description)
+                let p = Self.completionProbability(item: item, preferences: prefs, weekday: d.weekday)
+                let u = rng.uniform()
+                let status: PlanFeedback.Status = u < p ? .completed : (u < p + (1 - p) * 0.3 ? .partial : .skipped)
+                var rating: Int?
+                if rng.chance(0.6) {
+                    rating = switch status {
+                    case .completed: rng.chance(0.6) ? 5 : 4
+                    case .partial: 3
+                    case .skipped: rng.chance(0.5) ? 2 : 1
+                    }
+                }
+                let feedback = PlanFeedback(planID: planID, itemID: itemID, status: status, rating: rating, date: d)
+                try emit(Event(id: EventID.derive("feedback", event.userID, planID, itemID, d.description),
+                               type: EventType.planFeedback, user: event.userID,
+                               timestamp: d.description + "T21:00:00Z", source: "hos-synth",
+                               archetype: event.archetype, analysisID: event.analysisID, payload: feedback.payload))
+            }
+        }
+    }
+
+    /// How likely the user is to complete an item: base × weekday × fit of each variant × intensity fit.
+    public static func completionProbability(item: JSON, preferences prefs: HiddenPreferences, weekday: Int) -> Double {
+        var p = prefs.baseAdherence * prefs.weekdayAdherence[weekday - 1]
+        if let variant = item["variant"]?.objectValue {
+            if let arm = variant["exercise_time"]?.stringValue { p *= arm == prefs.exerciseTime ? 1.0 : 0.5 }
+            if let arm = variant["sleep_shift"]?.stringValue { p *= arm == prefs.sleepShift ? 1.0 : 0.7 }
+        }
+        if let intensity = item["intensity"]?.doubleValue, intensity > Double(prefs.intensityCapacity) {
+            p *= pow(0.6, intensity - Double(prefs.intensityCapacity))
+        }
+        return min(0.98, max(0.02, p))
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,346 @@
+// Synthetic users: a persona per archetype, daily metrics with rhythm, trends, noise, gaps and planted effects.
+
+import HOSCore
+
+/// A relationship the generator plants: `effect` on day d+lag moves with `cause` on day d.
+public struct PlantedRelationship: Sendable, Equatable {
+    public var cause: String
+    public var effect: String
+    public var lag: Int
+    /// Correlation of the effect's daily deviation with the cause's (positive or negative).
+    public var strength: Double
+
+    public var json: JSON {
+        ["cause": .string(cause), "effect": .string(effect), "lag": .number(Double(lag)),
+         "direction": .string(strength >= 0 ? "positive" : "negative"), "strength": .number(strength, places: 3)]
+    }
+}
+
+/// What a simulated user really prefers, hidden from the agents; `hos-synth respond` acts on it.
+public struct HiddenPreferences: Sendable, Equatable {
+    /// morning, midday or evening.
+    public var exerciseTime: String
+    /// gradual or direct.
+    public var sleepShift: String
+    /// The highest intensity (1–5) the user keeps up without dropping off.
+    public var intensityCapacity: Int
+    /// Probability of doing a well-suited item on an ordinary day.
+    public var baseAdherence: Double
+    /// Multipliers for Monday … Sunday.
+    public var weekdayAdherence: [Double]
+
+    public var json: JSON {
+        ["exercise_time": .string(exerciseTime), "sleep_shift": .string(sleepShift),
+         "intensity_capacity": .number(Double(intensityCapacity)), "base_adherence": .number(baseAdherence, places: 3),
+         "weekday_adherence": .array(weekdayAdherence.map { .number($0, places: 3) })]
+    }
+
+    /// The preferences of a user, from the seed and the user id alone, so `respond` needs no other state.
+    public init(seed: UInt64, user: String, archetype: Archetype) {
+        var rng = SeededRandom(seed: seed, stream: "preferences", user)
+        let times = ["morning", "midday", "evening"]
+        exerciseTime = rng.pick(times)
+        sleepShift = rng.chance(0.5) ? "gradual" : "direct"
+        let capacityMean: Double = switch archetype {
+        case .peakPerformer: 4.5
+        case .systematicImprover, .transformationSeeker: 3.5
+        case .connectedExplorer: 3
+        case .foundationBuilder: 2.5
+        case .resilienceRebuilder: 1.8
+        }
+        intensityCapacity = min(5, max(1, Int(rng.normal(capacityMean, 0.6).rounded())))
+        baseAdherence = min(0.95, max(0.55, rng.normal(0.8, 0.07)))
+        let weekendDip = rng.uniform(0.7, 1.05)
+        weekdayAdherence = (1...7).map { day in
+            let base = day >= 6 ? weekendDip : 1.0
+            return min(1.1, max(0.6, base + rng.normal(0, 0.05)))
+        }
+    }
+}
+
+/// The generator's settings.
+public struct SynthOptions: Sendable {
+    public var users: Int
+    public var days: Int
+    /// One archetype for all, or nil for the six in turn.
+    public var archetype: Archetype?
+    public var start: LocalDate
+    public var seed: UInt64
+    /// Append one `analysis_request` per user after its records.
+    public var request: Bool
+    public var windowDays: Int
+
+    public init(users: Int, days: Int, archetype: Archetype?, start: LocalDate, seed: UInt64, request: Bool = false,
+                windowDays: Int = AnalysisRequest.defaultWindowDays) {
+        self.users = users
+        self.days = days
+        self.archetype = archetype
+        self.start = start
+        self.seed = seed
+        self.request = request
+        self.windowDays = windowDays
+    }
+}
+
+/// The typical levels of one archetype; each user draws its own around them.
+struct Persona {
+    var sleepMin: Double, sleepSD: Double
+    var bedtime: Double  // minutes after midnight; may pass 1440
+    var weekendShift: Double
+    var steps: Double, weekendSteps: Double
+    var restingHR: Double, hrv: Double
+    var missingDays: Double
+    var logsFood: Double, drinks: Double
+    var weightTrendPerWeek: Double, stepsTrendPerWeek: Double, sleepTrendPerWeek: Double
+
+    init(_ a: Archetype) {
+        switch a {
+        case .peakPerformer:
+            self = Persona(sleepMin: 455, sleepSD: 25, bedtime: 1350, weekendShift: 20, steps: 12500, weekendSteps: 0.95,
+                           restingHR: 50, hrv: 85, missingDays: 0.02, logsFood: 0.9, drinks: 0.05,
+                           weightTrendPerWeek: 0, stepsTrendPerWeek: 0.005, sleepTrendPerWeek: 0.5)
+        case .systematicImprover:
+            self = Persona(sleepMin: 430, sleepSD: 30, bedtime: 1380, weekendShift: 30, steps: 9000, weekendSteps: 0.9,
+                           restingHR: 58, hrv: 60, missingDays: 0.03, logsFood: 0.8, drinks: 0.1,
+                           weightTrendPerWeek: -0.05, stepsTrendPerWeek: 0.01, sleepTrendPerWeek: 1)
+        case .transformationSeeker:
+            self = Persona(sleepMin: 400, sleepSD: 45, bedtime: 1410, weekendShift: 50, steps: 7000, weekendSteps: 1.0,
+                           restingHR: 66, hrv: 45, missingDays: 0.08, logsFood: 0.6, drinks: 0.2,
+                           weightTrendPerWeek: -0.25, stepsTrendPerWeek: 0.02, sleepTrendPerWeek: 1.5)
+        case .foundationBuilder:
+            self = Persona(sleepMin: 390, sleepSD: 50, bedtime: 1425, weekendShift: 45, steps: 5500, weekendSteps: 0.85,
+                           restingHR: 68, hrv: 40, missingDays: 0.15, logsFood: 0.3, drinks: 0.15,
+                           weightTrendPerWeek: 0, stepsTrendPerWeek: 0.005, sleepTrendPerWeek: 0.5)
+        case .resilienceRebuilder:
+            self = Persona(sleepMin: 380, sleepSD: 55, bedtime: 1455, weekendShift: 40, steps: 4500, weekendSteps: 0.9,
+                           restingHR: 72, hrv: 32, missingDays: 0.12, logsFood: 0.3, drinks: 0.08,
+                           weightTrendPerWeek: 0, stepsTrendPerWeek: 0.01, sleepTrendPerWeek: 1)
+        case .connectedExplorer:
+            self = Persona(sleepMin: 415, sleepSD: 45, bedtime: 1400, weekendShift: 75, steps: 8000, weekendSteps: 1.35,
+                           restingHR: 62, hrv: 50, missingDays: 0.10, logsFood: 0.4, drinks: 0.3,
+                           weightTrendPerWeek: 0, stepsTrendPerWeek: 0, sleepTrendPerWeek: 0)
+        }
+    }
+
+    init(sleepMin: Double, sleepSD: Double, bedtime: Double, weekendShift: Double, steps: Double, weekendSteps: Double,
+         restingHR: Double, hrv: Double, missingDays: Double, logsFood: Double, drinks: Double,
+         weightTrendPerWeek: Double, stepsTrendPerWeek: Double, sleepTrendPerWeek: Double) {
+        self.sleepMin = sleepMin
+        self.sleepSD = sleepSD
+        self.bedtime = bedtime
+        self.weekendShift = weekendShift
+        self.steps = steps
+        self.weekendSteps = weekendSteps
+        self.restingHR = restingHR
+        self.hrv = hrv
+        self.missingDays = missingDays
+        self.logsFood = logsFood
+        self.drinks = drinks
+        self.weightTrendPerWeek = weightTrendPerWeek
+        self.stepsTrendPerWeek = stepsTrendPerWeek
+        self.sleepTrendPerWeek = sleepTrendPerWeek
+    }
+}
+
+/// Deterministic synthetic users (`hos-synth`): same options, byte-identical events.
+public struct SyntheticUsers {
+    public let options: SynthOptions
+
+    /// The candidate relationships; each user carries each with probability 0.6, so the rest are true nulls.
+    public static let candidates: [(cause: String, effect: String, sign: Double)] = [
+        ("sleep_duration_min", "hrv_rmssd_ms", 1),
+        ("sleep_duration_min", "readiness_score", 1),
+        ("steps", "sleep_efficiency_pct", 1),
+        ("alcohol_units", "resting_hr_bpm", 1),
+    ]
+
+    /// Metrics computed from others on the same day (not independent: correlations among them are expected).
+    public static let derived: [String: [String]] = [
+        "time_in_bed_min": ["sleep_duration_min", "sleep_efficiency_pct"],
+        "sleep_end": ["sleep_start", "time_in_bed_min"],
+        "deep_sleep_min": ["sleep_duration_min"], "rem_sleep_min": ["sleep_duration_min"],
+        "light_sleep_min": ["sleep_duration_min"],
+        "active_minutes": ["steps"], "distance_km": ["steps"], "calories_burned_kcal": ["steps", "weight_kg"],
+        "carbs_g": ["calories_in_kcal"], "protein_g": ["calories_in_kcal"], "fat_g": ["calories_in_kcal"],
+    ]
+
+    /// Metrics that follow the weekly rhythm (weekend vs weekday).
+    public static let weeklyRhythm = ["sleep_start", "sleep_end", "steps"]
+
+    public init(options: SynthOptions) { self.options = options }
+
+    public func userID(_ index: Int) -> String {
+        let digits = String(index + 1)
+        return "u-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    public func archetype(_ index: Int) -> Archetype {
+        options.archetype ?? Archetype.allCases[index % Archetype.allCases.count]
+    }
+
+    /// The relationships planted for one user.
+    public func relationships(user: String) -> [PlantedRelationship] {
+        var rng = SeededRandom(seed: options.seed, stream: "relationships", user)
+        var out: [PlantedRelationship] = []
+        for c in Self.candidates {
+            let has = rng.chance(0.6)
+            let strength = rng.uniform(0.55, 0.8)
+            if has { out.append(PlantedRelationship(cause: c.cause, effect: c.effect, lag: 1, strength: c.sign * strength)) }
+        }
+        return out
+    }
+
+    /// Every event of one user, in order: profile, records by date, then the request if asked.
+    public func events(forUser index: Int) -> [Event] {
+        let user = userID(index)
+        let archetype = archetype(index)
+        var rng = SeededRandom(seed: options.seed, stream: "user", user)
+        let persona = Persona(archetype)
+        let planted = relationships(user: user)
+        func strength(_ cause: String, _ effect: String) -> Double {
+            planted.first { $0.cause == cause && $0.effect == effect }?.strength ?? 0
+        }
+        let seedText = String(options.seed)
+        var events: [Event] = []
+
+        // The user's own levels around the persona.
+        let sleepMean = rng.normal(persona.sleepMin, 20)
+        let bedtime = rng.normal(persona.bedtime, 25)
+        let stepsMean = max(1500, rng.normal(persona.steps, persona.steps * 0.15))
+        let rhrMean = rng.normal(persona.restingHR, 3)
+        let hrvMean = max(15, rng.normal(persona.hrv, persona.hrv * 0.15))
+        let sex = rng.chance(0.5) ? "female" : "male"
+        let height = rng.normal(sex == "female" ? 165 : 178, 7)
+        var weight = max(45, rng.normal(sex == "female" ? 66 : 80, 10) + (archetype == .transformationSeeker ? 12 : 0))
+        let age = Double(Int(rng.uniform(22, 62)))
+        let logsMood = rng.chance(0.5)
+        let logsFood = rng.chance(persona.logsFood)
+        let intake = rng.normal(sex == "female" ? 2000 : 2500, 200)
+        let pattern = rng.pick(["omnivore", "omnivore", "omnivore", "vegetarian", "pescatarian", "vegan"])
+        let allergies: [JSON] = rng.chance(0.15) ? [.string(rng.pick(["peanuts", "tree nuts", "shellfish", "gluten"]))] : []
+        let timezone = rng.pick(["Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles",
+                                 "Asia/Tokyo", "Australia/Sydney"])
+        let goals: [JSON] = switch archetype {
+        case .peakPerformer: ["performance", "recovery"]
+        case .systematicImprover: ["sleep", "fitness"]
+        case .transformationSeeker: ["weight_loss", "fitness"]
+        case .foundationBuilder: ["sleep", "habits"]
+        case .resilienceRebuilder: ["recovery", "stress"]
+        case .connectedExplorer: ["social", "fitness"]
+        }
+        let profile = UserProfile(
+            age: age, sex: sex, heightCm: (height * 10).rounded() / 10, weightKg: (weight * 10).rounded() / 10,
+            goals: goals.compactMap(\.stringValue),
+            dietary: ["pattern": .string(pattern), "exclusions": [], "allergies": .array(allergies)],
+            timezone: timezone,
+            wakePreference: ClockTime(minutes: Int((bedtime + sleepMean + 15 - 1440) / 5) * 5))
+        events.append(Event(id: EventID.derive("synth", seedText, user, "profile"), type: EventType.userProfile,
+                            user: user, timestamp: Timestamp.startOf(options.start), source: "hos-synth",
+                            archetype: archetype.name, payload: profile.payload))
+
+        // Yesterday's standardised causes, for the lagged effects.
+        var prevSleepZ = 0.0, prevStepsZ = 0.0, prevAlcoholZ = 0.0
+        var lastDate = options.start
+        for day in 0..<options.days {
+            let date = options.start.adding(days: day)
+            let weeks = Double(day) / 7
+            let weekend = date.isWeekend
+            // Latent values exist every day; only logged days are written.
+            let sleepZ = rng.normal()
+            let sleep = min(720, max(180, sleepMean + persona.sleepTrendPerWeek * weeks + persona.sleepSD * sleepZ
+                + (weekend ? 25 : 0)))
+            let stepsZ = rng.normal()
+            let stepsLevel = stepsMean * (1 + persona.stepsTrendPerWeek * weeks) * (weekend ? persona.weekendSteps : 1)
+            let steps = max(300, (stepsLevel * exp(0.25 * stepsZ)).rounded())
+            let drinking = rng.chance(persona.drinks * (weekend ? 2 : 1))
+            let alcohol = drinking ? (rng.uniform(1, 6) * 2).rounded() / 2 : 0
+            let alcoholZ = (alcohol - persona.drinks * 3) / 2
+
+            func mix(_ s: Double, _ cause: Double) -> Double { s * cause + (1 - s * s).squareRoot() * rng.normal() }
+            let hrv = max(8, hrvMean * exp(0.18 * mix(strength("sleep_duration_min", "hrv_rmssd_ms"), prevSleepZ)))
+            let readiness = min(100, max(5, 65 + 12 * mix(strength("sleep_duration_min", "readiness_score"), prevSleepZ)))
+            let efficiency = min(99, max(60, 88 + 4 * mix(strength("steps", "sleep_efficiency_pct"), prevStepsZ)))
+            let rhr = min(110, max(38, rhrMean + 2.5 * mix(strength("alcohol_units", "resting_hr_bpm"), prevAlcoholZ)))
+            prevSleepZ = sleepZ
+            prevStepsZ = stepsZ
+            prevAlcoholZ = alcoholZ
+            weight += persona.weightTrendPerWeek / 7 + rng.normal(0, 0.05)
+            let start = bedtime + (weekend ? persona.weekendShift : 0) + rng.normal(0, 20)
+            let inBed = sleep / (efficiency / 100)
+
+            guard !rng.chance(persona.missingDays) else { continue }
+            var m: [String: MetricValue] = [:]
+            func put(_ name: String, _ v: Double, places: Int = 0) {
+                // A sensor is not worn every day: each metric has its own small gap rate.
+                guard !rng.chance(0.03) else { return }
+                m[name] = .number(JSON.number(v, places: places).doubleValue!)
+            }
+            put("sleep_duration_min", sleep)
+            put("time_in_bed_min", inBed)
+            put("sleep_efficiency_pct", efficiency, places: 1)
+            m["sleep_start"] = .clock(ClockTime(minutes: Int(start.rounded())))
+            m["sleep_end"] = .clock(ClockTime(minutes: Int((start + inBed).rounded())))
+            put("deep_sleep_min", sleep * rng.uniform(0.13, 0.2))
+            put("rem_sleep_min", sleep * rng.uniform(0.18, 0.25))
+            put("light_sleep_min", sleep * rng.uniform(0.5, 0.6))
+            put("hrv_rmssd_ms", hrv, places: 1)
+            put("resting_hr_bpm", rhr)
+            put("readiness_score", readiness)
+            put("steps", steps)
+            put("active_minutes", min(600, steps / 160 + rng.normal(0, 5)).magnitude)
+            put("distance_km", steps * 0.00075, places: 2)
+            put("calories_burned_kcal", weight * 22 + steps * 0.04 + rng.normal(0, 60))
+            if persona.drinks > 0 { put("alcohol_units", alcohol, places: 1) }
+            if day % 3 == 0 || archetype == .transformationSeeker { put("weight_kg", weight, places: 1) }
+            if logsMood {
+                put("mood", Double(min(5, max(1, Int((3.3 + 0.6 * rng.normal()).rounded())))))
+                put("energy", Double(min(5, max(1, Int((3.2 + 0.7 * rng.normal()).rounded())))))
+            }
+            if logsFood, rng.chance(0.85) {
+                let kcal = max(900, rng.normal(intake, 250))
+                put("calories_in_kcal", kcal)
+                put("protein_g", kcal * rng.uniform(0.15, 0.25) / 4)
+                put("carbs_g", kcal * rng.uniform(0.4, 0.55) / 4)
+                put("fat_g", kcal * rng.uniform(0.25, 0.35) / 9)
+                put("fiber_g", rng.uniform(12, 35))
+                put("water_ml", rng.uniform(1200, 3000))
+            }
+            let record = HealthRecord(date: date, metrics: m, source: "hos-synth")
+            events.append(Event(id: EventID.derive("synth", seedText, user, date.description), type: EventType.healthRecord,
+                                user: user, timestamp: Timestamp.startOf(date), source: "hos-synth",
+                                archetype: archetype.name, payload: record.payload))
+            lastDate = date
+        }
+        if options.request {
+            events.append(AnalysisRequest.event(user: user, archetype: archetype, asOf: lastDate, windowDays: options.windowDays,
+                                       source: "hos-synth"))
+        }
+        return events
+    }
+
+    /// The truth file: what was planted and what each user prefers, for evaluation.
+    public func truth() -> JSON {
+        let users: [JSON] = (0..<options.users).map { i in
+            let user = userID(i)
+            let a = archetype(i)
+            return ["user_id": .string(user), "archetype": .string(a.name),
+                    "relationships": .array(relationships(user: user).map(\.json)),
+                    "preferences": HiddenPreferences(seed: options.seed, user: user, archetype: a).json]
+        }
+        return ["seed": .number(Double(options.seed)), "start": .string(options.start.description),
+                "days": .number(Double(options.days)),
+                "candidates": .array(Self.candidates.map { c in
+                    ["cause": .string(c.cause), "effect": .string(c.effect), "lag": 1,
+                     "direction": .string(c.sign > 0 ? "positive" : "negative")]
+                }),
+                "derived": .object(Self.derived.mapValues { .array($0.map(JSON.string)) }),
+                "weekly_rhythm": .array(Self.weeklyRhythm.map(JSON.string)),
+                "users": .array(users)]
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
