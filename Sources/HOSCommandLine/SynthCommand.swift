@@ -127,7 +127,10 @@ public struct SynthCommand: ParsableCommand {
             let tool = "hos-synth"
             try runTool(tool) {
                 try runStage(RespondStage(seed: seed, days: days, fallbackArchetype: archetype), tool: tool,
-                             options: stream) { $0.forwardInput = false }
+                             options: stream) { config in
+                    config.forwardInput = false
+                    config.implicitRequests = false
+                }
             }
         }
     }

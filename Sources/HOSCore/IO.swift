@@ -304,6 +304,12 @@ public enum Signals {
             sa.sa_flags = 0
             sigaction(sig, &sa, nil)
         }
+        // A parent (a test runner, a supervisor) may have left them blocked; a clean stop needs them delivered.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
     }
 
     public static var stopRequested: Bool { caught != 0 }

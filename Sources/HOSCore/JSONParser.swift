@@ -129,9 +129,10 @@ public struct JSONParser {
         }
         guard i + need < p.count else { throw JSONSyntaxError(message: "", column: i + 1, isEncoding: true) }
         let b1 = p[i + 1]
-        guard b1 >= lo, b1 <= hi else { throw JSONSyntaxError(message: "", column: i + 2, isEncoding: true) }
+        // The column is the start of the broken sequence, wherever in it the fault lies.
+        guard b1 >= lo, b1 <= hi else { throw JSONSyntaxError(message: "", column: i + 1, isEncoding: true) }
         for k in stride(from: 2, through: need, by: 1) where p[i + k] & 0xC0 != 0x80 {
-            throw JSONSyntaxError(message: "", column: i + k + 1, isEncoding: true)
+            throw JSONSyntaxError(message: "", column: i + 1, isEncoding: true)
         }
         i += need + 1
     }

@@ -64,6 +64,8 @@ public struct RunConfig: Sendable {
     public var printProblems = true
     /// Copy input events to the output; off for a stage that answers rather than passes on (`hos-synth respond`).
     public var forwardInput = true
+    /// Close users left without a barrier at end of input with an implicit request (DESIGN.md §5).
+    public var implicitRequests = true
 
     public static let defaultMaxLineBytes = 1 << 20
 
@@ -131,7 +133,7 @@ public final class StreamRunner<S: Stage>: LineHandler {
 
     /// Implicit requests for users with consumed events and no barrier, then the stage's `finish`.
     public func finishInput() throws {
-        let users = pending.sorted { $0.value.order < $1.value.order }
+        let users = config.implicitRequests ? pending.sorted { $0.value.order < $1.value.order } : []
         pending.removeAll()
         for (user, p) in users {
             let analysisID = "a-" + StableHash.hex(StableHash.of("implicit", user, p.lastEventID))
