@@ -29,7 +29,8 @@ public struct ImportOptions: ParsableArguments {
     public init() {}
 
     public mutating func validate() throws {
-        if archetype != nil || windowDays != AnalysisRequest.defaultWindowDays, !request, archetype == nil {
+        // --archetype alone labels the records; --window-days only shapes requests.
+        if windowDays != AnalysisRequest.defaultWindowDays, !request {
             throw ValidationError("--window-days goes with --request")
         }
         guard (1...3660).contains(windowDays) else { throw ValidationError("--window-days must be from 1 to 3660") }

@@ -3,6 +3,11 @@
 import ArgumentParser
 import HOSCore
 
+extension String {
+    /// The string padded with spaces to `width` characters (at least one space after it).
+    func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(1, width - count)) }
+}
+
 public struct ValidateCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "hos-validate",
@@ -34,6 +39,9 @@ public struct ValidateCommand: ParsableCommand {
     @Flag(help: "With --pass: check every payload, not only the envelope.")
     public var deep = false
 
+    @Flag(help: "Print the metric vocabulary (name, kind, unit, plausible range) and exit.")
+    public var listMetrics = false
+
     @Option(help: ArgumentHelp("Summary format: text or json.", valueName: "format"))
     public var format: SummaryFormat = .text
 
@@ -48,6 +56,22 @@ public struct ValidateCommand: ParsableCommand {
     public func run() throws {
         let tool = Self.configuration.commandName!
         try runTool(tool) {
+            if listMetrics {
+                let sink = OutputSink()
+                for m in Metrics.all {
+                    if format == .json {
+                        let o: JSON = ["name": .string(m.name), "kind": .string(m.kind.rawValue), "unit": .string(m.unit),
+                                       "min": .number(m.range.lowerBound), "max": .number(m.range.upperBound),
+                                       "summary": .string(m.summary)]
+                        try sink.writeLine(o.encoded())
+                    } else {
+                        let range = m.kind == .clock ? "00:00–23:59" : Metrics.rangeText(m.range)
+                        try sink.write("\(m.name.padding(24))\(m.kind.rawValue.padding(8))\(range.padding(14))\(m.unit)\n")
+                    }
+                }
+                try sink.flush()
+                return
+            }
             if pass {
                 if deep {
                     try runStage(DeepPassStage(), tool: tool, options: stream)

@@ -1,0 +1,66 @@
+# hos — build, test, demo, bench, man pages. `make help` lists the targets.
+
+SWIFT    ?= swift
+BIN      := .build/debug
+RELEASE  := .build/release
+# Man pages carry this date, so regenerating them is reproducible and a drift check can diff them.
+MAN_DATE := 2026-11-25
+TOOLS    := hos-validate hos-import hos-synth
+
+.PHONY: all help deps build release test unit examples demo bench man man-check lint ci clean
+
+all: build
+
+help:
+	@echo "make demo       run synthetic users through the toolkit and show the result"
+	@echo "make test       build, run unit and CLI tests, examples, and the man-page drift check"
+	@echo "make bench      release build; throughput and peak memory against jq -c . and cat"
+	@echo "make man        regenerate man/ from the commands' --help"
+	@echo "make deps       install missing system packages (apt-get, non-interactive)"
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# Unit tests in-process, golden CLI cases and examples through real processes and pipes.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory man-check
+
+unit: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter 'HOSCoreTests|HOSImportTests'
+
+examples: build
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter ExampleTests
+
+demo: build
+	@scripts/demo.sh $(BIN)
+
+bench: release
+	@scripts/bench.sh $(RELEASE)
+
+man: deps
+	@scripts/man.sh man $(MAN_DATE)
+
+# Regenerates the pages into a scratch folder and fails when man/ differs.
+man-check: deps
+	@scripts/man.sh .build/man-check $(MAN_DATE) && \
+	  diff -r man .build/man-check --exclude=hos-events.7 > .build/man-check.diff && \
+	  echo "man pages are up to date" || \
+	  { cat .build/man-check.diff; echo "man/ is stale: run 'make man' and commit"; exit 1; }
+
+lint:
+	@command -v swift-format >/dev/null && swift-format lint -r Sources Tests || echo "swift-format not installed; skipped"
+
+ci: test demo
+
+clean:
+	rm -rf .build

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs the system packages hos needs when they are missing (Debian/Ubuntu, non-interactive).
+#   libxml2  FoundationXML's parser (hos-import apple-health) at run time
+#   jq       make bench's reference, and examples
+#   time     GNU time, for make bench's peak memory
+set -eu
+missing=""
+[ -x /usr/bin/time ] || missing="$missing time"
+dpkg -s libxml2 >/dev/null 2>&1 || missing="$missing libxml2"
+command -v jq >/dev/null 2>&1 || missing="$missing jq"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "deps: installing$missing"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+else
+    echo "deps: missing$missing; install them with your package manager (e.g. sudo apt-get install$missing)" >&2
+    exit 1
+fi

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Regenerates the man pages of every command from its --help (swift-argument-parser's generate-manual).
+# Usage: scripts/man.sh OUTDIR DATE
+set -eu
+out=$1
+date=$2
+mkdir -p "$out"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+swift package --allow-writing-to-directory "$tmp" generate-manual --multi-page --date "$date" \
+    --authors "the hos developers" --output-directory "$tmp" >/dev/null 2>"$tmp.err" || { cat "$tmp.err" >&2; exit 1; }
+rm -f "$tmp.err"
+# The plugin also writes pages for the implicit 'help' subcommands: nobody reads those.
+rm -f "$tmp"/*.help.1
+find "$out" -name 'hos-*.1' -delete
+cp "$tmp"/*.1 "$out"/
