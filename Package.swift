@@ -9,6 +9,9 @@ let package = Package(
         .executable(name: "hos-validate", targets: ["hos-validate"]),
         .executable(name: "hos-import", targets: ["hos-import"]),
         .executable(name: "hos-synth", targets: ["hos-synth"]),
+        .executable(name: "hos-behavior", targets: ["hos-behavior"]),
+        .executable(name: "hos-nutrition", targets: ["hos-nutrition"]),
+        .executable(name: "hos-routine", targets: ["hos-routine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -18,17 +21,23 @@ let package = Package(
         .target(name: "HOSCore"),
         // Recorded data (CSV, Fitbit, Apple Health) and synthetic users → events.
         .target(name: "HOSImport", dependencies: ["HOSCore"]),
+        // The agents' logic as pure stages, and the statistics they share.
+        .target(name: "HOSAgents", dependencies: ["HOSCore"]),
         // The commands: the only module that imports ArgumentParser.
         .target(name: "HOSCommandLine", dependencies: [
-            "HOSCore", "HOSImport",
+            "HOSCore", "HOSImport", "HOSAgents",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hos-validate", dependencies: ["HOSCommandLine"]),
         .executableTarget(name: "hos-import", dependencies: ["HOSCommandLine"]),
         .executableTarget(name: "hos-synth", dependencies: ["HOSCommandLine"]),
+        .executableTarget(name: "hos-behavior", dependencies: ["HOSCommandLine"]),
+        .executableTarget(name: "hos-nutrition", dependencies: ["HOSCommandLine"]),
+        .executableTarget(name: "hos-routine", dependencies: ["HOSCommandLine"]),
         .testTarget(name: "HOSCoreTests", dependencies: ["HOSCore"]),
         .testTarget(name: "HOSImportTests", dependencies: ["HOSImport", "HOSCore"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "HOSAgentsTests", dependencies: ["HOSAgents", "HOSCore", "HOSImport"]),
         .testTarget(name: "HOSCLITests", dependencies: ["HOSCore"],
                     exclude: ["Cases"]),
     ],

@@ -1,0 +1,30 @@
+// hos-behavior as a stage: buffers each user's records until the barrier, then writes behavior_analysis.
+
+import HOSCore
+
+/// Reads `health_record` events and writes one `behavior_analysis` per user barrier.
+public struct BehaviorStage: Stage {
+    public static let agent = "hos-behavior"
+    public let explain: Bool
+    var users: [String: (days: UserDays, archetype: String?)] = [:]
+
+    public init(explain: Bool = false) { self.explain = explain }
+
+    public var consumes: Set<String> { [EventType.healthRecord] }
+
+    public mutating func process(_ event: Event, emit: (Event) throws -> Void) throws {
+        let record = try HealthRecord(payload: event.payload)
+        users[event.userID, default: (UserDays(), nil)].days.add(record)
+        if let a = event.archetype { users[event.userID]!.archetype = a }
+    }
+
+    public mutating func barrier(_ request: Event, emit: (Event) throws -> Void) throws {
+        // The user's state goes with the barrier: memory holds one user's window at a time.
+        let state = users.removeValue(forKey: request.userID) ?? (UserDays(), nil)
+        let archetype = resolveArchetype(request: request, seen: state.archetype)
+        let payload = BehaviorAnalyzer(archetype: archetype, explain: explain)
+            .analyze(state.days, request: requestPayload(request))
+        try emit(resultEvent(type: EventType.behaviorAnalysis, agent: Self.agent, request: request,
+                             archetype: archetype, payload: payload))
+    }
+}

@@ -1,0 +1,128 @@
+// Robust and rank statistics used by the agents, each checked against scipy (scripts/stats_reference.py).
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Descriptive and robust statistics over small samples (a user's window: tens to hundreds of values).
+public enum Stats {
+    /// Arithmetic mean; nil when empty.
+    public static func mean(_ x: [Double]) -> Double? {
+        x.isEmpty ? nil : x.reduce(0, +) / Double(x.count)
+    }
+
+    /// Median (mean of the two middle values for even counts), as numpy.median.
+    public static func median(_ x: [Double]) -> Double? {
+        guard !x.isEmpty else { return nil }
+        let s = x.sorted()
+        let m = s.count / 2
+        return s.count % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2
+    }
+
+    /// Sample standard deviation (n − 1), as numpy.std(ddof=1); nil below two values.
+    public static func standardDeviation(_ x: [Double]) -> Double? {
+        guard x.count >= 2, let m = mean(x) else { return nil }
+        let ss = x.reduce(0) { $0 + ($1 - m) * ($1 - m) }
+        return (ss / Double(x.count - 1)).squareRoot()
+    }
+
+    /// Coefficient of variation: sample SD over the mean; nil when the mean is 0.
+    public static func coefficientOfVariation(_ x: [Double]) -> Double? {
+        guard let sd = standardDeviation(x), let m = mean(x), m != 0 else { return nil }
+        return sd / abs(m)
+    }
+
+    /// Median absolute deviation from the median, unscaled (scipy.stats.median_abs_deviation).
+    public static func mad(_ x: [Double]) -> Double? {
+        guard let m = median(x) else { return nil }
+        return median(x.map { abs($0 - m) })
+    }
+
+    /// The modified z-score of Iglewicz and Hoaglin: 0.6745 (x − median) / MAD. Nil when MAD is 0.
+    public static func robustZ(_ value: Double, median: Double, mad: Double) -> Double? {
+        mad > 0 ? 0.6745 * (value - median) / mad : nil
+    }
+
+    /// Theil–Sen slope: the median of the slopes between all pairs with distinct x (scipy.stats.theilslopes).
+    public static func theilSen(x: [Double], y: [Double]) -> (slope: Double, intercept: Double)? {
+        precondition(x.count == y.count)
+        var slopes: [Double] = []
+        slopes.reserveCapacity(x.count * (x.count - 1) / 2)
+        for i in 0..<x.count {
+            for j in (i + 1)..<x.count where x[j] != x[i] {
+                slopes.append((y[j] - y[i]) / (x[j] - x[i]))
+            }
+        }
+        guard let slope = median(slopes), let my = median(y), let mx = median(x) else { return nil }
+        return (slope, my - slope * mx)
+    }
+
+    /// The Mann–Kendall trend test over values in time order: S, its variance corrected for ties, and
+    /// the two-sided p-value of the normal approximation without continuity correction (which equals
+    /// scipy.stats.kendalltau(t, y) with distinct t).
+    public static func mannKendall(_ y: [Double]) -> (s: Double, variance: Double, z: Double, p: Double)? {
+        let n = y.count
+        guard n >= 3 else { return nil }
+        var s = 0.0
+        for i in 0..<n {
+            for j in (i + 1)..<n {
+                let d = y[j] - y[i]
+                s += d > 0 ? 1 : (d < 0 ? -1 : 0)
+            }
+        }
+        var ties = 0.0
+        var counts: [Double: Int] = [:]
+        for v in y { counts[v, default: 0] += 1 }
+        for t in counts.values where t > 1 {
+            let t = Double(t)
+            ties += t * (t - 1) * (2 * t + 5)
+        }
+        let nn = Double(n)
+        let variance = (nn * (nn - 1) * (2 * nn + 5) - ties) / 18
+        guard variance > 0 else { return (s, 0, 0, 1) }
+        let z = s / variance.squareRoot()
+        return (s, variance, z, twoSidedP(z))
+    }
+
+    /// Two-sided p-value of a standard normal statistic.
+    public static func twoSidedP(_ z: Double) -> Double { erfc(abs(z) / 2.0.squareRoot()) }
+}
+
+/// Statistics of times of day, which wrap at midnight: 23:50 and 00:10 are 20 minutes apart.
+public enum CircularStats {
+    static let day = 1440.0
+
+    /// Mean direction in minutes after midnight, and the mean resultant length R (0–1).
+    public static func mean(minutes: [Double]) -> (mean: Double, r: Double)? {
+        guard !minutes.isEmpty else { return nil }
+        var c = 0.0, s = 0.0
+        for m in minutes {
+            let a = 2 * Double.pi * m / day
+            c += cos(a)
+            s += sin(a)
+        }
+        c /= Double(minutes.count)
+        s /= Double(minutes.count)
+        let r = (c * c + s * s).squareRoot()
+        guard r > 1e-12 else { return nil }
+        var angle = atan2(s, c)
+        if angle < 0 { angle += 2 * Double.pi }
+        return (angle * day / (2 * Double.pi), r)
+    }
+
+    /// Circular standard deviation in minutes, sqrt(−2 ln R) scaled to the day (scipy.stats.circstd).
+    public static func standardDeviation(minutes: [Double]) -> Double? {
+        guard let m = mean(minutes: minutes) else { return nil }
+        return (-2 * log(m.r)).squareRoot() * day / (2 * Double.pi)
+    }
+
+    /// The signed shortest difference a − b in minutes, in (−720, 720].
+    public static func difference(_ a: Double, _ b: Double) -> Double {
+        var d = (a - b).truncatingRemainder(dividingBy: day)
+        if d > day / 2 { d -= day }
+        if d <= -day / 2 { d += day }
+        return d
+    }
+}

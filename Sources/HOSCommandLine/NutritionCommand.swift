@@ -1,0 +1,7 @@
+// hos-nutrition: being written (issue 3).
+
+import ArgumentParser
+
+public struct NutritionCommand: ParsableCommand {
+    public init() {}
+}

@@ -1,0 +1,7 @@
+// hos-routine: being written (issue 3).
+
+import ArgumentParser
+
+public struct RoutineCommand: ParsableCommand {
+    public init() {}
+}
