@@ -9,7 +9,7 @@ public struct ImportOptions: ParsableArguments {
     @Flag(help: "Append one analysis_request per user after that user's records (as of its last day).")
     public var request = false
 
-    @Option(help: ArgumentHelp("Archetype written on the records and requests (name or slug).", valueName: "name"))
+    @Option(help: ArgumentHelp("Archetype written on the records (and requests) (name or slug).", valueName: "name"))
     public var archetype: Archetype?
 
     @Option(help: ArgumentHelp("window_days of the requests.", valueName: "n"))
@@ -45,7 +45,8 @@ public struct ImportOptions: ParsableArguments {
             try body(records, reporter)
             let sink = try OutputSink(path: output ?? "-")
             do {
-                let events = records.events(request: request ? RequestOptions(archetype: archetype, windowDays: windowDays) : nil)
+                let events = records.events(archetype: archetype,
+                                            request: request ? RequestOptions(archetype: archetype, windowDays: windowDays) : nil)
                 for event in events { try sink.writeLine(event.encoded()) }
                 try sink.commit()
                 if stats {

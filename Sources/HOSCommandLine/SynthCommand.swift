@@ -65,7 +65,10 @@ public struct SynthCommand: ParsableCommand {
             guard archetype == "mixed" || Archetype(named: archetype) != nil else {
                 throw ValidationError("unknown archetype '\(archetype)' (one of: \(Archetype.namesList), or mixed)")
             }
-            guard LocalDate(start) != nil else { throw ValidationError("--start must be a YYYY-MM-DD date") }
+            guard let first = LocalDate(start) else { throw ValidationError("--start must be a YYYY-MM-DD date") }
+            guard first.adding(days: days + 1) <= LocalDate(year: 9999, month: 12, day: 31)! else {
+                throw ValidationError("--start plus --days runs past the year 9999")
+            }
             guard (1...3660).contains(windowDays) else { throw ValidationError("--window-days must be from 1 to 3660") }
         }
 

@@ -58,7 +58,10 @@ public struct Envelope: Sendable {
                 }
                 let key = try parser.scanString()
                 try parser.expectColon()
-                let slot = key.escaped ? nil : EnvelopeKey(line, key.start, key.end)
+                // An escaped key ("event\u005fid") is still the envelope key it spells.
+                let slot = key.escaped
+                    ? EnvelopeKey(name: parser.decodeString(key.start, key.end, escaped: true))
+                    : EnvelopeKey(line, key.start, key.end)
                 if let slot {
                     let field: RawField
                     guard parser.i < line.count else { throw parser.fail("unexpected end of input") }
@@ -126,6 +129,8 @@ public struct Envelope: Sendable {
             if case let .other(type)? = field { throw EventProblem("\(name) must be a string, not \(type)") }
         }
         if case let .string(r)? = eventID, r.start == r.end { throw EventProblem("empty event_id") }
+        // An event_id must be a string on output, and a null one cannot be replaced in place.
+        if case .null? = eventID { throw EventProblem("event_id must be a string, not null") }
         guard case let .string(t)? = timestamp,
               Timestamp.parse(UnsafeBufferPointer(rebasing: line[t.start..<t.end])) != nil
         else { throw EventProblem("timestamp is not an RFC 3339 date-time") }
@@ -149,6 +154,11 @@ enum EnvelopeKey {
         ("source_agent", .sourceAgent), ("target_agent", .targetAgent), ("archetype", .archetype),
         ("analysis_id", .analysisID),
     ]
+
+    init?(name: String) {
+        guard let key = EnvelopeKey.names.first(where: { $0.0.description == name })?.1 else { return nil }
+        self = key
+    }
 
     @inline(__always)
     init?(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {

@@ -79,6 +79,7 @@ public struct Event: Sendable, Equatable {
         userID = try string("user_id", required: true)!
         timestamp = try string("timestamp", required: true)!
         guard Timestamp.parse(timestamp) != nil else { throw EventProblem("timestamp is not an RFC 3339 date-time") }
+        if case .null? = o["event_id"] { throw EventProblem("event_id must be a string, not null") }
         eventID = try string("event_id", required: false) ?? fallbackID()
         sourceAgent = try string("source_agent", required: false)
         targetAgent = try string("target_agent", required: false)

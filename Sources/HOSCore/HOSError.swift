@@ -67,3 +67,22 @@ public struct EventProblem: Error, Sendable, Equatable, CustomStringConvertible 
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+/// Text from the input made safe for a one-line message: control and format characters escaped,
+/// cut to `limit` characters. Names from input (metric keys, column headers) go through this.
+public func printable(_ s: String, limit: Int = 40) -> String {
+    var out = ""
+    for (i, scalar) in s.unicodeScalars.enumerated() {
+        if i == limit {
+            out += "…"
+            break
+        }
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator:
+            out += "\\u{" + String(scalar.value, radix: 16) + "}"
+        default:
+            out.unicodeScalars.append(scalar)
+        }
+    }
+    return out
+}

@@ -43,13 +43,18 @@ public struct InputFile: Sendable {
 
     /// Reads the input line by line with at most `maxLineBytes` held per line.
     public func readLines<H: LineHandler>(maxLineBytes: Int, into handler: inout H) throws {
+        try readLines(maxLineBytes: maxLineBytes, readSize: LineSplitter.defaultReadSize, into: &handler)
+    }
+
+    /// As `readLines(maxLineBytes:into:)` with a chosen read size; tests use tiny ones to hit every boundary.
+    func readLines<H: LineHandler>(maxLineBytes: Int, readSize: Int, into handler: inout H) throws {
         var fd: Int32 = 0
         if let path {
             fd = open(path, O_RDONLY)
             guard fd >= 0 else { throw HOSError.noInput(name, "cannot open: \(errnoText())") }
         }
         defer { if path != nil { close(fd) } }
-        try LineSplitter(fd: fd, name: name, maxLineBytes: maxLineBytes).run(&handler)
+        try LineSplitter(fd: fd, name: name, maxLineBytes: maxLineBytes, readSize: readSize).run(&handler)
     }
 }
 
@@ -58,10 +63,12 @@ struct LineSplitter {
     let fd: Int32
     let name: String
     let maxLineBytes: Int
-    static let readSize = 1 << 20
+    var readSize = defaultReadSize
+    static let defaultReadSize = 1 << 20
 
     func run<H: LineHandler>(_ handler: inout H) throws {
-        let capacity = maxLineBytes + 1 + LineSplitter.readSize
+        // Room for a whole line at the limit, its CR, and one read.
+        let capacity = maxLineBytes + 2 + readSize
         let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         defer { buf.deallocate() }
         var start = 0, end = 0, scanned = 0
@@ -95,7 +102,9 @@ struct LineSplitter {
                 scanned = start
             }
             // A partial line longer than the limit goes out in pieces, so memory stays bounded.
-            if end - start > maxLineBytes || (oversize && end > start) {
+            // A CR at the end may be half of the line's CRLF, so it does not count yet.
+            let partial = end - start - (end > start && buf[end - 1] == 0x0D ? 1 : 0)
+            if partial > maxLineBytes || (oversize && end > start) {
                 if !oversize { lineNumber += 1 }
                 oversize = true
                 try handler.oversizeChunk(UnsafeBufferPointer(start: buf + start, count: end - start),
@@ -165,15 +174,25 @@ public final class OutputSink {
     }
 
     /// A file that appears under `path` only when `commit()` is called; `-` means stdout.
-    public init(path: String, mode: mode_t = 0o644) throws(HOSError) {
+    /// A new file is private (mode 0600: it holds health data); a replaced file keeps its mode.
+    public init(path: String) throws(HOSError) {
         if path == "-" {
             fd = 1
             finalPath = nil
             tempPath = nil
         } else {
-            let temp = path + ".tmp-\(getpid())"
-            let f = open(temp, O_WRONLY | O_CREAT | O_TRUNC, mode)
+            var st = stat()
+            let mode: mode_t = stat(path, &st) == 0 ? st.st_mode & 0o777 : 0o600
+            // O_EXCL with an unguessable name: a planted file or symlink at the temporary name is never followed.
+            var f: Int32 = -1
+            var temp = ""
+            for _ in 0..<8 {
+                temp = path + ".tmp-\(getpid())-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+                f = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode)
+                if f >= 0 || errno != EEXIST { break }
+            }
             guard f >= 0 else { throw HOSError.io("\(path): cannot create: \(errnoText())") }
+            fchmod(f, mode)
             fd = f
             finalPath = path
             tempPath = temp

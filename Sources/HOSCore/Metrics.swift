@@ -112,7 +112,7 @@ public enum Metrics {
     /// Checks one metric value against the vocabulary; the message never holds the value itself.
     public static func validate(name: String, value: JSON) throws(EventProblem) -> MetricValue {
         guard let metric = byName[name] else {
-            guard isCustom(name) else { throw EventProblem("unknown metric \(name)") }
+            guard isCustom(name) else { throw EventProblem("unknown metric \(printable(name))") }
             guard case let .number(v) = value else {
                 throw EventProblem("metric \(name) must be a number, not \(value.typeName)")
             }

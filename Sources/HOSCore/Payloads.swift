@@ -100,9 +100,10 @@ public struct AnalysisRequest: Sendable, Equatable {
     /// A request event with ids derived from the user, the day and the archetype, so reruns are idempotent.
     public static func event(user: String, archetype: Archetype?, asOf: LocalDate, windowDays: Int,
                              source: String) -> Event {
-        let analysisID = "a-" + StableHash.hex(StableHash.of("request", user, asOf.description, archetype?.name ?? ""))
+        let parts = [user, asOf.description, archetype?.name ?? "", String(windowDays)]
+        let analysisID = "a-" + StableHash.hex(StableHash.of(["request"] + parts))
         let payload = AnalysisRequest(analysisID: analysisID, archetype: archetype, windowDays: windowDays, asOf: asOf)
-        return Event(id: EventID.derive("request", user, asOf.description, archetype?.name ?? ""),
+        return Event(id: EventID.derive(["request", source] + parts),
                      type: EventType.analysisRequest, user: user, timestamp: Timestamp.startOf(asOf.adding(days: 1)),
                      source: source, archetype: archetype?.name, analysisID: analysisID, payload: payload.payload)
     }

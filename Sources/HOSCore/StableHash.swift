@@ -26,7 +26,9 @@ public struct StableHash: Sendable {
     }
 
     /// The hash of the given parts.
-    public static func of(_ parts: String...) -> UInt128 {
+    public static func of(_ parts: String...) -> UInt128 { of(parts) }
+
+    public static func of(_ parts: [String]) -> UInt128 {
         var h = StableHash()
         for p in parts { h.combine(p) }
         return h.value
@@ -56,11 +58,9 @@ public struct StableHash: Sendable {
 /// Ids that hos derives from content, so a retried run produces the same ids (and stays idempotent).
 public enum EventID {
     /// An event id from the parts that make the event what it is.
-    public static func derive(_ parts: String...) -> String {
-        var h = StableHash()
-        for p in parts { h.combine(p) }
-        return StableHash.base32(h.value)
-    }
+    public static func derive(_ parts: String...) -> String { derive(parts) }
+
+    public static func derive(_ parts: [String]) -> String { StableHash.base32(StableHash.of(parts)) }
 
     /// An event id for an input line that came without one: the hash of its bytes.
     public static func forLine(_ bytes: UnsafeBufferPointer<UInt8>) -> String {

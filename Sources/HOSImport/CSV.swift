@@ -21,22 +21,33 @@ public struct CSVReader {
     }
 
     /// Calls `body` for each record; blank lines are skipped. A UTF-8 byte-order mark is dropped.
-    public func forEach(_ body: (CSVRow) throws -> Void) throws {
+    /// A record that cannot be read (a stray quote, invalid UTF-8, longer than the limit) goes to
+    /// `problem` with its text when it has one; by default that stops the read with exit 65.
+    public func forEach(_ body: (CSVRow) throws -> Void,
+                        problem: ((SourceLocation, String, String?) throws -> Void)? = nil) throws {
+        let name = file.name
+        let report = problem ?? { location, message, _ in throw HOSError.badInput(location, message) }
         try withoutActuallyEscaping(body) { body in
-            var handler = Handler(name: file.name, body: body)
-            try file.readLines(maxLineBytes: maxLineBytes, into: &handler)
-            if !handler.pending.isEmpty {
-                throw HOSError.badInput(SourceLocation(file: file.name, line: handler.pendingStart),
-                                        "unterminated quoted field")
+            try withoutActuallyEscaping(report) { report in
+                var handler = Handler(name: name, maxBytes: maxLineBytes, body: body, problem: report)
+                try file.readLines(maxLineBytes: maxLineBytes, into: &handler)
+                if !handler.pending.isEmpty {
+                    try report(SourceLocation(file: name, line: handler.pendingStart), "unterminated quoted field",
+                               String(decoding: handler.pending, as: UTF8.self))
+                }
             }
         }
     }
 
     struct Handler: LineHandler {
         let name: String
+        let maxBytes: Int
         let body: (CSVRow) throws -> Void
+        let problem: (SourceLocation, String, String?) throws -> Void
         var pending: [UInt8] = []
         var pendingStart = 0
+        /// Whether the record so far ends inside a quoted field (so the next line continues it).
+        var inQuote = false
         var first = true
 
         mutating func line(_ bytes: UnsafeBufferPointer<UInt8>, number: Int) throws {
@@ -45,7 +56,7 @@ public struct CSVReader {
                 first = false
                 if b.starts(with: [0xEF, 0xBB, 0xBF]) { b.removeFirst(3) }
             }
-            if !pending.isEmpty {
+            if inQuote {
                 pending.append(0x0A)
                 pending.append(contentsOf: b)
             } else {
@@ -53,24 +64,65 @@ public struct CSVReader {
                 pending = b
                 pendingStart = number
             }
-            // An odd number of quotes so far means a quoted field goes on to the next line.
-            guard pending.lazy.filter({ $0 == 0x22 }).count % 2 == 0 else { return }
+            // Only the new line is scanned: the state carries the quote over from the lines before.
+            inQuote = CSVReader.endsInQuote(b, startingInQuote: inQuote)
+            let location = SourceLocation(file: name, line: pendingStart)
+            if inQuote {
+                if pending.count > maxBytes {
+                    let raw = String(decoding: pending, as: UTF8.self)
+                    pending = []
+                    inQuote = false
+                    try problem(location, "quoted field runs past \(maxBytes) bytes (an unclosed quote?)", raw)
+                }
+                return
+            }
             let record = pending
             pending = []
             guard let text = String(validating: record, as: UTF8.self) else {
-                throw HOSError.badInput(SourceLocation(file: name, line: pendingStart), "invalid UTF-8")
+                try problem(location, "invalid UTF-8", String(decoding: record, as: UTF8.self))
+                return
             }
-            try body(CSVRow(fields: try CSVReader.split(record, file: name, line: pendingStart), line: pendingStart,
-                            raw: text))
+            let fields: [String]
+            do {
+                fields = try CSVReader.split(record)
+            } catch {
+                try problem(location, (error as? EventProblem)?.message ?? "unreadable record", text)
+                return
+            }
+            try body(CSVRow(fields: fields, line: pendingStart, raw: text))
         }
 
         mutating func oversizeChunk(_ bytes: UnsafeBufferPointer<UInt8>, number: Int, isEnd: Bool) throws {
-            throw HOSError.badInput(SourceLocation(file: name, line: number), "line longer than the limit")
+            if isEnd { try problem(SourceLocation(file: name, line: number), "line longer than \(maxBytes) bytes", nil) }
         }
     }
 
-    /// Splits one record into fields.
-    static func split(_ r: [UInt8], file: String, line: Int) throws -> [String] {
+    /// Whether a line leaves a quoted field open. A quote opens a field only at the field's start.
+    static func endsInQuote(_ line: [UInt8], startingInQuote: Bool) -> Bool {
+        var inQuote = startingInQuote
+        var atFieldStart = !startingInQuote
+        var i = 0
+        while i < line.count {
+            let c = line[i]
+            if inQuote {
+                if c == 0x22 {
+                    if i + 1 < line.count, line[i + 1] == 0x22 { i += 1 } else { inQuote = false }
+                }
+            } else if c == 0x2C {
+                atFieldStart = true
+                i += 1
+                continue
+            } else if c == 0x22, atFieldStart {
+                inQuote = true
+            }
+            if c != 0x20 { atFieldStart = false }
+            i += 1
+        }
+        return inQuote
+    }
+
+    /// Splits one record into fields; a stray quote or text after a closing quote is a problem.
+    static func split(_ r: [UInt8]) throws -> [String] {
         var fields: [String] = []
         var field: [UInt8] = []
         var i = 0
@@ -93,15 +145,14 @@ public struct CSVReader {
                 fields.append(String(decoding: field, as: UTF8.self))
                 field.removeAll(keepingCapacity: true)
                 wasQuoted = false
-            } else if c == 0x22, field.isEmpty, !wasQuoted {
+            } else if c == 0x22, !wasQuoted, field.allSatisfy({ $0 == 0x20 }) {
+                field.removeAll()
                 quoted = true
                 wasQuoted = true
             } else if c == 0x22 {
-                throw HOSError.badInput(SourceLocation(file: file, line: line), "stray quote in unquoted field")
+                throw EventProblem("stray quote inside an unquoted field")
             } else if wasQuoted {
-                if c != 0x20 {
-                    throw HOSError.badInput(SourceLocation(file: file, line: line), "text after a closing quote")
-                }
+                if c != 0x20 { throw EventProblem("text after a closing quote") }
             } else {
                 field.append(c)
             }

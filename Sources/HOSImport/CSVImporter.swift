@@ -27,7 +27,7 @@ public struct CSVImporter {
         var userColumn: Int?, dateColumn = 0, metricColumn = 0, valueColumn = 0
         var metricColumns: [(index: Int, metric: String)] = []
         let renamed = Dictionary(map.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
-        try CSVReader(file: file).forEach { row in
+        try CSVReader(file: file).forEach({ row in
             let location = SourceLocation(file: file.name, line: row.line)
             guard let columns = header else {
                 // The header: each column is a role (user_id, date, metric, value) or a metric name.
@@ -88,7 +88,12 @@ public struct CSVImporter {
                 if !text.isEmpty { values.append((metric, Self.value(text, metric: metric))) }
             }
             try records.addRow(user: who, date: date, values: values, at: location, raw: row.raw)
-        }
+        }, problem: { location, message, raw in
+            // Before the header, a broken record leaves nothing to read the rest by.
+            guard header != nil else { throw HOSError.badInput(location, message) }
+            records.inputCount += 1
+            try reporter.reject(location, message, raw: raw)
+        })
         guard header != nil else { throw HOSError.badInput(SourceLocation(file: file.name, line: 0), "empty file: no header") }
         return layout
     }
@@ -101,7 +106,5 @@ public struct CSVImporter {
     }
 }
 
-/// A column name in quotes for messages, cut short when long.
-func quoted(_ s: String) -> String {
-    "'" + (s.count > 40 ? String(s.prefix(40)) + "…" : s) + "'"
-}
+/// A column name in quotes for messages, made printable and cut short.
+func quoted(_ s: String) -> String { "'" + printable(s) + "'" }

@@ -101,7 +101,7 @@ public struct FitbitImporter {
         func table(_ path: String, required: [String], _ body: (CSVRow, Table, SourceLocation) throws -> Void) throws {
             let file = InputFile(argument: path)
             var header: Table?
-            try CSVReader(file: file, maxLineBytes: maxLineBytes).forEach { row in
+            try CSVReader(file: file, maxLineBytes: maxLineBytes).forEach({ row in
                 let location = SourceLocation(file: file.name, line: row.line)
                 guard let table = header else {
                     let index = Dictionary(row.fields.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
@@ -118,7 +118,11 @@ public struct FitbitImporter {
                     return
                 }
                 try body(row, table, location)
-            }
+            }, problem: { location, message, raw in
+                guard header != nil else { throw HOSError.badInput(location, message) }
+                records.inputCount += 1
+                try reporter.reject(location, message, raw: raw)
+            })
             guard header != nil else { throw HOSError.badInput(SourceLocation(file: file.name, line: 0), "empty file: no header") }
         }
 

@@ -110,7 +110,9 @@ public final class RecordSet {
     }
 
     /// `health_record` events sorted by user then date, each user's request after its records.
-    public func events(request: RequestOptions?) -> [Event] {
+    /// `archetype` labels the records (and the requests), with or without requests.
+    public func events(archetype: Archetype? = nil, request: RequestOptions?) -> [Event] {
+        let label = (request?.archetype ?? archetype)?.name
         var out: [Event] = []
         for user in users.keys.sorted() {
             let days = users[user]!
@@ -122,7 +124,7 @@ public final class RecordSet {
                 // The id hashes the content: the same import twice gives the same ids, a changed day a new one.
                 out.append(Event(id: EventID.derive("import", user, JSON.object(payload).text), type: EventType.healthRecord,
                                  user: user, timestamp: Timestamp.startOf(date), source: "hos-import",
-                                 archetype: request?.archetype?.name, payload: payload))
+                                 archetype: label, payload: payload))
             }
             if let request, let last = days.keys.max() {
                 out.append(AnalysisRequest.event(user: user, archetype: request.archetype, asOf: last,

@@ -200,7 +200,6 @@ public struct SyntheticUsers {
         func strength(_ cause: String, _ effect: String) -> Double {
             planted.first { $0.cause == cause && $0.effect == effect }?.strength ?? 0
         }
-        let seedText = String(options.seed)
         var events: [Event] = []
 
         // The user's own levels around the persona.
@@ -234,7 +233,8 @@ public struct SyntheticUsers {
             dietary: ["pattern": .string(pattern), "exclusions": [], "allergies": .array(allergies)],
             timezone: timezone,
             wakePreference: ClockTime(minutes: Int((bedtime + sleepMean + 15 - 1440) / 5) * 5))
-        events.append(Event(id: EventID.derive("synth", seedText, user, "profile"), type: EventType.userProfile,
+        events.append(Event(id: EventID.derive("synth", user, archetype.name, JSON.object(profile.payload).text),
+                            type: EventType.userProfile,
                             user: user, timestamp: Timestamp.startOf(options.start), source: "hos-synth",
                             archetype: archetype.name, payload: profile.payload))
 
@@ -273,7 +273,9 @@ public struct SyntheticUsers {
             func put(_ name: String, _ v: Double, places: Int = 0) {
                 // A sensor is not worn every day: each metric has its own small gap rate.
                 guard !rng.chance(0.03) else { return }
-                m[name] = .number(JSON.number(v, places: places).doubleValue!)
+                // Trends run for as many days as asked: keep every value inside its plausible range.
+                let range = Metrics.metric(named: name)!.range
+                m[name] = .number(JSON.number(min(range.upperBound, max(range.lowerBound, v)), places: places).doubleValue!)
             }
             put("sleep_duration_min", sleep)
             put("time_in_bed_min", inBed)
@@ -306,7 +308,8 @@ public struct SyntheticUsers {
                 put("water_ml", rng.uniform(1200, 3000))
             }
             let record = HealthRecord(date: date, metrics: m, source: "hos-synth")
-            events.append(Event(id: EventID.derive("synth", seedText, user, date.description), type: EventType.healthRecord,
+            events.append(Event(id: EventID.derive("synth", user, archetype.name, JSON.object(record.payload).text),
+                                type: EventType.healthRecord,
                                 user: user, timestamp: Timestamp.startOf(date), source: "hos-synth",
                                 archetype: archetype.name, payload: record.payload))
             lastDate = date
@@ -327,7 +330,8 @@ public struct SyntheticUsers {
                     "relationships": .array(relationships(user: user).map(\.json)),
                     "preferences": HiddenPreferences(seed: options.seed, user: user, archetype: a).json]
         }
-        return ["seed": .number(Double(options.seed)), "start": .string(options.start.description),
+        // The seed as text: a UInt64 above 2^53 would not survive a JSON number.
+        return ["seed": .string(String(options.seed)), "start": .string(options.start.description),
                 "days": .number(Double(options.days)),
                 "candidates": .array(Self.candidates.map { c in
                     ["cause": .string(c.cause), "effect": .string(c.effect), "lag": 1,

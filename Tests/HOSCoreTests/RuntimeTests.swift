@@ -1,5 +1,6 @@
 // The stream protocol (DESIGN.md §5) and the bad-input rules (§8), run in-process over real files.
 
+import Foundation
 import Testing
 @testable import HOSCore
 
@@ -176,5 +177,115 @@ struct CountingStage: Stage {
         #expect(r.stage.users["a"]?.last == LocalDate("2026-01-03"))
         #expect(r.stage.metrics == ["steps": 2, "mood": 1])
         #expect(r.stage.unknownTypes == ["mystery"])
+    }
+}
+
+/// Collects what the line splitter hands out.
+struct CollectingHandler: LineHandler {
+    var lines: [(Int, [UInt8])] = []
+    var oversize: [(Int, [UInt8])] = []
+    var partial: [UInt8] = []
+
+    mutating func line(_ bytes: UnsafeBufferPointer<UInt8>, number: Int) throws { lines.append((number, Array(bytes))) }
+
+    mutating func oversizeChunk(_ bytes: UnsafeBufferPointer<UInt8>, number: Int, isEnd: Bool) throws {
+        partial += Array(bytes)
+        if isEnd {
+            oversize.append((number, partial))
+            partial = []
+        }
+    }
+}
+
+@Suite struct LineSplitterTests {
+    /// Review finding 3: every read boundary, with CRLF lines at and around the limit.
+    @Test func splitsTheSameWhateverTheReadSize() throws {
+        let limit = 10
+        var rng = SystemRandomNumberGenerator()
+        var text: [UInt8] = []
+        var expectedLines: [(Int, [UInt8])] = []
+        var expectedOversize: [(Int, [UInt8])] = []
+        for n in 1...400 {
+            let length = Int.random(in: 0...14, using: &rng)
+            let body = (0..<length).map { _ in UInt8.random(in: 0x61...0x7A, using: &rng) }
+            let crlf = Bool.random(using: &rng)
+            text += body + (crlf ? [0x0D, 0x0A] : [0x0A])
+            if body.count > limit {
+                expectedOversize.append((n, body + (crlf ? [0x0D] : [])))
+            } else {
+                expectedLines.append((n, body))
+            }
+        }
+        let dir = TempDir()
+        let path = dir.write("lines", bytes: text)
+        for readSize in [1, 2, 3, 5, 7, 10, 11, 12, 13, 64, 1 << 20] {
+            var h = CollectingHandler()
+            try InputFile(name: "lines", path: path).readLines(maxLineBytes: limit, readSize: readSize, into: &h)
+            #expect(h.lines.map(\.0) == expectedLines.map(\.0), "read size \(readSize)")
+            #expect(h.lines.map(\.1) == expectedLines.map(\.1), "read size \(readSize)")
+            #expect(h.oversize.map(\.0) == expectedOversize.map(\.0), "read size \(readSize)")
+            #expect(h.oversize.map(\.1) == expectedOversize.map(\.1), "read size \(readSize)")
+        }
+    }
+
+    @Test func aLineAtTheLimitWithCRLFIsAccepted() throws {
+        let dir = TempDir()
+        let line = [UInt8](repeating: 0x78, count: 10)
+        for tail: [UInt8] in [[0x0D, 0x0A], [0x0D], []] {
+            let path = dir.write("f", bytes: line + tail)
+            for readSize in 1...12 {
+                var h = CollectingHandler()
+                try InputFile(name: "f", path: path).readLines(maxLineBytes: 10, readSize: readSize, into: &h)
+                #expect(h.lines.map(\.1) == [line] && h.oversize.isEmpty, "tail \(tail) read size \(readSize)")
+            }
+        }
+    }
+}
+
+@Suite struct ReviewRegressionTests {
+    /// Review finding 5: a null event_id cannot be forwarded as it is.
+    @Test func nullEventIDIsRejected() {
+        let line = #"{"event_id":null,"event_type":"x","user_id":"u","timestamp":"2026-01-01T00:00:00Z"}"#
+        let r = runStage(PassThroughStage(), input: line)
+        #expect((r.error as? HOSError)?.description == "in.jsonl:1: event_id must be a string, not null")
+    }
+
+    /// Review finding 6: an escaped envelope key is the key it spells, in the fast path too.
+    @Test func escapedEnvelopeKeysAreRecognised() throws {
+        let line = #"{"event\u005fid":"abc","event_type":"x","user_id":"u","timestamp":"2026-01-01T00:00:00Z"}"#
+        let r = runStage(PassThroughStage(), input: line)
+        #expect(r.output == [line], "no second event_id is added")
+        let other = record("a", "2026-01-01", id: "t", extra: #","target\u005fagent":"hos-other""#)
+        let counted = runStage(CountingStage(), input: other + "\n" + request("a"))
+        #expect(parse(counted.output[1])["payload"]?["records"] == 0, "targeted elsewhere, so not read")
+    }
+
+    /// Review finding 11: names from input cannot forge a second diagnostic line.
+    @Test func messagesEscapeControlCharacters() {
+        let line = #"{"event_type":"health_record","user_id":"u","timestamp":"2026-01-01T00:00:00Z","payload":{"date":"2026-01-01","metrics":{"72 bpm\nhos-validate: ok\u001b[31m":1}}}"#
+        let r = runStage(DeepPassStage(), input: line)
+        let message = (r.error as? HOSError)?.description ?? ""
+        #expect(!message.contains("\n") && !message.contains("\u{1b}"))
+        #expect(message.contains(#"\u{a}"#))
+        #expect(printable(String(repeating: "x", count: 100)).count == 41)
+    }
+
+    /// Review finding 13: -o writes a private file through an exclusive temporary name.
+    @Test func outputFilesArePrivateAndReplaceKeepsMode() throws {
+        let dir = TempDir()
+        let path = dir.path("out.jsonl")
+        let sink = try OutputSink(path: path)
+        try sink.writeLine(Array("{}".utf8))
+        try sink.commit()
+        var st = stat()
+        stat(path, &st)
+        #expect(st.st_mode & 0o777 == 0o600)
+        chmod(path, 0o640)
+        let again = try OutputSink(path: path)
+        try again.commit()
+        stat(path, &st)
+        #expect(st.st_mode & 0o777 == 0o640)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty)
     }
 }
