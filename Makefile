@@ -7,7 +7,7 @@ RELEASE  := .build/release
 MAN_DATE := 2026-11-25
 TOOLS    := hos-validate hos-import hos-synth
 
-.PHONY: all help deps build release test unit examples demo bench man man-check lint ci clean
+.PHONY: all help deps build release test unit examples demo bench man man-check stats-check lint ci clean
 
 all: build
 
@@ -32,6 +32,12 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory man-check
+	@$(MAKE) --no-print-directory stats-check
+
+# The agents' statistics against numpy and scipy on the same records (python3 with scipy needed).
+stats-check:
+	@if python3 -c 'import scipy' 2>/dev/null; then python3 scripts/stats_reference.py $(BIN); \
+	else echo "stats reference: skipped (python3 with scipy not found; pip install scipy)"; fi
 
 unit: deps
 	$(SWIFT) build --build-tests
