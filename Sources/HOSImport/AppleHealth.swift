@@ -20,8 +20,11 @@ public struct AppleHealthImporter {
     /// The format's description for --help and the man page.
     public static let documentation = """
     Reads export.xml from the Health app's "Export All Health Data" (unzip export.zip first). The \
-    file is streamed, so exports of several gigabytes are fine; its internal DTD is skipped and \
-    external entities are never resolved. Every record goes to the one user given by --user.
+    file is streamed, so exports of several gigabytes are fine. Its internal DTD is skipped unread, \
+    so an entity declared there is never expanded (a reference to one is an undeclared entity, \
+    bad input), and external entities are never resolved; a DOCTYPE or declaration (<!ENTITY, \
+    <!ATTLIST, <!ELEMENT...) anywhere but the one DOCTYPE before the root element is bad input. \
+    Every record goes to the one user given by --user.
 
     The local day of a sample is the date of its startDate in the sample's own UTC offset, as the \
     phone wrote it (not the UTC day), so travel and daylight-saving changes keep each sample on \
@@ -45,17 +48,21 @@ public struct AppleHealthImporter {
 
     HKCategoryTypeIdentifierSleepAnalysis: one source's samples less than an hour apart form a \
     session. A day's main sleep is the session ending on it with the most asleep minutes; only \
-    that session (so one source) is used, and naps are left out. sleep_duration_min = asleep \
-    minutes (AsleepUnspecified, Asleep, AsleepCore, AsleepDeep, AsleepREM); deep_sleep_min, \
-    rem_sleep_min, light_sleep_min (= AsleepCore) and awake_min when the session has sleep stages \
-    (awake_min also when it has Awake samples); time_in_bed_min = its InBed minutes or, without \
+    that session (so one source) is used, and naps are left out. Overlapping samples are counted \
+    once: sleep_duration_min = the minutes covered by any asleep sample (AsleepUnspecified, \
+    Asleep, AsleepCore, AsleepDeep, AsleepREM), so an Asleep and an AsleepCore sample over the \
+    same time count once; deep_sleep_min, rem_sleep_min, light_sleep_min (= AsleepCore) and \
+    awake_min (each the minutes covered by that stage's samples) when the session has sleep stages \
+    (awake_min also when it has Awake samples); time_in_bed_min = the minutes covered by its \
+    InBed or asleep samples (asleep time outside the InBed samples is still in bed) or, without \
     InBed samples, the time from its first start to its last end; sleep_efficiency_pct = asleep / \
-    in bed x 100; sleep_start and sleep_end = its earliest start and latest end, HH:MM local. \
-    Overlapping samples of one kind are counted once. A session of InBed only gives time in bed \
-    and times, no duration.
+    in bed x 100, so never above 100; sleep_start and sleep_end = the start and end of that time in \
+    bed, HH:MM local. A session of InBed only gives time in bed and times, no duration.
 
     HKCategoryTypeIdentifierMindfulSession -> mindfulness_min (sum of durations). Workout -> \
-    workout_minutes (sum of duration, durationUnit min, s or hr; endDate - startDate without one).
+    workout_minutes (sum of duration, durationUnit min, s or hr; endDate - startDate without one). \
+    Like the quantities above, these are summed per source, and per day only the source with the \
+    largest daily total is kept: the same run recorded by a Watch and by a running app counts once.
 
     Other types are passed over without a message; Records inside a Correlation repeat records \
     that the export also lists on their own and are passed over too. A known type with a unit not \
@@ -83,6 +90,7 @@ public struct AppleHealthImporter {
         let finished = parser.parse()
         if let failure = reader.failure { throw failure }
         if Signals.stopRequested { throw Interrupted() }
+        if let line = stream.misplacedDeclarationLine { throw ExportReader.misplaced(file.name, line) }
         if let e = stream.readError { throw HOSError.io("\(file.name): read error: \(e)") }
         if !finished || parser.parserError != nil {
             throw HOSError.badInput(SourceLocation(file: file.name, line: parser.lineNumber),
@@ -146,28 +154,51 @@ public struct AppleHealthImporter {
 /// export.xml's bytes for XMLParser, read from a file descriptor, with the internal DTD subset blanked out.
 ///
 /// Why: FoundationXML on Linux crashes on `<!ATTLIST` declarations, of which every export's DTD has dozens,
-/// and nothing in the DTD is needed (it declares no entities). Newlines are kept, so line numbers still match
-/// the file, and no declaration that could pull in an external entity ever reaches the parser. Reading the
-/// descriptor directly also serves standard input, and `stopped` ends the input at once after a fatal problem.
+/// and nothing in the DTD is needed. Newlines are kept, so line numbers still match the file, and no
+/// declaration ever reaches the parser: entities declared in the DTD go with it (a reference to one is then an
+/// undeclared entity), and none that could pull in an external entity is seen. Reading the descriptor directly
+/// also serves standard input, and `stopped` ends the input at once after a fatal problem.
+///
+/// The filter follows the markup where `<` starts nothing (comments, processing instructions, CDATA sections
+/// and, in the DTD, quoted literals), so the DOCTYPE is found only where it really starts and the body only at a
+/// real start tag. Anywhere but the one DOCTYPE before the root element, `<!` can only open a comment or a CDATA
+/// section; any other (a second DOCTYPE, an `<!ENTITY` or `<!ATTLIST` in the body) ends the input just before
+/// it, with `misplacedDeclarationLine` set, so the parser never sees it.
 final class ExportStream: InputStream {
     private let fd: Int32
     /// Set to end the input: the next read reports end of file.
     var stopped = false
     private(set) var readError: String?
+    /// The line of a `<!` that is neither a comment, a CDATA section nor the one DOCTYPE; the input ended there.
+    private(set) var misplacedDeclarationLine: Int?
 
-    private enum State { case prolog, doctype, subset, body }
-    private var state = State.prolog
-    /// Bytes of `<!DOCTYPE` matched so far in the prolog.
+    /// Where in the document the filter is: before any DOCTYPE or element, in the DOCTYPE before or inside its
+    /// internal subset `[...]`, or after the DOCTYPE or the root's start tag (the rest of the document).
+    private enum Part { case prolog, doctype, subset, body }
+    /// What the filter is inside of within the part.
+    private enum Markup {
+        /// Text, tags, declarations: `<` starts markup.
+        case text
+        /// After `<`, `<!`, `<!-`.
+        case open, bang, bangDash
+        /// Matching `DOCTYPE` after `<!`, or `CDATA[` after `<![`.
+        case doctypeName, cdataOpen
+        /// Inside a comment, a processing instruction, a CDATA section or a quoted literal.
+        case comment, instruction, cdata, literal
+    }
+
+    private var part = Part.prolog
+    private var markup = Markup.text
+    /// Bytes of the keyword matched so far (`doctypeName`, `cdataOpen`).
     private var matched = 0
-    private var previous: UInt8 = 0
-    /// The quote character of the literal being read inside the DOCTYPE, or 0.
+    /// Closing characters just seen: `-` in a comment, `]` in a CDATA section, `?` in a processing instruction.
+    private var closers = 0
+    /// The quote character of the literal being read in the DOCTYPE.
     private var quote: UInt8 = 0
-    /// Bytes of `<!--` matched in the subset, and whether a comment is open (with the dashes just seen).
-    private var commentOpen = 0
-    private var inComment = false
-    private var dashes = 0
-    private static let doctype = Array("<!DOCTYPE".utf8)
-    private static let commentStart = Array("<!--".utf8)
+    /// The line of the byte being filtered.
+    private var line = 1
+    private static let doctype = Array("DOCTYPE".utf8)
+    private static let cdata = Array("CDATA[".utf8)
 
     init(fd: Int32) {
         self.fd = fd
@@ -191,78 +222,147 @@ final class ExportStream: InputStream {
                 stopped = true
                 break
             }
-            if n == 0 || state == .body { return n }
+            if n == 0 { return 0 }
             let kept = filter(buffer, n)
             // A chunk wholly inside the DTD may leave nothing; 0 would read as the end, so read on.
-            if kept > 0 { return kept }
+            if kept > 0 || stopped { return kept }
         }
         return 0
     }
 
-    /// Drops the internal subset's bytes but its newlines, in place; returns the bytes kept.
+    /// Drops the internal subset's bytes but its newlines, in place; returns the bytes kept. At a misplaced
+    /// declaration, keeps only what comes before its `<` and stops the input.
     private func filter(_ b: UnsafeMutablePointer<UInt8>, _ n: Int) -> Int {
         var w = 0
+        /// Where the last `<` of this chunk was kept.
+        var opened = -1
         for i in 0..<n {
             let c = b[i]
-            switch state {
-            case .prolog:
-                if c == Self.doctype[matched] {
-                    matched += 1
-                    if matched == Self.doctype.count { state = .doctype }
-                } else {
-                    matched = c == 0x3C ? 1 : 0
-                    // `<` then a name: the root element has begun and there is no DOCTYPE.
-                    if previous == 0x3C, c != 0x21, c != 0x3F { state = .body }
-                }
+            // The body is nearly all text and tags: only `<` matters there.
+            if markup == .text, part == .body, c != 0x3C {
                 b[w] = c
                 w += 1
-            case .doctype:
-                if quote != 0 {
-                    if c == quote { quote = 0 }
-                } else if c == 0x22 || c == 0x27 {
-                    quote = c
-                } else if c == 0x5B {
-                    state = .subset
-                } else if c == 0x3E {
-                    state = .body
-                }
-                b[w] = c
-                w += 1
-            case .subset:
-                if inComment {
-                    if c == 0x3E, dashes >= 2 { inComment = false }
-                    dashes = c == 0x2D ? dashes + 1 : 0
-                } else if quote != 0 {
-                    if c == quote { quote = 0 }
-                } else if c == Self.commentStart[commentOpen] {
-                    commentOpen += 1
-                    if commentOpen == Self.commentStart.count {
-                        inComment = true
-                        commentOpen = 0
-                        dashes = 0
-                    }
-                    break
-                } else if c == 0x22 || c == 0x27 {
-                    quote = c
-                } else if c == 0x5D {
-                    // The end of the subset: the parser sees an empty `[ ]`, then the rest of the file.
-                    state = .body
-                    b[w] = c
-                    w += 1
-                    continue
-                }
-                commentOpen = c == 0x3C ? 1 : 0
-                if c == 0x0A {
-                    b[w] = c
-                    w += 1
-                }
-            case .body:
+                if c == 0x0A { line += 1 }
+                continue
+            }
+            let before = part
+            guard step(c) else {
+                misplacedDeclarationLine = line
+                stopped = true
+                return opened >= 0 ? opened : w
+            }
+            if markup == .open { opened = w }
+            // The subset's bytes go but its newlines; the `[` and `]` around it stay.
+            if before != .subset || part != .subset || c == 0x0A {
                 b[w] = c
                 w += 1
             }
-            previous = c
+            if c == 0x0A { line += 1 }
         }
         return w
+    }
+
+    /// Moves the filter on by one byte; false at a misplaced declaration.
+    private func step(_ c: UInt8) -> Bool {
+        switch markup {
+        case .text:
+            text(c)
+        case .open:
+            if c == 0x21 {
+                markup = .bang
+            } else if c == 0x3F {
+                markup = .instruction
+                closers = 0
+            } else {
+                // `<` and a name: the root element has begun (a stray `<` is left to the parser).
+                if part == .prolog, Self.isNameStart(c) { part = .body }
+                markup = .text
+                text(c)
+            }
+        case .bang:
+            if c == 0x2D {
+                markup = .bangDash
+            } else if part == .subset {
+                // A declaration: its literals are followed; `<![` (a conditional section) is left to the parser.
+                markup = .text
+                text(c)
+            } else if c == 0x5B {
+                markup = .cdataOpen
+                matched = 0
+            } else if part == .prolog, c == Self.doctype[0] {
+                markup = .doctypeName
+                matched = 1
+            } else {
+                return false
+            }
+        case .bangDash:
+            markup = c == 0x2D ? .comment : .text
+            closers = 0
+            if markup == .text { text(c) }
+        case .doctypeName:
+            guard c == Self.doctype[matched] else { return false }
+            matched += 1
+            if matched == Self.doctype.count {
+                part = .doctype
+                markup = .text
+            }
+        case .cdataOpen:
+            if c == Self.cdata[matched] {
+                matched += 1
+                if matched == Self.cdata.count {
+                    markup = .cdata
+                    closers = 0
+                }
+            } else {
+                // Not well formed: the parser says so.
+                markup = .text
+                text(c)
+            }
+        case .comment:
+            if c == 0x3E, closers >= 2 { markup = .text }
+            closers = c == 0x2D ? closers + 1 : 0
+        case .instruction:
+            if c == 0x3E, closers > 0 { markup = .text }
+            closers = c == 0x3F ? 1 : 0
+        case .cdata:
+            if c == 0x3E, closers >= 2 { markup = .text }
+            closers = c == 0x5D ? closers + 1 : 0
+        case .literal:
+            if c == quote { markup = .text }
+        }
+        return true
+    }
+
+    /// A byte of text: markup opens, and in the DOCTYPE literals, the subset and the DOCTYPE's end are followed.
+    private func text(_ c: UInt8) {
+        switch part {
+        case .prolog, .body:
+            if c == 0x3C { markup = .open }
+        case .doctype:
+            if c == 0x22 || c == 0x27 {
+                quote = c
+                markup = .literal
+            } else if c == 0x5B {
+                part = .subset
+            } else if c == 0x3E {
+                part = .body
+            }
+        case .subset:
+            if c == 0x3C {
+                markup = .open
+            } else if c == 0x22 || c == 0x27 {
+                quote = c
+                markup = .literal
+            } else if c == 0x5D {
+                // The end of the subset: the parser sees an empty `[ ]`, then the rest of the file.
+                part = .body
+            }
+        }
+    }
+
+    /// Whether `c` can begin an element name: an ASCII letter, `_`, `:` or any byte of a non-ASCII character.
+    private static func isNameStart(_ c: UInt8) -> Bool {
+        (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A || c == 0x5F || c == 0x3A || c >= 0x80
     }
 }
 
@@ -417,6 +517,11 @@ final class ExportReader: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
         guard failure == nil else { return }
+        // The input ended before a misplaced declaration: that, not the cut, is the problem, unless it came earlier.
+        if let line = stream.misplacedDeclarationLine, parser.lineNumber >= line {
+            stop(parser, Self.misplaced(file, line))
+            return
+        }
         stop(parser, HOSError.badInput(SourceLocation(file: file, line: parser.lineNumber),
                                        "invalid XML: \(Self.describe(parseError))"))
     }
@@ -426,6 +531,11 @@ final class ExportReader: NSObject, XMLParserDelegate {
         failure = error
         stream.stopped = true
         parser.abortParsing()
+    }
+
+    /// A DOCTYPE or markup declaration out of place (see `ExportStream`); the parser never sees it.
+    static func misplaced(_ file: String, _ line: Int) -> HOSError {
+        .badInput(SourceLocation(file: file, line: line), "invalid XML: DOCTYPE or declaration out of place")
     }
 
     /// libxml2's error codes (which XMLParser passes on) for the mistakes a broken export shows.
@@ -522,7 +632,7 @@ final class ExportReader: NSObject, XMLParserDelegate {
         } else if type == Self.mindfulType {
             guard let span = try interval(a, "MindfulSession", line: line) else { return }
             add(sum: Double(span.end.seconds - span.start.seconds) / 60, metric: "mindfulness_min", date: span.start.date,
-                line: line)
+                source: a["sourceName"] ?? "", line: line)
         }
         // Any other type is outside the vocabulary: passed over.
     }
@@ -562,9 +672,9 @@ final class ExportReader: NSObject, XMLParserDelegate {
         }
     }
 
-    /// Adds to a day total that is not split by source (mindfulness, workouts).
-    private func add(sum value: Double, metric: String, date: LocalDate, line: Int) {
-        sums[SourceDay(day: DayMetric(date: date, metric: metric), source: ""), default: Total(line: line)].sum += value
+    /// Adds to one source's day total (mindfulness, workouts); `finish` keeps the largest source, as for quantities.
+    private func add(sum value: Double, metric: String, date: LocalDate, source: String, line: Int) {
+        sums[SourceDay(day: DayMetric(date: date, metric: metric), source: source), default: Total(line: line)].sum += value
     }
 
     private func workout(_ a: [String: String], line: Int) throws {
@@ -582,7 +692,7 @@ final class ExportReader: NSObject, XMLParserDelegate {
             }
             minutes = d * factor
         }
-        add(sum: minutes, metric: "workout_minutes", date: span.start.date, line: line)
+        add(sum: minutes, metric: "workout_minutes", date: span.start.date, source: a["sourceName"] ?? "", line: line)
     }
 
     // MARK: Days
@@ -615,6 +725,16 @@ final class ExportReader: NSObject, XMLParserDelegate {
         var line: Int
         /// Seconds per kind, overlaps within a kind counted once.
         var seconds: [SleepKind: Int] = [:]
+        /// Seconds asleep: the union of all asleep kinds' samples, so overlapping stages count once.
+        var asleep = 0
+        /// Seconds in bed: the union of the InBed and asleep samples, or without InBed, first start to last end;
+        /// it holds every asleep second, so asleep / in bed is at most 1.
+        var inBed: Int
+        /// The start and end of the time in bed.
+        var bedStart: AppleHealthImporter.Instant
+        var bedEnd: AppleHealthImporter.Instant
+
+        static let asleepKinds: Set<SleepKind> = [.asleep, .core, .deep, .rem]
 
         init(_ samples: [SleepSample]) {
             source = samples[0].source
@@ -622,23 +742,37 @@ final class ExportReader: NSObject, XMLParserDelegate {
             last = samples.max { $0.end.seconds < $1.end.seconds }!.end
             line = samples.map(\.line).min()!
             for kind in SleepKind.allCases {
-                let spans = samples.filter { $0.kind == kind }.map { ($0.start.seconds, $0.end.seconds) }.sorted { $0 < $1 }
-                guard !spans.isEmpty else { continue }
-                var total = 0
-                var (from, to) = spans[0]
-                for (s, e) in spans.dropFirst() {
-                    if s > to {
-                        total += to - from
-                        (from, to) = (s, e)
-                    } else {
-                        to = max(to, e)
-                    }
-                }
-                seconds[kind] = total + to - from
+                if let total = Self.union(samples.filter { $0.kind == kind }) { seconds[kind] = total }
+            }
+            asleep = Self.union(samples.filter { Self.asleepKinds.contains($0.kind) }) ?? 0
+            let bed = samples.filter { $0.kind == .inBed || Self.asleepKinds.contains($0.kind) }
+            if seconds[.inBed] != nil {
+                inBed = Self.union(bed) ?? 0
+                bedStart = bed.min { $0.start.seconds < $1.start.seconds }!.start
+                bedEnd = bed.max { $0.end.seconds < $1.end.seconds }!.end
+            } else {
+                inBed = last.seconds - first.seconds
+                bedStart = first
+                bedEnd = last
             }
         }
 
-        var asleep: Int { [.asleep, .core, .deep, .rem].reduce(0) { $0 + (seconds[$1] ?? 0) } }
+        /// The seconds covered by the samples, overlaps counted once; nil without samples.
+        static func union(_ samples: [SleepSample]) -> Int? {
+            let spans = samples.map { ($0.start.seconds, $0.end.seconds) }.sorted { $0 < $1 }
+            guard var (from, to) = spans.first else { return nil }
+            var total = 0
+            for (s, e) in spans.dropFirst() {
+                if s > to {
+                    total += to - from
+                    (from, to) = (s, e)
+                } else {
+                    to = max(to, e)
+                }
+            }
+            return total + to - from
+        }
+
         var staged: Bool { seconds[.core] != nil || seconds[.deep] != nil || seconds[.rem] != nil }
         var wakeDay: LocalDate { last.date }
     }
@@ -676,7 +810,7 @@ final class ExportReader: NSObject, XMLParserDelegate {
             let s = main[day]!
             let minutes = { (seconds: Int) -> JSON in .number((Double(seconds) / 60).rounded()) }
             let asleep = s.asleep
-            let inBed = s.seconds[.inBed] ?? (s.last.seconds - s.first.seconds)
+            let inBed = s.inBed
             var values: [(metric: String, value: JSON)] = []
             if asleep > 0 { values.append(("sleep_duration_min", minutes(asleep))) }
             if s.staged {
@@ -689,8 +823,8 @@ final class ExportReader: NSObject, XMLParserDelegate {
             if asleep > 0, inBed > 0 {
                 values.append(("sleep_efficiency_pct", .number(Double(asleep) / Double(inBed) * 100, places: 1)))
             }
-            values.append(("sleep_start", .string(s.first.clock.description)))
-            values.append(("sleep_end", .string(s.last.clock.description)))
+            values.append(("sleep_start", .string(s.bedStart.clock.description)))
+            values.append(("sleep_end", .string(s.bedEnd.clock.description)))
             try records.addRow(user: user, date: day, values: values, at: location(s.line))
         }
     }

@@ -2,7 +2,7 @@
 
 import Foundation
 import HOSCore
-import HOSImport
+@testable import HOSImport
 import Testing
 
 private func fixture(_ name: String) -> String {
@@ -23,6 +23,21 @@ private func number(_ records: RecordSet, _ date: String, _ metric: String) -> D
 
 private func text(_ records: RecordSet, _ date: String, _ metric: String) -> String? {
     records.value(user: "me", date: LocalDate(date)!, metric: metric).map(\.description)
+}
+
+/// A fixture through `ExportStream`, read `readSize` bytes at a time: what the parser would see.
+private func filtered(_ name: String, readSize: Int) throws -> (text: String, misplaced: Int?) {
+    let handle = try #require(FileHandle(forReadingAtPath: fixture(name)))
+    defer { try? handle.close() }
+    let stream = ExportStream(fd: handle.fileDescriptor)
+    var out: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: readSize)
+    while true {
+        let n = stream.read(&buffer, maxLength: readSize)
+        guard n > 0 else { break }
+        out += buffer[..<n]
+    }
+    return (String(decoding: out, as: UTF8.self), stream.misplacedDeclarationLine)
 }
 
 @Suite struct AppleHealthTests {
@@ -181,6 +196,93 @@ private func text(_ records: RecordSet, _ date: String, _ metric: String) -> Str
         #expect(message == "invalid XML: undeclared entity (libxml2 error 26)")
     }
 
+    @Test func internalEntitiesAreNeverExpanded() throws {
+        // The DTD declares `src` (after a comment holding `<x`); it goes with the DTD, so `&src;` is undeclared.
+        let error = #expect(throws: HOSError.self) { try importExport("internal-entity.xml", policy: .skip) }
+        #expect(error == .badInput(SourceLocation(file: fixture("internal-entity.xml"), line: 8),
+                                   "invalid XML: undeclared entity (libxml2 error 26)"))
+    }
+
+    @Test func markupBeforeTheDoctypeDoesNotLetTheDTDThrough() throws {
+        // A comment holding `<x`, a comment holding DOCTYPE text, a processing instruction holding `<x`:
+        // none starts the body, so the real DTD after them is still blanked (unblanked, its ATTLIST crashes).
+        for name in ["comment-before-doctype.xml", "comment-with-doctype.xml", "pi-before-doctype.xml"] {
+            let (r, reporter) = try importExport(name)
+            #expect(number(r, "2024-02-01", "steps") == 4200, "\(name)")
+            #expect(reporter.rejected == 0, "\(name)")
+        }
+        // Declarations inside comments, CDATA and processing instructions in the body are only text.
+        let (r, _) = try importExport("comment-with-doctype.xml")
+        #expect(number(r, "2024-02-02", "steps") == 3100)
+    }
+
+    @Test func declarationsOutOfPlaceAreBadInput() throws {
+        // A DOCTYPE or ENTITY after the root's start tag, or a second DOCTYPE: rejected at its line, never parsed.
+        for (name, line) in [("doctype-in-body.xml", 9), ("entity-in-body.xml", 9), ("second-doctype.xml", 3)] {
+            let error = #expect(throws: HOSError.self, "\(name)") { try importExport(name, policy: .skip) }
+            #expect(error == .badInput(SourceLocation(file: fixture(name), line: line),
+                                       "invalid XML: DOCTYPE or declaration out of place"), "\(name)")
+            #expect(error?.exitCode == .badInput)
+        }
+    }
+
+    @Test func theFilterDoesNotDependOnTheReadSize() throws {
+        let names = ["export.xml", "comment-before-doctype.xml", "comment-with-doctype.xml", "pi-before-doctype.xml",
+                     "internal-entity.xml", "doctype-in-body.xml", "entity-in-body.xml", "second-doctype.xml"]
+        for name in names {
+            let file = try String(contentsOfFile: fixture(name), encoding: .utf8)
+            let whole = try filtered(name, readSize: 1 << 16)
+            #expect(!whole.text.contains("<!ENTITY src \"Watch\">\n") && !whole.text.contains("CDATA #REQUIRED"),
+                    "\(name)")
+            for readSize in [1, 2, 3, 5, 8] {
+                let small = try filtered(name, readSize: readSize)
+                #expect(small.misplaced == whole.misplaced, "\(name) \(readSize)")
+                if whole.misplaced == nil {
+                    #expect(small.text == whole.text, "\(name) \(readSize)")
+                    // Newlines are kept, so the parser's line numbers are the file's.
+                    #expect(whole.text.split(separator: "\n", omittingEmptySubsequences: false).count
+                            == file.split(separator: "\n", omittingEmptySubsequences: false).count)
+                } else {
+                    // Cut before the declaration, or at most just after its `<!` when that came in an earlier read.
+                    #expect(small.text.hasPrefix(whole.text) && small.text.count <= whole.text.count + 2,
+                            "\(name) \(readSize)")
+                }
+            }
+        }
+    }
+
+    @Test func sourcesOfWorkoutsAndMindfulnessAreNotAdded() throws {
+        let (r, _) = try importExport("overlaps.xml")
+        // The same 30-minute run from the Watch and from Strava.
+        #expect(number(r, "2024-04-01", "workout_minutes") == 30)
+        // Watch 10, Calm 10 + 5: the larger source alone.
+        #expect(number(r, "2024-04-01", "mindfulness_min") == 15)
+    }
+
+    @Test func sleepBeyondTheInBedSamplesIsInBed() throws {
+        // InBed 23:00–06:00 and AsleepCore 22:50–06:30 from one source: in bed from 22:50 to 06:30, not above 100%.
+        let (r, reporter) = try importExport("overlaps.xml")
+        #expect(reporter.rejected == 0)
+        #expect(number(r, "2024-04-02", "sleep_duration_min") == 460)
+        #expect(number(r, "2024-04-02", "time_in_bed_min") == 460)
+        #expect(number(r, "2024-04-02", "sleep_efficiency_pct") == 100)
+        #expect(number(r, "2024-04-02", "light_sleep_min") == 460)
+        #expect(text(r, "2024-04-02", "sleep_start") == "22:50")
+        #expect(text(r, "2024-04-02", "sleep_end") == "06:30")
+    }
+
+    @Test func overlappingAsleepKindsAreCountedOnce() throws {
+        // Asleep 23:00–05:00 and AsleepCore 01:00–07:00: asleep 23:00–07:00 = 480, not 360 + 360.
+        let (r, _) = try importExport("overlaps.xml")
+        #expect(number(r, "2024-04-03", "sleep_duration_min") == 480)
+        #expect(number(r, "2024-04-03", "light_sleep_min") == 360)
+        // InBed 22:30–07:15 = 525; 480 / 525 = 91.43%.
+        #expect(number(r, "2024-04-03", "time_in_bed_min") == 525)
+        #expect(number(r, "2024-04-03", "sleep_efficiency_pct") == 91.4)
+        #expect(text(r, "2024-04-03", "sleep_start") == "22:30")
+        #expect(text(r, "2024-04-03", "sleep_end") == "07:15")
+    }
+
     @Test func missingFileIsNoInput() throws {
         let error = #expect(throws: HOSError.self) { try importExport("no-such-export.xml") }
         #expect(error?.exitCode == .noInput)
@@ -188,7 +290,8 @@ private func text(_ records: RecordSet, _ date: String, _ metric: String) -> Str
 
     @Test func documentationNamesTheMethods() {
         let doc = AppleHealthImporter.documentation
-        for phrase in ["largest daily total", "SDNN", "4.184", "0.45359237", "wake day", "own UTC offset", "naps"] {
+        for phrase in ["largest daily total", "SDNN", "4.184", "0.45359237", "wake day", "own UTC offset", "naps",
+                       "never expanded", "counted once", "never above 100"] {
             #expect(doc.contains(phrase), "documentation lacks \(phrase)")
         }
     }
