@@ -1,0 +1,721 @@
+// hos-routine's planner: one user's time-blocked day from the analysis, records, profile and memory; pure.
+
+import HOSCore
+
+/// What the planner reads about one user at a barrier; every part but the archetype and request is optional.
+public struct RoutineInput: Sendable {
+    public var user: String
+    public var analysisID: String
+    public var archetype: Archetype
+    public var request: AnalysisRequest
+    /// The user's records since its last barrier.
+    public var days: UserDays
+    public var profile: UserProfile?
+    /// The latest `behavior_analysis` payload of the user.
+    public var analysis: [String: JSON]?
+    public var memory: MemoryContextView?
+    /// The day the request was made (its timestamp's date): the last resort for the plan's date.
+    public var requestDay: LocalDate?
+
+    public init(user: String, analysisID: String, archetype: Archetype, request: AnalysisRequest,
+                days: UserDays = UserDays(), profile: UserProfile? = nil, analysis: [String: JSON]? = nil,
+                memory: MemoryContextView? = nil, requestDay: LocalDate? = nil) {
+        self.user = user
+        self.analysisID = analysisID
+        self.archetype = archetype
+        self.request = request
+        self.days = days
+        self.profile = profile
+        self.analysis = analysis
+        self.memory = memory
+        self.requestDay = requestDay
+    }
+}
+
+/// The numbers hos-routine(1) documents; tests and the help text read the same values.
+public enum RoutineRules {
+    public static let defaultWake = ClockTime(minutes: 7 * 60)
+    public static let defaultLatencyMin = 15
+    /// Times are rounded to this many minutes.
+    public static let grid = 5
+    /// A usual bedtime later than the target by more than this is shifted by the sleep_shift arm.
+    public static let shiftThresholdMin = 30
+    /// What the gradual arm moves bedtime by, per night.
+    public static let gradualStepMin = 15
+    /// Tonight's lights-out is never planned later than this after the target.
+    public static let maxLateMin = 180
+    /// A usual bedtime earlier than the target stays, up to this many minutes before the target.
+    public static let maxEarlyMin = 120
+    /// Sleep-debt rule: readiness.sleep_debt_hours at least this, or median sleep below need minus `shortSleepMarginMin`.
+    public static let sleepDebtHours = 5.0
+    public static let shortSleepMarginMin = 60.0
+    /// Sleep-first: exercise ends by this clock time (when it falls in the waking window).
+    public static let sleepFirstExerciseEnd = ClockTime(minutes: 19 * 60)
+    /// Exercise ends at least this long before lights out (sleep-first: the second value).
+    public static let exerciseGapMin = 120
+    public static let sleepFirstExerciseGapMin = 180
+    /// Each difficulty step away from the archetype's base changes exercise duration by this share.
+    public static let durationStep = 0.15
+    /// Strained readiness: exercise intensity at most this, and duration times `strainedDurationFactor`.
+    public static let strainedMaxIntensity = 2
+    public static let strainedDurationFactor = 0.6
+    /// Sleep-first caps exercise intensity here.
+    public static let sleepFirstMaxIntensity = 3
+    public static let exerciseDurationRange = 10...90
+    /// Exercise slots: morning is wake + 60 min; midday and evening are clock times.
+    public static let morningAfterWakeMin = 60
+    public static let middayStart = ClockTime(minutes: 12 * 60 + 30)
+    public static let eveningStart = ClockTime(minutes: 18 * 60)
+    public static let exerciseArms = ["morning", "midday", "evening"]
+    public static let sleepShiftArms = ["gradual", "direct"]
+
+    /// Exercise minutes at the archetype's base difficulty.
+    public static func exerciseBaseMin(_ a: Archetype) -> Int {
+        switch a {
+        case .foundationBuilder: 20
+        case .resilienceRebuilder: 15
+        case .connectedExplorer: 45
+        case .systematicImprover: 40
+        case .transformationSeeker: 45
+        case .peakPerformer: 60
+        }
+    }
+
+    /// The exercise_time arm used without memory.
+    public static func defaultExerciseTime(_ a: Archetype) -> String {
+        switch a {
+        case .peakPerformer, .systematicImprover: "morning"
+        case .transformationSeeker, .foundationBuilder: "evening"
+        case .resilienceRebuilder, .connectedExplorer: "midday"
+        }
+    }
+
+    /// The sleep_shift arm used without memory.
+    public static func defaultSleepShift(_ a: Archetype) -> String {
+        switch a {
+        case .peakPerformer, .transformationSeeker: "direct"
+        default: "gradual"
+        }
+    }
+
+    /// Minutes of wind-down before lights out (sleep-first adds 15).
+    public static func windDownMin(_ a: Archetype, sleepFirst: Bool) -> Int {
+        (a == .resilienceRebuilder ? 45 : 30) + (sleepFirst ? 15 : 0)
+    }
+
+    /// The other items after exercise, most important first; a plan takes the first dailyLoad − 1.
+    public static func priorities(_ a: Archetype) -> [RoutineRole] {
+        switch a {
+        case .peakPerformer: [.focus, .recovery, .nutrition, .mindfulness]
+        case .systematicImprover: [.focus, .nutrition, .recovery, .mindfulness]
+        case .transformationSeeker: [.nutrition, .mindfulness, .focus, .recovery]
+        case .connectedExplorer: [.mindfulness, .nutrition, .recovery, .focus]
+        case .foundationBuilder: [.mindfulness, .nutrition, .recovery, .focus]
+        case .resilienceRebuilder: [.recovery, .mindfulness, .nutrition, .focus]
+        }
+    }
+
+    /// Minutes of a secondary item.
+    public static func durationMin(_ role: RoutineRole, _ a: Archetype) -> Int {
+        switch role {
+        case .mindfulness:
+            switch a {
+            case .foundationBuilder: 5
+            case .transformationSeeker: 15
+            default: 10
+            }
+        case .focus:
+            switch a {
+            case .peakPerformer: 90
+            case .systematicImprover: 60
+            case .transformationSeeker: 45
+            default: 30
+            }
+        case .recovery: a == .peakPerformer || a == .resilienceRebuilder ? 20 : 15
+        case .nutrition: 30
+        case .rest: 20
+        case .walk: 15
+        case .sleep, .exercise: 0
+        }
+    }
+}
+
+/// What an item is for; its raw value is the item's `item_id`, stable from plan to plan.
+public enum RoutineRole: String, Sendable, CaseIterable {
+    case sleep, exercise, walk, mindfulness, focus, recovery, nutrition, rest
+
+    public var category: String {
+        switch self {
+        case .sleep: "sleep"
+        case .exercise: "exercise"
+        case .walk, .recovery, .rest: "recovery"
+        case .mindfulness: "mindfulness"
+        case .focus: "focus"
+        case .nutrition: "nutrition"
+        }
+    }
+}
+
+/// One block of the day. `start` counts minutes from midnight of the wake day and may pass 1440.
+public struct RoutineItem: Sendable, Equatable {
+    public var role: RoutineRole
+    public var start: Int
+    public var durationMin: Int
+    public var intensity: Int
+    public var variant: [String: String]
+    public var title: String
+    public var why: String
+
+    public var end: Int { start + durationMin }
+
+    public var json: JSON {
+        ["item_id": .string(role.rawValue), "category": .string(role.category),
+         "start": .string(ClockTime(minutes: start).description), "duration_min": .number(Double(durationMin)),
+         "intensity": .number(Double(intensity)), "variant": .object(variant.mapValues(JSON.string)),
+         "title": .string(title), "why": .string(why)]
+    }
+}
+
+/// A planned day: the items on a timeline that starts at wake.
+public struct RoutinePlan: Sendable {
+    public var planID: String
+    public var date: LocalDate
+    public var difficulty: Int
+    /// Minutes after midnight of the wake day (0..<1440).
+    public var wake: Int
+    /// Tonight's lights-out, on the same timeline (may pass 1440).
+    public var bedtime: Int
+    public var targetBedtime: Int
+    public var focus: String
+    /// Sorted by start on the timeline.
+    public var items: [RoutineItem]
+    public var basis: [String: JSON]
+    public var explain: [String]
+
+    public func payload(explain withExplain: Bool) -> [String: JSON] {
+        var p: [String: JSON] = [
+            "plan_id": .string(planID), "date": .string(date.description), "difficulty": .number(Double(difficulty)),
+            "wake": .string(ClockTime(minutes: wake).description),
+            "bedtime": .string(ClockTime(minutes: bedtime).description),
+            "target_bedtime": .string(ClockTime(minutes: targetBedtime).description),
+            "focus": .string(focus), "items": .array(items.map(\.json)), "basis": .object(basis),
+        ]
+        if withExplain { p["explain"] = .array(explain.map(JSON.string)) }
+        return p
+    }
+}
+
+/// Builds the `routine_plan` of one user: a pure function of a `RoutineInput`.
+public struct RoutinePlanner: Sendable {
+    public let explain: Bool
+
+    public init(explain: Bool = false) { self.explain = explain }
+
+    /// The payload of the user's `routine_plan`.
+    public func payload(_ input: RoutineInput) -> [String: JSON] {
+        plan(input).payload(explain: explain)
+    }
+
+    /// The plan of one user, with the reasoning in `explain` (written to the payload only with --explain).
+    public func plan(_ input: RoutineInput) -> RoutinePlan {
+        var notes: [String] = []
+        let a = input.archetype
+        let policy = ArchetypePolicy.of(a)
+        let analysis = input.analysis ?? [:]
+        let memory = input.memory ?? MemoryContextView()
+        var basis: [String: JSON] = [:]
+
+        // The day planned: the day after the data ends.
+        let asOf = input.request.asOf ?? input.days.latest
+            ?? analysis["as_of"]?.stringValue.flatMap { LocalDate($0) } ?? input.requestDay
+            ?? LocalDate(daysSinceEpoch: 0)
+        let date = asOf.adding(days: 1)
+        let windowStart = asOf.adding(days: -(input.request.windowDays - 1))
+        let need = Int(policy.sleepNeedMin)
+        notes.append("\(a.name): \(a.dailyLoad) items beyond sleep (daily load), sleep need \(F.hours(Double(need))) h; plan for \(date), the day after \(asOf)")
+
+        // Wake time.
+        let wakeRaw: Int
+        let wakeSource: String
+        if let w = F.minutes(analysis["sleep_timing"]?["sleep_end"]?["mean"]) {
+            (wakeRaw, wakeSource) = (w, "behavior_analysis sleep_end mean")
+        } else if let w = F.circularMedian(input.days.clockSeries("sleep_end", from: windowStart, to: asOf).map(\.minutes)) {
+            (wakeRaw, wakeSource) = (w, "median sleep_end of the records")
+        } else if let w = F.minutes(memory.preferences["wake_time"]) {
+            (wakeRaw, wakeSource) = (w, "memory preference wake_time")
+        } else if let w = input.profile?.wakePreference {
+            (wakeRaw, wakeSource) = (w.minutes, "profile wake_preference")
+        } else {
+            (wakeRaw, wakeSource) = (RoutineRules.defaultWake.minutes, "default")
+        }
+        let wake = F.grid(wakeRaw) % 1440
+        basis["wake_source"] = .string(wakeSource)
+        notes.append("wake \(F.clock(wake)) from \(wakeSource) (\(F.clock(wakeRaw)), rounded to \(RoutineRules.grid) min)")
+
+        // Sleep latency.
+        var latency = RoutineRules.defaultLatencyMin
+        var latencySource = "default"
+        if let b = analysis["metrics"]?["sleep_latency_min"]?["baseline"]?.doubleValue {
+            (latency, latencySource) = (Int(b.rounded()), "behavior_analysis sleep_latency_min baseline")
+        } else if let m = Stats.median(input.days.series("sleep_latency_min", from: windowStart, to: asOf).map(\.value)) {
+            (latency, latencySource) = (Int(m.rounded()), "median sleep_latency_min of the records")
+        }
+        latency = min(120, max(0, latency))
+        basis["sleep_latency_min"] = .number(Double(latency))
+        basis["sleep_need_min"] = .number(Double(need))
+
+        // Readiness and sleep debt.
+        let readiness = analysis["readiness"]
+        let score = readiness?["score"]?.doubleValue
+        let state = readiness?["state"]?.stringValue ?? "unknown"
+        let debt = readiness?["sleep_debt_hours"]?.doubleValue
+        let medianSleep = analysis["metrics"]?["sleep_duration_min"]?["baseline"]?.doubleValue
+            ?? Stats.median(input.days.series("sleep_duration_min", from: windowStart, to: asOf).map(\.value))
+        let readinessText = score.map { "readiness \(Int($0)) (\(state))" } ?? "readiness unknown"
+        if let score { basis["readiness_score"] = .number(score) }
+        basis["readiness_state"] = .string(state)
+        if let debt { basis["sleep_debt_hours"] = .number(debt, places: 1) }
+        if let medianSleep { basis["median_sleep_min"] = .number(medianSleep, places: 0) }
+        var debtReasons: [String] = []
+        if let debt, debt >= RoutineRules.sleepDebtHours { debtReasons.append("sleep debt \(F.decimal(debt)) h") }
+        if let m = medianSleep, m < Double(need) - RoutineRules.shortSleepMarginMin {
+            debtReasons.append("median sleep \(F.hours(m)) h against a need of \(F.hours(Double(need))) h")
+        }
+        let sleepFirst = !debtReasons.isEmpty
+        let strained = state == "strained"
+        let debtText = debtReasons.joined(separator: ", ")
+
+        // Difficulty.
+        var difficulty = memory.difficulty ?? policy.baseDifficulty
+        let difficultySource = memory.difficulty.map { "memory_context adaptation_state difficulty \($0)" }
+            ?? "\(a.name) base difficulty \(policy.baseDifficulty)"
+        if strained { difficulty = max(1, difficulty - 1) }
+        basis["difficulty_source"] = .string(memory.difficulty != nil ? "memory_context" : "archetype")
+        notes.append("difficulty \(difficulty): \(difficultySource)" + (strained ? ", −1 for strained readiness (never below 1)" : ""))
+
+        let focus: String
+        if sleepFirst {
+            focus = "sleep-first"
+        } else if strained {
+            focus = "recovery"
+        } else if state == "recovered", [.peakPerformer, .systematicImprover, .transformationSeeker].contains(a) {
+            focus = "performance"
+        } else {
+            focus = "balanced"
+        }
+        notes.append("focus \(focus): \(readinessText)" + (sleepFirst ? "; \(debtText)" : ""))
+
+        // Bedtime: the target, and tonight's after the sleep_shift arm.
+        let awakeTarget = 1440 - need - latency
+        let target = wake + awakeTarget
+        let shiftArm: String, shiftSource: String
+        if let v = memory.variants["sleep_shift"], RoutineRules.sleepShiftArms.contains(v) {
+            (shiftArm, shiftSource) = (v, "memory_context variant")
+        } else {
+            (shiftArm, shiftSource) = (RoutineRules.defaultSleepShift(a), "\(a.name) default")
+        }
+        let currentRaw = F.minutes(analysis["sleep_timing"]?["sleep_start"]?["mean"])
+            ?? F.circularMedian(input.days.clockSeries("sleep_start", from: windowStart, to: asOf).map(\.minutes))
+        var bedtime = target
+        var shiftText: String
+        if let current = currentRaw {
+            let late = Int(CircularStats.difference(Double(current), Double(target % 1440)).rounded())
+            basis["usual_bedtime"] = .string(F.clock(current))
+            if late > RoutineRules.shiftThresholdMin {
+                if shiftArm == "gradual" {
+                    bedtime = target + min(RoutineRules.maxLateMin, F.grid(late - RoutineRules.gradualStepMin))
+                    shiftText = "your usual bedtime \(F.clock(current)) is \(late) min later, so tonight moves \(RoutineRules.gradualStepMin) min earlier, to \(F.clock(bedtime)) (gradual)"
+                } else {
+                    shiftText = "your usual bedtime \(F.clock(current)) is \(late) min later; tonight goes straight to \(F.clock(target)) (direct)"
+                }
+            } else if late >= -RoutineRules.shiftThresholdMin {
+                shiftText = "your usual bedtime \(F.clock(current)) is within \(RoutineRules.shiftThresholdMin) min of it"
+            } else {
+                // Never ask for a later night than the user already keeps: the earlier bedtime stays.
+                bedtime = target - min(RoutineRules.maxEarlyMin, F.grid(-late))
+                shiftText = "your usual bedtime \(F.clock(current)) is \(-late) min earlier, so lights out stays early, at \(F.clock(bedtime))"
+            }
+        } else {
+            shiftText = "no usual bedtime recorded"
+        }
+        notes.append("target lights out \(F.clock(target)) = wake \(F.clock(wake)) − \(need) min sleep need − \(latency) min latency (\(latencySource)); \(shiftText); sleep_shift \(shiftArm) from \(shiftSource)")
+
+        let windDown = RoutineRules.windDownMin(a, sleepFirst: sleepFirst)
+        let windDownStart = bedtime - windDown
+        let ctx = RoutineContext(archetype: a, wake: wake, bedtime: bedtime, target: target, need: need, latency: latency,
+                          readinessText: readinessText, state: state, sleepFirst: sleepFirst, strained: strained,
+                          debtText: debtText, difficulty: difficulty)
+        var items: [RoutineItem] = []
+        var slots = RoutineSlots(wake: wake)
+        let sleepItem = RoutineItem(
+            role: .sleep, start: windDownStart, durationMin: windDown, intensity: 1, variant: ["sleep_shift": shiftArm],
+            title: RoutineTone.sleepTitle(a, lightsOut: F.clock(bedtime)),
+            why: RoutineTone.sleepWhy(ctx, shiftText: shiftText, windDown: windDown))
+        items.append(sleepItem)
+        slots.take(sleepItem.start, sleepItem.end)
+
+        // Exercise (or the gentle walk), sized by readiness and difficulty, timed by its arm.
+        let exArm: String, exSource: String
+        if let v = memory.variants["exercise_time"], RoutineRules.exerciseArms.contains(v) {
+            (exArm, exSource) = (v, "memory_context variant")
+        } else if let p = memory.preferences["exercise_time"], let arm = Self.arm(ofPreference: p) {
+            (exArm, exSource) = (arm, "memory preference exercise_time")
+        } else {
+            (exArm, exSource) = (RoutineRules.defaultExerciseTime(a), "\(a.name) default")
+        }
+        let anchor: Int = switch exArm {
+        case "morning": wake + RoutineRules.morningAfterWakeMin
+        case "midday": F.onTimeline(RoutineRules.middayStart.minutes, wake: wake, bedtime: windDownStart)
+        default: F.onTimeline(RoutineRules.eveningStart.minutes, wake: wake, bedtime: windDownStart)
+        }
+        var latestEnd = min(windDownStart,
+                            bedtime - (sleepFirst ? RoutineRules.sleepFirstExerciseGapMin : RoutineRules.exerciseGapMin))
+        if sleepFirst, let cap = F.inWindow(RoutineRules.sleepFirstExerciseEnd.minutes, wake: wake, end: windDownStart) {
+            latestEnd = min(latestEnd, cap)
+        }
+        let exercise: RoutineItem
+        let gentleWalk = strained && a == .resilienceRebuilder
+        if gentleWalk {
+            exercise = RoutineItem(role: .walk, start: anchor, durationMin: RoutineRules.durationMin(.walk, a), intensity: 1,
+                                   variant: ["exercise_time": exArm], title: RoutineTone.walkTitle(RoutineRules.durationMin(.walk, a)),
+                                   why: RoutineTone.walkWhy(ctx, arm: exArm))
+            notes.append("exercise becomes a gentle walk (category recovery): Resilience Rebuilder with strained readiness")
+        } else {
+            let size = Self.exerciseSize(a, difficulty: difficulty, state: state, sleepFirst: sleepFirst)
+            exercise = RoutineItem(role: .exercise, start: anchor, durationMin: size.duration, intensity: size.intensity,
+                                   variant: ["exercise_time": exArm],
+                                   title: RoutineTone.exerciseTitle(a, minutes: size.duration, intensity: size.intensity),
+                                   why: RoutineTone.exerciseWhy(ctx, size: size, arm: exArm))
+            notes.append("exercise: \(size.rule) → intensity \(size.intensity), \(size.duration) min")
+        }
+        notes.append("exercise_time \(exArm) from \(exSource): anchor \(F.clock(anchor)); ends by \(F.clock(latestEnd))")
+
+        // The other items by the archetype's priority; a rest block when sleep comes first or readiness is strained.
+        var roles = Array(RoutineRules.priorities(a).prefix(a.dailyLoad - 1))
+        if sleepFirst || strained {
+            if let i = roles.firstIndex(of: .focus) {
+                roles[i] = .rest
+                notes.append("rest replaces focus: " + (sleepFirst ? debtText : readinessText))
+            } else if !roles.contains(.recovery), !roles.isEmpty {
+                notes.append("rest replaces \(roles[roles.count - 1].rawValue): " + (sleepFirst ? debtText : readinessText))
+                roles[roles.count - 1] = .rest
+            }
+        }
+
+        var placed: [String] = []
+        func place(_ item: RoutineItem, latestEnd: Int) {
+            var item = item
+            var limit = latestEnd
+            if limit - wake < item.durationMin { limit = windDownStart }
+            var duration = item.durationMin
+            while duration >= RoutineRules.grid {
+                if let s = slots.place(anchor: item.start, duration: duration, lo: wake, hi: limit) {
+                    if s != item.start { placed.append("\(item.role.rawValue) \(F.clock(item.start)) → \(F.clock(s))") }
+                    if duration != item.durationMin { placed.append("\(item.role.rawValue) shortened to \(duration) min") }
+                    item.start = s
+                    item.durationMin = duration
+                    slots.take(s, s + duration)
+                    items.append(item)
+                    return
+                }
+                duration -= RoutineRules.grid
+            }
+            placed.append("\(item.role.rawValue) left out: no free time")
+        }
+        place(exercise, latestEnd: latestEnd)
+        for role in roles {
+            let d = RoutineRules.durationMin(role, a)
+            let start: Int = switch role {
+            case .mindfulness: a == .connectedExplorer ? windDownStart - 150 : wake + 20
+            case .focus: wake + 150
+            case .recovery: windDownStart - 75
+            case .nutrition: bedtime - 210
+            case .rest: wake + 420
+            default: wake
+            }
+            let item = RoutineItem(role: role, start: start, durationMin: d,
+                                   intensity: role == .focus ? (difficulty >= 4 ? 3 : 2) : 1, variant: [:],
+                                   title: RoutineTone.title(role, ctx, minutes: d),
+                                   why: RoutineTone.why(role, ctx, minutes: d))
+            place(item, latestEnd: windDownStart)
+        }
+        items.sort { $0.start < $1.start }
+        notes.append("placed in priority order (exercise, " + roles.map(\.rawValue).joined(separator: ", ")
+            + ") without overlaps between wake and wind-down" + (placed.isEmpty ? "" : "; moved: " + placed.joined(separator: "; ")))
+
+        let planID = "rp-" + StableHash.hex(StableHash.of(input.user, input.analysisID))
+        return RoutinePlan(planID: planID, date: date, difficulty: difficulty, wake: wake, bedtime: bedtime,
+                           targetBedtime: target, focus: focus, items: items, basis: basis, explain: notes)
+    }
+
+    /// Exercise intensity and minutes from the archetype, difficulty and readiness (the table of hos-routine(1)).
+    public static func exerciseSize(_ a: Archetype, difficulty: Int, state: String, sleepFirst: Bool)
+        -> (intensity: Int, duration: Int, rule: String) {
+        let base = Double(RoutineRules.exerciseBaseMin(a))
+        let steps = difficulty - ArchetypePolicy.of(a).baseDifficulty
+        var minutes = base * (1 + RoutineRules.durationStep * Double(steps))
+        var intensity = difficulty
+        var rule = "\(Int(base)) min at base difficulty \(ArchetypePolicy.of(a).baseDifficulty), "
+            + "\(steps >= 0 ? "+" : "−")\(abs(steps) * Int(RoutineRules.durationStep * 100))% for difficulty \(difficulty)"
+        switch state {
+        case "recovered":
+            intensity = min(5, difficulty + 1)
+            rule += "; recovered: intensity difficulty + 1"
+        case "strained":
+            intensity = min(RoutineRules.strainedMaxIntensity, difficulty)
+            minutes *= RoutineRules.strainedDurationFactor
+            rule += "; strained: intensity at most \(RoutineRules.strainedMaxIntensity), duration −40%"
+        default:
+            rule += "; \(state): intensity = difficulty"
+        }
+        if sleepFirst, intensity > RoutineRules.sleepFirstMaxIntensity {
+            intensity = RoutineRules.sleepFirstMaxIntensity
+            rule += "; sleep-first: intensity at most \(RoutineRules.sleepFirstMaxIntensity)"
+        }
+        let r = RoutineRules.exerciseDurationRange
+        let duration = min(r.upperBound, max(r.lowerBound, F.grid(Int(minutes.rounded()))))
+        return (max(1, intensity), duration, rule)
+    }
+
+    /// The exercise_time arm of a preference: an arm name, or a time (before 11:00 morning, before 16:00 midday).
+    public static func arm(ofPreference p: JSON) -> String? {
+        guard let s = p.stringValue else { return nil }
+        if RoutineRules.exerciseArms.contains(s) { return s }
+        guard let t = ClockTime(s) else { return nil }
+        return t.minutes < 11 * 60 ? "morning" : t.minutes < 16 * 60 ? "midday" : "evening"
+    }
+}
+
+/// What the texts cite.
+struct RoutineContext {
+    var archetype: Archetype
+    var wake: Int, bedtime: Int, target: Int, need: Int, latency: Int
+    var readinessText: String
+    var state: String
+    var sleepFirst: Bool, strained: Bool
+    var debtText: String
+    var difficulty: Int
+}
+
+/// Busy intervals of the day and the search for a free one.
+struct RoutineSlots {
+    var wake: Int
+    var taken: [(Int, Int)] = []
+
+    mutating func take(_ start: Int, _ end: Int) { taken.append((start, end)) }
+
+    func fits(_ s: Int, _ d: Int) -> Bool { taken.allSatisfy { s + d <= $0.0 || s >= $0.1 } }
+
+    /// The earliest free start at or after the anchor (clamped into [lo, hi − d]), else the latest before it.
+    func place(anchor: Int, duration d: Int, lo: Int, hi: Int) -> Int? {
+        guard hi - lo >= d else { return nil }
+        let a = min(max(anchor, lo), hi - d)
+        // A free interval starts at the anchor or where a busy one ends, and ends where a busy one starts or at hi.
+        for s in ([a] + taken.map(\.1).filter { $0 > a }.sorted()) where s + d <= hi && fits(s, d) { return s }
+        for s in (taken.map { $0.0 - d }.filter { $0 < a && $0 >= lo }.sorted(by: >) + [lo]) where fits(s, d) { return s }
+        return nil
+    }
+}
+
+/// Formatting and timeline helpers of the routine planner.
+enum RoutineFormat {
+    /// A clock time on the day's timeline: minutes from midnight of the wake day, in [wake, end]; a time
+    /// outside the waking window goes to the nearer edge.
+    static func onTimeline(_ clock: Int, wake: Int, bedtime end: Int) -> Int {
+        let offset = ((clock - wake) % 1440 + 1440) % 1440
+        let awake = end - wake
+        if offset <= awake { return wake + offset }
+        return offset - awake < (1440 - awake) / 2 ? end : wake
+    }
+
+    /// A clock time on the timeline when it lies inside [wake, end], else nil.
+    static func inWindow(_ clock: Int, wake: Int, end: Int) -> Int? {
+        let offset = ((clock - wake) % 1440 + 1440) % 1440
+        return offset <= end - wake ? wake + offset : nil
+    }
+
+    /// The median of clock times around their circular mean, so 23:50 and 00:10 have the median 00:00.
+    static func circularMedian(_ minutes: [Double]) -> Int? {
+        guard let m = CircularStats.mean(minutes: minutes)?.mean else { return nil }
+        let unwrapped = minutes.map { m + CircularStats.difference($0, m) }
+        guard let med = Stats.median(unwrapped) else { return nil }
+        return ((Int(med.rounded()) % 1440) + 1440) % 1440
+    }
+
+    /// Minutes rounded to the plan's 5-minute grid.
+    static func grid(_ m: Int) -> Int {
+        let g = RoutineRules.grid
+        return Int((Double(m) / Double(g)).rounded()) * g
+    }
+
+    /// Minutes after midnight of an "HH:MM" string.
+    static func minutes(_ v: JSON?) -> Int? { v?.stringValue.flatMap { ClockTime($0) }?.minutes }
+
+    /// "HH:MM" of a timeline minute.
+    static func clock(_ m: Int) -> String { ClockTime(minutes: m).description }
+
+    /// A number with at most one decimal.
+    static func decimal(_ v: Double) -> String {
+        let r = (v * 10).rounded() / 10
+        return r == r.rounded() ? String(Int(r)) : String(r)
+    }
+
+    /// The text with its first letter in upper case.
+    static func sentence(_ s: String) -> String { s.prefix(1).uppercased() + s.dropFirst() }
+
+    /// Minutes as hours with at most one decimal.
+    static func hours(_ minutes: Double) -> String { decimal(minutes / 60) }
+}
+
+private typealias F = RoutineFormat
+
+/// Titles and reasons in each archetype's tone (DESIGN.md §7); every reason cites its numbers.
+enum RoutineTone {
+    static func sleepTitle(_ a: Archetype, lightsOut t: String) -> String {
+        switch a {
+        case .foundationBuilder: "Wind down gently, lights out at \(t)"
+        case .resilienceRebuilder: "A soft landing: quiet wind-down, lights out at \(t)"
+        case .connectedExplorer: "Screens down, wind down together, lights out at \(t)"
+        case .systematicImprover: "Wind-down routine, lights out at \(t)"
+        case .transformationSeeker: "Own your night: lights out at \(t)"
+        case .peakPerformer: "Sleep protocol: lights out at \(t) sharp"
+        }
+    }
+
+    static func sleepWhy(_ c: RoutineContext, shiftText: String, windDown: Int) -> String {
+        var s = "Target lights out \(F.clock(c.target)): wake \(F.clock(c.wake)) minus \(F.hours(Double(c.need))) h of sleep "
+            + "and \(c.latency) min to fall asleep; \(shiftText)."
+        if c.sleepFirst { s += " Sleep comes first today (\(c.debtText)), so the wind-down starts \(windDown) min before." }
+        return s + " " + tail(c.archetype, .sleep)
+    }
+
+    /// A name for an exercise of an intensity.
+    static func kind(_ intensity: Int) -> String {
+        switch intensity {
+        case ...1: "easy walk"
+        case 2: "brisk walk"
+        case 3: "steady cardio session"
+        case 4: "interval session"
+        default: "high-intensity session"
+        }
+    }
+
+    static func exerciseTitle(_ a: Archetype, minutes m: Int, intensity i: Int) -> String {
+        let k = kind(i)
+        return switch a {
+        case .foundationBuilder: "A \(m)-minute \(k): just show up"
+        case .resilienceRebuilder: "A gentle \(m)-minute \(k), at your own pace"
+        case .connectedExplorer: "A \(m)-minute \(k) outdoors, with a friend or a group"
+        case .systematicImprover: "\(F.sentence(k)): \(m) min at intensity \(i)/5"
+        case .transformationSeeker: "Breakthrough session: a \(m)-minute \(k)"
+        case .peakPerformer: "Training block: \(m)-minute \(k) at intensity \(i)/5"
+        }
+    }
+
+    static func exerciseWhy(_ c: RoutineContext, size: (intensity: Int, duration: Int, rule: String), arm: String) -> String {
+        var s = "\(F.sentence(c.readinessText)) at difficulty \(c.difficulty): intensity \(size.intensity), \(size.duration) min; \(arm) slot."
+        if c.strained { s += " Strained readiness keeps it light (intensity at most 2, 40% shorter)." }
+        if c.sleepFirst { s += " Sleep first (\(c.debtText)): done by 19:00 and at least 3 h before lights out." }
+        return s + " " + tail(c.archetype, .exercise)
+    }
+
+    static func walkTitle(_ m: Int) -> String { "A gentle \(m)-minute walk: no goals, just fresh air" }
+
+    static func walkWhy(_ c: RoutineContext, arm: String) -> String {
+        "\(F.sentence(c.readinessText)): today is for recovery, not training, so movement stays gentle; \(arm) slot. "
+            + tail(c.archetype, .walk)
+    }
+
+    static func title(_ role: RoutineRole, _ c: RoutineContext, minutes m: Int) -> String {
+        let a = c.archetype
+        let dinner = F.clock(c.bedtime - 180)
+        switch role {
+        case .mindfulness:
+            return switch a {
+            case .foundationBuilder: "\(m) calm minutes of slow breathing"
+            case .resilienceRebuilder: "\(m) minutes of self-compassion breathing"
+            case .connectedExplorer: "\(m) minutes to reach out to someone you care about"
+            case .systematicImprover: "\(m)-minute guided breathing; note how you feel after"
+            case .transformationSeeker: "\(m)-minute visualisation of the person you are becoming"
+            case .peakPerformer: "\(m)-minute box breathing to prime focus"
+            }
+        case .focus:
+            return switch a {
+            case .systematicImprover: "Deep-work block: \(m) min, one task, notifications off"
+            case .transformationSeeker: "Transformation block: \(m) min on your biggest change"
+            case .peakPerformer: "Peak cognitive block: \(m) min on your hardest problem"
+            default: "\(m)-minute focus block on one thing that matters"
+            }
+        case .recovery:
+            return switch a {
+            case .foundationBuilder: "A gentle \(m)-minute stretch"
+            case .resilienceRebuilder: "\(m) minutes of restorative yoga or stretching"
+            case .connectedExplorer: "\(m)-minute stretch, with company if you can"
+            case .systematicImprover: "\(m)-minute mobility routine; track your range"
+            case .transformationSeeker: "\(m)-minute recovery stretch: change needs recovery"
+            case .peakPerformer: "\(m)-minute mobility and soft-tissue work"
+            }
+        case .nutrition:
+            return switch a {
+            case .foundationBuilder: "Dinner by \(dinner), and a glass of water with each meal"
+            case .resilienceRebuilder: "A nourishing dinner, finished by \(dinner); sip water through the day"
+            case .connectedExplorer: "Share dinner with someone, finished by \(dinner)"
+            case .systematicImprover: "Meal timing: last meal done by \(dinner), water logged with each meal"
+            case .transformationSeeker: "Close the kitchen at \(dinner): your new evening routine"
+            case .peakPerformer: "Fuel timing: last meal by \(dinner), hydrate before noon"
+            }
+        case .rest:
+            return switch a {
+            case .foundationBuilder: "Put your feet up: a \(m)-minute rest"
+            case .resilienceRebuilder: "\(m)-minute rest: lie down, no screens, nothing to achieve"
+            case .connectedExplorer: "A \(m)-minute quiet break away from everyone"
+            case .systematicImprover: "\(m)-minute NSDR session (non-sleep deep rest)"
+            case .transformationSeeker: "\(m)-minute recharge: nap or NSDR"
+            case .peakPerformer: "\(m)-minute NSDR or power nap"
+            }
+        case .sleep, .exercise, .walk:
+            return ""
+        }
+    }
+
+    static func why(_ role: RoutineRole, _ c: RoutineContext, minutes m: Int) -> String {
+        let s: String
+        switch role {
+        case .mindfulness:
+            s = c.archetype == .connectedExplorer
+                ? "An evening moment of connection, before the wind-down; \(c.readinessText)."
+                : "A short practice soon after waking (\(F.clock(c.wake))) anchors the day; \(c.readinessText)."
+        case .focus:
+            s = "Placed 2.5 h after waking (\(F.clock(c.wake))), when alertness climbs; \(m) min at difficulty \(c.difficulty)."
+        case .recovery:
+            s = "In the evening, before the wind-down, to bring arousal down; \(c.readinessText)."
+        case .nutrition:
+            s = "Finishing eating 3 h before lights out (\(F.clock(c.bedtime))) protects sleep; water through the day keeps energy even."
+        case .rest:
+            s = c.sleepFirst
+                ? "\(F.sentence(c.debtText)): a \(m)-minute rest about 7 h after waking repays some without costing tonight's sleep."
+                : "\(F.sentence(c.readinessText)): a \(m)-minute rest takes the place of harder work today."
+        case .sleep, .exercise, .walk:
+            s = ""
+        }
+        return s + " " + tail(c.archetype, role)
+    }
+
+    /// The closing phrase in the archetype's tone.
+    static func tail(_ a: Archetype, _ role: RoutineRole) -> String {
+        switch a {
+        case .foundationBuilder:
+            role == .sleep ? "Small, steady steps count." : "Keep it simple; showing up is the win."
+        case .resilienceRebuilder:
+            role == .sleep ? "Rest is how you rebuild." : "Go easy on yourself; any part of it counts."
+        case .connectedExplorer:
+            role == .sleep ? "Good nights make room for tomorrow's adventures." : "Share it, and explore something new."
+        case .systematicImprover:
+            role == .sleep ? "Regular timing is the variable that moves sleep quality." : "Log it, so the data can show progress."
+        case .transformationSeeker:
+            role == .sleep ? "This is where the transformation starts." : "Every session is a step toward your breakthrough."
+        case .peakPerformer:
+            role == .sleep ? "Sleep is your biggest performance lever." : "Precise timing, measurable gains."
+        }
+    }
+}

@@ -1,0 +1,51 @@
+// hos-routine as a stage: buffers each user's inputs until the barrier, then writes routine_plan.
+
+import HOSCore
+
+/// Reads records, profiles, behaviour analyses and memory contexts; writes one `routine_plan` per user barrier.
+public struct RoutineStage: Stage {
+    public static let agent = "hos-routine"
+    public let explain: Bool
+    var users: [String: UserState] = [:]
+
+    /// What the stage holds of one user between barriers.
+    struct UserState {
+        var days = UserDays()
+        var profile: UserProfile?
+        var analysis: [String: JSON]?
+        var memory: MemoryContextView?
+        var archetype: String?
+    }
+
+    public init(explain: Bool = false) { self.explain = explain }
+
+    public var consumes: Set<String> {
+        [EventType.healthRecord, EventType.userProfile, EventType.behaviorAnalysis, EventType.memoryContext]
+    }
+
+    public mutating func process(_ event: Event, emit: (Event) throws -> Void) throws {
+        var state = users.removeValue(forKey: event.userID) ?? UserState()
+        switch event.eventType {
+        case EventType.healthRecord: state.days.add(try HealthRecord(payload: event.payload))
+        case EventType.userProfile: state.profile = try UserProfile(payload: event.payload)
+        case EventType.behaviorAnalysis: state.analysis = event.payload
+        case EventType.memoryContext: state.memory = MemoryContextView(payload: event.payload)
+        default: break
+        }
+        if let a = event.archetype { state.archetype = a }
+        users[event.userID] = state
+    }
+
+    public mutating func barrier(_ request: Event, emit: (Event) throws -> Void) throws {
+        // The user's state goes with the barrier: memory holds one user's inputs at a time.
+        let state = users.removeValue(forKey: request.userID) ?? UserState()
+        let archetype = resolveArchetype(request: request, seen: state.archetype)
+        let input = RoutineInput(
+            user: request.userID, analysisID: analysisID(of: request), archetype: archetype,
+            request: requestPayload(request), days: state.days, profile: state.profile, analysis: state.analysis,
+            memory: state.memory, requestDay: LocalDate(request.timestamp.prefix(10)))
+        let payload = RoutinePlanner(explain: explain).payload(input)
+        try emit(resultEvent(type: EventType.routinePlan, agent: Self.agent, request: request,
+                             archetype: archetype, payload: payload))
+    }
+}
