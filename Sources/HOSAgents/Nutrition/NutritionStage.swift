@@ -1,0 +1,57 @@
+// hos-nutrition as a stage: buffers each user's profile, records, analysis and memory until the barrier,
+// then writes nutrition_plan.
+
+import HOSCore
+
+/// Reads `user_profile`, `health_record`, `behavior_analysis` and `memory_context`; writes one `nutrition_plan`
+/// per user barrier.
+public struct NutritionStage: Stage {
+    public static let agent = "hos-nutrition"
+    public let explain: Bool
+
+    struct UserState {
+        var input = NutritionInput()
+        var archetype: String?
+    }
+
+    var users: [String: UserState] = [:]
+
+    public init(explain: Bool = false) { self.explain = explain }
+
+    public var consumes: Set<String> {
+        [EventType.userProfile, EventType.healthRecord, EventType.behaviorAnalysis, EventType.memoryContext]
+    }
+
+    public mutating func process(_ event: Event, emit: (Event) throws -> Void) throws {
+        var state = users.removeValue(forKey: event.userID) ?? UserState()
+        switch event.eventType {
+        case EventType.healthRecord:
+            state.input.days.add(try HealthRecord(payload: event.payload))
+        case EventType.userProfile:
+            state.input.profile = try UserProfile(payload: event.payload)
+        case EventType.behaviorAnalysis:
+            // One that cannot be used is passed over: the plan falls back to the records.
+            if let view = BehaviorView(payload: event.payload) { state.input.behavior = view }
+        case EventType.memoryContext:
+            let view = MemoryContextView(payload: event.payload)
+            if view != MemoryContextView() { state.input.memory = view }
+        default:
+            break
+        }
+        if let a = event.archetype { state.archetype = a }
+        users[event.userID] = state
+    }
+
+    public mutating func barrier(_ request: Event, emit: (Event) throws -> Void) throws {
+        // The user's state goes with the barrier: memory holds one user's window at a time.
+        let state = users.removeValue(forKey: request.userID) ?? UserState()
+        let archetype = resolveArchetype(request: request, seen: state.archetype)
+        let id = analysisID(of: request)
+        let planID = "np-" + StableHash.hex(StableHash.of(request.userID, id))
+        let plan = NutritionPlanner(archetype: archetype).plan(
+            state.input, request: requestPayload(request), planID: planID,
+            requestDay: LocalDate(request.timestamp.prefix(10)))
+        try emit(resultEvent(type: EventType.nutritionPlan, agent: Self.agent, request: request,
+                             archetype: archetype, payload: plan.payload(explain: explain)))
+    }
+}
