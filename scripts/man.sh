@@ -12,5 +12,6 @@ swift package --allow-writing-to-directory "$tmp" generate-manual --multi-page -
 rm -f "$tmp.err"
 # The plugin also writes pages for the implicit 'help' subcommands: nobody reads those.
 rm -f "$tmp"/*.help.1
-find "$out" -name 'hos-*.1' -delete
+# Every section-1 page is generated; hos-events.7 is written by hand.
+find "$out" -name '*.1' -delete
 cp "$tmp"/*.1 "$out"/

@@ -50,7 +50,7 @@ func allExamples() -> [String] {
     }
 
     @Test func everyCommandHasAPage() {
-        for tool in ["hos-validate", "hos-import", "hos-synth"] {
+        for tool in ["hos-validate", "hos-import", "hos-synth", "hos-behavior", "hos-nutrition", "hos-routine"] {
             #expect(FileManager.default.fileExists(atPath: packageRoot.appendingPathComponent("man/\(tool).1").path), "\(tool)")
         }
     }
