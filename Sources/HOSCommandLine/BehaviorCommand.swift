@@ -12,7 +12,8 @@ public struct BehaviorCommand: ParsableCommand {
         An agent (hos-events(7)): it forwards every event and, at each user's analysis_request \
         (explicit, or implicit at end of input), writes one behavior_analysis for that user before \
         the request. It reads health_record events; the window is the request's window_days (30) \
-        ending at as_of (default: the user's latest record date).
+        ending at as_of (default: the user's latest record date; without records, the UTC day of the \
+        request's timestamp).
 
         Per numeric metric with values in the window: n and completeness (days with a value / \
         window days); baseline (median); recent (mean of the last 7 days); trend (Theil–Sen slope \
@@ -26,7 +27,8 @@ public struct BehaviorCommand: ParsableCommand {
         and 00:10 are 20 minutes apart; regularity (SD ≤ 30 min regular, ≤ 60 moderate, else \
         irregular); mid-sleep on free nights (waking Saturday or Sunday) and work nights, social jet \
         lag = free − work mid-sleep in minutes (needs two of each); chronotype from free-night \
-        mid-sleep: before 03:00 early, after 05:00 late, else intermediate.
+        mid-sleep (all nights when there are too few of either kind): before 03:00 early, after \
+        05:00 late, else intermediate, counted from 15:00 so that day sleepers are late.
 
         consistency: share of days meeting the archetype's targets (sleep, steps, active minutes; \
         see hos-events(7)). readiness: 65 + 12 × z(HRV) + 8 × z(−resting HR) − 2.5 × sleep debt \

@@ -14,7 +14,8 @@ public struct NutritionCommand: ParsableCommand {
         request. It reads the user's user_profile, health_record, behavior_analysis and \
         memory_context events since the user's last request (the latest profile, analysis and \
         memory context win); a behavior_analysis or memory_context it cannot use is passed over. \
-        The plan is for the day after as_of (the request's, else the latest record date). Nothing \
+        The plan is for the day after as_of (the request's, else the latest record date, else the UTC day \
+        of the request's timestamp), as hos-routine's is. Nothing \
         depends on the clock.
 
         Body data: the profile's age, sex, height_cm and weight_kg; weight from the latest \

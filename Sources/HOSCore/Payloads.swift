@@ -82,6 +82,11 @@ public struct AnalysisRequest: Sendable, Equatable {
         }
         if let s = try optionalString(p, "as_of") {
             guard let d = LocalDate(s) else { throw EventProblem("payload.as_of is not a YYYY-MM-DD calendar date") }
+            // The window before it and the plan day after it must be dates too.
+            guard d.adding(days: -(windowDays - 1)) >= LocalDate(year: 1, month: 1, day: 1)!,
+                  d < LocalDate(year: 9999, month: 12, day: 31)! else {
+                throw EventProblem("payload.as_of leaves the years 0001–9999 with its window or the day after")
+            }
             asOf = d
         } else {
             asOf = nil

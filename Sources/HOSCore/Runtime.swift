@@ -42,6 +42,8 @@ public protocol Stage {
     mutating func barrier(_ request: Event, emit: (Event) throws -> Void) throws
     /// End of input, after the implicit barriers.
     mutating func finish(emit: (Event) throws -> Void) throws
+    /// Forget a user's buffered events: their barrier was meant for another agent.
+    mutating func discard(user: String)
 }
 
 extension Stage {
@@ -49,6 +51,7 @@ extension Stage {
     public mutating func process(_ event: Event, emit: (Event) throws -> Void) throws {}
     public mutating func barrier(_ request: Event, emit: (Event) throws -> Void) throws {}
     public mutating func finish(emit: (Event) throws -> Void) throws {}
+    public mutating func discard(user: String) {}
 }
 
 /// How a run is set up: the agent's name and the input rules.
@@ -192,6 +195,13 @@ public final class StreamRunner<S: Stage>: LineHandler {
                 : !line[t.start..<t.end].elementsEqual(agentBytes)
         } else {
             targetedElsewhere = false
+        }
+        if targetedElsewhere, env.field(env.eventType, in: line, equals: "analysis_request"),
+           let user = env.string(env.userID, in: line) {
+            // Another agent's barrier still ends this user's window here: nothing of it may follow the
+            // barrier downstream, neither a late result nor a second, implicit request.
+            pending[user] = nil
+            stage.discard(user: user)
         }
         if !targetedElsewhere {
             let isBarrier = env.field(env.eventType, in: line, equals: "analysis_request")

@@ -140,7 +140,8 @@ extension NutritionTests {
         @Test func strainedReadinessEasesTheDeficit() {
             let strained = plan(.transformationSeeker, behavior: BehaviorView(readinessState: "strained"))
             let balanced = plan(.transformationSeeker, behavior: BehaviorView(readinessState: "balanced"))
-            #expect(Double(strained.energyKcal) == NutritionPlanner.round(strained.tdeeKcal * 0.875, to: 10))
+            // A deficit rounds up to 10 kcal, so rounding never deepens it.
+            #expect(Double(strained.energyKcal) == (strained.tdeeKcal * 0.875 / 10).rounded(.up) * 10)
             #expect(strained.energyKcal > balanced.energyKcal)
             #expect(strained.rationale.contains { $0.contains("strained") })
         }
@@ -431,10 +432,11 @@ extension NutritionTests {
             #expect(first["goal"] == "deficit")
             #expect(first["profile_source"] == "profile")
             #expect(first["explain"]?.arrayValue?.isEmpty == false)
-            // The second barrier has nothing buffered: defaults, and the date from the request's timestamp.
+            // The second barrier has nothing buffered: defaults, and as_of is the request's own day, so the
+            // plan is for the day after it, as hos-routine's is.
             #expect(second["profile_source"] == "default")
             #expect(second["goal"] == "maintenance")
-            #expect(second["date"] == "2026-03-14")
+            #expect(second["date"] == "2026-03-15")
         }
 
         @Test func unusableAnalysisAndMemoryAreIgnored() throws {

@@ -260,6 +260,21 @@ struct CollectingHandler: LineHandler {
         #expect(parse(counted.output[1])["payload"]?["records"] == 0, "targeted elsewhere, so not read")
     }
 
+    /// Agents' review, finding 9: another agent's barrier ends the user's window here too.
+    @Test func aRequestForAnotherAgentLeavesNothingBehindIt() {
+        let targeted = #"{"event_id":"q","event_type":"analysis_request","user_id":"a","timestamp":"2026-01-02T00:00:00Z","target_agent":"hos-insights"}"#
+        let r = runStage(CountingStage(), input: record("a", "2026-01-01", id: "r") + "\n" + targeted)
+        #expect(r.output.map { parse($0)["event_type"]!.stringValue! } == ["health_record", "analysis_request"])
+        #expect(r.stage.barriers.isEmpty)
+    }
+
+    /// Agents' review, finding 13: an as_of whose window or next day leaves the calendar is bad input.
+    @Test func asOfMustLeaveRoomForItsWindow() {
+        #expect(throws: EventProblem.self) { try AnalysisRequest(payload: ["as_of": "0001-01-05", "window_days": 30]) }
+        #expect(throws: EventProblem.self) { try AnalysisRequest(payload: ["as_of": "9999-12-31"]) }
+        #expect(throws: Never.self) { try AnalysisRequest(payload: ["as_of": "0001-01-30", "window_days": 30]) }
+    }
+
     /// Review finding 11: names from input cannot forge a second diagnostic line.
     @Test func messagesEscapeControlCharacters() {
         let line = #"{"event_type":"health_record","user_id":"u","timestamp":"2026-01-01T00:00:00Z","payload":{"date":"2026-01-01","metrics":{"72 bpm\nhos-validate: ok\u001b[31m":1}}}"#

@@ -54,11 +54,12 @@ public struct BehaviorAnalyzer {
         self.explain = explain
     }
 
-    public func analyze(_ data: UserDays, request: AnalysisRequest) -> [String: JSON] {
+    /// `requestDay` is the as_of of a user without records (the request's own day).
+    public func analyze(_ data: UserDays, request: AnalysisRequest, requestDay: LocalDate? = nil) -> [String: JSON] {
         var notes: [JSON] = []
         var reasons: [JSON] = []
         func skip(_ what: String, _ why: String) { notes.append(["what": .string(what), "why": .string(why)]) }
-        let asOf = request.asOf ?? data.latest ?? LocalDate(daysSinceEpoch: 0)
+        let asOf = request.asOf ?? data.latest ?? requestDay ?? LocalDate(daysSinceEpoch: 0)
         let start = asOf.adding(days: -(request.windowDays - 1))
         var payload: [String: JSON] = [
             "as_of": .string(asOf.description), "window_days": .number(Double(request.windowDays)),
@@ -203,8 +204,9 @@ public struct BehaviorAnalyzer {
         }
         if let msf = t.midSleepFree ?? CircularStats.mean(minutes: free + work)?.mean {
             // Mid-sleep on free days (MSF), after Roenneberg: before 03:00 early, after 05:00 late.
-            let shifted = CircularStats.difference(msf, 0)
-            t.chronotype = shifted < 180 ? "early" : shifted > 300 ? "late" : "intermediate"
+            // Measured from 15:00, so a mid-sleep after noon (a day sleeper) counts as late, not early.
+            let fromAfternoon = (msf + 540).truncatingRemainder(dividingBy: 1440)
+            t.chronotype = fromAfternoon < 720 ? "early" : fromAfternoon > 840 ? "late" : "intermediate"
             t.json["chronotype"] = .string(t.chronotype!)
         }
         return t
@@ -232,7 +234,7 @@ public struct BehaviorAnalyzer {
         }
         let hrv = component("hrv_rmssd_ms", weight: 12, sign: 1) || component("hrv_sdnn_ms", weight: 12, sign: 1)
         let rhr = component("resting_hr_bpm", weight: 8, sign: -1)
-        let sleep = data.series("sleep_duration_min", from: asOf.adding(days: -6), to: asOf)
+        let sleep = data.series("sleep_duration_min", from: max(start, asOf.adding(days: -6)), to: asOf)
         var debtHours: Double?
         if !sleep.isEmpty {
             let debt = sleep.reduce(0) { $0 + max(0, need - $1.value) } / 60

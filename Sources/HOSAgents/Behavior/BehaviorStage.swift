@@ -23,8 +23,10 @@ public struct BehaviorStage: Stage {
         let state = users.removeValue(forKey: request.userID) ?? (UserDays(), nil)
         let archetype = resolveArchetype(request: request, seen: state.archetype)
         let payload = BehaviorAnalyzer(archetype: archetype, explain: explain)
-            .analyze(state.days, request: requestPayload(request))
+            .analyze(state.days, request: requestPayload(request), requestDay: requestDay(request))
         try emit(resultEvent(type: EventType.behaviorAnalysis, agent: Self.agent, request: request,
                              archetype: archetype, payload: payload))
     }
+
+    public mutating func discard(user: String) { users[user] = nil }
 }

@@ -71,6 +71,8 @@ public enum NutritionRules {
     /// Most logged days of intake whose median is compared with the targets.
     public static let intakeDays = 14
     public static let minEnergyKcal = 1200.0
+    /// The lowest BMR used: Mifflin–St Jeor passes 0 at the edges of the accepted body ranges.
+    public static let minBMRKcal = 500.0
     public static let maxDeficit = 0.20
     public static let performanceSurplus = 0.10
     public static let fatShare = 0.25
@@ -422,7 +424,8 @@ public struct NutritionPlanner: Sendable {
         let goal = policy.nutritionGoal
         let days = input.days
         let asOf = request.asOf ?? days.latest
-        let date = asOf.map { $0.adding(days: 1) } ?? requestDay
+        // As hos-routine: the plan is for the day after as_of, which without data is the request's day.
+        let date = (asOf ?? requestDay).map { $0.adding(days: 1) }
 
         // Body data: the profile's, the latest weight record's, or the documented defaults.
         let profile = input.profile
@@ -457,7 +460,9 @@ public struct NutritionPlanner: Sendable {
         }
 
         // Energy: BMR × activity factor, or measured expenditure.
-        let bmr = NutritionRules.bmr(weightKg: weight, heightCm: height, age: age, sex: sex)
+        // The formula can go to 0 or below at the edges of the accepted body ranges (20 kg, 50 cm, age 120):
+        // no body burns less than this, and the activity factor divides by it.
+        let bmr = max(NutritionRules.minBMRKcal, NutritionRules.bmr(weightKg: weight, heightCm: height, age: age, sex: sex))
         let sexName = sex == "male" || sex == "female" ? sex : "other: mean of +5 and −161"
         explain.append("BMR (Mifflin–St Jeor) = 10 × \(Self.decimal(weight)) kg + 6.25 × \(Self.decimal(height)) cm "
             + "− 5 × \(Self.decimal(age)) y \(NutritionRules.sexConstant(sex) < 0 ? "−" : "+") "
@@ -476,7 +481,8 @@ public struct NutritionPlanner: Sendable {
         let factor: Double
         let tdee: Double
         let activitySource: String
-        if let m = level("calories_burned_kcal") {
+        // Measured expenditure below the BMR is not a day a body can have: the device missed most of it.
+        if let m = level("calories_burned_kcal"), m.value >= bmr {
             tdee = m.value
             factor = tdee / bmr
             activitySource = "calories_burned_kcal"
@@ -542,7 +548,8 @@ public struct NutritionPlanner: Sendable {
             explain.append("maintenance: energy = TDEE = \(Self.grouped(target)) kcal")
         }
         let floor = max(bmr, NutritionRules.minEnergyKcal)
-        var energy = Self.round(target, to: 10)
+        // A deficit rounds up, so rounding never deepens it past its bound (20%).
+        var energy = goal == "deficit" ? (target / 10).rounded(.up) * 10 : Self.round(target, to: 10)
         if target < floor {
             let which = bmr >= NutritionRules.minEnergyKcal ? "your BMR" : "the 1,200 kcal minimum"
             rationale.append("Safety floor: the goal would give \(Self.grouped(target)) kcal, so energy is raised to "

@@ -50,8 +50,10 @@ public struct NutritionStage: Stage {
         let planID = "np-" + StableHash.hex(StableHash.of(request.userID, id))
         let plan = NutritionPlanner(archetype: archetype).plan(
             state.input, request: requestPayload(request), planID: planID,
-            requestDay: LocalDate(request.timestamp.prefix(10)))
+            requestDay: requestDay(request))
         try emit(resultEvent(type: EventType.nutritionPlan, agent: Self.agent, request: request,
                              archetype: archetype, payload: plan.payload(explain: explain)))
     }
+
+    public mutating func discard(user: String) { users[user] = nil }
 }

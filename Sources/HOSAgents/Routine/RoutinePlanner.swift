@@ -255,7 +255,7 @@ public struct RoutinePlanner: Sendable {
         // Sleep latency.
         var latency = RoutineRules.defaultLatencyMin
         var latencySource = "default"
-        if let b = analysis["metrics"]?["sleep_latency_min"]?["baseline"]?.doubleValue {
+        if let b = F.checked(analysis["metrics"]?["sleep_latency_min"]?["baseline"], 0...720) {
             (latency, latencySource) = (Int(b.rounded()), "behavior_analysis sleep_latency_min baseline")
         } else if let m = Stats.median(input.days.series("sleep_latency_min", from: windowStart, to: asOf).map(\.value)) {
             (latency, latencySource) = (Int(m.rounded()), "median sleep_latency_min of the records")
@@ -266,10 +266,12 @@ public struct RoutinePlanner: Sendable {
 
         // Readiness and sleep debt.
         let readiness = analysis["readiness"]
-        let score = readiness?["score"]?.doubleValue
-        let state = readiness?["state"]?.stringValue ?? "unknown"
-        let debt = readiness?["sleep_debt_hours"]?.doubleValue
-        let medianSleep = analysis["metrics"]?["sleep_duration_min"]?["baseline"]?.doubleValue
+        // Another process wrote these: only finite numbers in range and the three states are used.
+        let score = F.checked(readiness?["score"], 0...100)
+        let state = readiness?["state"]?.stringValue.flatMap { ["recovered", "balanced", "strained"].contains($0) ? $0 : nil }
+            ?? "unknown"
+        let debt = F.checked(readiness?["sleep_debt_hours"], 0...168)
+        let medianSleep = F.checked(analysis["metrics"]?["sleep_duration_min"]?["baseline"], 0...1440)
             ?? Stats.median(input.days.series("sleep_duration_min", from: windowStart, to: asOf).map(\.value))
         let readinessText = score.map { "readiness \(Int($0)) (\(state))" } ?? "readiness unknown"
         if let score { basis["readiness_score"] = .number(score) }
@@ -519,6 +521,12 @@ struct RoutineSlots {
 
 /// Formatting and timeline helpers of the routine planner.
 enum RoutineFormat {
+    /// A number from an upstream event when it is finite and within `range`, else nil.
+    static func checked(_ v: JSON?, _ range: ClosedRange<Double>) -> Double? {
+        guard let d = v?.doubleValue, d.isFinite, range.contains(d) else { return nil }
+        return d
+    }
+
     /// A clock time on the day's timeline: minutes from midnight of the wake day, in [wake, end]; a time
     /// outside the waking window goes to the nearer edge.
     static func onTimeline(_ clock: Int, wake: Int, bedtime end: Int) -> Int {

@@ -43,9 +43,11 @@ public struct RoutineStage: Stage {
         let input = RoutineInput(
             user: request.userID, analysisID: analysisID(of: request), archetype: archetype,
             request: requestPayload(request), days: state.days, profile: state.profile, analysis: state.analysis,
-            memory: state.memory, requestDay: LocalDate(request.timestamp.prefix(10)))
+            memory: state.memory, requestDay: requestDay(request))
         let payload = RoutinePlanner(explain: explain).payload(input)
         try emit(resultEvent(type: EventType.routinePlan, agent: Self.agent, request: request,
                              archetype: archetype, payload: payload))
     }
+
+    public mutating func discard(user: String) { users[user] = nil }
 }

@@ -115,7 +115,8 @@ public enum CircularStats {
     /// Circular standard deviation in minutes, sqrt(−2 ln R) scaled to the day (scipy.stats.circstd).
     public static func standardDeviation(minutes: [Double]) -> Double? {
         guard let m = mean(minutes: minutes) else { return nil }
-        return (-2 * log(m.r)).squareRoot() * day / (2 * Double.pi)
+        // Identical times can give R a hair above 1 in floating point: that is a spread of 0, not NaN.
+        return max(0, -2 * log(min(1, m.r))).squareRoot() * day / (2 * Double.pi)
     }
 
     /// The signed shortest difference a − b in minutes, in (−720, 720].
