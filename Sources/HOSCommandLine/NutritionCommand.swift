@@ -46,11 +46,14 @@ public struct NutritionCommand: ParsableCommand {
         carbohydrate the remainder at 4 kcal/g (protein 4, fat 9); fibre 14 g per 1,000 kcal. \
         Hydration: 35 ml per kg, + 500 ml when the activity factor is 1.55 or more.
 
-        Meals in the waking window: wake time is behavior_analysis sleep_timing.sleep_end.mean, \
-        else the median sleep_end of the window's records (on the clock circle), else the \
-        profile's wake_preference, else 07:00; bedtime is sleep_start.mean, else the records' \
-        median sleep_start, else wake + 16 h (also when the times leave under 8 waking hours); \
-        the rationale says when no sleep timing was recorded. \
+        Meals in the waking window of the planned day: the wake time and tonight's lights-out that \
+        hos-routine(1) plans from the same inputs (its target bedtime from the archetype's sleep \
+        need, moved by the sleep_shift variant), so the two plans always agree; the last meal keeps \
+        its gap before that lights-out, not before the usual bedtime. When the planner is used on \
+        its own, wake time is behavior_analysis sleep_timing.sleep_end.mean, else the median \
+        sleep_end of the window's records (on the clock circle), else the profile's \
+        wake_preference, else 07:00; bedtime is sleep_start.mean, else the records' median \
+        sleep_start, else wake + 16 h (also when the times leave under 8 waking hours). \
         First meal / last meal gap before bedtime / energy split: Foundation Builder 45 min / \
         3 h / 30-40-30; Resilience Rebuilder 60 min / 3 h / 30-35-35; Connected Explorer 45 min / \
         3 h / 25-35-40; Systematic Improver 30 min / 3 h / 30-35-35; Transformation Seeker 60 min / \

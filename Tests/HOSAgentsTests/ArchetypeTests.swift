@@ -95,3 +95,23 @@ func chain(_ events: [Event]) throws -> [Event] {
         #expect(nutrition(plain)["dietary"]?["pattern"] != "vegan" || nutrition(plain) != nutrition(remembered))
     }
 }
+
+@Suite struct PlanAgreementTests {
+    /// Agents' review, finding 4: nutrition places meals inside the day that hos-routine plans.
+    @Test func nutritionAndRoutineAgreeOnTheDay() throws {
+        let synth = SyntheticUsers(options: SynthOptions(users: 60, days: 30, archetype: nil,
+                                                         start: LocalDate("2026-01-05")!, seed: 17, request: true))
+        for i in 0..<60 {
+            let out = try chain(synth.events(forUser: i))
+            let n = try #require(out.first { $0.eventType == EventType.nutritionPlan }?.payload)
+            let r = try #require(out.first { $0.eventType == EventType.routinePlan }?.payload)
+            #expect(n["waking_window"]?["wake"] == r["wake"], "\(synth.userID(i))")
+            #expect(n["waking_window"]?["bedtime"] == r["bedtime"], "\(synth.userID(i))")
+            let wake = ClockTime(r["wake"]!.stringValue!)!.minutes
+            let lightsOut = ClockTime(r["bedtime"]!.stringValue!)!.minutes
+            let day = (lightsOut - wake + 1440) % 1440
+            let last = ClockTime((n["meals"]?.arrayValue?.last?["time"]?.stringValue)!)!.minutes
+            #expect(day - (last - wake + 1440) % 1440 >= 150, "\(synth.userID(i)): the last meal keeps 2.5 h at least")
+        }
+    }
+}

@@ -50,6 +50,9 @@ public struct NutritionInput: Sendable {
     public var behavior: BehaviorView?
     /// The latest usable `memory_context`.
     public var memory: MemoryContextView?
+    /// The day hos-routine plans from the same inputs (its wake and lights-out): meals go inside it, so the
+    /// two plans never disagree about bedtime. Nil: the usual sleep times are used.
+    public var routineDay: (wake: ClockTime, lightsOut: ClockTime)?
 
     public init(profile: UserProfile? = nil, days: UserDays = UserDays(), behavior: BehaviorView? = nil,
                 memory: MemoryContextView? = nil) {
@@ -601,7 +604,10 @@ public struct NutritionPlanner: Sendable {
             guard let window else { return nil }
             return Self.circularMedian(days.clockSeries(metric, from: window.0, to: window.1).map(\.minutes))
         }
-        if let w = input.behavior?.wake {
+        if let t = input.routineDay {
+            wake = t.wake
+            wakeSource = "routine"
+        } else if let w = input.behavior?.wake {
             wake = w
             wakeSource = "behavior_analysis"
         } else if let w = recordedClock("sleep_end") {
@@ -613,7 +619,10 @@ public struct NutritionPlanner: Sendable {
         }
         var bedtime: ClockTime
         var bedSource: String
-        if let b = input.behavior?.bedtime {
+        if let t = input.routineDay {
+            bedtime = t.lightsOut
+            bedSource = "routine"
+        } else if let b = input.behavior?.bedtime {
             bedtime = b
             bedSource = "behavior_analysis"
         } else if let b = recordedClock("sleep_start") {
@@ -732,6 +741,7 @@ public struct NutritionPlanner: Sendable {
 
     static func sourceText(_ source: String, _ metric: String) -> String {
         switch source {
+        case "routine": metric == "sleep_end" ? "hos-routine's wake time for the day" : "hos-routine's lights-out for tonight"
         case "behavior_analysis": "behavior_analysis sleep_timing.\(metric).mean"
         case "records": "median \(metric) of the window's records"
         case "profile": "the profile's wake_preference"

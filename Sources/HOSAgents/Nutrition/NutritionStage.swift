@@ -11,6 +11,8 @@ public struct NutritionStage: Stage {
 
     struct UserState {
         var input = NutritionInput()
+        /// The payload behind `input.behavior`, for the routine day.
+        var analysis: [String: JSON]?
         var archetype: String?
     }
 
@@ -31,7 +33,10 @@ public struct NutritionStage: Stage {
             state.input.profile = try UserProfile(payload: event.payload)
         case EventType.behaviorAnalysis:
             // One that cannot be used is passed over: the plan falls back to the records.
-            if let view = BehaviorView(payload: event.payload) { state.input.behavior = view }
+            if let view = BehaviorView(payload: event.payload) {
+                state.input.behavior = view
+                state.analysis = event.payload
+            }
         case EventType.memoryContext:
             let view = MemoryContextView(payload: event.payload)
             if view != MemoryContextView() { state.input.memory = view }
@@ -48,9 +53,15 @@ public struct NutritionStage: Stage {
         let archetype = resolveArchetype(request: request, seen: state.archetype)
         let id = analysisID(of: request)
         let planID = "np-" + StableHash.hex(StableHash.of(request.userID, id))
+        // Tonight's wake and lights-out exactly as hos-routine plans them from the same inputs.
+        var input = state.input
+        let day = RoutinePlanner(explain: false).plan(RoutineInput(
+            user: request.userID, analysisID: id, archetype: archetype, request: requestPayload(request),
+            days: input.days, profile: input.profile, analysis: state.analysis, memory: input.memory,
+            requestDay: requestDay(request)))
+        input.routineDay = (ClockTime(minutes: day.wake), ClockTime(minutes: day.bedtime))
         let plan = NutritionPlanner(archetype: archetype).plan(
-            state.input, request: requestPayload(request), planID: planID,
-            requestDay: requestDay(request))
+            input, request: requestPayload(request), planID: planID, requestDay: requestDay(request))
         try emit(resultEvent(type: EventType.nutritionPlan, agent: Self.agent, request: request,
                              archetype: archetype, payload: plan.payload(explain: explain)))
     }
