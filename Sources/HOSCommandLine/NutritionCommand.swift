@@ -34,10 +34,11 @@ public struct NutritionCommand: ParsableCommand {
 
         Goal by archetype: deficit (Transformation Seeker), performance (Peak Performer: TDEE + 10%), \
         maintenance (the others: TDEE). The deficit is 7.5% + 2.5% × difficulty (1 → 10%, 3 → 15%, 5 \
-        → 20%; never more than 20%), one difficulty step less when the behavior_analysis readiness \
-        is strained. Difficulty (1–5) is memory_context adaptation_state.difficulty when present, \
-        else the archetype's starting difficulty (Peak Performer 4, Systematic Improver and \
-        Transformation Seeker 3, Foundation Builder and Connected Explorer 2, Resilience Rebuilder 1). \
+        → 20%; never more than 20%). Difficulty (1–5) is memory_context adaptation_state.difficulty \
+        when present, else the archetype's starting difficulty (Peak Performer 4, Systematic Improver \
+        and Transformation Seeker 3, Foundation Builder and Connected Explorer 2, Resilience \
+        Rebuilder 1), one step less (never below 1) when the behavior_analysis readiness is \
+        strained: the rule of hos-routine(1), so both plans state the same difficulty. \
         Energy is never below the BMR nor 1,200 kcal; the rationale says when that floor bites.
 
         Macros: protein g/kg of body weight — maintenance 1.2, deficit 1.6, performance 1.8, \

@@ -107,6 +107,7 @@ func chain(_ events: [Event]) throws -> [Event] {
             let r = try #require(out.first { $0.eventType == EventType.routinePlan }?.payload)
             #expect(n["waking_window"]?["wake"] == r["wake"], "\(synth.userID(i))")
             #expect(n["waking_window"]?["bedtime"] == r["bedtime"], "\(synth.userID(i))")
+            #expect(n["difficulty"] == r["difficulty"], "\(synth.userID(i)): one difficulty rule (finding 12)")
             let wake = ClockTime(r["wake"]!.stringValue!)!.minutes
             let lightsOut = ClockTime(r["bedtime"]!.stringValue!)!.minutes
             let day = (lightsOut - wake + 1440) % 1440

@@ -519,7 +519,8 @@ public struct NutritionPlanner: Sendable {
         }
 
         // Goal: deficit scaled by difficulty, maintenance, or a performance surplus; never below the floor.
-        let difficulty: Int
+        // The same rule as hos-routine's, so both plans of an analysis state the same difficulty.
+        var difficulty: Int
         if let d = input.memory?.difficulty {
             difficulty = d
             explain.append("difficulty \(d) from memory_context adaptation_state")
@@ -527,15 +528,17 @@ public struct NutritionPlanner: Sendable {
             difficulty = policy.baseDifficulty
             explain.append("difficulty \(difficulty): \(archetype.name)'s starting difficulty (no adaptation state)")
         }
+        if input.behavior?.readinessState == "strained", difficulty > 1 {
+            difficulty -= 1
+            explain.append("readiness strained (behavior_analysis): one difficulty step less, \(difficulty)")
+            if goal == "deficit" {
+                rationale.append("Readiness is strained: the deficit is eased by one difficulty step for now.")
+            }
+        }
         var target: Double
         switch goal {
         case "deficit":
-            var level = difficulty
-            if input.behavior?.readinessState == "strained", level > 1 {
-                level -= 1
-                rationale.append("Readiness is strained: the deficit is eased by one difficulty step for now.")
-                explain.append("readiness strained (behavior_analysis): the deficit uses difficulty \(level)")
-            }
+            let level = difficulty
             let share = NutritionRules.deficitShare(difficulty: level)
             target = tdee * (1 - share)
             rationale.append(Self.goalLine(archetype, goal: goal, percent: share * 100, tdee: tdee, difficulty: level))

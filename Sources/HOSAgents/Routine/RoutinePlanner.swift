@@ -370,8 +370,10 @@ public struct RoutinePlanner: Sendable {
         case "midday": F.onTimeline(RoutineRules.middayStart.minutes, wake: wake, bedtime: windDownStart)
         default: F.onTimeline(RoutineRules.eveningStart.minutes, wake: wake, bedtime: windDownStart)
         }
-        var latestEnd = min(windDownStart,
-                            bedtime - (sleepFirst ? RoutineRules.sleepFirstExerciseGapMin : RoutineRules.exerciseGapMin))
+        // The gap before lights out is a promise in the item's reason: only the 19:00 cap may give way.
+        let gapLimit = min(windDownStart,
+                           bedtime - (sleepFirst ? RoutineRules.sleepFirstExerciseGapMin : RoutineRules.exerciseGapMin))
+        var latestEnd = gapLimit
         if sleepFirst, let cap = F.inWindow(RoutineRules.sleepFirstExerciseEnd.minutes, wake: wake, end: windDownStart) {
             latestEnd = min(latestEnd, cap)
         }
@@ -405,12 +407,12 @@ public struct RoutinePlanner: Sendable {
         }
 
         var placed: [String] = []
-        func place(_ item: RoutineItem, latestEnd: Int) {
+        func place(_ item: RoutineItem, latestEnd: Int, fallback: Int, shortest: Int = RoutineRules.grid) {
             var item = item
             var limit = latestEnd
-            if limit - wake < item.durationMin { limit = windDownStart }
+            if limit - wake < item.durationMin { limit = fallback }
             var duration = item.durationMin
-            while duration >= RoutineRules.grid {
+            while duration >= shortest {
                 if let s = slots.place(anchor: item.start, duration: duration, lo: wake, hi: limit) {
                     if s != item.start { placed.append("\(item.role.rawValue) \(F.clock(item.start)) → \(F.clock(s))") }
                     if duration != item.durationMin { placed.append("\(item.role.rawValue) shortened to \(duration) min") }
@@ -424,7 +426,7 @@ public struct RoutinePlanner: Sendable {
             }
             placed.append("\(item.role.rawValue) left out: no free time")
         }
-        place(exercise, latestEnd: latestEnd)
+        place(exercise, latestEnd: latestEnd, fallback: gapLimit, shortest: RoutineRules.exerciseDurationRange.lowerBound)
         for role in roles {
             let d = RoutineRules.durationMin(role, a)
             let start: Int = switch role {
@@ -439,7 +441,7 @@ public struct RoutinePlanner: Sendable {
                                    intensity: role == .focus ? (difficulty >= 4 ? 3 : 2) : 1, variant: [:],
                                    title: RoutineTone.title(role, ctx, minutes: d),
                                    why: RoutineTone.why(role, ctx, minutes: d))
-            place(item, latestEnd: windDownStart)
+            place(item, latestEnd: windDownStart, fallback: windDownStart)
         }
         items.sort { $0.start < $1.start }
         notes.append("placed in priority order (exercise, " + roles.map(\.rawValue).joined(separator: ", ")
