@@ -74,3 +74,12 @@ import Testing
         #expect(analyze(days)["sleep_timing"]?["chronotype"] == "late")
     }
 }
+
+@Suite struct EvenlySpreadTimesTests {
+    /// Agents' review, finding 11: opposite times have no mean, and the reason says so.
+    @Test func opposedTimesSayWhyThereIsNoMean() {
+        let days = makeDays(from: "2026-01-05", count: 10) { i, _ in ["sleep_end": .clock(ClockTime(minutes: i % 2 == 0 ? 360 : 1080))] }
+        let notes = analyze(days)["not_computed"]?.arrayValue ?? []
+        #expect(notes.contains(["what": "sleep_end", "why": "no mean time: the times spread evenly round the clock"]))
+    }
+}

@@ -49,3 +49,29 @@ import Testing
         #expect(CircularStats.difference(1430, 10) == -20)
     }
 }
+
+@Suite struct FastStatsTests {
+    /// The Fenwick-tree S and the selection median equal their definitions, ties and all.
+    @Test func fastPathsEqualTheDefinitions() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            let n = Int.random(in: 3...60, using: &rng)
+            let y = (0..<n).map { _ in Double(Int.random(in: 0...9, using: &rng)) }
+            var s = 0.0
+            for i in 0..<n { for j in (i + 1)..<n { s += y[j] > y[i] ? 1 : (y[j] < y[i] ? -1 : 0) } }
+            #expect(Stats.mannKendall(y)?.s == s, "\(y)")
+            let sorted = y.sorted()
+            let median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+            #expect(Stats.median(y) == median, "\(y)")
+        }
+    }
+
+    @Test func longWindowsStayTractable() throws {
+        // Ten years of daily values: 6.7 million slopes for Theil–Sen, S in O(n log n).
+        let y = (0..<3660).map { Double($0 % 97) + Double($0) * 0.01 }
+        let x = (0..<3660).map(Double.init)
+        let ts = try #require(Stats.theilSen(x: x, y: y))
+        #expect(ts.slope > 0)
+        #expect(try #require(Stats.mannKendall(y)).p < 0.05)
+    }
+}

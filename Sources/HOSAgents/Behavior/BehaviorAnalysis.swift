@@ -169,7 +169,7 @@ public struct BehaviorAnalyzer {
         for metric in ["sleep_start", "sleep_end"] {
             let s = data.clockSeries(metric, from: start, to: asOf).map(\.minutes)
             guard let m = CircularStats.mean(minutes: s), let sd = CircularStats.standardDeviation(minutes: s) else {
-                skip(metric, "no values in the window")
+                skip(metric, s.isEmpty ? "no values in the window" : "no mean time: the times spread evenly round the clock")
                 continue
             }
             let regularity = sd <= 30 ? "regular" : sd <= 60 ? "moderate" : "irregular"

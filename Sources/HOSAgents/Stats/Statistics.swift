@@ -16,9 +16,34 @@ public enum Stats {
     /// Median (mean of the two middle values for even counts), as numpy.median.
     public static func median(_ x: [Double]) -> Double? {
         guard !x.isEmpty else { return nil }
-        let s = x.sorted()
-        let m = s.count / 2
-        return s.count % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2
+        var a = x
+        let m = a.count / 2
+        // Selection, not a sort: Theil–Sen takes the median of n(n−1)/2 slopes.
+        let upper = select(&a, m)
+        guard a.count % 2 == 0 else { return upper }
+        // The lower middle is the largest value left of the upper one after selection.
+        return (a[..<m].max()! + upper) / 2
+    }
+
+    /// The k-th smallest value (0-based), reordering `a` around it (quickselect, median-of-three pivots).
+    static func select(_ a: inout [Double], _ k: Int) -> Double {
+        var lo = 0, hi = a.count - 1
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            let pivot = Swift.max(Swift.min(a[lo], a[mid]), Swift.min(Swift.max(a[lo], a[mid]), a[hi]))
+            var i = lo, j = hi
+            while i <= j {
+                while a[i] < pivot { i += 1 }
+                while a[j] > pivot { j -= 1 }
+                if i <= j {
+                    a.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { return a[k] }
+        }
+        return a[k]
     }
 
     /// Sample standard deviation (n − 1), as numpy.std(ddof=1); nil below two values.
@@ -65,11 +90,28 @@ public enum Stats {
     public static func mannKendall(_ y: [Double]) -> (s: Double, variance: Double, z: Double, p: Double)? {
         let n = y.count
         guard n >= 3 else { return nil }
+        // S = Σ over later j of (earlier values below y_j) − (earlier values above y_j), counted with a
+        // Fenwick tree over ranks: O(n log n) rather than comparing every pair.
+        let ranks = Dictionary(zip(Array(Set(y)).sorted(), 1...), uniquingKeysWith: { a, _ in a })
+        var tree = [Int](repeating: 0, count: ranks.count + 1)
+        func countUpTo(_ r: Int) -> Int {
+            var i = r, c = 0
+            while i > 0 {
+                c += tree[i]
+                i -= i & -i
+            }
+            return c
+        }
         var s = 0.0
-        for i in 0..<n {
-            for j in (i + 1)..<n {
-                let d = y[j] - y[i]
-                s += d > 0 ? 1 : (d < 0 ? -1 : 0)
+        for (seen, v) in y.enumerated() {
+            let r = ranks[v]!
+            let below = countUpTo(r - 1)
+            let above = seen - countUpTo(r)
+            s += Double(below - above)
+            var i = r
+            while i < tree.count {
+                tree[i] += 1
+                i += i & -i
             }
         }
         var ties = 0.0
