@@ -12,9 +12,11 @@ let package = Package(
         .executable(name: "hos-behavior", targets: ["hos-behavior"]),
         .executable(name: "hos-nutrition", targets: ["hos-nutrition"]),
         .executable(name: "hos-routine", targets: ["hos-routine"]),
+        .executable(name: "hos-memory", targets: ["hos-memory"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Events, metrics, archetypes and the JSON-lines runtime. No third-party imports.
@@ -23,9 +25,11 @@ let package = Package(
         .target(name: "HOSImport", dependencies: ["HOSCore"]),
         // The agents' logic as pure stages, and the statistics they share.
         .target(name: "HOSAgents", dependencies: ["HOSCore"]),
+        // The 4-layer memory in one SQLite file: the only module that imports GRDB.
+        .target(name: "HOSMemory", dependencies: ["HOSCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // The commands: the only module that imports ArgumentParser.
         .target(name: "HOSCommandLine", dependencies: [
-            "HOSCore", "HOSImport", "HOSAgents",
+            "HOSCore", "HOSImport", "HOSAgents", "HOSMemory",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hos-validate", dependencies: ["HOSCommandLine"]),
@@ -34,10 +38,13 @@ let package = Package(
         .executableTarget(name: "hos-behavior", dependencies: ["HOSCommandLine"]),
         .executableTarget(name: "hos-nutrition", dependencies: ["HOSCommandLine"]),
         .executableTarget(name: "hos-routine", dependencies: ["HOSCommandLine"]),
+        .executableTarget(name: "hos-memory", dependencies: ["HOSCommandLine"]),
         .testTarget(name: "HOSCoreTests", dependencies: ["HOSCore"]),
         .testTarget(name: "HOSImportTests", dependencies: ["HOSImport", "HOSCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "HOSAgentsTests", dependencies: ["HOSAgents", "HOSCore", "HOSImport"]),
+        .testTarget(name: "HOSMemoryTests", dependencies: ["HOSMemory", "HOSCore"],
+                    exclude: ["Golden"]),
         .testTarget(name: "HOSCLITests", dependencies: ["HOSCore"],
                     exclude: ["Cases"]),
     ],

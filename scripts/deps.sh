@@ -7,6 +7,7 @@ set -eu
 missing=""
 [ -x /usr/bin/time ] || missing="$missing time"
 dpkg -s libxml2 >/dev/null 2>&1 || missing="$missing libxml2"
+dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing="$missing libsqlite3-dev"
 command -v jq >/dev/null 2>&1 || missing="$missing jq"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

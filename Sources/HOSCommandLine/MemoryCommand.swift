@@ -1,0 +1,479 @@
+// hos-memory: the 4-layer memory in one SQLite file; the agent stage and the file's maintenance commands.
+
+import ArgumentParser
+import Foundation
+import HOSCore
+import HOSMemory
+
+/// The memory file and its tunables, shared by every subcommand.
+public struct MemoryFileOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The memory file (default: $HOS_MEMORY, else ./hos-memory.sqlite).", valueName: "path"))
+    public var memory: String?
+
+    @Option(help: ArgumentHelp("Hours a working-memory row lives after its request's timestamp.", valueName: "hours"))
+    public var sessionTTL = 24
+
+    @Option(help: ArgumentHelp("Days of daily records kept in the short-term layer.", valueName: "days"))
+    public var shortTermDays = 30
+
+    @Option(help: ArgumentHelp("Ranked items (strategies, earlier analyses, insights) a memory_context holds at most.",
+                               valueName: "n"))
+    public var contextItems = 12
+
+    @Option(help: ArgumentHelp("Bytes a memory_context payload holds at most.", valueName: "n"))
+    public var contextBytes = 16_384
+
+    @Flag(help: "Also keep each stored event's line in event_log (debugging).")
+    public var logEvents = false
+
+    public init() {}
+
+    public mutating func validate() throws {
+        guard (1...8760).contains(sessionTTL) else { throw ValidationError("--session-ttl must be from 1 to 8760") }
+        guard (7...3660).contains(shortTermDays) else { throw ValidationError("--short-term-days must be from 7 to 3660") }
+        guard (0...1000).contains(contextItems) else { throw ValidationError("--context-items must be from 0 to 1000") }
+        guard (1024...16_777_216).contains(contextBytes) else {
+            throw ValidationError("--context-bytes must be from 1024 to 16777216")
+        }
+    }
+
+    /// The resolved path of the file.
+    public var path: String { MemoryStore.resolvePath(flag: memory, environment: ProcessInfo.processInfo.environment) }
+
+    /// Opens and migrates the file; creates it only with `create` (the agent, store, restore).
+    public func open(readOnly: Bool = false, create: Bool = false) throws -> MemoryStore {
+        var o = MemoryOptions()
+        o.sessionTTLHours = sessionTTL
+        o.shortTermDays = shortTermDays
+        o.contextItems = contextItems
+        o.contextBytes = contextBytes
+        o.logEvents = logEvents
+        let store = try MemoryStore(path: path, options: o, readOnly: readOnly, create: create)
+        let env = ProcessInfo.processInfo.environment
+        store.actor = env["USER"] ?? env["LOGNAME"] ?? "uid \(getuid())"
+        return store
+    }
+}
+
+/// The wall clock of the maintenance commands (audit times, expiry): `HOS_NOW` when set, for tests.
+func memoryNow() -> String {
+    if let s = ProcessInfo.processInfo.environment["HOS_NOW"], let t = Timestamp.parse(s) {
+        return Timestamp.format(seconds: t.seconds)
+    }
+    return Timestamp.format(seconds: Int(Date().timeIntervalSince1970))
+}
+
+public struct MemoryCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "hos-memory",
+        abstract: "The 4-layer memory of hos in one SQLite file: store what flows by, answer with memory_context.",
+        discussion: """
+        As an agent (the default subcommand, 'run'), hos-memory stores the events that flow by and, at \
+        each user's analysis_request, writes one memory_context for that user before forwarding the \
+        request. The other subcommands read and maintain the file. See 'hos-memory run --help' for the context, \
+        the ranking and the consolidation rules.
+
+        FILE: one SQLite file: --memory PATH, else $HOS_MEMORY, else ./hos-memory.sqlite; created with \
+        mode 0600 (its -wal and -shm files take the same mode); WAL journal, synchronous NORMAL, a busy \
+        timeout of 10 s, and up to 8 retries with a growing pause on SQLITE_BUSY, so that many processes \
+        can use one file at once. Every write is one IMMEDIATE transaction. The schema is made by named, \
+        append-only migrations (2026-11-25-layers, 2026-11-25-views), applied on open.
+
+        TABLES, every row keyed by user_id: working (analysis_id, context, expires_at: the working \
+        layer); short_term_record (user, date, metric → value; clock times as minutes after \
+        midnight), short_term_history (every displaced or late value), short_term_stat (7- and \
+        30-day n, mean, sd, min, max per metric): the short-term layer; long_term_preference (key, \
+        value JSON, confidence, evidence_count, source, first_seen, last_seen), long_term_strategy \
+        (dimension, arm, category, success_rate, confidence, evidence_count), candidate (patterns \
+        not yet promoted), profile: the long-term layer; meta (adherence, difficulty_response, \
+        strategy_kinds, engagement), consolidation_state: the meta layer; analyses (every agent \
+        result and request, with a summary and the payload), insight (content_hash, seen_count, \
+        useful, feedback_note), plan_item, plan_feedback: history; experiment (dimension, arm, \
+        successes, failures, p_best, chosen) and adaptation_state (difficulty): what hos-adapt \
+        decided; event_seen (the idempotency ledger: user_id, event_id); event_log (with \
+        --log-events); audit_log (at, action: recall, export, forget or restore, the user as a hash only, \
+        and detail: rows, layer, and by: $USER).
+
+        VIEWS: readiness_adherence (per user and analysis: as_of, readiness_score, readiness_state, \
+        feedback, adherence), strategy_effectiveness (per archetype, category and strategy: \
+        feedback, users, adherence, mean_rating), system_stats (users, events, analyses, records, \
+        preferences, strategies, insights, feedback, working sessions). Adherence scores feedback \
+        completed 1, partial 0.5, skipped 0. For example:
+
+          sqlite3 hos-memory.sqlite "SELECT analysis_id, as_of, readiness_score, adherence \
+        FROM readiness_adherence WHERE user_id = 'u-0001' ORDER BY as_of"
+
+          sqlite3 hos-memory.sqlite "SELECT archetype, strategy, feedback, round(adherence, 2) \
+        FROM strategy_effectiveness ORDER BY archetype, adherence DESC"
+
+          sqlite3 hos-memory.sqlite "SELECT * FROM system_stats"
+
+        ERRORS: a SQLite failure ends the run with exit 74 and a message naming the operation \
+        (e.g. 'hos-memory: store events: sqlite error 5: database is locked'); messages never hold \
+        health values or the SQL's arguments.
+
+        EXIT STATUS: 0 success; 1 check found problems; 64 usage; 65 bad input, or a restore file that \
+        fails check; 66 unreadable input or missing file; 74 I/O or SQLite error.
+        """,
+        version: hosVersion,
+        subcommands: [Run.self, Store.self, Recall.self, Export.self, Forget.self, Consolidate.self, Stats.self,
+                      Check.self, Backup.self, Restore.self],
+        defaultSubcommand: Run.self)
+
+    public init() {}
+
+    public struct Run: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "run",
+            abstract: "The agent: store the events that flow by; write memory_context at each analysis_request.",
+            discussion: """
+            An agent (hos-events(7)): it forwards every event unchanged, stores what it can use, and at \
+            each user's analysis_request (explicit, or implicit at end of input) writes one \
+            memory_context for that user before the request. No clock is read: times come from the events.
+
+            STORED: health_record (one value per user, date and metric; the event with the later \
+            timestamp, then the greater event_id, wins and the other value goes to short_term_history), \
+            user_profile (its dietary pattern, exclusions and allergies become the preferences \
+            dietary_pattern, exclusions, allergies at once, confidence 1), behavior_analysis, \
+            routine_plan (and its items), nutrition_plan, insight (deduplicated by insight_id and by \
+            the hash of kind, title and detail), adaptation (difficulty and experiment arms), \
+            analysis_complete, plan_feedback (newest wins per plan, item and date), insight_feedback, \
+            and the control events memory_store (payload.preferences {name: value}, or key and value; \
+            payload.confidence, default 1), memory_retrieve (answered at once with a memory_context) and \
+            memory_consolidate (consolidates the user). Storing is idempotent: an event whose event_id \
+            the file holds for its user is skipped, so the same input twice adds no row. Events are \
+            written in batches of 4096, and each barrier writes the batch, the request, the working \
+            memory and the consolidation in one transaction.
+
+            CONSOLIDATION, at each barrier for the user, and in full with 'hos-memory consolidate': \
+            (1) each complete Monday–Sunday week not yet consolidated with at least 3 values of \
+            sleep_end (sleep_start) gives a weekly circular median; a median within 30 minutes of the \
+            candidate continues its streak (the candidate moves by the difference / streak), else \
+            starts a new one and a promoted preference loses confidence × 0.8 (dropped below 0.3); \
+            after 3 agreeing weeks the candidate is promoted to the long-term preference wake_time \
+            (bedtime), rounded to 5 minutes, confidence 0.5 + 0.1 × weeks (at most 0.95), evidence = \
+            the values behind it. (2) 7- and 30-day statistics per metric ending at the latest record \
+            date (clock metrics: circular mean and SD in minutes). (3) Records older than \
+            --short-term-days before the latest record date are dropped. (4) Meta from plan_feedback \
+            joined to plan items: adherence overall, by weekday and by category, by plan difficulty \
+            (difficulty_response), by strategy arm (strategy_kinds); engagement (days logged in the \
+            last 7 days against the 7 before: rising, falling or steady). An arm with at least 5 \
+            feedbacks and a Laplace rate (sum + 1) / (n + 2) ≥ 0.6 is a proven strategy (confidence = \
+            that rate); the best proven exercise_time arm becomes the preference exercise_time. \
+            (5) Working rows past expires_at are dropped.
+
+            MEMORY_CONTEXT payload: working (analysis_id, as_of, window_days, archetype, the session's \
+            event counts, metrics and dates, new_events and seen_before (a rerun of known input says \
+            new_events 0), created_at, expires_at = request time + --session-ttl), \
+            short_term (days, as_of, rolling {metric: {7d, 30d}}), long_term (preferences {name: \
+            {value, confidence, evidence_count, source, first_seen, last_seen}}, at most 32; \
+            strategies [..]), meta {adherence, difficulty_response, strategy_kinds, engagement}, \
+            history (analyses_total, analyses [earlier analyses summarised: as_of, readiness, plans' \
+            difficulty, energy, insights, adherence], insights [..]), adaptation_state (difficulty, \
+            previous_difficulty, reason, variants {dimension: chosen arm}, experiments; variants is {} \
+            and difficulty absent when hos-adapt has decided nothing), retrieval (counts and caps). \
+            The current analysis is never in its own history, so an identical rerun gives the same \
+            context but for working.session's counts.
+
+            RANKING: strategies, earlier analyses and insights are ranked by score = recency × \
+            importance × relevance, where recency = 0.5^(age_days / 14), the age counted from the \
+            item's day (as_of, last_seen) to the analysis day (the request's as_of, else the latest \
+            record date, else the request's UTC day). Importance: a strategy's confidence; an \
+            analysis' 0.4 + 0.2 per kind of result it holds (behaviour, routine, nutrition, insight, \
+            adaptation), at most 1; an insight's confidence (0.5 when none) × 1.25 when marked useful, \
+            × 0.25 when not, at most 1. Relevance: an analysis of the same archetype 1, another 0.5; \
+            an insight naming a metric of this session 1, else 0.5; strategies 1. The best \
+            --context-items are kept (ties by section, then id), then the lowest-ranked are dropped \
+            until the payload fits --context-bytes (then rolling statistics, then meta, from the end \
+            of the alphabet). Each kept item carries its score.
+            """)
+
+        @OptionGroup public var file: MemoryFileOptions
+        @OptionGroup public var stream: StreamOptions
+
+        public init() {}
+
+        public func run() throws {
+            try runTool(MemoryStage.agent) {
+                let stage = MemoryStage(store: try file.open(create: true))
+                let runner = try runStage(stage, tool: MemoryStage.agent, options: stream)
+                if stream.stats {
+                    printError("\(MemoryStage.agent): stored=\(runner.stage.stored) duplicates=\(runner.stage.duplicates)")
+                }
+            }
+        }
+    }
+
+    public struct Store: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "store",
+            abstract: "Store events only: as 'run', with no output and no implicit requests.",
+            discussion: """
+            Reads events and stores them exactly as 'run' does (analysis_requests write working memory \
+            and consolidate), writing nothing on standard output. For the end of a pipeline: \
+            '... | hos-routine | hos-adapt | hos-memory store' keeps the plans (and their items, which \
+            plan_feedback is joined to) and hos-adapt's difficulty and experiment arms, which the next \
+            analysis' memory_context carries as adaptation_state.
+            """)
+
+        @OptionGroup public var file: MemoryFileOptions
+        @OptionGroup public var stream: StreamOptions
+
+        public init() {}
+
+        public func run() throws {
+            try runTool(MemoryStage.agent) {
+                let stage = MemoryStage(store: try file.open(create: true), emitContext: false)
+                let runner = try runStage(stage, tool: MemoryStage.agent, options: stream) { config in
+                    config.forwardInput = false
+                    config.implicitRequests = false
+                }
+                if stream.stats {
+                    printError("\(MemoryStage.agent): stored=\(runner.stage.stored) duplicates=\(runner.stage.duplicates)")
+                }
+            }
+        }
+    }
+
+    public enum Format: String, ExpressibleByArgument, CaseIterable {
+        case json, table
+    }
+
+    public struct Recall: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "recall",
+            abstract: "Show what the memory holds of one user, layer by layer.",
+            discussion: """
+            Layers: working, short_term, long_term, meta, history, adaptation (all when --layer is \
+            absent). JSON lines {"table": T, "row": {...}} in table and key order, or with --format \
+            table one aligned block per table. Nothing of another user is ever shown: the user id is \
+            compared exactly, as an SQL parameter. Each recall is written to the audit log.
+            """)
+
+        @OptionGroup public var file: MemoryFileOptions
+        @Option(help: ArgumentHelp("The user.", valueName: "id")) public var user: String
+        @Option(help: ArgumentHelp("One layer.", valueName: "layer")) public var layer: String?
+        @Option(help: "json or table.") public var format: Format = .json
+
+        public init() {}
+
+        public func validate() throws {
+            if let layer, !Schema.layers.contains(where: { $0.name == layer }) {
+                throw ValidationError("unknown layer '\(layer)' (one of: \(Schema.layers.map(\.name).joined(separator: ", ")))")
+            }
+        }
+
+        public func run() throws {
+            try runTool(MemoryStage.agent) {
+                let rows = try file.open().recall(user: user, layer: layer, at: memoryNow())
+                let out = try OutputSink(path: "-")
+                switch format {
+                case .json: for r in rows { try out.writeLine(r.json.encoded()) }
+                case .table: try out.write(tableText(rows))
+                }
+                try out.commit()
+            }
+        }
+    }
+
+    public struct Export: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract: "Write every row of one user, in every table, as JSON lines.",
+            discussion: """
+            One line {"table": T, "row": {...}} per row, tables in alphabetical order, rows in key \
+            order; JSON columns are decoded. Written to the audit log.
+            """)
+
+        @OptionGroup public var file: MemoryFileOptions
+        @Option(help: ArgumentHelp("The user.", valueName: "id")) public var user: String
+
+        public init() {}
+
+        public func run() throws {
+            try runTool(MemoryStage.agent) {
+                let rows = try file.open().export(user: user, at: memoryNow())
+                let out = try OutputSink(path: "-")
+                for r in rows { try out.writeLine(r.json.encoded()) }
+                try out.commit()
+            }
+        }
+    }
+
+    public struct Forget: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "forget",
+            abstract: "Delete every row of one user in every table, then write an audit entry.",
+            discussion: """
+            One transaction deletes the user's rows from every table that holds users; the audit entry \
+            names the user by a hash only. Prints {"rows": N, "tables": {table: n}}. With --vacuum the \
+            file is then rebuilt and the WAL truncated, so the deleted bytes leave the disk too.
+            """)
+
+        @OptionGroup public var file: MemoryFileOptions
+        @Option(help: ArgumentHelp("The user.", valueName: "id")) public var user: String
+        @Flag(help: "Rebuild the file afterwards (VACUUM) and truncate the WAL.") public var vacuum = false
+
+        public init() {}
+
+        public func run() throws {
+            try runTool(MemoryStage.agent) {
+                let counts = try file.open().forget(user: user, vacuum: vacuum, at: memoryNow())
+                let out = try OutputSink(path: "-")
+                let total = counts.values.reduce(0, +)
+                try out.writeLine(JSON.object(["rows": .number(Double(total)),
+                                               "tables": .object(counts.mapValues { .number(Double($0)) })]).encoded())
+                try out.commit()
+            }
+        }
+    }
+
+    public struct Consolidate: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "consolidate",
+            abstract: "Consolidate one user, or every user, now.",
+            discussion: """
+            Runs the consolidation of 'hos-memory run --help' at the current time ($HOS_NOW when set), \
+            which also expires working memory older than its TTL. Prints one JSON line per user: \
+            {"user_id", "weeks", "promoted", "expired_working", "pruned_records"}.
+            """)
+
+        @OptionGroup public var file: MemoryFileOptions
+        @Option(help: ArgumentHelp("Only this user.", valueName: "id")) public var user: String?
+
+        public init() {}
+
+        public func run() throws {
+            try runTool(MemoryStage.agent) {
+                let reports = try file.open().consolidateAll(user: user, now: memoryNow())
+                let out = try OutputSink(path: "-")
+                for r in reports {
+                    var j = r.json.objectValue!
+                    j["user_id"] = .string(r.user)
+                    try out.writeLine(JSON.object(j).encoded())
+                }
+                try out.commit()
+            }
+        }
+    }
+
+    public struct Stats: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "stats",
+            abstract: "Print the file's row counts, users, migrations and size as one JSON object.")
+
+        @OptionGroup public var file: MemoryFileOptions
+
+        public init() {}
+
+        public func run() throws {
+            try runTool(MemoryStage.agent) {
+                let out = try OutputSink(path: "-")
+                try out.writeLine(try file.open().stats().encoded())
+                try out.commit()
+            }
+        }
+    }
+
+    public struct Check: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "check",
+            abstract: "Check the file: SQLite's integrity check and the store's invariants.",
+            discussion: """
+            Runs PRAGMA integrity_check and foreign_key_check, compares the applied migrations with the \
+            known ones, and counts rows breaking an invariant: an empty user_id in any table, a record \
+            or result of no stored event, a clock value outside the day, working memory that expires \
+            before it was created, a preference value that is not JSON or last seen before first seen, \
+            two chosen arms in one experiment, a candidate streak below 1. Prints 'ok' and exits 0, or \
+            prints each problem on standard error and exits 1. The file is opened read-only.
+            """)
+
+        @OptionGroup public var file: MemoryFileOptions
+
+        public init() {}
+
+        public func run() throws {
+            try runTool(MemoryStage.agent) {
+                let problems = try file.open(readOnly: true).check()
+                if problems.isEmpty {
+                    let out = try OutputSink(path: "-")
+                    try out.writeLine(Array("ok".utf8))
+                    try out.commit()
+                    return
+                }
+                for p in problems { printError("\(MemoryStage.agent): check: \(p)") }
+                throw ArgumentParser.ExitCode(1)
+            }
+        }
+    }
+
+    public struct Backup: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "backup",
+            abstract: "Copy the file to FILE with SQLite's online backup, safe while others write.",
+            discussion: """
+            The copy is one consistent snapshot: every transaction committed before the backup began, \
+            none after. It is written beside FILE with mode 0600 and renamed into place, in rollback \
+            (DELETE) journal mode, so FILE is one self-contained file.
+            """)
+
+        @OptionGroup public var file: MemoryFileOptions
+        @Argument(help: ArgumentHelp("The copy to write.", valueName: "file")) public var destination: String
+
+        public init() {}
+
+        public func run() throws {
+            try runTool(MemoryStage.agent) { try file.open().backup(to: destination) }
+        }
+    }
+
+    public struct Restore: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "restore",
+            abstract: "Replace the file's content with FILE's, if FILE passes check.",
+            discussion: """
+            FILE is opened read-only and checked as 'hos-memory check' does; a file with any problem is \
+            refused (exit 65) and the memory file is left as it was. Otherwise SQLite's backup copies \
+            FILE into the memory file, which goes back to WAL mode and gets any newer migrations.
+            """)
+
+        @OptionGroup public var file: MemoryFileOptions
+        @Argument(help: ArgumentHelp("The backup to restore.", valueName: "file")) public var source: String
+
+        public init() {}
+
+        public func run() throws {
+            try runTool(MemoryStage.agent) { try file.open(create: true).restore(from: source, at: memoryNow()) }
+        }
+    }
+}
+
+/// Rows as aligned text blocks, one per table, for `recall --format table`.
+func tableText(_ rows: [TableRow]) -> String {
+    var out = ""
+    var i = 0
+    while i < rows.count {
+        let table = rows[i].table
+        var j = i
+        while j < rows.count, rows[j].table == table { j += 1 }
+        let block = rows[i..<j]
+        let columns = block.first!.columns.filter { $0 != "user_id" }
+        let cells: [[String]] = block.map { r in
+            columns.map { c in
+                let v = r.row[c] ?? .null
+                return printable(v.stringValue ?? v.text, limit: 40)
+            }
+        }
+        var widths = columns.map(\.count)
+        for row in cells { for (k, c) in row.enumerated() { widths[k] = max(widths[k], c.count) } }
+        func line(_ cs: [String]) -> String {
+            cs.enumerated().map { k, c in k == cs.count - 1 ? c : c.padding(toLength: widths[k], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ") + "\n"
+        }
+        out += "\(table) (\(block.count))\n" + line(columns)
+        for row in cells { out += line(row) }
+        out += "\n"
+        i = j
+    }
+    return out
+}

@@ -1,0 +1,242 @@
+// The subcommands' operations on the file: recall, export, forget, stats, check, consolidate, backup, restore.
+
+import Foundation
+import GRDB
+import HOSCore
+
+/// One row of a table, as JSON (columns holding JSON text are decoded), for recall and export.
+public struct TableRow: Sendable, Equatable {
+    public var table: String
+    public var row: [String: JSON]
+    /// Column names in table order, for the table format.
+    public var columns: [String]
+
+    public var json: JSON { ["table": .string(table), "row": .object(row)] }
+}
+
+extension MemoryStore {
+    /// Columns whose text is JSON.
+    static let jsonColumns: Set<String> = ["context", "value", "payload", "summary", "variant", "detail"]
+
+    static func rows(_ table: String, user: String, in db: Database) throws -> [TableRow] {
+        // Table names come from Schema.userTables only; the user id is a parameter.
+        precondition(Schema.userTables.contains(table))
+        let order = Schema.orderBy[table] ?? "rowid"
+        let cursor = try Row.fetchAll(db, sql: "SELECT * FROM \(table) WHERE user_id = ? ORDER BY \(order)",
+                                      arguments: [user])
+        return cursor.map { row in
+            var o: [String: JSON] = [:]
+            for (name, value) in row {
+                switch value.storage {
+                case .null: o[name] = .null
+                case let .int64(i): o[name] = .number(Double(i))
+                case let .double(d): o[name] = .number(d)
+                case let .string(s):
+                    // JSON columns are decoded; text that is not JSON (a candidate's "HH:MM") stays text.
+                    o[name] = jsonColumns.contains(name) ? ((try? JSONParser.parse(s)) ?? .string(s)) : .string(s)
+                case let .blob(b): o[name] = .string(b.base64EncodedString())
+                }
+            }
+            return TableRow(table: table, row: o, columns: Array(row.columnNames))
+        }
+    }
+
+    /// An audit entry; the user appears only as a hash, so that `forget` leaves nothing of them.
+    func audit(_ action: String, user: String, detail: JSON, at: String, in db: Database) throws {
+        var d = detail.objectValue ?? [:]
+        if !actor.isEmpty { d["by"] = .string(actor) }
+        try db.execute(sql: "INSERT INTO audit_log (at, action, user_hash, detail) VALUES (?, ?, ?, ?)",
+                       arguments: [at, action, Self.userHash(user), JSON.object(d).stored])
+    }
+
+    /// The hash that stands for a user in the audit log.
+    public static func userHash(_ user: String) -> String { StableHash.hex(StableHash.of("user", user), digits: 32) }
+
+    /// A user's rows in the tables of `layer` (nil: every layer), audited as a recall.
+    public func recall(user: String, layer: String?, at: String) throws -> [TableRow] {
+        let tables: [String]
+        if let layer {
+            guard let l = Schema.layers.first(where: { $0.name == layer }) else {
+                throw HOSError.usage("unknown layer '\(printable(layer))' (one of: \(Schema.layers.map(\.name).joined(separator: ", ")))")
+            }
+            tables = l.tables
+        } else {
+            tables = Schema.layers.flatMap(\.tables)
+        }
+        return try write("recall") { db in
+            let rows = try tables.flatMap { try Self.rows($0, user: user, in: db) }
+            try audit("recall", user: user, detail: ["layer": layer.map(JSON.string) ?? "all",
+                                                          "rows": .number(Double(rows.count))], at: at, in: db)
+            return rows
+        }
+    }
+
+    /// Every row of a user in every table, audited as an export.
+    public func export(user: String, at: String) throws -> [TableRow] {
+        try write("export") { db in
+            let rows = try Schema.userTables.flatMap { try Self.rows($0, user: user, in: db) }
+            try audit("export", user: user, detail: ["rows": .number(Double(rows.count))], at: at, in: db)
+            return rows
+        }
+    }
+
+    /// Deletes every row of a user in every table, then writes the audit entry; returns rows per table.
+    public func forget(user: String, vacuum: Bool, at: String) throws -> [String: Int] {
+        let counts = try write("forget") { db in
+            var counts: [String: Int] = [:]
+            for table in Schema.userTables {
+                try db.execute(sql: "DELETE FROM \(table) WHERE user_id = ?", arguments: [user])
+                counts[table] = db.changesCount
+            }
+            try audit("forget", user: user, detail: ["rows": .number(Double(counts.values.reduce(0, +)))],
+                           at: at, in: db)
+            return counts
+        }
+        if vacuum {
+            try withoutTransaction("vacuum") { db in
+                try db.execute(sql: "VACUUM")
+                // The old pages live on in the WAL until a checkpoint truncates it.
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+        }
+        return counts
+    }
+
+    /// Rows per table: of one user in every user table, or of everyone in every table (audit_log too).
+    public func rowCounts(user: String?) throws -> [String: Int] {
+        try read("count rows") { db in
+            var counts: [String: Int] = [:]
+            for t in Schema.userTables + (user == nil ? ["audit_log"] : []) {
+                let arguments: StatementArguments = user.map { [$0] } ?? []
+                counts[t] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(t)" + (user == nil ? "" : " WHERE user_id = ?"),
+                                             arguments: arguments) ?? 0
+            }
+            return counts
+        }
+    }
+
+    /// Row counts per table, users, migrations and the file's size.
+    public func stats() throws -> JSON {
+        try read("stats") { db in
+            var tables: [String: JSON] = [:]
+            for t in Schema.userTables + ["audit_log"] {
+                tables[t] = .number(Double(try Int.fetchOne(db, sql: "SELECT count(*) FROM \(t)") ?? 0))
+            }
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0
+            return [
+                "tables": .object(tables),
+                "users": .number(Double(try Int.fetchOne(db, sql: "SELECT count(DISTINCT user_id) FROM event_seen") ?? 0)),
+                "migrations": .array(try Schema.migrator.appliedMigrations(db).map(JSON.string)),
+                "journal_mode": .string(try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""),
+                "bytes": .number(Double(pages * pageSize)),
+            ]
+        }
+    }
+
+    /// SQLite's integrity check and the store's invariants; the problems found (empty: the file is sound).
+    public func check() throws -> [String] {
+        try read("check") { db in
+            var problems: [String] = []
+            let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+            if integrity != ["ok"] { problems += integrity.prefix(20).map { "integrity: " + $0 } }
+            let fk = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check")
+            if !fk.isEmpty { problems.append("foreign keys: \(fk.count) violations") }
+            let applied = try Schema.migrator.appliedMigrations(db)
+            let known = Schema.migrator.migrations
+            if applied != known { problems.append("migrations: applied \(applied), expected \(known)") }
+            guard applied == known else { return problems }
+            func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
+            let invariants: [(String, String)] = Schema.userTables.map {
+                ("\($0): rows with an empty user_id", "SELECT count(*) FROM \($0) WHERE user_id IS NULL OR user_id = ''")
+            } + [
+                ("short_term_record: value of no stored event",
+                 "SELECT count(*) FROM short_term_record r WHERE NOT EXISTS (SELECT 1 FROM event_seen s WHERE s.user_id = r.user_id AND s.event_id = r.event_id)"),
+                ("short_term_record: clock value outside 0–1439",
+                 "SELECT count(*) FROM short_term_record WHERE kind = 'clock' AND (value < 0 OR value >= 1440)"),
+                ("analyses: result of no stored event",
+                 "SELECT count(*) FROM analyses a WHERE NOT EXISTS (SELECT 1 FROM event_seen s WHERE s.user_id = a.user_id AND s.event_id = a.event_id)"),
+                ("working: expires before it was created", "SELECT count(*) FROM working WHERE expires_at < created_at"),
+                ("long_term_preference: value is not JSON", "SELECT count(*) FROM long_term_preference WHERE json_valid(value) = 0"),
+                ("long_term_preference: last seen before first seen",
+                 "SELECT count(*) FROM long_term_preference WHERE last_seen < first_seen"),
+                ("analyses: payload is not JSON", "SELECT count(*) FROM analyses WHERE json_valid(payload) = 0"),
+                ("experiment: more than one chosen arm",
+                 "SELECT count(*) FROM (SELECT 1 FROM experiment WHERE chosen = 1 GROUP BY user_id, dimension HAVING count(*) > 1)"),
+                ("candidate: streak below 1", "SELECT count(*) FROM candidate WHERE streak < 1"),
+            ]
+            for (name, sql) in invariants {
+                let n = try count(sql)
+                if n > 0 { problems.append("\(name): \(n)") }
+            }
+            return problems
+        }
+    }
+
+    /// Consolidates one user, or every user, at `now`.
+    public func consolidateAll(user: String?, now: String) throws -> [ConsolidationReport] {
+        try write("consolidate") { db in
+            let users = try user.map { [$0] } ?? self.users(in: db)
+            return try users.map { try consolidate(user: $0, now: now, in: db) }
+        }
+    }
+
+    /// SQLite's online backup into `file` (written beside it, then renamed): a consistent snapshot taken in
+    /// one read transaction, while other processes go on writing.
+    public func backup(to file: String) throws {
+        let temp = file + ".tmp-\(getpid())"
+        unlink(temp)
+        defer { unlink(temp) }
+        do {
+            let fd = open(temp, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw HOSError.io("backup to \(file): \(errnoText())") }
+            close(fd)
+            var config = Configuration()
+            config.busyMode = .timeout(options.busyTimeoutSeconds)
+            let dest = try DatabaseQueue(path: temp, configuration: config)
+            try Self.retrying { try queue.backup(to: dest) }
+            try dest.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+            try dest.close()
+        } catch {
+            throw Self.failure("backup to \(file)", error)
+        }
+        guard rename(temp, file) == 0 else { throw HOSError.io("backup to \(file): \(errnoText())") }
+    }
+
+    /// Replaces the file's content with `file`'s, refusing a file that fails `check`; audited.
+    public func restore(from file: String, at: String) throws {
+        let source: MemoryStore
+        let problems: [String]
+        do {
+            source = try MemoryStore(path: file, options: options, readOnly: true)
+            problems = try source.check()
+        } catch let e as HOSError where e.exitCode == .ioError {
+            // Not readable as SQLite at all: that too is a file that fails check.
+            throw HOSError.badInput(SourceLocation(file: file, line: 0), "fails check, not restored: \(e)")
+        }
+        guard problems.isEmpty else {
+            throw HOSError.badInput(SourceLocation(file: file, line: 0),
+                                    "fails check (\(problems.count) problems), not restored: \(problems[0])")
+        }
+        do {
+            try Self.retrying { try source.queue.backup(to: queue) }
+        } catch {
+            throw Self.failure("restore from \(file)", error)
+        }
+        try withoutTransaction("restore") { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+        try migrate()
+        try write("restore") { db in try audit("restore", user: "", detail: [:], at: at, in: db) }
+    }
+}
+
+extension MemoryStore {
+    /// Runs raw SQL in a write transaction: for tests that break the file on purpose.
+    func testExecute(_ sql: String) throws {
+        try write("test") { db in try db.execute(sql: sql) }
+    }
+
+    /// The first column of a query's rows as text: for tests.
+    func testQuery(_ sql: String) throws -> [String] {
+        try read("test") { db in try String.fetchAll(db, sql: sql) }
+    }
+}

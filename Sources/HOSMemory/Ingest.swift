@@ -1,0 +1,392 @@
+// Storing what flows by: each consumed event into its layer's tables, idempotent by (user_id, event_id).
+
+import GRDB
+import HOSCore
+
+/// The event types the memory stores (besides `analysis_request`, stored at the barrier).
+public enum MemoryEvents {
+    public static let store = "memory_store"
+    public static let retrieve = "memory_retrieve"
+    public static let consolidate = "memory_consolidate"
+    /// Agent results kept as history in `analyses`.
+    public static let results: Set<String> = [
+        EventType.behaviorAnalysis, EventType.nutritionPlan, EventType.routinePlan, EventType.insight,
+        EventType.adaptation, EventType.analysisComplete,
+    ]
+    public static let stored: Set<String> = results.union([
+        EventType.healthRecord, EventType.userProfile, EventType.planFeedback, EventType.insightFeedback, store,
+    ])
+}
+
+/// The canonical UTC form of an event timestamp (`YYYY-MM-DDTHH:MM:SSZ`), so that text order is time order.
+func utc(_ timestamp: String) -> String {
+    Timestamp.parse(timestamp).map { Timestamp.format(seconds: $0.seconds) } ?? timestamp
+}
+
+/// Seconds since the epoch of an event timestamp (0 when malformed; the runtime has checked it).
+func seconds(_ timestamp: String) -> Int { Timestamp.parse(timestamp)?.seconds ?? 0 }
+
+extension JSON {
+    /// Compact text with sorted keys, as stored in JSON columns.
+    var stored: String { text }
+
+    /// Parses a stored JSON column; `null` for text that is not JSON.
+    static func parseStored(_ text: String?) -> JSON {
+        guard let text else { return .null }
+        return (try? JSONParser.parse(text)) ?? .null
+    }
+}
+
+extension MemoryStore {
+    /// Marks an event as stored for its user; false when it was already (the event is then skipped).
+    static func firstSight(_ event: Event, in db: Database) throws -> Bool {
+        let stmt = try db.cachedStatement(sql: firstSightSQL)
+        try stmt.execute(arguments: [event.userID, event.eventID, event.eventType, utc(event.timestamp)])
+        return db.changesCount > 0
+    }
+
+    static let firstSightSQL = """
+        INSERT INTO event_seen (user_id, event_id, event_type, timestamp) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING
+        """
+
+    /// Stores one event in its tables. Returns false, storing nothing, when the event was stored before.
+    @discardableResult
+    func ingest(_ event: Event, in db: Database) throws -> Bool {
+        let seen: Statement
+        if let s = statements.firstSight {
+            seen = s
+        } else {
+            seen = try db.makeStatement(sql: Self.firstSightSQL)
+            statements.firstSight = seen
+        }
+        try seen.execute(arguments: [event.userID, event.eventID, event.eventType, utc(event.timestamp)])
+        guard db.changesCount > 0 else { return false }
+        let user = event.userID
+        let at = utc(event.timestamp)
+        if options.logEvents {
+            try db.execute(sql: """
+                INSERT INTO event_log (user_id, event_id, event_type, timestamp, line) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """, arguments: [user, event.eventID, event.eventType, at, event.json.text])
+        }
+        switch event.eventType {
+        case EventType.healthRecord:
+            try storeRecord(event.payload, user: user, eventID: event.eventID, at: at, in: db)
+        case EventType.userProfile:
+            let profile = try UserProfile(payload: event.payload)
+            try storeProfile(profile, event: event, at: at, in: db)
+        case EventType.planFeedback:
+            let f = try PlanFeedback(payload: event.payload)
+            try db.execute(sql: """
+                INSERT INTO plan_feedback (user_id, plan_id, item_id, date, status, rating, event_id, timestamp)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (user_id, plan_id, item_id, date) DO UPDATE SET
+                  status = excluded.status, rating = excluded.rating, event_id = excluded.event_id,
+                  timestamp = excluded.timestamp
+                WHERE excluded.timestamp > plan_feedback.timestamp
+                   OR (excluded.timestamp = plan_feedback.timestamp AND excluded.event_id > plan_feedback.event_id)
+                """, arguments: [user, f.planID, f.itemID, f.date.description, f.status.rawValue, f.rating,
+                                 event.eventID, at])
+        case EventType.insightFeedback:
+            try storeInsightFeedback(event, at: at, in: db)
+        case MemoryEvents.store:
+            try storeControl(event, at: at, in: db)
+        case EventType.analysisRequest:
+            try storeResult(event, at: at, in: db)
+        default:
+            if MemoryEvents.results.contains(event.eventType) {
+                try storeResult(event, at: at, in: db)
+                switch event.eventType {
+                case EventType.routinePlan: try storePlanItems(event, in: db)
+                case EventType.insight: try storeInsight(event, at: at, in: db)
+                case EventType.adaptation: try storeAdaptation(event, at: at, in: db)
+                default: break
+                }
+            }
+        }
+        return true
+    }
+
+    // MARK: - Short-term records
+
+    /// One row per (user, date, metric); the newest event wins (later timestamp, then greater event id),
+    /// and the value it displaces, or the older value that arrived late, goes to short_term_history.
+    /// The payload was checked by the runtime (ContractCheck) before it got here, so its values are read as
+    /// they are: numbers, and "HH:MM" clock times.
+    func storeRecord(_ payload: [String: JSON], user: String, eventID: String, at: String, in db: Database) throws {
+        guard let date = payload["date"]?.stringValue, case let .object(metrics)? = payload["metrics"] else { return }
+        let insert = try recordInsert(db)
+        for name in metrics.keys.sorted() {
+            let value: Double, kind: String
+            switch metrics[name]! {
+            case let .number(n): (value, kind) = (n, "number")
+            case let .string(s):
+                guard let t = ClockTime(s) else { continue }
+                (value, kind) = (Double(t.minutes), "clock")
+            default: continue
+            }
+            try insert.execute(arguments: [user, date, name, value, kind, eventID, at])
+            if db.changesCount > 0 { continue }
+            let old = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT value, kind, event_id, recorded_at FROM short_term_record
+                WHERE user_id = ? AND date = ? AND metric = ?
+                """), arguments: [user, date, name])!
+            let oldAt: String = old["recorded_at"], oldID: String = old["event_id"]
+            // The same value again (a re-import under new ids) is no new fact: nothing to keep.
+            if old["value"] as Double == value, old["kind"] as String == kind { continue }
+            let history = try db.cachedStatement(sql: """
+                INSERT INTO short_term_history (user_id, date, metric, value, kind, event_id, recorded_at, superseded_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            if (at, eventID) > (oldAt, oldID) {
+                try history.execute(arguments: [user, date, name, old["value"] as Double, old["kind"] as String,
+                                                oldID, oldAt, eventID])
+                try db.cachedStatement(sql: """
+                    UPDATE short_term_record SET value = ?, kind = ?, event_id = ?, recorded_at = ?
+                    WHERE user_id = ? AND date = ? AND metric = ?
+                    """).execute(arguments: [value, kind, eventID, at, user, date, name])
+            } else {
+                try history.execute(arguments: [user, date, name, value, kind, eventID, at, oldID])
+            }
+        }
+    }
+
+    /// The record insert, prepared once per connection: the hot path of storing.
+    func recordInsert(_ db: Database) throws -> Statement {
+        if let s = statements.recordInsert { return s }
+        let s = try db.makeStatement(sql: """
+            INSERT INTO short_term_record (user_id, date, metric, value, kind, event_id, recorded_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """)
+        statements.recordInsert = s
+        return s
+    }
+
+    // MARK: - Profiles and preferences
+
+    func storeProfile(_ profile: UserProfile, event: Event, at: String, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO profile (user_id, payload, event_id, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (user_id) DO UPDATE SET payload = excluded.payload, event_id = excluded.event_id,
+              updated_at = excluded.updated_at
+            WHERE excluded.updated_at >= profile.updated_at
+            """, arguments: [event.userID, JSON.object(profile.payload).stored, event.eventID, at])
+        // A stated diet is a preference at once: the user said so.
+        let d = profile.dietary
+        if let pattern = d["pattern"]?.stringValue, !pattern.isEmpty {
+            try upsertPreference(user: event.userID, key: "dietary_pattern", value: .string(pattern),
+                                 confidence: 1, evidence: 1, source: "user_profile", at: at, in: db)
+        }
+        for key in ["exclusions", "allergies"] {
+            guard case let .array(a)? = d[key] else { continue }
+            let items = a.compactMap(\.stringValue).sorted()
+            try upsertPreference(user: event.userID, key: key, value: .array(items.map(JSON.string)),
+                                 confidence: 1, evidence: 1, source: "user_profile", at: at, in: db)
+        }
+    }
+
+    /// Inserts or updates a preference: the later observation's value, confidence and source win;
+    /// evidence adds up (or is replaced, with `replaceEvidence`); first and last seen widen.
+    func upsertPreference(user: String, key: String, value: JSON, confidence: Double, evidence: Int,
+                          source: String, at: String, replaceEvidence: Bool = false, in db: Database) throws {
+        let evidenceSQL = replaceEvidence ? "excluded.evidence_count" : "long_term_preference.evidence_count + excluded.evidence_count"
+        try db.execute(sql: """
+            INSERT INTO long_term_preference (user_id, key, value, confidence, evidence_count, source, first_seen, last_seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (user_id, key) DO UPDATE SET
+              value = CASE WHEN excluded.last_seen >= long_term_preference.last_seen THEN excluded.value ELSE long_term_preference.value END,
+              confidence = CASE WHEN excluded.last_seen >= long_term_preference.last_seen THEN excluded.confidence ELSE long_term_preference.confidence END,
+              source = CASE WHEN excluded.last_seen >= long_term_preference.last_seen THEN excluded.source ELSE long_term_preference.source END,
+              evidence_count = \(evidenceSQL),
+              first_seen = min(long_term_preference.first_seen, excluded.first_seen),
+              last_seen = max(long_term_preference.last_seen, excluded.last_seen)
+            """, arguments: [user, key, value.stored, min(1, max(0, confidence)), evidence, source, at, at])
+    }
+
+    /// `memory_store`: `payload.preferences` {name: value} (or one `key` and `value`), stated by the user
+    /// or another agent, with `payload.confidence` (default 1).
+    func storeControl(_ event: Event, at: String, in db: Database) throws {
+        let p = event.payload
+        var prefs: [String: JSON] = [:]
+        if case let .object(o)? = p["preferences"] { prefs = o }
+        if let k = p["key"]?.stringValue, let v = p["value"] { prefs[k] = v }
+        let confidence = p["confidence"]?.doubleValue.map { min(1, max(0, $0)) } ?? 1
+        for key in prefs.keys.sorted() where !key.isEmpty {
+            try upsertPreference(user: event.userID, key: key, value: prefs[key]!, confidence: confidence, evidence: 1,
+                                 source: event.sourceAgent ?? MemoryEvents.store, at: at, in: db)
+        }
+    }
+
+    // MARK: - Results
+
+    /// The analysis an event belongs to: its payload's `analysis_id`, else its envelope's, else its own id.
+    static func analysisID(of event: Event) -> String {
+        event.payload["analysis_id"]?.stringValue ?? event.analysisID ?? "a-" + StableHash.hex(StableHash.of(event.eventID))
+    }
+
+    func storeResult(_ event: Event, at: String, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO analyses (user_id, event_id, analysis_id, agent, event_type, timestamp, archetype, summary, payload)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """, arguments: [event.userID, event.eventID, Self.analysisID(of: event), event.sourceAgent ?? "",
+                             event.eventType, at, event.archetype ?? event.payload["archetype"]?.stringValue,
+                             JSON.object(Self.summary(of: event)).stored, JSON.object(event.payload).stored])
+    }
+
+    /// The few numbers of a result that history shows; the full payload stays in `analyses.payload`.
+    static func summary(of event: Event) -> [String: JSON] {
+        let p = event.payload
+        var s: [String: JSON] = [:]
+        func copy(_ key: String, _ value: JSON?) {
+            switch value {
+            case nil, .null?, .object?, .array?: break
+            case let v?: s[key] = v
+            }
+        }
+        switch event.eventType {
+        case EventType.behaviorAnalysis:
+            copy("as_of", p["as_of"])
+            copy("readiness_score", p["readiness"]?["score"])
+            copy("readiness_state", p["readiness"]?["state"])
+            copy("engagement_level", p["engagement"]?["level"])
+            copy("days_logged", p["engagement"]?["days_logged"])
+            if case let .array(sig)? = p["signature"] {
+                let labels = sig.compactMap { $0["label"]?.stringValue ?? $0.stringValue }
+                if !labels.isEmpty { s["signature"] = .array(labels.prefix(6).map(JSON.string)) }
+            }
+        case EventType.routinePlan:
+            copy("plan_id", p["plan_id"])
+            copy("date", p["date"])
+            copy("difficulty", p["difficulty"])
+            if case let .array(items)? = p["items"] { s["items"] = .number(Double(items.count)) }
+        case EventType.nutritionPlan:
+            copy("plan_id", p["plan_id"])
+            copy("energy_kcal", p["energy_kcal"])
+            copy("difficulty", p["difficulty"])
+        case EventType.insight:
+            copy("insight_id", p["insight_id"])
+            copy("kind", p["kind"])
+            copy("title", p["title"])
+            copy("confidence", p["confidence"])
+        case EventType.adaptation:
+            copy("difficulty", p["difficulty"]?["to"])
+            copy("predicted_adherence", p["predicted_adherence"])
+        case EventType.analysisRequest:
+            copy("as_of", p["as_of"])
+            copy("window_days", p["window_days"])
+            copy("analysis_type", p["analysis_type"])
+            copy("implicit", p["implicit"])
+        case EventType.analysisComplete:
+            if case let .array(d)? = p["degraded"] { s["degraded"] = .array(d) }
+        default: break
+        }
+        return s
+    }
+
+    /// A routine plan's items, so that feedback can be joined to category, strategy and difficulty.
+    func storePlanItems(_ event: Event, in db: Database) throws {
+        let p = event.payload
+        guard let planID = p["plan_id"]?.stringValue, case let .array(items)? = p["items"] else { return }
+        let difficulty = p["difficulty"]?.doubleValue.map { Int($0) }
+        for item in items {
+            guard let itemID = item["item_id"]?.stringValue else { continue }
+            let category = item["category"]?.stringValue ?? "other"
+            var variant: [String: JSON] = [:]
+            if case let .object(v)? = item["variant"] { variant = v.filter { $0.value.stringValue != nil } }
+            let arms = variant.keys.sorted().map { "\($0)=\(variant[$0]!.stringValue!)" }
+            let strategy = arms.isEmpty ? category : category + ":" + arms.joined(separator: ",")
+            try db.execute(sql: """
+                INSERT INTO plan_item (user_id, plan_id, item_id, analysis_id, archetype, date, category, strategy,
+                                       variant, intensity, difficulty)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """, arguments: [event.userID, planID, itemID, Self.analysisID(of: event), event.archetype,
+                                 p["date"]?.stringValue, category, strategy, JSON.object(variant).stored,
+                                 item["intensity"]?.doubleValue.map { Int($0) }, difficulty])
+        }
+    }
+
+    /// An insight, deduplicated by its id and by the hash of its content (kind, title, detail).
+    func storeInsight(_ event: Event, at: String, in db: Database) throws {
+        let p = event.payload
+        let id = p["insight_id"]?.stringValue ?? event.eventID
+        let hash = StableHash.hex(StableHash.of(p["kind"]?.text ?? "", p["title"]?.text ?? "", p["detail"]?.text ?? ""),
+                                  digits: 32)
+        let existing = try String.fetchOne(db, sql: """
+            SELECT insight_id FROM insight WHERE user_id = ? AND (insight_id = ? OR content_hash = ?)
+            ORDER BY insight_id LIMIT 1
+            """, arguments: [event.userID, id, hash])
+        if let existing {
+            try db.execute(sql: """
+                UPDATE insight SET seen_count = seen_count + 1, last_seen = max(last_seen, ?)
+                WHERE user_id = ? AND insight_id = ?
+                """, arguments: [at, event.userID, existing])
+            return
+        }
+        try db.execute(sql: """
+            INSERT INTO insight (user_id, insight_id, content_hash, kind, title, confidence, priority, payload,
+                                 first_seen, last_seen, seen_count)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+            """, arguments: [event.userID, id, hash, p["kind"]?.stringValue, p["title"]?.stringValue,
+                             p["confidence"]?.doubleValue, p["priority"]?.doubleValue, JSON.object(p).stored, at, at])
+    }
+
+    func storeInsightFeedback(_ event: Event, at: String, in db: Database) throws {
+        guard let id = event.payload["insight_id"]?.stringValue, let useful = event.payload["useful"]?.boolValue
+        else { return }
+        let note = event.payload["note"]?.stringValue
+        try db.execute(sql: """
+            UPDATE insight SET useful = ?, feedback_note = ?, last_seen = max(last_seen, ?)
+            WHERE user_id = ? AND insight_id = ?
+            """, arguments: [useful, note, at, event.userID, id])
+        if db.changesCount == 0 {
+            // Feedback on an insight not seen here: kept, so that the insight finds it when it comes.
+            try db.execute(sql: """
+                INSERT INTO insight (user_id, insight_id, content_hash, payload, first_seen, last_seen, seen_count,
+                                     useful, feedback_note)
+                VALUES (?, ?, ?, '{}', ?, ?, 0, ?, ?)
+                """, arguments: [event.userID, id, "feedback:" + id, at, at, useful, note])
+        }
+    }
+
+    /// hos-adapt's decision: the difficulty and each experiment's arms, the chosen arm marked.
+    func storeAdaptation(_ event: Event, at: String, in db: Database) throws {
+        let p = event.payload
+        if let to = p["difficulty"]?["to"]?.doubleValue, (1...5).contains(to), to == to.rounded() {
+            try db.execute(sql: """
+                INSERT INTO adaptation_state (user_id, difficulty, previous, reason, predicted_adherence, analysis_id, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (user_id) DO UPDATE SET difficulty = excluded.difficulty, previous = excluded.previous,
+                  reason = excluded.reason, predicted_adherence = excluded.predicted_adherence,
+                  analysis_id = excluded.analysis_id, updated_at = excluded.updated_at
+                WHERE excluded.updated_at >= adaptation_state.updated_at
+                """, arguments: [event.userID, Int(to), p["difficulty"]?["from"]?.doubleValue.map { Int($0) },
+                                 p["difficulty"]?["reason"]?.stringValue, p["predicted_adherence"]?.doubleValue,
+                                 Self.analysisID(of: event), at])
+        }
+        guard case let .array(experiments)? = p["experiments"] else { return }
+        for e in experiments {
+            guard let dimension = e["dimension"]?.stringValue, case let .array(arms)? = e["arms"] else { continue }
+            let chosen = e["chosen"]?.stringValue
+            for a in arms {
+                guard let arm = a["arm"]?.stringValue else { continue }
+                try recordArm(user: event.userID, dimension: dimension, arm: arm,
+                              successes: max(0, a["successes"]?.doubleValue ?? 0),
+                              failures: max(0, a["failures"]?.doubleValue ?? 0), pBest: a["p_best"]?.doubleValue,
+                              chosen: arm == chosen, at: at, in: db)
+            }
+        }
+    }
+
+    /// One experiment arm's counts (absolute, as hos-adapt last reported them); newest report wins.
+    func recordArm(user: String, dimension: String, arm: String, successes: Double, failures: Double,
+                   pBest: Double?, chosen: Bool, at: String, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO experiment (user_id, dimension, arm, successes, failures, p_best, chosen, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (user_id, dimension, arm) DO UPDATE SET successes = excluded.successes,
+              failures = excluded.failures, p_best = excluded.p_best, chosen = excluded.chosen,
+              updated_at = excluded.updated_at
+            WHERE excluded.updated_at >= experiment.updated_at
+            """, arguments: [user, dimension, arm, successes, failures, pBest, chosen, at])
+    }
+}

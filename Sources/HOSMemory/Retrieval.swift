@@ -1,0 +1,328 @@
+// Retrieval: the memory_context of one analysis, from the four layers, with earlier analyses, insights and
+// strategies ranked by recency × importance × relevance and the whole capped in items and bytes.
+
+import Foundation
+import GRDB
+import HOSCore
+
+/// What the stage saw of a user since the user's last barrier: the working memory's raw material.
+public struct Session: Sendable, Equatable {
+    public var counts: [String: Int] = [:]
+    public var metrics: Set<String> = []
+    public var firstDate: LocalDate?
+    public var lastDate: LocalDate?
+    public var archetype: String?
+    /// Events of the session stored now, and those the file held already (a rerun: nothing new to learn).
+    public var newEvents = 0
+    public var seenBefore = 0
+
+    public init() {}
+
+    /// Notes one consumed event.
+    public mutating func note(_ event: Event) {
+        counts[event.eventType, default: 0] += 1
+        if let a = event.archetype { archetype = a }
+        if event.eventType == EventType.healthRecord, case let .object(m)? = event.payload["metrics"] {
+            metrics.formUnion(m.keys)
+            if let d = event.payload["date"]?.stringValue.flatMap({ LocalDate($0) }) {
+                firstDate = min(firstDate ?? d, d)
+                lastDate = max(lastDate ?? d, d)
+            }
+        }
+    }
+
+    var json: JSON {
+        var o: [String: JSON] = [
+            "events": .object(counts.mapValues { .number(Double($0)) }),
+            "metrics": .array(metrics.sorted().map(JSON.string)),
+            "new_events": .number(Double(newEvents)), "seen_before": .number(Double(seenBefore)),
+        ]
+        if let firstDate { o["first_date"] = .string(firstDate.description) }
+        if let lastDate { o["last_date"] = .string(lastDate.description) }
+        return .object(o)
+    }
+}
+
+/// The ranking of hos-memory(1): score = recency × importance × relevance.
+public enum Ranking {
+    /// Days after which an item's recency halves.
+    public static let halfLifeDays = 14.0
+
+    /// 0.5^(age / 14), age in days from the item's day to the analysis day (never negative).
+    public static func recency(ageDays: Int) -> Double { pow(0.5, Double(max(0, ageDays)) / halfLifeDays) }
+
+    /// An earlier analysis: 0.4 + 0.2 per kind of result it holds (behaviour, routine, nutrition, insight,
+    /// adaptation), at most 1.
+    public static func analysisImportance(kinds: Int) -> Double { min(1, 0.4 + 0.2 * Double(kinds)) }
+
+    /// An insight: its confidence (0.5 when it has none), × 1.25 when marked useful, × 0.25 when marked not
+    /// useful, at most 1.
+    public static func insightImportance(confidence: Double?, useful: Bool?) -> Double {
+        let c = confidence.map { min(1, max(0, $0)) } ?? 0.5
+        return min(1, c * (useful == true ? 1.25 : useful == false ? 0.25 : 1))
+    }
+
+    /// Relevance of an analysis: 1 for the same archetype (or an unknown one), else 0.5. Of an insight: 1 when
+    /// it names a metric of this session (or the session has none), else 0.5. Strategies: 1.
+    public static func relevance(sameArchetype: Bool) -> Double { sameArchetype ? 1 : 0.5 }
+}
+
+/// One rankable memory.
+struct RankedItem {
+    var section: String
+    var id: String
+    var score: Double
+    var json: [String: JSON]
+}
+
+extension MemoryStore {
+    /// The working memory of an analysis: what the request asks and what this session brought; written
+    /// with `write` (a replayed request, already stored, does not bring back an expired row).
+    func writeWorking(request: Event, analysisID: String, asOf: LocalDate?, session: Session, write: Bool,
+                      in db: Database) throws -> JSON {
+        let req = (try? AnalysisRequest(payload: request.payload)) ?? AnalysisRequest(analysisID: nil)
+        let created = utc(request.timestamp)
+        let expires = Timestamp.format(seconds: seconds(request.timestamp) + options.sessionTTLHours * 3600)
+        var w: [String: JSON] = [
+            "analysis_id": .string(analysisID), "window_days": .number(Double(req.windowDays)),
+            "session": session.json, "created_at": .string(created), "expires_at": .string(expires),
+        ]
+        if let asOf { w["as_of"] = .string(asOf.description) }
+        if let t = req.analysisType { w["analysis_type"] = .string(t) }
+        if req.implicit { w["implicit"] = .bool(true) }
+        if let a = req.archetype?.name ?? request.archetype ?? session.archetype { w["archetype"] = .string(a) }
+        let context = JSON.object(w)
+        guard write else { return context }
+        try db.execute(sql: """
+            INSERT INTO working (user_id, analysis_id, request_event_id, created_at, expires_at, context)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (user_id, analysis_id) DO UPDATE SET request_event_id = excluded.request_event_id,
+              created_at = excluded.created_at, expires_at = excluded.expires_at, context = excluded.context
+            """, arguments: [request.userID, analysisID, request.eventID, created, expires, context.stored])
+        return context
+    }
+
+    /// The analysis day: the request's as_of, else the user's latest record date, else the request's UTC day.
+    func analysisDay(user: String, request: Event, in db: Database) throws -> LocalDate? {
+        if let s = request.payload["as_of"]?.stringValue, let d = LocalDate(s) { return d }
+        if let s = try String.fetchOne(db, sql: "SELECT max(date) FROM short_term_record WHERE user_id = ?",
+                                       arguments: [user]), let d = LocalDate(s) { return d }
+        return Timestamp.parse(request.timestamp).map { LocalDate(daysSinceEpoch: Int((Double($0.seconds) / 86_400).rounded(.down))) }
+    }
+
+    /// The memory_context payload of one analysis of `user`. `analysisID` is left out of the history.
+    func context(user: String, analysisID: String?, asOf: LocalDate?, archetype: String?, session: Session,
+                 working: JSON?, in db: Database) throws -> [String: JSON] {
+        let day = asOf ?? LocalDate(daysSinceEpoch: 0)
+        func age(_ text: String?) -> Int {
+            guard let text, let d = LocalDate(String(text.prefix(10))) else { return 0 }
+            return day.days(since: d)
+        }
+        var ranked: [RankedItem] = []
+
+        // Long-term: preferences (all, at most 32) and strategies (ranked).
+        var prefs: [String: JSON] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT key, value, confidence, evidence_count, source, first_seen, last_seen FROM long_term_preference
+            WHERE user_id = ? ORDER BY confidence DESC, key LIMIT 32
+            """, arguments: [user]) {
+            prefs[row["key"]] = [
+                "value": JSON.parseStored(row["value"]), "confidence": .number(row["confidence"], places: 3),
+                "evidence_count": .number(Double(row["evidence_count"] as Int)), "source": .string(row["source"]),
+                "first_seen": .string(row["first_seen"]), "last_seen": .string(row["last_seen"]),
+            ]
+        }
+        for row in try Row.fetchAll(db, sql: """
+            SELECT dimension, arm, category, success_rate, confidence, evidence_count, last_seen FROM long_term_strategy
+            WHERE user_id = ? ORDER BY dimension, arm
+            """, arguments: [user]) {
+            let confidence: Double = row["confidence"]
+            let score = Ranking.recency(ageDays: age(row["last_seen"])) * confidence * 1
+            ranked.append(RankedItem(section: "strategies", id: "\(row["dimension"] as String)=\(row["arm"] as String)",
+                                     score: score, json: [
+                                        "dimension": .string(row["dimension"]), "arm": .string(row["arm"]),
+                                        "category": .string(row["category"]),
+                                        "success_rate": .number(row["success_rate"], places: 3),
+                                        "confidence": .number(confidence, places: 3),
+                                        "evidence_count": .number(Double(row["evidence_count"] as Int)),
+                                     ]))
+        }
+
+        // History: earlier analyses, merged per analysis id, and insights.
+        var earlier: [String: [String: JSON]] = [:]
+        var kinds: [String: Set<String>] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT analysis_id, event_type, timestamp, archetype, summary FROM analyses
+            WHERE user_id = ? AND analysis_id <> ? ORDER BY timestamp DESC, event_id LIMIT 1000
+            """, arguments: [user, analysisID ?? ""]) {
+            let id: String = row["analysis_id"]
+            var a = earlier[id] ?? ["analysis_id": .string(id)]
+            let type: String = row["event_type"]
+            let ts: String = row["timestamp"]
+            if let old = a["timestamp"]?.stringValue { a["timestamp"] = .string(min(old, ts)) } else { a["timestamp"] = .string(ts) }
+            if let arch: String = row["archetype"] { a["archetype"] = .string(arch) }
+            guard case let .object(s) = JSON.parseStored(row["summary"]) else { earlier[id] = a; continue }
+            switch type {
+            case EventType.behaviorAnalysis:
+                for (k, v) in s { a[k] = v }
+                kinds[id, default: []].insert(type)
+            case EventType.routinePlan:
+                a["routine_difficulty"] = s["difficulty"]
+                a["routine_items"] = s["items"]
+                kinds[id, default: []].insert(type)
+            case EventType.nutritionPlan:
+                a["energy_kcal"] = s["energy_kcal"]
+                kinds[id, default: []].insert(type)
+            case EventType.insight:
+                a["insights"] = .number((a["insights"]?.doubleValue ?? 0) + 1)
+                kinds[id, default: []].insert(type)
+            case EventType.adaptation:
+                a["adapted_difficulty"] = s["difficulty"]
+                kinds[id, default: []].insert(type)
+            case EventType.analysisRequest:
+                if a["as_of"] == nil, let v = s["as_of"] { a["as_of"] = v }
+                if let v = s["analysis_type"] { a["analysis_type"] = v }
+            default: break
+            }
+            earlier[id] = a
+        }
+        let analysesTotal = try Int.fetchOne(db, sql: """
+            SELECT count(DISTINCT analysis_id) FROM analyses WHERE user_id = ? AND analysis_id <> ?
+            """, arguments: [user, analysisID ?? ""]) ?? 0
+        for row in try Row.fetchAll(db, sql: """
+            SELECT p.analysis_id, count(*) AS n,
+                   avg(CASE f.status WHEN 'completed' THEN 1.0 WHEN 'partial' THEN 0.5 ELSE 0.0 END) AS rate
+            FROM plan_item p JOIN plan_feedback f
+              ON f.user_id = p.user_id AND f.plan_id = p.plan_id AND f.item_id = p.item_id
+            WHERE p.user_id = ? GROUP BY p.analysis_id
+            """, arguments: [user]) {
+            let id: String = row["analysis_id"]
+            guard earlier[id] != nil else { continue }
+            earlier[id]!["adherence"] = .number(row["rate"], places: 3)
+            earlier[id]!["feedback"] = .number(Double(row["n"] as Int))
+        }
+        for (id, a) in earlier {
+            let same = archetype == nil || a["archetype"] == nil || a["archetype"]?.stringValue == archetype
+            let dayText = a["as_of"]?.stringValue ?? a["timestamp"]?.stringValue
+            let score = Ranking.recency(ageDays: age(dayText)) * Ranking.analysisImportance(kinds: kinds[id]?.count ?? 0)
+                * Ranking.relevance(sameArchetype: same)
+            ranked.append(RankedItem(section: "analyses", id: id, score: score, json: a))
+        }
+        for row in try Row.fetchAll(db, sql: """
+            SELECT insight_id, kind, title, confidence, priority, useful, last_seen, seen_count, payload FROM insight
+            WHERE user_id = ? AND seen_count > 0 ORDER BY last_seen DESC, insight_id LIMIT 200
+            """, arguments: [user]) {
+            let useful: Bool? = row["useful"]
+            let confidence: Double? = row["confidence"]
+            let text: String = row["payload"]
+            let relevant = session.metrics.isEmpty || session.metrics.contains { text.contains($0) }
+            let score = Ranking.recency(ageDays: age(row["last_seen"]))
+                * Ranking.insightImportance(confidence: confidence, useful: useful) * (relevant ? 1 : 0.5)
+            var j: [String: JSON] = ["insight_id": .string(row["insight_id"]), "last_seen": .string(row["last_seen"]),
+                                     "seen_count": .number(Double(row["seen_count"] as Int))]
+            if let k: String = row["kind"] { j["kind"] = .string(k) }
+            if let t: String = row["title"] { j["title"] = .string(t) }
+            if let confidence { j["confidence"] = .number(confidence, places: 3) }
+            if let p: Double = row["priority"] { j["priority"] = .number(p) }
+            if let useful { j["useful"] = .bool(useful) }
+            ranked.append(RankedItem(section: "insights", id: row["insight_id"], score: score, json: j))
+        }
+
+        // Meta, short-term statistics and adaptation state.
+        var meta: [String: JSON] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta WHERE user_id = ? ORDER BY key", arguments: [user]) {
+            meta[row["key"]] = JSON.parseStored(row["value"])
+        }
+        var rolling: [String: JSON] = [:]
+        var statsAsOf: String?
+        for row in try Row.fetchAll(db, sql: """
+            SELECT metric, window_days, as_of, n, mean, sd, min, max FROM short_term_stat WHERE user_id = ?
+            ORDER BY metric, window_days
+            """, arguments: [user]) {
+            var s: [String: JSON] = ["n": .number(Double(row["n"] as Int)), "mean": .number(row["mean"], places: 2),
+                                     "min": .number(row["min"]), "max": .number(row["max"])]
+            if let sd: Double = row["sd"] { s["sd"] = .number(sd, places: 2) }
+            let metric: String = row["metric"]
+            var m = rolling[metric]?.objectValue ?? [:]
+            m["\(row["window_days"] as Int)d"] = .object(s)
+            rolling[metric] = .object(m)
+            statsAsOf = row["as_of"]
+        }
+        let recordDays = try Int.fetchOne(db, sql: "SELECT count(DISTINCT date) FROM short_term_record WHERE user_id = ?",
+                                          arguments: [user]) ?? 0
+        var shortTerm: [String: JSON] = ["days": .number(Double(recordDays)), "rolling": .object(rolling)]
+        if let statsAsOf { shortTerm["as_of"] = .string(statsAsOf) }
+
+        var adaptation: [String: JSON] = [:]
+        if let row = try Row.fetchOne(db, sql: """
+            SELECT difficulty, previous, reason, predicted_adherence FROM adaptation_state WHERE user_id = ?
+            """, arguments: [user]) {
+            if let d: Int = row["difficulty"] { adaptation["difficulty"] = .number(Double(d)) }
+            if let d: Int = row["previous"] { adaptation["previous_difficulty"] = .number(Double(d)) }
+            if let r: String = row["reason"] { adaptation["reason"] = .string(r) }
+            if let p: Double = row["predicted_adherence"] { adaptation["predicted_adherence"] = .number(p, places: 3) }
+        }
+        var variants: [String: JSON] = [:]
+        var experiments: [String: [JSON]] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT dimension, arm, successes, failures, p_best, chosen FROM experiment WHERE user_id = ?
+            ORDER BY dimension, arm
+            """, arguments: [user]) {
+            let dim: String = row["dimension"], arm: String = row["arm"]
+            if row["chosen"] as Bool { variants[dim] = .string(arm) }
+            var a: [String: JSON] = ["arm": .string(arm), "successes": .number(row["successes"]),
+                                     "failures": .number(row["failures"])]
+            if let p: Double = row["p_best"] { a["p_best"] = .number(p, places: 3) }
+            experiments[dim, default: []].append(.object(a))
+        }
+        adaptation["variants"] = .object(variants)
+        if !experiments.isEmpty {
+            adaptation["experiments"] = .array(experiments.keys.sorted().map { dim in
+                var e: [String: JSON] = ["dimension": .string(dim), "arms": .array(experiments[dim]!)]
+                if let v = variants[dim] { e["chosen"] = v }
+                return .object(e)
+            })
+        }
+
+        // Rank, keep the best `contextItems`, then drop from the bottom until the payload fits `contextBytes`.
+        let considered = ranked.count
+        ranked.sort { ($0.score, $1.section, $1.id) > ($1.score, $0.section, $0.id) }
+        var kept = Array(ranked.prefix(options.contextItems))
+        func build() -> [String: JSON] {
+            var sections: [String: [JSON]] = ["strategies": [], "analyses": [], "insights": []]
+            for item in kept {
+                var j = item.json
+                j["score"] = .number(item.score, places: 4)
+                sections[item.section]!.append(.object(j))
+            }
+            return [
+                "working": working ?? .object([:]),
+                "short_term": .object(shortTerm),
+                "long_term": ["preferences": .object(prefs), "strategies": .array(sections["strategies"]!)],
+                "meta": .object(meta),
+                "history": ["analyses_total": .number(Double(analysesTotal)),
+                            "analyses": .array(sections["analyses"]!), "insights": .array(sections["insights"]!)],
+                "adaptation_state": .object(adaptation),
+                "retrieval": ["formula": "score = 0.5^(age_days/14) × importance × relevance",
+                              "considered": .number(Double(considered)), "kept": .number(Double(kept.count)),
+                              "max_items": .number(Double(options.contextItems)),
+                              "max_bytes": .number(Double(options.contextBytes))],
+            ]
+        }
+        var payload = build()
+        while JSON.object(payload).encoded().count > options.contextBytes {
+            if !kept.isEmpty {
+                kept.removeLast()
+            } else if let last = rolling.keys.max() {
+                rolling[last] = nil
+                shortTerm["rolling"] = .object(rolling)
+            } else if let last = meta.keys.max() {
+                meta[last] = nil
+            } else {
+                break
+            }
+            payload = build()
+        }
+        return payload
+    }
+}

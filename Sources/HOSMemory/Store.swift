@@ -1,0 +1,182 @@
+// The memory file: opening it (mode 0600, WAL, busy timeout), migrating it, and running transactions
+// with retry, every SQLite failure mapped to HOSError.io with a short message naming the operation.
+
+import Foundation
+import GRDB
+import HOSCore
+
+/// Tunables of the memory, each with its documented default.
+public struct MemoryOptions: Sendable, Equatable {
+    /// Hours a working-memory row lives after its analysis_request's timestamp.
+    public var sessionTTLHours = 24
+    /// Days of daily records kept in the short-term layer, counted back from the user's latest record date.
+    public var shortTermDays = 30
+    /// Ranked items (strategies, earlier analyses, insights) a memory_context holds at most.
+    public var contextItems = 12
+    /// Bytes a memory_context payload holds at most; the lowest-ranked items go first.
+    public var contextBytes = 16_384
+    /// Keep every consumed event's line in event_log (debugging).
+    public var logEvents = false
+    /// Seconds a writer waits for another process's lock before retrying.
+    public var busyTimeoutSeconds = 10.0
+
+    public init() {}
+}
+
+/// One open memory file. Not shared between threads; one per process is the intended use.
+public final class MemoryStore {
+    /// The default file, relative to the working directory.
+    public static let defaultPath = "./hos-memory.sqlite"
+
+    public let path: String
+    public var options: MemoryOptions
+    let queue: DatabaseQueue
+    /// Who acts, for the audit log (the command sets the login name); empty: not recorded.
+    public var actor = ""
+    /// Statements of the storing hot path, prepared once on the queue's one connection.
+    var statements = PreparedStatements()
+
+    struct PreparedStatements {
+        var firstSight: Statement?
+        var recordInsert: Statement?
+    }
+
+    /// `--memory`, else `HOS_MEMORY`, else `./hos-memory.sqlite`.
+    public static func resolvePath(flag: String?, environment: [String: String]) -> String {
+        if let flag, !flag.isEmpty { return flag }
+        if let env = environment["HOS_MEMORY"], !env.isEmpty { return env }
+        return defaultPath
+    }
+
+    /// Opens (creating with mode 0600 when missing, unless `create` is false) and migrates the file at `path`.
+    /// With `readOnly`, the file must exist and is neither created nor migrated.
+    public init(path: String, options: MemoryOptions = MemoryOptions(), readOnly: Bool = false,
+                create: Bool = true) throws {
+        self.path = path
+        self.options = options
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
+            if isDir.boolValue { throw HOSError.io("open memory file \(path): is a directory") }
+        } else {
+            if readOnly || !create { throw HOSError.noInput(path, "no such memory file") }
+            // Created here, not by SQLite, so that the mode is 0600 from the first byte; SQLite gives the
+            // -wal and -shm files the mode of the database file.
+            let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw HOSError.io("create memory file \(path): \(errnoText())") }
+            close(fd)
+        }
+        var config = Configuration()
+        config.label = "hos-memory"
+        config.readonly = readOnly
+        config.busyMode = .timeout(options.busyTimeoutSeconds)
+        if !readOnly { config.journalMode = .wal }
+        config.prepareDatabase { db in
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        }
+        do {
+            queue = try Self.retrying { try DatabaseQueue(path: path, configuration: config) }
+        } catch {
+            throw Self.failure("open memory file \(path)", error)
+        }
+        if !readOnly { try migrate() }
+    }
+
+    // MARK: - Transactions
+
+    /// Runs `body` in one IMMEDIATE transaction (the write lock from the start, so two writers never
+    /// deadlock on a lock upgrade), retrying on SQLITE_BUSY; any failure becomes `HOSError.io`.
+    public func write<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try Self.retrying {
+                try queue.writeWithoutTransaction { db in
+                    var result: T?
+                    try db.inTransaction(.immediate) {
+                        result = try body(db)
+                        return .commit
+                    }
+                    return result!
+                }
+            }
+        } catch {
+            throw Self.failure(operation, error)
+        }
+    }
+
+    /// Runs `body` in one read transaction (a consistent snapshot); any failure becomes `HOSError.io`.
+    public func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try Self.retrying { try queue.read { db in try body(db) } }
+        } catch {
+            throw Self.failure(operation, error)
+        }
+    }
+
+    /// Runs `body` outside any transaction (VACUUM, backup); any failure becomes `HOSError.io`.
+    func withoutTransaction<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try Self.retrying { try queue.writeWithoutTransaction { db in try body(db) } }
+        } catch {
+            throw Self.failure(operation, error)
+        }
+    }
+
+    /// Retries SQLITE_BUSY and SQLITE_LOCKED (beyond the busy timeout's own waiting) with a growing pause.
+    static func retrying<T>(_ body: () throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try body()
+            } catch let e as DatabaseError where (e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED)
+                && attempt < 8 {
+                attempt += 1
+                usleep(UInt32(min(500, 5 << attempt)) * 1000)
+            }
+        }
+    }
+
+    /// A short lowercase message naming the operation and SQLite's reason; never the SQL's arguments.
+    static func failure(_ operation: String, _ error: Error) -> HOSError {
+        if let e = error as? HOSError { return e }
+        if let e = error as? DatabaseError {
+            let reason = e.message.map { ": " + $0.lowercased() } ?? ""
+            return .io("\(operation): sqlite error \(e.resultCode.rawValue)\(reason)")
+        }
+        return .io("\(operation): \(error)")
+    }
+
+    // MARK: - Migrations
+
+    /// Applies the named migrations that the file lacks. Several processes may open a new file at once:
+    /// a migration that loses the race fails inside its rolled-back transaction and is retried, and then
+    /// finds the winner's work applied.
+    func migrate() throws {
+        let migrator = Schema.migrator
+        var attempt = 0
+        while true {
+            do {
+                if try queue.read({ try migrator.hasCompletedMigrations($0) }) { return }
+                try migrator.migrate(queue)
+                return
+            } catch {
+                attempt += 1
+                if attempt >= 6 { throw Self.failure("migrate memory file", error) }
+                usleep(UInt32(20_000 * attempt))
+            }
+        }
+    }
+
+    /// The names of the migrations applied to the file, in order.
+    public func appliedMigrations() throws -> [String] {
+        try read("read migrations") { db in try Schema.migrator.appliedMigrations(db) }
+    }
+
+    /// The schema as sorted `CREATE` statements, for the golden test and `check`.
+    public func schemaDump() throws -> String {
+        try read("read schema") { db in
+            let sql = try String.fetchAll(db, sql: """
+                SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY sql
+                """)
+            return sql.map { $0 + ";\n" }.joined()
+        }
+    }
+}

@@ -1,0 +1,75 @@
+// The store: file mode, WAL, migrations and the golden schema, error messages.
+
+import Foundation
+import HOSCore
+import Testing
+@testable import HOSMemory
+
+@Suite struct StoreTests {
+    @Test func createsTheFileWithMode0600AndWAL() throws {
+        let dir = TempDir()
+        let path = dir.path("m.sqlite")
+        let store = try MemoryStore(path: path)
+        try runMemory(store, [record("u", "2026-01-05", #"{"steps":100}"#, id: "e1")], emitContext: false)
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            let attrs = try FileManager.default.attributesOfItem(atPath: file)
+            let mode = (attrs[.posixPermissions] as! NSNumber).intValue
+            #expect(mode == 0o600, "mode of \(file)")
+        }
+        #expect(try store.stats()["journal_mode"] == "wal")
+    }
+
+    @Test func migrationsAreNamedAndTheSchemaMatchesTheGoldenFile() throws {
+        let dir = TempDir()
+        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        #expect(try store.appliedMigrations() == ["2026-11-25-layers", "2026-11-25-views"])
+        let golden = testsDir.appendingPathComponent("Golden/schema.sql")
+        let dump = try store.schemaDump()
+        if ProcessInfo.processInfo.environment["RECORD_SCHEMA"] == "1" {
+            try dump.write(to: golden, atomically: true, encoding: .utf8)
+        }
+        #expect(dump == (try String(contentsOf: golden, encoding: .utf8)))
+        // Opening again migrates nothing and keeps the schema.
+        let again = try MemoryStore(path: dir.path("m.sqlite"))
+        #expect(try again.schemaDump() == dump)
+    }
+
+    @Test func everyTableWithUsersIsListed() throws {
+        let dir = TempDir()
+        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let dump = try store.schemaDump()
+        // Each CREATE TABLE with a user_id column is in Schema.userTables, so forget and export miss none.
+        for line in dump.split(separator: ";") where line.contains("CREATE TABLE") && line.contains("user_id") {
+            let name = line.split(separator: " ")[2].split(separator: "(")[0].trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(Schema.userTables.contains(name), "\(name)")
+        }
+    }
+
+    @Test func unwritablePlaceIsAnIOError() throws {
+        do {
+            _ = try MemoryStore(path: "/nonexistent-dir/m.sqlite")
+            Issue.record("no error")
+        } catch let e as HOSError {
+            #expect(e.exitCode == .ioError)
+            #expect(e.description.hasPrefix("create memory file /nonexistent-dir/m.sqlite"))
+        }
+    }
+
+    @Test func notADatabaseIsAnIOErrorNamingTheOperation() throws {
+        let dir = TempDir()
+        let path = dir.write("bad.sqlite", String(repeating: "this is not sqlite ", count: 300))
+        do {
+            _ = try MemoryStore(path: path)
+            Issue.record("no error")
+        } catch let e as HOSError {
+            #expect(e.exitCode == .ioError)
+            #expect(e.description.contains("sqlite error"), "\(e)")
+        }
+    }
+
+    @Test func pathResolution() {
+        #expect(MemoryStore.resolvePath(flag: "a.sqlite", environment: ["HOS_MEMORY": "b"]) == "a.sqlite")
+        #expect(MemoryStore.resolvePath(flag: nil, environment: ["HOS_MEMORY": "b"]) == "b")
+        #expect(MemoryStore.resolvePath(flag: nil, environment: [:]) == "./hos-memory.sqlite")
+    }
+}
