@@ -67,6 +67,40 @@ events=$(wc -l < "$file")
 bytes=$(wc -c < "$file")
 jq_s=${first_jq_s}
 
+# The memory file: storing records beside sqlite3's own .import of the same rows, the context of a
+# user with a year of history, and the file's size.
+mem=$data/memory
+mkdir -p "$mem"
+"$bin/hos-synth" --users 1000 --days 90 --seed 3 -o "$mem/records.jsonl"
+records=$(grep -c '"health_record"' "$mem/records.jsonl")
+jq -r 'select(.event_type == "health_record") | .user_id as $u | .payload.date as $d
+       | .payload.metrics | to_entries[] | [$u, $d, .key, (.value | tostring)] | @csv' "$mem/records.jsonl" > "$mem/rows.csv"
+rows=$(wc -l < "$mem/rows.csv")
+store=$(measure "rm -f $mem/m.sqlite*; $bin/hos-memory store --memory $mem/m.sqlite $mem/records.jsonl")
+import=$(measure "rm -f $mem/plain.sqlite; sqlite3 $mem/plain.sqlite 'CREATE TABLE r(user_id TEXT, date TEXT, metric TEXT, value)' '.import --csv $mem/rows.csv r'")
+store_s=${store% *}
+import_s=${import% *}
+echo
+echo "memory: $records health records ($rows metric values) of 1,000 users x 90 days"
+awk -v s="$store_s" -v i="$import_s" -v n="$records" -v r="$rows" -v kb="${store#* }" 'BEGIN {
+    printf "  hos-memory store      %6.2f s  %8.0f records/s  %9.0f values/s  peak RSS %.1f MB\n", s, n / s, r / s, kb / 1024
+    printf "  sqlite3 .import       %6.2f s                     %9.0f values/s (plain table, same values)\n", i, r / i
+    printf "  ratio                 hos-memory takes %.1fx the time of the plain import\n", s / i
+}'
+"$bin/hos-synth" --users 1 --days 365 --seed 4 -o "$mem/year.jsonl"
+rm -f "$mem"/year.sqlite*
+"$bin/hos-memory" store --memory "$mem/year.sqlite" "$mem/year.jsonl"
+# 200 requests for that user; each writes working memory, consolidates and answers with a memory_context.
+awk 'BEGIN { for (i = 1; i <= 200; i++) printf "{\"event_id\":\"bench-%d\",\"event_type\":\"analysis_request\",\"user_id\":\"u-0001\",\"timestamp\":\"2027-01-05T00:00:00Z\",\"payload\":{\"analysis_id\":\"a-bench-%d\"}}\n", i, i }' > "$mem/requests.jsonl"
+cp "$mem/year.sqlite" "$mem/year-copy.sqlite"
+context=$(measure "cp $mem/year-copy.sqlite $mem/year.sqlite; rm -f $mem/year.sqlite-wal $mem/year.sqlite-shm; $bin/hos-memory run --memory $mem/year.sqlite $mem/requests.jsonl")
+size_year=$(du -cb "$mem"/year-copy.sqlite | tail -n 1 | cut -f1)
+size_all=$(du -cb "$mem"/m.sqlite* | tail -n 1 | cut -f1)
+awk -v s="${context% *}" -v y="$size_year" -v a="$size_all" 'BEGIN {
+    printf "  memory_context        %6.2f ms a request (mean of 200, process start included) for a user with a year of records (target: < 5 ms median)\n", s * 1000 / 200
+    printf "  file size             %.2f MB for one user-year; %.2f MB per user-year over 1,000 users x 90 days\n", y / 1048576, a / 1048576 / (1000 * 90 / 365)
+}'
+
 echo
 pass_s=$(measure "$bin/hos-validate --pass $file")
 pass_s=${pass_s% *}

@@ -3,12 +3,15 @@
 #   libxml2  FoundationXML's parser (hos-import apple-health) at run time
 #   jq       make bench's reference, and examples
 #   time     GNU time, for make bench's peak memory
+#   sqlite3  make bench's reference for storing records, and the example queries of hos-memory(1)
+#   libsqlite3-dev  SQLite for GRDB (hos-memory)
 set -eu
 missing=""
 [ -x /usr/bin/time ] || missing="$missing time"
 dpkg -s libxml2 >/dev/null 2>&1 || missing="$missing libxml2"
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing="$missing libsqlite3-dev"
 command -v jq >/dev/null 2>&1 || missing="$missing jq"
+command -v sqlite3 >/dev/null 2>&1 || missing="$missing sqlite3"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "deps: installing$missing"
