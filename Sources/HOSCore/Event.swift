@@ -77,6 +77,7 @@ public struct Event: Sendable, Equatable {
         }
         eventType = try string("event_type", required: true)!
         userID = try string("user_id", required: true)!
+        try UserID.check(userID)
         timestamp = try string("timestamp", required: true)!
         guard Timestamp.parse(timestamp) != nil else { throw EventProblem("timestamp is not an RFC 3339 date-time") }
         if case .null? = o["event_id"] { throw EventProblem("event_id must be a string, not null") }

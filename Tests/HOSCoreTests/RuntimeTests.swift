@@ -268,6 +268,20 @@ struct CollectingHandler: LineHandler {
         #expect(r.stage.barriers.isEmpty)
     }
 
+    /// Memory review, finding 1: "caf\u{e9}" and "cafe\u{301}" are one String in Swift and two ids in SQLite;
+    /// only the NFC spelling is accepted, so they can never be one user here and two users there.
+    @Test func userIDsMustBeNFC() {
+        let nfc = record("caf\u{e9}", "2026-01-01", id: "a")
+        let nfd = record("cafe\u{301}", "2026-01-01", id: "b")
+        let escapedNFD = #"{"event_id":"c","event_type":"x","user_id":"cafe\u0301","timestamp":"2026-01-01T00:00:00Z"}"#
+        #expect(runStage(PassThroughStage(), input: nfc).stats.rejected == 0)
+        for line in [nfd, escapedNFD] {
+            let r = runStage(PassThroughStage(), input: line)
+            #expect((r.error as? HOSError)?.description == "in.jsonl:1: user_id is not in Unicode normalization form C (NFC)")
+        }
+        #expect(UserID.isNFC("u-0001") && UserID.isNFC("ユーザー") && !UserID.isNFC("cafe\u{301}"))
+    }
+
     /// Agents' review, finding 13: an as_of whose window or next day leaves the calendar is bad input.
     @Test func asOfMustLeaveRoomForItsWindow() {
         #expect(throws: EventProblem.self) { try AnalysisRequest(payload: ["as_of": "0001-01-05", "window_days": 30]) }
