@@ -92,7 +92,7 @@ public struct MemoryCommand: ParsableCommand {
         successes, failures, p_best, chosen) and adaptation_state (difficulty): what hos-adapt \
         decided; event_seen (the idempotency ledger: user_id, event_id); event_log (with \
         --log-events); audit_log (at, action: recall, export, forget or restore, the user as a hash only, \
-        and detail: rows, layer, and by: $USER).
+        cleared by forget, which also writes its own entry without a user, and detail: rows, layer, and by: $USER).
 
         VIEWS: readiness_adherence (per user and analysis: as_of, readiness_score, readiness_state, \
         feedback, adherence), strategy_effectiveness (per archetype, category and strategy: \
@@ -305,8 +305,8 @@ public struct MemoryCommand: ParsableCommand {
             commandName: "forget",
             abstract: "Delete every row of one user in every table, then write an audit entry.",
             discussion: """
-            One transaction deletes the user's rows from every table that holds users; the audit entry \
-            names the user by a hash only. Prints {"rows": N, "tables": {table: n}}. With --vacuum the \
+            One transaction deletes the user's rows from every table that holds users, clears the user's \
+            hash from their earlier audit entries and writes an audit entry that names no user. Prints {"rows": N, "tables": {table: n}}. With --vacuum the \
             file is then rebuilt and the WAL truncated, so the deleted bytes leave the disk too.
             """)
 
@@ -380,8 +380,9 @@ public struct MemoryCommand: ParsableCommand {
             commandName: "check",
             abstract: "Check the file: SQLite's integrity check and the store's invariants.",
             discussion: """
-            Runs PRAGMA integrity_check and foreign_key_check, compares the applied migrations with the \
-            known ones, and counts rows breaking an invariant: an empty user_id in any table, a record \
+            Runs PRAGMA integrity_check, compares the applied migrations with the known ones and the \
+            schema with the one they create (an extra or changed table, index, view or trigger is a \
+            problem), and counts rows breaking an invariant: an empty user_id in any table, a record \
             or result of no stored event, a clock value outside the day, working memory that expires \
             before it was created, a preference value that is not JSON or last seen before first seen, \
             two chosen arms in one experiment, a candidate streak below 1. Prints 'ok' and exits 0, or \
@@ -433,7 +434,7 @@ public struct MemoryCommand: ParsableCommand {
             abstract: "Replace the file's content with FILE's, if FILE passes check.",
             discussion: """
             FILE is opened read-only and checked as 'hos-memory check' does; a file with any problem is \
-            refused (exit 65) and the memory file is left as it was. Otherwise SQLite's backup copies \
+            refused (exit 65) before the memory file is opened, which is left as it was (or not created). Otherwise SQLite's backup copies \
             FILE into the memory file, which goes back to WAL mode and gets any newer migrations.
             """)
 
@@ -443,7 +444,11 @@ public struct MemoryCommand: ParsableCommand {
         public init() {}
 
         public func run() throws {
-            try runTool(MemoryStage.agent) { try file.open(create: true).restore(from: source, at: memoryNow()) }
+            try runTool(MemoryStage.agent) {
+                // The backup is checked first: a refused restore leaves a missing memory file missing.
+                let backup = try MemoryStore.checkedBackup(source)
+                try file.open(create: true).restore(from: backup, at: memoryNow())
+            }
         }
     }
 }

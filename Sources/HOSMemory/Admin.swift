@@ -42,11 +42,12 @@ extension MemoryStore {
     }
 
     /// An audit entry; the user appears only as a hash, so that `forget` leaves nothing of them.
-    func audit(_ action: String, user: String, detail: JSON, at: String, in db: Database) throws {
+    /// A nil user is written as an empty hash (the entry names no one).
+    func audit(_ action: String, user: String?, detail: JSON, at: String, in db: Database) throws {
         var d = detail.objectValue ?? [:]
         if !actor.isEmpty { d["by"] = .string(actor) }
         try db.execute(sql: "INSERT INTO audit_log (at, action, user_hash, detail) VALUES (?, ?, ?, ?)",
-                       arguments: [at, action, Self.userHash(user), JSON.object(d).stored])
+                       arguments: [at, action, user.map(Self.userHash) ?? "", JSON.object(d).stored])
     }
 
     /// The hash that stands for a user in the audit log.
@@ -88,7 +89,10 @@ extension MemoryStore {
                 try db.execute(sql: "DELETE FROM \(table) WHERE user_id = ?", arguments: [user])
                 counts[table] = db.changesCount
             }
-            try audit("forget", user: user, detail: ["rows": .number(Double(counts.values.reduce(0, +)))],
+            // The user's earlier entries lose their hash, and this one names no one: an unkeyed hash would
+            // let anyone test whether a candidate id was ever recalled, exported or forgotten.
+            try db.execute(sql: "UPDATE audit_log SET user_hash = '' WHERE user_hash = ?", arguments: [Self.userHash(user)])
+            try audit("forget", user: nil, detail: ["rows": .number(Double(counts.values.reduce(0, +)))],
                            at: at, in: db)
             return counts
         }
@@ -140,12 +144,11 @@ extension MemoryStore {
             var problems: [String] = []
             let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
             if integrity != ["ok"] { problems += integrity.prefix(20).map { "integrity: " + $0 } }
-            let fk = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check")
-            if !fk.isEmpty { problems.append("foreign keys: \(fk.count) violations") }
             let applied = try Schema.migrator.appliedMigrations(db)
             let known = Schema.migrator.migrations
             if applied != known { problems.append("migrations: applied \(applied), expected \(known)") }
             guard applied == known else { return problems }
+            problems += try Self.schemaProblems(in: db)
             func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
             let invariants: [(String, String)] = Schema.userTables.map {
                 ("\($0): rows with an empty user_id", "SELECT count(*) FROM \($0) WHERE user_id IS NULL OR user_id = ''")
@@ -171,6 +174,38 @@ extension MemoryStore {
             }
             return problems
         }
+    }
+
+    /// The file's schema objects, each (type, name) to its SQL: SQLite's own and GRDB's bookkeeping left out.
+    static func schemaObjects(in db: Database) throws -> [String: String] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT type, name, sql FROM sqlite_master
+            WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> 'grdb_migrations'
+            """)
+        var objects: [String: String] = [:]
+        for row in rows {
+            let type: String = row["type"] ?? "", name: String = row["name"] ?? ""
+            objects[type + " '" + printable(name) + "'"] = row["sql"] ?? ""
+        }
+        return objects
+    }
+
+    /// Objects that the migrations do not create (a planted trigger, view or index), lack or create otherwise.
+    static func schemaProblems(in db: Database) throws -> [String] {
+        let expectedDB = try DatabaseQueue()
+        try Schema.migrator.migrate(expectedDB)
+        let expected = try expectedDB.read { try schemaObjects(in: $0) }
+        let actual = try schemaObjects(in: db)
+        var problems: [String] = []
+        for key in Set(actual.keys).union(expected.keys).sorted() {
+            switch (actual[key], expected[key]) {
+            case (.some, nil): problems.append("schema: unexpected \(key)")
+            case (nil, .some): problems.append("schema: missing \(key)")
+            case let (a?, e?) where a != e: problems.append("schema: changed \(key)")
+            default: break
+            }
+        }
+        return problems
     }
 
     /// Consolidates one user, or every user, at `now`.
@@ -205,6 +240,13 @@ extension MemoryStore {
 
     /// Replaces the file's content with `file`'s, refusing a file that fails `check`; audited.
     public func restore(from file: String, at: String) throws {
+        let source = try Self.checkedBackup(file, options: options)
+        try restore(from: source, at: at)
+    }
+
+    /// Opens `file` read-only and refuses it (bad input) if it fails `check`: before the memory file is
+    /// opened, so that a refused restore creates nothing.
+    public static func checkedBackup(_ file: String, options: MemoryOptions = MemoryOptions()) throws -> MemoryStore {
         let source: MemoryStore
         let problems: [String]
         do {
@@ -218,6 +260,12 @@ extension MemoryStore {
             throw HOSError.badInput(SourceLocation(file: file, line: 0),
                                     "fails check (\(problems.count) problems), not restored: \(problems[0])")
         }
+        return source
+    }
+
+    /// Replaces the file's content with a backup that `checkedBackup` accepted; audited.
+    public func restore(from source: MemoryStore, at: String) throws {
+        let file = source.path
         do {
             try Self.retrying { try source.queue.backup(to: queue) }
         } catch {
@@ -225,7 +273,7 @@ extension MemoryStore {
         }
         try withoutTransaction("restore") { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
         try migrate()
-        try write("restore") { db in try audit("restore", user: "", detail: [:], at: at, in: db) }
+        try write("restore") { db in try audit("restore", user: nil, detail: [:], at: at, in: db) }
     }
 }
 

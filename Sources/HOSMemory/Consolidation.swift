@@ -110,8 +110,11 @@ extension MemoryStore {
         let state = try Row.fetchOne(db, sql: "SELECT weeks_through, runs FROM consolidation_state WHERE user_id = ?",
                                      arguments: [user])
         var weeksThrough: String? = state?["weeks_through"]
-        let latestText = try String.fetchOne(db, sql: "SELECT max(date) FROM short_term_record WHERE user_id = ?",
-                                             arguments: [user])
+        // Records dated after now + 1 day (a mistyped year) stay, but do not move the window.
+        let today = LocalDate(String(now.prefix(10)))
+        let horizon = today?.adding(days: 1).description ?? "9999-12-31"
+        let latestText = try String.fetchOne(db, sql: "SELECT max(date) FROM short_term_record WHERE user_id = ? AND date <= ?",
+                                             arguments: [user, horizon])
         if let latestText, let latest = LocalDate(latestText) {
             // 1. Weekly patterns over the complete weeks (Monday to Sunday) not consolidated yet.
             let currentMonday = latest.adding(days: -(latest.weekday - 1))
@@ -124,7 +127,8 @@ extension MemoryStore {
             // 2. Rolling statistics.
             try rollingStats(user: user, latest: latest, in: db)
             // 3. Short-term expiry.
-            let cutoff = latest.adding(days: -options.shortTermDays).description
+            let anchor = today.map { min($0, latest) } ?? latest
+            let cutoff = anchor.adding(days: -options.shortTermDays).description
             try db.execute(sql: "DELETE FROM short_term_record WHERE user_id = ? AND date <= ?", arguments: [user, cutoff])
             report.prunedRecords = db.changesCount
             try db.execute(sql: "DELETE FROM short_term_history WHERE user_id = ? AND date <= ?", arguments: [user, cutoff])
@@ -218,8 +222,9 @@ extension MemoryStore {
     func rollingStats(user: String, latest: LocalDate, in db: Database) throws {
         let widest = ConsolidationRules.windows.max()!
         let rows = try Row.fetchAll(db, sql: """
-            SELECT date, metric, value, kind FROM short_term_record WHERE user_id = ? AND date > ? ORDER BY metric, date
-            """, arguments: [user, latest.adding(days: -widest).description])
+            SELECT date, metric, value, kind FROM short_term_record WHERE user_id = ? AND date > ? AND date <= ?
+            ORDER BY metric, date
+            """, arguments: [user, latest.adding(days: -widest).description, latest.description])
         try db.execute(sql: "DELETE FROM short_term_stat WHERE user_id = ?", arguments: [user])
         var series: [String: (kind: String, points: [(Int, Double)])] = [:]
         for row in rows {
@@ -253,8 +258,8 @@ extension MemoryStore {
     /// Engagement trajectory: days logged in the last 7 days against the 7 before.
     func engagement(user: String, latest: LocalDate, now: String, in db: Database) throws {
         let dates = try String.fetchAll(db, sql: """
-            SELECT DISTINCT date FROM short_term_record WHERE user_id = ? AND date > ?
-            """, arguments: [user, latest.adding(days: -14).description]).compactMap { LocalDate($0) }
+            SELECT DISTINCT date FROM short_term_record WHERE user_id = ? AND date > ? AND date <= ?
+            """, arguments: [user, latest.adding(days: -14).description, latest.description]).compactMap { LocalDate($0) }
         let last = dates.filter { latest.days(since: $0) < 7 }.count
         let previous = dates.count - last
         let trend = last > previous + 1 ? "rising" : last + 1 < previous ? "falling" : "steady"
@@ -282,7 +287,12 @@ extension MemoryStore {
         guard !rows.isEmpty else { return }
         struct Tally { var sum = 0.0, n = 0 }
         var weekday: [String: Tally] = [:], category: [String: Tally] = [:], difficulty: [String: Tally] = [:]
-        var arms: [String: (category: String, tally: Tally)] = [:]
+        struct Arm: Hashable, Comparable {
+            var dimension: String, arm: String
+            static func < (a: Arm, b: Arm) -> Bool { (a.dimension, a.arm) < (b.dimension, b.arm) }
+            var name: String { dimension + "=" + arm }
+        }
+        var arms: [Arm: (category: String, tally: Tally)] = [:]
         var overall = Tally()
         let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
         for row in rows {
@@ -295,8 +305,8 @@ extension MemoryStore {
             if let diff: Int = row["difficulty"] { add(&difficulty[String(diff), default: Tally()]) }
             if case let .object(v) = JSON.parseStored(row["variant"]) {
                 for (dim, arm) in v {
-                    guard let a = arm.stringValue else { continue }
-                    add(&arms[dim + "=" + a, default: (cat, Tally())].tally)
+                    guard let a = arm.stringValue, !dim.isEmpty, !a.isEmpty else { continue }
+                    add(&arms[Arm(dimension: dim, arm: a), default: (cat, Tally())].tally)
                 }
             }
         }
@@ -308,12 +318,12 @@ extension MemoryStore {
             "by_weekday": table(weekday), "by_category": table(category),
         ], now: now, in: db)
         if !difficulty.isEmpty { try setMeta(user: user, key: "difficulty_response", value: table(difficulty), now: now, in: db) }
-        if !arms.isEmpty { try setMeta(user: user, key: "strategy_kinds", value: table(arms.mapValues(\.tally)), now: now, in: db) }
+        if !arms.isEmpty { try setMeta(user: user, key: "strategy_kinds", value: table(Dictionary(arms.map { ($0.key.name, $0.value.tally) }, uniquingKeysWith: { a, _ in a })), now: now, in: db) }
 
         var bestExercise: (arm: String, rate: Double, n: Int)?
         for key in arms.keys.sorted() {
             let (cat, t) = arms[key]!
-            let parts = key.split(separator: "=", maxSplits: 1).map(String.init)
+            let parts = [key.dimension, key.arm]
             let laplace = (t.sum + 1) / Double(t.n + 2)
             if t.n >= ConsolidationRules.strategyMinFeedback, laplace >= ConsolidationRules.strategyMinRate {
                 try db.execute(sql: """

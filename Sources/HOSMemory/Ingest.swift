@@ -287,7 +287,7 @@ extension MemoryStore {
     func storePlanItems(_ event: Event, in db: Database) throws {
         let p = event.payload
         guard let planID = p["plan_id"]?.stringValue, case let .array(items)? = p["items"] else { return }
-        let difficulty = p["difficulty"]?.doubleValue.map { Int($0) }
+        let difficulty = Self.level(p["difficulty"])
         for item in items {
             guard let itemID = item["item_id"]?.stringValue else { continue }
             let category = item["category"]?.stringValue ?? "other"
@@ -301,8 +301,16 @@ extension MemoryStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                 """, arguments: [event.userID, planID, itemID, Self.analysisID(of: event), event.archetype,
                                  p["date"]?.stringValue, category, strategy, JSON.object(variant).stored,
-                                 item["intensity"]?.doubleValue.map { Int($0) }, difficulty])
+                                 Self.level(item["intensity"]), difficulty])
         }
+    }
+
+    /// A whole number 1…5 (after rounding), else nil: never traps on a huge or odd number.
+    static func level(_ value: JSON?) -> Int? {
+        guard let d = value?.doubleValue, d.isFinite else { return nil }
+        let r = d.rounded()
+        guard r >= 1, r <= 5 else { return nil }
+        return Int(exactly: r)
     }
 
     /// An insight, deduplicated by its id and by the hash of its content (kind, title, detail).
@@ -316,6 +324,24 @@ extension MemoryStore {
             ORDER BY insight_id LIMIT 1
             """, arguments: [event.userID, id, hash])
         if let existing {
+            if existing == id, try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM insight WHERE user_id = ? AND insight_id = ? AND content_hash = ?
+                """, arguments: [event.userID, id, "feedback:" + id]) == 1 {
+                // The row is a feedback placeholder: the insight brings its content.
+                let taken = try Int.fetchOne(db, sql: "SELECT count(*) FROM insight WHERE user_id = ? AND content_hash = ?",
+                                             arguments: [event.userID, hash]) ?? 0
+                if taken == 0 {
+                    try db.execute(sql: """
+                        UPDATE insight SET content_hash = ?, kind = ?, title = ?, confidence = ?, priority = ?,
+                          payload = ?, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?),
+                          seen_count = seen_count + 1
+                        WHERE user_id = ? AND insight_id = ?
+                        """, arguments: [hash, p["kind"]?.stringValue, p["title"]?.stringValue,
+                                         p["confidence"]?.doubleValue, p["priority"]?.doubleValue,
+                                         JSON.object(p).stored, at, at, event.userID, id])
+                    return
+                }
+            }
             try db.execute(sql: """
                 UPDATE insight SET seen_count = seen_count + 1, last_seen = max(last_seen, ?)
                 WHERE user_id = ? AND insight_id = ?
@@ -359,7 +385,7 @@ extension MemoryStore {
                   reason = excluded.reason, predicted_adherence = excluded.predicted_adherence,
                   analysis_id = excluded.analysis_id, updated_at = excluded.updated_at
                 WHERE excluded.updated_at >= adaptation_state.updated_at
-                """, arguments: [event.userID, Int(to), p["difficulty"]?["from"]?.doubleValue.map { Int($0) },
+                """, arguments: [event.userID, Int(to), Self.level(p["difficulty"]?["from"]),
                                  p["difficulty"]?["reason"]?.stringValue, p["predicted_adherence"]?.doubleValue,
                                  Self.analysisID(of: event), at])
         }

@@ -9,7 +9,8 @@ import HOSCore
 public struct MemoryOptions: Sendable, Equatable {
     /// Hours a working-memory row lives after its analysis_request's timestamp.
     public var sessionTTLHours = 24
-    /// Days of daily records kept in the short-term layer, counted back from the user's latest record date.
+    /// Days of daily records kept in the short-term layer, counted back from the user's latest record date
+    /// (at most the consolidation's own date; a record dated after that date + 1 day moves nothing).
     public var shortTermDays = 30
     /// Ranked items (strategies, earlier analyses, insights) a memory_context holds at most.
     public var contextItems = 12
@@ -57,11 +58,12 @@ public final class MemoryStore {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
             if isDir.boolValue { throw HOSError.io("open memory file \(path): is a directory") }
+            if !readOnly { try Self.tightenMode(path) }
         } else {
             if readOnly || !create { throw HOSError.noInput(path, "no such memory file") }
             // Created here, not by SQLite, so that the mode is 0600 from the first byte; SQLite gives the
             // -wal and -shm files the mode of the database file.
-            let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+            let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
             guard fd >= 0 else { throw HOSError.io("create memory file \(path): \(errnoText())") }
             close(fd)
         }
@@ -79,6 +81,18 @@ public final class MemoryStore {
             throw Self.failure("open memory file \(path)", error)
         }
         if !readOnly { try migrate() }
+    }
+
+    /// An existing file readable or writable by group or others is set to 0600, with one warning line.
+    static func tightenMode(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw HOSError.io("open memory file \(path): \(errnoText())") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw HOSError.io("open memory file \(path): \(errnoText())") }
+        guard st.st_mode & 0o077 != 0 else { return }
+        guard fchmod(fd, 0o600) == 0 else { throw HOSError.io("set mode of memory file \(path): \(errnoText())") }
+        printError("hos-memory: warning: \(path): mode set to 0600")
     }
 
     // MARK: - Transactions
