@@ -46,42 +46,22 @@ public enum ConsolidationRules {
     }
 }
 
-/// Circular statistics of clock times in minutes (so 23:50 and 00:10 are 20 minutes apart).
+/// Clock-time helpers of consolidation, over HOSCore's CircularStats (so 23:50 and 00:10 are 20 minutes apart).
 enum Circular {
-    static func mean(_ xs: [Double]) -> Double? {
-        guard !xs.isEmpty else { return nil }
-        var s = 0.0, c = 0.0
-        for x in xs {
-            let a = x / 1440 * 2 * .pi
-            s += sin(a)
-            c += cos(a)
-        }
-        if abs(s) < 1e-12 && abs(c) < 1e-12 { return nil }
-        var m = atan2(s, c) / (2 * .pi) * 1440
-        if m < 0 { m += 1440 }
-        return m
-    }
+    static func mean(_ xs: [Double]) -> Double? { CircularStats.mean(minutes: xs)?.mean }
 
     /// Signed difference a − b in (−720, 720].
-    static func diff(_ a: Double, _ b: Double) -> Double {
-        var d = (a - b).truncatingRemainder(dividingBy: 1440)
-        if d > 720 { d -= 1440 }
-        if d <= -720 { d += 1440 }
-        return d
-    }
+    static func diff(_ a: Double, _ b: Double) -> Double { CircularStats.difference(a, b) }
 
     static func wrap(_ x: Double) -> Double {
         let r = x.truncatingRemainder(dividingBy: 1440)
         return r < 0 ? r + 1440 : r
     }
 
-    /// The median of the values unwrapped around their circular mean.
+    /// The median of the values unwrapped around their circular mean (the first value when they have none).
     static func median(_ xs: [Double]) -> Double? {
         guard let m = mean(xs) else { return xs.first }
-        let unwrapped = xs.map { m + diff($0, m) }.sorted()
-        let n = unwrapped.count
-        let med = n % 2 == 1 ? unwrapped[n / 2] : (unwrapped[n / 2 - 1] + unwrapped[n / 2]) / 2
-        return wrap(med)
+        return CircularStats.median(minutes: xs, around: m)
     }
 
     /// Root mean square distance from the circular mean, in minutes.

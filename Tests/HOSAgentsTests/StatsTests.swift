@@ -1,6 +1,7 @@
 // The statistics against values computed by scipy 1.17.1 and numpy 2.4.6 on the same arrays
 // (the commands are in the comments; scripts/stats_reference.py checks the agent end to end).
 
+import HOSCore
 import Testing
 @testable import HOSAgents
 
@@ -45,6 +46,8 @@ import Testing
         let minutes = [1430.0, 1435, 5, 10, 20]
         #expect(abs(CircularStats.standardDeviation(minutes: minutes)! - 10.67831395618281) < 1e-9)
         #expect(abs(CircularStats.mean(minutes: minutes)!.mean - 3.9994666184044987) < 1e-9)
+        #expect(CircularStats.median(minutes: minutes, around: CircularStats.mean(minutes: minutes)!.mean) == 5)
+        #expect(CircularStats.median(minutes: [1430, 1450], around: 0) == 0, "unwrapped, then back into the day")
         #expect(CircularStats.difference(10, 1430) == 20)
         #expect(CircularStats.difference(1430, 10) == -20)
     }

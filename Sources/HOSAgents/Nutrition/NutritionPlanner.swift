@@ -414,8 +414,7 @@ public struct NutritionPlanner: Sendable {
     static func circularMedian(_ minutes: [Double]) -> ClockTime? {
         guard !minutes.isEmpty else { return nil }
         let centre = CircularStats.mean(minutes: minutes)?.mean ?? minutes[0]
-        guard let m = Stats.median(minutes.map { centre + CircularStats.difference($0, centre) }) else { return nil }
-        return ClockTime(minutes: Int(m.rounded()))
+        return CircularStats.median(minutes: minutes, around: centre).map { ClockTime(minutes: Int($0.rounded())) }
     }
 
     /// The plan for one user; `requestDay` (the request's timestamp day) dates a plan without records or as_of.

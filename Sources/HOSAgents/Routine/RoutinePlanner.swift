@@ -546,10 +546,9 @@ enum RoutineFormat {
 
     /// The median of clock times around their circular mean, so 23:50 and 00:10 have the median 00:00.
     static func circularMedian(_ minutes: [Double]) -> Int? {
-        guard let m = CircularStats.mean(minutes: minutes)?.mean else { return nil }
-        let unwrapped = minutes.map { m + CircularStats.difference($0, m) }
-        guard let med = Stats.median(unwrapped) else { return nil }
-        return ((Int(med.rounded()) % 1440) + 1440) % 1440
+        guard let m = CircularStats.mean(minutes: minutes)?.mean,
+              let med = CircularStats.median(minutes: minutes, around: m) else { return nil }
+        return Int(med.rounded()) % 1440
     }
 
     /// Minutes rounded to the plan's 5-minute grid.
