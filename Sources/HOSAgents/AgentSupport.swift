@@ -3,9 +3,7 @@
 import HOSCore
 
 /// The analysis id of a request: its payload's, else its envelope's, else one derived from its event id.
-public func analysisID(of request: Event) -> String {
-    request.payload["analysis_id"]?.stringValue ?? request.analysisID ?? "a-" + StableHash.hex(StableHash.of(request.eventID))
-}
+public func analysisID(of request: Event) -> String { request.requestAnalysisID }
 
 /// A result event for a request: same user, analysis and time as the request, an id derived from both.
 public func resultEvent(type: String, agent: String, request: Event, archetype: Archetype,

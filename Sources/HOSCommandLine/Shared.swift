@@ -59,6 +59,7 @@ public func runTool(_ tool: String, _ body: () throws -> Void) throws {
 public func runStage<S: Stage>(_ stage: S, tool: String, options: StreamOptions,
                                configure: (inout RunConfig) -> Void = { _ in }) throws -> StreamRunner<S> {
     var config = RunConfig(agent: tool, onError: options.onError ?? .fail, maxLineBytes: options.maxLineBytes)
+    config.fault = try Fault.fromEnvironment(agent: tool)
     configure(&config)
     let output = try OutputSink(path: options.output ?? "-")
     var deadLetter: OutputSink?

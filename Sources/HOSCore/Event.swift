@@ -112,3 +112,11 @@ public struct Event: Sendable, Equatable {
     /// One compact JSON line without the newline; keys sorted.
     public func encoded() -> [UInt8] { json.encoded() }
 }
+
+extension Event {
+    /// The analysis an `analysis_request` opens: its payload's id, else its envelope's, else one derived
+    /// from its event id. Every agent and hos-run name an analysis by this rule.
+    public var requestAnalysisID: String {
+        payload["analysis_id"]?.stringValue ?? analysisID ?? "a-" + StableHash.hex(StableHash.of(eventID))
+    }
+}

@@ -50,7 +50,7 @@ public struct InputFile: Sendable {
     func readLines<H: LineHandler>(maxLineBytes: Int, readSize: Int, into handler: inout H) throws {
         var fd: Int32 = 0
         if let path {
-            fd = open(path, O_RDONLY)
+            fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw HOSError.noInput(name, "cannot open: \(errnoText())") }
         }
         defer { if path != nil { close(fd) } }
@@ -188,7 +188,7 @@ public final class OutputSink {
             var temp = ""
             for _ in 0..<8 {
                 temp = path + ".tmp-\(getpid())-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-                f = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode)
+                f = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
                 if f >= 0 || errno != EEXIST { break }
             }
             guard f >= 0 else { throw HOSError.io("\(path): cannot create: \(errnoText())") }
@@ -202,7 +202,7 @@ public final class OutputSink {
 
     /// Appends to a file (the dead-letter file), created if missing; no rename.
     public init(appendingTo path: String) throws(HOSError) {
-        let f = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        let f = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard f >= 0 else { throw HOSError.io("\(path): cannot open: \(errnoText())") }
         fd = f
         finalPath = nil

@@ -69,6 +69,8 @@ public struct RunConfig: Sendable {
     public var forwardInput = true
     /// Close users left without a barrier at end of input with an implicit request (DESIGN.md §5).
     public var implicitRequests = true
+    /// A failure to inject at an input event (`HOS_FAULT`), for failover tests.
+    public var fault: Fault?
 
     public static let defaultMaxLineBytes = 1 << 20
 
@@ -167,6 +169,7 @@ public final class StreamRunner<S: Stage>: LineHandler {
         }
         if blank { return }
         stats.linesIn += 1
+        if let fault = config.fault, stats.linesIn == fault.atEvent { try fault.fire(output: output) }
         do {
             try accept(bytes)
         } catch let problem as EventProblem {
