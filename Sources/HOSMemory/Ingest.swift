@@ -386,7 +386,7 @@ extension MemoryStore {
                   analysis_id = excluded.analysis_id, updated_at = excluded.updated_at
                 WHERE excluded.updated_at >= adaptation_state.updated_at
                 """, arguments: [event.userID, Int(to), Self.level(p["difficulty"]?["from"]),
-                                 p["difficulty"]?["reason"]?.stringValue, p["predicted_adherence"]?.doubleValue,
+                                 p["difficulty"]?["reason"]?.stringValue, p["predicted_adherence"]?.doubleValue ?? p["predicted_adherence"]?["mean"]?.doubleValue,
                                  Self.analysisID(of: event), at])
         }
         guard case let .array(experiments)? = p["experiments"] else { return }
@@ -414,5 +414,24 @@ extension MemoryStore {
               updated_at = excluded.updated_at
             WHERE excluded.updated_at >= experiment.updated_at
             """, arguments: [user, dimension, arm, successes, failures, pBest, chosen, at])
+    }
+}
+
+extension MemoryStore {
+    /// Stores every event of a JSON-lines file in event_log (hos-run --event-log); known ids are kept once.
+    public func logEventLines(file: String) throws {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw HOSError.noInput(file, "cannot read")
+        }
+        try write("log events") { db in
+            for line in text.split(separator: "\n") {
+                guard let json = try? JSONParser.parse(String(line)),
+                      let event = try? Event(json: json, fallbackID: "") else { continue }
+                try db.execute(sql: """
+                    INSERT INTO event_log (user_id, event_id, event_type, timestamp, line) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT DO NOTHING
+                    """, arguments: [event.userID, event.eventID, event.eventType, event.timestamp, String(line)])
+            }
+        }
     }
 }

@@ -1,0 +1,531 @@
+// hos-run: runs YAML pipelines of agents as real processes; lint, graph and test pipeline files.
+
+import ArgumentParser
+import Foundation
+import HOSCore
+import HOSMemory
+import HOSPipeline
+
+public struct RunCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "hos-run",
+        abstract: "Run a YAML pipeline of hos agents as processes connected by pipes; emit analysis_complete.",
+        discussion: """
+        hos-run PIPELINE.yaml reads events (the -i files in order, else standard input), runs every step of \
+        the pipeline as its own process, and writes one analysis_complete event per analysis_request \
+        (explicit, or implicit at end of input for users left without one, as every agent makes them). \
+        Subcommands: run (the default), lint, graph, test.
+
+        THE PIPELINE FILE
+
+            version: 1                      # required; other versions are errors
+            name: full-analysis             # required
+            description: text
+            memory: ${HOME}/hos.sqlite      # the memory file (see MEMORY)
+            defaults: {timeout: 60s, retries: 1, on_failure: degrade}
+            output: complete                # or all
+            steps:
+              - agent: behavior             # hos-behavior, beside hos-run first, then on PATH
+              - agent: memory
+              - parallel:                   # both branches read the same stream
+                  - agent: nutrition
+                  - agent: routine
+              - run: "jq -c --unbuffered 'del(.payload.debug)'"   # any JSON-lines filter
+                id: strip                   # required for run: steps
+                env: {LC_ALL: C}
+                timeout: 10s                # per analysis; also retries, on_failure
+
+        A step is agent: NAME (args: a list appended to the command line) or run: COMMAND (run by /bin/sh \
+        -c; args become $1...). A run: step must write each output line when it is done (jq --unbuffered, \
+        python3 -u, mlr --records-per-batch 1, stdbuf -oL): hos-run waits for each request to come back \
+        before it gives the step more than 4 analyses, and a filter that holds its output in a block \
+        buffer holds the request too, until its timeout. id names the step in analysis_complete, timings_ms, degraded and messages \
+        (default: the agent's name; ids are unique). Durations: 500ms, 30s, 2m, 1h or seconds. retries: \
+        0–10. Unknown keys are errors. Strings expand ${NAME} from the environment; ${NAME:-default} gives \
+        a default; an unset variable without one is an error; $$ is a literal $.
+
+        MEMORY: --memory beats HOS_MEMORY, which beats the file's memory:, which beats \
+        ./hos-memory.sqlite. Every step gets the result in HOS_MEMORY.
+
+        RUNNING: input lines are checked as every agent checks them (envelope and payload); a bad line \
+        follows --on-error (fail: exit 65; skip; dead-letter=FILE). Events are cut into analyses at each \
+        analysis_request: an analysis is the events since the previous request, then the request. Each \
+        step's process reads analyses as fast as it takes them (up to 4 ahead); its output for an \
+        analysis is held until the request comes back out of it, then passed on whole. A parallel block \
+        gives each branch the same analyses and lets every event out once: the analysis' events, then each \
+        branch's new events in branch order, then the request; it passes an analysis on when every branch \
+        has.
+
+        FAILOVER: a step that exits, writes a line that is not an event, or passes no request on within \
+        its timeout (counted from when the analysis became the one awaited) is killed and restarted, and \
+        every analysis it had not passed on is written to it again. After retries restarts for the same \
+        analysis, on_failure: degrade passes that analysis on as it came in, with an agent_error event \
+        (agent, code step_failed, message, event_id of the request) and the step in degraded, and the \
+        following analyses go on in a fresh process; on_failure: fail stops the run (exit 1). Replay starts \
+        at the last request passed on: with input grouped by user, that is the user's whole window (with \
+        interleaved users, a restarted step misses other users' earlier events). Every restart sets \
+        HOS_RUN_START (1, 2, ...) in the step's environment.
+
+        FAULT INJECTION: every agent honours HOS_FAULT=KIND:AGENT:N[:STARTS]: the agent fails at its Nth \
+        input event — crash exits at once (status 70, output unflushed), hang stops reading, garbage writes \
+        a line that is not JSON — in its first STARTS starts (default 1), so HOS_FAULT=crash:insights:5 \
+        makes hos-insights crash once and recover on restart, and crash:insights:5:9 makes it fail every \
+        time.
+
+        OUTPUT: analysis_complete (source_agent hos-run, the request's user_id, archetype, analysis_id and \
+        timestamp) has payload analysis_id; one key per step id holding that step's result: the payload of \
+        the one event it created for the analysis, or an array of payloads when it created several, and \
+        always an array (possibly empty) for hos-insights and for insight events; a step that created \
+        nothing (a jq filter) has no key; degraded (step ids); timings_ms {step: ms from the analysis' \
+        first byte written to the step until its request came back}. output: complete writes \
+        analysis_complete and agent_error events; output: all (or --output all) writes every event, the \
+        request, then analysis_complete. Analyses leave in input order, whatever --jobs is.
+
+        SHARDING: --jobs N runs N instances of the pipeline, users sharded by a stable hash of user_id, \
+        all sharing the memory file; the output is the same as with --jobs 1 for input grouped by user.
+
+        PROGRESS: --progress auto (default) draws a bar on standard error when it is a terminal and \
+        nothing otherwise; bar always; none never; json writes progress events (stage, users_done, \
+        users_total once the input has ended, events, elapsed_ms) on standard error about 4 times a \
+        second and at the end, json=FILE to FILE. --status prints, at the end, each step's starts, \
+        failures, degraded analyses, events in and out, and p50/p95 latency per analysis, after a line \
+        with the run's counts and the p50/p95 latency of an analysis from its request read to its \
+        analysis_complete written. --event-log \
+        stores every output event (all of them, whatever output: says) in the memory file's event_log.
+
+        EXIT STATUS: 0 all analyses complete; 1 an analysis degraded (0 with --allow-degraded), a step \
+        failed with on_failure: fail, or a step exited non-zero at end of input; 65 bad input; 66 unreadable input; 74 I/O error; 78 bad pipeline \
+        file or agent not found; 64 usage.
+        """,
+        version: hosVersion,
+        subcommands: [RunPipeline.self, LintPipeline.self, GraphPipeline.self, TestPipeline.self, FixedStep.self],
+        defaultSubcommand: RunPipeline.self)
+
+    public init() {}
+}
+
+/// The process environment as a dictionary.
+func environment() -> [String: String] { ProcessInfo.processInfo.environment }
+
+/// Loads a pipeline file, mapping its problems to exit 78 with one line each.
+func loadPipeline(_ file: String) throws -> PipelineSpec {
+    do {
+        return try PipelineSpec.load(file: file, environment: environment())
+    } catch {
+        printError(lintMessage(error))
+        throw ExitCode(HOSCore.ExitCode.config.rawValue)
+    }
+}
+
+func lintMessage(_ error: PipelineError) -> String {
+    error.description.split(separator: "\n").map { "hos-run: \($0)" }.joined(separator: "\n")
+}
+
+public struct RunPipeline: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run a pipeline (the default subcommand).")
+
+    @Argument(help: ArgumentHelp("The pipeline file.", valueName: "pipeline.yaml"))
+    var pipeline: String
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("An input file of events (repeatable; '-' is standard input). None: standard input.", valueName: "file"))
+    var input: [String] = []
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write events to this file instead of standard output, atomically: it appears when the run ends (degraded analyses included), not when it stops on an error or a signal.", valueName: "file"))
+    var output: String?
+
+    @Option(name: .customLong("output-mode"), help: ArgumentHelp("complete or all: overrides the file's output:.", valueName: "mode"))
+    var outputMode: String?
+
+    @Option(help: ArgumentHelp("The memory file (beats HOS_MEMORY and the file's memory:).", valueName: "path"))
+    var memory: String?
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Pipeline instances, users sharded over them.", valueName: "n"))
+    var jobs = 1
+
+    @Option(name: .customLong("on-error"), help: ArgumentHelp("What a bad input line does: fail, skip, or dead-letter=FILE.", valueName: "policy"))
+    var onError: ErrorPolicy?
+
+    @Option(help: ArgumentHelp("Longest accepted input line, in bytes; agent steps are given the same limit.", valueName: "n"))
+    var maxLineBytes: Int = RunConfig.defaultMaxLineBytes
+
+    @Option(help: ArgumentHelp("auto, bar, none, json or json=FILE.", valueName: "mode"))
+    var progress = "auto"
+
+    @Flag(help: "Exit 0 even when analyses degraded.")
+    var allowDegraded = false
+
+    @Flag(help: "At the end, print each step's counts, restarts, failures and latency on standard error.")
+    var status = false
+
+    @Flag(help: "Store every output event in the memory file's event_log (debugging).")
+    var eventLog = false
+
+    public init() {}
+
+    public mutating func validate() throws {
+        guard maxLineBytes >= 64, maxLineBytes <= 1 << 30 else {
+            throw ValidationError("--max-line-bytes must be between 64 and 1073741824")
+        }
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be from 1 to 64") }
+        if let outputMode, OutputMode(rawValue: outputMode) == nil {
+            throw ValidationError("--output-mode must be complete or all")
+        }
+        guard ["auto", "bar", "none", "json"].contains(progress) || progress.hasPrefix("json=") else {
+            throw ValidationError("--progress must be auto, bar, none, json or json=FILE")
+        }
+    }
+
+    public func run() throws {
+        let spec = try loadPipeline(pipeline)
+        try runTool("hos-run") { try execute(spec) }
+    }
+
+    /// `--memory`, else HOS_MEMORY, else the file's `memory:`, else the default.
+    func memoryPath(_ spec: PipelineSpec, _ env: [String: String]) -> String {
+        if let memory, !memory.isEmpty { return memory }
+        if let m = env["HOS_MEMORY"], !m.isEmpty { return m }
+        return spec.memory ?? MemoryStore.defaultPath
+    }
+
+    func execute(_ spec: PipelineSpec) throws {
+        let env = environment()
+        let memory = memoryPath(spec, env)
+        var options = RunOptions(memory: memory, environment: env)
+        options.jobs = jobs
+        options.output = outputMode.flatMap(OutputMode.init(rawValue:))
+        options.onError = onError ?? .fail
+        options.maxLineBytes = maxLineBytes
+        let log = eventLog ? try EventLogSpool() : nil
+        if let log { options.observe = { log.add($0) } }
+        let reporter = try ProgressReporter(mode: progress)
+        if let reporter { options.progress = { p in reporter.report(p) } }
+        let sink = try OutputSink(path: output ?? "-")
+        var deadLetter: OutputSink?
+        if case let .deadLetter(path) = onError { deadLetter = try OutputSink(appendingTo: path) }
+        let runner = PipelineRunner(spec: spec, options: options)
+        let inputs = input.isEmpty ? [InputFile.stdin] : input.map(InputFile.init(argument:))
+        let summary: RunSummary
+        do {
+            summary = try runner.run(inputs: inputs, output: sink, deadLetter: deadLetter)
+            try sink.commit()
+            try deadLetter?.flush()
+        } catch let e as PipelineError {
+            sink.abandon()
+            printError("hos-run: \(e)")
+            if case .agentNotFound = e { throw ExitCode(HOSCore.ExitCode.config.rawValue) }
+            throw ExitCode(1)
+        } catch {
+            sink.abandon()
+            throw error
+        }
+        reporter?.finish()
+        if status { printError(statusTable(summary)) }
+        if let log { try log.store(in: memory) }
+        let endFailures = summary.steps.filter { $0.endFailures > 0 }.map(\.step)
+        if !endFailures.isEmpty {
+            printError("hos-run: steps that failed at end of input: \(endFailures.joined(separator: ", "))")
+            throw ExitCode(1)
+        }
+        if summary.degraded > 0 {
+            printError("hos-run: \(summary.degraded) of \(summary.analyses) analyses degraded")
+            if !allowDegraded { throw ExitCode(1) }
+        }
+    }
+
+}
+
+/// The events of a run, spooled to a temporary file and stored in event_log at the end (`--event-log`).
+final class EventLogSpool: @unchecked Sendable {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("hos-run-log-\(getpid()).jsonl").path
+    let sink: OutputSink
+    let lock = NSLock()
+
+    init() throws { sink = try OutputSink(path: path) }
+
+    func add(_ line: [UInt8]) {
+        lock.lock()
+        defer { lock.unlock() }
+        try? sink.writeLine(line)
+    }
+
+    func store(in memory: String) throws {
+        try sink.commit()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try MemoryStore(path: memory).logEventLines(file: path)
+    }
+}
+
+/// `--status`: one line per step.
+func statusTable(_ s: RunSummary) -> String {
+    func pct(_ v: [Double], _ q: Double) -> String {
+        guard !v.isEmpty else { return "-" }
+        let sorted = v.sorted()
+        let v = sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))]
+        return String(format: "%.1f", v)
+    }
+    var lines = ["hos-run: in=\(s.linesIn) out=\(s.eventsOut) rejected=\(s.rejected) analyses=\(s.analyses) degraded=\(s.degraded)"
+        + " latency_p50_ms=\(pct(s.latencies, 0.5)) latency_p95_ms=\(pct(s.latencies, 0.95))"]
+    lines.append("step            starts  failures  degraded  analyses  events_in  events_out  p50_ms  p95_ms")
+    for st in s.steps {
+        var line = st.step.padding(toLength: max(15, st.step.count), withPad: " ", startingAt: 0) + " "
+        for n in [st.starts, st.failures, st.degraded, st.analyses] { line += String(n).leftPad(7) + "   " }
+        line += String(st.eventsIn).leftPad(9) + "  " + String(st.eventsOut).leftPad(10) + "  "
+        line += pct(st.latencies, 0.5).leftPad(6) + "  " + pct(st.latencies, 0.95).leftPad(6)
+        lines.append(line)
+    }
+    return lines.joined(separator: "\n")
+}
+
+extension String {
+    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}
+
+/// The progress bar on a terminal, or progress events as JSON lines.
+final class ProgressReporter: @unchecked Sendable {
+    enum Mode { case bar, json }
+    let mode: Mode
+    let sink: OutputSink?
+    let lock = NSLock()
+    var drawn = false
+
+    init?(mode: String) throws {
+        switch mode {
+        case "none": return nil
+        case "auto":
+            guard isatty(2) != 0 else { return nil }
+            self.mode = .bar
+            sink = nil
+        case "bar":
+            self.mode = .bar
+            sink = nil
+        default:
+            self.mode = .json
+            let file = mode.hasPrefix("json=") ? String(mode.dropFirst(5)) : nil
+            sink = try file.map { try OutputSink(path: $0) }
+        }
+    }
+
+    func report(_ p: RunProgress) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch mode {
+        case .json:
+            var payload: [String: JSON] = [:]
+            payload["stage"] = .string(p.finished ? "done" : "running")
+            payload["users_done"] = .number(Double(p.usersDone))
+            payload["users_total"] = p.usersTotal.map { JSON.number(Double($0)) } ?? JSON.null
+            payload["events"] = .number(Double(p.events))
+            payload["elapsed_ms"] = .number(p.elapsedMS.rounded())
+            let now = Timestamp.format(seconds: Int(Date().timeIntervalSince1970))
+            let event = Event(id: EventID.derive("progress", String(p.events), String(p.elapsedMS)),
+                              type: EventType.progress, user: "", timestamp: now, source: "hos-run", payload: payload)
+            if let sink {
+                try? sink.writeLine(event.encoded())
+                try? sink.flush()
+            } else {
+                printError(event.json.text)
+            }
+        case .bar:
+            let seconds = p.elapsedMS / 1000
+            let rate = seconds > 0 ? Double(p.events) / seconds : 0
+            var text = "hos-run: \(p.usersDone)"
+            if let total = p.usersTotal, total > 0 {
+                let width = 24
+                let filled = min(width, p.usersDone * width / total)
+                text = "hos-run: [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+                    + "] \(p.usersDone)/\(total) users"
+            } else {
+                text += " users"
+            }
+            text += String(format: "  %.0f events/s  %.1fs", rate, seconds)
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+            drawn = true
+        }
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if mode == .bar && drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+        try? sink?.commit()
+    }
+}
+
+public struct LintPipeline: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "lint",
+        abstract: "Check pipeline files: each problem on one line as FILE:LINE: KEY.PATH: message (exit 78).")
+
+    @Argument(help: ArgumentHelp("Pipeline files.", valueName: "pipeline.yaml"))
+    var files: [String]
+
+    public init() {}
+
+    public func run() throws {
+        var bad = false
+        for f in files {
+            do {
+                let spec = try PipelineSpec.load(file: f, environment: environment())
+                var missing: [String] = []
+                for s in spec.steps {
+                    if case let .agent(name) = s.kind, PipelineRunner.program(agent: name, path: environment()["PATH"]) == nil {
+                        missing.append("\(f):\(s.line): steps: hos-\(name) not found beside hos-run or on PATH")
+                    }
+                }
+                for m in missing { printError("hos-run: \(m)") }
+                bad = bad || !missing.isEmpty
+            } catch {
+                printError(lintMessage(error))
+                bad = true
+            }
+        }
+        if bad { throw ExitCode(HOSCore.ExitCode.config.rawValue) }
+    }
+}
+
+public struct GraphPipeline: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "graph", abstract: "Print the pipeline's steps as a graph: indented text, or DOT with --dot.")
+
+    @Argument(help: ArgumentHelp("The pipeline file.", valueName: "pipeline.yaml"))
+    var pipeline: String
+
+    @Flag(help: "Graphviz DOT instead of text.")
+    var dot = false
+
+    public init() {}
+
+    public func run() throws {
+        let spec = try loadPipeline(pipeline)
+        print(dot ? spec.graphDOT() : spec.graphText(), terminator: "")
+    }
+}
+
+public struct TestPipeline: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Run pipeline tests written in YAML.",
+        discussion: """
+        A test file names a pipeline (relative to the test file) and its tests:
+
+            version: 1
+            pipeline: quick.yaml
+            tests:
+              - name: one user gets a plan
+                input_file: one-user.jsonl      # and/or input: [events as YAML mappings]
+                output: all                     # optional: overrides the pipeline's output:
+                replace:                        # steps replaced by fixed outputs
+                  insights:                     # written at each request, after forwarding
+                    - {event_type: insight, payload: {kind: trend, title: fixed}}
+                expect:
+                  - where: {event_type: analysis_complete}      # the events it applies to
+                    count: 1                                     # how many must match
+                    equals: {payload.routine.difficulty: 2}      # each must have these values
+                    exists: [payload.behavior.readiness.score]   # and these paths
+
+        Paths are dot-separated object keys and array indexes (payload.routine.items.0.category). Each test \
+        runs the real pipeline with a fresh memory file in a temporary folder. A replaced step becomes \
+        'hos-run fixed', which forwards every event and, at each request, writes the given events for the \
+        request's user and analysis. A failure prints FILE:LINE: test 'NAME': what differed, naming the \
+        event; the exit status is 1 when a test fails, 78 when a file is invalid.
+        """)
+
+    @Argument(help: ArgumentHelp("Test files.", valueName: "tests.yaml"))
+    var files: [String]
+
+    public init() {}
+
+    public func run() throws {
+        var failed = 0
+        var passed = 0
+        for f in files {
+            let file: PipelineTestFile
+            do {
+                file = try PipelineTestFile.load(file: f, environment: environment())
+            } catch {
+                printError(lintMessage(error))
+                throw ExitCode(HOSCore.ExitCode.config.rawValue)
+            }
+            for t in file.tests {
+                if let failure = try runTest(t, file) {
+                    printError("hos-run: \(f):\(failure.line): test '\(t.name)': \(failure.message)")
+                    failed += 1
+                } else {
+                    passed += 1
+                }
+            }
+        }
+        print("\(passed) passed, \(failed) failed")
+        if failed > 0 { throw ExitCode(1) }
+    }
+
+    func runTest(_ t: PipelineTestCase, _ file: PipelineTestFile) throws -> (line: Int, message: String)? {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hos-run-test-\(getpid())-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var spec = file.pipeline
+        let selfPath = PipelineRunner.selfPath()
+        for (i, stage) in spec.stages.enumerated() {
+            func replaced(_ s: StepSpec) -> StepSpec {
+                guard let events = t.replace[s.id] else { return s }
+                var r = s
+                r.args = []
+                r.kind = .run("exec '\(selfPath)' fixed --step '\(s.id)' --events-file '\(dir)/\(s.id).json'")
+                try? JSON.array(events).text.write(toFile: "\(dir)/\(s.id).json", atomically: true, encoding: .utf8)
+                return r
+            }
+            switch stage {
+            case let .step(s): spec.stages[i] = .step(replaced(s))
+            case let .parallel(b, line): spec.stages[i] = .parallel(b.map(replaced), line: line)
+            }
+        }
+        let inputPath = "\(dir)/input.jsonl"
+        try (t.input.joined(separator: "\n") + "\n").write(toFile: inputPath, atomically: true, encoding: .utf8)
+        var options = RunOptions(memory: "\(dir)/memory.sqlite", environment: environment())
+        options.output = t.output
+        let outPath = "\(dir)/output.jsonl"
+        let sink = try OutputSink(path: outPath)
+        do {
+            let summary = try PipelineRunner(spec: spec, options: options).run(
+                inputs: [InputFile(argument: inputPath)], output: sink, deadLetter: nil)
+            try sink.commit()
+            if summary.degraded > 0 && !t.allowDegraded {
+                return (t.line, "\(summary.degraded) of \(summary.analyses) analyses degraded (allow_degraded: true allows it)")
+            }
+        } catch {
+            sink.abandon()
+            return (t.line, "the pipeline failed: \(error)")
+        }
+        let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        var events: [JSON] = []
+        for line in text.split(separator: "\n") {
+            guard let j = try? JSONParser.parse(String(line)) else { return (t.line, "the pipeline wrote a line that is not JSON") }
+            events.append(j)
+        }
+        for x in t.expect { if let m = x.check(events) { return (x.line, m) } }
+        return nil
+    }
+}
+
+/// Stands for a replaced step in `hos-run test`: forwards every event, writes fixed events at each request.
+public struct FixedStep: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "fixed", abstract: "A replaced step of 'hos-run test' (internal).", shouldDisplay: false)
+
+    @Option(help: "The step id.") var step: String
+    @Option(help: "A JSON array of events.") var eventsFile: String
+    @OptionGroup var stream: StreamOptions
+
+    public init() {}
+
+    public func run() throws {
+        try runTool("hos-run fixed") {
+            guard let text = try? String(contentsOfFile: eventsFile, encoding: .utf8),
+                  case let .array(events)? = try? JSONParser.parse(text) else {
+                throw HOSError.noInput(eventsFile, "cannot read the fixed events")
+            }
+            try runStage(FixedOutputStage(step: step, events: events), tool: "hos-\(step)", options: stream)
+        }
+    }
+}

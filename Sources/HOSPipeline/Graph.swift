@@ -1,0 +1,62 @@
+// `hos-run graph`: the pipeline's steps as a DAG, in plain text or Graphviz DOT.
+
+import HOSCore
+
+extension PipelineSpec {
+    /// What a step runs, in words.
+    static func describe(_ step: StepSpec) -> String {
+        let program: String
+        switch step.kind {
+        case let .agent(name): program = "hos-\(name)"
+        case let .run(command): program = "sh -c \(JSON.string(command).text)"
+        }
+        let args = step.args.isEmpty ? "" : " " + step.args.joined(separator: " ")
+        return program + args
+    }
+
+    /// The DAG as indented text: `input`, each stage, `output`; parallel branches side by side.
+    public func graphText() -> String {
+        var out = "input\n"
+        for stage in stages {
+            switch stage {
+            case let .step(s):
+                out += "  -> \(s.id)  [\(Self.describe(s)); timeout \(s.policy.timeoutText), retries \(s.policy.retries), \(s.policy.onFailure.rawValue)]\n"
+            case let .parallel(branches, _):
+                out += "  -> parallel\n"
+                for s in branches {
+                    out += "       | \(s.id)  [\(Self.describe(s)); timeout \(s.policy.timeoutText), retries \(s.policy.retries), \(s.policy.onFailure.rawValue)]\n"
+                }
+                out += "     join\n"
+            }
+        }
+        out += "  -> output (\(output.rawValue))\n"
+        return out
+    }
+
+    /// The DAG in Graphviz DOT: `hos-run graph --dot p.yaml | dot -Tsvg > p.svg`.
+    public func graphDOT() -> String {
+        func q(_ s: String) -> String { JSON.string(s).text }
+        var out = "digraph \(q(name)) {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n"
+        out += "  \"input\" [shape=oval];\n  \"output\" [shape=oval, label=\(q("output (\(output.rawValue))"))];\n"
+        var previous = ["input"]
+        for (i, stage) in stages.enumerated() {
+            switch stage {
+            case let .step(s):
+                out += "  \(q(s.id)) [label=\(q("\(s.id)\n\(Self.describe(s))"))];\n"
+                for p in previous { out += "  \(q(p)) -> \(q(s.id));\n" }
+                previous = [s.id]
+            case let .parallel(branches, _):
+                let join = "join\(i)"
+                out += "  \(q(join)) [shape=point];\n"
+                for s in branches {
+                    out += "  \(q(s.id)) [label=\(q("\(s.id)\n\(Self.describe(s))"))];\n"
+                    for p in previous { out += "  \(q(p)) -> \(q(s.id));\n" }
+                    out += "  \(q(s.id)) -> \(q(join));\n"
+                }
+                previous = [join]
+            }
+        }
+        for p in previous { out += "  \(q(p)) -> \"output\";\n" }
+        return out + "}\n"
+    }
+}

@@ -1,0 +1,517 @@
+// Running a pipeline: input → shards of step processes → one ordered output with analysis_complete events.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import HOSCore
+
+/// How a run is set up beyond the pipeline file.
+public struct RunOptions: Sendable {
+    /// Pipeline instances; users are sharded over them by a stable hash of `user_id`.
+    public var jobs = 1
+    public var output: OutputMode?
+    /// The memory file every step is given in `HOS_MEMORY`.
+    public var memory: String
+    public var onError: ErrorPolicy = .fail
+    public var maxLineBytes = RunConfig.defaultMaxLineBytes
+    /// The environment of the steps (hos-run's own, usually).
+    public var environment: [String: String]
+    /// Sees every event of the final stream, whatever the output mode (for `--event-log`).
+    public var observe: (@Sendable ([UInt8]) -> Void)?
+    /// Called about four times a second with the counts so far, and once at the end.
+    public var progress: (@Sendable (RunProgress) -> Void)?
+
+    public init(memory: String, environment: [String: String]) {
+        self.memory = memory
+        self.environment = environment
+    }
+}
+
+/// Counts of a run in progress, for `--progress` and `progress` events.
+public struct RunProgress: Sendable, Equatable {
+    public var usersDone = 0
+    /// Known once the input has been read to its end.
+    public var usersTotal: Int?
+    public var events = 0
+    public var elapsedMS = 0.0
+    public var finished = false
+}
+
+/// What a run did.
+public struct RunSummary: Sendable {
+    public var analyses = 0
+    public var degraded = 0
+    public var linesIn = 0
+    public var rejected = 0
+    public var eventsOut = 0
+    public var steps: [StepStatus] = []
+    /// Milliseconds from each analysis' request read to its analysis_complete written.
+    public var latencies: [Double] = []
+}
+
+/// Runs a checked pipeline over input files.
+public final class PipelineRunner: @unchecked Sendable {
+    let spec: PipelineSpec
+    let options: RunOptions
+    let outputMode: OutputMode
+    private let lock = NSLock()
+    private var progress = RunProgress()
+    private var progressDone = false
+    private var usersDone: Set<String> = []
+    private var owners: [Int] = []
+    private var inputDone = false
+    private let ownersCondition = NSCondition()
+    private var nodes: [StepNode] = []
+    let cancellation = Cancellation()
+    private var startMS = 0.0
+
+    public init(spec: PipelineSpec, options: RunOptions) {
+        self.spec = spec
+        self.options = options
+        outputMode = options.output ?? spec.output
+    }
+
+    /// How each step is started: its program, arguments and environment.
+    func launches() throws(PipelineError) -> [String: Launch] {
+        var out: [String: Launch] = [:]
+        var base = options.environment
+        base["HOS_MEMORY"] = options.memory
+        for step in spec.steps {
+            var env = base
+            for (k, v) in step.env { env[k] = v }
+            switch step.kind {
+            case let .agent(name):
+                guard let program = Program.agent(name, path: options.environment["PATH"]) else {
+                    throw .agentNotFound(step: step.id, command: "hos-\(name)")
+                }
+                // Every agent reads lines as long as hos-run accepts.
+                let limit = options.maxLineBytes == RunConfig.defaultMaxLineBytes
+                    ? [] : ["--max-line-bytes", String(options.maxLineBytes)]
+                out[step.id] = Launch(argv: [program] + limit + step.args, environment: env)
+            case let .run(command):
+                out[step.id] = Launch(argv: ["/bin/sh", "-c", command, step.id] + step.args, environment: env)
+            }
+        }
+        return out
+    }
+
+    /// Reads the inputs, runs every shard, writes the output; returns the counts.
+    ///
+    /// Anything that stops the run — a closed output, a signal, a step with `on_failure: fail`, bad
+    /// input — cancels every queue, every step kills its process, and the first reason is thrown.
+    public func run(inputs: [InputFile], output: OutputSink, deadLetter: OutputSink?) throws -> RunSummary {
+        for input in inputs { try input.checkReadable() }
+        let launches = try launches()
+        startMS = nowMS()
+        defer {
+            lock.lock()
+            progressDone = true
+            lock.unlock()
+        }
+        var shardInputs: [BoundedQueue<Segment>] = []
+        var shardOutputs: [BoundedQueue<Segment>] = []
+        var threads: [@Sendable () -> Void] = []
+        for _ in 0..<options.jobs {
+            let first = queue(8)
+            shardInputs.append(first)
+            var q = first
+            for stage in spec.stages {
+                let next = queue(8)
+                switch stage {
+                case let .step(step):
+                    threads.append(node(step, launches[step.id]!, q, next))
+                case let .parallel(branches, _):
+                    threads += parallel(branches, launches, q, next)
+                }
+                q = next
+            }
+            shardOutputs.append(q)
+        }
+        let sink = Sink(runner: self, outputs: shardOutputs, output: output)
+        threads.append { sink.run() }
+        let workers = DispatchGroup()
+        for body in threads {
+            workers.enter()
+            Thread.detachNewThread {
+                body()
+                workers.leave()
+            }
+        }
+        if let report = options.progress {
+            Thread.detachNewThread { [self] in
+                repeat { usleep(250_000) } while tick(report)
+            }
+        }
+        var dispatcher = Dispatcher(runner: self, shards: shardInputs, deadLetter: deadLetter)
+        do {
+            for input in inputs {
+                dispatcher.file = input.name
+                try input.readLines(maxLineBytes: options.maxLineBytes, into: &dispatcher)
+            }
+            try dispatcher.finish()
+        } catch is Cancelled {
+        } catch {
+            cancellation.cancel(error)
+        }
+        for q in shardInputs { q.close() }
+        ownersCondition.lock()
+        inputDone = true
+        ownersCondition.broadcast()
+        ownersCondition.unlock()
+        workers.wait()
+        if let reason = cancellation.reason { throw reason }
+        var summary = sink.summary
+        summary.linesIn = dispatcher.linesIn
+        summary.rejected = dispatcher.rejected
+        summary.steps = mergedStatuses()
+        if let report = options.progress {
+            lock.lock()
+            var p = progress
+            p.elapsedMS = nowMS() - startMS
+            p.finished = true
+            progressDone = true
+            report(p)
+            lock.unlock()
+        }
+        return summary
+    }
+
+    /// A queue that a cancellation empties.
+    private func queue(_ capacity: Int) -> BoundedQueue<Segment> {
+        let q = BoundedQueue<Segment>(capacity: capacity)
+        cancellation.register(q)
+        return q
+    }
+
+    private func node(_ step: StepSpec, _ launch: Launch, _ input: BoundedQueue<Segment>,
+                      _ output: BoundedQueue<Segment>) -> @Sendable () -> Void {
+        let n = StepNode(spec: step, launch: launch, input: input, output: output, maxLineBytes: options.maxLineBytes,
+                         cancellation: cancellation)
+        nodes.append(n)
+        return { n.run() }
+    }
+
+    /// A fan-out to every branch, the branches, and a join that lets each event out once.
+    private func parallel(_ branches: [StepSpec], _ launches: [String: Launch], _ input: BoundedQueue<Segment>,
+                          _ output: BoundedQueue<Segment>) -> [@Sendable () -> Void] {
+        let base = queue(64)
+        let ins = branches.map { _ in queue(8) }
+        let outs = branches.map { _ in queue(8) }
+        var threads = zip(branches.indices, branches).map { i, b in node(b, launches[b.id]!, ins[i], outs[i]) }
+        threads.append({
+            while let seg = input.pop() {
+                base.push(seg)
+                for q in ins { q.push(seg) }
+            }
+            base.close()
+            for q in ins { q.close() }
+        })
+        threads.append({
+            while let original = base.pop() {
+                var merged = original
+                let inputIDs = Set(original.lines.compactMap(eventID(of:)))
+                var created: [[UInt8]] = []
+                for q in outs {
+                    guard let seg = q.pop() else { break }
+                    for l in seg.lines where eventID(of: l).map({ !inputIDs.contains($0) }) ?? true { created.append(l) }
+                    merged.results += seg.results.dropFirst(original.results.count)
+                    merged.degraded += seg.degraded.dropFirst(original.degraded.count)
+                    merged.timings += seg.timings.dropFirst(original.timings.count)
+                }
+                merged.lines = original.lines + created
+                output.push(merged)
+            }
+            // What a branch wrote after the last request (at its end of input) goes on too.
+            var tail: [[UInt8]] = []
+            for q in outs { while let seg = q.pop() { tail += seg.lines } }
+            if !tail.isEmpty {
+                output.push(Segment(seq: Int.max, lines: tail, barrier: nil, barrierID: "", user: "", timestamp: ""))
+            }
+            output.close()
+        })
+        return threads
+    }
+
+    /// The program of `agent: NAME`: `hos-NAME` beside hos-run, else on `path`.
+    public static func program(agent name: String, path: String?) -> String? { Program.agent(name, path: path) }
+
+    /// This executable's path (the `hos-run fixed` of replaced test steps).
+    public static func selfPath() -> String {
+        (Program.selfDirectory() ?? ".") + "/" + ((CommandLine.arguments.first ?? "hos-run") as NSString).lastPathComponent
+    }
+
+
+    func noteOwner(seq: Int, shard: Int) {
+        ownersCondition.lock()
+        owners.append(shard)
+        ownersCondition.broadcast()
+        ownersCondition.unlock()
+    }
+
+    /// The shard that holds the `seq`th request; nil once the input has ended without one.
+    func owner(of seq: Int) -> Int? {
+        ownersCondition.lock()
+        defer { ownersCondition.unlock() }
+        while seq >= owners.count && !inputDone { ownersCondition.wait() }
+        return seq < owners.count ? owners[seq] : nil
+    }
+
+    func count(user: String?, events: Int) {
+        lock.lock()
+        if let user, usersDone.insert(user).inserted { progress.usersDone += 1 }
+        progress.events += events
+        lock.unlock()
+    }
+
+    func setUsersTotal(_ n: Int) {
+        lock.lock()
+        progress.usersTotal = n
+        lock.unlock()
+    }
+
+    /// One progress report from the ticker; false once the final report has been made.
+    func tick(_ report: (RunProgress) -> Void) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !progressDone else { return false }
+        var p = progress
+        p.elapsedMS = nowMS() - startMS
+        report(p)
+        return true
+    }
+
+    /// One status per step, summed over the shards.
+    func mergedStatuses() -> [StepStatus] {
+        var byID: [String: StepStatus] = [:]
+        for n in nodes {
+            let s = n.status
+            var m = byID[s.step] ?? StepStatus(step: s.step)
+            m.starts += s.starts
+            m.failures += s.failures
+            m.degraded += s.degraded
+            m.endFailures += s.endFailures
+            m.analyses += s.analyses
+            m.eventsIn += s.eventsIn
+            m.eventsOut += s.eventsOut
+            m.latencies += s.latencies
+            byID[s.step] = m
+        }
+        return spec.steps.compactMap { byID[$0.id] }
+    }
+}
+
+/// Reads input lines: checks them, cuts them into segments at each request, sends each to its shard.
+struct Dispatcher: LineHandler {
+    let runner: PipelineRunner
+    let shards: [BoundedQueue<Segment>]
+    let deadLetter: OutputSink?
+    var file = "<stdin>"
+    var open: [[[UInt8]]]
+    var seq = 0
+    var linesIn = 0
+    var rejected = 0
+    /// Users with events after their last request: they get an implicit one at the end.
+    var pending: [String: (order: Int, lastID: String, lastTimestamp: String, archetype: String?)] = [:]
+    var order = 0
+    var users: Set<String> = []
+
+    init(runner: PipelineRunner, shards: [BoundedQueue<Segment>], deadLetter: OutputSink?) {
+        self.runner = runner
+        self.shards = shards
+        self.deadLetter = deadLetter
+        open = Array(repeating: [], count: shards.count)
+    }
+
+    func shard(of user: String) -> Int {
+        shards.count == 1 ? 0 : Int(StableHash.of("shard", user) % UInt128(shards.count))
+    }
+
+    mutating func line(_ bytes: UnsafeBufferPointer<UInt8>, number: Int) throws {
+        var blank = true
+        for b in bytes where b != 0x20 && b != 0x09 {
+            blank = false
+            break
+        }
+        if blank { return }
+        if runner.cancellation.isCancelled { throw Cancelled() }
+        linesIn += 1
+        do {
+            try accept(bytes)
+        } catch let p as EventProblem {
+            try reject(bytes, number: number, p.message)
+        } catch let s as JSONSyntaxError {
+            try reject(bytes, number: number, s.description)
+        }
+    }
+
+    mutating func oversizeChunk(_ bytes: UnsafeBufferPointer<UInt8>, number: Int, isEnd: Bool) throws {
+        try deadLetter?.write(bytes)
+        guard isEnd else { return }
+        try deadLetter?.writeLine(UnsafeBufferPointer(start: nil, count: 0))
+        linesIn += 1
+        rejected += 1
+        try report(number: number, "line longer than \(runner.options.maxLineBytes) bytes")
+    }
+
+    mutating func accept(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        let env = try Envelope.scan(bytes)
+        try env.check(in: bytes)
+        // Every payload is checked here, as each agent would: a bad record is this run's bad input,
+        // never a reason to restart a step.
+        let event = try Event(json: JSONParser.parse(bytes), fallbackID: EventID.forLine(bytes))
+        try ContractCheck.check(event)
+        var line: [UInt8]
+        if env.eventID == nil {
+            line = Array(bytes[..<env.bodyStart])
+            line += Array("\"event_id\":\"\(event.eventID)\",".utf8)
+            line += Array(bytes[env.bodyStart...])
+        } else {
+            line = Array(bytes)
+        }
+        users.insert(event.userID)
+        if event.eventType == EventType.analysisRequest {
+            pending[event.userID] = nil
+            close(user: event.userID, barrier: line, event: event)
+        } else {
+            open[shard(of: event.userID)].append(line)
+            // hos-run's own events (fed back from an earlier run) open no analysis.
+            if Self.ownTypes.contains(event.eventType) { return }
+            if let p = pending[event.userID] {
+                pending[event.userID] = (p.order, event.eventID, event.timestamp, event.archetype ?? p.archetype)
+            } else {
+                pending[event.userID] = (order, event.eventID, event.timestamp, event.archetype)
+                order += 1
+            }
+        }
+    }
+
+    static let ownTypes: Set<String> = [EventType.analysisComplete, EventType.agentError, EventType.progress]
+
+    mutating func close(user: String, barrier: [UInt8], event: Event) {
+        let s = shard(of: user)
+        let seg = Segment(seq: seq, lines: open[s], barrier: barrier, barrierID: event.eventID, user: user,
+                          analysisID: event.requestAnalysisID,
+                          archetype: event.archetype, timestamp: event.timestamp)
+        open[s] = []
+        runner.noteOwner(seq: seq, shard: s)
+        seq += 1
+        shards[s].push(seg)
+    }
+
+    /// Implicit requests for users left open, as every agent would make them (DESIGN.md §5).
+    mutating func finish() throws {
+        for (user, p) in pending.sorted(by: { $0.value.order < $1.value.order }) {
+            let analysisID = "a-" + StableHash.hex(StableHash.of("implicit", user, p.lastID))
+            let request = Event(
+                id: EventID.derive("implicit", "hos-run", user, p.lastID), type: EventType.analysisRequest, user: user,
+                timestamp: p.lastTimestamp, source: "hos-run", archetype: p.archetype, analysisID: analysisID,
+                payload: AnalysisRequest(analysisID: analysisID, implicit: true).payload)
+            close(user: user, barrier: request.encoded(), event: request)
+        }
+        pending = [:]
+        runner.setUsersTotal(users.count)
+    }
+
+    mutating func reject(_ line: UnsafeBufferPointer<UInt8>, number: Int, _ message: String) throws {
+        rejected += 1
+        try deadLetter?.writeLine(line)
+        try report(number: number, message)
+    }
+
+    func report(number: Int, _ message: String) throws {
+        let location = SourceLocation(file: file, line: number)
+        if runner.options.onError == .fail { throw HOSError.badInput(location, message) }
+        printError("hos-run: \(location): \(message)")
+    }
+}
+
+/// Writes the shards' segments in input order, with an `analysis_complete` after each request.
+final class Sink: @unchecked Sendable {
+    let runner: PipelineRunner
+    let outputs: [BoundedQueue<Segment>]
+    let output: OutputSink
+    var summary = RunSummary()
+
+    init(runner: PipelineRunner, outputs: [BoundedQueue<Segment>], output: OutputSink) {
+        self.runner = runner
+        self.outputs = outputs
+        self.output = output
+    }
+
+    func run() {
+        do {
+            var seq = 0
+            while let shard = runner.owner(of: seq) {
+                guard let seg = outputs[shard].pop() else { break }
+                try write(seg)
+                seq += 1
+            }
+            for q in outputs { while let seg = q.pop() { try write(seg) } }
+            try output.flush()
+        } catch {
+            runner.cancellation.cancel(error)
+        }
+    }
+
+    func write(_ seg: Segment) throws {
+        var lines = 0
+        let all = runner.outputMode == .all
+        let observe = runner.options.observe
+        for l in seg.lines {
+            observe?(l)
+            let keep = all || l.withUnsafeBufferPointer { b in
+                (try? Envelope.scan(b)).map { $0.field($0.eventType, in: b, equals: "agent_error") } ?? false
+            }
+            if keep {
+                try output.writeLine(l)
+                lines += 1
+            }
+        }
+        if let barrier = seg.barrier {
+            observe?(barrier)
+            if all {
+                try output.writeLine(barrier)
+                lines += 1
+            }
+            let done = complete(seg).encoded()
+            observe?(done)
+            try output.writeLine(done)
+            lines += 1
+            summary.analyses += 1
+            summary.latencies.append(nowMS() - seg.enteredAt)
+            if !seg.degraded.isEmpty { summary.degraded += 1 }
+            try output.flush()
+        }
+        summary.eventsOut += lines
+        runner.count(user: seg.barrier == nil ? nil : seg.user, events: seg.lines.count + 1)
+    }
+
+    /// The `analysis_complete` of a segment: each step's result under its id, degraded steps, timings.
+    func complete(_ seg: Segment) -> Event {
+        var payload: [String: JSON] = [:]
+        let analysisID = seg.analysisID ?? seg.barrierID
+        payload["analysis_id"] = .string(analysisID)
+        for (step, lines) in seg.results {
+            let events = lines.compactMap { l in
+                l.withUnsafeBufferPointer { try? Event(json: JSONParser.parse($0), fallbackID: "") }
+            }.filter { $0.eventType != EventType.agentError }
+            let isInsights = runner.spec.steps.first { $0.id == step }.map { $0.kind == .agent("insights") } ?? false
+            if isInsights || (!events.isEmpty && events.allSatisfy { $0.eventType == EventType.insight }) {
+                payload[step] = .array(events.map { .object($0.payload) })
+            } else if events.count == 1 {
+                payload[step] = .object(events[0].payload)
+            } else if events.count > 1 {
+                payload[step] = .array(events.map { .object($0.payload) })
+            }
+        }
+        payload["degraded"] = .array(seg.degraded.map(JSON.string))
+        payload["timings_ms"] = .object(Dictionary(seg.timings.map { ($0.step, JSON.number($0.ms.rounded())) },
+                                                   uniquingKeysWith: { a, _ in a }))
+        return Event(id: EventID.derive("analysis_complete", seg.user, analysisID), type: EventType.analysisComplete,
+                     user: seg.user, timestamp: seg.timestamp, source: "hos-run", archetype: seg.archetype,
+                     analysisID: analysisID, payload: payload)
+    }
+}

@@ -1,0 +1,447 @@
+// The pipeline file: YAML → a checked PipelineSpec, every problem named by its key path and line.
+
+import Foundation
+import HOSCore
+import Yams
+
+/// What a step does when it still fails after its retries.
+public enum FailurePolicy: String, Sendable, Equatable {
+    /// The analysis completes without this step's result (its events forwarded, an agent_error written).
+    case degrade
+    /// The run stops with exit status 1.
+    case fail
+}
+
+/// Which events leave hos-run.
+public enum OutputMode: String, Sendable, Equatable {
+    /// `analysis_complete` and `agent_error` only.
+    case complete
+    /// Every event of the stream, each `analysis_complete` after its analysis' request.
+    case all
+}
+
+/// Timeout, retries and failure policy, from `defaults:` or a step.
+public struct StepPolicy: Sendable, Equatable {
+    /// Seconds a step may take to pass an analysis' request on.
+    public var timeout: Double = 60
+    /// The timeout as the file would write it: `60s`, `500ms`.
+    public var timeoutText: String {
+        if timeout < 1 { return "\(Int((timeout * 1000).rounded()))ms" }
+        return timeout == timeout.rounded() ? "\(Int(timeout))s" : "\(timeout)s"
+    }
+    public var retries: Int = 1
+    public var onFailure: FailurePolicy = .degrade
+    public init() {}
+}
+
+/// One process of the pipeline.
+public struct StepSpec: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// A built-in agent: `hos-NAME`.
+        case agent(String)
+        /// Any shell command reading and writing JSON lines.
+        case run(String)
+    }
+
+    /// The step's name in `analysis_complete`, `timings_ms` and `degraded`: `id:`, else the agent's name.
+    public var id: String
+    public var kind: Kind
+    public var args: [String] = []
+    public var env: [String: String] = [:]
+    public var policy: StepPolicy
+    /// The line of the step in the file.
+    public var line: Int
+
+    public init(id: String, kind: Kind, policy: StepPolicy, line: Int) {
+        self.id = id
+        self.kind = kind
+        self.policy = policy
+        self.line = line
+    }
+}
+
+/// A stage of the pipeline: one step, or steps run side by side on the same stream.
+public enum StageSpec: Sendable, Equatable {
+    case step(StepSpec)
+    case parallel([StepSpec], line: Int)
+
+    public var steps: [StepSpec] {
+        switch self {
+        case let .step(s): [s]
+        case let .parallel(b, _): b
+        }
+    }
+}
+
+/// A checked pipeline file.
+public struct PipelineSpec: Sendable, Equatable {
+    public var name: String
+    public var description: String?
+    public var memory: String?
+    public var defaults = StepPolicy()
+    public var output: OutputMode = .complete
+    public var stages: [StageSpec] = []
+    /// The file it came from, for diagnostics.
+    public var file: String
+
+    /// Every step in order, branches of a parallel block in their order.
+    public var steps: [StepSpec] { stages.flatMap(\.steps) }
+
+    /// Reads and checks a pipeline file; `environment` expands `${NAME}` in strings.
+    public static func load(file: String, environment: [String: String]) throws(PipelineError) -> PipelineSpec {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw PipelineError.unreadable(file)
+        }
+        return try parse(text, file: file, environment: environment)
+    }
+
+    /// Parses and checks pipeline text.
+    public static func parse(_ text: String, file: String, environment: [String: String]) throws(PipelineError)
+        -> PipelineSpec
+    {
+        let root = try YAMLTree.compose(text, file: file)
+        var reader = SpecReader(file: file, environment: environment)
+        let spec = reader.pipeline(root)
+        if !reader.problems.isEmpty {
+            throw PipelineError.invalid(reader.problems.enumerated().sorted {
+                ($0.element.line, $0.offset) < ($1.element.line, $1.offset)
+            }.map(\.element))
+        }
+        return spec!
+    }
+}
+
+/// A problem in a pipeline or test file, at a key path and line.
+public struct SpecProblem: Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var path: String
+    public var message: String
+    public var description: String { "\(file):\(line): \(path): \(message)" }
+}
+
+/// The module's errors.
+public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unreadable(String)
+    case yaml(file: String, line: Int, message: String)
+    case invalid([SpecProblem])
+    case agentNotFound(step: String, command: String)
+    case spawn(step: String, message: String)
+    case stepFailed(step: String, message: String)
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(f): "\(f): cannot read the pipeline file"
+        case let .yaml(f, l, m): "\(f):\(l): invalid YAML: \(m)"
+        case let .invalid(p): p.map(\.description).joined(separator: "\n")
+        case let .agentNotFound(s, c): "step \(s): \(c) not found beside hos-run or on PATH"
+        case let .spawn(s, m): "step \(s): cannot start: \(m)"
+        case let .stepFailed(s, m): "step \(s) failed: \(m)"
+        case let .io(m): m
+        }
+    }
+}
+
+/// YAML composed into nodes with their lines.
+enum YAMLTree {
+    static func compose(_ text: String, file: String) throws(PipelineError) -> Node {
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw PipelineError.yaml(file: file, line: 1, message: "the file is empty")
+            }
+            return node
+        } catch let e as PipelineError {
+            throw e
+        } catch let e as YamlError {
+            throw PipelineError.yaml(file: file, line: e.line, message: e.problem)
+        } catch {
+            throw PipelineError.yaml(file: file, line: 1, message: "\(error)")
+        }
+    }
+}
+
+extension YamlError {
+    var line: Int {
+        switch self {
+        case let .scanner(_, _, m, _), let .parser(_, _, m, _), let .composer(_, _, m, _): m.line
+        case let .duplicatedKeysInMapping(_, context): context.mark.line
+        default: 1
+        }
+    }
+
+    var problem: String {
+        switch self {
+        case let .scanner(_, p, _, _), let .parser(_, p, _, _), let .composer(_, p, _, _): p
+        case let .duplicatedKeysInMapping(d, _): "duplicated key: \(d.joined(separator: ", "))"
+        default: "\(self)"
+        }
+    }
+}
+
+/// Walks YAML nodes, collecting every problem rather than stopping at the first.
+struct SpecReader {
+    let file: String
+    let environment: [String: String]
+    var problems: [SpecProblem] = []
+
+    init(file: String, environment: [String: String]) {
+        self.file = file
+        self.environment = environment
+    }
+
+    mutating func problem(_ node: Node?, _ path: String, _ message: String) {
+        problems.append(SpecProblem(file: file, line: node?.mark?.line ?? 1, path: path, message: message))
+    }
+
+    /// The pairs of a mapping, with unknown and duplicated keys reported.
+    mutating func mapping(_ node: Node, _ path: String, allowed: [String]) -> [String: Node]? {
+        guard case let .mapping(m) = node else {
+            problem(node, path, "must be a mapping")
+            return nil
+        }
+        var out: [String: Node] = [:]
+        for (k, v) in m {
+            guard let key = k.scalar?.string else {
+                problem(k, path, "keys must be strings")
+                continue
+            }
+            let keyPath = path.isEmpty ? key : "\(path).\(key)"
+            if !allowed.contains(key) {
+                problem(k, keyPath, "unknown key (expected one of: \(allowed.joined(separator: ", ")))")
+            } else if out[key] != nil {
+                problem(k, keyPath, "duplicated key")
+            } else {
+                out[key] = v
+            }
+        }
+        return out
+    }
+
+    /// A string scalar with `${NAME}` expanded.
+    mutating func string(_ node: Node, _ path: String) -> String? {
+        guard case let .scalar(s) = node else {
+            problem(node, path, "must be a string")
+            return nil
+        }
+        switch Interpolation.expand(s.string, environment) {
+        case let .success(v): return v
+        case let .failure(e):
+            problem(node, path, e.message)
+            return nil
+        }
+    }
+
+    mutating func int(_ node: Node, _ path: String, in range: ClosedRange<Int>) -> Int? {
+        guard let s = string(node, path) else { return nil }
+        guard let v = Int(s), range.contains(v) else {
+            problem(node, path, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        return v
+    }
+
+    /// `30s`, `500ms`, `2m`, `1h`, or a number of seconds.
+    mutating func duration(_ node: Node, _ path: String) -> Double? {
+        guard let s = string(node, path) else { return nil }
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, factor) in units where s.hasSuffix(suffix) {
+            if let v = Double(s.dropLast(suffix.count)), v > 0, v.isFinite { return v * factor }
+        }
+        if let v = Double(s), v > 0, v.isFinite { return v }
+        problem(node, path, "must be a positive duration such as 30s, 500ms, 2m or 1h")
+        return nil
+    }
+
+    mutating func stringList(_ node: Node, _ path: String) -> [String] {
+        guard case let .sequence(seq) = node else {
+            problem(node, path, "must be a list of strings")
+            return []
+        }
+        return seq.enumerated().compactMap { string($1, "\(path)[\($0)]") }
+    }
+
+    mutating func pipeline(_ root: Node) -> PipelineSpec? {
+        var spec = PipelineSpec(name: "", file: file)
+        let keys = ["version", "name", "description", "memory", "defaults", "output", "steps"]
+        guard let top = mapping(root, "", allowed: keys) else { return spec }
+        if let v = top["version"] {
+            if v.scalar?.string != "1" { problem(v, "version", "unsupported version (this hos-run reads version 1)") }
+        } else {
+            problem(root, "version", "missing (add 'version: 1')")
+        }
+        if let n = top["name"] { spec.name = string(n, "name") ?? "" } else { problem(root, "name", "missing") }
+        if let d = top["description"] { spec.description = string(d, "description") }
+        if let m = top["memory"] { spec.memory = string(m, "memory") }
+        if let o = top["output"], let s = string(o, "output") {
+            if let mode = OutputMode(rawValue: s) { spec.output = mode } else {
+                problem(o, "output", "must be complete or all")
+            }
+        }
+        if let d = top["defaults"] { spec.defaults = policy(d, "defaults", base: StepPolicy(), allowed: ["timeout", "retries", "on_failure"]).policy }
+        guard let stepsNode = top["steps"] else {
+            problem(root, "steps", "missing")
+            return spec
+        }
+        guard case let .sequence(seq) = stepsNode, !seq.isEmpty else {
+            problem(stepsNode, "steps", "must be a non-empty list")
+            return spec
+        }
+        for (i, node) in seq.enumerated() {
+            let path = "steps[\(i)]"
+            if case let .mapping(m) = node, m.count == 1, m.keys.first?.scalar?.string == "parallel" {
+                let branchesNode = m.values.first!
+                guard case let .sequence(b) = branchesNode, b.count >= 2 else {
+                    problem(branchesNode, "\(path).parallel", "must be a list of at least two steps")
+                    continue
+                }
+                let branches = b.enumerated().compactMap { step($1, "\(path).parallel[\($0)]", defaults: spec.defaults) }
+                spec.stages.append(.parallel(branches, line: node.mark?.line ?? 1))
+            } else if let s = step(node, path, defaults: spec.defaults) {
+                spec.stages.append(.step(s))
+            }
+        }
+        var seen: [String: Int] = [:]
+        for s in spec.steps where ["analysis_id", "degraded", "timings_ms"].contains(s.id) {
+            problems.append(SpecProblem(file: file, line: s.line, path: "steps", message:
+                "step id '\(s.id)' is a key of analysis_complete: choose another 'id:'"))
+        }
+        for s in spec.steps {
+            if let first = seen[s.id] {
+                problems.append(SpecProblem(file: file, line: s.line, path: "steps", message:
+                    "step id '\(s.id)' is used twice (lines \(first) and \(s.line)): give one an 'id:'"))
+            }
+            seen[s.id] = s.line
+        }
+        return spec
+    }
+
+    mutating func policy(_ node: Node, _ path: String, base: StepPolicy, allowed: [String]) -> (policy: StepPolicy, map: [String: Node]) {
+        var p = base
+        guard let m = mapping(node, path, allowed: allowed) else { return (p, [:]) }
+        if let t = m["timeout"], let v = duration(t, "\(path).timeout") { p.timeout = v }
+        if let r = m["retries"], let v = int(r, "\(path).retries", in: 0...10) { p.retries = v }
+        if let f = m["on_failure"], let s = string(f, "\(path).on_failure") {
+            if let v = FailurePolicy(rawValue: s) { p.onFailure = v } else {
+                problem(f, "\(path).on_failure", "must be degrade or fail")
+            }
+        }
+        return (p, m)
+    }
+
+    mutating func step(_ node: Node, _ path: String, defaults: StepPolicy) -> StepSpec? {
+        let keys = ["agent", "run", "id", "args", "env", "timeout", "retries", "on_failure"]
+        let (policy, m) = self.policy(node, path, base: defaults, allowed: keys)
+        guard case .mapping = node else { return nil }
+        let line = node.mark?.line ?? 1
+        var kind: StepSpec.Kind?
+        var id: String?
+        switch (m["agent"], m["run"]) {
+        case let (a?, nil):
+            if let name = string(a, "\(path).agent") {
+                let bare = name.hasPrefix("hos-") ? String(name.dropFirst(4)) : name
+                if bare.isEmpty || bare.contains("/") || bare.contains(" ") {
+                    problem(a, "\(path).agent", "must be an agent's name, such as behavior")
+                } else {
+                    kind = .agent(bare)
+                    id = bare
+                }
+            }
+        case let (nil, r?):
+            if let cmd = string(r, "\(path).run") {
+                if cmd.trimmingCharacters(in: .whitespaces).isEmpty {
+                    problem(r, "\(path).run", "must be a shell command")
+                } else {
+                    kind = .run(cmd)
+                }
+            }
+        case (_?, _?):
+            problem(node, path, "has both 'agent' and 'run': a step is one or the other")
+        case (nil, nil):
+            problem(node, path, "needs 'agent: NAME' or 'run: COMMAND' (or is a 'parallel:' block)")
+        }
+        if let i = m["id"], let s = string(i, "\(path).id") {
+            if s.isEmpty || s.contains(where: { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) {
+                problem(i, "\(path).id", "must be letters, digits, '_' or '-'")
+            } else {
+                id = s
+            }
+        }
+        if case .run? = kind, id == nil { problem(node, "\(path).id", "a 'run:' step needs an 'id:'") }
+        guard let kind, let id else { return nil }
+        var step = StepSpec(id: id, kind: kind, policy: policy, line: line)
+        if let a = m["args"] { step.args = stringList(a, "\(path).args") }
+        if let e = m["env"] { step.env = envMap(e, "\(path).env") }
+        return step
+    }
+
+    /// `env:` takes any keys: they are variable names, not pipeline keys.
+    mutating func envMap(_ node: Node, _ path: String) -> [String: String] {
+        guard case let .mapping(m) = node else {
+            problem(node, path, "must be a mapping of NAME: value")
+            return [:]
+        }
+        var out: [String: String] = [:]
+        for (k, v) in m {
+            guard let key = k.scalar?.string, !key.isEmpty, !key.contains("="),
+                  key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                problem(k, path, "variable names are letters, digits and '_'")
+                continue
+            }
+            if let s = string(v, "\(path).\(key)") { out[key] = s }
+        }
+        return out
+    }
+}
+
+/// `${NAME}` expansion: `$$` is a literal `$`; an unset variable is an error unless written `${NAME:-default}`.
+enum Interpolation {
+    struct Problem: Error { let message: String }
+
+    static func expand(_ text: String, _ env: [String: String]) -> Result<String, Problem> {
+        guard text.contains("$") else { return .success(text) }
+        var out = ""
+        var i = text.startIndex
+        while i < text.endIndex {
+            let c = text[i]
+            guard c == "$" else {
+                out.append(c)
+                i = text.index(after: i)
+                continue
+            }
+            let next = text.index(after: i)
+            if next < text.endIndex, text[next] == "$" {
+                out.append("$")
+                i = text.index(after: next)
+                continue
+            }
+            guard next < text.endIndex, text[next] == "{", let close = text[next...].firstIndex(of: "}") else {
+                out.append(c)
+                i = next
+                continue
+            }
+            let inner = String(text[text.index(after: next)..<close])
+            if inner.contains("$") {
+                return .failure(Problem(message: "nested ${...} is not supported: write the default without '$'"))
+            }
+            var name = inner
+            var fallback: String?
+            if let r = inner.range(of: ":-") {
+                name = String(inner[..<r.lowerBound])
+                fallback = String(inner[r.upperBound...])
+            }
+            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                return .failure(Problem(message: "bad variable reference ${\(inner)}"))
+            }
+            if let v = env[name], !(v.isEmpty && fallback != nil) {
+                out += v
+            } else if let fallback {
+                out += fallback
+            } else {
+                return .failure(Problem(message: "${\(name)} is not set (write ${\(name):-default} for a default)"))
+            }
+            i = text.index(after: close)
+        }
+        return .success(out)
+    }
+}

@@ -1,0 +1,398 @@
+// One step of a running pipeline: feeds its process, commits its output an analysis at a time, fails over.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import HOSCore
+
+/// What a step did over a run, for `--status`.
+public struct StepStatus: Sendable {
+    public var step: String
+    public var starts = 0
+    public var failures = 0
+    public var degraded = 0
+    /// Exits with a non-zero status after every analysis was passed on (nothing to replay).
+    public var endFailures = 0
+    public var analyses = 0
+    public var eventsIn = 0
+    public var eventsOut = 0
+    /// Milliseconds from an analysis' first event written to its request read back, per analysis.
+    public var latencies: [Double] = []
+}
+
+/// How a step's process is started.
+struct Launch: Sendable {
+    var argv: [String]
+    var environment: [String: String]
+}
+
+/// Runs one step's process between two queues of segments.
+///
+/// Segments are written to the process as fast as it reads them (at most `window` ahead); its output
+/// is held until the segment's request comes back, then passed on whole. When the process exits,
+/// writes something that is not an event, or holds a request longer than the timeout, it is killed
+/// and restarted and every segment not yet passed on is written again; after `retries` restarts for
+/// the same segment, that segment is passed on as it came in, with an `agent_error` (degrade), or
+/// the run stops (fail).
+final class StepNode: @unchecked Sendable {
+    let spec: StepSpec
+    let launch: Launch
+    let input: BoundedQueue<Segment>
+    let output: BoundedQueue<Segment>
+    let maxLineBytes: Int
+    let cancellation: Cancellation
+    /// Segments written ahead of the one awaited.
+    let window = 4
+    /// Output held for one analysis at most; a step writing more without passing its request on has failed.
+    let maxPendingBytes = 256 << 20
+    private let statusLock = NSLock()
+    private var _status: StepStatus
+    /// What the step did so far (read by the runner at the end).
+    var status: StepStatus {
+        statusLock.lock()
+        defer { statusLock.unlock() }
+        return _status
+    }
+
+    /// A segment written to the process and not yet passed on.
+    private struct Inflight {
+        var segment: Segment
+        /// When it was first pulled (kept across restarts: latency includes retries).
+        var firstWrite: Double
+    }
+
+    private var process: ChildProcess?
+    private var inflight: [Inflight] = []
+    private var writeBuffer: [UInt8] = []
+    private var writeOffset = 0
+    private var queued = 0
+    private var written = 0
+    private var readBuffer: [UInt8] = []
+    private var pendingOut: [[UInt8]] = []
+    private var pendingBytes = 0
+    private var attempts = 0
+    private var inputClosed = false
+    /// Since when the oldest in-flight segment has been awaited: its timeout runs from here.
+    private var headSince = 0.0
+    /// When the last analysis was passed on: an analysis' time starts at the later of this and its pull.
+    private var lastCommit = 0.0
+    /// The process died with nothing in flight; it is started again when input comes.
+    private var diedIdle = false
+
+    init(spec: StepSpec, launch: Launch, input: BoundedQueue<Segment>, output: BoundedQueue<Segment>,
+         maxLineBytes: Int, cancellation: Cancellation) {
+        self.spec = spec
+        self.launch = launch
+        self.input = input
+        self.output = output
+        self.maxLineBytes = maxLineBytes
+        self.cancellation = cancellation
+        _status = StepStatus(step: spec.id)
+    }
+
+    private func update(_ body: (inout StepStatus) -> Void) {
+        statusLock.lock()
+        body(&_status)
+        statusLock.unlock()
+    }
+
+    private var stopping: Bool {
+        if Signals.stopRequested { cancellation.cancel(Interrupted()) }
+        return cancellation.isCancelled
+    }
+
+    /// The thread body: runs until the input is closed and every segment has been passed on, or the run is cancelled.
+    func run() {
+        defer {
+            process?.kill()
+            process = nil
+            output.close()
+        }
+        do {
+            try start()
+            while !stopping {
+                if !inputClosed && inflight.count < window { try pull() }
+                if inputClosed && inflight.isEmpty {
+                    try finishProcess()
+                    return
+                }
+                try pollOnce()
+            }
+        } catch {
+            cancellation.cancel(error)
+        }
+    }
+
+    /// Starts (or restarts) the process and writes it every segment not yet passed on.
+    private func start() throws(PipelineError) {
+        update { $0.starts += 1 }
+        var env = launch.environment
+        env["HOS_RUN_START"] = String(status.starts)
+        process = try ChildProcess(argv: launch.argv, environment: env)
+        diedIdle = false
+        writeBuffer = []
+        writeOffset = 0
+        queued = 0
+        written = 0
+        readBuffer = []
+        pendingOut = []
+        pendingBytes = 0
+        headSince = nowMS()
+        for i in inflight.indices { enqueue(i) }
+        closeInputIfDone()
+    }
+
+    private func enqueue(_ i: Int) {
+        if writeOffset == writeBuffer.count {
+            writeBuffer.removeAll(keepingCapacity: true)
+            writeOffset = 0
+        }
+        let bytes = inflight[i].segment.bytes()
+        writeBuffer += bytes
+        queued += bytes.count
+    }
+
+    private func closeInputIfDone() {
+        if inputClosed && written == queued { process?.closeStdin() }
+    }
+
+    private func pull() throws(PipelineError) {
+        input.drainWake()
+        while inflight.count < window {
+            switch input.tryPop() {
+            case let .item(seg):
+                if inflight.isEmpty { headSince = nowMS() }
+                inflight.append(Inflight(segment: seg, firstWrite: nowMS()))
+                update { $0.eventsIn += seg.lines.count + (seg.barrier == nil ? 0 : 1) }
+                if process == nil {
+                    try start()
+                } else {
+                    enqueue(inflight.count - 1)
+                }
+            case .empty:
+                return
+            case .closed:
+                inputClosed = true
+                closeInputIfDone()
+                return
+            }
+        }
+    }
+
+    /// Waits at most 200 ms for the process or the input, so that a stop or a timeout is noticed.
+    private func pollOnce() throws(PipelineError) {
+        guard let p = process else {
+            var fd = pollfd(fd: input.wakeRead, events: Int16(POLLIN), revents: 0)
+            _ = poll(&fd, 1, 200)
+            return
+        }
+        var fds: [pollfd] = [pollfd(fd: p.stdoutFD, events: Int16(POLLIN), revents: 0)]
+        let wantWrite = writeOffset < writeBuffer.count && p.stdinFD >= 0
+        if wantWrite { fds.append(pollfd(fd: p.stdinFD, events: Int16(POLLOUT), revents: 0)) }
+        if !inputClosed && inflight.count < window {
+            fds.append(pollfd(fd: input.wakeRead, events: Int16(POLLIN), revents: 0))
+        }
+        var timeout: Int32 = 200
+        if !inflight.isEmpty {
+            timeout = Int32(max(0, min(200, headSince + spec.policy.timeout * 1000 - nowMS())))
+        }
+        let n = poll(&fds, nfds_t(fds.count), timeout)
+        if n < 0 && errno != EINTR { throw .io("poll failed: \(String(cString: strerror(errno)))") }
+        if n > 0 {
+            if wantWrite, fds[1].revents != 0 { writeSome() }
+            if fds[0].revents != 0 { try readSome() }
+        }
+        // Checked after every wake, not only on a silent poll: a step may write for ever and never answer.
+        if process === p, !inflight.isEmpty, nowMS() >= headSince + spec.policy.timeout * 1000 {
+            try failure("passed no analysis_request on within its timeout of \(spec.policy.timeoutText)")
+        }
+    }
+
+    private func writeSome() {
+        guard let p = process, p.stdinFD >= 0 else { return }
+        let n = writeBuffer.withUnsafeBytes { buf in
+            Glibc.write(p.stdinFD, buf.baseAddress! + writeOffset, writeBuffer.count - writeOffset)
+        }
+        if n < 0 {
+            if errno == EAGAIN || errno == EINTR { return }
+            // The process no longer reads (it died): its output, or its end, tells the rest.
+            p.closeStdin()
+            writeOffset = writeBuffer.count
+            return
+        }
+        writeOffset += n
+        written += n
+        closeInputIfDone()
+    }
+
+    private func readSome() throws(PipelineError) {
+        guard let p = process else { return }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { read(p.stdoutFD, $0.baseAddress!, 65536) }
+        if n < 0 {
+            if errno == EAGAIN || errno == EINTR { return }
+            throw .io("read failed: \(String(cString: strerror(errno)))")
+        }
+        if n == 0 {
+            try endOfOutput()
+            return
+        }
+        readBuffer += chunk[0..<n]
+        var start = 0
+        while let nl = readBuffer[start...].firstIndex(of: 0x0A) {
+            let line = Array(readBuffer[start..<nl])
+            start = nl + 1
+            try take(line)
+            if process !== p { return }
+        }
+        readBuffer.removeFirst(start)
+        if readBuffer.count > maxLineBytes { try failure("wrote a line longer than \(maxLineBytes) bytes") }
+    }
+
+    /// One output line of the process.
+    private func take(_ line: [UInt8]) throws(PipelineError) {
+        if line.isEmpty { return }
+        let id: String? = line.withUnsafeBufferPointer { buf in
+            guard let env = try? Envelope.scan(buf), (try? env.check(in: buf)) != nil else { return nil }
+            return env.string(env.eventID, in: buf) ?? ""
+        }
+        guard let id else {
+            try failure("wrote a line that is not an event")
+            return
+        }
+        if let first = inflight.first, first.segment.barrier != nil, id == first.segment.barrierID {
+            commit(line)
+        } else {
+            pendingOut.append(line)
+            pendingBytes += line.count + 1
+            if pendingBytes > maxPendingBytes {
+                try failure("wrote more than \(maxPendingBytes >> 20) MiB for one analysis without passing its request on")
+            }
+        }
+    }
+
+    /// The awaited request came back: its segment goes on with what the step wrote for it.
+    private func commit(_ barrier: [UInt8]) {
+        let done = inflight.removeFirst()
+        var seg = done.segment
+        let inputIDs = Set(seg.lines.compactMap(eventID(of:)))
+        let created = pendingOut.filter { l in eventID(of: l).map { !inputIDs.contains($0) } ?? true }
+        seg.results.append((spec.id, created))
+        seg.lines = pendingOut
+        seg.barrier = barrier
+        let now = nowMS()
+        let ms = now - max(done.firstWrite, lastCommit)
+        lastCommit = now
+        seg.timings.append((spec.id, ms))
+        let out = pendingOut.count + 1
+        update {
+            $0.latencies.append(ms)
+            $0.analyses += 1
+            $0.eventsOut += out
+        }
+        pendingOut = []
+        pendingBytes = 0
+        attempts = 0
+        output.push(seg)
+        // The next analysis' clock starts now, not before a push that may have waited on the next step.
+        headSince = nowMS()
+    }
+
+    private func endOfOutput() throws(PipelineError) {
+        guard let p = process else { return }
+        let code = p.waitExit(withinMS: spec.policy.timeout * 1000)
+        if inputClosed && !inflight.contains(where: { $0.segment.barrier != nil }) {
+            // Every request was answered; what came after the last one goes on as it is.
+            process = nil
+            if !inflight.isEmpty || !pendingOut.isEmpty {
+                var tail = inflight.first?.segment
+                    ?? Segment(seq: Int.max, lines: [], barrier: nil, barrierID: "", user: "", timestamp: "")
+                tail.lines = pendingOut
+                inflight.removeAll()
+                pendingOut = []
+                output.push(tail)
+            }
+            if code != 0 { try endFailure("exited with status \(code) at end of input") }
+            return
+        }
+        process = nil
+        try failure(code == 0 ? "closed its output before passing every analysis_request on" : "exited with status \(code)")
+    }
+
+    private func endFailure(_ message: String) throws(PipelineError) {
+        update {
+            $0.failures += 1
+            $0.endFailures += 1
+        }
+        printError("hos-run: warning: step \(spec.id) \(message)")
+        if spec.policy.onFailure == .fail { throw .stepFailed(step: spec.id, message: message) }
+    }
+
+    /// The process failed: restart and replay, or give the oldest segment up.
+    private func failure(_ reason: String) throws(PipelineError) {
+        update { $0.failures += 1 }
+        process?.kill()
+        process = nil
+        if stopping { return }
+        guard !inflight.isEmpty else {
+            // Nothing to replay: start again when input comes, so a step that cannot start does not spin.
+            printError("hos-run: step \(spec.id) \(reason) with no analysis in flight; it starts again with the next one")
+            diedIdle = true
+            return
+        }
+        attempts += 1
+        let retrying = attempts <= spec.policy.retries
+        let analysis = inflight.first.map { $0.segment.analysisID ?? $0.segment.barrierID } ?? "-"
+        printError("hos-run: step \(spec.id) \(reason)" + (retrying
+            ? "; restarting it (retry \(attempts) of \(spec.policy.retries))"
+            : spec.policy.onFailure == .degrade ? "; analysis \(analysis) completes without it" : ""))
+        if !retrying {
+            if spec.policy.onFailure == .fail { throw .stepFailed(step: spec.id, message: reason) }
+            var seg = inflight.removeFirst().segment
+            seg.degraded.append(spec.id)
+            seg.lines.append(agentError(for: seg, reason: reason))
+            update { $0.degraded += 1 }
+            attempts = 0
+            output.push(seg)
+        } else {
+            // A short pause, longer at each retry, so a failing dependency has a moment to recover.
+            usleep(useconds_t(min(1_000_000, 50_000 * attempts)))
+        }
+        if !inflight.isEmpty { try start() }
+    }
+
+    private func agentError(for seg: Segment, reason: String) -> [UInt8] {
+        let event = Event(
+            id: EventID.derive("agent_error", spec.id, seg.barrierID), type: EventType.agentError, user: seg.user,
+            timestamp: seg.timestamp, source: "hos-run", archetype: seg.archetype, analysisID: seg.analysisID,
+            payload: ["agent": .string(spec.id), "code": "step_failed",
+                      "message": .string("\(reason); the analysis completes without it after \(spec.policy.retries) retries"),
+                      "event_id": .string(seg.barrierID)])
+        return event.encoded()
+    }
+
+    /// End of input: close the process's input and read the rest, within the step's timeout.
+    private func finishProcess() throws(PipelineError) {
+        guard let p = process else {
+            if diedIdle { try endFailure("failed with no analysis in flight and was not needed again") }
+            return
+        }
+        p.closeStdin()
+        let deadline = nowMS() + spec.policy.timeout * 1000
+        while process === p {
+            if stopping { return }
+            let remaining = deadline - nowMS()
+            if remaining <= 0 {
+                p.kill()
+                process = nil
+                try endFailure("did not end within its timeout of \(spec.policy.timeoutText) after its input ended")
+                return
+            }
+            var fd = pollfd(fd: p.stdoutFD, events: Int16(POLLIN), revents: 0)
+            if poll(&fd, 1, Int32(min(200, remaining))) > 0 { try readSome() }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+// The pipeline file: parsing, every problem with its key path and line, variables, graphs, test expectations.
+
+import Foundation
+import HOSCore
+import Testing
+@testable import HOSPipeline
+
+func parse(_ text: String, env: [String: String] = [:]) throws -> PipelineSpec {
+    try PipelineSpec.parse(text, file: "p.yaml", environment: env)
+}
+
+func problems(_ text: String, env: [String: String] = [:]) -> [String] {
+    do {
+        _ = try parse(text, env: env)
+        return []
+    } catch let PipelineError.invalid(p) {
+        return p.map(\.description)
+    } catch {
+        return ["\(error)"]
+    }
+}
+
+@Suite struct SpecTests {
+    @Test func fullFileParses() throws {
+        let spec = try parse("""
+            version: 1
+            name: full
+            description: all of it
+            memory: /tmp/m.sqlite
+            defaults: {timeout: 500ms, retries: 2, on_failure: fail}
+            output: all
+            steps:
+              - agent: behavior
+              - agent: hos-memory
+                args: [--context-items, "8"]
+              - parallel:
+                  - agent: nutrition
+                    timeout: 2m
+                  - agent: routine
+                    retries: 0
+                    on_failure: degrade
+              - run: "jq -c ."
+                id: copy
+                env: {LC_ALL: C}
+            """)
+        #expect(spec.name == "full")
+        #expect(spec.output == .all)
+        #expect(spec.memory == "/tmp/m.sqlite")
+        #expect(spec.steps.map(\.id) == ["behavior", "memory", "nutrition", "routine", "copy"])
+        #expect(spec.steps[0].policy.timeout == 0.5 && spec.steps[0].policy.retries == 2)
+        #expect(spec.steps[0].policy.onFailure == .fail)
+        #expect(spec.steps[1].args == ["--context-items", "8"])
+        #expect(spec.steps[2].policy.timeout == 120)
+        #expect(spec.steps[3].policy.retries == 0 && spec.steps[3].policy.onFailure == .degrade)
+        #expect(spec.steps[4].kind == .run("jq -c .") && spec.steps[4].env == ["LC_ALL": "C"])
+        guard case .parallel(let b, _) = spec.stages[2] else {
+            Issue.record("stage 2 is not parallel")
+            return
+        }
+        #expect(b.count == 2)
+    }
+
+    @Test func everyProblemHasItsPathAndLine() {
+        let p = problems("""
+            version: 2
+            name: bad
+            defaults: {timeout: fast, retries: 20}
+            outptu: all
+            steps:
+              - agent: behavior
+                argz: [--x]
+              - run: "jq -c ."
+              - parallel:
+                  - agent: nutrition
+              - agent: behavior
+            """)
+        #expect(p == [
+            "p.yaml:1: version: unsupported version (this hos-run reads version 1)",
+            "p.yaml:3: defaults.timeout: must be a positive duration such as 30s, 500ms, 2m or 1h",
+            "p.yaml:3: defaults.retries: must be a whole number from 0 to 10",
+            "p.yaml:4: outptu: unknown key (expected one of: version, name, description, memory, defaults, output, steps)",
+            "p.yaml:7: steps[0].argz: unknown key (expected one of: agent, run, id, args, env, timeout, retries, on_failure)",
+            "p.yaml:8: steps[1].id: a 'run:' step needs an 'id:'",
+            "p.yaml:10: steps[2].parallel: must be a list of at least two steps",
+            "p.yaml:11: steps: step id 'behavior' is used twice (lines 6 and 11): give one an 'id:'",
+        ])
+    }
+
+    @Test func missingKeysAndWrongShapes() {
+        #expect(problems("name: x\nsteps: []\n") == [
+            "p.yaml:1: version: missing (add 'version: 1')", "p.yaml:2: steps: must be a non-empty list",
+        ])
+        #expect(problems("version: 1\nname: x\nsteps:\n  - agent: a\n    run: b\n    id: c\n")
+            == ["p.yaml:4: steps[0]: has both 'agent' and 'run': a step is one or the other"])
+        #expect(problems("version: 1\nname: x\nsteps:\n  - agent: a\n    id: degraded\n")
+            == ["p.yaml:4: steps: step id 'degraded' is a key of analysis_complete: choose another 'id:'"])
+        #expect(problems("- a\n- b\n") == ["p.yaml:1: : must be a mapping"])
+    }
+
+    @Test func brokenYAMLNamesItsLine() {
+        #expect(throws: PipelineError.yaml(file: "p.yaml", line: 3, message: "mapping values are not allowed in this context")) {
+            try parse("version: 1\nname: x\nsteps: a: b\n")
+        }
+    }
+
+    @Test func variablesExpand() throws {
+        let spec = try parse("""
+            version: 1
+            name: ${NAME}-$$1
+            memory: ${DIR:-/var/hos}/m.sqlite
+            steps:
+              - agent: behavior
+                env: {HOME_COPY: "${HOME}"}
+            """, env: ["NAME": "nightly", "HOME": "/home/u"])
+        #expect(spec.name == "nightly-$1")
+        #expect(spec.memory == "/var/hos/m.sqlite")
+        #expect(spec.steps[0].env["HOME_COPY"] == "/home/u")
+        #expect(problems("version: 1\nname: ${UNSET}\nsteps: [{agent: a}]\n")
+            == ["p.yaml:2: name: ${UNSET} is not set (write ${UNSET:-default} for a default)"])
+    }
+
+    /// Review findings 14 and 16: duplicate keys name their line; nested variables are refused, not mangled.
+    @Test func duplicateKeysAndNestedVariables() {
+        #expect(throws: PipelineError.yaml(file: "p.yaml", line: 5, message: "duplicated key: timeout")) {
+            try parse("version: 1\nname: x\nsteps:\n  - agent: a\n    timeout: 5s\n    timeout: 6s\n")
+        }
+        #expect(problems("version: 1\nname: x\nmemory: ${A:-${HOME}}/m\nsteps: [{agent: a}]\n", env: ["HOME": "/h"])
+            == ["p.yaml:3: memory: nested ${...} is not supported: write the default without '$'"])
+    }
+
+    @Test func graphs() throws {
+        let spec = try parse("""
+            version: 1
+            name: g
+            steps:
+              - agent: behavior
+              - parallel: [{agent: nutrition}, {agent: routine, timeout: 1500ms}]
+            """)
+        #expect(spec.graphText() == """
+            input
+              -> behavior  [hos-behavior; timeout 60s, retries 1, degrade]
+              -> parallel
+                   | nutrition  [hos-nutrition; timeout 60s, retries 1, degrade]
+                   | routine  [hos-routine; timeout 1.5s, retries 1, degrade]
+                 join
+              -> output (complete)
+
+            """)
+        let dot = spec.graphDOT()
+        #expect(dot.contains("\"behavior\" -> \"nutrition\";") && dot.contains("\"routine\" -> \"join1\";"))
+        #expect(dot.contains("\"join1\" -> \"output\";"))
+    }
+}
+
+@Suite struct ExpectationTests {
+    let events: [JSON] = [
+        ["event_id": "e1", "event_type": "analysis_complete", "payload": ["routine": ["difficulty": 2, "items": [["category": "sleep"]]]]],
+        ["event_id": "e2", "event_type": "agent_error", "payload": ["agent": "insights"]],
+    ]
+
+    @Test func pathsReachIntoObjectsAndArrays() {
+        #expect(Expectation.lookup(events[0], "payload.routine.items.0.category") == "sleep")
+        #expect(Expectation.lookup(events[0], "payload.routine.items.1.category") == nil)
+        #expect(Expectation.lookup(events[0], "payload.routine.difficulty.x") == nil)
+    }
+
+    @Test func countsEqualsAndExists() {
+        var x = Expectation(line: 3, whereFields: [("event_type", "analysis_complete")], count: 1,
+                            equals: [("payload.routine.difficulty", 2)], exists: ["payload.routine.items.0"])
+        #expect(x.check(events) == nil)
+        x.count = 2
+        #expect(x.check(events) == "1 events match {event_type: \"analysis_complete\"}, expected 2")
+        x.count = nil
+        x.equals = [("payload.routine.difficulty", 3)]
+        #expect(x.check(events) == "output event 1 (event_id e1): payload.routine.difficulty is 2, expected 3")
+        x.equals = []
+        x.exists = ["payload.behavior"]
+        #expect(x.check(events) == "output event 1 (event_id e1): payload.behavior is missing")
+        x.whereFields = [("event_type", "insight")]
+        #expect(x.check(events) == "no event matches {event_type: \"insight\"}")
+        // None expected: then nothing is wrong with the fields of none.
+        x.count = 0
+        #expect(x.check(events) == nil)
+    }
+}
