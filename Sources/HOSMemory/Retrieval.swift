@@ -284,6 +284,9 @@ extension MemoryStore {
             })
         }
 
+        // What hos-insights needs beyond the ranked items: its earlier subjects, feedback per kind, metric history.
+        let insightHistory = try insightHistory(user: user, analysisID: analysisID, asOf: asOf, in: db)
+
         // Rank, keep the best `contextItems`, then drop from the bottom until the payload fits `contextBytes`.
         let considered = ranked.count
         ranked.sort { ($0.score, $1.section, $1.id) > ($1.score, $0.section, $0.id) }
@@ -295,13 +298,15 @@ extension MemoryStore {
                 j["score"] = .number(item.score, places: 4)
                 sections[item.section]!.append(.object(j))
             }
+            var history: [String: JSON] = ["analyses_total": .number(Double(analysesTotal)),
+                                           "analyses": .array(sections["analyses"]!), "insights": .array(sections["insights"]!)]
+            history.merge(insightHistory) { old, _ in old }
             return [
                 "working": working ?? .object([:]),
                 "short_term": .object(shortTerm),
                 "long_term": ["preferences": .object(prefs), "strategies": .array(sections["strategies"]!)],
                 "meta": .object(meta),
-                "history": ["analyses_total": .number(Double(analysesTotal)),
-                            "analyses": .array(sections["analyses"]!), "insights": .array(sections["insights"]!)],
+                "history": .object(history),
                 "adaptation_state": .object(adaptation),
                 "retrieval": ["formula": "score = 0.5^(age_days/14) × importance × relevance",
                               "considered": .number(Double(considered)), "kept": .number(Double(kept.count)),
@@ -324,5 +329,105 @@ extension MemoryStore {
             payload = build()
         }
         return payload
+    }
+}
+
+/// Caps of the history that hos-insights reads, so the context stays within its byte budget.
+public enum InsightHistoryLimits {
+    /// Insight subjects listed, most recently seen first.
+    public static let subjects = 24
+    /// Days before the analysis that an earlier analysis must lie for progress, and the days it aims at.
+    public static let referenceMinDays = 14
+    public static let referenceDays = 28
+}
+
+extension MemoryStore {
+    /// The history sections hos-insights reads (hos-memory(1) documents their shape):
+    ///
+    /// - `insight_subjects`: per subject (the `subject` an insight's payload names, e.g.
+    ///   `correlation:steps:sleep_efficiency_pct:1`), its latest `insight_id`, `direction`, `last_seen`
+    ///   (day), `seen_count` over the subject's insights, `useful` when marked, and `best` (the highest
+    ///   `evidence.value` any of them carried, for milestones); the 24 most recently seen subjects.
+    /// - `insight_feedback`: per kind, how many insights were marked useful and not useful.
+    /// - `metrics`: per metric of earlier behaviour analyses (before this analysis' day): `analyses` (how
+    ///   many), `ref` of the one closest to 28 days before (at least 14 before), `max` and `min`
+    ///   [recent, as_of]: the highest and lowest 7-day mean (`recent`) on record.
+    func insightHistory(user: String, analysisID: String?, asOf: LocalDate?, in db: Database) throws -> [String: JSON] {
+        var subjects: [String: [String: JSON]] = [:]
+        var order: [String] = []
+        for row in try Row.fetchAll(db, sql: """
+            SELECT json_extract(payload, '$.subject') AS subject, insight_id,
+                   CASE WHEN json_type(payload, '$.direction') = 'text' THEN json_extract(payload, '$.direction') END AS direction,
+                   last_seen, seen_count, useful,
+                   CASE WHEN json_type(payload, '$.evidence.value') IN ('integer', 'real')
+                        THEN json_extract(payload, '$.evidence.value') END AS value
+            FROM insight
+            WHERE user_id = ? AND seen_count > 0 AND json_type(payload, '$.subject') = 'text'
+            ORDER BY last_seen DESC, insight_id
+            """, arguments: [user]) {
+            let subject: String = row["subject"]
+            let value: Double? = row["value"]
+            if var s = subjects[subject] {
+                s["seen_count"] = .number((s["seen_count"]?.doubleValue ?? 0) + Double(row["seen_count"] as Int))
+                if let value, value > (s["best"]?.doubleValue ?? -Double.infinity) { s["best"] = .number(value) }
+                if s["useful"] == nil, let useful: Bool = row["useful"] { s["useful"] = .bool(useful) }
+                subjects[subject] = s
+                continue
+            }
+            guard order.count < InsightHistoryLimits.subjects else { continue }
+            order.append(subject)
+            var s: [String: JSON] = ["insight_id": .string(row["insight_id"]),
+                                     "last_seen": .string(String((row["last_seen"] as String).prefix(10))),
+                                     "seen_count": .number(Double(row["seen_count"] as Int))]
+            if let d: String = row["direction"] { s["direction"] = .string(d) }
+            if let useful: Bool = row["useful"] { s["useful"] = .bool(useful) }
+            if let value { s["best"] = .number(value) }
+            subjects[subject] = s
+        }
+        var feedback: [String: JSON] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT kind, sum(useful = 1) AS yes, sum(useful = 0) AS no FROM insight
+            WHERE user_id = ? AND useful IS NOT NULL AND kind IS NOT NULL GROUP BY kind ORDER BY kind
+            """, arguments: [user]) {
+            feedback[row["kind"]] = ["useful": .number(Double(row["yes"] as Int)),
+                                     "not_useful": .number(Double(row["no"] as Int))]
+        }
+        var metrics: [String: JSON] = [:]
+        if let asOf {
+            struct Point { var asOf: LocalDate; var baseline: Double?; var recent: Double?; var n: Int? }
+            var points: [String: [Point]] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT json_extract(a.payload, '$.as_of') AS as_of, m.key AS metric,
+                       CASE WHEN json_type(m.value, '$.baseline') IN ('integer', 'real') THEN json_extract(m.value, '$.baseline') END AS baseline,
+                       CASE WHEN json_type(m.value, '$.recent') IN ('integer', 'real') THEN json_extract(m.value, '$.recent') END AS recent,
+                       CASE WHEN json_type(m.value, '$.n') = 'integer' THEN json_extract(m.value, '$.n') END AS n
+                FROM analyses a, json_each(a.payload, '$.metrics') m
+                WHERE a.user_id = ? AND a.event_type = 'behavior_analysis' AND a.analysis_id <> ?
+                  AND json_type(a.payload, '$.metrics') = 'object' AND m.type = 'object'
+                  AND json_type(a.payload, '$.as_of') = 'text' AND json_extract(a.payload, '$.as_of') < ?
+                ORDER BY as_of, a.analysis_id, metric
+                """, arguments: [user, analysisID ?? "", asOf.description]) {
+                guard let text: String = row["as_of"], let d = LocalDate(text), let metric: String = row["metric"] else { continue }
+                points[metric, default: []].append(Point(asOf: d, baseline: row["baseline"], recent: row["recent"], n: row["n"]))
+            }
+            let target = asOf.adding(days: -InsightHistoryLimits.referenceDays)
+            for (metric, list) in points {
+                var m: [String: JSON] = ["analyses": .number(Double(list.count))]
+                let eligible = list.filter { asOf.days(since: $0.asOf) >= InsightHistoryLimits.referenceMinDays && $0.baseline != nil }
+                // Closest to 28 days before; of two equally close, the earlier.
+                if let ref = eligible.min(by: { abs($0.asOf.days(since: target)) < abs($1.asOf.days(since: target)) }) {
+                    m["ref"] = [.string(ref.asOf.description), .number(ref.baseline!, places: 2),
+                                ref.recent.map { .number($0, places: 2) } ?? .null, ref.n.map { .number(Double($0)) } ?? .null]
+                }
+                let recents = list.compactMap { p in p.recent.map { (p.asOf, $0) } }
+                if let hi = recents.max(by: { $0.1 < $1.1 }), let lo = recents.min(by: { $0.1 < $1.1 }) {
+                    m["max"] = [.number(hi.1, places: 2), .string(hi.0.description)]
+                    m["min"] = [.number(lo.1, places: 2), .string(lo.0.description)]
+                }
+                metrics[metric] = .object(m)
+            }
+        }
+        return ["insight_subjects": .object(subjects.mapValues(JSON.object)), "insight_feedback": .object(feedback),
+                "metrics": .object(metrics)]
     }
 }
