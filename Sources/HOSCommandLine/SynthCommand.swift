@@ -107,8 +107,8 @@ public struct SynthCommand: ParsableCommand {
             each item, one plan_feedback (completed, partial or skipped, sometimes a 1–5 rating). Other \
             events are read and not written: the output is the users' answers only.
 
-            The chance of completing an item is base adherence × the weekday's factor × 0.5 when the \
-            item's exercise_time variant is not the user's preferred time × 0.7 when its sleep_shift \
+            The chance of completing an item is base adherence × the weekday's factor × 0.3 when the \
+            item's exercise_time variant is not the user's preferred time × 0.5 when its sleep_shift \
             variant is not the preferred style × 0.6 per intensity step above the user's capacity, kept \
             within 0.02–0.98. Preferences come from the seed, the user id and the archetype (the event's, \
             else --archetype), exactly as 'hos-synth generate --truth' writes them.

@@ -51,15 +51,23 @@ public struct RespondStage: Stage {
         }
     }
 
+    /// The factor of an item whose exercise_time arm is not the user's preferred time: a session planned
+    /// at a time of day the user does not train at is mostly skipped.
+    public static let exerciseTimeMismatch = 0.3
+    /// The factor of an item whose sleep_shift arm is not the user's style.
+    public static let sleepShiftMismatch = 0.5
+    /// The factor per intensity step above the user's capacity.
+    public static let intensityStep = 0.6
+
     /// How likely the user is to complete an item: base × weekday × fit of each variant × intensity fit.
     public static func completionProbability(item: JSON, preferences prefs: HiddenPreferences, weekday: Int) -> Double {
         var p = prefs.baseAdherence * prefs.weekdayAdherence[weekday - 1]
         if let variant = item["variant"]?.objectValue {
-            if let arm = variant["exercise_time"]?.stringValue { p *= arm == prefs.exerciseTime ? 1.0 : 0.5 }
-            if let arm = variant["sleep_shift"]?.stringValue { p *= arm == prefs.sleepShift ? 1.0 : 0.7 }
+            if let arm = variant["exercise_time"]?.stringValue, arm != prefs.exerciseTime { p *= exerciseTimeMismatch }
+            if let arm = variant["sleep_shift"]?.stringValue, arm != prefs.sleepShift { p *= sleepShiftMismatch }
         }
         if let intensity = item["intensity"]?.doubleValue, intensity > Double(prefs.intensityCapacity) {
-            p *= pow(0.6, intensity - Double(prefs.intensityCapacity))
+            p *= pow(intensityStep, intensity - Double(prefs.intensityCapacity))
         }
         return min(0.98, max(0.02, p))
     }

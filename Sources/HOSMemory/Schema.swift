@@ -6,9 +6,10 @@ import GRDB
 public enum Schema {
     /// Every table that holds a user's rows, each with a `user_id` column: `forget` and `export` walk this list.
     public static let userTables = [
-        "adaptation_state", "analyses", "candidate", "consolidation_state", "event_log", "event_seen",
-        "experiment", "insight", "long_term_preference", "long_term_strategy", "meta", "plan_feedback",
-        "plan_item", "profile", "short_term_history", "short_term_record", "short_term_stat", "working",
+        "adapt_arm", "adapt_decision", "adaptation_state", "analyses", "candidate", "consolidation_state",
+        "event_log", "event_seen", "experiment", "insight", "long_term_preference", "long_term_strategy", "meta",
+        "plan_feedback", "plan_item", "profile", "short_term_history", "short_term_record", "short_term_stat",
+        "working",
     ]
 
     /// The tables of each layer, as `recall --layer` names them.
@@ -18,11 +19,12 @@ public enum Schema {
         ("long_term", ["long_term_preference", "long_term_strategy", "candidate", "profile"]),
         ("meta", ["meta", "consolidation_state"]),
         ("history", ["analyses", "insight", "plan_item", "plan_feedback"]),
-        ("adaptation", ["adaptation_state", "experiment"]),
+        ("adaptation", ["adaptation_state", "experiment", "adapt_arm", "adapt_decision"]),
     ]
 
     /// The order of each table's rows in exports and recalls: its primary key.
     static let orderBy: [String: String] = [
+        "adapt_arm": "dimension, arm", "adapt_decision": "decided_at, decision_id, dimension",
         "adaptation_state": "user_id", "analyses": "timestamp, event_id", "candidate": "key",
         "consolidation_state": "user_id", "event_log": "timestamp, event_id", "event_seen": "timestamp, event_id",
         "experiment": "dimension, arm", "insight": "first_seen, insight_id", "long_term_preference": "key",
@@ -36,6 +38,7 @@ public enum Schema {
         var m = DatabaseMigrator()
         m.registerMigration("2026-11-25-layers", migrate: layers1)
         m.registerMigration("2026-11-25-views", migrate: views1)
+        m.registerMigration("2026-12-01-adaptation", migrate: adaptation1)
         return m
     }
 
@@ -163,6 +166,29 @@ public enum Schema {
                    (SELECT count(*) FROM insight) AS insights,
                    (SELECT count(*) FROM plan_feedback) AS feedback,
                    (SELECT count(*) FROM working) AS working_sessions;
+            """)
+    }
+
+    /// hos-adapt's state: each user's Beta posterior per arm (the prior it was given and the user's own
+    /// counts), and the decision log that off-line evaluation reads (context, arm, propensity, reward).
+    static func adaptation1(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE adapt_arm (
+                user_id TEXT NOT NULL, dimension TEXT NOT NULL, arm TEXT NOT NULL, archetype TEXT,
+                prior_alpha REAL NOT NULL CHECK (prior_alpha > 0), prior_beta REAL NOT NULL CHECK (prior_beta > 0),
+                successes REAL NOT NULL CHECK (successes >= 0), failures REAL NOT NULL CHECK (failures >= 0),
+                pulls INTEGER NOT NULL CHECK (pulls >= 0), p_best REAL, chosen INTEGER NOT NULL DEFAULT 0,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (user_id, dimension, arm)) WITHOUT ROWID;
+            CREATE TABLE adapt_decision (
+                user_id TEXT NOT NULL, decision_id TEXT NOT NULL, dimension TEXT NOT NULL, analysis_id TEXT NOT NULL,
+                decided_at TEXT NOT NULL, policy TEXT NOT NULL, chosen TEXT NOT NULL,
+                propensity REAL NOT NULL CHECK (propensity > 0 AND propensity <= 1), arms TEXT NOT NULL,
+                context TEXT NOT NULL, plan_id TEXT, applied INTEGER,
+                reward REAL CHECK (reward IS NULL OR (reward >= 0 AND reward <= 1)),
+                reward_n INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (user_id, decision_id, dimension)) WITHOUT ROWID;
+            CREATE INDEX adapt_decision_time ON adapt_decision (user_id, decided_at);
             """)
     }
 }

@@ -37,6 +37,19 @@ let adversarialIDs = [
             input.append(request(u, id: "q" + e, ts: "2026-02-09T00:00:00Z"))
         }
         _ = try runMemory(store, input)
+        // hos-adapt's own tables, written as hos-adapt writes them.
+        for u in users {
+            try store.saveAdaptation(
+                event: Event(id: "ad2-" + u, type: EventType.adaptation, user: u, timestamp: "2026-02-10T00:00:00Z",
+                             payload: ["difficulty": ["from": 2, "to": 2]]),
+                predictedAdherence: 0.5,
+                arms: [StoredArm(user: u, archetype: nil, dimension: "exercise_time", arm: "midday", priorAlpha: 1,
+                                 priorBeta: 1, successes: 3, failures: 1, pulls: 1, pBest: 1, chosen: true)],
+                decisions: [StoredDecision(user: u, decisionID: "d", dimension: "exercise_time", analysisID: "a-x",
+                                           decidedAt: "2026-02-10T00:00:00Z", policy: "thompson", chosen: "midday",
+                                           propensity: 1, arms: [], context: [:], planID: nil, applied: nil, reward: nil,
+                                           rewardN: 0)])
+        }
         return (dir, store)
     }
 
@@ -121,13 +134,31 @@ let adversarialIDs = [
         try store.backup(to: dir.path("copy.sqlite"))
         let attrs = try FileManager.default.attributesOfItem(atPath: dir.path("copy.sqlite"))
         #expect((attrs[.posixPermissions] as! NSNumber).intValue == 0o600)
+        let aliceRows = try store.rowCounts(user: "alice").values.reduce(0, +)
         _ = try store.forget(user: "alice", vacuum: false, at: "2026-03-01T00:00:00Z")
-        try store.restore(from: dir.path("copy.sqlite"), at: "2026-03-02T00:00:00Z")
+        // The forget made after the backup is undone by the restore, and said so; the audit trail keeps it.
+        #expect(try store.restore(from: dir.path("copy.sqlite"), at: "2026-03-02T00:00:00Z") == 1)
         var after = try store.rowCounts(user: nil)
+        #expect(after["audit_log"] == (before["audit_log"] ?? 0) + 2)
+        #expect(try store.testQuery("SELECT action || ' ' || detail FROM audit_log ORDER BY id").suffix(2)
+            == ["forget {\"rows\":\(aliceRows)}",
+                "restore {\"forgets_undone\":1}"])
         after["audit_log"] = before["audit_log"]
         #expect(after == before)
         #expect(try store.check() == [])
         #expect(try store.stats()["journal_mode"] == "wal")
+    }
+
+    /// Regression (review of issue 4): a backup or restore onto the live memory file must be refused.
+    @Test func backupAndRestoreRefuseTheLiveFile() throws {
+        let (dir, store) = try populated(["alice"])
+        let rows = try store.rowCounts(user: nil)
+        #expect(throws: HOSError.usage("backup to \(dir.path("m.sqlite")): that is the memory file itself")) {
+            try store.backup(to: dir.path("m.sqlite"))
+        }
+        #expect(throws: HOSError.self) { try store.restore(from: dir.path("./m.sqlite"), at: "2026-03-02T00:00:00Z") }
+        #expect(try store.rowCounts(user: nil) == rows)
+        #expect(try store.check() == [])
     }
 
     @Test func restoreRefusesAFileThatFailsCheck() throws {

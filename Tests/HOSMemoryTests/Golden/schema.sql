@@ -1,5 +1,21 @@
+CREATE INDEX adapt_decision_time ON adapt_decision (user_id, decided_at);
 CREATE INDEX analyses_user_analysis ON analyses (user_id, analysis_id);
 CREATE INDEX short_term_history_user ON short_term_history (user_id, date, metric);
+CREATE TABLE adapt_arm (
+    user_id TEXT NOT NULL, dimension TEXT NOT NULL, arm TEXT NOT NULL, archetype TEXT,
+    prior_alpha REAL NOT NULL CHECK (prior_alpha > 0), prior_beta REAL NOT NULL CHECK (prior_beta > 0),
+    successes REAL NOT NULL CHECK (successes >= 0), failures REAL NOT NULL CHECK (failures >= 0),
+    pulls INTEGER NOT NULL CHECK (pulls >= 0), p_best REAL, chosen INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, dimension, arm)) WITHOUT ROWID;
+CREATE TABLE adapt_decision (
+    user_id TEXT NOT NULL, decision_id TEXT NOT NULL, dimension TEXT NOT NULL, analysis_id TEXT NOT NULL,
+    decided_at TEXT NOT NULL, policy TEXT NOT NULL, chosen TEXT NOT NULL,
+    propensity REAL NOT NULL CHECK (propensity > 0 AND propensity <= 1), arms TEXT NOT NULL,
+    context TEXT NOT NULL, plan_id TEXT, applied INTEGER,
+    reward REAL CHECK (reward IS NULL OR (reward >= 0 AND reward <= 1)),
+    reward_n INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, decision_id, dimension)) WITHOUT ROWID;
 CREATE TABLE adaptation_state (
     user_id TEXT NOT NULL PRIMARY KEY, difficulty INTEGER CHECK (difficulty BETWEEN 1 AND 5),
     previous INTEGER, reason TEXT, predicted_adherence REAL, analysis_id TEXT,

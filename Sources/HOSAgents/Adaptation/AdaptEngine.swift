@@ -1,0 +1,479 @@
+// hos-adapt's decision for one user at a barrier: a pure function of the user's history, the pool and the controls.
+
+import HOSCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A control event of the plan (DESIGN.md §4), as hos-adapt honours it.
+public enum AdaptControl: Sendable, Equatable {
+    /// `adapt_difficulty`: run the difficulty rule, or (with a direction) step as asked.
+    case difficulty(DifficultyRule.Request?, reason: String?)
+    /// `test_strategy`: run the A/B test on one dimension (all when nil), optionally among some arms only.
+    case test(dimension: String?, arms: [String]?)
+    /// `optimize_recommendations`: exploit: the arm with the highest posterior mean (one dimension, or all).
+    case optimize(dimension: String?)
+
+    /// The control of an event, checked; nil for an event that is not a control event.
+    public static func parse(_ event: Event) throws(EventProblem) -> AdaptControl? {
+        let p = event.payload
+        func dimension() throws(EventProblem) -> String? {
+            switch p["dimension"] {
+            case nil, .null?: return nil
+            case let .string(d)? where AdaptationRules.arms(of: d) != nil: return d
+            case _?:
+                throw EventProblem("payload.dimension must be one of " + AdaptationRules.dimensions.map(\.name).joined(separator: ", "))
+            }
+        }
+        switch event.eventType {
+        case AdaptEvents.adaptDifficulty:
+            var request: DifficultyRule.Request?
+            switch p["direction"] {
+            case nil, .null?: request = nil
+            case let .string(s)? where DifficultyRule.Request(rawValue: s) != nil: request = DifficultyRule.Request(rawValue: s)
+            case _?: throw EventProblem("payload.direction must be up, down or hold")
+            }
+            var reason: String?
+            switch p["reason"] {
+            case nil, .null?: reason = nil
+            case let .string(s)?: reason = s
+            case _?: throw EventProblem("payload.reason must be a string")
+            }
+            return .difficulty(request, reason: reason)
+        case AdaptEvents.testStrategy:
+            let dim = try dimension()
+            switch p["arms"] {
+            case nil, .null?: return .test(dimension: dim, arms: nil)
+            case let .array(a)?:
+                guard let dim else { throw EventProblem("payload.arms needs payload.dimension") }
+                let known = AdaptationRules.arms(of: dim)!
+                var arms: [String] = []
+                for v in a {
+                    guard let s = v.stringValue, known.contains(s) else {
+                        throw EventProblem("payload.arms of \(dim) must be among " + known.joined(separator: ", "))
+                    }
+                    if !arms.contains(s) { arms.append(s) }
+                }
+                guard arms.count >= 2 else { throw EventProblem("payload.arms must name at least 2 different arms") }
+                return .test(dimension: dim, arms: known.filter(arms.contains))
+            case _?: throw EventProblem("payload.arms must be an array")
+            }
+        case AdaptEvents.optimizeRecommendations:
+            return .optimize(dimension: try dimension())
+        default:
+            return nil
+        }
+    }
+}
+
+/// The event types hos-adapt reads beyond plans and feedback.
+public enum AdaptEvents {
+    public static let adaptDifficulty = "adapt_difficulty"
+    public static let testStrategy = "test_strategy"
+    public static let optimizeRecommendations = "optimize_recommendations"
+    public static let controls: Set<String> = [adaptDifficulty, testStrategy, optimizeRecommendations]
+}
+
+/// A routine plan seen in the user's window (since the last barrier).
+public struct WindowPlan: Sendable, Equatable {
+    public var planID: String
+    public var date: LocalDate?
+    public var focus: String?
+    public var readinessState: String?
+    public var items: [AdaptPlanItem]
+
+    public init(planID: String, date: LocalDate?, focus: String?, readinessState: String?, items: [AdaptPlanItem]) {
+        self.planID = planID
+        self.date = date
+        self.focus = focus
+        self.readinessState = readinessState
+        self.items = items
+    }
+
+    /// A `routine_plan` payload, checked.
+    public init(payload p: [String: JSON]) throws(EventProblem) {
+        let items = try AdaptPlanItem.items(ofPlan: p)
+        self.init(planID: p["plan_id"]!.stringValue!, date: p["date"]?.stringValue.flatMap { LocalDate($0) },
+                  focus: p["focus"]?.stringValue, readinessState: p["basis"]?["readiness_state"]?.stringValue,
+                  items: items)
+    }
+}
+
+/// How hos-adapt runs: the policy, the exploration floor and the seed.
+public struct AdaptSettings: Sendable, Equatable {
+    public var policy: AdaptPolicy
+    public var explore: Double
+    public var seed: UInt64
+
+    public init(policy: AdaptPolicy = .thompson, explore: Double = AdaptationRules.defaultExplore, seed: UInt64 = 42) {
+        self.policy = policy
+        self.explore = explore
+        self.seed = seed
+    }
+}
+
+/// What the engine reads about one user at a barrier.
+public struct AdaptInput: Sendable {
+    public var user: String
+    public var archetype: Archetype
+    public var analysisID: String
+    /// The request's event id (names the decision) and timestamp (the decision's time).
+    public var requestID: String
+    public var timestamp: String
+    /// The user's history, including what this window brought.
+    public var history: AdaptHistory
+    public var windowFeedback: [AdaptFeedback]
+    public var windowPlans: [WindowPlan]
+    public var controls: [AdaptControl]
+    public var truth: OracleTruth?
+
+    public init(user: String, archetype: Archetype, analysisID: String, requestID: String, timestamp: String,
+                history: AdaptHistory, windowFeedback: [AdaptFeedback] = [], windowPlans: [WindowPlan] = [],
+                controls: [AdaptControl] = [], truth: OracleTruth? = nil) {
+        self.user = user
+        self.archetype = archetype
+        self.analysisID = analysisID
+        self.requestID = requestID
+        self.timestamp = timestamp
+        self.history = history
+        self.windowFeedback = windowFeedback
+        self.windowPlans = windowPlans
+        self.controls = controls
+        self.truth = truth
+    }
+}
+
+/// The decision of one barrier: the `adaptation` payload and what the memory file keeps of it.
+public struct AdaptOutcome: Sendable {
+    public var payload: [String: JSON]
+    public var difficulty: DifficultyDecision
+    public var predictedMean: Double
+    /// The user's arms with their new counts and choice (adapt_arm).
+    public var arms: [AdaptArmState]
+    /// New decisions and earlier ones whose plan or reward changed (adapt_decision).
+    public var decisions: [AdaptDecisionLog]
+}
+
+/// hos-adapt's engine.
+public struct AdaptEngine: Sendable {
+    public let settings: AdaptSettings
+
+    public init(settings: AdaptSettings) { self.settings = settings }
+
+    /// The decision id of a request: the same request always names the same decision.
+    public static func decisionID(user: String, requestID: String) -> String {
+        "ad-" + StableHash.hex(StableHash.of("adapt-decision", user, requestID))
+    }
+
+    public func decide(_ input: AdaptInput, pool: AdaptPool) -> AdaptOutcome {
+        let h = input.history
+        let join = FeedbackJoin(items: h.items, feedback: h.feedback)
+        let success = SuccessAnalysis(join)
+        let plans = PlanOutcome.of(join)
+        let archetype = input.archetype
+
+        // Which parts run: all without control events; with them, only the parts they name.
+        let controlled = !input.controls.isEmpty
+        var difficultyControl: AdaptControl?
+        var modes: [String: (policy: AdaptPolicy, arms: [String]?)] = [:]
+        for c in input.controls {
+            switch c {
+            case .difficulty: difficultyControl = c
+            case let .test(dim, arms):
+                for (name, _) in AdaptationRules.dimensions where dim == nil || dim == name {
+                    modes[name] = (settings.policy, arms)
+                }
+            case let .optimize(dim):
+                for (name, _) in AdaptationRules.dimensions where dim == nil || dim == name {
+                    modes[name] = (.greedy, nil)
+                }
+            }
+        }
+        if !controlled {
+            for (name, _) in AdaptationRules.dimensions { modes[name] = (settings.policy, nil) }
+        }
+
+        // Difficulty.
+        let current = h.difficulty ?? ArchetypePolicy.of(archetype).baseDifficulty
+        let difficulty: DifficultyDecision
+        if case let .difficulty(request, reason)? = difficultyControl, let request {
+            difficulty = DifficultyRule.requested(current: current, request, reason: reason)
+        } else if controlled && difficultyControl == nil {
+            difficulty = DifficultyDecision(from: current, to: current, rule: "not_requested",
+                                            reason: "holding at \(current): the control events of this analysis did not ask for adapt_difficulty")
+        } else if settings.policy == .oracle, let t = input.truth {
+            difficulty = DifficultyRule.oracle(current: current, capacity: t.intensityCapacity)
+        } else {
+            difficulty = DifficultyRule.decide(current: current, plans: plans)
+        }
+
+        // Experiments.
+        let decisionID = Self.decisionID(user: input.user, requestID: input.requestID)
+        let latestPlan = input.windowPlans.last
+        var context: [String: JSON] = [
+            "archetype": .string(archetype.name), "difficulty": .number(Double(difficulty.to)),
+            "feedback": .number(Double(success.overall.n)),
+        ]
+        if let f = latestPlan?.focus { context["focus"] = .string(f) }
+        if let s = latestPlan?.readinessState { context["readiness_state"] = .string(s) }
+        if let d = latestPlan?.date { context["plan_date"] = .string(d.description); context["weekday"] = .number(Double(d.weekday)) }
+
+        var experiments: [JSON] = []
+        var armStates: [AdaptArmState] = []
+        var newDecisions: [AdaptDecisionLog] = []
+        var chosenNow: [String: String] = [:]
+        var posteriors: [String: [ArmPosterior]] = [:]
+        for (dim, armNames) in AdaptationRules.dimensions {
+            let counts = ArmPosterior.counts(join, dimension: dim)
+            var arms: [ArmPosterior] = []
+            var priorSource: [String: JSON] = [:]
+            for name in armNames {
+                let prior = pool.prior(user: input.user, archetype: archetype.name, dimension: dim, arm: name)
+                let c = counts[name]
+                arms.append(ArmPosterior(arm: name, priorAlpha: prior.alpha, priorBeta: prior.beta,
+                                         successes: c?.s ?? 0, failures: c?.f ?? 0, pulls: c?.plans.count ?? 0))
+                priorSource[name] = .object(prior.source)
+            }
+            let pBest = BetaDistribution.pBest(arms.map(\.distribution))
+            for i in arms.indices { arms[i].pBest = pBest[i] }
+            posteriors[dim] = arms
+
+            var entry: [String: JSON] = ["dimension": .string(dim)]
+            var probabilities: [String: Double] = [:]
+            let previous = h.arms.first { $0.dimension == dim && $0.chosen }?.arm
+            var chosen = previous
+            if let mode = modes[dim] {
+                let candidates = mode.arms.map { allowed in arms.filter { allowed.contains($0.arm) } } ?? arms
+                var subset = candidates
+                if subset.count < arms.count {
+                    let p = BetaDistribution.pBest(subset.map(\.distribution))
+                    for i in subset.indices { subset[i].pBest = p[i] }
+                }
+                var rng = AdaptRandom(seed: settings.seed, stream: "adapt", input.user, input.requestID, dim)
+                let choice = ArmChooser.choose(subset, policy: mode.policy, explore: settings.explore,
+                                               preferred: input.truth?.arms[dim], rng: &rng)
+                for a in arms { probabilities[a.arm] = 0 }
+                for (a, p) in zip(subset, choice.probabilities) { probabilities[a.arm] = p }
+                let arm = subset[choice.index].arm
+                chosen = arm
+                let propensity = max(AdaptationRules.minPropensity, probabilities[arm] ?? 0)
+                entry["propensity"] = .number(propensity, places: 6)
+                entry["policy"] = .string(mode.policy.rawValue)
+                entry["mode"] = .string(choice.mode)
+                entry["decision_id"] = .string(decisionID)
+                if let allowed = mode.arms { entry["tested_arms"] = .array(allowed.map(JSON.string)) }
+                newDecisions.append(AdaptDecisionLog(
+                    decisionID: decisionID, dimension: dim, analysisID: input.analysisID, decidedAt: input.timestamp,
+                    policy: mode.policy.rawValue, chosen: arm, propensity: propensity,
+                    arms: arms.map { ArmSnapshot(arm: $0.arm, alpha: $0.alpha, beta: $0.beta, pBest: $0.pBest,
+                                                 probability: probabilities[$0.arm] ?? 0) },
+                    context: context))
+            } else {
+                entry["held"] = .bool(true)
+            }
+            if let chosen {
+                entry["chosen"] = .string(chosen)
+                chosenNow[dim] = chosen
+            }
+            entry["arms"] = .array(arms.map { a in
+                var j: [String: JSON] = [
+                    "arm": .string(a.arm), "successes": .number(a.successes, places: 4),
+                    "failures": .number(a.failures, places: 4), "p_best": .number(a.pBest, places: 4),
+                    "alpha": .number(a.alpha, places: 4), "beta": .number(a.beta, places: 4),
+                    "mean": .number(a.mean, places: 4), "prior_alpha": .number(a.priorAlpha, places: 4),
+                    "prior_beta": .number(a.priorBeta, places: 4), "pulls": .number(Double(a.pulls)),
+                ]
+                if let p = probabilities[a.arm] { j["probability"] = .number(p, places: 4) }
+                return .object(j)
+            })
+            entry["prior"] = .object(priorSource)
+            experiments.append(.object(entry))
+            for a in arms {
+                armStates.append(AdaptArmState(user: input.user, archetype: archetype.name, dimension: dim, arm: a.arm,
+                                               priorAlpha: a.priorAlpha, priorBeta: a.priorBeta, successes: a.successes,
+                                               failures: a.failures, pulls: a.pulls, pBest: a.pBest,
+                                               chosen: a.arm == chosen))
+            }
+        }
+
+        // The decision log: plans link to the decision that shaped them, feedback gives the reward.
+        let updated = Self.linkAndReward(history: h.decisions, windowPlans: input.windowPlans, join: join)
+
+        let prediction = Self.predict(join: join, success: success, plans: plans, latestItems: latestPlan?.items ?? Self.latestItems(h.items),
+                                      chosen: chosenNow, posteriors: posteriors)
+        let effectiveness = Self.effectiveness(plans: plans, join: join, decisions: h.decisions.map { d in
+            updated.first { $0.decisionID == d.decisionID && $0.dimension == d.dimension } ?? d
+        } + newDecisions, chosen: chosenNow)
+
+        // Feedback of this window that names no stored plan item: reported, never guessed.
+        let known = Set(h.items.map { FeedbackJoin.key($0.planID, $0.itemID) })
+        let unknown = input.windowFeedback.filter { !known.contains(FeedbackJoin.key($0.planID, $0.itemID)) }
+        let unknownIDs = Array(Set(unknown.map { $0.planID + "/" + $0.itemID })).sorted()
+        let feedback: JSON = [
+            "received": .number(Double(input.windowFeedback.count)),
+            "matched": .number(Double(input.windowFeedback.count - unknown.count)),
+            "unknown": ["count": .number(Double(unknown.count)),
+                        "ids": .array(unknownIDs.prefix(AdaptationRules.maxUnknownIDs).map(JSON.string))],
+            "stored_unmatched": .number(Double(join.unmatched.count)),
+        ]
+
+        var payload: [String: JSON] = [
+            "difficulty": difficulty.json, "experiments": .array(experiments), "predicted_adherence": prediction.json,
+            "effectiveness": effectiveness, "success": success.json, "feedback": feedback,
+            "policy": .string(settings.policy.rawValue), "explore": .number(settings.explore, places: 4),
+        ]
+        if controlled {
+            payload["controls"] = .array(input.controls.map { c in
+                switch c {
+                case .difficulty: .string(AdaptEvents.adaptDifficulty)
+                case .test: .string(AdaptEvents.testStrategy)
+                case .optimize: .string(AdaptEvents.optimizeRecommendations)
+                }
+            })
+        }
+        return AdaptOutcome(payload: payload, difficulty: difficulty, predictedMean: prediction.mean, arms: armStates,
+                            decisions: newDecisions + updated)
+    }
+
+    /// The items of the user's latest plan in the file (by date, then plan id).
+    static func latestItems(_ items: [AdaptPlanItem]) -> [AdaptPlanItem] {
+        guard let last = items.max(by: { ($0.date?.daysSinceEpoch ?? Int.min, $0.planID) < ($1.date?.daysSinceEpoch ?? Int.min, $1.planID) })
+        else { return [] }
+        return items.filter { $0.planID == last.planID }
+    }
+
+    /// Links each plan of the window to the latest decision not yet linked (applied when the plan's item
+    /// carries the chosen arm), and recomputes the reward of every linked decision from its plan's feedback
+    /// on the dimension's items. Returns the decisions that changed.
+    static func linkAndReward(history: [AdaptDecisionLog], windowPlans: [WindowPlan], join: FeedbackJoin) -> [AdaptDecisionLog] {
+        var decisions = history
+        var changed = Set<Int>()
+        for plan in windowPlans {
+            guard let latest = decisions.indices.filter({ decisions[$0].planID == nil }).map({ decisions[$0].decisionID }).last
+            else { break }
+            // A plan already linked (a replayed window) links nothing new.
+            if decisions.contains(where: { $0.planID == plan.planID }) { continue }
+            for i in decisions.indices where decisions[i].decisionID == latest && decisions[i].planID == nil {
+                decisions[i].planID = plan.planID
+                decisions[i].applied = plan.items.contains { $0.variant[decisions[i].dimension] == decisions[i].chosen }
+                changed.insert(i)
+            }
+        }
+        var byPlan: [String: [(AdaptPlanItem, AdaptFeedback)]] = [:]
+        for (item, f) in join.pairs { byPlan[item.planID, default: []].append((item, f)) }
+        for i in decisions.indices {
+            guard let plan = decisions[i].planID, let pairs = byPlan[plan] else { continue }
+            let scores = pairs.filter { $0.0.variant[decisions[i].dimension] != nil }.map { $0.1.score }
+            guard !scores.isEmpty else { continue }
+            let reward = scores.reduce(0, +) / Double(scores.count)
+            if decisions[i].reward != reward || decisions[i].rewardN != scores.count {
+                decisions[i].reward = reward
+                decisions[i].rewardN = scores.count
+                changed.insert(i)
+            }
+        }
+        return changed.sorted().map { decisions[$0] }
+    }
+
+    /// Expected adherence of the next plan: the mean over the latest plan's items of each item's posterior
+    /// mean (the chosen arm's posterior for an item with a variant, else the user's Beta(1 + S, 1 + F) of
+    /// its category), with a 90% interval from the posteriors' variance plus the variance of k items × d
+    /// days of outcomes, μ(1 − μ) / (k·d), by the normal approximation, clipped to 0–1.
+    static func predict(join: FeedbackJoin, success: SuccessAnalysis, plans: [PlanOutcome], latestItems: [AdaptPlanItem],
+                        chosen: [String: String], posteriors: [String: [ArmPosterior]]) -> Prediction {
+        var parts: [BetaDistribution] = []
+        for item in latestItems {
+            var dists: [BetaDistribution] = []
+            for (dim, _) in item.variant.sorted(by: { $0.key < $1.key }) {
+                if let arm = chosen[dim], let post = posteriors[dim]?.first(where: { $0.arm == arm }) {
+                    dists.append(post.distribution)
+                }
+            }
+            if dists.isEmpty {
+                let t = success.byCategory[item.category] ?? AdherenceTally()
+                dists.append(BetaDistribution(1 + t.sum, 1 + Double(t.n) - t.sum))
+            }
+            // An item with several tested dimensions: the mean of its posteriors.
+            let m = dists.map(\.mean).reduce(0, +) / Double(dists.count)
+            let v = dists.map(\.variance).reduce(0, +) / Double(dists.count * dists.count)
+            parts.append(BetaDistribution.matching(mean: m, variance: v))
+        }
+        if parts.isEmpty {
+            let t = success.overall
+            parts = [BetaDistribution(1 + t.sum, 1 + Double(t.n) - t.sum)]
+        }
+        let k = Double(parts.count)
+        let mean = parts.map(\.mean).reduce(0, +) / k
+        let days = Double(max(1, plans.last?.days ?? 1))
+        let variance = parts.map(\.variance).reduce(0, +) / (k * k) + mean * (1 - mean) / (k * days)
+        let half = AdaptationRules.intervalZ * variance.squareRoot()
+        return Prediction(mean: mean, low: max(0, mean - half), high: min(1, mean + half), items: parts.count,
+                          days: Int(days))
+    }
+
+    /// Adherence per plan, before and since adaptation began (the first plan that followed a decision), and
+    /// the lift of the arms chosen now over the other arms on the same dimensions.
+    static func effectiveness(plans: [PlanOutcome], join: FeedbackJoin, decisions: [AdaptDecisionLog],
+                              chosen: [String: String]) -> JSON {
+        let linked = Set(decisions.compactMap(\.planID))
+        let sinceDate = plans.first { linked.contains($0.planID) }?.date
+        var before = AdherenceTally(), since = AdherenceTally()
+        for (item, f) in join.pairs {
+            if let s = sinceDate, let d = item.date, d >= s { since.add(f) } else if sinceDate != nil { before.add(f) }
+        }
+        var chosenTally = AdherenceTally(), others = AdherenceTally()
+        for (item, f) in join.pairs {
+            for (dim, arm) in item.variant {
+                guard let c = chosen[dim] else { continue }
+                if arm == c { chosenTally.add(f) } else { others.add(f) }
+            }
+        }
+        var lift: JSON = .null
+        if let a = chosenTally.adherence, let b = others.adherence { lift = .number(a - b, places: 4) }
+        var out: [String: JSON] = [
+            "adherence": .array(plans.suffix(AdaptationRules.maxSeries).map { p in
+                var j: [String: JSON] = ["adherence": .number(p.all.adherence ?? 0, places: 4), "n": .number(Double(p.all.n)),
+                                         "plan_id": .string(p.planID)]
+                if let d = p.date { j["date"] = .string(d.description) }
+                if let d = p.difficulty { j["difficulty"] = .number(Double(d)) }
+                return .object(j)
+            }),
+            "lift": lift, "chosen_arms": chosenTally.json, "other_arms": others.json,
+            "decisions": .number(Double(decisions.count)),
+            "rewarded": .number(Double(decisions.filter { $0.reward != nil }.count)),
+        ]
+        if let s = sinceDate {
+            out["since"] = .string(s.description)
+            out["before"] = before.json
+            out["after"] = since.json
+        }
+        return .object(out)
+    }
+}
+
+/// The predicted adherence of the next plan.
+public struct Prediction: Sendable, Equatable {
+    public var mean: Double
+    public var low: Double
+    public var high: Double
+    public var items: Int
+    public var days: Int
+
+    public var json: JSON {
+        ["mean": .number(mean, places: 4), "low": .number(low, places: 4), "high": .number(high, places: 4),
+         "level": .number(AdaptationRules.intervalLevel), "items": .number(Double(items)), "days": .number(Double(days))]
+    }
+}
+
+extension BetaDistribution {
+    /// The Beta with a given mean and variance (a variance too large for a Beta is reduced to the largest).
+    static func matching(mean m: Double, variance v: Double) -> BetaDistribution {
+        let m = min(max(m, 1e-9), 1 - 1e-9)
+        let v = min(max(v, 1e-12), m * (1 - m) * 0.999)
+        let s = m * (1 - m) / v - 1
+        return BetaDistribution(m * s, (1 - m) * s)
+    }
+}

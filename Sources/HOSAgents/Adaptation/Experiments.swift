@@ -1,0 +1,158 @@
+// A/B tests of strategies: Beta posteriors per user and arm, priors pooled over the archetype, and the policies.
+
+import HOSCore
+
+/// How arms are chosen.
+public enum AdaptPolicy: String, Sendable, CaseIterable {
+    /// Thompson sampling: a draw from each arm's posterior, the largest wins.
+    case thompson
+    /// The arm with the highest posterior mean.
+    case greedy
+    /// Each arm with equal probability (a baseline, and the best logging policy for off-line evaluation).
+    case random
+    /// The user's preferred arm from a `hos-synth --truth` file (evaluation only).
+    case oracle
+}
+
+/// Other users' counts per archetype and arm, read once per run: the source of the pooled priors.
+public struct AdaptPool: Sendable {
+    struct Key: Hashable {
+        var archetype: String
+        var dimension: String
+        var arm: String
+    }
+
+    struct Sum {
+        var successes = 0.0
+        var failures = 0.0
+        var users = 0
+        mutating func add(_ s: Double, _ f: Double, _ u: Int) {
+            successes += s
+            failures += f
+            users += u
+        }
+    }
+
+    var byArchetype: [Key: Sum] = [:]
+    var population: [Key: Sum] = [:]
+    /// Each user's own rows, subtracted from the sums when that user's prior is made.
+    var own: [String: [AdaptArmState]] = [:]
+
+    public init(rows: [AdaptArmState]) {
+        // Only arms a user has feedback on count, so that "users" counts users with evidence.
+        for r in rows where r.successes + r.failures > 0 {
+            own[r.user, default: []].append(r)
+            byArchetype[Key(archetype: r.archetype ?? "", dimension: r.dimension, arm: r.arm), default: Sum()]
+                .add(r.successes, r.failures, 1)
+            population[Key(archetype: "", dimension: r.dimension, arm: r.arm), default: Sum()]
+                .add(r.successes, r.failures, 1)
+        }
+    }
+
+    /// The prior of one user's arm: Beta(1 + w·p, 1 + w·(1 − p)), where p is the archetype's rate shrunk
+    /// toward the population's, p = (S_A + m·p_pop) / (N_A + m), p_pop = S_pop / N_pop (0.5 without any),
+    /// and w = W · N_pop / (N_pop + m); counts are other users' feedback scores on the arm.
+    public func prior(user: String, archetype: String, dimension: String, arm: String)
+        -> (alpha: Double, beta: Double, source: [String: JSON]) {
+        let r = AdaptationRules.self
+        var a = byArchetype[Key(archetype: archetype, dimension: dimension, arm: arm)] ?? Sum()
+        var p = population[Key(archetype: "", dimension: dimension, arm: arm)] ?? Sum()
+        for mine in own[user] ?? [] where mine.dimension == dimension && mine.arm == arm {
+            p.add(-mine.successes, -mine.failures, -1)
+            if (mine.archetype ?? "") == archetype { a.add(-mine.successes, -mine.failures, -1) }
+        }
+        let nPop = max(0, p.successes + p.failures), nA = max(0, a.successes + a.failures)
+        let pPop = nPop > 0 ? max(0, p.successes) / nPop : 0.5
+        let pA = (max(0, a.successes) + r.shrinkage * pPop) / (nA + r.shrinkage)
+        let w = r.priorWeight * nPop / (nPop + r.shrinkage)
+        let source: [String: JSON] = [
+            "archetype_users": .number(Double(max(0, a.users))), "archetype_n": .number(nA, places: 1),
+            "population_users": .number(Double(max(0, p.users))), "population_n": .number(nPop, places: 1),
+            "rate": .number(pA, places: 4), "weight": .number(w, places: 4),
+        ]
+        return (1 + w * pA, 1 + w * (1 - pA), source)
+    }
+}
+
+/// One arm's posterior: prior, the user's own counts, and the probability that it is the best arm.
+public struct ArmPosterior: Sendable, Equatable {
+    public var arm: String
+    public var priorAlpha: Double
+    public var priorBeta: Double
+    /// Sum of the user's feedback scores on items with this arm, and of 1 − score.
+    public var successes: Double
+    public var failures: Double
+    /// Plans whose items carried this arm.
+    public var pulls: Int
+    public var pBest = 0.0
+
+    public var alpha: Double { priorAlpha + successes }
+    public var beta: Double { priorBeta + failures }
+    public var distribution: BetaDistribution { BetaDistribution(alpha, beta) }
+    public var mean: Double { distribution.mean }
+
+    /// The user's counts of each arm of a dimension (conjugate update: each feedback adds its score to
+    /// successes and 1 − score to failures).
+    public static func counts(_ join: FeedbackJoin, dimension: String) -> [String: (s: Double, f: Double, plans: Set<String>)] {
+        var out: [String: (s: Double, f: Double, plans: Set<String>)] = [:]
+        for (item, f) in join.pairs {
+            guard let arm = item.variant[dimension] else { continue }
+            var c = out[arm] ?? (0, 0, [])
+            c.s += f.score
+            c.f += 1 - f.score
+            c.plans.insert(item.planID)
+            out[arm] = c
+        }
+        return out
+    }
+}
+
+/// A policy's choice on one dimension: the arm, the probability of every arm, and how it was drawn.
+public struct ArmChoice: Sendable, Equatable {
+    public var index: Int
+    public var probabilities: [Double]
+    /// thompson, explore (the uniform share), greedy, random, oracle.
+    public var mode: String
+}
+
+/// The policies' choices.
+public enum ArmChooser {
+    /// Chooses among `arms` (their posteriors with p_best set). Every policy but the oracle keeps each arm's
+    /// probability at least `explore` (≤ 1/k): with probability k·explore the arm is uniform, else the
+    /// policy's own choice, so P(arm) = explore + (1 − k·explore) · P_policy(arm).
+    public static func choose(_ arms: [ArmPosterior], policy: AdaptPolicy, explore: Double,
+                              preferred: String? = nil, rng: inout AdaptRandom) -> ArmChoice {
+        let k = arms.count
+        let eps = min(max(0, explore), 1 / Double(k))
+        switch policy {
+        case .oracle:
+            let i = arms.firstIndex { $0.arm == preferred } ?? 0
+            return ArmChoice(index: i, probabilities: arms.indices.map { $0 == i ? 1 : 0 }, mode: "oracle")
+        case .random:
+            let i = min(k - 1, Int(rng.uniform() * Double(k)))
+            return ArmChoice(index: i, probabilities: arms.map { _ in 1 / Double(k) }, mode: "random")
+        case .thompson, .greedy:
+            let best = Self.greedyIndex(arms)
+            let own: [Double] = policy == .thompson ? arms.map(\.pBest) : arms.indices.map { $0 == best ? 1 : 0 }
+            let probabilities = own.map { eps + (1 - Double(k) * eps) * $0 }
+            if rng.uniform() < Double(k) * eps {
+                let i = min(k - 1, Int(rng.uniform() * Double(k)))
+                return ArmChoice(index: i, probabilities: probabilities, mode: "explore")
+            }
+            if policy == .greedy { return ArmChoice(index: best, probabilities: probabilities, mode: "greedy") }
+            var top = 0, topValue = -1.0
+            for (i, a) in arms.enumerated() {
+                let v = rng.beta(a.alpha, a.beta)
+                if v > topValue { (top, topValue) = (i, v) }
+            }
+            return ArmChoice(index: top, probabilities: probabilities, mode: "thompson")
+        }
+    }
+
+    /// The arm with the highest posterior mean; ties go to the first listed.
+    public static func greedyIndex(_ arms: [ArmPosterior]) -> Int {
+        var best = 0
+        for (i, a) in arms.enumerated() where a.mean > arms[best].mean { best = i }
+        return best
+    }
+}
