@@ -1,0 +1,484 @@
+// Typed views of the agents' results that the report shows: absent fields stay absent, a field of the wrong
+// type is bad input named by its path (payload.metrics.steps.baseline), so nothing is shown half-read.
+
+import HOSCore
+
+/// An object being read, with its path for messages.
+struct Fields {
+    let o: [String: JSON]
+    let path: String
+
+    init(_ o: [String: JSON], path: String) {
+        self.o = o
+        self.path = path
+    }
+
+    func at(_ key: String) -> String { path + "." + key }
+
+    /// A value that is there and not null.
+    func value(_ key: String) -> JSON? {
+        if case .null? = o[key] { return nil }
+        return o[key]
+    }
+
+    func number(_ key: String) throws(EventProblem) -> Double? {
+        switch value(key) {
+        case nil: return nil
+        case let .number(n)?: return n
+        case let v?: throw EventProblem("\(at(key)) must be a number, not \(v.typeName)")
+        }
+    }
+
+    func number(_ key: String, in range: ClosedRange<Double>) throws(EventProblem) -> Double? {
+        guard let n = try number(key) else { return nil }
+        guard range.contains(n) else { throw EventProblem("\(at(key)) must be within \(Metrics.rangeText(range))") }
+        return n
+    }
+
+    func string(_ key: String) throws(EventProblem) -> String? {
+        switch value(key) {
+        case nil: return nil
+        case let .string(s)?: return s
+        case let v?: throw EventProblem("\(at(key)) must be a string, not \(v.typeName)")
+        }
+    }
+
+    /// A string or a number, as text (fields the contract leaves open, such as a difficulty level).
+    func text(_ key: String) throws(EventProblem) -> String? {
+        switch value(key) {
+        case nil: return nil
+        case let .string(s)?: return s
+        case let .number(n)?: return JSON.number(n).text
+        case let .bool(b)?: return b ? "true" : "false"
+        case let v?: throw EventProblem("\(at(key)) must be a string or a number, not \(v.typeName)")
+        }
+    }
+
+    func date(_ key: String) throws(EventProblem) -> LocalDate? {
+        guard let s = try string(key) else { return nil }
+        guard let d = LocalDate(s) else { throw EventProblem("\(at(key)) is not a YYYY-MM-DD calendar date") }
+        return d
+    }
+
+    func clock(_ key: String) throws(EventProblem) -> ClockTime? {
+        guard let s = try string(key) else { return nil }
+        guard let t = ClockTime(s) else { throw EventProblem("\(at(key)) is not a valid HH:MM time") }
+        return t
+    }
+
+    func object(_ key: String) throws(EventProblem) -> Fields? {
+        switch value(key) {
+        case nil: return nil
+        case let .object(o)?: return Fields(o, path: at(key))
+        case let v?: throw EventProblem("\(at(key)) must be an object, not \(v.typeName)")
+        }
+    }
+
+    func array(_ key: String) throws(EventProblem) -> [JSON] {
+        switch value(key) {
+        case nil: return []
+        case let .array(a)?: return a
+        case let v?: throw EventProblem("\(at(key)) must be an array, not \(v.typeName)")
+        }
+    }
+
+    /// An array of objects, each with its own path (`payload.items[2]`).
+    func objects(_ key: String) throws(EventProblem) -> [Fields] {
+        var out: [Fields] = []
+        for (i, v) in try array(key).enumerated() {
+            guard case let .object(o) = v else {
+                throw EventProblem("\(at(key))[\(i)] must be an object, not \(v.typeName)")
+            }
+            out.append(Fields(o, path: "\(at(key))[\(i)]"))
+        }
+        return out
+    }
+
+    func strings(_ key: String) throws(EventProblem) -> [String] {
+        var out: [String] = []
+        for (i, v) in try array(key).enumerated() {
+            guard case let .string(s) = v else {
+                throw EventProblem("\(at(key))[\(i)] must be a string, not \(v.typeName)")
+            }
+            out.append(s)
+        }
+        return out
+    }
+}
+
+/// A metric's trend from hos-behavior: Theil–Sen slope per week and Mann–Kendall p-value.
+public struct Trend: Sendable, Equatable {
+    /// rising, falling or flat.
+    public var direction: String?
+    public var slopePerWeek: Double?
+    public var pValue: Double?
+}
+
+/// A day whose value is far from the user's baseline.
+public struct Anomaly: Sendable, Equatable {
+    public var date: LocalDate
+    /// high or low.
+    public var direction: String?
+    public var value: Double?
+    public var z: Double?
+}
+
+/// One metric of a behaviour analysis.
+public struct MetricSummary: Sendable, Equatable {
+    public var name: String
+    public var n: Double?
+    public var completeness: Double?
+    public var baseline: Double?
+    public var recent: Double?
+    public var trend: Trend?
+    public var cv: Double?
+    public var mad: Double?
+    public var anomalies: [Anomaly] = []
+
+    /// The personal baseline band: the median ± 1.4826 × MAD, one robust standard deviation.
+    public var band: ClosedRange<Double>? {
+        guard let baseline, let mad, mad >= 0 else { return nil }
+        let half = 1.4826 * mad
+        return (baseline - half)...(baseline + half)
+    }
+}
+
+/// A readiness driver: a metric and its effect in points.
+public struct Driver: Sendable, Equatable {
+    public var metric: String
+    public var effect: Double
+}
+
+/// Readiness from hos-behavior.
+public struct Readiness: Sendable, Equatable {
+    public var score: Double?
+    public var state: String?
+    public var sleepDebtHours: Double?
+    public var drivers: [Driver] = []
+}
+
+/// A `behavior_analysis` payload, the parts the report shows.
+public struct BehaviorResult: Sendable, Equatable {
+    public var asOf: LocalDate?
+    public var windowStart: LocalDate?
+    public var windowEnd: LocalDate?
+    public var readiness: Readiness?
+    public var metrics: [String: MetricSummary] = [:]
+    public var signature: [String] = []
+    public var engagementLevel: String?
+    public var engagementShare: Double?
+    public var sleepStart: ClockTime?
+    public var sleepEnd: ClockTime?
+    public var sleepStartRegularity: String?
+    public var chronotype: String?
+    public var socialJetLagMin: Double?
+
+    init(_ p: Fields) throws(EventProblem) {
+        asOf = try p.date("as_of")
+        if let w = try p.object("window") {
+            windowStart = try w.date("start")
+            windowEnd = try w.date("end")
+        }
+        if let r = try p.object("readiness") {
+            var readiness = Readiness()
+            readiness.score = try r.number("score", in: 0...100)
+            readiness.state = try r.string("state")
+            readiness.sleepDebtHours = try r.number("sleep_debt_hours")
+            for d in try r.objects("drivers") {
+                guard let metric = try d.string("metric"), let effect = try d.number("effect") else { continue }
+                readiness.drivers.append(Driver(metric: metric, effect: effect))
+            }
+            self.readiness = readiness
+        }
+        if let m = try p.object("metrics") {
+            for name in m.o.keys.sorted() {
+                guard let f = try m.object(name) else { continue }
+                var s = MetricSummary(name: name)
+                s.n = try f.number("n")
+                s.completeness = try f.number("completeness")
+                s.baseline = try f.number("baseline")
+                s.recent = try f.number("recent")
+                if let t = try f.object("trend") {
+                    s.trend = Trend(direction: try t.string("direction"), slopePerWeek: try t.number("slope_per_week"),
+                                    pValue: try t.number("p_value", in: 0...1))
+                }
+                if let v = try f.object("variability") {
+                    s.cv = try v.number("cv")
+                    s.mad = try v.number("mad")
+                }
+                for a in try f.objects("anomalies") {
+                    guard let date = try a.date("date") else { throw EventProblem("missing \(a.at("date"))") }
+                    s.anomalies.append(Anomaly(date: date, direction: try a.string("direction"),
+                                               value: try a.number("value"), z: try a.number("z")))
+                }
+                metrics[name] = s
+            }
+        }
+        for s in try p.objects("signature") {
+            if let label = try s.string("label") { signature.append(label) }
+        }
+        if let e = try p.object("engagement") {
+            engagementLevel = try e.string("level")
+            engagementShare = try e.number("share")
+        }
+        if let t = try p.object("sleep_timing") {
+            if let s = try t.object("sleep_start") {
+                sleepStart = try s.clock("mean")
+                sleepStartRegularity = try s.string("regularity")
+            }
+            if let e = try t.object("sleep_end") { sleepEnd = try e.clock("mean") }
+            chronotype = try t.string("chronotype")
+            socialJetLagMin = try t.number("social_jet_lag_min")
+        }
+    }
+}
+
+/// A strategy variant of a plan item: the experiment's dimension and the arm used.
+public struct Variant: Sendable, Equatable {
+    public var dimension: String
+    public var arm: String
+}
+
+/// One item of a routine plan.
+public struct RoutineItem: Sendable, Equatable {
+    public var itemID: String
+    public var category: String
+    public var start: ClockTime
+    public var durationMin: Double
+    public var intensity: Double?
+    public var title: String
+    public var why: String?
+    /// Sorted by dimension.
+    public var variant: [Variant] = []
+
+    /// The end as a time of day (it may pass midnight).
+    public var end: ClockTime { ClockTime(minutes: start.minutes + Int(durationMin.rounded())) }
+}
+
+/// A `routine_plan` payload.
+public struct RoutineResult: Sendable, Equatable {
+    public var planID: String?
+    public var date: LocalDate?
+    public var difficulty: Double?
+    public var focus: String?
+    public var wake: ClockTime?
+    public var bedtime: ClockTime?
+    /// In the plan's order: the day's order from wake.
+    public var items: [RoutineItem] = []
+
+    init(_ p: Fields) throws(EventProblem) {
+        planID = try p.string("plan_id")
+        date = try p.date("date")
+        difficulty = try p.number("difficulty")
+        focus = try p.string("focus")
+        wake = try p.clock("wake")
+        bedtime = try p.clock("bedtime")
+        for f in try p.objects("items") {
+            guard let start = try f.clock("start") else { throw EventProblem("missing \(f.at("start"))") }
+            guard let minutes = try f.number("duration_min", in: 0...1440) else {
+                throw EventProblem("missing \(f.at("duration_min"))")
+            }
+            var item = RoutineItem(itemID: try f.string("item_id") ?? "", category: try f.string("category") ?? "other",
+                                   start: start, durationMin: minutes, intensity: try f.number("intensity", in: 0...5),
+                                   title: try f.string("title") ?? "", why: try f.string("why"))
+            if let v = try f.object("variant") {
+                for k in v.o.keys.sorted() {
+                    if let arm = try v.text(k) { item.variant.append(Variant(dimension: k, arm: arm)) }
+                }
+            }
+            items.append(item)
+        }
+    }
+}
+
+/// A meal of a nutrition plan.
+public struct Meal: Sendable, Equatable {
+    public var name: String
+    public var time: ClockTime?
+    public var kcal: Double?
+    public var proteinG: Double?
+    public var focus: String?
+}
+
+/// A nutrition target: name (energy_kcal, protein_g, …), value and unit.
+public struct Target: Sendable, Equatable {
+    public var name: String
+    public var value: Double
+    public var unit: String
+}
+
+/// A `nutrition_plan` payload.
+public struct NutritionResult: Sendable, Equatable {
+    public var planID: String?
+    public var date: LocalDate?
+    public var energyKcal: Double?
+    public var goal: String?
+    public var proteinG: Double?
+    public var carbsG: Double?
+    public var fatG: Double?
+    public var fiberG: Double?
+    public var hydrationMl: Double?
+    public var meals: [Meal] = []
+
+    init(_ p: Fields) throws(EventProblem) {
+        planID = try p.string("plan_id")
+        date = try p.date("date")
+        energyKcal = try p.number("energy_kcal")
+        goal = try p.string("goal")
+        if let m = try p.object("macros") {
+            proteinG = try m.number("protein_g")
+            carbsG = try m.number("carbs_g")
+            fatG = try m.number("fat_g")
+            fiberG = try m.number("fiber_g")
+        }
+        hydrationMl = try p.number("hydration_ml")
+        for (i, f) in try p.objects("meals").enumerated() {
+            meals.append(Meal(name: try f.string("name") ?? "meal \(i + 1)", time: try f.clock("time"),
+                              kcal: try f.number("kcal"), proteinG: try f.number("protein_g"), focus: try f.string("focus")))
+        }
+    }
+
+    /// The targets in a fixed order.
+    public var targets: [Target] {
+        let all: [(String, Double?, String)] = [
+            ("energy_kcal", energyKcal, "kcal"), ("protein_g", proteinG, "g"), ("carbs_g", carbsG, "g"),
+            ("fat_g", fatG, "g"), ("fiber_g", fiberG, "g"), ("hydration_ml", hydrationMl, "ml"),
+        ]
+        return all.compactMap { n, v, u in v.map { Target(name: n, value: $0, unit: u) } }
+    }
+}
+
+/// An `insight` payload.
+public struct InsightResult: Sendable, Equatable {
+    public var insightID: String
+    public var kind: String?
+    public var title: String
+    public var detail: String?
+    public var confidence: Double?
+    public var action: String?
+    /// As written: a number or a word.
+    public var priority: String?
+    public var statistic: String?
+    public var n: Double?
+    public var pValue: Double?
+    public var effect: String?
+
+    init(_ p: Fields) throws(EventProblem) {
+        kind = try p.string("kind")
+        title = try p.string("title") ?? ""
+        detail = try p.string("detail")
+        confidence = try p.number("confidence", in: 0...1)
+        action = try p.string("action")
+        priority = try p.text("priority")
+        if let e = try p.object("evidence") {
+            statistic = try e.text("statistic")
+            n = try e.number("n")
+            pValue = try e.number("p_value", in: 0...1)
+            effect = try e.text("effect")
+        }
+        // Without an id, the content names the insight, as hos-insights' own ids do.
+        insightID = try p.string("insight_id")
+            ?? "i-" + StableHash.hex(StableHash.of(kind ?? "", title, detail ?? "", action ?? ""))
+    }
+}
+
+/// One arm of an A/B experiment.
+public struct Arm: Sendable, Equatable {
+    public var arm: String
+    public var successes: Double?
+    public var failures: Double?
+    public var pBest: Double?
+}
+
+/// A per-user experiment of hos-adapt (Thompson sampling over arms).
+public struct Experiment: Sendable, Equatable {
+    public var dimension: String
+    public var arms: [Arm]
+    public var chosen: String?
+    public var propensity: Double?
+}
+
+/// A point of the learning curve: adherence on a day.
+public struct AdherencePoint: Sendable, Equatable {
+    public var date: LocalDate
+    public var adherence: Double
+    public var n: Double?
+}
+
+/// An `adaptation` payload.
+public struct AdaptationResult: Sendable, Equatable {
+    public var difficultyFrom: String?
+    public var difficultyTo: String?
+    public var difficultyReason: String?
+    public var experiments: [Experiment] = []
+    public var predictedMean: Double?
+    public var predictedLow: Double?
+    public var predictedHigh: Double?
+    /// effectiveness.adherence, sorted by date.
+    public var curve: [AdherencePoint] = []
+    public var lift: Double?
+
+    init(_ p: Fields) throws(EventProblem) {
+        if let d = try p.object("difficulty") {
+            difficultyFrom = try d.text("from")
+            difficultyTo = try d.text("to")
+            difficultyReason = try d.string("reason")
+        }
+        for e in try p.objects("experiments") {
+            var arms: [Arm] = []
+            for a in try e.objects("arms") {
+                arms.append(Arm(arm: try a.text("arm") ?? "", successes: try a.number("successes"),
+                                failures: try a.number("failures"), pBest: try a.number("p_best", in: 0...1)))
+            }
+            experiments.append(Experiment(dimension: try e.string("dimension") ?? "", arms: arms,
+                                          chosen: try e.text("chosen"), propensity: try e.number("propensity", in: 0...1)))
+        }
+        if let pa = try p.object("predicted_adherence") {
+            predictedMean = try pa.number("mean", in: 0...1)
+            predictedLow = try pa.number("low", in: 0...1)
+            predictedHigh = try pa.number("high", in: 0...1)
+        }
+        if let eff = try p.object("effectiveness") {
+            for a in try eff.objects("adherence") {
+                guard let date = try a.date("date") else { throw EventProblem("missing \(a.at("date"))") }
+                guard let value = try a.number("adherence", in: 0...1) else {
+                    throw EventProblem("missing \(a.at("adherence"))")
+                }
+                curve.append(AdherencePoint(date: date, adherence: value, n: try a.number("n")))
+            }
+            curve.sort { $0.date < $1.date }
+            lift = try eff.number("lift")
+        }
+    }
+}
+
+/// A long-term preference with a single value.
+public struct Preference: Sendable, Equatable {
+    public var name: String
+    public var value: String
+}
+
+/// A `memory_context` payload, the little of it a person wants to see.
+public struct MemoryResult: Sendable, Equatable {
+    public var analysesTotal: Double?
+    public var difficulty: String?
+    /// Sorted by name.
+    public var preferences: [Preference] = []
+
+    init(_ p: Fields) throws(EventProblem) {
+        if let h = try p.object("history") { analysesTotal = try h.number("analyses_total") }
+        if let a = try p.object("adaptation_state") { difficulty = try a.text("difficulty") }
+        if let lt = try p.object("long_term"), let prefs = try lt.object("preferences") {
+            for name in prefs.o.keys.sorted() {
+                // A preference is {value, confidence, ...}; lists (allergies) are left to the nutrition plan.
+                guard let pref = try prefs.object(name), let value = pref.value("value") else { continue }
+                switch value {
+                case let .string(s): preferences.append(Preference(name: name, value: s))
+                case let .number(n): preferences.append(Preference(name: name, value: JSON.number(n).text))
+                case let .bool(b): preferences.append(Preference(name: name, value: b ? "yes" : "no"))
+                default: continue
+                }
+            }
+        }
+    }
+}
