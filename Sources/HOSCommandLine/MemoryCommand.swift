@@ -77,7 +77,7 @@ public struct MemoryCommand: ParsableCommand {
         mode 0600 (its -wal and -shm files take the same mode); WAL journal, synchronous NORMAL, a busy \
         timeout of 10 s, and up to 8 retries with a growing pause on SQLITE_BUSY, so that many processes \
         can use one file at once. Every write is one IMMEDIATE transaction. The schema is made by named, \
-        append-only migrations (2026-11-25-layers, 2026-11-25-views), applied on open.
+        append-only migrations (2026-11-25-layers, 2026-11-25-views, 2026-12-01-adaptation), applied on open.
 
         TABLES, every row keyed by user_id: working (analysis_id, context, expires_at: the working \
         layer); short_term_record (user, date, metric → value; clock times as minutes after \
@@ -90,7 +90,9 @@ public struct MemoryCommand: ParsableCommand {
         result and request, with a summary and the payload), insight (content_hash, seen_count, \
         useful, feedback_note), plan_item, plan_feedback: history; experiment (dimension, arm, \
         successes, failures, p_best, chosen) and adaptation_state (difficulty): what hos-adapt \
-        decided; event_seen (the idempotency ledger: user_id, event_id); event_log (with \
+        decided; adapt_arm (per arm: archetype, prior_alpha, prior_beta, successes, failures, pulls, \
+        p_best, chosen) and adapt_decision (hos-adapt's decision log: context, arm, propensity, plan, \
+        reward); event_seen (the idempotency ledger: user_id, event_id); event_log (with \
         --log-events); audit_log (at, action: recall, export, forget or restore, the user as a hash only, \
         cleared by forget, which also writes its own entry without a user, and detail: rows, layer, and by: $USER).
 
@@ -435,7 +437,10 @@ public struct MemoryCommand: ParsableCommand {
             discussion: """
             FILE is opened read-only and checked as 'hos-memory check' does; a file with any problem is \
             refused (exit 65) before the memory file is opened, which is left as it was (or not created). Otherwise SQLite's backup copies \
-            FILE into the memory file, which goes back to WAL mode and gets any newer migrations.
+            FILE into the memory file, which goes back to WAL mode and gets any newer migrations. Audit \
+            entries written after the backup's newest one are kept; when some are forgets, their users are \
+            back (the backup holds them and the audit log keeps no user id): a warning says how many, so \
+            that they can be forgotten again.
             """)
 
         @OptionGroup public var file: MemoryFileOptions
@@ -447,7 +452,11 @@ public struct MemoryCommand: ParsableCommand {
             try runTool(MemoryStage.agent) {
                 // The backup is checked first: a refused restore leaves a missing memory file missing.
                 let backup = try MemoryStore.checkedBackup(source)
-                try file.open(create: true).restore(from: backup, at: memoryNow())
+                let undone = try file.open(create: true).restore(from: backup, at: memoryNow())
+                if undone > 0 {
+                    printError("\(MemoryStage.agent): warning: \(undone) forget(s) made after this backup are undone: "
+                        + "run 'hos-memory forget' again for those users")
+                }
             }
         }
     }

@@ -219,6 +219,7 @@ extension MemoryStore {
     /// SQLite's online backup into `file` (written beside it, then renamed): a consistent snapshot taken in
     /// one read transaction, while other processes go on writing.
     public func backup(to file: String) throws {
+        if Self.samePath(file, path) { throw HOSError.usage("backup to \(file): that is the memory file itself") }
         let temp = file + ".tmp-\(getpid())"
         unlink(temp)
         defer { unlink(temp) }
@@ -239,9 +240,21 @@ extension MemoryStore {
     }
 
     /// Replaces the file's content with `file`'s, refusing a file that fails `check`; audited.
-    public func restore(from file: String, at: String) throws {
+    @discardableResult
+    public func restore(from file: String, at: String) throws -> Int {
+        if Self.samePath(file, path) { throw HOSError.usage("restore from \(file): that is the memory file itself") }
         let source = try Self.checkedBackup(file, options: options)
-        try restore(from: source, at: at)
+        return try restore(from: source, at: at)
+    }
+
+    /// Whether two paths name one file (after symbolic links and `..`); false when either is missing.
+    static func samePath(_ a: String, _ b: String) -> Bool {
+        guard let ra = realpath(a, nil), let rb = realpath(b, nil) else { return false }
+        defer {
+            free(ra)
+            free(rb)
+        }
+        return strcmp(ra, rb) == 0
     }
 
     /// Opens `file` read-only and refuses it (bad input) if it fails `check`: before the memory file is
@@ -264,8 +277,21 @@ extension MemoryStore {
     }
 
     /// Replaces the file's content with a backup that `checkedBackup` accepted; audited.
-    public func restore(from source: MemoryStore, at: String) throws {
+    ///
+    /// The audit entries written after the backup's newest one are carried over, so a restore never
+    /// erases the audit trail; returns how many of them are `forget`s, whose users the backup still
+    /// holds (the audit log keeps no user id to forget them again).
+    @discardableResult
+    public func restore(from source: MemoryStore, at: String) throws -> Int {
         let file = source.path
+        if Self.samePath(file, path) { throw HOSError.usage("restore from \(file): that is the memory file itself") }
+        let since = try source.read("read backup audit log") { db in
+            try String.fetchOne(db, sql: "SELECT max(at) FROM audit_log") ?? ""
+        }
+        let later = try read("read audit log") { db in
+            try Row.fetchAll(db, sql: "SELECT at, action, user_hash, detail FROM audit_log WHERE at > ? ORDER BY id",
+                             arguments: [since])
+        }
         do {
             try Self.retrying { try source.queue.backup(to: queue) }
         } catch {
@@ -273,7 +299,15 @@ extension MemoryStore {
         }
         try withoutTransaction("restore") { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
         try migrate()
-        try write("restore") { db in try audit("restore", user: nil, detail: [:], at: at, in: db) }
+        let undone = later.filter { ($0["action"] as String) == "forget" }.count
+        try write("restore") { db in
+            for row in later {
+                try db.execute(sql: "INSERT INTO audit_log (at, action, user_hash, detail) VALUES (?, ?, ?, ?)",
+                               arguments: [row["at"], row["action"], row["user_hash"], row["detail"]])
+            }
+            try audit("restore", user: nil, detail: ["forgets_undone": .number(Double(undone))], at: at, in: db)
+        }
+        return undone
     }
 }
 
