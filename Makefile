@@ -7,7 +7,7 @@ RELEASE  := .build/release
 MAN_DATE := 2026-11-25
 TOOLS    := hos-validate hos-import hos-synth
 
-.PHONY: all help deps build release test unit examples demo bench man man-check stats-check lint ci clean
+.PHONY: all help deps build release test unit examples demo bench eval eval-learning report-check man man-check stats-check lint ci clean
 
 all: build
 
@@ -15,6 +15,9 @@ help:
 	@echo "make demo       run synthetic users through the toolkit and show the result"
 	@echo "make test       build, run unit and CLI tests, examples, and the man-page drift check"
 	@echo "make bench      release build; throughput and peak memory against jq -c . and cat"
+	@echo "make report-check  render the HTML report in headless Chromium and check it"
+	@echo "make eval-learning  hos-adapt's learning curve against random arms and an oracle (PNG/SVG in docs/learning)"
+	@echo "make eval       hos-insights on 240 synthetic users: recall of planted relationships, false discoveries"
 	@echo "make man        regenerate man/ from the commands' --help"
 	@echo "make deps       install missing system packages (apt-get, non-interactive)"
 
@@ -52,6 +55,19 @@ demo: build
 
 bench: release
 	@scripts/bench.sh $(RELEASE)
+
+# The HTML report rendered by headless Chromium (installed with apt-get when missing), checked, screenshotted.
+report-check: build
+	@scripts/report-check.sh $(BIN) .build/report-check
+
+# The learning loop measured: hos-adapt against a random-arm baseline and an oracle, 12 weekly cycles.
+eval-learning: release
+	@python3 scripts/eval_learning.py $(RELEASE)
+
+# hos-insights against the relationships hos-synth plants (and a shuffled null): recall and false discoveries.
+eval: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter InsightsEvalTests
 
 man: deps
 	@scripts/man.sh man $(MAN_DATE)

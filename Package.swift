@@ -13,10 +13,15 @@ let package = Package(
         .executable(name: "hos-nutrition", targets: ["hos-nutrition"]),
         .executable(name: "hos-routine", targets: ["hos-routine"]),
         .executable(name: "hos-memory", targets: ["hos-memory"]),
+        .executable(name: "hos-insights", targets: ["hos-insights"]),
+        .executable(name: "hos-adapt", targets: ["hos-adapt"]),
+        .executable(name: "hos-report", targets: ["hos-report"]),
+        .executable(name: "hos-run", targets: ["hos-run"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Events, metrics, archetypes and the JSON-lines runtime. No third-party imports.
@@ -27,9 +32,13 @@ let package = Package(
         .target(name: "HOSAgents", dependencies: ["HOSCore"]),
         // The 4-layer memory in one SQLite file: the only module that imports GRDB.
         .target(name: "HOSMemory", dependencies: ["HOSCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Rendering results for people: terminal text, Markdown, CSV/TSV tables, one-file HTML.
+        .target(name: "HOSReport", dependencies: ["HOSCore"]),
+        // Pipeline files and the process runner behind hos-run: the only module that imports Yams.
+        .target(name: "HOSPipeline", dependencies: ["HOSCore", .product(name: "Yams", package: "Yams")]),
         // The commands: the only module that imports ArgumentParser.
         .target(name: "HOSCommandLine", dependencies: [
-            "HOSCore", "HOSImport", "HOSAgents", "HOSMemory",
+            "HOSCore", "HOSImport", "HOSAgents", "HOSMemory", "HOSReport", "HOSPipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hos-validate", dependencies: ["HOSCommandLine"]),
@@ -39,12 +48,18 @@ let package = Package(
         .executableTarget(name: "hos-nutrition", dependencies: ["HOSCommandLine"]),
         .executableTarget(name: "hos-routine", dependencies: ["HOSCommandLine"]),
         .executableTarget(name: "hos-memory", dependencies: ["HOSCommandLine"]),
+        .executableTarget(name: "hos-insights", dependencies: ["HOSCommandLine"]),
+        .executableTarget(name: "hos-adapt", dependencies: ["HOSCommandLine"]),
+        .executableTarget(name: "hos-report", dependencies: ["HOSCommandLine"]),
+        .executableTarget(name: "hos-run", dependencies: ["HOSCommandLine"]),
         .testTarget(name: "HOSCoreTests", dependencies: ["HOSCore"]),
         .testTarget(name: "HOSImportTests", dependencies: ["HOSImport", "HOSCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "HOSAgentsTests", dependencies: ["HOSAgents", "HOSCore", "HOSImport"]),
         .testTarget(name: "HOSMemoryTests", dependencies: ["HOSMemory", "HOSCore"],
                     exclude: ["Golden"]),
+        .testTarget(name: "HOSReportTests", dependencies: ["HOSReport", "HOSCore"]),
+        .testTarget(name: "HOSPipelineTests", dependencies: ["HOSPipeline", "HOSCore"]),
         .testTarget(name: "HOSCLITests", dependencies: ["HOSCore"],
                     exclude: ["Cases"]),
     ],

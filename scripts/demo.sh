@@ -1,5 +1,5 @@
 #!/bin/sh
-# make demo: synthetic users of all six archetypes through the toolkit, shown readably.
+# make demo: synthetic users of all six archetypes through the full pipeline, twice, shown readably.
 # Usage: scripts/demo.sh BINDIR
 set -eu
 bin=$1
@@ -7,39 +7,37 @@ PATH="$bin:$PATH"
 export PATH
 out=.build/demo
 mkdir -p "$out"
+rm -f "$out"/hos-memory.sqlite*
+memory=$out/hos-memory.sqlite
 
 echo "== 12 synthetic users (two per archetype), 30 days each, with an analysis request per user"
-echo "\$ hos-synth --users 12 --days 30 --request --truth $out/truth.json -o $out/events.jsonl"
-hos-synth --users 12 --days 30 --request --truth "$out/truth.json" -o "$out/events.jsonl"
+echo "\$ hos-synth --users 12 --days 30 --request --truth $out/truth.json -o $out/week1.jsonl"
+hos-synth --users 12 --days 30 --request --truth "$out/truth.json" -o "$out/week1.jsonl"
+hos-validate "$out/week1.jsonl" | awk '/^metrics/ {skip=1} /^problems/ {skip=0} !skip'
 echo
-echo "== What the stream holds, checked against the contract"
-echo "\$ hos-validate $out/events.jsonl"
-hos-validate "$out/events.jsonl" | awk '/^metrics/ {skip=1} /^problems/ {skip=0} !skip'
-echo "  (metrics: hos-validate $out/events.jsonl | sed -n '/^metrics/,/^problems/p')"
+echo "== The full pipeline: behaviour, memory, nutrition and routine side by side, insights, adaptation"
+hos-run graph examples/pipelines/full-analysis.yaml
+echo "\$ hos-run examples/pipelines/full-analysis.yaml --memory $memory -i $out/week1.jsonl --output-mode all -o $out/run1.jsonl --status"
+hos-run examples/pipelines/full-analysis.yaml --memory "$memory" -i "$out/week1.jsonl" --output-mode all \
+    -o "$out/run1.jsonl" --status --progress none 2>&1 | sed 's/^/  /'
 echo
-echo "== The analysis agents: behaviour, then nutrition and routine plans for each user"
-echo "\$ hos-behavior $out/events.jsonl | hos-nutrition | hos-routine > $out/plans.jsonl"
-hos-behavior "$out/events.jsonl" | hos-nutrition | hos-routine > "$out/plans.jsonl"
+echo "== A week later: each simulated user answers its plan (hos-synth respond), a week of new records,"
+echo "   and a second analysis that remembers the first"
+hos-synth respond --days 7 "$out/run1.jsonl" > "$out/feedback.jsonl"
+hos-synth --users 12 --days 37 --request | jq -c 'select(.event_type != "health_record" or .payload.date > "2026-02-03")' \
+    > "$out/week2-records.jsonl"
+cat "$out/feedback.jsonl" "$out/week2-records.jsonl" > "$out/week2.jsonl"
+echo "\$ hos-run examples/pipelines/full-analysis.yaml --memory $memory -i $out/week2.jsonl --output-mode all -o $out/run2.jsonl"
+hos-run examples/pipelines/full-analysis.yaml --memory "$memory" -i "$out/week2.jsonl" --output-mode all \
+    -o "$out/run2.jsonl" --progress none
+jq -r 'select(.event_type == "analysis_complete") |
+  "  \(.user_id)  \(.archetype | . + " " * (22 - length))  analyses remembered: \(.payload.memory.history.analyses_total)  feedback events matched to plan items: \(.payload.adapt.feedback.matched)  difficulty \(.payload.adapt.difficulty.from)→\(.payload.adapt.difficulty.to)"' \
+    "$out/run2.jsonl"
 echo
-echo "One user of each archetype (u-0001 … u-0006):"
-jq -r --slurp '
-  [.[] | select(.user_id <= "u-0006")] | group_by(.user_id)[] |
-  (map(select(.event_type == "behavior_analysis"))[0].payload) as $b |
-  (map(select(.event_type == "nutrition_plan"))[0].payload) as $n |
-  (map(select(.event_type == "routine_plan"))[0]) as $r |
-  "\($r.user_id)  \($r.archetype)\n" +
-  "  readiness \($b.readiness.score // "-") (\($b.readiness.state // "-"))  sleep \($b.metrics.sleep_duration_min.baseline // "-") min  " +
-  "steps \($b.metrics.steps.baseline // "-")  signature: \([$b.signature[].label] | join(", ") | if . == "" then "-" else . end)\n" +
-  "  nutrition: \($n.energy_kcal) kcal (\($n.goal)), protein \($n.macros.protein_g) g, \($n.meals | length) meals from \($n.meals[0].time) to \($n.meals[-1].time)\n" +
-  "  routine (difficulty \($r.payload.difficulty), \($r.payload.focus)), wake \($r.payload.wake), lights out \($r.payload.bedtime):\n" +
-  ([$r.payload.items[] | "    \(.start)  \(.duration_min | tostring | (" " * (3 - length)) + .) min  \(.category | . + (" " * (12 - length)))\(.title)"] | join("\n"))
-' "$out/plans.jsonl"
+echo "== The report of the second analysis (hos-report); the same as one HTML page: $out/report.html"
+hos-report -o "$out/report.html" "$out/run2.jsonl"
+echo "\$ hos-report --user u-0001 --user u-0004 --insights 2 --metrics 6 $out/run2.jsonl"
+hos-report --user u-0001 --user u-0004 --insights 2 --metrics 6 "$out/run2.jsonl"
 echo
-echo "== A recorded export: Fitbit (Fitabase layout), merged into one record per user and day"
-echo "\$ hos-import fitbit examples/fitbit-import/fitabase --request | hos-validate --pass --deep --stats | jq ..."
-hos-import fitbit examples/fitbit-import/fitabase --request \
-  | hos-validate --pass --deep --stats \
-  | jq -r 'select(.event_type == "health_record") | [.user_id, .payload.date, (.payload.metrics | to_entries | map("\(.key)=\(.value)") | join(" "))] | @tsv' \
-  | cut -c1-150
-echo
-echo "Events: $out/events.jsonl; results: $out/plans.jsonl; planted relationships and hidden preferences: $out/truth.json"
+echo "Events: $out/week1.jsonl, $out/week2.jsonl; results: $out/run1.jsonl, $out/run2.jsonl; memory: $memory;"
+echo "planted relationships and hidden preferences: $out/truth.json; report: $out/report.html"

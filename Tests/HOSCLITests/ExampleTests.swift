@@ -50,7 +50,8 @@ func allExamples() -> [String] {
     }
 
     @Test func everyCommandHasAPage() {
-        for tool in ["hos-validate", "hos-import", "hos-synth", "hos-behavior", "hos-nutrition", "hos-routine"] {
+        for tool in ["hos-validate", "hos-import", "hos-synth", "hos-behavior", "hos-nutrition", "hos-routine",
+                     "hos-memory", "hos-insights", "hos-adapt", "hos-report", "hos-run"] {
             #expect(FileManager.default.fileExists(atPath: packageRoot.appendingPathComponent("man/\(tool).1").path), "\(tool)")
         }
     }
