@@ -108,10 +108,10 @@ extension MemoryStore {
     public func adaptation(user: String, resultEventID: String) throws -> StoredAdaptation {
         try read("read adaptation") { db in
             var out = StoredAdaptation()
-            for row in try Row.fetchAll(db, sql: """
+            for row in try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT plan_id, item_id, date, category, variant, intensity, difficulty FROM plan_item
                 WHERE user_id = ? ORDER BY date, plan_id, item_id
-                """, arguments: [user]) {
+                """), arguments: [user]) {
                 var variant: [String: String] = [:]
                 if case let .object(v) = JSON.parseStored(row["variant"]) {
                     for (k, a) in v { if let s = a.stringValue { variant[k] = s } }
@@ -120,9 +120,9 @@ extension MemoryStore {
                                                 category: row["category"], intensity: row["intensity"],
                                                 difficulty: row["difficulty"], variant: variant))
             }
-            for row in try Row.fetchAll(db, sql: """
+            for row in try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT plan_id, item_id, date, status FROM plan_feedback WHERE user_id = ? ORDER BY date, plan_id, item_id
-                """, arguments: [user]) {
+                """), arguments: [user]) {
                 out.feedback.append(StoredFeedback(planID: row["plan_id"], itemID: row["item_id"], date: row["date"],
                                                    status: row["status"]))
             }
@@ -130,9 +130,9 @@ extension MemoryStore {
             out.decisions = try Self.decisions(user: user, dimension: nil, in: db)
             out.difficulty = try Int.fetchOne(db, sql: "SELECT difficulty FROM adaptation_state WHERE user_id = ?",
                                               arguments: [user])
-            if let text = try String.fetchOne(db, sql: """
+            if let text = try String.fetchOne(db.cachedStatement(sql: """
                 SELECT payload FROM analyses WHERE user_id = ? AND event_id = ? AND event_type = 'adaptation'
-                """, arguments: [user, resultEventID]), case let .object(p) = JSON.parseStored(text) {
+                """), arguments: [user, resultEventID]), case let .object(p) = JSON.parseStored(text) {
                 out.previousPayload = p
             }
             return out
@@ -145,10 +145,10 @@ extension MemoryStore {
     }
 
     static func arms(user: String?, in db: Database) throws -> [StoredArm] {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT user_id, archetype, dimension, arm, prior_alpha, prior_beta, successes, failures, pulls, p_best, chosen
             FROM adapt_arm \(user == nil ? "" : "WHERE user_id = ?") ORDER BY user_id, dimension, arm
-            """, arguments: StatementArguments(user.map { [$0] } ?? []))
+            """), arguments: StatementArguments(user.map { [$0] } ?? []))
         return rows.map { r in
             StoredArm(user: r["user_id"], archetype: r["archetype"], dimension: r["dimension"], arm: r["arm"],
                       priorAlpha: r["prior_alpha"], priorBeta: r["prior_beta"], successes: r["successes"],
@@ -173,11 +173,11 @@ extension MemoryStore {
             arguments.append(dimension)
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT user_id, decision_id, dimension, analysis_id, decided_at, policy, chosen, propensity, arms, context,
                    plan_id, applied, reward, reward_n
             FROM adapt_decision \(whereClause) ORDER BY user_id, decided_at, decision_id, dimension
-            """, arguments: StatementArguments(arguments))
+            """), arguments: StatementArguments(arguments))
         return rows.map { r in
             StoredDecision(user: r["user_id"], decisionID: r["decision_id"], dimension: r["dimension"],
                            analysisID: r["analysis_id"], decidedAt: r["decided_at"], policy: r["policy"],

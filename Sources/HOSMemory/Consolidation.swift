@@ -109,21 +109,21 @@ extension MemoryStore {
             // 3. Short-term expiry.
             let anchor = today.map { min($0, latest) } ?? latest
             let cutoff = anchor.adding(days: -options.shortTermDays).description
-            try db.execute(sql: "DELETE FROM short_term_record WHERE user_id = ? AND date <= ?", arguments: [user, cutoff])
+            try db.cachedStatement(sql: "DELETE FROM short_term_record WHERE user_id = ? AND date <= ?").execute(arguments: [user, cutoff])
             report.prunedRecords = db.changesCount
-            try db.execute(sql: "DELETE FROM short_term_history WHERE user_id = ? AND date <= ?", arguments: [user, cutoff])
+            try db.cachedStatement(sql: "DELETE FROM short_term_history WHERE user_id = ? AND date <= ?").execute(arguments: [user, cutoff])
             try engagement(user: user, latest: latest, now: now, in: db)
         }
         // 4. Meta and proven strategies from plan feedback.
         try meta(user: user, now: now, promoted: &report.promoted, in: db)
         // 5. Working-memory expiry.
-        try db.execute(sql: "DELETE FROM working WHERE user_id = ? AND expires_at < ?", arguments: [user, now])
+        try db.cachedStatement(sql: "DELETE FROM working WHERE user_id = ? AND expires_at < ?").execute(arguments: [user, now])
         report.expiredWorking = db.changesCount
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO consolidation_state (user_id, weeks_through, runs, last_run) VALUES (?, ?, 1, ?)
             ON CONFLICT (user_id) DO UPDATE SET weeks_through = excluded.weeks_through,
               runs = consolidation_state.runs + 1, last_run = max(consolidation_state.last_run, excluded.last_run)
-            """, arguments: [user, weeksThrough, now])
+            """).execute(arguments: [user, weeksThrough, now])
         return report
     }
 
@@ -133,10 +133,10 @@ extension MemoryStore {
                           promoted: inout [String], in db: Database) throws -> Int {
         var weeks = Set<Int>()
         for rule in ConsolidationRules.clockPatterns {
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT date, value FROM short_term_record
                 WHERE user_id = ? AND metric = ? AND kind = 'clock' AND date >= ? AND date < ? ORDER BY date
-                """, arguments: [user, rule.metric, from?.description ?? "", before.description])
+                """), arguments: [user, rule.metric, from?.description ?? "", before.description])
             var byWeek: [(monday: LocalDate, values: [Double])] = []
             for row in rows {
                 guard let d = LocalDate(row["date"] as String) else { continue }
@@ -174,22 +174,22 @@ extension MemoryStore {
             evidence = cand["evidence_count"] as Int + n
         } else if cand != nil {
             // The pattern broke: a preference it had promoted loses confidence, and goes when too weak.
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE long_term_preference SET confidence = confidence * ? WHERE user_id = ? AND key = ? AND source LIKE 'consolidation%'
-                """, arguments: [ConsolidationRules.decay, user, key])
-            try db.execute(sql: """
+                """).execute(arguments: [ConsolidationRules.decay, user, key])
+            try db.cachedStatement(sql: """
                 DELETE FROM long_term_preference WHERE user_id = ? AND key = ? AND source LIKE 'consolidation%' AND confidence < ?
-                """, arguments: [user, key, ConsolidationRules.dropBelow])
+                """).execute(arguments: [user, key, ConsolidationRules.dropBelow])
         }
         // Minutes kept exact in the candidate; the preference is rounded to 5 minutes.
         let exact = ClockTime(minutes: Int(value.rounded()) % 1440).description
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO candidate (user_id, key, value, streak, evidence_count, first_seen, last_seen)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value, streak = excluded.streak,
               evidence_count = excluded.evidence_count, last_seen = excluded.last_seen,
               first_seen = CASE WHEN excluded.streak = 1 THEN excluded.first_seen ELSE candidate.first_seen END
-            """, arguments: [user, key, exact, streak, evidence, now, now])
+            """).execute(arguments: [user, key, exact, streak, evidence, now, now])
         guard streak >= ConsolidationRules.promoteAfterWeeks else { return false }
         try upsertPreference(user: user, key: key, value: .string(Circular.clock(value)),
                              confidence: ConsolidationRules.clockConfidence(weeks: streak), evidence: evidence,
@@ -201,11 +201,11 @@ extension MemoryStore {
     /// Per metric, the 7- and 30-day statistics ending at the user's latest record date.
     func rollingStats(user: String, latest: LocalDate, in db: Database) throws {
         let widest = ConsolidationRules.windows.max()!
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT date, metric, value, kind FROM short_term_record WHERE user_id = ? AND date > ? AND date <= ?
             ORDER BY metric, date
-            """, arguments: [user, latest.adding(days: -widest).description, latest.description])
-        try db.execute(sql: "DELETE FROM short_term_stat WHERE user_id = ?", arguments: [user])
+            """), arguments: [user, latest.adding(days: -widest).description, latest.description])
+        try db.cachedStatement(sql: "DELETE FROM short_term_stat WHERE user_id = ?").execute(arguments: [user])
         var series: [String: (kind: String, points: [(Int, Double)])] = [:]
         for row in rows {
             guard let d = LocalDate(row["date"] as String) else { continue }
@@ -237,9 +237,9 @@ extension MemoryStore {
 
     /// Engagement trajectory: days logged in the last 7 days against the 7 before.
     func engagement(user: String, latest: LocalDate, now: String, in db: Database) throws {
-        let dates = try String.fetchAll(db, sql: """
+        let dates = try String.fetchAll(db.cachedStatement(sql: """
             SELECT DISTINCT date FROM short_term_record WHERE user_id = ? AND date > ? AND date <= ?
-            """, arguments: [user, latest.adding(days: -14).description, latest.description]).compactMap { LocalDate($0) }
+            """), arguments: [user, latest.adding(days: -14).description, latest.description]).compactMap { LocalDate($0) }
         let last = dates.filter { latest.days(since: $0) < 7 }.count
         let previous = dates.count - last
         let trend = last > previous + 1 ? "rising" : last + 1 < previous ? "falling" : "steady"
@@ -250,20 +250,20 @@ extension MemoryStore {
     }
 
     func setMeta(user: String, key: String, value: JSON, now: String, in db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO meta (user_id, key, value, updated_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-            """, arguments: [user, key, value.stored, now])
+            """).execute(arguments: [user, key, value.stored, now])
     }
 
     /// Adherence by weekday, category, difficulty and strategy arm from plan feedback; arms that hold up
     /// become proven strategies, and the best proven exercise_time arm the `exercise_time` preference.
     func meta(user: String, now: String, promoted: inout [String], in db: Database) throws {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT f.date, f.status, p.category, p.variant, p.difficulty FROM plan_feedback f
             LEFT JOIN plan_item p ON p.user_id = f.user_id AND p.plan_id = f.plan_id AND p.item_id = f.item_id
             WHERE f.user_id = ? ORDER BY f.date, f.plan_id, f.item_id
-            """, arguments: [user])
+            """), arguments: [user])
         guard !rows.isEmpty else { return }
         struct Tally { var sum = 0.0, n = 0 }
         var weekday: [String: Tally] = [:], category: [String: Tally] = [:], difficulty: [String: Tally] = [:]
@@ -306,14 +306,14 @@ extension MemoryStore {
             let parts = [key.dimension, key.arm]
             let laplace = (t.sum + 1) / Double(t.n + 2)
             if t.n >= ConsolidationRules.strategyMinFeedback, laplace >= ConsolidationRules.strategyMinRate {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO long_term_strategy (user_id, dimension, arm, category, success_rate, confidence,
                                                     evidence_count, first_seen, last_seen)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (user_id, dimension, arm) DO UPDATE SET category = excluded.category,
                       success_rate = excluded.success_rate, confidence = excluded.confidence,
                       evidence_count = excluded.evidence_count, last_seen = excluded.last_seen
-                    """, arguments: [user, parts[0], parts[1], cat, t.sum / Double(t.n), laplace, t.n, now, now])
+                    """).execute(arguments: [user, parts[0], parts[1], cat, t.sum / Double(t.n), laplace, t.n, now, now])
                 if parts[0] == "exercise_time", laplace > (bestExercise?.rate ?? 0) {
                     bestExercise = (parts[1], laplace, t.n)
                 }

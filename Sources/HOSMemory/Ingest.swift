@@ -64,10 +64,10 @@ extension MemoryStore {
         let user = event.userID
         let at = utc(event.timestamp)
         if options.logEvents {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO event_log (user_id, event_id, event_type, timestamp, line) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
-                """, arguments: [user, event.eventID, event.eventType, at, event.json.text])
+                """).execute(arguments: [user, event.eventID, event.eventType, at, event.json.text])
         }
         switch event.eventType {
         case EventType.healthRecord:
@@ -77,7 +77,7 @@ extension MemoryStore {
             try storeProfile(profile, event: event, at: at, in: db)
         case EventType.planFeedback:
             let f = try PlanFeedback(payload: event.payload)
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO plan_feedback (user_id, plan_id, item_id, date, status, rating, event_id, timestamp)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (user_id, plan_id, item_id, date) DO UPDATE SET
@@ -85,7 +85,7 @@ extension MemoryStore {
                   timestamp = excluded.timestamp
                 WHERE excluded.timestamp > plan_feedback.timestamp
                    OR (excluded.timestamp = plan_feedback.timestamp AND excluded.event_id > plan_feedback.event_id)
-                """, arguments: [user, f.planID, f.itemID, f.date.description, f.status.rawValue, f.rating,
+                """).execute(arguments: [user, f.planID, f.itemID, f.date.description, f.status.rawValue, f.rating,
                                  event.eventID, at])
         case EventType.insightFeedback:
             try storeInsightFeedback(event, at: at, in: db)
@@ -165,12 +165,12 @@ extension MemoryStore {
     // MARK: - Profiles and preferences
 
     func storeProfile(_ profile: UserProfile, event: Event, at: String, in db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO profile (user_id, payload, event_id, updated_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (user_id) DO UPDATE SET payload = excluded.payload, event_id = excluded.event_id,
               updated_at = excluded.updated_at
             WHERE excluded.updated_at >= profile.updated_at
-            """, arguments: [event.userID, JSON.object(profile.payload).stored, event.eventID, at])
+            """).execute(arguments: [event.userID, JSON.object(profile.payload).stored, event.eventID, at])
         // A stated diet is a preference at once: the user said so.
         let d = profile.dietary
         if let pattern = d["pattern"]?.stringValue, !pattern.isEmpty {
@@ -190,7 +190,7 @@ extension MemoryStore {
     func upsertPreference(user: String, key: String, value: JSON, confidence: Double, evidence: Int,
                           source: String, at: String, replaceEvidence: Bool = false, in db: Database) throws {
         let evidenceSQL = replaceEvidence ? "excluded.evidence_count" : "long_term_preference.evidence_count + excluded.evidence_count"
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO long_term_preference (user_id, key, value, confidence, evidence_count, source, first_seen, last_seen)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (user_id, key) DO UPDATE SET
@@ -200,7 +200,7 @@ extension MemoryStore {
               evidence_count = \(evidenceSQL),
               first_seen = min(long_term_preference.first_seen, excluded.first_seen),
               last_seen = max(long_term_preference.last_seen, excluded.last_seen)
-            """, arguments: [user, key, value.stored, min(1, max(0, confidence)), evidence, source, at, at])
+            """).execute(arguments: [user, key, value.stored, min(1, max(0, confidence)), evidence, source, at, at])
     }
 
     /// `memory_store`: `payload.preferences` {name: value} (or one `key` and `value`), stated by the user
@@ -225,10 +225,10 @@ extension MemoryStore {
     }
 
     func storeResult(_ event: Event, at: String, in db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO analyses (user_id, event_id, analysis_id, agent, event_type, timestamp, archetype, summary, payload)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-            """, arguments: [event.userID, event.eventID, Self.analysisID(of: event), event.sourceAgent ?? "",
+            """).execute(arguments: [event.userID, event.eventID, Self.analysisID(of: event), event.sourceAgent ?? "",
                              event.eventType, at, event.archetype ?? event.payload["archetype"]?.stringValue,
                              JSON.object(Self.summary(of: event)).stored, JSON.object(event.payload).stored])
     }
@@ -295,11 +295,11 @@ extension MemoryStore {
             if case let .object(v)? = item["variant"] { variant = v.filter { $0.value.stringValue != nil } }
             let arms = variant.keys.sorted().map { "\($0)=\(variant[$0]!.stringValue!)" }
             let strategy = arms.isEmpty ? category : category + ":" + arms.joined(separator: ",")
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO plan_item (user_id, plan_id, item_id, analysis_id, archetype, date, category, strategy,
                                        variant, intensity, difficulty)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                """, arguments: [event.userID, planID, itemID, Self.analysisID(of: event), event.archetype,
+                """).execute(arguments: [event.userID, planID, itemID, Self.analysisID(of: event), event.archetype,
                                  p["date"]?.stringValue, category, strategy, JSON.object(variant).stored,
                                  Self.level(item["intensity"]), difficulty])
         }
@@ -319,40 +319,40 @@ extension MemoryStore {
         let id = p["insight_id"]?.stringValue ?? event.eventID
         let hash = StableHash.hex(StableHash.of(p["kind"]?.text ?? "", p["title"]?.text ?? "", p["detail"]?.text ?? ""),
                                   digits: 32)
-        let existing = try String.fetchOne(db, sql: """
+        let existing = try String.fetchOne(db.cachedStatement(sql: """
             SELECT insight_id FROM insight WHERE user_id = ? AND (insight_id = ? OR content_hash = ?)
             ORDER BY insight_id LIMIT 1
-            """, arguments: [event.userID, id, hash])
+            """), arguments: [event.userID, id, hash])
         if let existing {
-            if existing == id, try Int.fetchOne(db, sql: """
+            if existing == id, try Int.fetchOne(db.cachedStatement(sql: """
                 SELECT count(*) FROM insight WHERE user_id = ? AND insight_id = ? AND content_hash = ?
-                """, arguments: [event.userID, id, "feedback:" + id]) == 1 {
+                """), arguments: [event.userID, id, "feedback:" + id]) == 1 {
                 // The row is a feedback placeholder: the insight brings its content.
                 let taken = try Int.fetchOne(db, sql: "SELECT count(*) FROM insight WHERE user_id = ? AND content_hash = ?",
                                              arguments: [event.userID, hash]) ?? 0
                 if taken == 0 {
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         UPDATE insight SET content_hash = ?, kind = ?, title = ?, confidence = ?, priority = ?,
                           payload = ?, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?),
                           seen_count = seen_count + 1
                         WHERE user_id = ? AND insight_id = ?
-                        """, arguments: [hash, p["kind"]?.stringValue, p["title"]?.stringValue,
+                        """).execute(arguments: [hash, p["kind"]?.stringValue, p["title"]?.stringValue,
                                          p["confidence"]?.doubleValue, p["priority"]?.doubleValue,
                                          JSON.object(p).stored, at, at, event.userID, id])
                     return
                 }
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE insight SET seen_count = seen_count + 1, last_seen = max(last_seen, ?)
                 WHERE user_id = ? AND insight_id = ?
-                """, arguments: [at, event.userID, existing])
+                """).execute(arguments: [at, event.userID, existing])
             return
         }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO insight (user_id, insight_id, content_hash, kind, title, confidence, priority, payload,
                                  first_seen, last_seen, seen_count)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-            """, arguments: [event.userID, id, hash, p["kind"]?.stringValue, p["title"]?.stringValue,
+            """).execute(arguments: [event.userID, id, hash, p["kind"]?.stringValue, p["title"]?.stringValue,
                              p["confidence"]?.doubleValue, p["priority"]?.doubleValue, JSON.object(p).stored, at, at])
     }
 
@@ -360,17 +360,17 @@ extension MemoryStore {
         guard let id = event.payload["insight_id"]?.stringValue, let useful = event.payload["useful"]?.boolValue
         else { return }
         let note = event.payload["note"]?.stringValue
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE insight SET useful = ?, feedback_note = ?, last_seen = max(last_seen, ?)
             WHERE user_id = ? AND insight_id = ?
-            """, arguments: [useful, note, at, event.userID, id])
+            """).execute(arguments: [useful, note, at, event.userID, id])
         if db.changesCount == 0 {
             // Feedback on an insight not seen here: kept, so that the insight finds it when it comes.
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO insight (user_id, insight_id, content_hash, payload, first_seen, last_seen, seen_count,
                                      useful, feedback_note)
                 VALUES (?, ?, ?, '{}', ?, ?, 0, ?, ?)
-                """, arguments: [event.userID, id, "feedback:" + id, at, at, useful, note])
+                """).execute(arguments: [event.userID, id, "feedback:" + id, at, at, useful, note])
         }
     }
 
@@ -378,14 +378,14 @@ extension MemoryStore {
     func storeAdaptation(_ event: Event, at: String, in db: Database) throws {
         let p = event.payload
         if let to = p["difficulty"]?["to"]?.doubleValue, (1...5).contains(to), to == to.rounded() {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO adaptation_state (user_id, difficulty, previous, reason, predicted_adherence, analysis_id, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (user_id) DO UPDATE SET difficulty = excluded.difficulty, previous = excluded.previous,
                   reason = excluded.reason, predicted_adherence = excluded.predicted_adherence,
                   analysis_id = excluded.analysis_id, updated_at = excluded.updated_at
                 WHERE excluded.updated_at >= adaptation_state.updated_at
-                """, arguments: [event.userID, Int(to), Self.level(p["difficulty"]?["from"]),
+                """).execute(arguments: [event.userID, Int(to), Self.level(p["difficulty"]?["from"]),
                                  p["difficulty"]?["reason"]?.stringValue, p["predicted_adherence"]?.doubleValue ?? p["predicted_adherence"]?["mean"]?.doubleValue,
                                  Self.analysisID(of: event), at])
         }
@@ -406,14 +406,14 @@ extension MemoryStore {
     /// One experiment arm's counts (absolute, as hos-adapt last reported them); newest report wins.
     func recordArm(user: String, dimension: String, arm: String, successes: Double, failures: Double,
                    pBest: Double?, chosen: Bool, at: String, in db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO experiment (user_id, dimension, arm, successes, failures, p_best, chosen, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (user_id, dimension, arm) DO UPDATE SET successes = excluded.successes,
               failures = excluded.failures, p_best = excluded.p_best, chosen = excluded.chosen,
               updated_at = excluded.updated_at
             WHERE excluded.updated_at >= experiment.updated_at
-            """, arguments: [user, dimension, arm, successes, failures, pBest, chosen, at])
+            """).execute(arguments: [user, dimension, arm, successes, failures, pBest, chosen, at])
     }
 }
 
@@ -427,10 +427,10 @@ extension MemoryStore {
             for line in text.split(separator: "\n") {
                 guard let json = try? JSONParser.parse(String(line)),
                       let event = try? Event(json: json, fallbackID: "") else { continue }
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO event_log (user_id, event_id, event_type, timestamp, line) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT DO NOTHING
-                    """, arguments: [event.userID, event.eventID, event.eventType, event.timestamp, String(line)])
+                    """).execute(arguments: [event.userID, event.eventID, event.eventType, event.timestamp, String(line)])
             }
         }
     }

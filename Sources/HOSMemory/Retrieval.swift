@@ -93,12 +93,12 @@ extension MemoryStore {
         if let a = req.archetype?.name ?? request.archetype ?? session.archetype { w["archetype"] = .string(a) }
         let context = JSON.object(w)
         guard write else { return context }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO working (user_id, analysis_id, request_event_id, created_at, expires_at, context)
             VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (user_id, analysis_id) DO UPDATE SET request_event_id = excluded.request_event_id,
               created_at = excluded.created_at, expires_at = excluded.expires_at, context = excluded.context
-            """, arguments: [request.userID, analysisID, request.eventID, created, expires, context.stored])
+            """).execute(arguments: [request.userID, analysisID, request.eventID, created, expires, context.stored])
         return context
     }
 
@@ -122,20 +122,20 @@ extension MemoryStore {
 
         // Long-term: preferences (all, at most 32) and strategies (ranked).
         var prefs: [String: JSON] = [:]
-        for row in try Row.fetchAll(db, sql: """
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT key, value, confidence, evidence_count, source, first_seen, last_seen FROM long_term_preference
             WHERE user_id = ? ORDER BY confidence DESC, key LIMIT 32
-            """, arguments: [user]) {
+            """), arguments: [user]) {
             prefs[row["key"]] = [
                 "value": JSON.parseStored(row["value"]), "confidence": .number(row["confidence"], places: 3),
                 "evidence_count": .number(Double(row["evidence_count"] as Int)), "source": .string(row["source"]),
                 "first_seen": .string(row["first_seen"]), "last_seen": .string(row["last_seen"]),
             ]
         }
-        for row in try Row.fetchAll(db, sql: """
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT dimension, arm, category, success_rate, confidence, evidence_count, last_seen FROM long_term_strategy
             WHERE user_id = ? ORDER BY dimension, arm
-            """, arguments: [user]) {
+            """), arguments: [user]) {
             let confidence: Double = row["confidence"]
             let score = Ranking.recency(ageDays: age(row["last_seen"])) * confidence * 1
             ranked.append(RankedItem(section: "strategies", id: "\(row["dimension"] as String)=\(row["arm"] as String)",
@@ -151,10 +151,10 @@ extension MemoryStore {
         // History: earlier analyses, merged per analysis id, and insights.
         var earlier: [String: [String: JSON]] = [:]
         var kinds: [String: Set<String>] = [:]
-        for row in try Row.fetchAll(db, sql: """
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT analysis_id, event_type, timestamp, archetype, summary FROM analyses
             WHERE user_id = ? AND analysis_id <> ? ORDER BY timestamp DESC, event_id LIMIT 1000
-            """, arguments: [user, analysisID ?? ""]) {
+            """), arguments: [user, analysisID ?? ""]) {
             let id: String = row["analysis_id"]
             var a = earlier[id] ?? ["analysis_id": .string(id)]
             let type: String = row["event_type"]
@@ -186,16 +186,16 @@ extension MemoryStore {
             }
             earlier[id] = a
         }
-        let analysesTotal = try Int.fetchOne(db, sql: """
+        let analysesTotal = try Int.fetchOne(db.cachedStatement(sql: """
             SELECT count(DISTINCT analysis_id) FROM analyses WHERE user_id = ? AND analysis_id <> ?
-            """, arguments: [user, analysisID ?? ""]) ?? 0
-        for row in try Row.fetchAll(db, sql: """
+            """), arguments: [user, analysisID ?? ""]) ?? 0
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT p.analysis_id, count(*) AS n,
                    avg(CASE f.status WHEN 'completed' THEN 1.0 WHEN 'partial' THEN 0.5 ELSE 0.0 END) AS rate
             FROM plan_item p JOIN plan_feedback f
               ON f.user_id = p.user_id AND f.plan_id = p.plan_id AND f.item_id = p.item_id
             WHERE p.user_id = ? GROUP BY p.analysis_id
-            """, arguments: [user]) {
+            """), arguments: [user]) {
             let id: String = row["analysis_id"]
             guard earlier[id] != nil else { continue }
             earlier[id]!["adherence"] = .number(row["rate"], places: 3)
@@ -208,10 +208,10 @@ extension MemoryStore {
                 * Ranking.relevance(sameArchetype: same)
             ranked.append(RankedItem(section: "analyses", id: id, score: score, json: a))
         }
-        for row in try Row.fetchAll(db, sql: """
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT insight_id, kind, title, confidence, priority, useful, last_seen, seen_count, payload FROM insight
             WHERE user_id = ? AND seen_count > 0 ORDER BY last_seen DESC, insight_id LIMIT 200
-            """, arguments: [user]) {
+            """), arguments: [user]) {
             let useful: Bool? = row["useful"]
             let confidence: Double? = row["confidence"]
             let text: String = row["payload"]
@@ -230,15 +230,15 @@ extension MemoryStore {
 
         // Meta, short-term statistics and adaptation state.
         var meta: [String: JSON] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta WHERE user_id = ? ORDER BY key", arguments: [user]) {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT key, value FROM meta WHERE user_id = ? ORDER BY key"), arguments: [user]) {
             meta[row["key"]] = JSON.parseStored(row["value"])
         }
         var rolling: [String: JSON] = [:]
         var statsAsOf: String?
-        for row in try Row.fetchAll(db, sql: """
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT metric, window_days, as_of, n, mean, sd, min, max FROM short_term_stat WHERE user_id = ?
             ORDER BY metric, window_days
-            """, arguments: [user]) {
+            """), arguments: [user]) {
             var s: [String: JSON] = ["n": .number(Double(row["n"] as Int)), "mean": .number(row["mean"], places: 2),
                                      "min": .number(row["min"]), "max": .number(row["max"])]
             if let sd: Double = row["sd"] { s["sd"] = .number(sd, places: 2) }
@@ -254,9 +254,9 @@ extension MemoryStore {
         if let statsAsOf { shortTerm["as_of"] = .string(statsAsOf) }
 
         var adaptation: [String: JSON] = [:]
-        if let row = try Row.fetchOne(db, sql: """
+        if let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT difficulty, previous, reason, predicted_adherence FROM adaptation_state WHERE user_id = ?
-            """, arguments: [user]) {
+            """), arguments: [user]) {
             if let d: Int = row["difficulty"] { adaptation["difficulty"] = .number(Double(d)) }
             if let d: Int = row["previous"] { adaptation["previous_difficulty"] = .number(Double(d)) }
             if let r: String = row["reason"] { adaptation["reason"] = .string(r) }
@@ -264,10 +264,10 @@ extension MemoryStore {
         }
         var variants: [String: JSON] = [:]
         var experiments: [String: [JSON]] = [:]
-        for row in try Row.fetchAll(db, sql: """
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT dimension, arm, successes, failures, p_best, chosen FROM experiment WHERE user_id = ?
             ORDER BY dimension, arm
-            """, arguments: [user]) {
+            """), arguments: [user]) {
             let dim: String = row["dimension"], arm: String = row["arm"]
             if row["chosen"] as Bool { variants[dim] = .string(arm) }
             var a: [String: JSON] = ["arm": .string(arm), "successes": .number(row["successes"]),
@@ -355,7 +355,7 @@ extension MemoryStore {
     func insightHistory(user: String, analysisID: String?, asOf: LocalDate?, in db: Database) throws -> [String: JSON] {
         var subjects: [String: [String: JSON]] = [:]
         var order: [String] = []
-        for row in try Row.fetchAll(db, sql: """
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT json_extract(payload, '$.subject') AS subject, insight_id,
                    CASE WHEN json_type(payload, '$.direction') = 'text' THEN json_extract(payload, '$.direction') END AS direction,
                    last_seen, seen_count, useful,
@@ -364,7 +364,7 @@ extension MemoryStore {
             FROM insight
             WHERE user_id = ? AND seen_count > 0 AND json_type(payload, '$.subject') = 'text'
             ORDER BY last_seen DESC, insight_id
-            """, arguments: [user]) {
+            """), arguments: [user]) {
             let subject: String = row["subject"]
             let value: Double? = row["value"]
             if var s = subjects[subject] {
@@ -385,10 +385,10 @@ extension MemoryStore {
             subjects[subject] = s
         }
         var feedback: [String: JSON] = [:]
-        for row in try Row.fetchAll(db, sql: """
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT kind, sum(useful = 1) AS yes, sum(useful = 0) AS no FROM insight
             WHERE user_id = ? AND useful IS NOT NULL AND kind IS NOT NULL GROUP BY kind ORDER BY kind
-            """, arguments: [user]) {
+            """), arguments: [user]) {
             feedback[row["kind"]] = ["useful": .number(Double(row["yes"] as Int)),
                                      "not_useful": .number(Double(row["no"] as Int))]
         }
@@ -396,7 +396,7 @@ extension MemoryStore {
         if let asOf {
             struct Point { var asOf: LocalDate; var baseline: Double?; var recent: Double?; var n: Int? }
             var points: [String: [Point]] = [:]
-            for row in try Row.fetchAll(db, sql: """
+            for row in try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT json_extract(a.payload, '$.as_of') AS as_of, m.key AS metric,
                        CASE WHEN json_type(m.value, '$.baseline') IN ('integer', 'real') THEN json_extract(m.value, '$.baseline') END AS baseline,
                        CASE WHEN json_type(m.value, '$.recent') IN ('integer', 'real') THEN json_extract(m.value, '$.recent') END AS recent,
@@ -406,7 +406,7 @@ extension MemoryStore {
                   AND json_type(a.payload, '$.metrics') = 'object' AND m.type = 'object'
                   AND json_type(a.payload, '$.as_of') = 'text' AND json_extract(a.payload, '$.as_of') < ?
                 ORDER BY as_of, a.analysis_id, metric
-                """, arguments: [user, analysisID ?? "", asOf.description]) {
+                """), arguments: [user, analysisID ?? "", asOf.description]) {
                 guard let text: String = row["as_of"], let d = LocalDate(text), let metric: String = row["metric"] else { continue }
                 points[metric, default: []].append(Point(asOf: d, baseline: row["baseline"], recent: row["recent"], n: row["n"]))
             }
