@@ -31,7 +31,10 @@ let package = Package(
         // The agents' logic as pure stages, and the statistics they share.
         .target(name: "HOSAgents", dependencies: ["HOSCore"]),
         // The 4-layer memory in one SQLite file: the only module that imports GRDB.
-        .target(name: "HOSMemory", dependencies: ["HOSCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "HOSMemory", dependencies: [
+            "HOSCore", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
         // Rendering results for people: terminal text, Markdown, CSV/TSV tables, one-file HTML.
         .target(name: "HOSReport", dependencies: ["HOSCore"]),
         // Pipeline files and the process runner behind hos-run: the only module that imports Yams.

@@ -52,17 +52,21 @@ extension MemoryStore {
     /// Stores one event in its tables. Returns false, storing nothing, when the event was stored before.
     @discardableResult
     func ingest(_ event: Event, in db: Database) throws -> Bool {
-        let seen: Statement
+        let seen: RawStatement
         if let s = statements.firstSight {
             seen = s
         } else {
-            seen = try db.makeStatement(sql: Self.firstSightSQL)
+            seen = try RawStatement(Self.firstSightSQL, in: db)
             statements.firstSight = seen
         }
-        try seen.execute(arguments: [event.userID, event.eventID, event.eventType, utc(event.timestamp)])
-        guard db.changesCount > 0 else { return false }
         let user = event.userID
         let at = utc(event.timestamp)
+        seen.reset()
+        seen.bind(1, user)
+        seen.bind(2, event.eventID)
+        seen.bind(3, event.eventType)
+        seen.bind(4, at)
+        guard try seen.run() > 0 else { return false }
         if options.logEvents {
             try db.cachedStatement(sql: """
                 INSERT INTO event_log (user_id, event_id, event_type, timestamp, line) VALUES (?, ?, ?, ?, ?)
@@ -125,8 +129,15 @@ extension MemoryStore {
                 (value, kind) = (Double(t.minutes), "clock")
             default: continue
             }
-            try insert.execute(arguments: [user, date, name, value, kind, eventID, at])
-            if db.changesCount > 0 { continue }
+            insert.reset()
+            insert.bind(1, user)
+            insert.bind(2, date)
+            insert.bind(3, name)
+            insert.bind(4, value)
+            insert.bind(5, kind)
+            insert.bind(6, eventID)
+            insert.bind(7, at)
+            if try insert.run() > 0 { continue }
             let old = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT value, kind, event_id, recorded_at FROM short_term_record
                 WHERE user_id = ? AND date = ? AND metric = ?
@@ -152,12 +163,12 @@ extension MemoryStore {
     }
 
     /// The record insert, prepared once per connection: the hot path of storing.
-    func recordInsert(_ db: Database) throws -> Statement {
+    func recordInsert(_ db: Database) throws -> RawStatement {
         if let s = statements.recordInsert { return s }
-        let s = try db.makeStatement(sql: """
+        let s = try RawStatement("""
             INSERT INTO short_term_record (user_id, date, metric, value, kind, event_id, recorded_at)
             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-            """)
+            """, in: db)
         statements.recordInsert = s
         return s
     }

@@ -38,8 +38,8 @@ public final class MemoryStore {
     var statements = PreparedStatements()
 
     struct PreparedStatements {
-        var firstSight: Statement?
-        var recordInsert: Statement?
+        var firstSight: RawStatement?
+        var recordInsert: RawStatement?
     }
 
     /// `--memory`, else `HOS_MEMORY`, else `./hos-memory.sqlite`.
