@@ -238,6 +238,17 @@ public struct SyntheticUsers {
                             user: user, timestamp: Timestamp.startOf(options.start), source: "hos-synth",
                             archetype: archetype.name, payload: profile.payload))
 
+        // A relationship needs its cause to vary: a user who carries alcohol → resting HR drinks on a share of
+        // days drawn from its own stream (so the other users' data do not change), and the cause is
+        // standardised by that rate's own mean and SD.
+        let drinkRate: Double
+        if strength("alcohol_units", "resting_hr_bpm") != 0 {
+            var drinkRNG = SeededRandom(seed: options.seed, stream: "drinking", user)
+            drinkRate = max(persona.drinks, drinkRNG.uniform(0.2, 0.3))
+        } else {
+            drinkRate = persona.drinks
+        }
+        let alcoholStats = Self.alcoholMoments(rate: drinkRate)
         // Yesterday's standardised causes, for the lagged effects.
         var prevSleepZ = 0.0, prevStepsZ = 0.0, prevAlcoholZ = 0.0
         var lastDate = options.start
@@ -252,9 +263,9 @@ public struct SyntheticUsers {
             let stepsZ = rng.normal()
             let stepsLevel = stepsMean * (1 + persona.stepsTrendPerWeek * weeks) * (weekend ? persona.weekendSteps : 1)
             let steps = max(300, (stepsLevel * exp(0.25 * stepsZ)).rounded())
-            let drinking = rng.chance(persona.drinks * (weekend ? 2 : 1))
+            let drinking = rng.chance(drinkRate * (weekend ? 2 : 1))
             let alcohol = drinking ? (rng.uniform(1, 6) * 2).rounded() / 2 : 0
-            let alcoholZ = (alcohol - persona.drinks * 3) / 2
+            let alcoholZ = (alcohol - alcoholStats.mean) / alcoholStats.sd
 
             func mix(_ s: Double, _ cause: Double) -> Double { s * cause + (1 - s * s).squareRoot() * rng.normal() }
             let hrv = max(8, hrvMean * exp(0.18 * mix(strength("sleep_duration_min", "hrv_rmssd_ms"), prevSleepZ)))
@@ -292,7 +303,7 @@ public struct SyntheticUsers {
             put("active_minutes", min(600, steps / 160 + rng.normal(0, 5)).magnitude)
             put("distance_km", steps * 0.00075, places: 2)
             put("calories_burned_kcal", weight * 22 + steps * 0.04 + rng.normal(0, 60))
-            if persona.drinks > 0 { put("alcohol_units", alcohol, places: 1) }
+            if drinkRate > 0 { put("alcohol_units", alcohol, places: 1) }
             if day % 3 == 0 || archetype == .transformationSeeker { put("weight_kg", weight, places: 1) }
             if logsMood {
                 put("mood", Double(min(5, max(1, Int((3.3 + 0.6 * rng.normal()).rounded())))))
@@ -319,6 +330,16 @@ public struct SyntheticUsers {
                                        source: "hos-synth"))
         }
         return events
+    }
+
+    /// Mean and SD of one day's alcohol units when a weekday is a drinking day with probability `rate` and a
+    /// weekend day with twice that; a drinking day has U(1, 6) units (rounded to halves: mean 3.5, variance
+    /// about 25/12).
+    static func alcoholMoments(rate: Double) -> (mean: Double, sd: Double) {
+        let p = min(1, rate * 9 / 7)
+        let mean = p * 3.5
+        let variance = p * (3.5 * 3.5 + 25.0 / 12) - mean * mean
+        return (mean, max(0.5, variance.squareRoot()))
     }
 
     /// The truth file: what was planted and what each user prefers, for evaluation.

@@ -78,10 +78,12 @@ func evaluate(users: Int, days: Int, seed: UInt64, options: InsightOptions) thro
             """)
         #expect(weighted.falseShare <= 0.10)
         #expect(plain.falseShare <= 0.10)
-        #expect(weighted.recall >= 0.80)
-        // The three relationships the generator plants on every day are found at least nine times in ten.
-        for (k, v) in weighted.byRelationship where !k.hasPrefix("alcohol") {
-            #expect(Double(v.found) >= 0.9 * Double(v.planted), "\(k)")
+        // Issue 6's target: recall of planted relationships at least 90%, false discoveries at most 10%.
+        #expect(weighted.recall >= 0.90)
+        // The three relationships whose cause varies every day are each found at least nine times in ten;
+        // alcohol (a cause on a quarter of the days) at least four in five.
+        for (k, v) in weighted.byRelationship {
+            #expect(Double(v.found) >= (k.hasPrefix("alcohol") ? 0.8 : 0.9) * Double(v.planted), "\(k)")
         }
     }
 }
