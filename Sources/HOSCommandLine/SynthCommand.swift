@@ -34,7 +34,8 @@ public struct SynthCommand: ParsableCommand {
 
             Planted relationships, each carried by a user with probability 0.6 and a strength (correlation) \
             of 0.55–0.8: sleep_duration_min → next-day hrv_rmssd_ms and readiness_score; steps → next-day \
-            sleep_efficiency_pct; alcohol_units → next-day resting_hr_bpm. --truth writes them per user, \
+            sleep_efficiency_pct; alcohol_units → next-day resting_hr_bpm (a user who carries it drinks \
+            on 20–30% of weekdays and twice that share of weekend days). --truth writes them per user, \
             with the metrics derived from others and each user's hidden preferences (exercise time of day, \
             sleep-shift style, intensity capacity, adherence by weekday) that 'hos-synth respond' acts on.
 
