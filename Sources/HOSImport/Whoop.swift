@@ -35,8 +35,8 @@ public struct WhoopImporter {
     cycle, on the wake day: recovery_score = Recovery score % (0-100); resting_hr_bpm = Resting \
     heart rate (bpm); hrv_rmssd_ms = Heart rate variability (ms) (WHOOP measures RMSSD); spo2_pct \
     = Blood oxygen %; x_skin_temp_c = Skin temp (celsius) (an absolute temperature, not the \
-    deviation that skin_temp_dev_c holds); and the sleep columns below. Max HR and Average HR are \
-    not read.
+    deviation that skin_temp_dev_c holds); and the sleep columns below. A cycle without Sleep onset \
+    and Wake onset keeps these on its own day. Max HR and Average HR are not read.
 
     Sleep columns (physiological_cycles.csv and sleeps.csv): sleep_start = Sleep onset and \
     sleep_end = Wake onset as HH:MM; sleep_duration_min = Asleep duration (min); time_in_bed_min \
@@ -295,9 +295,12 @@ public struct WhoopImporter {
                 guard ok else { return }
                 if let found { keep(found) }
                 // An in-progress cycle's strain and energy are only the day so far.
-                let cycle = Cycle(day: start.cycleDay, finished: finished,
-                                  values: finished ? own.map { ($0.metric, .number($0.value)) } : [],
-                                  location: location, raw: row.raw)
+                var values: [(metric: String, value: JSON)] = finished ? own.map { ($0.metric, .number($0.value)) } : []
+                // Without a night to hang them on, recovery and the rest stay on the cycle's day.
+                if found == nil, let rest = try numbers(row, t, Self.recoveryColumns, location) {
+                    values += rest.map { ($0.metric, .number($0.value)) }
+                }
+                let cycle = Cycle(day: start.cycleDay, finished: finished, values: values, location: location, raw: row.raw)
                 if let known = cycles[start.utc], known.finished || !finished { return }
                 cycles[start.utc] = cycle
             }
