@@ -1,4 +1,4 @@
-// hos-import: recorded health data (CSV, Fitbit, Apple Health) to health_record events.
+// hos-import: recorded health data (CSV, Fitbit, Apple Health, WHOOP, Cronometer) to health_record events.
 
 import ArgumentParser
 import HOSCore
@@ -71,12 +71,43 @@ public struct ImportCommand: ParsableCommand {
         reported with file and line, never written. When two rows give the same user, day and metric \
         different values, the later one is kept and a warning says so.
 
+        Days: a record's date is the user's local day as the export writes it, never the UTC day. Sleep \
+        belongs to the day it ends (the wake day) in every format. Importing two overlapping exports \
+        together gives each day once, with the same event ids as either alone. Custom metrics outside the \
+        vocabulary carry the prefix x_ (finite numbers, no range check). --list-formats prints every format \
+        with its files, column mapping and unit conversions.
+
         EXIT STATUS: 0 success; 65 bad input; 66 unreadable input; 74 I/O error; 64 usage.
         """,
         version: hosVersion,
-        subcommands: [CSV.self, Fitbit.self, AppleHealth.self])
+        subcommands: [CSV.self, Fitbit.self, AppleHealth.self, Whoop.self, Cronometer.self])
+
+    @Flag(help: "Print every format with its files, column mapping and unit conversions, then exit.")
+    public var listFormats = false
 
     public init() {}
+
+    /// Every format: name, one-line summary, and the full description.
+    static var formats: [(name: String, abstract: String, discussion: String)] {
+        configuration.subcommands.map {
+            ($0.configuration.commandName ?? "", $0.configuration.abstract, $0.configuration.discussion)
+        }
+    }
+
+    public func run() throws {
+        guard listFormats else { throw CleanExit.helpRequest(self) }
+        try runTool("hos-import") {
+            let sink = try OutputSink(path: "-")
+            for (i, f) in Self.formats.enumerated() {
+                var text = (i == 0 ? "" : "\n") + "\(f.name): \(f.abstract)\n"
+                for paragraph in f.discussion.split(separator: "\n", omittingEmptySubsequences: false) {
+                    text += paragraph.isEmpty ? "\n" : wrap(String(paragraph), width: 78, indent: "  ") + "\n"
+                }
+                try sink.write(text)
+            }
+            try sink.commit()
+        }
+    }
 
     public struct CSV: ParsableCommand {
         public static let configuration = CommandConfiguration(
@@ -93,6 +124,8 @@ public struct ImportCommand: ParsableCommand {
             --map renames: --map steps=TotalSteps reads the column TotalSteps as steps; --map \
             user_id=Id and --map date=Day name the key columns. In a long table --map renames values of \
             the metric column instead.
+
+            \(WellnessScale.documentation)
             """)
 
         @Argument(help: ArgumentHelp("CSV files; '-' is standard input.", valueName: "file"))
@@ -107,6 +140,10 @@ public struct ImportCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Pass over a column (repeatable).", valueName: "column"))
         public var ignore: [String] = []
 
+        @Option(help: ArgumentHelp("Map a self-reported metric from the scale FROM..TO onto the vocabulary's (repeatable).",
+                                   valueName: "metric=from:to"))
+        public var scale: [String] = []
+
         @OptionGroup public var options: ImportOptions
 
         public init() {}
@@ -114,6 +151,9 @@ public struct ImportCommand: ParsableCommand {
         public mutating func validate() throws {
             for m in map where m.split(separator: "=", maxSplits: 1).count != 2 {
                 throw ValidationError("--map takes METRIC=COLUMN, not '\(m)'")
+            }
+            for s in scale {
+                do { _ = try WellnessScale(parsing: s) } catch { throw ValidationError(error.message) }
             }
         }
 
@@ -123,7 +163,9 @@ public struct ImportCommand: ParsableCommand {
                 let parts = m.split(separator: "=", maxSplits: 1).map(String.init)
                 mapping[parts[0]] = parts[1]
             }
-            let importer = CSVImporter(map: mapping, ignore: Set(ignore), user: user)
+            var scales: [String: WellnessScale] = [:]
+            for s in scale { if let parsed = try? WellnessScale(parsing: s) { scales[parsed.metric] = parsed } }
+            let importer = CSVImporter(map: mapping, ignore: Set(ignore), user: user, scales: scales)
             try options.run(source: "csv") { records, reporter in
                 let inputs = files.map(InputFile.init(argument:))
                 for f in inputs { try f.checkReadable() }
@@ -135,11 +177,14 @@ public struct ImportCommand: ParsableCommand {
     public struct Fitbit: ParsableCommand {
         public static let configuration = CommandConfiguration(
             commandName: "fitbit",
-            abstract: "Import a folder of Fitabase-style Fitbit CSV exports.",
-            discussion: FitbitImporter.documentation)
+            abstract: "Import a Fitbit export folder: Fitabase-style CSV files or Fitbit's account export (JSON).",
+            discussion: FitbitImporter.fullDocumentation)
 
         @Argument(help: ArgumentHelp("The export folder.", valueName: "dir"))
         public var directory: String
+
+        @Option(help: ArgumentHelp("The user id of the account-export records (Fitabase files name theirs by Id).", valueName: "id"))
+        public var user = "me"
 
         @OptionGroup public var options: ImportOptions
 
@@ -147,7 +192,7 @@ public struct ImportCommand: ParsableCommand {
 
         public func run() throws {
             try options.run(source: "fitbit") { records, reporter in
-                try FitbitImporter().read(directory: directory, into: records, reporter: reporter)
+                try FitbitImporter(user: user).read(directory: directory, into: records, reporter: reporter)
             }
         }
     }
@@ -176,4 +221,69 @@ public struct ImportCommand: ParsableCommand {
             }
         }
     }
+
+    public struct Whoop: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "whoop",
+            abstract: "Import a WHOOP data export folder (cycles, sleeps, workouts, journal).",
+            discussion: WhoopImporter.documentation)
+
+        @Argument(help: ArgumentHelp("Export folders of one account; what two of them both hold counts once.", valueName: "dir"))
+        public var directories: [String]
+
+        @Option(help: ArgumentHelp("The user id to give the records (an export holds one person).", valueName: "id"))
+        public var user = "me"
+
+        @OptionGroup public var options: ImportOptions
+
+        public init() {}
+
+        public func run() throws {
+            try options.run(source: "whoop") { records, reporter in
+                try WhoopImporter(user: user).read(directories: directories, into: records, reporter: reporter)
+            }
+        }
+    }
+
+    public struct Cronometer: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "cronometer",
+            abstract: "Import Cronometer's dailysummary.csv and, optionally, servings.csv.",
+            discussion: CronometerImporter.documentation)
+
+        @Argument(help: ArgumentHelp("dailysummary.csv and/or servings.csv (told apart by their headers).", valueName: "file"))
+        public var files: [String]
+
+        @Option(help: ArgumentHelp("The user id to give the records (an export holds one person).", valueName: "id"))
+        public var user = "me"
+
+        @Flag(help: "Read only the nutrients of the metric vocabulary (no x_ metrics for the others).")
+        public var vocabularyOnly = false
+
+        @OptionGroup public var options: ImportOptions
+
+        public init() {}
+
+        public func run() throws {
+            try options.run(source: "cronometer") { records, reporter in
+                try CronometerImporter(user: user, vocabularyOnly: vocabularyOnly)
+                    .read(files.map(InputFile.init(argument:)), into: records, reporter: reporter)
+            }
+        }
+    }
+}
+
+/// Words of a paragraph on lines of at most `width` columns, each line indented.
+func wrap(_ text: String, width: Int, indent: String) -> String {
+    var lines: [String] = []
+    var line = indent
+    for word in text.split(separator: " ") {
+        if line.count > indent.count, line.count + 1 + word.count > width {
+            lines.append(line)
+            line = indent
+        }
+        line += (line.count > indent.count ? " " : "") + word
+    }
+    if line.count > indent.count { lines.append(line) }
+    return lines.joined(separator: "\n")
 }

@@ -44,6 +44,39 @@ public struct JSONParser {
         return v
     }
 
+    /// Parses a whole input that is one JSON array; each element comes with the byte offset it starts at
+    /// (so a file's reader can name an element's line). Nil when the value is not an array.
+    public static func parseArrayElements(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError)
+        -> [(value: JSON, offset: Int)]? {
+        var parser = JSONParser(bytes)
+        parser.skipWhitespace()
+        guard parser.i < bytes.count, bytes[parser.i] == 0x5B else {
+            _ = try parse(bytes)
+            return nil
+        }
+        parser.i += 1
+        var out: [(value: JSON, offset: Int)] = []
+        parser.skipWhitespace()
+        if parser.i < bytes.count, bytes[parser.i] == 0x5D {
+            parser.i += 1
+        } else {
+            while true {
+                parser.skipWhitespace()
+                let start = parser.i
+                out.append((try parser.parseValue(), start))
+                parser.skipWhitespace()
+                guard parser.i < bytes.count else { throw parser.fail("unexpected end of input") }
+                if bytes[parser.i] == 0x2C { parser.i += 1; continue }
+                guard bytes[parser.i] == 0x5D else { throw parser.fail("expected ',' or ']', found \(parser.describe(bytes[parser.i]))") }
+                parser.i += 1
+                break
+            }
+        }
+        parser.skipWhitespace()
+        guard parser.i == bytes.count else { throw parser.fail("unexpected data after the value") }
+        return out
+    }
+
     /// Parses a string's bytes as JSON.
     public static func parse(_ text: String) throws(JSONSyntaxError) -> JSON {
         var copy = text

@@ -10,11 +10,15 @@ public struct CSVImporter {
     public var ignore: Set<String> = []
     /// The user of a file without a user column.
     public var user: String?
+    /// Self-reported wellness on another scale, by metric (`--scale`).
+    public var scales: [String: WellnessScale] = [:]
 
-    public init(map: [String: String] = [:], ignore: Set<String> = [], user: String? = nil) {
+    public init(map: [String: String] = [:], ignore: Set<String> = [], user: String? = nil,
+                scales: [String: WellnessScale] = [:]) {
         self.map = map
         self.ignore = ignore
         self.user = user
+        self.scales = scales
     }
 
     public enum Layout: String, Sendable { case wide, long }
@@ -86,6 +90,15 @@ public struct CSVImporter {
                 let metric = map.first(where: { $0.value == row.fields[metricColumn] })?.key ?? row.fields[metricColumn]
                 let text = row.fields[valueColumn]
                 if !text.isEmpty { values.append((metric, Self.value(text, metric: metric))) }
+            }
+            for (i, v) in values.enumerated() {
+                guard let scale = scales[v.metric], case let .number(n) = v.value else { continue }
+                guard let scaled = scale.apply(n) else {
+                    try reporter.reject(location, "user \(who) \(date): \(v.metric) outside its --scale \(JSON.number(scale.from).text):\(JSON.number(scale.to).text)",
+                                        raw: row.raw)
+                    return
+                }
+                values[i].value = .number(scaled)
             }
             try records.addRow(user: who, date: date, values: values, at: location, raw: row.raw)
         }, problem: { location, message, raw in

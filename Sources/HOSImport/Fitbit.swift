@@ -1,4 +1,5 @@
-// `hos-import fitbit`: a folder of Fitabase-style CSV exports (the public "Fitbit Fitness Tracker Data").
+// `hos-import fitbit`: a folder of Fitabase-style CSV exports (the public "Fitbit Fitness Tracker Data")
+// and, with FitbitAccount.swift, of Fitbit's own account export.
 
 #if canImport(Glibc)
 import Glibc
@@ -9,12 +10,18 @@ import HOSCore
 
 /// Reads a Fitabase export folder into daily records.
 public struct FitbitImporter {
-    public init() {}
+    /// The user of the account-export JSON files (Fitabase files name theirs in the Id column).
+    public var user: String
+
+    public init(user: String = "me") { self.user = user }
 
     /// The format's description for --help and the man page.
     public static let documentation = """
-    Reads these files of a Fitabase export folder; each is optional, but at least one must be \
-    there. Columns are found by name in the header. Id becomes user_id. Fitabase times are local \
+    Reads two layouts, alone or together in one folder: the CSV files of a Fitabase export, and \
+    the JSON files of Fitbit's own account export (below). Each file is optional, but at least \
+    one must be there.
+
+    Fitabase: these files of the folder. Columns are found by name in the header. Id becomes user_id. Fitabase times are local \
     with no zone, so the local day is the date as written (M/D/YYYY, with h:mm:ss AM/PM where a \
     time is given). A date or number that does not parse is bad input, reported with file and line.
 
@@ -46,6 +53,9 @@ public struct FitbitImporter {
     several logs, each metric takes the value of the day's last log by time (Date) that has it.
     """
 
+    /// Both layouts' descriptions, for --help and the man page.
+    public static var fullDocumentation: String { documentation + "\n\n" + FitbitAccountReader.documentation }
+
     static let dailyActivity = "dailyActivity_merged.csv"
     static let sleepDay = "sleepDay_merged.csv"
     static let minuteSleep = "minuteSleep_merged.csv"
@@ -55,40 +65,22 @@ public struct FitbitImporter {
     /// Reads every Fitabase file the folder holds into `records`.
     public func read(directory: String, into records: RecordSet, reporter: ProblemReporter,
                      maxLineBytes: Int = RunConfig.defaultMaxLineBytes) throws {
-        var st = stat()
-        guard stat(directory, &st) == 0 else { throw HOSError.noInput(directory, "cannot open: \(errnoText())") }
-        guard (st.st_mode & S_IFMT) == S_IFDIR else { throw HOSError.noInput(directory, "not a directory") }
-        let base = directory.hasSuffix("/") ? directory : directory + "/"
-        let path = { (name: String) -> String? in
-            var s = stat()
-            return stat(base + name, &s) == 0 ? base + name : nil
-        }
+        let folder = try ExportFolder(directory)
+        let path = folder.file
         let files = [Self.dailyActivity, Self.sleepDay, Self.minuteSleep, Self.heartRate, Self.weightLog].map(path)
-        guard files.contains(where: { $0 != nil }) else { throw HOSError.noInput(directory, "no Fitabase files found") }
+        let account = FitbitAccountReader.files(in: folder)
+        guard files.contains(where: { $0 != nil }) || !account.isEmpty else {
+            throw HOSError.noInput(directory, "no Fitabase or Fitbit account export files found")
+        }
         // Fail on an unreadable file before anything is read.
-        for file in files.compactMap({ $0 }) { try InputFile(argument: file).checkReadable() }
+        for file in files.compactMap({ $0 }) + account.values.joined() { try InputFile(argument: file).checkReadable() }
         let reader = Reader(records: records, reporter: reporter, maxLineBytes: maxLineBytes)
         if let f = files[0] { try reader.dailyActivity(f) }
         if let f = files[1] { try reader.sleepDay(f) }
         if let f = files[2] { try reader.minuteSleep(f) }
         if let f = files[3] { try reader.heartRate(f) }
         if let f = files[4] { try reader.weightLog(f) }
-    }
-
-    /// A user and local day.
-    struct DayKey: Hashable, Comparable {
-        var user: String
-        var date: LocalDate
-        static func < (a: DayKey, b: DayKey) -> Bool { (a.user, a.date) < (b.user, b.date) }
-    }
-
-    /// A header's column positions.
-    struct Table {
-        var index: [String: Int]
-        var count: Int
-        func callAsFunction(_ row: CSVRow, _ column: String) -> String {
-            index[column].map { row.fields[$0] } ?? ""
-        }
+        try FitbitAccountReader(user: user, records: records, reporter: reporter).read(account)
     }
 
     /// The reading of one folder: each file's rows into the record set.
@@ -99,31 +91,7 @@ public struct FitbitImporter {
 
         /// Streams a file's data rows with its header's column positions; checks the columns the file needs.
         func table(_ path: String, required: [String], _ body: (CSVRow, Table, SourceLocation) throws -> Void) throws {
-            let file = InputFile(argument: path)
-            var header: Table?
-            try CSVReader(file: file, maxLineBytes: maxLineBytes).forEach({ row in
-                let location = SourceLocation(file: file.name, line: row.line)
-                guard let table = header else {
-                    let index = Dictionary(row.fields.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-                    let missing = required.filter { index[$0] == nil }
-                    guard missing.isEmpty else {
-                        throw HOSError.badInput(location, "missing column \(missing.map(quoted).joined(separator: ", "))")
-                    }
-                    header = Table(index: index, count: row.fields.count)
-                    return
-                }
-                records.inputCount += 1
-                guard row.fields.count == table.count else {
-                    try reporter.reject(location, "\(row.fields.count) fields where the header has \(table.count)", raw: row.raw)
-                    return
-                }
-                try body(row, table, location)
-            }, problem: { location, message, raw in
-                guard header != nil else { throw HOSError.badInput(location, message) }
-                records.inputCount += 1
-                try reporter.reject(location, message, raw: raw)
-            })
-            guard header != nil else { throw HOSError.badInput(SourceLocation(file: file.name, line: 0), "empty file: no header") }
+            try readTable(path, required: required, records: records, reporter: reporter, maxLineBytes: maxLineBytes, body)
         }
 
         /// The row's user and day (and seconds after midnight), or nil after rejecting the row.

@@ -145,7 +145,7 @@ private func clock(_ records: RecordSet, _ user: String, _ date: String, _ metri
         let error = #expect(throws: HOSError.self) {
             try FitbitImporter().read(directory: dir.path, into: records, reporter: reporter)
         }
-        #expect(error == .noInput(dir.path, "no Fitabase files found"))
+        #expect(error == .noInput(dir.path, "no Fitabase or Fitbit account export files found"))
         #expect(error?.exitCode == .noInput)
     }
 
