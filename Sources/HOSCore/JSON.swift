@@ -33,6 +33,13 @@ public enum JSON: Sendable, Equatable {
         return nil
     }
 
+    /// A count read from untrusted input: a finite number rounded and clamped to 0…1e9, else nil, so that a
+    /// huge or odd number in a hand-written event never traps an `Int` conversion.
+    public var countValue: Int? {
+        guard case let .number(n) = self, n.isFinite else { return nil }
+        return Int(min(1e9, max(0, n.rounded())))
+    }
+
     public var boolValue: Bool? {
         if case let .bool(b) = self { return b }
         return nil

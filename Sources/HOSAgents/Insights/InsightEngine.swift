@@ -357,6 +357,8 @@ public struct InsightEngine {
             let goal = MetricSemantics.goal(metric, for: input.archetype)
             guard let onRecord = goal > 0 ? history.max : history.min else { continue }
             var best: (mean: Double, end: Int)?
+            // A window shorter than a week (window_days 1–6) has no week to compare.
+            guard win.count >= InsightRules.weekDays else { continue }
             for end in max(InsightRules.weekDays - 1, win.count - 14)..<win.count {
                 let week = values[(end - InsightRules.weekDays + 1)...end].filter { !$0.isNaN }
                 guard week.count >= InsightRules.minWeekValues, let m = Stats.mean(Array(week)) else { continue }

@@ -56,22 +56,22 @@ public struct InsightMemory: Sendable, Equatable {
                 self.subjects[subject] = Subject(
                     insightID: id, direction: v["direction"]?.stringValue,
                     lastSeen: v["last_seen"]?.stringValue.flatMap { LocalDate(String($0.prefix(10))) },
-                    seenCount: Int(v["seen_count"]?.doubleValue ?? 1), useful: v["useful"]?.boolValue,
+                    seenCount: v["seen_count"]?.countValue ?? 1, useful: v["useful"]?.boolValue,
                     best: v["best"]?.doubleValue)
                 subjectOfID[id] = subject
             }
         }
         if case let .object(f)? = h?["insight_feedback"] {
             for (kind, v) in f {
-                feedback[kind] = (Int(v["useful"]?.doubleValue ?? 0), Int(v["not_useful"]?.doubleValue ?? 0))
+                feedback[kind] = (v["useful"]?.countValue ?? 0, v["not_useful"]?.countValue ?? 0)
             }
         }
         if case let .object(m)? = h?["metrics"] {
             for (metric, v) in m {
-                var mh = MetricHistory(analyses: Int(v["analyses"]?.doubleValue ?? 0))
+                var mh = MetricHistory(analyses: v["analyses"]?.countValue ?? 0)
                 if case let .array(r)? = v["ref"], r.count >= 2, let d = r[0].stringValue.flatMap({ LocalDate($0) }),
                    let b = r[1].doubleValue {
-                    mh.ref = (d, b, r.count > 2 ? r[2].doubleValue : nil, r.count > 3 ? r[3].doubleValue.map { Int($0) } : nil)
+                    mh.ref = (d, b, r.count > 2 ? r[2].doubleValue : nil, r.count > 3 ? r[3].countValue : nil)
                 }
                 func point(_ key: String) -> (Double, LocalDate)? {
                     guard case let .array(a)? = v[key], a.count == 2, let x = a[0].doubleValue,

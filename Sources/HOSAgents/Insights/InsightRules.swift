@@ -205,16 +205,19 @@ public enum MetricSemantics {
     }
 
     static func duration(_ minutes: Double) -> String {
-        let m = Int(minutes.rounded())
+        guard let m = Self.whole(minutes) else { return huge(minutes) + " min" }
         return m >= 60 ? "\(m / 60) h \(m % 60) min" : "\(m) min"
     }
 
     /// Fixed decimals without float noise (`JSON.number` rounding, then padding).
     static func fixed(_ v: Double, _ places: Int) -> String {
         let r = JSON.number(v, places: places).doubleValue ?? 0
+        // Custom x_ metrics have no range: a magnitude no Int holds is written in scientific notation.
+        guard abs(r) < 1e15 else { return huge(r) }
         guard places > 0 else { return String(Int(r.rounded())) }
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
+        guard abs(r) * scale < 1e18 else { return huge(r) }
         let whole = Int((abs(r) * scale).rounded())
         let intPart = whole / Int(scale), frac = whole % Int(scale)
         let fracText = String(frac)
@@ -222,7 +225,7 @@ public enum MetricSemantics {
     }
 
     static func grouped(_ v: Double) -> String {
-        let n = Int(v.rounded())
+        guard let n = Self.whole(v) else { return huge(v) }
         var digits = Array(String(abs(n)))
         var out: [Character] = []
         while digits.count > 3 {
@@ -230,5 +233,21 @@ public enum MetricSemantics {
             digits.removeLast(3)
         }
         return (n < 0 ? "-" : "") + String(digits + out)
+    }
+
+    /// A rounded value as an Int when it is below 1e15 in magnitude (exact in a Double), else nil.
+    static func whole(_ v: Double) -> Int? {
+        guard v.isFinite, abs(v) < 1e15 else { return nil }
+        return Int(v.rounded())
+    }
+
+    /// A value no `Int` holds (or not finite), in three significant digits: `1.23e+20`.
+    static func huge(_ v: Double) -> String {
+        guard v.isFinite else { return v.isNaN ? "nan" : (v < 0 ? "-inf" : "inf") }
+        var e = 0
+        var m = abs(v)
+        while m >= 10 { m /= 10; e += 1 }
+        while m < 1, m > 0 { m *= 10; e -= 1 }
+        return (v < 0 ? "-" : "") + fixed(m, 2) + "e" + (e < 0 ? "-" : "+") + String(abs(e))
     }
 }

@@ -77,11 +77,11 @@ extension InsightEngine {
                     what = "logging your data"
                     c.title = "\(voice.headline("milestone", good: true)): \(days) days in a row of logging"
                 }
-                c.detail = "\(days) days in a row of \(what), past the \(Int(w["level"] ?? 0))-day mark"
+                c.detail = "\(days) days in a row of \(what), past the \(JSON.number(w["level"] ?? 0).countValue ?? 0)-day mark"
                 if c.direction == "record", let best = w["best"] {
-                    c.detail += ": your longest streak on record (the best before was \(Int(best)) days)."
+                    c.detail += ": your longest streak on record (the best before was \(JSON.number(best).countValue ?? 0) days)."
                 } else if let best = w["best"] {
-                    c.detail += " (your longest on record is \(Int(best)) days)."
+                    c.detail += " (your longest on record is \(JSON.number(best).countValue ?? 0) days)."
                 } else {
                     c.detail += "."
                 }
