@@ -62,9 +62,11 @@ public struct RunCommand: ParsableCommand {
         analysis, on_failure: degrade passes that analysis on as it came in, with an agent_error event \
         (agent, code step_failed, message, event_id of the request) and the step in degraded, and the \
         following analyses go on in a fresh process; on_failure: fail stops the run (exit 1). Replay starts \
-        at the last request passed on: with input grouped by user, that is the user's whole window (with \
-        interleaved users, a restarted step misses other users' earlier events). Every restart sets \
-        HOS_RUN_START (1, 2, ...) in the step's environment.
+        at the last request passed on: with input grouped by user, that is the user's whole window. With \
+        interleaved users, a user's earlier events that passed on with another user's request are kept by \
+        the step until the user's own request passes, written first on a restart, and their forwarded \
+        copies dropped, so the restarted step sees every user's whole window and nothing leaves twice. \
+        Every restart sets HOS_RUN_START (1, 2, ...) in the step's environment.
 
         FAULT INJECTION: every agent honours HOS_FAULT=KIND:AGENT:N[:STARTS]: the agent fails at its Nth \
         input event — crash exits at once (status 70, output unflushed), hang stops reading, garbage writes \
@@ -78,7 +80,7 @@ public struct RunCommand: ParsableCommand {
         always an array (possibly empty) for hos-insights and for insight events; a step that created \
         nothing (a jq filter) has no key; degraded (step ids); timings_ms {step: ms from the analysis' \
         first byte written to the step until its request came back}. output: complete writes \
-        analysis_complete and agent_error events; output: all (or --output all) writes every event, the \
+        analysis_complete and agent_error events; output: all (or --output-mode all) writes every event, the \
         request, then analysis_complete. Analyses leave in input order, whatever --jobs is.
 
         SHARDING: --jobs N runs N instances of the pipeline, users sharded by a stable hash of user_id, \

@@ -113,8 +113,10 @@ final class ChildProcess {
     func waitExit() -> Int32 {
         if let reaped { return reaped }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        var r: pid_t
+        repeat { r = waitpid(pid, &status, 0) } while r < 0 && errno == EINTR
+        // A child that cannot be waited for (ECHILD) did not succeed: its status is unknown, never 0.
+        let code: Int32 = r < 0 ? 1 : (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         reaped = code
         return code
     }

@@ -30,6 +30,9 @@ struct Segment: Sendable {
     var timings: [(step: String, ms: Double)] = []
     /// When the dispatcher passed it to its shard, for the end-to-end latency.
     var enteredAt = nowMS()
+    /// Some line belongs to another user than the request's (input not grouped by user): each step keeps
+    /// those lines until their own user's request passes, to replay them if it restarts.
+    var mixed = false
 
     /// The bytes a step reads for this segment.
     func bytes() -> [UInt8] {
@@ -164,6 +167,14 @@ func eventID(of line: [UInt8]) -> String? {
     line.withUnsafeBufferPointer { buf in
         guard let env = try? Envelope.scan(buf) else { return nil }
         return env.string(env.eventID, in: buf)
+    }
+}
+
+/// The user_id of an event line, nil when it has none.
+func userID(of line: [UInt8]) -> String? {
+    line.withUnsafeBufferPointer { buf in
+        guard let env = try? Envelope.scan(buf) else { return nil }
+        return env.string(env.userID, in: buf)
     }
 }
 

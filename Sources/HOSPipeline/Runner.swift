@@ -310,6 +310,9 @@ struct Dispatcher: LineHandler {
     let deadLetter: OutputSink?
     var file = "<stdin>"
     var open: [[[UInt8]]]
+    /// Per shard, the user of the first open line, and whether a later open line has another user.
+    var openUser: [String?]
+    var openMixed: [Bool]
     var seq = 0
     var linesIn = 0
     var rejected = 0
@@ -323,6 +326,8 @@ struct Dispatcher: LineHandler {
         self.shards = shards
         self.deadLetter = deadLetter
         open = Array(repeating: [], count: shards.count)
+        openUser = Array(repeating: nil, count: shards.count)
+        openMixed = Array(repeating: false, count: shards.count)
     }
 
     func shard(of user: String) -> Int {
@@ -376,7 +381,13 @@ struct Dispatcher: LineHandler {
             pending[event.userID] = nil
             close(user: event.userID, barrier: line, event: event)
         } else {
-            open[shard(of: event.userID)].append(line)
+            let s = shard(of: event.userID)
+            open[s].append(line)
+            if let u = openUser[s] {
+                if u != event.userID { openMixed[s] = true }
+            } else {
+                openUser[s] = event.userID
+            }
             // hos-run's own events (fed back from an earlier run) open no analysis.
             if Self.ownTypes.contains(event.eventType) { return }
             if let p = pending[event.userID] {
@@ -392,10 +403,13 @@ struct Dispatcher: LineHandler {
 
     mutating func close(user: String, barrier: [UInt8], event: Event) {
         let s = shard(of: user)
-        let seg = Segment(seq: seq, lines: open[s], barrier: barrier, barrierID: event.eventID, user: user,
+        var seg = Segment(seq: seq, lines: open[s], barrier: barrier, barrierID: event.eventID, user: user,
                           analysisID: event.requestAnalysisID,
                           archetype: event.archetype, timestamp: event.timestamp)
+        seg.mixed = openMixed[s] || (openUser[s] != nil && openUser[s] != user)
         open[s] = []
+        openUser[s] = nil
+        openMixed[s] = false
         runner.noteOwner(seq: seq, shard: s)
         seq += 1
         shards[s].push(seg)
@@ -412,6 +426,14 @@ struct Dispatcher: LineHandler {
             close(user: user, barrier: request.encoded(), event: request)
         }
         pending = [:]
+        // hos-run's own events (fed back from an earlier run) after a shard's last request open no analysis:
+        // they go through the steps as the shard's tail, as an agent forwards what follows its last barrier.
+        for s in open.indices where !open[s].isEmpty {
+            shards[s].push(Segment(seq: Int.max, lines: open[s], barrier: nil, barrierID: "", user: "", timestamp: ""))
+            open[s] = []
+            openUser[s] = nil
+            openMixed[s] = false
+        }
         runner.setUsersTotal(users.count)
     }
 

@@ -241,15 +241,22 @@ struct SpecReader {
         return v
     }
 
-    /// `30s`, `500ms`, `2m`, `1h`, or a number of seconds.
+    /// The longest timeout a file may give: a day (an analysis that takes longer is stuck).
+    static let maxDurationSeconds = 86_400.0
+
+    /// `30s`, `500ms`, `2m`, `1h`, or a number of seconds; at least 1 ms and at most a day.
     mutating func duration(_ node: Node, _ path: String) -> Double? {
         guard let s = string(node, path) else { return nil }
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (suffix, factor) in units where s.hasSuffix(suffix) {
-            if let v = Double(s.dropLast(suffix.count)), v > 0, v.isFinite { return v * factor }
+        var seconds: Double?
+        if let (suffix, factor) = units.first(where: { s.hasSuffix($0.0) }) {
+            seconds = Double(s.dropLast(suffix.count)).map { $0 * factor }
+        } else {
+            seconds = Double(s)
         }
-        if let v = Double(s), v > 0, v.isFinite { return v }
-        problem(node, path, "must be a positive duration such as 30s, 500ms, 2m or 1h")
+        // The product is checked, not the number: 1e300h is finite as written and infinite in seconds.
+        if let v = seconds, v.isFinite, v >= 0.001, v <= Self.maxDurationSeconds { return v }
+        problem(node, path, "must be a duration from 1ms to 24h, such as 30s, 500ms, 2m or 1h")
         return nil
     }
 

@@ -36,7 +36,9 @@ struct Launch: Sendable {
 /// writes something that is not an event, or holds a request longer than the timeout, it is killed
 /// and restarted and every segment not yet passed on is written again; after `retries` restarts for
 /// the same segment, that segment is passed on as it came in, with an `agent_error` (degrade), or
-/// the run stops (fail).
+/// the run stops (fail). When input is not grouped by user, a user's earlier events may have passed on
+/// in another user's segment: those are kept until the user's own request passes and written first on
+/// a restart, and what the process forwards of them again is dropped (it went on before).
 final class StepNode: @unchecked Sendable {
     let spec: StepSpec
     let launch: Launch
@@ -81,6 +83,10 @@ final class StepNode: @unchecked Sendable {
     private var lastCommit = 0.0
     /// The process died with nothing in flight; it is started again when input comes.
     private var diedIdle = false
+    /// Input lines that passed on in another user's segment, kept until their own user's request passes.
+    private var carry: [(user: String, line: [UInt8])] = []
+    /// Event ids of carried lines written again on the last restart, whose forwarded copies are dropped.
+    private var replayed: [String: Int] = [:]
 
     init(spec: StepSpec, launch: Launch, input: BoundedQueue<Segment>, output: BoundedQueue<Segment>,
          maxLineBytes: Int, cancellation: Cancellation) {
@@ -141,6 +147,17 @@ final class StepNode: @unchecked Sendable {
         pendingOut = []
         pendingBytes = 0
         headSince = nowMS()
+        replayed = [:]
+        if !carry.isEmpty {
+            var bytes: [UInt8] = []
+            for c in carry {
+                bytes += c.line
+                bytes.append(0x0A)
+                if let id = eventID(of: c.line) { replayed[id, default: 0] += 1 }
+            }
+            writeBuffer += bytes
+            queued += bytes.count
+        }
         for i in inflight.indices { enqueue(i) }
         closeInputIfDone()
     }
@@ -265,6 +282,9 @@ final class StepNode: @unchecked Sendable {
         }
         if let first = inflight.first, first.segment.barrier != nil, id == first.segment.barrierID {
             commit(line)
+        } else if let n = replayed[id] {
+            // A carried line forwarded again after a restart: it went on the first time.
+            replayed[id] = n > 1 ? n - 1 : nil
         } else {
             pendingOut.append(line)
             pendingBytes += line.count + 1
@@ -278,6 +298,12 @@ final class StepNode: @unchecked Sendable {
     private func commit(_ barrier: [UInt8]) {
         let done = inflight.removeFirst()
         var seg = done.segment
+        if !carry.isEmpty { carry.removeAll { $0.user == seg.user } }
+        if seg.mixed {
+            for l in seg.lines {
+                if let u = userID(of: l), u != seg.user { carry.append((u, l)) }
+            }
+        }
         let inputIDs = Set(seg.lines.compactMap(eventID(of:)))
         let created = pendingOut.filter { l in eventID(of: l).map { !inputIDs.contains($0) } ?? true }
         seg.results.append((spec.id, created))

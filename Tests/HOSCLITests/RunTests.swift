@@ -296,6 +296,45 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
         #expect(text(r.stdout) == "0\n")
     }
 
+    /// Review finding 1 (2026-12-03): hos-run's own events after a shard's last request were never sent on,
+    /// with or without a parallel block, with one shard or two.
+    @Test func ownEventsAfterTheLastRequestAreNotLost() throws {
+        let s = try RunScratch(users: 2, days: 10)
+        try s.write("fed.jsonl", """
+            {"event_id":"ac-old","event_type":"analysis_complete","user_id":"u-0009","timestamp":"2026-01-01T00:00:00Z","payload":{}}
+            {"event_id":"ae-old","event_type":"agent_error","user_id":"u-0001","timestamp":"2026-01-01T00:00:00Z","payload":{"agent":"x","code":1,"message":"m"}}
+
+            """)
+        try s.sh("cat fed.jsonl >> users.jsonl")
+        try s.write("par.yaml", "version: 1\nname: par\nsteps:\n  - parallel:\n    - agent: behavior\n    - agent: routine\n")
+        for (pipeline, jobs) in [("\(pipelines)/quick.yaml", 1), ("par.yaml", 1), ("par.yaml", 2)] {
+            let r = try s.sh("rm -f m.sqlite*; hos-run \(pipeline) --memory m.sqlite -i users.jsonl --jobs \(jobs) --output-mode all -o all.jsonl")
+            #expect(r.status == 0, "\(text(r.stderr))")
+            try expectNothingLost(s, "all.jsonl")
+        }
+    }
+
+    /// Review finding 2 (2026-12-03): with input not grouped by user, a user's early events can pass on in
+    /// another user's segment; a restarted step must still see them, so its result is what it would have
+    /// been without the crash.
+    @Test func restartReplaysAnInterleavedUsersEarlierEvents() throws {
+        let s = try RunScratch(users: 2, days: 30)
+        // u-0001's first 20 events, all of u-0002 with its request, then the rest of u-0001.
+        try s.sh("""
+            jq -c 'select(.user_id == "u-0001")' users.jsonl > a.jsonl
+            jq -c 'select(.user_id == "u-0002")' users.jsonl > b.jsonl
+            { head -n 20 a.jsonl; cat b.jsonl; tail -n +21 a.jsonl; } > inter.jsonl
+            """)
+        try s.write("p.yaml", "version: 1\nname: p\ndefaults: {retries: 2}\nsteps: [{agent: behavior}, {agent: insights}]\n")
+        let clean = try s.sh("hos-run p.yaml -i inter.jsonl --output-mode all --memory m1.sqlite | jq -c 'select(.event_type != \"analysis_complete\")'")
+        // The crash comes after u-0002's request has passed on, with u-0001's first events in its segment.
+        let crashed = try s.sh("hos-run p.yaml -i inter.jsonl --output-mode all --memory m2.sqlite | jq -c 'select(.event_type != \"analysis_complete\")'",
+                               env: ["HOS_FAULT": "crash:behavior:58"])
+        #expect(text(crashed.stderr).contains("restarting it"))
+        #expect(!text(clean.stdout).isEmpty)
+        #expect(text(crashed.stdout) == text(clean.stdout))
+    }
+
     /// Every input event leaves exactly once, and every output event_id is unique.
     func expectNothingLost(_ s: RunScratch, _ output: String) throws {
         let inputIDs = s.lines("users.jsonl").compactMap { $0["event_id"] as? String }

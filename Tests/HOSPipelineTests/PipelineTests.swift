@@ -76,7 +76,7 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
             """)
         #expect(p == [
             "p.yaml:1: version: unsupported version (this hos-run reads version 1)",
-            "p.yaml:3: defaults.timeout: must be a positive duration such as 30s, 500ms, 2m or 1h",
+            "p.yaml:3: defaults.timeout: must be a duration from 1ms to 24h, such as 30s, 500ms, 2m or 1h",
             "p.yaml:3: defaults.retries: must be a whole number from 0 to 10",
             "p.yaml:4: outptu: unknown key (expected one of: version, name, description, memory, defaults, output, steps)",
             "p.yaml:7: steps[0].argz: unknown key (expected one of: agent, run, id, args, env, timeout, retries, on_failure)",
@@ -84,6 +84,18 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
             "p.yaml:10: steps[2].parallel: must be a list of at least two steps",
             "p.yaml:11: steps: step id 'behavior' is used twice (lines 6 and 11): give one an 'id:'",
         ])
+    }
+
+    /// Review finding 6 (2026-12-03): 1e300h passed lint as finite and became an infinite timeout that
+    /// trapped `hos-run graph` and the timeout messages.
+    @Test func durationsAreBoundedAfterTheirUnit() {
+        let bad = "p.yaml:3: defaults.timeout: must be a duration from 1ms to 24h, such as 30s, 500ms, 2m or 1h"
+        for t in ["1e300h", "25h", "0.0001s", "0", "-5s", "nan", "infs"] {
+            #expect(problems("version: 1\nname: x\ndefaults: {timeout: \"\(t)\"}\nsteps: [{agent: behavior}]\n") == [bad], "\(t)")
+        }
+        for t in ["24h", "1ms", "90", "2.5m"] {
+            #expect(problems("version: 1\nname: x\ndefaults: {timeout: \"\(t)\"}\nsteps: [{agent: behavior}]\n").isEmpty, "\(t)")
+        }
     }
 
     @Test func missingKeysAndWrongShapes() {
