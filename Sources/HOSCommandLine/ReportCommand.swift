@@ -66,7 +66,7 @@ public struct ReportCommand: ParsableCommand {
         (another step, such as a jq step, or a step given its own id) is shown in generic form: compact \
         JSON cut to the width in text, in a code span in Markdown, indented JSON in the HTML; tables \
         leave it out. When the same results come both as agent events and inside analysis_complete \
-        (hos-run --output all), they are merged, not doubled.
+        (hos-run --output-mode all), they are merged, not doubled.
 
         FORMATS. --format text (the default; also when -o names a file without a known extension): per \
         user and analysis, readiness with a bar and its drivers, sleep timing, signature, memory; key \

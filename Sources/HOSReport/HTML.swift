@@ -137,7 +137,7 @@ public struct HTMLReport {
             if u.hasRecords(in: w) {
                 s += charts(a, u, w, id: id)
             } else if a.behavior != nil {
-                s += "<p class=\"muted\">No daily records in the input, so no charts: hos-run --output all, or a pipe of the agents, brings them.</p>\n"
+                s += "<p class=\"muted\">No daily records in the input, so no charts: hos-run --output-mode all, or a pipe of the agents, brings them.</p>\n"
             }
         }
         if let r = a.routine { s += routine(r, id: id) }
