@@ -53,11 +53,14 @@ public struct BehaviorCommand: ParsableCommand {
     @Flag(help: "Add the reasoning in words (payload.explain).")
     public var explain = false
 
+    @OptionGroup public var llm: LLMOptions
+
     public init() {}
 
     public func run() throws {
         try runTool(BehaviorStage.agent) {
-            try runStage(BehaviorStage(explain: explain), tool: BehaviorStage.agent, options: stream)
+            let narrator = try llm.narrator(agent: BehaviorStage.agent)
+            try runStage(BehaviorStage(explain: explain, narrator: narrator), tool: BehaviorStage.agent, options: stream)
         }
     }
 }

@@ -199,6 +199,8 @@ public struct InsightsCommand: ParsableCommand {
                                valueName: "file"))
     public var tests: String?
 
+    @OptionGroup public var llm: LLMOptions
+
     public init() {}
 
     public mutating func validate() throws {
@@ -224,6 +226,7 @@ public struct InsightsCommand: ParsableCommand {
         options.maxInsights = maxInsights
         try runTool(InsightsStage.agent) {
             var stage = InsightsStage(options: options)
+            stage.narrator = try llm.narrator(agent: InsightsStage.agent)
             let testsSink = try tests.map { try OutputSink(path: $0) }
             if let sink = testsSink {
                 stage.onTests = { user, analysis, tests in

@@ -99,11 +99,14 @@ public struct RoutineCommand: ParsableCommand {
     @Flag(help: "Add the reasoning in words (payload.explain).")
     public var explain = false
 
+    @OptionGroup public var llm: LLMOptions
+
     public init() {}
 
     public func run() throws {
         try runTool(RoutineStage.agent) {
-            try runStage(RoutineStage(explain: explain), tool: RoutineStage.agent, options: stream)
+            let narrator = try llm.narrator(agent: RoutineStage.agent)
+            try runStage(RoutineStage(explain: explain, narrator: narrator), tool: RoutineStage.agent, options: stream)
         }
     }
 }
