@@ -6,11 +6,18 @@ import HOSCore
 
 /// The facts of each agent's prompt, and the marking of its payloads.
 public enum NarrationFacts {
-    /// hos-behavior: window length, readiness, each metric's baseline, recent mean and trend, the
+    /// The metrics whose numbers a behaviour narrative may carry: the headline ones, so that a prompt
+    /// stays short and holds no more of the user's data than the summary needs.
+    public static let behaviorMetrics: Set<String> = [
+        "sleep_duration_min", "sleep_efficiency_pct", "hrv_rmssd_ms", "hrv_sdnn_ms", "resting_hr_bpm", "steps",
+        "active_minutes", "workout_minutes", "readiness_score", "stress_score", "mood", "energy", "weight_kg",
+    ]
+
+    /// hos-behavior: window length, readiness, the headline metrics' baseline, recent mean and trend, the
     /// signature's labels, consistency shares and the engagement level.
     public static func behavior(_ p: [String: JSON]) -> JSON {
         var metrics: [String: JSON] = [:]
-        for (name, m) in p["metrics"]?.objectValue ?? [:] {
+        for (name, m) in p["metrics"]?.objectValue ?? [:] where behaviorMetrics.contains(name) {
             var o: [String: JSON] = ["baseline": m["baseline"] ?? .null, "recent": m["recent"] ?? .null]
             if let t = m["trend"], t != .null {
                 o["trend"] = ["direction": t["direction"] ?? .null, "slope_per_week": t["slope_per_week"] ?? .null]

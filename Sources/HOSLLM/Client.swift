@@ -107,11 +107,11 @@ public final class LLMClient {
     public var withinBudget: Bool { spentTokens < config.budget }
 
     /// The request body: model, messages, max_tokens, and a `json_schema` response format when a schema is given.
-    public func body(_ messages: [ChatMessage], schema: JSON?, name: String) -> JSON {
+    public func body(_ messages: [ChatMessage], schema: JSON?, name: String, maxTokens: Int? = nil) -> JSON {
         var b: [String: JSON] = [
             "model": .string(config.model),
             "messages": .array(messages.map { ["role": .string($0.role), "content": .string($0.content)] }),
-            "max_tokens": .number(Double(max(1, min(config.maxTokens, config.budget - spentTokens)))),
+            "max_tokens": .number(Double(max(1, min(maxTokens ?? config.maxTokens, config.budget - spentTokens)))),
             "temperature": 0,
         ]
         if let schema {
@@ -126,9 +126,10 @@ public final class LLMClient {
     }
 
     /// Sends a chat and returns the checked reply; retries per the config, spends the budget.
+    /// `maxTokens` overrides the config's `max_tokens` (a list reply asks for more).
     public func complete(_ messages: [ChatMessage], schema: JSON? = nil, name: String = "reply",
-                         jitterKey: String = "") -> Result<LLMReply, LLMFailure> {
-        let payload = Data(body(messages, schema: schema, name: name).encoded())
+                         maxTokens: Int? = nil, jitterKey: String = "") -> Result<LLMReply, LLMFailure> {
+        let payload = Data(body(messages, schema: schema, name: name, maxTokens: maxTokens).encoded())
         var attempt = 0
         while true {
             guard withinBudget else { return .failure(.budget) }

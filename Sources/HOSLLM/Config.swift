@@ -21,7 +21,7 @@ public struct LLMConfig: Sendable {
     /// Tokens (prompt + completion, as the server counts them) this process may spend; after that, no calls.
     public var budget: Int = 20_000
     /// `max_tokens` of each request.
-    public var maxTokens: Int = 400
+    public var maxTokens: Int = 300
     /// Ask for server-sent events (`"stream": true`) and join the chunks.
     public var stream = false
     /// US dollars per million tokens, for the accounting's cost column (0: not priced).

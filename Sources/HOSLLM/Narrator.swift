@@ -80,10 +80,10 @@ public enum Prompts {
         if let n = items {
             return ["type": "object", "required": ["items"], "additionalProperties": false,
                     "properties": ["items": ["type": "array", "minItems": .number(Double(n)), "maxItems": .number(Double(n)),
-                                             "items": ["type": "string", "minLength": 1, "maxLength": 400]]]]
+                                             "items": ["type": "string", "minLength": 1, "maxLength": 300]]]]
         }
         return ["type": "object", "required": ["summary"], "additionalProperties": false,
-                "properties": ["summary": ["type": "string", "minLength": 1, "maxLength": 800]]]
+                "properties": ["summary": ["type": "string", "minLength": 1, "maxLength": 500]]]
     }
 }
 
@@ -144,8 +144,9 @@ public final class LLMNarrator: Narrator {
             return words
         }
         let before = client.requestsSent
+        // A list reply may take max_tokens per item.
         let outcome = client.complete(messages, schema: schema, name: request.agent.replacingOccurrences(of: "-", with: "_"),
-                                      jitterKey: key)
+                                      maxTokens: client.config.maxTokens * max(1, request.items ?? 1), jitterKey: key)
         entry.requests += client.requestsSent - before
         switch outcome {
         case let .failure(failure): return .fallback(failure.reason)
