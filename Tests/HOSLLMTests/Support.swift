@@ -117,9 +117,10 @@ struct ToolResult {
     }
 }
 
-/// Runs a built tool (or any program with a path) with arguments, input and extra environment.
-func run(_ tool: String, _ arguments: [String], input: String = "", environment: [String: String] = [:],
-         in directory: URL? = nil) throws -> ToolResult {
+/// A started tool with its three pipes: the environment is the test's, less any LLM settings, plus `environment`.
+func spawn(_ tool: String, _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws
+    -> (process: Process, input: Pipe, output: Pipe, error: Pipe)
+{
     let process = Process()
     process.executableURL = URL(fileURLWithPath: tool.hasPrefix("/") ? tool : "\(binDir)/\(tool)")
     process.arguments = arguments
@@ -134,6 +135,13 @@ func run(_ tool: String, _ arguments: [String], input: String = "", environment:
     process.standardError = err
     process.standardInput = inp
     try process.run()
+    return (process, inp, out, err)
+}
+
+/// Runs a built tool (or any program with a path) with arguments, input and extra environment.
+func run(_ tool: String, _ arguments: [String], input: String = "", environment: [String: String] = [:],
+         in directory: URL? = nil) throws -> ToolResult {
+    let (process, inp, out, err) = try spawn(tool, arguments, environment: environment, in: directory)
     nonisolated(unsafe) var outData = Data(), errData = Data()
     let group = DispatchGroup()
     group.enter()
