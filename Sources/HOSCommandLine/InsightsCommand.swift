@@ -166,6 +166,8 @@ public struct InsightsCommand: ParsableCommand {
 
         The archetype is the request's, else the user's events', else Foundation Builder.
 
+        \(llmDiscussion("each insight written at a barrier gets payload.narrative, a rewording in the archetype's tone, all of a user's insights in one call, from: per insight its kind, direction, title, detail and action (generate_insights and insight_validation answers are not reworded)."))
+
         EXIT STATUS: 0 success; 65 bad input; 66 unreadable input; 74 I/O error; 64 usage.
         """,
         version: hosVersion)

@@ -7,6 +7,28 @@ import HOSCore
 import HOSLLM
 import HOSMemory
 
+/// The LLM paragraph of each agent's help (and man page); `words` says what the agent asks for.
+func llmDiscussion(_ words: String) -> String {
+    """
+    LLM (optional): with --llm, \(words) The numbers and the deterministic text stay as they are; the \
+    event gets "llm": "ok", or "llm": "fallback" and llm_reason (budget, timeout, unreachable, http_NNN, \
+    malformed, schema, no_prompt) with the deterministic text alone: a failure is one warning on \
+    standard error, never a failed analysis. Server: HOS_LLM_BASE_URL (default https://api.openai.com/v1, \
+    any OpenAI-compatible chat-completions server), HOS_LLM_MODEL (gpt-4o-mini), the API key from the \
+    variable named by HOS_LLM_API_KEY_ENV (default OPENAI_API_KEY; sent only as a bearer token, never \
+    shown); HOS_LLM_TIMEOUT or --llm-timeout (30 s per request, not retried); HOS_LLM_RETRIES (3) on \
+    429, 5xx and connection failures, with backoff HOS_LLM_BACKOFF (0.5 s, doubling, jitter) or the \
+    server's Retry-After (at most 30 s); HOS_LLM_BUDGET or --llm-budget (20000 tokens per process, then \
+    no more calls); HOS_LLM_MAX_TOKENS (300), HOS_LLM_STREAM=1 (server-sent events), \
+    HOS_LLM_COST_PER_MTOK (USD per million tokens, for the accounting). Replies are requested as JSON \
+    and checked against a schema. Cache and accounting: the memory file (--memory, HOS_MEMORY), \
+    tables llm_cache (per user, by a hash of model + prompt: a re-run sends nothing) and llm_usage \
+    (requests, cache hits, fallbacks, tokens, cost per user, agent and model; hos-memory stats). \
+    Sent to the server: the agent's prompt file filled with the archetype and the facts named here, \
+    never the user id, event or analysis ids, dates or daily values.
+    """
+}
+
 /// The optional LLM of an agent command.
 public struct LLMOptions: ParsableArguments {
     @Flag(help: "Add an LLM's words (payload.narrative, payload.llm) from the OpenAI-compatible server of HOS_LLM_BASE_URL; see LLM in the discussion.")

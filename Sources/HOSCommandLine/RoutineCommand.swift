@@ -90,6 +90,8 @@ public struct RoutineCommand: ParsableCommand {
 
         The archetype is the request's, else the user's events', else Foundation Builder.
 
+        \(llmDiscussion("payload.narrative holds one explanation per item, keyed by item_id, from: the focus, difficulty and readiness state, and per item its id, category, start, duration, intensity and title."))
+
         EXIT STATUS: 0 success; 65 bad input; 66 unreadable input; 74 I/O error; 64 usage.
         """,
         version: hosVersion)
