@@ -126,7 +126,9 @@ func spawn(_ tool: String, _ arguments: [String], environment: [String: String] 
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
     var env = ProcessInfo.processInfo.environment
-    for k in env.keys where k.hasPrefix("HOS_LLM") || k == "OPENAI_API_KEY" || k == "HOS_MEMORY" { env[k] = nil }
+    for k in env.keys where (k.hasPrefix("HOS_LLM") && k != "HOS_LLM_CACHE") || k == "OPENAI_API_KEY" || k == "HOS_MEMORY" {
+        env[k] = nil
+    }
     env["PATH"] = binDir + ":" + (env["PATH"] ?? "/usr/bin:/bin")
     for (k, v) in environment { env[k] = v }
     process.environment = env
