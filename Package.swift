@@ -37,11 +37,13 @@ let package = Package(
         ]),
         // Rendering results for people: terminal text, Markdown, CSV/TSV tables, one-file HTML.
         .target(name: "HOSReport", dependencies: ["HOSCore"]),
+        // The optional LLM: an OpenAI-compatible client over URLSession, prompt files, the narrator behind --llm.
+        .target(name: "HOSLLM", dependencies: ["HOSCore"], resources: [.copy("Prompts")]),
         // Pipeline files and the process runner behind hos-run: the only module that imports Yams.
         .target(name: "HOSPipeline", dependencies: ["HOSCore", .product(name: "Yams", package: "Yams")]),
         // The commands: the only module that imports ArgumentParser.
         .target(name: "HOSCommandLine", dependencies: [
-            "HOSCore", "HOSImport", "HOSAgents", "HOSMemory", "HOSReport", "HOSPipeline",
+            "HOSCore", "HOSImport", "HOSAgents", "HOSMemory", "HOSReport", "HOSPipeline", "HOSLLM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hos-validate", dependencies: ["HOSCommandLine"]),
@@ -63,6 +65,8 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "HOSReportTests", dependencies: ["HOSReport", "HOSCore"]),
         .testTarget(name: "HOSPipelineTests", dependencies: ["HOSPipeline", "HOSCore"]),
+        .testTarget(name: "HOSLLMTests", dependencies: ["HOSLLM", "HOSCore", "HOSMemory", "HOSCommandLine"],
+                    exclude: ["Support"]),
         .testTarget(name: "HOSCLITests", dependencies: ["HOSCore"],
                     exclude: ["Cases"]),
     ],

@@ -44,6 +44,8 @@ public struct BehaviorCommand: ParsableCommand {
         What cannot be computed is listed under not_computed with the reason. The archetype is the \
         request's, else the user's events', else Foundation Builder.
 
+        \(llmDiscussion("payload.narrative holds a summary in the archetype's tone of: window_days, readiness score and state, the baseline, recent mean and trend (direction, slope per week) of the headline metrics present (sleep duration and efficiency, HRV, resting HR, steps, active and workout minutes, readiness, stress, mood, energy, weight), the signature's labels, the consistency shares and the engagement level and share."))
+
         EXIT STATUS: 0 success; 65 bad input; 66 unreadable input; 74 I/O error; 64 usage.
         """,
         version: hosVersion)
@@ -53,11 +55,14 @@ public struct BehaviorCommand: ParsableCommand {
     @Flag(help: "Add the reasoning in words (payload.explain).")
     public var explain = false
 
+    @OptionGroup public var llm: LLMOptions
+
     public init() {}
 
     public func run() throws {
         try runTool(BehaviorStage.agent) {
-            try runStage(BehaviorStage(explain: explain), tool: BehaviorStage.agent, options: stream)
+            let narrator = try llm.narrator(agent: BehaviorStage.agent)
+            try runStage(BehaviorStage(explain: explain, narrator: narrator), tool: BehaviorStage.agent, options: stream)
         }
     }
 }

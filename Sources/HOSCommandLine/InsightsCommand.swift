@@ -166,6 +166,8 @@ public struct InsightsCommand: ParsableCommand {
 
         The archetype is the request's, else the user's events', else Foundation Builder.
 
+        \(llmDiscussion("each insight written at a barrier gets payload.narrative, a rewording in the archetype's tone, all of a user's insights in one call, from: per insight its kind, direction, title, detail and action (generate_insights and insight_validation answers are not reworded)."))
+
         EXIT STATUS: 0 success; 65 bad input; 66 unreadable input; 74 I/O error; 64 usage.
         """,
         version: hosVersion)
@@ -199,6 +201,8 @@ public struct InsightsCommand: ParsableCommand {
                                valueName: "file"))
     public var tests: String?
 
+    @OptionGroup public var llm: LLMOptions
+
     public init() {}
 
     public mutating func validate() throws {
@@ -224,6 +228,7 @@ public struct InsightsCommand: ParsableCommand {
         options.maxInsights = maxInsights
         try runTool(InsightsStage.agent) {
             var stage = InsightsStage(options: options)
+            stage.narrator = try llm.narrator(agent: InsightsStage.agent)
             let testsSink = try tests.map { try OutputSink(path: $0) }
             if let sink = testsSink {
                 stage.onTests = { user, analysis, tests in

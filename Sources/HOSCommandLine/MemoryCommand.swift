@@ -362,7 +362,13 @@ public struct MemoryCommand: ParsableCommand {
     public struct Stats: ParsableCommand {
         public static let configuration = CommandConfiguration(
             commandName: "stats",
-            abstract: "Print the file's row counts, users, migrations and size as one JSON object.")
+            abstract: "Print the file's row counts, users, migrations and size as one JSON object.",
+            discussion: """
+            Keys: tables (rows per table), users, migrations, journal_mode, bytes, and llm: cache_entries \
+            and usage, the LLM's totals per agent and model over every user (users, requests with retries, \
+            cache_hits, fallbacks, prompt_tokens, completion_tokens, cost_usd), from the llm_usage table \
+            that --llm fills (hos-behavior(1)).
+            """)
 
         @OptionGroup public var file: MemoryFileOptions
 

@@ -90,6 +90,8 @@ public struct RoutineCommand: ParsableCommand {
 
         The archetype is the request's, else the user's events', else Foundation Builder.
 
+        \(llmDiscussion("payload.narrative holds one explanation per item, keyed by item_id, from: the focus, difficulty and readiness state, and per item its id, category, start, duration, intensity and title."))
+
         EXIT STATUS: 0 success; 65 bad input; 66 unreadable input; 74 I/O error; 64 usage.
         """,
         version: hosVersion)
@@ -99,11 +101,14 @@ public struct RoutineCommand: ParsableCommand {
     @Flag(help: "Add the reasoning in words (payload.explain).")
     public var explain = false
 
+    @OptionGroup public var llm: LLMOptions
+
     public init() {}
 
     public func run() throws {
         try runTool(RoutineStage.agent) {
-            try runStage(RoutineStage(explain: explain), tool: RoutineStage.agent, options: stream)
+            let narrator = try llm.narrator(agent: RoutineStage.agent)
+            try runStage(RoutineStage(explain: explain, narrator: narrator), tool: RoutineStage.agent, options: stream)
         }
     }
 }

@@ -24,6 +24,13 @@ public struct RunCommand: ParsableCommand {
             memory: ${HOME}/hos.sqlite      # the memory file (see MEMORY)
             defaults: {timeout: 60s, retries: 1, on_failure: degrade}
             output: complete                # or all
+            llm:                            # optional (see LLM)
+              base_url: http://127.0.0.1:8080/v1
+              model: SmolLM2-135M-Instruct
+              api_key_env: MY_LLM_KEY       # the variable's name, never the key
+              timeout: 60s
+              budget: 50000                 # tokens per agent process
+              stream: false
             steps:
               - agent: behavior             # hos-behavior, beside hos-run first, then on PATH
               - agent: memory
@@ -46,6 +53,13 @@ public struct RunCommand: ParsableCommand {
 
         MEMORY: --memory beats HOS_MEMORY, which beats the file's memory:, which beats \
         ./hos-memory.sqlite. Every step gets the result in HOS_MEMORY.
+
+        LLM: with an llm: section, the behavior, insights and routine agent steps run with --llm (see \
+        hos-behavior(1)), and every step gets the section as HOS_LLM_BASE_URL, HOS_LLM_MODEL, \
+        HOS_LLM_API_KEY_ENV, HOS_LLM_TIMEOUT, HOS_LLM_BUDGET and HOS_LLM_STREAM (a step's env: beats \
+        them). Its keys are base_url (http:// or https://), model, api_key_env (a variable name: the key \
+        itself is never written in the file), timeout, budget (0–1000000000) and stream (true or false); \
+        other keys are errors.
 
         RUNNING: input lines are checked as every agent checks them (envelope and payload); a bad line \
         follows --on-error (fail: exit 65; skip; dead-letter=FILE). Events are cut into analyses at each \

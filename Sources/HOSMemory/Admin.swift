@@ -119,7 +119,7 @@ extension MemoryStore {
         }
     }
 
-    /// Row counts per table, users, migrations and the file's size.
+    /// Row counts per table, users, migrations, the file's size, and the LLM's spending per agent and model.
     public func stats() throws -> JSON {
         try read("stats") { db in
             var tables: [String: JSON] = [:]
@@ -134,6 +134,7 @@ extension MemoryStore {
                 "migrations": .array(try Schema.migrator.appliedMigrations(db).map(JSON.string)),
                 "journal_mode": .string(try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""),
                 "bytes": .number(Double(pages * pageSize)),
+                "llm": try Self.llmStats(in: db),
             ]
         }
     }

@@ -7,8 +7,8 @@ public enum Schema {
     /// Every table that holds a user's rows, each with a `user_id` column: `forget` and `export` walk this list.
     public static let userTables = [
         "adapt_arm", "adapt_decision", "adaptation_state", "analyses", "candidate", "consolidation_state",
-        "event_log", "event_seen", "experiment", "insight", "long_term_preference", "long_term_strategy", "meta",
-        "plan_feedback", "plan_item", "profile", "short_term_history", "short_term_record", "short_term_stat",
+        "event_log", "event_seen", "experiment", "insight", "llm_cache", "llm_usage", "long_term_preference",
+        "long_term_strategy", "meta", "plan_feedback", "plan_item", "profile", "short_term_history", "short_term_record", "short_term_stat",
         "working",
     ]
 
@@ -27,7 +27,8 @@ public enum Schema {
         "adapt_arm": "dimension, arm", "adapt_decision": "decided_at, decision_id, dimension",
         "adaptation_state": "user_id", "analyses": "timestamp, event_id", "candidate": "key",
         "consolidation_state": "user_id", "event_log": "timestamp, event_id", "event_seen": "timestamp, event_id",
-        "experiment": "dimension, arm", "insight": "first_seen, insight_id", "long_term_preference": "key",
+        "experiment": "dimension, arm", "insight": "first_seen, insight_id", "llm_cache": "created_at, cache_key",
+        "llm_usage": "agent, model", "long_term_preference": "key",
         "long_term_strategy": "dimension, arm", "meta": "key", "plan_feedback": "date, plan_id, item_id",
         "plan_item": "plan_id, item_id", "profile": "user_id", "short_term_history": "id",
         "short_term_record": "date, metric", "short_term_stat": "metric, window_days",
@@ -39,6 +40,7 @@ public enum Schema {
         m.registerMigration("2026-11-25-layers", migrate: layers1)
         m.registerMigration("2026-11-25-views", migrate: views1)
         m.registerMigration("2026-12-01-adaptation", migrate: adaptation1)
+        m.registerMigration("2026-12-03-llm", migrate: llm1)
         return m
     }
 
@@ -189,6 +191,26 @@ public enum Schema {
                 reward_n INTEGER NOT NULL DEFAULT 0,
                 PRIMARY KEY (user_id, decision_id, dimension)) WITHOUT ROWID;
             CREATE INDEX adapt_decision_time ON adapt_decision (user_id, decided_at);
+            """)
+    }
+
+    /// The optional LLM's replies and spending (hos-behavior, hos-insights, hos-routine with --llm). Both
+    /// tables are keyed by user, so `forget` and `export` cover them and no reply is served to another user:
+    /// the cache by a hash of model + prompt + schema, the accounting by agent and model.
+    static func llm1(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE llm_cache (
+                user_id TEXT NOT NULL, cache_key TEXT NOT NULL, agent TEXT NOT NULL, model TEXT NOT NULL,
+                reply TEXT NOT NULL, prompt_tokens INTEGER NOT NULL CHECK (prompt_tokens >= 0),
+                completion_tokens INTEGER NOT NULL CHECK (completion_tokens >= 0), created_at TEXT NOT NULL,
+                PRIMARY KEY (user_id, cache_key)) WITHOUT ROWID;
+            CREATE TABLE llm_usage (
+                user_id TEXT NOT NULL, agent TEXT NOT NULL, model TEXT NOT NULL,
+                requests INTEGER NOT NULL CHECK (requests >= 0), cache_hits INTEGER NOT NULL CHECK (cache_hits >= 0),
+                fallbacks INTEGER NOT NULL CHECK (fallbacks >= 0), prompt_tokens INTEGER NOT NULL CHECK (prompt_tokens >= 0),
+                completion_tokens INTEGER NOT NULL CHECK (completion_tokens >= 0),
+                cost_usd REAL NOT NULL CHECK (cost_usd >= 0), updated_at TEXT NOT NULL,
+                PRIMARY KEY (user_id, agent, model)) WITHOUT ROWID;
             """)
     }
 }

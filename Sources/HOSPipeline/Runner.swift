@@ -79,18 +79,21 @@ public final class PipelineRunner: @unchecked Sendable {
         var out: [String: Launch] = [:]
         var base = options.environment
         base["HOS_MEMORY"] = options.memory
+        for (k, v) in spec.llm?.environment ?? [:] { base[k] = v }
         for step in spec.steps {
             var env = base
             for (k, v) in step.env { env[k] = v }
             switch step.kind {
             case let .agent(name):
+                // With an llm: section, the agents that can word their results are asked to.
+                let llm = spec.llm != nil && LLMSpec.agents.contains(name) && !step.args.contains("--llm") ? ["--llm"] : []
                 guard let program = Program.agent(name, path: options.environment["PATH"]) else {
                     throw .agentNotFound(step: step.id, command: "hos-\(name)")
                 }
                 // Every agent reads lines as long as hos-run accepts.
                 let limit = options.maxLineBytes == RunConfig.defaultMaxLineBytes
                     ? [] : ["--max-line-bytes", String(options.maxLineBytes)]
-                out[step.id] = Launch(argv: [program] + limit + step.args, environment: env)
+                out[step.id] = Launch(argv: [program] + limit + llm + step.args, environment: env)
             case let .run(command):
                 out[step.id] = Launch(argv: ["/bin/sh", "-c", command, step.id] + step.args, environment: env)
             }

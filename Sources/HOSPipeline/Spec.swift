@@ -73,6 +73,35 @@ public enum StageSpec: Sendable, Equatable {
     }
 }
 
+/// The `llm:` section: the agents that can use an LLM (behavior, insights, routine) run with `--llm`, and
+/// these settings reach them as `HOS_LLM_*` variables. The key itself is never in the file: `api_key_env`
+/// names the variable that holds it.
+public struct LLMSpec: Sendable, Equatable {
+    public var baseURL: String?
+    public var model: String?
+    public var apiKeyEnv: String?
+    public var timeout: Double?
+    public var budget: Int?
+    public var stream: Bool?
+
+    /// The agents that take `--llm`.
+    public static let agents: Set<String> = ["behavior", "insights", "routine"]
+
+    public init() {}
+
+    /// The variables a step is given.
+    public var environment: [String: String] {
+        var env: [String: String] = [:]
+        if let baseURL { env["HOS_LLM_BASE_URL"] = baseURL }
+        if let model { env["HOS_LLM_MODEL"] = model }
+        if let apiKeyEnv { env["HOS_LLM_API_KEY_ENV"] = apiKeyEnv }
+        if let timeout { env["HOS_LLM_TIMEOUT"] = String(timeout) }
+        if let budget { env["HOS_LLM_BUDGET"] = String(budget) }
+        if let stream { env["HOS_LLM_STREAM"] = stream ? "1" : "0" }
+        return env
+    }
+}
+
 /// A checked pipeline file.
 public struct PipelineSpec: Sendable, Equatable {
     public var name: String
@@ -80,6 +109,8 @@ public struct PipelineSpec: Sendable, Equatable {
     public var memory: String?
     public var defaults = StepPolicy()
     public var output: OutputMode = .complete
+    /// The `llm:` section; nil: no step uses an LLM unless its own args say `--llm`.
+    public var llm: LLMSpec?
     public var stages: [StageSpec] = []
     /// The file it came from, for diagnostics.
     public var file: String
@@ -270,7 +301,7 @@ struct SpecReader {
 
     mutating func pipeline(_ root: Node) -> PipelineSpec? {
         var spec = PipelineSpec(name: "", file: file)
-        let keys = ["version", "name", "description", "memory", "defaults", "output", "steps"]
+        let keys = ["version", "name", "description", "memory", "defaults", "output", "llm", "steps"]
         guard let top = mapping(root, "", allowed: keys) else { return spec }
         if let v = top["version"] {
             if v.scalar?.string != "1" { problem(v, "version", "unsupported version (this hos-run reads version 1)") }
@@ -285,6 +316,7 @@ struct SpecReader {
                 problem(o, "output", "must be complete or all")
             }
         }
+        if let l = top["llm"] { spec.llm = llm(l, "llm") }
         if let d = top["defaults"] { spec.defaults = policy(d, "defaults", base: StepPolicy(), allowed: ["timeout", "retries", "on_failure"]).policy }
         guard let stepsNode = top["steps"] else {
             problem(root, "steps", "missing")
@@ -321,6 +353,33 @@ struct SpecReader {
             seen[s.id] = s.line
         }
         return spec
+    }
+
+    mutating func llm(_ node: Node, _ path: String) -> LLMSpec? {
+        guard let m = mapping(node, path, allowed: ["base_url", "model", "api_key_env", "timeout", "budget", "stream"]) else {
+            return nil
+        }
+        var l = LLMSpec()
+        if let n = m["base_url"], let s = string(n, "\(path).base_url") {
+            if s.hasPrefix("http://") || s.hasPrefix("https://") { l.baseURL = s } else {
+                problem(n, "\(path).base_url", "must start with http:// or https://")
+            }
+        }
+        if let n = m["model"], let s = string(n, "\(path).model") {
+            if s.isEmpty { problem(n, "\(path).model", "must name a model") } else { l.model = s }
+        }
+        if let n = m["api_key_env"], let s = string(n, "\(path).api_key_env") {
+            // The name of a variable, never the key: a value that is not a variable name is refused unshown.
+            if !s.isEmpty, s.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) { l.apiKeyEnv = s } else {
+                problem(n, "\(path).api_key_env", "must be the name of the environment variable that holds the key (letters, digits, '_'), not the key")
+            }
+        }
+        if let n = m["timeout"], let v = duration(n, "\(path).timeout") { l.timeout = v }
+        if let n = m["budget"], let v = int(n, "\(path).budget", in: 0...1_000_000_000) { l.budget = v }
+        if let n = m["stream"], let s = string(n, "\(path).stream") {
+            if let b = ["true": true, "false": false][s] { l.stream = b } else { problem(n, "\(path).stream", "must be true or false") }
+        }
+        return l
     }
 
     mutating func policy(_ node: Node, _ path: String, base: StepPolicy, allowed: [String]) -> (policy: StepPolicy, map: [String: Node]) {

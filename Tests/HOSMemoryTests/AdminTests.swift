@@ -49,6 +49,11 @@ let adversarialIDs = [
                                            decidedAt: "2026-02-10T00:00:00Z", policy: "thompson", chosen: "midday",
                                            propensity: 1, arms: [], context: [:], planID: nil, applied: nil, reward: nil,
                                            rewardN: 0)])
+            // The LLM's cache and accounting (hos-behavior --llm).
+            try store.storeLLMReply(user: u, key: "k-" + u, agent: "hos-behavior", model: "m", reply: #"{"summary":"s"}"#,
+                                    promptTokens: 10, completionTokens: 2, at: "2026-02-10T00:00:00Z")
+            try store.recordLLMUsage(user: u, agent: "hos-behavior", model: "m", requests: 1, cacheHits: 0, fallbacks: 0,
+                                     promptTokens: 10, completionTokens: 2, costUSD: 0, at: "2026-02-10T00:00:00Z")
         }
         return (dir, store)
     }

@@ -22,7 +22,7 @@ import Testing
     @Test func migrationsAreNamedAndTheSchemaMatchesTheGoldenFile() throws {
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
-        #expect(try store.appliedMigrations() == ["2026-11-25-layers", "2026-11-25-views", "2026-12-01-adaptation"])
+        #expect(try store.appliedMigrations() == ["2026-11-25-layers", "2026-11-25-views", "2026-12-01-adaptation", "2026-12-03-llm"])
         let golden = testsDir.appendingPathComponent("Golden/schema.sql")
         let dump = try store.schemaDump()
         if ProcessInfo.processInfo.environment["RECORD_SCHEMA"] == "1" {

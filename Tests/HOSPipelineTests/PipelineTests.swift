@@ -78,7 +78,7 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
             "p.yaml:1: version: unsupported version (this hos-run reads version 1)",
             "p.yaml:3: defaults.timeout: must be a duration from 1ms to 24h, such as 30s, 500ms, 2m or 1h",
             "p.yaml:3: defaults.retries: must be a whole number from 0 to 10",
-            "p.yaml:4: outptu: unknown key (expected one of: version, name, description, memory, defaults, output, steps)",
+            "p.yaml:4: outptu: unknown key (expected one of: version, name, description, memory, defaults, output, llm, steps)",
             "p.yaml:7: steps[0].argz: unknown key (expected one of: agent, run, id, args, env, timeout, retries, on_failure)",
             "p.yaml:8: steps[1].id: a 'run:' step needs an 'id:'",
             "p.yaml:10: steps[2].parallel: must be a list of at least two steps",
@@ -96,6 +96,45 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
         for t in ["24h", "1ms", "90", "2.5m"] {
             #expect(problems("version: 1\nname: x\ndefaults: {timeout: \"\(t)\"}\nsteps: [{agent: behavior}]\n").isEmpty, "\(t)")
         }
+    }
+
+    /// Issue #10: the llm: section reaches the agents as --llm and HOS_LLM_* variables; the key never is in the file.
+    @Test func llmSectionBecomesFlagsAndEnvironment() throws {
+        let spec = try parse("""
+            version: 1
+            name: llm
+            llm:
+              base_url: http://127.0.0.1:8080/v1
+              model: tiny
+              api_key_env: MY_KEY
+              timeout: 90s
+              budget: 1000
+              stream: true
+            steps:
+              - agent: behavior
+              - agent: memory
+              - agent: insights
+                args: [--llm]
+            """)
+        #expect(spec.llm?.environment == ["HOS_LLM_BASE_URL": "http://127.0.0.1:8080/v1", "HOS_LLM_MODEL": "tiny",
+                                          "HOS_LLM_API_KEY_ENV": "MY_KEY", "HOS_LLM_TIMEOUT": "90.0",
+                                          "HOS_LLM_BUDGET": "1000", "HOS_LLM_STREAM": "1"])
+        #expect(problems("""
+            version: 1
+            name: llm
+            llm:
+              base_url: ftp://x
+              api_key_env: sk-live-123
+              modle: tiny
+              budget: -1
+            steps:
+              - agent: behavior
+            """) == [
+            "p.yaml:4: llm.base_url: must start with http:// or https://",
+            "p.yaml:5: llm.api_key_env: must be the name of the environment variable that holds the key (letters, digits, '_'), not the key",
+            "p.yaml:6: llm.modle: unknown key (expected one of: base_url, model, api_key_env, timeout, budget, stream)",
+            "p.yaml:7: llm.budget: must be a whole number from 0 to 1000000000",
+        ])
     }
 
     @Test func missingKeysAndWrongShapes() {

@@ -6,9 +6,14 @@ import HOSCore
 public struct BehaviorStage: Stage {
     public static let agent = "hos-behavior"
     public let explain: Bool
+    /// Words for the analysis (`--llm`): called at the barrier; nil leaves the output as it always was.
+    public let narrator: (any Narrator)?
     var users: [String: (days: UserDays, archetype: String?)] = [:]
 
-    public init(explain: Bool = false) { self.explain = explain }
+    public init(explain: Bool = false, narrator: (any Narrator)? = nil) {
+        self.explain = explain
+        self.narrator = narrator
+    }
 
     public var consumes: Set<String> { [EventType.healthRecord] }
 
@@ -22,8 +27,13 @@ public struct BehaviorStage: Stage {
         // The user's state goes with the barrier: memory holds one user's window at a time.
         let state = users.removeValue(forKey: request.userID) ?? (UserDays(), nil)
         let archetype = resolveArchetype(request: request, seen: state.archetype)
-        let payload = BehaviorAnalyzer(archetype: archetype, explain: explain)
+        var payload = BehaviorAnalyzer(archetype: archetype, explain: explain)
             .analyze(state.days, request: requestPayload(request), requestDay: requestDay(request))
+        if let narrator {
+            let result = narrator.narrate(NarrationRequest(agent: Self.agent, user: request.userID, archetype: archetype.name,
+                                                           facts: NarrationFacts.behavior(payload)))
+            NarrationFacts.markText(result, &payload)
+        }
         try emit(resultEvent(type: EventType.behaviorAnalysis, agent: Self.agent, request: request,
                              archetype: archetype, payload: payload))
     }

@@ -11,6 +11,8 @@ public struct InsightsStage: Stage {
     public static let validation = "insight_validation"
 
     public let options: InsightOptions
+    /// Rewording of each barrier's insights in one call (`--llm`); nil leaves the output as it always was.
+    public var narrator: (any Narrator)?
     /// Called with every analysis' correlation tests (user, analysis id, tests), for `--tests`.
     public var onTests: ((String, String, [CorrelationTest]) throws -> Void)?
     var users: [String: UserState] = [:]
@@ -92,9 +94,14 @@ public struct InsightsStage: Stage {
         let input = self.input(for: request, state: state, request: requestPayload(request))
         let result = InsightEngine(options: options).run(input)
         try report(result, trigger: request, input: input)
-        for (rank, i) in result.insights.enumerated() {
-            try emit(insightEvent(i, trigger: request, input: input, rank: rank + 1))
+        var events = result.insights.enumerated().map { rank, i in insightEvent(i, trigger: request, input: input, rank: rank + 1) }
+        if let narrator, !events.isEmpty {
+            let words = narrator.narrate(NarrationRequest(agent: Self.agent, user: request.userID, archetype: input.archetype.name,
+                                                          facts: NarrationFacts.insights(events.map(\.payload)),
+                                                          items: events.count))
+            for k in events.indices { NarrationFacts.markItem(words, index: k, count: events.count, &events[k].payload) }
         }
+        for e in events { try emit(e) }
     }
 
     public mutating func discard(user: String) { users[user] = nil }

@@ -6,6 +6,8 @@ import HOSCore
 public struct RoutineStage: Stage {
     public static let agent = "hos-routine"
     public let explain: Bool
+    /// Explanations of the plan's items (`--llm`): called at the barrier; nil leaves the output as it always was.
+    public let narrator: (any Narrator)?
     var users: [String: UserState] = [:]
 
     /// What the stage holds of one user between barriers.
@@ -17,7 +19,10 @@ public struct RoutineStage: Stage {
         var archetype: String?
     }
 
-    public init(explain: Bool = false) { self.explain = explain }
+    public init(explain: Bool = false, narrator: (any Narrator)? = nil) {
+        self.explain = explain
+        self.narrator = narrator
+    }
 
     public var consumes: Set<String> {
         [EventType.healthRecord, EventType.userProfile, EventType.behaviorAnalysis, EventType.memoryContext]
@@ -44,7 +49,18 @@ public struct RoutineStage: Stage {
             user: request.userID, analysisID: analysisID(of: request), archetype: archetype,
             request: requestPayload(request), days: state.days, profile: state.profile, analysis: state.analysis,
             memory: state.memory, requestDay: requestDay(request))
-        let payload = RoutinePlanner(explain: explain).payload(input)
+        var payload = RoutinePlanner(explain: explain).payload(input)
+        if let narrator, let items = payload["items"]?.arrayValue, !items.isEmpty {
+            let result = narrator.narrate(NarrationRequest(agent: Self.agent, user: request.userID, archetype: archetype.name,
+                                                           facts: NarrationFacts.routine(payload), items: items.count))
+            // One explanation per item, keyed by item_id, beside the planner's own `why`.
+            NarrationMark.apply(result, to: &payload) { r in
+                guard case let .items(list) = r, list.count == items.count else { return nil }
+                var words: [String: JSON] = [:]
+                for (item, text) in zip(items, list) { words[item["item_id"]?.stringValue ?? ""] = .string(text) }
+                return .object(words)
+            }
+        }
         try emit(resultEvent(type: EventType.routinePlan, agent: Self.agent, request: request,
                              archetype: archetype, payload: payload))
     }

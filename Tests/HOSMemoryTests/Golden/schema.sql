@@ -54,6 +54,18 @@ CREATE TABLE insight (
     title TEXT, confidence REAL, priority REAL, payload TEXT NOT NULL, first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL, seen_count INTEGER NOT NULL, useful INTEGER, feedback_note TEXT,
     PRIMARY KEY (user_id, insight_id)) WITHOUT ROWID;
+CREATE TABLE llm_cache (
+    user_id TEXT NOT NULL, cache_key TEXT NOT NULL, agent TEXT NOT NULL, model TEXT NOT NULL,
+    reply TEXT NOT NULL, prompt_tokens INTEGER NOT NULL CHECK (prompt_tokens >= 0),
+    completion_tokens INTEGER NOT NULL CHECK (completion_tokens >= 0), created_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, cache_key)) WITHOUT ROWID;
+CREATE TABLE llm_usage (
+    user_id TEXT NOT NULL, agent TEXT NOT NULL, model TEXT NOT NULL,
+    requests INTEGER NOT NULL CHECK (requests >= 0), cache_hits INTEGER NOT NULL CHECK (cache_hits >= 0),
+    fallbacks INTEGER NOT NULL CHECK (fallbacks >= 0), prompt_tokens INTEGER NOT NULL CHECK (prompt_tokens >= 0),
+    completion_tokens INTEGER NOT NULL CHECK (completion_tokens >= 0),
+    cost_usd REAL NOT NULL CHECK (cost_usd >= 0), updated_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, agent, model)) WITHOUT ROWID;
 CREATE TABLE long_term_preference (
     user_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
     confidence REAL NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
