@@ -64,8 +64,12 @@ public struct Event: Sendable, Equatable {
     /// Decodes a parsed line. `fallbackID` names an event that came without an `event_id`.
     public init(json: JSON, fallbackID: @autoclosure () -> String) throws(EventProblem) {
         guard case let .object(o) = json else { throw EventProblem("an event must be a JSON object") }
+        // Envelope keys present, so that an event with nothing else needs no filtering pass for `extra`.
+        var seen = 0
         func string(_ key: String, required: Bool) throws(EventProblem) -> String? {
-            switch o[key] {
+            let value = o[key]
+            if value != nil { seen += 1 }
+            switch value {
             case nil, .null?:
                 if required { throw EventProblem("missing \(key)") }
                 return nil
@@ -80,18 +84,21 @@ public struct Event: Sendable, Equatable {
         try UserID.check(userID)
         timestamp = try string("timestamp", required: true)!
         guard Timestamp.parse(timestamp) != nil else { throw EventProblem("timestamp is not an RFC 3339 date-time") }
-        if case .null? = o["event_id"] { throw EventProblem("event_id must be a string, not null") }
-        eventID = try string("event_id", required: false) ?? fallbackID()
+        let id = try string("event_id", required: false)
+        if id == nil, case .null? = o["event_id"] { throw EventProblem("event_id must be a string, not null") }
+        eventID = id ?? fallbackID()
         sourceAgent = try string("source_agent", required: false)
         targetAgent = try string("target_agent", required: false)
         archetype = try string("archetype", required: false)
         analysisID = try string("analysis_id", required: false)
-        switch o["payload"] {
+        let body = o["payload"]
+        if body != nil { seen += 1 }
+        switch body {
         case nil, .null?: payload = [:]
         case let .object(p)?: payload = p
         case let v?: throw EventProblem("payload must be an object, not \(v.typeName)")
         }
-        extra = o.filter { !Event.envelopeKeys.contains($0.key) }
+        extra = seen == o.count ? [:] : o.filter { !Event.envelopeKeys.contains($0.key) }
     }
 
     /// The event as one JSON object.

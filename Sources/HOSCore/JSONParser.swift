@@ -28,6 +28,8 @@ public struct JSONParser {
     @usableFromInline var i: Int = 0
     var depth = 0
     let special: UnsafePointer<Bool>
+    /// Members of the objects being built, innermost last.
+    var members: [(String, JSON)] = []
 
     public init(_ bytes: UnsafeBufferPointer<UInt8>) {
         p = bytes
@@ -298,19 +300,27 @@ public struct JSONParser {
             defer { depth -= 1 }
             i += 1
             skipWhitespace()
-            var object: [String: JSON] = [:]
             if i < p.count, p[i] == 0x7D {
                 i += 1
-                return .object(object)
+                return .object([:])
             }
+            // Members wait on a stack shared by all depths, so the dictionary is made once at its final
+            // size: growing it member by member rehashes every key at each doubling.
+            let base = members.count
+            defer { members.removeSubrange(base...) }
             while true {
                 guard i < p.count else { throw fail("unexpected end of input") }
                 guard p[i] == 0x22 else { throw fail("expected a key, found \(describe(p[i]))") }
                 let k = try scanString()
                 try expectColon()
-                object[decodeString(k.start, k.end, escaped: k.escaped)] = try parseValue()
-                if try endOfMember(close: 0x7D) { return .object(object) }
+                let key = decodeString(k.start, k.end, escaped: k.escaped)
+                members.append((key, try parseValue()))
+                if try endOfMember(close: 0x7D) { break }
             }
+            var object = [String: JSON](minimumCapacity: members.count - base)
+            // Later duplicates win, as in jq.
+            for m in members[base...] { object[m.0] = m.1 }
+            return .object(object)
         case 0x5B:
             depth += 1
             guard depth <= maxJSONDepth else { throw fail("nesting deeper than \(maxJSONDepth)") }

@@ -14,23 +14,39 @@ public struct HealthRecord: Sendable, Equatable {
 
     /// Decodes and validates: a real date, known metrics (or `x_` ones) of the right type in range.
     public init(payload: [String: JSON]) throws(EventProblem) {
-        guard let d = payload["date"] else { throw EventProblem("missing payload.date") }
-        guard case let .string(ds) = d, let date = LocalDate(ds) else {
-            throw EventProblem("payload.date is not a YYYY-MM-DD calendar date")
-        }
+        let (date, m) = try Self.parts(payload)
         self.date = date
-        guard case let .object(m)? = payload["metrics"] else {
-            throw EventProblem(payload["metrics"] == nil ? "missing payload.metrics" : "payload.metrics must be an object")
-        }
-        var metrics: [String: MetricValue] = [:]
-        metrics.reserveCapacity(m.count)
+        var metrics = [String: MetricValue](minimumCapacity: m.count)
         for (name, value) in m {
             metrics[name] = try Metrics.validate(name: name, value: value)
         }
         self.metrics = metrics
+        source = try Self.source(payload)
+    }
+
+    /// Validates as `init(payload:)` does, without building the record: the contract check of every
+    /// process that forwards records it does not keep.
+    public static func check(payload: [String: JSON]) throws(EventProblem) {
+        let (_, m) = try parts(payload)
+        for (name, value) in m { _ = try Metrics.validate(name: name, value: value) }
+        _ = try source(payload)
+    }
+
+    static func parts(_ payload: [String: JSON]) throws(EventProblem) -> (LocalDate, [String: JSON]) {
+        guard let d = payload["date"] else { throw EventProblem("missing payload.date") }
+        guard case let .string(ds) = d, let date = LocalDate(ds) else {
+            throw EventProblem("payload.date is not a YYYY-MM-DD calendar date")
+        }
+        guard case let .object(m)? = payload["metrics"] else {
+            throw EventProblem(payload["metrics"] == nil ? "missing payload.metrics" : "payload.metrics must be an object")
+        }
+        return (date, m)
+    }
+
+    static func source(_ payload: [String: JSON]) throws(EventProblem) -> String? {
         switch payload["source"] {
-        case nil, .null?: source = nil
-        case let .string(s)?: source = s
+        case nil, .null?: return nil
+        case let .string(s)?: return s
         case let v?: throw EventProblem("payload.source must be a string, not \(v.typeName)")
         }
     }
@@ -263,7 +279,7 @@ func optionalNumber(_ p: [String: JSON], _ key: String, in range: ClosedRange<Do
 public enum ContractCheck {
     public static func check(_ event: Event) throws(EventProblem) {
         switch event.eventType {
-        case EventType.healthRecord: _ = try HealthRecord(payload: event.payload)
+        case EventType.healthRecord: try HealthRecord.check(payload: event.payload)
         case EventType.analysisRequest: _ = try AnalysisRequest(payload: event.payload)
         case EventType.userProfile: _ = try UserProfile(payload: event.payload)
         case EventType.planFeedback: _ = try PlanFeedback(payload: event.payload)

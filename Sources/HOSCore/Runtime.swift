@@ -109,6 +109,9 @@ public final class StreamRunner<S: Stage>: LineHandler {
     var pending: [String: PendingUser] = [:]
     var pendingOrder = 0
     let agentBytes: [UInt8]
+    /// The stage's `consumes`, read once: a stage may build the set on each call.
+    let consumed: Set<String>
+    let consumesEverything: Bool
 
     struct PendingUser {
         var order: Int
@@ -123,6 +126,8 @@ public final class StreamRunner<S: Stage>: LineHandler {
         self.output = output
         self.deadLetter = deadLetter
         agentBytes = Array(config.agent.utf8)
+        consumed = stage.consumes
+        consumesEverything = stage.consumesEverything
     }
 
     /// Reads every input in order, then writes the implicit barriers and finishes the stage.
@@ -208,7 +213,7 @@ public final class StreamRunner<S: Stage>: LineHandler {
         }
         if !targetedElsewhere {
             let isBarrier = env.field(env.eventType, in: line, equals: "analysis_request")
-            if isBarrier || stage.consumesEverything || consumes(env, line) {
+            if isBarrier || consumesEverything || consumes(env, line) {
                 let event = try decode(line, env)
                 if isBarrier {
                     pending[event.userID] = nil
@@ -223,7 +228,7 @@ public final class StreamRunner<S: Stage>: LineHandler {
                     p.lastTimestamp = event.timestamp
                     p.archetype = event.archetype ?? p.archetype
                     pending[event.userID] = p
-                } else if !stage.consumes.isEmpty {
+                } else if !consumed.isEmpty {
                     pending[event.userID] = PendingUser(order: pendingOrder, lastEventID: event.eventID,
                                                         lastTimestamp: event.timestamp, archetype: event.archetype)
                     pendingOrder += 1
@@ -234,8 +239,8 @@ public final class StreamRunner<S: Stage>: LineHandler {
     }
 
     func consumes(_ env: Envelope, _ line: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard !stage.consumes.isEmpty, let type = env.string(env.eventType, in: line) else { return false }
-        return stage.consumes.contains(type)
+        guard !consumed.isEmpty, let type = env.string(env.eventType, in: line) else { return false }
+        return consumed.contains(type)
     }
 
     func decode(_ line: UnsafeBufferPointer<UInt8>, _ env: Envelope) throws -> Event {

@@ -128,7 +128,7 @@ extension MemoryStore {
             }
             out.arms = try Self.arms(user: user, in: db)
             out.decisions = try Self.decisions(user: user, dimension: nil, in: db)
-            out.difficulty = try Int.fetchOne(db, sql: "SELECT difficulty FROM adaptation_state WHERE user_id = ?",
+            out.difficulty = try Int.fetchOne(db.cachedStatement(sql: "SELECT difficulty FROM adaptation_state WHERE user_id = ?"),
                                               arguments: [user])
             if let text = try String.fetchOne(db.cachedStatement(sql: """
                 SELECT payload FROM analyses WHERE user_id = ? AND event_id = ? AND event_type = 'adaptation'

@@ -87,15 +87,12 @@ extension MemoryStore {
     @discardableResult
     func consolidate(user: String, now: String, in db: Database) throws -> ConsolidationReport {
         var report = ConsolidationReport(user: user)
-        let state = try Row.fetchOne(db, sql: "SELECT weeks_through, runs FROM consolidation_state WHERE user_id = ?",
+        let state = try Row.fetchOne(db.cachedStatement(sql: "SELECT weeks_through, runs FROM consolidation_state WHERE user_id = ?"),
                                      arguments: [user])
         var weeksThrough: String? = state?["weeks_through"]
         // Records dated after now + 1 day (a mistyped year) stay, but do not move the window.
         let today = LocalDate(String(now.prefix(10)))
-        let horizon = today?.adding(days: 1).description ?? "9999-12-31"
-        let latestText = try String.fetchOne(db, sql: "SELECT max(date) FROM short_term_record WHERE user_id = ? AND date <= ?",
-                                             arguments: [user, horizon])
-        if let latestText, let latest = LocalDate(latestText) {
+        if let latest = try latestRecordDay(user: user, today: today, in: db) {
             // 1. Weekly patterns over the complete weeks (Monday to Sunday) not consolidated yet.
             let currentMonday = latest.adding(days: -(latest.weekday - 1))
             let from = weeksThrough.flatMap { LocalDate($0) }.map { $0.adding(days: 7) }
@@ -107,8 +104,7 @@ extension MemoryStore {
             // 2. Rolling statistics.
             try rollingStats(user: user, latest: latest, in: db)
             // 3. Short-term expiry.
-            let anchor = today.map { min($0, latest) } ?? latest
-            let cutoff = anchor.adding(days: -options.shortTermDays).description
+            let cutoff = expiry(latest: latest, today: today).description
             try db.cachedStatement(sql: "DELETE FROM short_term_record WHERE user_id = ? AND date <= ?").execute(arguments: [user, cutoff])
             report.prunedRecords = db.changesCount
             try db.cachedStatement(sql: "DELETE FROM short_term_history WHERE user_id = ? AND date <= ?").execute(arguments: [user, cutoff])
@@ -125,6 +121,35 @@ extension MemoryStore {
               runs = consolidation_state.runs + 1, last_run = max(consolidation_state.last_run, excluded.last_run)
             """).execute(arguments: [user, weeksThrough, now])
         return report
+    }
+
+    /// The user's latest record day that moves the window: records dated after now + 1 day (a mistyped
+    /// year) stay, but do not count.
+    func latestRecordDay(user: String, today: LocalDate?, in db: Database) throws -> LocalDate? {
+        let text = try String.fetchOne(db.cachedStatement(sql: "SELECT max(date) FROM short_term_record WHERE user_id = ? AND date <= ?"),
+                                       arguments: [user, horizon(today)])
+        return text.flatMap { LocalDate($0) }
+    }
+
+    func horizon(_ today: LocalDate?) -> String { today?.adding(days: 1).description ?? "9999-12-31" }
+
+    /// The last day whose records the short-term expiry deletes.
+    func expiry(latest: LocalDate, today: LocalDate?) -> LocalDate {
+        (today.map { min($0, latest) } ?? latest).adding(days: -options.shortTermDays)
+    }
+
+    /// The expiry day that consolidating `user` at `now` will reach once `batch` is stored: the latest day
+    /// of the stored records and of the batch's, as `consolidate` finds it. Nil when there are no records.
+    func expiryCutoff(user: String, now: String, batch: [Event], in db: Database) throws -> String? {
+        let today = LocalDate(String(now.prefix(10)))
+        let limit = horizon(today)
+        var latest = try latestRecordDay(user: user, today: today, in: db)?.description
+        for e in batch where e.userID == user && e.eventType == EventType.healthRecord {
+            // A record without metrics stores no row, so it cannot move the window.
+            guard case let .object(m)? = e.payload["metrics"], !m.isEmpty else { continue }
+            if let d = e.payload["date"]?.stringValue, d <= limit, d > (latest ?? "") { latest = d }
+        }
+        return latest.flatMap { LocalDate($0) }.map { expiry(latest: $0, today: today).description }
     }
 
     /// Walks the weeks from `from` (a Monday; nil: the user's first record) up to `before`, keeping each
@@ -163,7 +188,7 @@ extension MemoryStore {
     /// long-term preference.
     func observeWeek(user: String, key: String, metric: String, median: Double, n: Int, now: String,
                      in db: Database) throws -> Bool {
-        let cand = try Row.fetchOne(db, sql: "SELECT value, streak, evidence_count FROM candidate WHERE user_id = ? AND key = ?",
+        let cand = try Row.fetchOne(db.cachedStatement(sql: "SELECT value, streak, evidence_count FROM candidate WHERE user_id = ? AND key = ?"),
                                     arguments: [user, key])
         var value = median, streak = 1, evidence = n
         if let cand, let t = ClockTime(cand["value"] as String),

@@ -50,8 +50,10 @@ extension MemoryStore {
         """
 
     /// Stores one event in its tables. Returns false, storing nothing, when the event was stored before.
+    /// `expired`: the user and the day through which this transaction's consolidation will prune the
+    /// short-term records; that user's numeric values up to it are not written (see `expiryCutoff`).
     @discardableResult
-    func ingest(_ event: Event, in db: Database) throws -> Bool {
+    func ingest(_ event: Event, expired: (user: String, through: String)? = nil, in db: Database) throws -> Bool {
         let seen: RawStatement
         if let s = statements.firstSight {
             seen = s
@@ -75,7 +77,8 @@ extension MemoryStore {
         }
         switch event.eventType {
         case EventType.healthRecord:
-            try storeRecord(event.payload, user: user, eventID: event.eventID, at: at, in: db)
+            let through = expired.flatMap { $0.user == user ? $0.through : nil }
+            try storeRecord(event.payload, user: user, eventID: event.eventID, at: at, expiredThrough: through, in: db)
         case EventType.userProfile:
             let profile = try UserProfile(payload: event.payload)
             try storeProfile(profile, event: event, at: at, in: db)
@@ -117,13 +120,19 @@ extension MemoryStore {
     /// and the value it displaces, or the older value that arrived late, goes to short_term_history.
     /// The payload was checked by the runtime (ContractCheck) before it got here, so its values are read as
     /// they are: numbers, and "HH:MM" clock times.
-    func storeRecord(_ payload: [String: JSON], user: String, eventID: String, at: String, in db: Database) throws {
+    /// A record dated on or before `expiredThrough` keeps only its clock values, the one kind the weekly
+    /// consolidation reads before the expiry deletes them: the rest would be deleted unread.
+    func storeRecord(_ payload: [String: JSON], user: String, eventID: String, at: String,
+                     expiredThrough: String? = nil, in db: Database) throws {
         guard let date = payload["date"]?.stringValue, case let .object(metrics)? = payload["metrics"] else { return }
+        let expired = expiredThrough.map { date <= $0 } ?? false
         let insert = try recordInsert(db)
         for name in metrics.keys.sorted() {
             let value: Double, kind: String
             switch metrics[name]! {
-            case let .number(n): (value, kind) = (n, "number")
+            case let .number(n):
+                if expired { continue }
+                (value, kind) = (n, "number")
             case let .string(s):
                 guard let t = ClockTime(s) else { continue }
                 (value, kind) = (Double(t.minutes), "clock")
@@ -339,7 +348,7 @@ extension MemoryStore {
                 SELECT count(*) FROM insight WHERE user_id = ? AND insight_id = ? AND content_hash = ?
                 """), arguments: [event.userID, id, "feedback:" + id]) == 1 {
                 // The row is a feedback placeholder: the insight brings its content.
-                let taken = try Int.fetchOne(db, sql: "SELECT count(*) FROM insight WHERE user_id = ? AND content_hash = ?",
+                let taken = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM insight WHERE user_id = ? AND content_hash = ?"),
                                              arguments: [event.userID, hash]) ?? 0
                 if taken == 0 {
                     try db.cachedStatement(sql: """

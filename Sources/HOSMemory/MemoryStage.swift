@@ -68,7 +68,8 @@ public struct MemoryStage: Stage {
         // together, so a crash leaves either all of it or none.
         var tally: [String: (new: Int, old: Int)] = [:]
         let context = try store.write("store analysis") { db -> [String: JSON] in
-            tally = try store.ingest(batch, in: db)
+            let through = try store.expiryCutoff(user: request.userID, now: utc(request.timestamp), batch: batch, in: db)
+            tally = try store.ingest(batch, expired: through.map { (request.userID, $0) }, in: db)
             if let t = tally[request.userID] {
                 session.newEvents += t.new
                 session.seenBefore += t.old
@@ -121,10 +122,11 @@ public struct MemoryStage: Stage {
 extension MemoryStore {
     /// Stores a batch inside the caller's transaction; per user, how many events were new and how many
     /// had been stored before.
-    func ingest(_ batch: [Event], in db: Database) throws -> [String: (new: Int, old: Int)] {
+    func ingest(_ batch: [Event], expired: (user: String, through: String)? = nil,
+                in db: Database) throws -> [String: (new: Int, old: Int)] {
         var tally: [String: (new: Int, old: Int)] = [:]
         for e in batch {
-            let fresh = try ingest(e, in: db)
+            let fresh = try ingest(e, expired: expired, in: db)
             var t = tally[e.userID] ?? (0, 0)
             if fresh { t.new += 1 } else { t.old += 1 }
             tally[e.userID] = t

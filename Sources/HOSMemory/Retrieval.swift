@@ -105,7 +105,7 @@ extension MemoryStore {
     /// The analysis day: the request's as_of, else the user's latest record date, else the request's UTC day.
     func analysisDay(user: String, request: Event, in db: Database) throws -> LocalDate? {
         if let s = request.payload["as_of"]?.stringValue, let d = LocalDate(s) { return d }
-        if let s = try String.fetchOne(db, sql: "SELECT max(date) FROM short_term_record WHERE user_id = ?",
+        if let s = try String.fetchOne(db.cachedStatement(sql: "SELECT max(date) FROM short_term_record WHERE user_id = ?"),
                                        arguments: [user]), let d = LocalDate(s) { return d }
         return Timestamp.parse(request.timestamp).map { LocalDate(daysSinceEpoch: Int((Double($0.seconds) / 86_400).rounded(.down))) }
     }
@@ -248,7 +248,7 @@ extension MemoryStore {
             rolling[metric] = .object(m)
             statsAsOf = row["as_of"]
         }
-        let recordDays = try Int.fetchOne(db, sql: "SELECT count(DISTINCT date) FROM short_term_record WHERE user_id = ?",
+        let recordDays = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(DISTINCT date) FROM short_term_record WHERE user_id = ?"),
                                           arguments: [user]) ?? 0
         var shortTerm: [String: JSON] = ["days": .number(Double(recordDays)), "rolling": .object(rolling)]
         if let statsAsOf { shortTerm["as_of"] = .string(statsAsOf) }

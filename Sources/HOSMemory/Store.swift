@@ -119,7 +119,19 @@ public final class MemoryStore {
     /// Runs `body` in one read transaction (a consistent snapshot); any failure becomes `HOSError.io`.
     public func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
         do {
-            return try Self.retrying { try queue.read { db in try body(db) } }
+            // A deferred transaction rather than `queue.read`: GRDB's read toggles `PRAGMA query_only`, and
+            // SQLite expires every prepared statement on that pragma, so each read re-prepared all the cached
+            // statements (a third of hos-adapt's time).
+            return try Self.retrying {
+                try queue.writeWithoutTransaction { db in
+                    var result: T?
+                    try db.inTransaction(.deferred) {
+                        result = try body(db)
+                        return .commit
+                    }
+                    return result!
+                }
+            }
         } catch {
             throw Self.failure(operation, error)
         }

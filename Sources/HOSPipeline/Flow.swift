@@ -8,6 +8,36 @@ import Darwin
 import Foundation
 import HOSCore
 
+/// One event line between steps, with what the runner needs of it, found when the line was checked:
+/// the line is scanned once per step, not again by each part of the runner that looks at it.
+struct Line: Sendable {
+    /// The line without its newline.
+    var bytes: [UInt8]
+    /// Its `event_id`; empty when it has none.
+    var id: String
+    /// Its `user_id`, nil when it has none.
+    var user: String?
+    var isAgentError: Bool
+
+    init(bytes: [UInt8], id: String, user: String?, isAgentError: Bool) {
+        self.bytes = bytes
+        self.id = id
+        self.user = user
+        self.isAgentError = isAgentError
+    }
+
+    /// Checks a line as an event (syntax, UTF-8 and the envelope); nil when it is not one.
+    init?(checking bytes: [UInt8]) {
+        let found: (String, String?, Bool)? = bytes.withUnsafeBufferPointer { buf in
+            guard let env = try? Envelope.scan(buf), (try? env.check(in: buf)) != nil else { return nil }
+            return (env.string(env.eventID, in: buf) ?? "", env.string(env.userID, in: buf),
+                    env.field(env.eventType, in: buf, equals: "agent_error"))
+        }
+        guard let found else { return nil }
+        self.init(bytes: bytes, id: found.0, user: found.1, isAgentError: found.2)
+    }
+}
+
 /// The events of one analysis window: everything since the previous request, then the request.
 ///
 /// Steps pass whole segments on, so a step that fails can be given its segments again without
@@ -15,8 +45,8 @@ import HOSCore
 struct Segment: Sendable {
     /// The position of its request in the input, over all shards: the output keeps this order.
     var seq: Int
-    /// The events before the request, in stream order (each a line without its newline).
-    var lines: [[UInt8]]
+    /// The events before the request, in stream order.
+    var lines: [Line]
     /// The `analysis_request` that closes the window; nil for what follows the last request at end of input.
     var barrier: [UInt8]?
     var barrierID: String
@@ -25,7 +55,7 @@ struct Segment: Sendable {
     var archetype: String?
     var timestamp: String
     /// Step id → the events that step created for this analysis.
-    var results: [(step: String, lines: [[UInt8]])] = []
+    var results: [(step: String, lines: [Line])] = []
     var degraded: [String] = []
     var timings: [(step: String, ms: Double)] = []
     /// When the dispatcher passed it to its shard, for the end-to-end latency.
@@ -37,9 +67,9 @@ struct Segment: Sendable {
     /// The bytes a step reads for this segment.
     func bytes() -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(lines.reduce(0) { $0 + $1.count + 1 } + (barrier?.count ?? 0) + 1)
+        out.reserveCapacity(lines.reduce(0) { $0 + $1.bytes.count + 1 } + (barrier?.count ?? 0) + 1)
         for l in lines {
-            out += l
+            out += l.bytes
             out.append(0x0A)
         }
         if let barrier {
@@ -160,22 +190,6 @@ func nowMS() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec) / 1_000_000
-}
-
-/// The `event_id` of a line that passed the envelope check.
-func eventID(of line: [UInt8]) -> String? {
-    line.withUnsafeBufferPointer { buf in
-        guard let env = try? Envelope.scan(buf) else { return nil }
-        return env.string(env.eventID, in: buf)
-    }
-}
-
-/// The user_id of an event line, nil when it has none.
-func userID(of line: [UInt8]) -> String? {
-    line.withUnsafeBufferPointer { buf in
-        guard let env = try? Envelope.scan(buf) else { return nil }
-        return env.string(env.userID, in: buf)
-    }
 }
 
 

@@ -215,11 +215,10 @@ public final class PipelineRunner: @unchecked Sendable {
         threads.append({
             while let original = base.pop() {
                 var merged = original
-                let inputIDs = Set(original.lines.compactMap(eventID(of:)))
-                var created: [[UInt8]] = []
+                var created: [Line] = []
                 for q in outs {
                     guard let seg = q.pop() else { break }
-                    for l in seg.lines where eventID(of: l).map({ !inputIDs.contains($0) }) ?? true { created.append(l) }
+                    created += StepNode.created(seg.lines, input: original.lines)
                     merged.results += seg.results.dropFirst(original.results.count)
                     merged.degraded += seg.degraded.dropFirst(original.degraded.count)
                     merged.timings += seg.timings.dropFirst(original.timings.count)
@@ -228,7 +227,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 output.push(merged)
             }
             // What a branch wrote after the last request (at its end of input) goes on too.
-            var tail: [[UInt8]] = []
+            var tail: [Line] = []
             for q in outs { while let seg = q.pop() { tail += seg.lines } }
             if !tail.isEmpty {
                 output.push(Segment(seq: Int.max, lines: tail, barrier: nil, barrierID: "", user: "", timestamp: ""))
@@ -312,7 +311,7 @@ struct Dispatcher: LineHandler {
     let shards: [BoundedQueue<Segment>]
     let deadLetter: OutputSink?
     var file = "<stdin>"
-    var open: [[[UInt8]]]
+    var open: [[Line]]
     /// Per shard, the user of the first open line, and whether a later open line has another user.
     var openUser: [String?]
     var openMixed: [Bool]
@@ -385,7 +384,8 @@ struct Dispatcher: LineHandler {
             close(user: event.userID, barrier: line, event: event)
         } else {
             let s = shard(of: event.userID)
-            open[s].append(line)
+            open[s].append(Line(bytes: line, id: event.eventID, user: event.userID,
+                                isAgentError: event.eventType == EventType.agentError))
             if let u = openUser[s] {
                 if u != event.userID { openMixed[s] = true }
             } else {
@@ -486,12 +486,9 @@ final class Sink: @unchecked Sendable {
         let all = runner.outputMode == .all
         let observe = runner.options.observe
         for l in seg.lines {
-            observe?(l)
-            let keep = all || l.withUnsafeBufferPointer { b in
-                (try? Envelope.scan(b)).map { $0.field($0.eventType, in: b, equals: "agent_error") } ?? false
-            }
-            if keep {
-                try output.writeLine(l)
+            observe?(l.bytes)
+            if all || l.isAgentError {
+                try output.writeLine(l.bytes)
                 lines += 1
             }
         }
@@ -520,9 +517,9 @@ final class Sink: @unchecked Sendable {
         let analysisID = seg.analysisID ?? seg.barrierID
         payload["analysis_id"] = .string(analysisID)
         for (step, lines) in seg.results {
-            let events = lines.compactMap { l in
-                l.withUnsafeBufferPointer { try? Event(json: JSONParser.parse($0), fallbackID: "") }
-            }.filter { $0.eventType != EventType.agentError }
+            let events = lines.filter { !$0.isAgentError }.compactMap { l in
+                l.bytes.withUnsafeBufferPointer { try? Event(json: JSONParser.parse($0), fallbackID: "") }
+            }
             let isInsights = runner.spec.steps.first { $0.id == step }.map { $0.kind == .agent("insights") } ?? false
             if isInsights || (!events.isEmpty && events.allSatisfy { $0.eventType == EventType.insight }) {
                 payload[step] = .array(events.map { .object($0.payload) })

@@ -73,7 +73,7 @@ final class StepNode: @unchecked Sendable {
     private var queued = 0
     private var written = 0
     private var readBuffer: [UInt8] = []
-    private var pendingOut: [[UInt8]] = []
+    private var pendingOut: [Line] = []
     private var pendingBytes = 0
     private var attempts = 0
     private var inputClosed = false
@@ -84,7 +84,7 @@ final class StepNode: @unchecked Sendable {
     /// The process died with nothing in flight; it is started again when input comes.
     private var diedIdle = false
     /// Input lines that passed on in another user's segment, kept until their own user's request passes.
-    private var carry: [(user: String, line: [UInt8])] = []
+    private var carry: [Line] = []
     /// Event ids of carried lines written again on the last restart, whose forwarded copies are dropped.
     private var replayed: [String: Int] = [:]
 
@@ -151,9 +151,9 @@ final class StepNode: @unchecked Sendable {
         if !carry.isEmpty {
             var bytes: [UInt8] = []
             for c in carry {
-                bytes += c.line
+                bytes += c.bytes
                 bytes.append(0x0A)
-                if let id = eventID(of: c.line) { replayed[id, default: 0] += 1 }
+                if !c.id.isEmpty { replayed[c.id, default: 0] += 1 }
             }
             writeBuffer += bytes
             queued += bytes.count
@@ -259,7 +259,7 @@ final class StepNode: @unchecked Sendable {
         }
         readBuffer += chunk[0..<n]
         var start = 0
-        while let nl = readBuffer[start...].firstIndex(of: 0x0A) {
+        while let nl = Self.newline(in: readBuffer, from: start) {
             let line = Array(readBuffer[start..<nl])
             start = nl + 1
             try take(line)
@@ -269,25 +269,32 @@ final class StepNode: @unchecked Sendable {
         if readBuffer.count > maxLineBytes { try failure("wrote a line longer than \(maxLineBytes) bytes") }
     }
 
+    /// The index of the first newline at or after `from`, found by memchr rather than by a byte-wise search
+    /// through array slices.
+    static func newline(in buffer: [UInt8], from: Int) -> Int? {
+        buffer.withUnsafeBufferPointer { b -> Int? in
+            guard from < b.count, let base = b.baseAddress,
+                  let hit = memchr(base + from, 0x0A, b.count - from) else { return nil }
+            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
     /// One output line of the process.
     private func take(_ line: [UInt8]) throws(PipelineError) {
         if line.isEmpty { return }
-        let id: String? = line.withUnsafeBufferPointer { buf in
-            guard let env = try? Envelope.scan(buf), (try? env.check(in: buf)) != nil else { return nil }
-            return env.string(env.eventID, in: buf) ?? ""
-        }
-        guard let id else {
+        guard let line = Line(checking: line) else {
             try failure("wrote a line that is not an event")
             return
         }
+        let id = line.id
         if let first = inflight.first, first.segment.barrier != nil, id == first.segment.barrierID {
-            commit(line)
+            commit(line.bytes)
         } else if let n = replayed[id] {
             // A carried line forwarded again after a restart: it went on the first time.
             replayed[id] = n > 1 ? n - 1 : nil
         } else {
             pendingOut.append(line)
-            pendingBytes += line.count + 1
+            pendingBytes += line.bytes.count + 1
             if pendingBytes > maxPendingBytes {
                 try failure("wrote more than \(maxPendingBytes >> 20) MiB for one analysis without passing its request on")
             }
@@ -300,12 +307,9 @@ final class StepNode: @unchecked Sendable {
         var seg = done.segment
         if !carry.isEmpty { carry.removeAll { $0.user == seg.user } }
         if seg.mixed {
-            for l in seg.lines {
-                if let u = userID(of: l), u != seg.user { carry.append((u, l)) }
-            }
+            for l in seg.lines where l.user != nil && l.user != seg.user { carry.append(l) }
         }
-        let inputIDs = Set(seg.lines.compactMap(eventID(of:)))
-        let created = pendingOut.filter { l in eventID(of: l).map { !inputIDs.contains($0) } ?? true }
+        let created = Self.created(pendingOut, input: seg.lines)
         seg.results.append((spec.id, created))
         seg.lines = pendingOut
         seg.barrier = barrier
@@ -325,6 +329,12 @@ final class StepNode: @unchecked Sendable {
         output.push(seg)
         // The next analysis' clock starts now, not before a push that may have waited on the next step.
         headSince = nowMS()
+    }
+
+    /// What a step wrote that it was not given: its output less the input it forwarded.
+    static func created(_ output: [Line], input: [Line]) -> [Line] {
+        let ids = Set(input.lazy.filter { !$0.id.isEmpty }.map(\.id))
+        return output.filter { $0.id.isEmpty || !ids.contains($0.id) }
     }
 
     private func endOfOutput() throws(PipelineError) {
@@ -379,7 +389,9 @@ final class StepNode: @unchecked Sendable {
             if spec.policy.onFailure == .fail { throw .stepFailed(step: spec.id, message: reason) }
             var seg = inflight.removeFirst().segment
             seg.degraded.append(spec.id)
-            seg.lines.append(agentError(for: seg, reason: reason))
+            seg.lines.append(Line(bytes: agentError(for: seg, reason: reason),
+                                  id: EventID.derive("agent_error", spec.id, seg.barrierID), user: seg.user,
+                                  isAgentError: true))
             update { $0.degraded += 1 }
             attempts = 0
             output.push(seg)

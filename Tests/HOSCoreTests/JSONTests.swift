@@ -11,6 +11,11 @@ import Testing
         #expect(v["e"] == "")
     }
 
+    @Test func nestedObjectsKeepTheirOwnMembersAndTheLastDuplicateWins() throws {
+        let v = try JSONParser.parse(#"{"a":1,"o":{"a":2,"p":{"a":3},"b":4,"b":5},"a":6,"q":{}}"#)
+        #expect(v == ["a": 6, "o": ["a": 2, "p": ["a": 3], "b": 5], "q": [:]])
+    }
+
     @Test func decodesSurrogatePairsAndReplacesLoneOnes() throws {
         #expect(try JSONParser.parse(#""\ud83d\ude00""#) == .string("😀"))
         #expect(try JSONParser.parse(#""\ud83d""#) == .string("\u{FFFD}"))

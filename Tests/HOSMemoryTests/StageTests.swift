@@ -223,4 +223,35 @@ import Testing
         #expect(counts["short_term_history"] == 0)
         #expect(counts["event_seen"] == 2)
     }
+
+    /// At a barrier, records already past the short-term window are written only as far as the weekly
+    /// consolidation reads them; the memory must be the same as when every value is written first.
+    @Test func recordsPastTheWindowAtTheirBarrierLeaveTheSameMemory() throws {
+        let dir = TempDir()
+        let records = days("u1", from: "2026-01-05", count: 90)
+            // A late correction of an expired day, and a record without metrics after the last day.
+            + [record("u1", "2026-01-20", #"{"steps":9999}"#, id: "late", ts: "2026-04-04T08:00:00Z"),
+               record("u1", "2026-04-06", "{}", id: "empty")]
+        let ask = request("u1", id: "q1", ts: "2026-04-07T00:00:00Z")
+        let atBarrier = try MemoryStore(path: dir.path("a.sqlite"))
+        let context = { (lines: [String]) in lines.map(parse).first { $0["event_type"] == "memory_context" }! }
+        let contextA = context(try runMemory(atBarrier, records + [ask]))
+        let storedFirst = try MemoryStore(path: dir.path("b.sqlite"))
+        try runMemory(storedFirst, records, emitContext: false)
+        let contextB = context(try runMemory(storedFirst, [ask]))
+
+        for layer in ["short_term", "long_term", "meta"] {
+            let a = try atBarrier.recall(user: "u1", layer: layer, at: "2026-04-07T00:00:00Z")
+            let b = try storedFirst.recall(user: "u1", layer: layer, at: "2026-04-07T00:00:00Z")
+            #expect(a == b, "layer \(layer)")
+        }
+        // Not a comparison of two empty memories: old days were pruned, and weeks of them promoted.
+        let counts = try atBarrier.rowCounts(user: "u1")
+        #expect(counts["short_term_record"]! > 0 && counts["short_term_record"]! <= 4 * 31)
+        #expect(contextA["payload"]?["long_term"]?["preferences"]?["wake_time"] != nil)
+        var a = contextA["payload"]!.objectValue!, b = contextB["payload"]!.objectValue!
+        a["working"] = nil
+        b["working"] = nil
+        #expect(a == b)
+    }
 }
