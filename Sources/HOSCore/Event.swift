@@ -40,6 +40,21 @@ public struct Event: Sendable, Equatable {
     public var payload: [String: JSON]
     /// Top-level fields outside the envelope, kept so that re-encoding loses nothing.
     public var extra: [String: JSON]
+    /// A `health_record`'s payload as the runtime decoded it for the stage that consumes it; nil when no one
+    /// did. Derived from `payload`, so it takes no part in equality.
+    public var record: HealthRecord?
+
+    public static func == (a: Event, b: Event) -> Bool {
+        a.eventID == b.eventID && a.eventType == b.eventType && a.userID == b.userID && a.timestamp == b.timestamp
+            && a.sourceAgent == b.sourceAgent && a.targetAgent == b.targetAgent && a.archetype == b.archetype
+            && a.analysisID == b.analysisID && a.payload == b.payload && a.extra == b.extra
+    }
+
+    /// The record of a `health_record`: the one the runtime decoded, else decoded (and checked) now.
+    public func healthRecord() throws(EventProblem) -> HealthRecord {
+        if let record { return record }
+        return try HealthRecord(payload: payload)
+    }
 
     public init(id: String, type: String, user: String, timestamp: String, source: String? = nil,
                 target: String? = nil, archetype: String? = nil, analysisID: String? = nil,

@@ -158,18 +158,22 @@ extension MemoryStore {
                           promoted: inout [String], in db: Database) throws -> Int {
         var weeks = Set<Int>()
         for rule in ConsolidationRules.clockPatterns {
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            let rows = try raw("""
                 SELECT date, value FROM short_term_record
                 WHERE user_id = ? AND metric = ? AND kind = 'clock' AND date >= ? AND date < ? ORDER BY date
-                """), arguments: [user, rule.metric, from?.description ?? "", before.description])
+                """, in: db)
+            rows.bind(1, user)
+            rows.bind(2, rule.metric)
+            rows.bind(3, from?.description ?? "")
+            rows.bind(4, before.description)
             var byWeek: [(monday: LocalDate, values: [Double])] = []
-            for row in rows {
-                guard let d = LocalDate(row["date"] as String) else { continue }
+            while try rows.step() {
+                guard let d = LocalDate(rows.text(0)) else { continue }
                 let monday = d.adding(days: -(d.weekday - 1))
                 if byWeek.last?.monday == monday {
-                    byWeek[byWeek.count - 1].values.append(row["value"])
+                    byWeek[byWeek.count - 1].values.append(rows.double(1))
                 } else {
-                    byWeek.append((monday, [row["value"]]))
+                    byWeek.append((monday, [rows.double(1)]))
                 }
             }
             for week in byWeek where week.values.count >= ConsolidationRules.minValuesPerWeek {
@@ -226,21 +230,23 @@ extension MemoryStore {
     /// Per metric, the 7- and 30-day statistics ending at the user's latest record date.
     func rollingStats(user: String, latest: LocalDate, in db: Database) throws {
         let widest = ConsolidationRules.windows.max()!
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+        let rows = try raw("""
             SELECT date, metric, value, kind FROM short_term_record WHERE user_id = ? AND date > ? AND date <= ?
             ORDER BY metric, date
-            """), arguments: [user, latest.adding(days: -widest).description, latest.description])
-        try db.cachedStatement(sql: "DELETE FROM short_term_stat WHERE user_id = ?").execute(arguments: [user])
+            """, in: db)
+        rows.bind(1, user)
+        rows.bind(2, latest.adding(days: -widest).description)
+        rows.bind(3, latest.description)
         var series: [String: (kind: String, points: [(Int, Double)])] = [:]
-        for row in rows {
-            guard let d = LocalDate(row["date"] as String) else { continue }
-            let metric: String = row["metric"]
-            series[metric, default: (row["kind"], [])].points.append((latest.days(since: d), row["value"]))
+        while try rows.step() {
+            guard let d = LocalDate(rows.text(0)) else { continue }
+            series[rows.text(1), default: (rows.text(3), [])].points.append((latest.days(since: d), rows.double(2)))
         }
-        let insert = try db.cachedStatement(sql: """
+        try db.cachedStatement(sql: "DELETE FROM short_term_stat WHERE user_id = ?").execute(arguments: [user])
+        let insert = try raw("""
             INSERT INTO short_term_stat (user_id, metric, window_days, as_of, n, mean, sd, min, max)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+            """, in: db)
         for metric in series.keys.sorted() {
             let s = series[metric]!
             for w in ConsolidationRules.windows {
@@ -254,8 +260,17 @@ extension MemoryStore {
                     mean = xs.reduce(0, +) / Double(xs.count)
                     sd = xs.count >= 2 ? (xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(xs.count - 1)).squareRoot() : nil
                 }
-                try insert.execute(arguments: [user, metric, w, latest.description, xs.count, mean, sd,
-                                               xs.min()!, xs.max()!])
+                insert.reset()
+                insert.bind(1, user)
+                insert.bind(2, metric)
+                insert.bind(3, w)
+                insert.bind(4, latest.description)
+                insert.bind(5, xs.count)
+                insert.bind(6, mean)
+                insert.bind(7, sd)
+                insert.bind(8, xs.min()!)
+                insert.bind(9, xs.max()!)
+                try insert.run()
             }
         }
     }

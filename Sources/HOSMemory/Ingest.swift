@@ -78,7 +78,8 @@ extension MemoryStore {
         switch event.eventType {
         case EventType.healthRecord:
             let through = expired.flatMap { $0.user == user ? $0.through : nil }
-            try storeRecord(event.payload, user: user, eventID: event.eventID, at: at, expiredThrough: through, in: db)
+            try storeRecord(event.healthRecord(), user: user, eventID: event.eventID, at: at, expiredThrough: through,
+                            in: db)
         case EventType.userProfile:
             let profile = try UserProfile(payload: event.payload)
             try storeProfile(profile, event: event, at: at, in: db)
@@ -118,25 +119,21 @@ extension MemoryStore {
 
     /// One row per (user, date, metric); the newest event wins (later timestamp, then greater event id),
     /// and the value it displaces, or the older value that arrived late, goes to short_term_history.
-    /// The payload was checked by the runtime (ContractCheck) before it got here, so its values are read as
-    /// they are: numbers, and "HH:MM" clock times.
+    /// The record is the one the runtime decoded (and so checked) when the event came in.
     /// A record dated on or before `expiredThrough` keeps only its clock values, the one kind the weekly
     /// consolidation reads before the expiry deletes them: the rest would be deleted unread.
-    func storeRecord(_ payload: [String: JSON], user: String, eventID: String, at: String,
+    func storeRecord(_ record: HealthRecord, user: String, eventID: String, at: String,
                      expiredThrough: String? = nil, in db: Database) throws {
-        guard let date = payload["date"]?.stringValue, case let .object(metrics)? = payload["metrics"] else { return }
+        let date = record.date.description
         let expired = expiredThrough.map { date <= $0 } ?? false
         let insert = try recordInsert(db)
-        for name in metrics.keys.sorted() {
+        for (name, metric) in record.metrics.sorted(by: { $0.key < $1.key }) {
             let value: Double, kind: String
-            switch metrics[name]! {
+            switch metric {
             case let .number(n):
                 if expired { continue }
                 (value, kind) = (n, "number")
-            case let .string(s):
-                guard let t = ClockTime(s) else { continue }
-                (value, kind) = (Double(t.minutes), "clock")
-            default: continue
+            case let .clock(t): (value, kind) = (Double(t.minutes), "clock")
             }
             insert.reset()
             insert.bind(1, user)

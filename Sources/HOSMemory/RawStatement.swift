@@ -38,18 +38,45 @@ struct RawStatement {
         sqlite3_bind_double(handle, index, value)
     }
 
+    func bind(_ index: Int32, _ value: Double?) {
+        if let value { sqlite3_bind_double(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+    }
+
+    func bind(_ index: Int32, _ value: Int) {
+        sqlite3_bind_int64(handle, index, Int64(value))
+    }
+
+    /// Steps to the next row: true while there is one, false when done.
+    func step() throws -> Bool {
+        let rc = sqlite3_step(handle)
+        if rc == SQLITE_ROW { return true }
+        if rc == SQLITE_DONE { return false }
+        throw error()
+    }
+
+    /// A column of the current row as text ('' for NULL).
+    func text(_ column: Int32) -> String {
+        guard let p = sqlite3_column_text(handle, column) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, column))),
+                      as: UTF8.self)
+    }
+
+    func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+
     /// Runs the statement to completion and returns the rows it changed; a failure is GRDB's DatabaseError,
     /// so the store's retry and message mapping see it as they see any other.
     @discardableResult
     func run() throws -> Int {
         let rc = sqlite3_step(handle)
-        guard rc == SQLITE_DONE else {
-            let message = String(cString: sqlite3_errmsg(connection))
-            let code = sqlite3_extended_errcode(connection)
-            sqlite3_reset(handle)
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
-        }
+        guard rc == SQLITE_DONE else { throw error() }
         return Int(sqlite3_changes(connection))
+    }
+
+    private func error() -> DatabaseError {
+        let message = String(cString: sqlite3_errmsg(connection))
+        let code = sqlite3_extended_errcode(connection)
+        sqlite3_reset(handle)
+        return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
     }
 }
 

@@ -40,6 +40,21 @@ public final class MemoryStore {
     struct PreparedStatements {
         var firstSight: RawStatement?
         var recordInsert: RawStatement?
+        /// Other hot statements, by their SQL.
+        var other: [String: RawStatement] = [:]
+    }
+
+    /// A hot statement, prepared once per connection and reset for the caller to bind.
+    func raw(_ sql: String, in db: Database) throws -> RawStatement {
+        let s: RawStatement
+        if let cached = statements.other[sql] {
+            s = cached
+        } else {
+            s = try RawStatement(sql, in: db)
+            statements.other[sql] = s
+        }
+        s.reset()
+        return s
     }
 
     /// `--memory`, else `HOS_MEMORY`, else `./hos-memory.sqlite`.

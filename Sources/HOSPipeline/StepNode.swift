@@ -87,6 +87,11 @@ final class StepNode: @unchecked Sendable {
     private var carry: [Line] = []
     /// Event ids of carried lines written again on the last restart, whose forwarded copies are dropped.
     private var replayed: [String: Int] = [:]
+    /// The lines written to the process since its start, in order, from `expectedHead` on not yet seen
+    /// forwarded. An agent forwards its input byte for byte, so an output line equal to the next of them is
+    /// that line, already checked: most lines need no scan.
+    private var expected: [Line] = []
+    private var expectedHead = 0
 
     init(spec: StepSpec, launch: Launch, input: BoundedQueue<Segment>, output: BoundedQueue<Segment>,
          maxLineBytes: Int, cancellation: Cancellation) {
@@ -148,6 +153,8 @@ final class StepNode: @unchecked Sendable {
         pendingBytes = 0
         headSince = nowMS()
         replayed = [:]
+        expected = carry
+        expectedHead = 0
         if !carry.isEmpty {
             var bytes: [UInt8] = []
             for c in carry {
@@ -167,9 +174,33 @@ final class StepNode: @unchecked Sendable {
             writeBuffer.removeAll(keepingCapacity: true)
             writeOffset = 0
         }
-        let bytes = inflight[i].segment.bytes()
+        let seg = inflight[i].segment
+        let bytes = seg.bytes()
         writeBuffer += bytes
         queued += bytes.count
+        if expectedHead > 1024 && expectedHead * 2 > expected.count {
+            expected.removeFirst(expectedHead)
+            expectedHead = 0
+        }
+        expected += seg.lines
+        if let barrier = seg.barrier {
+            expected.append(Line(bytes: barrier, id: seg.barrierID, user: seg.user, isAgentError: false))
+        }
+    }
+
+    /// The written line that `bytes` forwards, if it is the next one expected (or the one after, when the
+    /// process dropped one); nil for a line of its own, or one it changed.
+    private func forwarded(_ bytes: [UInt8]) -> Line? {
+        for k in expectedHead..<min(expectedHead + 2, expected.count) where Self.same(expected[k].bytes, bytes) {
+            expectedHead = k + 1
+            return expected[k]
+        }
+        return nil
+    }
+
+    static func same(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in memcmp(pa.baseAddress!, pb.baseAddress!, a.count) == 0 } }
     }
 
     private func closeInputIfDone() {
@@ -282,7 +313,7 @@ final class StepNode: @unchecked Sendable {
     /// One output line of the process.
     private func take(_ line: [UInt8]) throws(PipelineError) {
         if line.isEmpty { return }
-        guard let line = Line(checking: line) else {
+        guard let line = forwarded(line) ?? Line(checking: line) else {
             try failure("wrote a line that is not an event")
             return
         }

@@ -9,7 +9,12 @@ public struct UserDays: Sendable {
     public init() {}
 
     public mutating func add(_ record: HealthRecord) {
-        days[record.date, default: [:]].merge(record.metrics) { _, new in new }
+        // A new day takes the record's metrics as they are; merging into an empty one rehashed every key.
+        if days[record.date] == nil {
+            days[record.date] = record.metrics
+        } else {
+            days[record.date]!.merge(record.metrics) { _, new in new }
+        }
     }
 
     public var latest: LocalDate? { days.keys.max() }

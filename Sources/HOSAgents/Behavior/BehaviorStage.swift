@@ -18,7 +18,7 @@ public struct BehaviorStage: Stage {
     public var consumes: Set<String> { [EventType.healthRecord] }
 
     public mutating func process(_ event: Event, emit: (Event) throws -> Void) throws {
-        let record = try HealthRecord(payload: event.payload)
+        let record = try event.healthRecord()
         users[event.userID, default: (UserDays(), nil)].days.add(record)
         if let a = event.archetype { users[event.userID]!.archetype = a }
     }

@@ -43,7 +43,7 @@ public struct InsightsStage: Stage {
         defer { users[event.userID] = state }
         if let a = event.archetype, event.eventType != EventType.insight { state.archetype = a }
         switch event.eventType {
-        case EventType.healthRecord: state.days.add(try HealthRecord(payload: event.payload))
+        case EventType.healthRecord: state.days.add(try event.healthRecord())
         case EventType.behaviorAnalysis: state.analysis = event.payload
         case EventType.memoryContext: state.memory = InsightMemory(payload: event.payload)
         case EventType.routinePlan: state.routine = event.payload

@@ -28,7 +28,7 @@ public struct NutritionStage: Stage {
         var state = users.removeValue(forKey: event.userID) ?? UserState()
         switch event.eventType {
         case EventType.healthRecord:
-            state.input.days.add(try HealthRecord(payload: event.payload))
+            state.input.days.add(try event.healthRecord())
         case EventType.userProfile:
             state.input.profile = try UserProfile(payload: event.payload)
         case EventType.behaviorAnalysis:

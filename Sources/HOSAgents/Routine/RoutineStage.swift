@@ -31,7 +31,7 @@ public struct RoutineStage: Stage {
     public mutating func process(_ event: Event, emit: (Event) throws -> Void) throws {
         var state = users.removeValue(forKey: event.userID) ?? UserState()
         switch event.eventType {
-        case EventType.healthRecord: state.days.add(try HealthRecord(payload: event.payload))
+        case EventType.healthRecord: state.days.add(try event.healthRecord())
         case EventType.userProfile: state.profile = try UserProfile(payload: event.payload)
         case EventType.behaviorAnalysis: state.analysis = event.payload
         case EventType.memoryContext: state.memory = MemoryContextView(payload: event.payload)

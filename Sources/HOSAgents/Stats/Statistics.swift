@@ -26,7 +26,13 @@ public enum Stats {
     }
 
     /// The k-th smallest value (0-based), reordering `a` around it (quickselect, median-of-three pivots).
-    static func select(_ a: inout [Double], _ k: Int) -> Double {
+    static func select(_ values: inout [Double], _ k: Int) -> Double {
+        // On the buffer: the array's bounds checks in this inner loop cost as much as the comparisons.
+        values.withUnsafeMutableBufferPointer { a in select(a, k) }
+    }
+
+    static func select(_ a: UnsafeMutableBufferPointer<Double>, _ k: Int) -> Double {
+        precondition(k >= 0 && k < a.count)
         var lo = 0, hi = a.count - 1
         while lo < hi {
             let mid = lo + (hi - lo) / 2
