@@ -4,6 +4,13 @@ import Foundation
 import Testing
 @testable import HOSCore
 
+/// A stage that keeps the records it is given.
+struct RecordingStage: Stage {
+    var consumes: Set<String> { [EventType.healthRecord] }
+    var events: [Event] = []
+    mutating func process(_ event: Event, emit: (Event) throws -> Void) throws { events.append(event) }
+}
+
 /// A stage that counts a user's records and writes one result per barrier, as an agent would.
 struct CountingStage: Stage {
     var consumes: Set<String> { [EventType.healthRecord] }
@@ -34,6 +41,18 @@ struct CountingStage: Stage {
         let r = runStage(PassThroughStage(), input: lines.joined(separator: "\n") + "\n")
         #expect(r.output == lines)
         #expect(r.stats == RunStats(linesIn: 2, forwarded: 2, generated: 0, rejected: 0))
+    }
+
+    @Test func aConsumedRecordComesDecodedAndEqualToTheEventOfItsPayload() throws {
+        let line = record("u", "2026-01-02", id: "e1")
+        let r = runStage(RecordingStage(), input: line + "\n")
+        let event = try #require(r.stage.events.first)
+        let decoded = try #require(event.record)
+        #expect(decoded == (try HealthRecord(payload: event.payload)))
+        #expect(try event.healthRecord() == decoded)
+        var plain = event
+        plain.record = nil
+        #expect(plain == event, "the decoded record is derived, not part of the event's identity")
     }
 
     @Test func givesAnIdToAnEventWithoutOne() throws {
