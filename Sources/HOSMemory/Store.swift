@@ -85,7 +85,7 @@ public final class MemoryStore {
         var config = Configuration()
         config.label = "hos-memory"
         config.readonly = readOnly
-        config.busyMode = .timeout(options.busyTimeoutSeconds)
+        config.busyMode = .callback(Self.busyWait(seconds: options.busyTimeoutSeconds))
         if !readOnly { config.journalMode = .wal }
         config.prepareDatabase { db in
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
@@ -96,6 +96,20 @@ public final class MemoryStore {
             throw Self.failure("open memory file \(path)", error)
         }
         if !readOnly { try migrate() }
+    }
+
+    /// Waits for a lock held by another process in steps of 0.1 ms growing to 1 ms, up to `seconds` in all.
+    /// SQLite's own busy timeout sleeps up to 100 ms at a time, so processes that share the file (`hos-run
+    /// --jobs`) took turns at the pace of its sleeps, not of their transactions.
+    static func busyWait(seconds: Double) -> Database.BusyCallback {
+        let limitMicroseconds = max(0, seconds) * 1_000_000
+        return { tries in
+            // Slept so far: 100, 200, 400, 800 µs, then 1 ms a try.
+            let slept = tries < 4 ? Double((1 << tries) - 1) * 100 : 1500 + Double(tries - 4) * 1000
+            guard slept < limitMicroseconds else { return false }
+            usleep(useconds_t(min(1000, 100 << min(tries, 4))))
+            return true
+        }
     }
 
     /// An existing file readable or writable by group or others is set to 0600, with one warning line.

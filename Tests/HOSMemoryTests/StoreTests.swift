@@ -6,6 +6,35 @@ import Testing
 @testable import HOSMemory
 
 @Suite struct StoreTests {
+    /// A writer waits for another process's lock (in short steps: `busyWait`), and gives up after its busy
+    /// timeout.
+    @Test func aWriterWaitsForTheLockWithinItsTimeoutAndThenFails() throws {
+        let dir = TempDir()
+        let path = dir.path("m.sqlite")
+        _ = try MemoryStore(path: path)
+        var patient = MemoryOptions()
+        patient.busyTimeoutSeconds = 5
+        let waiter = try MemoryStore(path: path, options: patient)
+        var hasty = MemoryOptions()
+        hasty.busyTimeoutSeconds = 0.02
+        let giver = try MemoryStore(path: path, options: hasty)
+        let event = try Event(json: parse(record("u1", "2026-01-05", #"{"steps":1}"#, id: "r1")), fallbackID: "")
+        let locked = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            // Its own store, as another process would have.
+            try? MemoryStore(path: path).write("hold the lock") { _ in
+                locked.signal()
+                release.wait()
+            }
+        }
+        thread.start()
+        locked.wait()
+        #expect(throws: HOSError.self) { try giver.store([event]) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { release.signal() }
+        #expect(try waiter.store([event]) == 1)
+    }
+
     @Test func createsTheFileWithMode0600AndWAL() throws {
         let dir = TempDir()
         let path = dir.path("m.sqlite")
