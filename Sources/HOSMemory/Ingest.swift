@@ -127,6 +127,12 @@ extension MemoryStore {
         let date = record.date.description
         let expired = expiredThrough.map { date <= $0 } ?? false
         let insert = try recordInsert(db)
+        // Bindings outlive sqlite3_reset: what every row of the record shares is bound once.
+        insert.reset()
+        insert.bind(1, user)
+        insert.bind(2, date)
+        insert.bind(6, eventID)
+        insert.bind(7, at)
         for (name, metric) in record.metrics.sorted(by: { $0.key < $1.key }) {
             let value: Double, kind: String
             switch metric {
@@ -136,13 +142,9 @@ extension MemoryStore {
             case let .clock(t): (value, kind) = (Double(t.minutes), "clock")
             }
             insert.reset()
-            insert.bind(1, user)
-            insert.bind(2, date)
             insert.bind(3, name)
             insert.bind(4, value)
             insert.bind(5, kind)
-            insert.bind(6, eventID)
-            insert.bind(7, at)
             if try insert.run() > 0 { continue }
             let old = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT value, kind, event_id, recorded_at FROM short_term_record
