@@ -80,6 +80,25 @@ struct FitbitAccountReader {
         var location: SourceLocation
     }
 
+    /// Counts an entry read and returns it as an object, or nil after rejecting it.
+    func object(_ e: Entry) throws -> [String: JSON]? {
+        records.inputCount += 1
+        guard let o = e.value.objectValue else {
+            try reporter.reject(e.location, "entry is not an object", raw: e.value.text)
+            return nil
+        }
+        return o
+    }
+
+    /// The local time (MM/DD/YY HH:MM:SS) under `key`, or nil after rejecting the entry.
+    func localTime(_ o: [String: JSON], _ key: String, of e: Entry) throws -> Int? {
+        guard let t = o[key]?.stringValue.flatMap(Self.localSeconds) else {
+            try reporter.reject(e.location, "\(key) is not a MM/DD/YY HH:MM:SS time", raw: e.value.text)
+            return nil
+        }
+        return t
+    }
+
     /// The entries of a JSON file that holds an array.
     func entries(_ path: String) throws -> [Entry] {
         let name = InputFile(argument: path).name
@@ -155,15 +174,7 @@ struct FitbitAccountReader {
                      "lightly_active_minutes", "sedentary_minutes"] {
             for path in files[kind] ?? [] {
                 for e in try entries(path) {
-                    records.inputCount += 1
-                    guard let object = e.value.objectValue else {
-                        try reporter.reject(e.location, "entry is not an object", raw: e.value.text)
-                        continue
-                    }
-                    guard let when = object["dateTime"]?.stringValue.flatMap(Self.localSeconds) else {
-                        try reporter.reject(e.location, "dateTime is not a MM/DD/YY HH:MM:SS time", raw: e.value.text)
-                        continue
-                    }
+                    guard let object = try object(e), let when = try localTime(object, "dateTime", of: e) else { continue }
                     let raw = kind == "resting_heart_rate" ? object["value"]?.objectValue?["value"] : object["value"]
                     guard let v = Self.number(raw) else {
                         try reporter.reject(e.location, kind == "resting_heart_rate" ? "value.value is not a number" : "value is not a number",
@@ -223,15 +234,7 @@ struct FitbitAccountReader {
         var days: [LocalDate: (minutes: Double, location: SourceLocation)] = [:]
         for path in paths {
             for e in try entries(path) {
-                records.inputCount += 1
-                guard let o = e.value.objectValue else {
-                    try reporter.reject(e.location, "entry is not an object", raw: e.value.text)
-                    continue
-                }
-                guard let start = o["startTime"]?.stringValue.flatMap(Self.localSeconds) else {
-                    try reporter.reject(e.location, "startTime is not a MM/DD/YY HH:MM:SS time", raw: e.value.text)
-                    continue
-                }
+                guard let o = try object(e), let start = try localTime(o, "startTime", of: e) else { continue }
                 guard let ms = Self.number(o["activeDuration"] ?? o["duration"]), ms >= 0 else {
                     try reporter.reject(e.location, "activeDuration (or duration) is not a number of milliseconds", raw: e.value.text)
                     continue
@@ -264,11 +267,7 @@ struct FitbitAccountReader {
         var order: [String] = []
         for path in paths {
             for e in try entries(path) {
-                records.inputCount += 1
-                guard let o = e.value.objectValue else {
-                    try reporter.reject(e.location, "entry is not an object", raw: e.value.text)
-                    continue
-                }
+                guard let o = try object(e) else { continue }
                 guard let day = o["dateOfSleep"]?.stringValue.flatMap({ LocalDate($0) }) else {
                     try reporter.reject(e.location, "dateOfSleep is not a YYYY-MM-DD date", raw: e.value.text)
                     continue
