@@ -277,6 +277,18 @@ func optionalNumber(_ p: [String: JSON], _ key: String, in range: ClosedRange<Do
 
 /// Checks the payload of any event type the contract describes; unknown types pass.
 public enum ContractCheck {
+    /// Checks the event and returns it ready for the stage that consumes it: a `health_record` with its
+    /// record decoded, since decoding it is its check.
+    public static func decoded(_ event: Event) throws(EventProblem) -> Event {
+        guard event.eventType == EventType.healthRecord else {
+            try check(event)
+            return event
+        }
+        var e = event
+        e.record = try HealthRecord(payload: event.payload)
+        return e
+    }
+
     public static func check(_ event: Event) throws(EventProblem) {
         switch event.eventType {
         case EventType.healthRecord: try HealthRecord.check(payload: event.payload)

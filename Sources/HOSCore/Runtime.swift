@@ -244,14 +244,7 @@ public final class StreamRunner<S: Stage>: LineHandler {
     }
 
     func decode(_ line: UnsafeBufferPointer<UInt8>, _ env: Envelope) throws -> Event {
-        var event = try Event(json: JSONParser.parse(line), fallbackID: EventID.forLine(line))
-        // The stage reads the record it consumes: decoding it is the contract check, done once.
-        if event.eventType == EventType.healthRecord {
-            event.record = try HealthRecord(payload: event.payload)
-        } else {
-            try ContractCheck.check(event)
-        }
-        return event
+        try ContractCheck.decoded(Event(json: JSONParser.parse(line), fallbackID: EventID.forLine(line)))
     }
 
     /// Writes the input line unchanged, or with an `event_id` added when it had none.

@@ -90,7 +90,6 @@ extension MemoryStore {
         let state = try Row.fetchOne(db.cachedStatement(sql: "SELECT weeks_through, runs FROM consolidation_state WHERE user_id = ?"),
                                      arguments: [user])
         var weeksThrough: String? = state?["weeks_through"]
-        // Records dated after now + 1 day (a mistyped year) stay, but do not move the window.
         let today = LocalDate(String(now.prefix(10)))
         if let latest = try latestRecordDay(user: user, today: today, in: db) {
             // 1. Weekly patterns over the complete weeks (Monday to Sunday) not consolidated yet.
@@ -145,9 +144,10 @@ extension MemoryStore {
         let limit = horizon(today)
         var latest = try latestRecordDay(user: user, today: today, in: db)?.description
         for e in batch where e.userID == user && e.eventType == EventType.healthRecord {
+            let record = try e.healthRecord()
             // A record without metrics stores no row, so it cannot move the window.
-            guard case let .object(m)? = e.payload["metrics"], !m.isEmpty else { continue }
-            if let d = e.payload["date"]?.stringValue, d <= limit, d > (latest ?? "") { latest = d }
+            let d = record.date.description
+            if !record.metrics.isEmpty, d <= limit, d > (latest ?? "") { latest = d }
         }
         return latest.flatMap { LocalDate($0) }.map { expiry(latest: $0, today: today).description }
     }

@@ -54,16 +54,9 @@ extension MemoryStore {
     /// short-term records; that user's numeric values up to it are not written (see `expiryCutoff`).
     @discardableResult
     func ingest(_ event: Event, expired: (user: String, through: String)? = nil, in db: Database) throws -> Bool {
-        let seen: RawStatement
-        if let s = statements.firstSight {
-            seen = s
-        } else {
-            seen = try RawStatement(Self.firstSightSQL, in: db)
-            statements.firstSight = seen
-        }
+        let seen = try raw(Self.firstSightSQL, in: db)
         let user = event.userID
         let at = utc(event.timestamp)
-        seen.reset()
         seen.bind(1, user)
         seen.bind(2, event.eventID)
         seen.bind(3, event.eventType)
@@ -126,9 +119,8 @@ extension MemoryStore {
                      expiredThrough: String? = nil, in db: Database) throws {
         let date = record.date.description
         let expired = expiredThrough.map { date <= $0 } ?? false
-        let insert = try recordInsert(db)
+        let insert = try raw(Self.recordInsertSQL, in: db)
         // Bindings outlive sqlite3_reset: what every row of the record shares is bound once.
-        insert.reset()
         insert.bind(1, user)
         insert.bind(2, date)
         insert.bind(6, eventID)
@@ -170,16 +162,10 @@ extension MemoryStore {
         }
     }
 
-    /// The record insert, prepared once per connection: the hot path of storing.
-    func recordInsert(_ db: Database) throws -> RawStatement {
-        if let s = statements.recordInsert { return s }
-        let s = try RawStatement("""
-            INSERT INTO short_term_record (user_id, date, metric, value, kind, event_id, recorded_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-            """, in: db)
-        statements.recordInsert = s
-        return s
-    }
+    static let recordInsertSQL = """
+        INSERT INTO short_term_record (user_id, date, metric, value, kind, event_id, recorded_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+        """
 
     // MARK: - Profiles and preferences
 

@@ -34,24 +34,17 @@ public final class MemoryStore {
     let queue: DatabaseQueue
     /// Who acts, for the audit log (the command sets the login name); empty: not recorded.
     public var actor = ""
-    /// Statements of the storing hot path, prepared once on the queue's one connection.
-    var statements = PreparedStatements()
-
-    struct PreparedStatements {
-        var firstSight: RawStatement?
-        var recordInsert: RawStatement?
-        /// Other hot statements, by their SQL.
-        var other: [String: RawStatement] = [:]
-    }
+    /// The hot path's statements by their SQL, prepared once on the queue's one connection.
+    var statements: [String: RawStatement] = [:]
 
     /// A hot statement, prepared once per connection and reset for the caller to bind.
     func raw(_ sql: String, in db: Database) throws -> RawStatement {
         let s: RawStatement
-        if let cached = statements.other[sql] {
+        if let cached = statements[sql] {
             s = cached
         } else {
             s = try RawStatement(sql, in: db)
-            statements.other[sql] = s
+            statements[sql] = s
         }
         s.reset()
         return s
@@ -129,32 +122,25 @@ public final class MemoryStore {
     /// Runs `body` in one IMMEDIATE transaction (the write lock from the start, so two writers never
     /// deadlock on a lock upgrade), retrying on SQLITE_BUSY; any failure becomes `HOSError.io`.
     public func write<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
-        do {
-            return try Self.retrying {
-                try queue.writeWithoutTransaction { db in
-                    var result: T?
-                    try db.inTransaction(.immediate) {
-                        result = try body(db)
-                        return .commit
-                    }
-                    return result!
-                }
-            }
-        } catch {
-            throw Self.failure(operation, error)
-        }
+        try transaction(.immediate, operation, body)
     }
 
     /// Runs `body` in one read transaction (a consistent snapshot); any failure becomes `HOSError.io`.
+    ///
+    /// A deferred transaction rather than `queue.read`: GRDB's read toggles `PRAGMA query_only`, and SQLite
+    /// expires every prepared statement on that pragma, so each read re-prepared all the cached statements
+    /// (a third of hos-adapt's time).
     public func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+        try transaction(.deferred, operation, body)
+    }
+
+    private func transaction<T>(_ kind: Database.TransactionKind, _ operation: String,
+                                _ body: (Database) throws -> T) throws -> T {
         do {
-            // A deferred transaction rather than `queue.read`: GRDB's read toggles `PRAGMA query_only`, and
-            // SQLite expires every prepared statement on that pragma, so each read re-prepared all the cached
-            // statements (a third of hos-adapt's time).
             return try Self.retrying {
                 try queue.writeWithoutTransaction { db in
                     var result: T?
-                    try db.inTransaction(.deferred) {
+                    try db.inTransaction(kind) {
                         result = try body(db)
                         return .commit
                     }
