@@ -14,8 +14,10 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// Parses exactly `YYYY-MM-DD`.
-    public init?(_ text: some StringProtocol) {
-        let u = Array(text.utf8)
+    public init?(_ text: some StringProtocol) { self.init(utf8: Array(text.utf8)) }
+
+    /// Parses exactly `YYYY-MM-DD` from its UTF-8 bytes.
+    init?<C: RandomAccessCollection<UInt8>>(utf8 u: C) where C.Index == Int {
         guard u.count == 10, u[4] == 0x2D, u[7] == 0x2D,
               let y = digits(u, 0, 4), let m = digits(u, 5, 2), let d = digits(u, 8, 2),
               let date = LocalDate(year: y, month: m, day: d) else { return nil }
@@ -88,8 +90,10 @@ public struct ClockTime: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses `HH:MM` (00:00–23:59); `H:MM` is accepted too.
-    public init?(_ text: some StringProtocol) {
-        let u = Array(text.utf8)
+    public init?(_ text: some StringProtocol) { self.init(utf8: Array(text.utf8)) }
+
+    /// Parses `HH:MM` or `H:MM` from its UTF-8 bytes.
+    init?<C: RandomAccessCollection<UInt8>>(utf8 u: C) where C.Index == Int {
         guard u.count == 5 || u.count == 4 else { return nil }
         let colon = u.count - 3
         guard u[colon] == 0x3A, let h = digits(u, 0, colon), let m = digits(u, colon + 1, 2),

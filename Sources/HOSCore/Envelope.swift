@@ -29,6 +29,10 @@ public struct Envelope: Sendable {
     public var bodyStart: Int = 0
     /// True when the object has no members at all.
     public var isEmpty = true
+    /// Where the (last) `payload` member's value starts.
+    public var payload: Int?
+    /// True when the object has members besides the envelope fields and `payload`.
+    public var hasExtra = false
 
     public init() {}
 
@@ -79,6 +83,12 @@ public struct Envelope: Sendable {
                     }
                     env.set(slot, field)
                 } else {
+                    if !key.escaped, key.end - key.start == 7, line[key.start] == 0x70,
+                       line[key.start..<key.end].elementsEqual("payload".utf8) {
+                        env.payload = parser.i
+                    } else {
+                        env.hasExtra = true
+                    }
                     try parser.skipValue()
                 }
                 if try parser.endOfMember(close: 0x7D) { break }
@@ -193,6 +203,111 @@ extension JSONParser {
         case 0x5B: "array"
         case 0x74, 0x66: "boolean"
         default: "number"
+        }
+    }
+}
+
+extension Envelope {
+    /// A `health_record` line decoded straight into its event and record, skipping the JSON tree that
+    /// `JSONParser.parse` would build and `HealthRecord(payload:)` would read again. Nil for any line off
+    /// the plain shape (other top-level fields, other payload fields, escapes in metric names, a null
+    /// source, an `H:MM` clock, any invalid value): the general decoder then takes it, so its result and
+    /// its error messages are the only ones there are. Call after `scan` and `check`.
+    public func plainHealthRecord(in line: UnsafeBufferPointer<UInt8>,
+                                  fallbackID: @autoclosure () -> String) -> Event? {
+        guard !hasExtra, let at = payload, line[at] == 0x7B else { return nil }
+        func optional(_ field: RawField?) -> String?? {
+            switch field {
+            case nil, .null?: return .some(nil)
+            case let .string(r)?: return r.start == r.end ? nil : .some(string(field, in: line))
+            case .other?: return nil
+            }
+        }
+        guard let source = optional(sourceAgent), let target = optional(targetAgent),
+              let archetype = optional(archetype), let analysisID = optional(analysisID),
+              let user = string(userID, in: line), let timestamp = string(timestamp, in: line),
+              let record = Envelope.plainRecord(line, at: at) else { return nil }
+        return Event(id: string(eventID, in: line) ?? fallbackID(), user: user, timestamp: timestamp,
+                     source: source, target: target, archetype: archetype, analysisID: analysisID,
+                     record: record)
+    }
+
+    /// The payload object at `at` as a record, or nil when it is off the plain shape.
+    static func plainRecord(_ line: UnsafeBufferPointer<UInt8>, at: Int) -> HealthRecord? {
+        var parser = JSONParser(line)
+        parser.i = at + 1
+        parser.skipWhitespace()
+        var date: LocalDate?
+        var metrics: [String: MetricValue]?
+        var source: String?
+        guard parser.i < line.count, line[parser.i] != 0x7D else { return nil }
+        do {
+            while true {
+                let key = try parser.scanString()
+                try parser.expectColon()
+                guard !key.escaped else { return nil }
+                let name = UnsafeBufferPointer(rebasing: line[key.start..<key.end])
+                if name.elementsEqual("metrics".utf8) {
+                    guard line[parser.i] == 0x7B else { return nil }
+                    guard let m = try plainMetrics(&parser) else { return nil }
+                    metrics = m
+                } else if name.elementsEqual("date".utf8) {
+                    guard line[parser.i] == 0x22 else { return nil }
+                    let s = try parser.scanString()
+                    guard let d = LocalDate(utf8: UnsafeBufferPointer(rebasing: line[s.start..<s.end])) else {
+                        return nil
+                    }
+                    date = d
+                } else if name.elementsEqual("source".utf8) {
+                    guard line[parser.i] == 0x22 else { return nil }
+                    let s = try parser.scanString()
+                    source = parser.decodeString(s.start, s.end, escaped: s.escaped)
+                } else {
+                    return nil
+                }
+                if try parser.endOfMember(close: 0x7D) { break }
+            }
+        } catch {
+            return nil
+        }
+        guard let date, let metrics else { return nil }
+        return HealthRecord(date: date, metrics: metrics, source: source)
+    }
+
+    /// The metrics object at the parser's position, each value checked as `Metrics.validate` checks it.
+    static func plainMetrics(_ parser: inout JSONParser) throws(JSONSyntaxError) -> [String: MetricValue]? {
+        let line = parser.p
+        parser.i += 1
+        parser.skipWhitespace()
+        var metrics = [String: MetricValue](minimumCapacity: 24)
+        guard line[parser.i] != 0x7D else {
+            parser.i += 1
+            return metrics
+        }
+        while true {
+            let key = try parser.scanString()
+            try parser.expectColon()
+            guard !key.escaped else { return nil }
+            // A vocabulary name reuses the vocabulary's string: no new string, no hashing to find it.
+            let entry = Metrics.metric(utf8: UnsafeBufferPointer(rebasing: line[key.start..<key.end]))
+            let name = entry?.name ?? parser.decodeString(key.start, key.end, escaped: false)
+            let value: JSON
+            switch line[parser.i] {
+            case 0x2D, 0x30...0x39:
+                let n = try parser.scanNumber()
+                value = .number(try parser.numberValue(n.start, n.end, integer: n.integer))
+            case 0x22:
+                // Only the canonical HH:MM, whose payload written back is the same text.
+                let s = try parser.scanString()
+                guard s.end - s.start == 5, !s.escaped,
+                      let t = ClockTime(utf8: UnsafeBufferPointer(rebasing: line[s.start..<s.end])) else { return nil }
+                value = .string(t.description)
+            default:
+                return nil
+            }
+            guard let v = try? Metrics.validate(entry, name: name, value: value) else { return nil }
+            metrics[name] = v
+            if try parser.endOfMember(close: 0x7D) { return metrics }
         }
     }
 }

@@ -37,12 +37,25 @@ public struct Event: Sendable, Equatable {
     public var targetAgent: String?
     public var archetype: String?
     public var analysisID: String?
-    public var payload: [String: JSON]
+    public var payload: [String: JSON] {
+        get { storedPayload ?? record?.payload ?? [:] }
+        set { storedPayload = newValue }
+        _modify {
+            if storedPayload == nil { storedPayload = record?.payload ?? [:] }
+            yield &storedPayload!
+        }
+    }
+    /// Nil only for a record decoded straight from its line, whose payload is then its `record`'s: most such
+    /// events are never asked for theirs, so it is built when one is.
+    private var storedPayload: [String: JSON]?
     /// Top-level fields outside the envelope, kept so that re-encoding loses nothing.
     public var extra: [String: JSON]
     /// A `health_record`'s payload as the runtime decoded it for the stage that consumes it; nil when no one
     /// did. Derived from `payload`, so it takes no part in equality.
-    public var record: HealthRecord?
+    public var record: HealthRecord? {
+        // A payload that was this record's stays what it was when the record is replaced or dropped.
+        willSet { if storedPayload == nil { storedPayload = record?.payload ?? [:] } }
+    }
 
     public static func == (a: Event, b: Event) -> Bool {
         a.eventID == b.eventID && a.eventType == b.eventType && a.userID == b.userID && a.timestamp == b.timestamp
@@ -67,8 +80,23 @@ public struct Event: Sendable, Equatable {
         targetAgent = target
         self.archetype = archetype
         self.analysisID = analysisID
-        self.payload = payload
+        storedPayload = payload
         self.extra = extra
+    }
+
+    /// A `health_record` whose payload is exactly `record`'s (see `Envelope.plainHealthRecord`).
+    init(id: String, user: String, timestamp: String, source: String?, target: String?, archetype: String?,
+         analysisID: String?, record: HealthRecord) {
+        eventID = id
+        eventType = EventType.healthRecord
+        userID = user
+        self.timestamp = timestamp
+        sourceAgent = source
+        targetAgent = target
+        self.archetype = archetype
+        self.analysisID = analysisID
+        extra = [:]
+        self.record = record
     }
 
     private static let envelopeKeys: Set<String> = [
@@ -109,8 +137,8 @@ public struct Event: Sendable, Equatable {
         let body = o["payload"]
         if body != nil { seen += 1 }
         switch body {
-        case nil, .null?: payload = [:]
-        case let .object(p)?: payload = p
+        case nil, .null?: storedPayload = [:]
+        case let .object(p)?: storedPayload = p
         case let v?: throw EventProblem("payload must be an object, not \(v.typeName)")
         }
         extra = seen == o.count ? [:] : o.filter { !Event.envelopeKeys.contains($0.key) }

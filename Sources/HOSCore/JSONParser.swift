@@ -361,10 +361,42 @@ public struct JSONParser {
             }
             return Double(negative ? -v : v)
         }
+        if let d = shortDecimal(start, end) { return d }
         let text = String(decoding: UnsafeBufferPointer(rebasing: p[start..<end]), as: UTF8.self)
         guard let d = Double(text), d.isFinite else { throw fail("number out of range", at: start) }
         return d
     }
+
+    /// A number written `-?digits.digits` with at most 15 digits, which most recorded values are, without
+    /// `strtod`: its digits as an integer and the power of ten are both exact doubles, so one IEEE division
+    /// rounds correctly (Clinger's fast path). Nil for any other number.
+    func shortDecimal(_ start: Int, _ end: Int) -> Double? {
+        guard end - start <= 17 else { return nil }
+        var k = start
+        let negative = p[k] == 0x2D
+        if negative { k += 1 }
+        var m = 0
+        var digits = 0
+        var fraction = -1
+        while k < end {
+            let c = p[k]
+            if c == 0x2E {
+                fraction = 0
+            } else if c >= 0x30, c <= 0x39 {
+                m = m * 10 + Int(c - 0x30)
+                digits += 1
+                if fraction >= 0 { fraction += 1 }
+            } else {
+                return nil
+            }
+            k += 1
+        }
+        guard fraction > 0, digits <= 15 else { return nil }
+        let d = Double(m) / JSONParser.powersOfTen[fraction]
+        return negative ? -d : d
+    }
+
+    static let powersOfTen: [Double] = (0...15).map { k in (0..<k).reduce(1.0) { a, _ in a * 10 } }
 
     /// The string between `start` and `end` (already validated), with escapes resolved.
     public func decodeString(_ start: Int, _ end: Int, escaped: Bool) -> String {

@@ -111,7 +111,25 @@ public enum Metrics {
 
     /// Checks one metric value against the vocabulary; the message never holds the value itself.
     public static func validate(name: String, value: JSON) throws(EventProblem) -> MetricValue {
-        guard let metric = byName[name] else {
+        try validate(byName[name], name: name, value: value)
+    }
+
+    /// The vocabulary entry spelled by these UTF-8 bytes, found without making a string or hashing one.
+    static func metric(utf8 name: UnsafeBufferPointer<UInt8>) -> Metric? {
+        guard name.count < byLength.count else { return nil }
+        return byLength[name.count].first { $0.name.utf8.elementsEqual(name) }
+    }
+
+    /// The vocabulary by name length, for `metric(utf8:)`.
+    private static let byLength: [[Metric]] = {
+        var table = [[Metric]](repeating: [], count: (all.map(\.name.utf8.count).max() ?? 0) + 1)
+        for m in all { table[m.name.utf8.count].append(m) }
+        return table
+    }()
+
+    /// `validate(name:value:)` once `name`'s vocabulary entry (nil for none) has been looked up.
+    static func validate(_ entry: Metric?, name: String, value: JSON) throws(EventProblem) -> MetricValue {
+        guard let metric = entry else {
             guard isCustom(name) else { throw EventProblem("unknown metric \(printable(name))") }
             guard case let .number(v) = value else {
                 throw EventProblem("metric \(name) must be a number, not \(value.typeName)")

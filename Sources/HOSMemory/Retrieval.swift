@@ -22,12 +22,10 @@ public struct Session: Sendable, Equatable {
     public mutating func note(_ event: Event) {
         counts[event.eventType, default: 0] += 1
         if let a = event.archetype { archetype = a }
-        if event.eventType == EventType.healthRecord, case let .object(m)? = event.payload["metrics"] {
-            metrics.formUnion(m.keys)
-            if let d = event.payload["date"]?.stringValue.flatMap({ LocalDate($0) }) {
-                firstDate = min(firstDate ?? d, d)
-                lastDate = max(lastDate ?? d, d)
-            }
+        if event.eventType == EventType.healthRecord, let r = try? event.healthRecord() {
+            metrics.formUnion(r.metrics.keys)
+            firstDate = min(firstDate ?? r.date, r.date)
+            lastDate = max(lastDate ?? r.date, r.date)
         }
     }
 

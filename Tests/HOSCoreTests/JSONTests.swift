@@ -124,4 +124,102 @@ import Testing
         #expect(throws: JSONSyntaxError.self) { try scan("[1,2]") }
         #expect(throws: JSONSyntaxError.self) { try scan("") }
     }
+
+    /// The plain decoding of `line` (nil when it is off the plain shape) and the general one, or the
+    /// general decoder's error message.
+    func bothDecodings(_ line: String) throws -> (plain: Event?, general: Result<Event, EventProblem>) {
+        let (env, bytes) = try scan(line)
+        return try bytes.withUnsafeBufferPointer { buf in
+            try env.check(in: buf)
+            let plain = env.plainHealthRecord(in: buf, fallbackID: "fallback")
+            let general = Result { () throws(EventProblem) in
+                try ContractCheck.decoded(Event(json: try! JSONParser.parse(buf), fallbackID: "fallback"))
+            }
+            return (plain, general)
+        }
+    }
+
+    static let head = #"{"event_type":"health_record","user_id":"u-1","timestamp":"2026-01-02T07:00:00Z""#
+
+    @Test(arguments: [
+        head + #","event_id":"e1","source_agent":"hos-synth","archetype":"Peak Performer","analysis_id":"a1","payload":{"date":"2026-01-02","metrics":{"steps":9687,"hrv_rmssd_ms":129.3,"sleep_start":"23:06","sleep_end":"07:00","weight_kg":70.5},"source":"hos-synth"}}"#,
+        head + #","payload":{"metrics":{},"date":"2026-01-02"}}"#,
+        head + #","event_id":"e2","payload":{"date":"2026-01-02","metrics":{"steps":1,"steps":2,"x_focus_score":-0.0}}}"#,
+        head + #","event_id":"e3","payload":{"date":"2026-01-01","date":"2026-01-02","metrics":{"distance_km":1e1},"source":"caf\u00e9"}}"#,
+        #"{"user_id":"u\u002d1","event_type":"health_record","timestamp":"2026-01-02T07:00:00Z","target_agent":null,"payload":{"date":"2026-01-02","metrics":{"resting_hr_bpm":51}}}"#,
+    ])
+    func aPlainRecordDecodesAsTheGeneralDecoderDoes(line: String) throws {
+        let (plain, general) = try bothDecodings(line)
+        let event = try #require(plain, "a record of the plain shape takes the direct path")
+        let expected = try general.get()
+        #expect(event == expected)
+        #expect(event.record == expected.record)
+        #expect(event.payload == expected.payload)
+        #expect(event.json == expected.json)
+    }
+
+    @Test(arguments: [
+        // Off the plain shape: the general decoder alone decides, with its own messages.
+        (head + #","extra":1,"payload":{"date":"2026-01-02","metrics":{"steps":1}}}"#, nil),
+        (head + #","payload":{"date":"2026-01-02","metrics":{"steps":1},"note":"x"}}"#, nil),
+        (head + #","payload":{"date":"2026-01-02","metrics":{"steps":1},"source":null}}"#, nil),
+        (head + #","payload":{"date":"2026-01-02","metrics":{"sleep_start":"7:05"}}}"#, nil),
+        (head + #","payload":{"date":"2026-01-02","metrics":{"st\u0065ps":1}}}"#, nil),
+        (head + #","source_agent":"","payload":{"date":"2026-01-02","metrics":{"steps":1}}}"#, "empty source_agent"),
+        (head + #","payload":{"date":"2026-01-02","metrics":{"steps":-1}}}"#, "metric steps outside its plausible range 0–200000"),
+        (head + #","payload":{"date":"2026-01-02","metrics":{"stepz":1}}}"#, "unknown metric stepz"),
+        (head + #","payload":{"date":"2026-02-30","metrics":{"steps":1}}}"#, "payload.date is not a YYYY-MM-DD calendar date"),
+        (head + #","payload":{"metrics":{"steps":1}}}"#, "missing payload.date"),
+        (head + #","payload":{"date":"2026-01-02","metrics":{"sleep_start":1}}}"#, "metric sleep_start must be a \"HH:MM\" string, not number"),
+        (head + #","payload":{"date":"2026-01-02","metrics":[]}}"#, "payload.metrics must be an object"),
+        (head + #","payload":null}"#, "missing payload.date"),
+    ] as [(String, String?)])
+    func aRecordOffThePlainShapeIsLeftToTheGeneralDecoder(line: String, message: String?) throws {
+        let (plain, general) = try bothDecodings(line)
+        #expect(plain == nil)
+        switch general {
+        case .success: #expect(message == nil)
+        case let .failure(problem): #expect(problem.message == message)
+        }
+    }
+
+    @Test func shortDecimalsParseAsStrtodParsesThem() throws {
+        var rng = SplitMix(seed: 7)
+        var texts = ["0.1", "-0.0", "0.5", "129.3", "87.1", "999999999999.999", "123456789012345.0", "0.000000000000001",
+                     "-12.75", "1.0", "70.5"]
+        for _ in 0..<200_000 {
+            let digits = Int(rng.next() % 15) + 1
+            let point = Int(rng.next() % UInt64(digits))
+            var t = ""
+            for k in 0..<digits {
+                if k == digits - point && point > 0 { t += "." }
+                t += String(rng.next() % 10)
+            }
+            if !t.contains(".") { t = "0." + t }
+            if rng.next() % 4 == 0 { t = "-" + t }
+            texts.append(t)
+        }
+        var checked = 0
+        for text in texts {
+            guard case let .number(v)? = try? JSONParser.parse(text), let expected = Double(text) else { continue }
+            #expect(v.bitPattern == expected.bitPattern, "\(text)")
+            checked += 1
+        }
+        #expect(checked > 100_000, "most texts are valid JSON numbers (no leading zeros)")
+        let parser = Array("129.3".utf8).withUnsafeBufferPointer { JSONParser($0).shortDecimal(0, 5) }
+        #expect(parser == 129.3, "the fast path itself, not strtod, produced these")
+    }
+}
+
+/// A small deterministic generator for test inputs.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D1_049B_133B_EB11
+        return z ^ (z >> 31)
+    }
 }
