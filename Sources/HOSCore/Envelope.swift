@@ -208,6 +208,16 @@ extension JSONParser {
 }
 
 extension Envelope {
+    /// The event of a line that `scan` and `check` passed, after the contract check of its payload; a
+    /// `health_record` comes with its record decoded.
+    public func decodedEvent(in line: UnsafeBufferPointer<UInt8>) throws -> Event {
+        if field(eventType, in: line, equals: "health_record"),
+           let event = plainHealthRecord(in: line, fallbackID: EventID.forLine(line)) {
+            return event
+        }
+        return try ContractCheck.decoded(Event(json: JSONParser.parse(line), fallbackID: EventID.forLine(line)))
+    }
+
     /// A `health_record` line decoded straight into its event and record, skipping the JSON tree that
     /// `JSONParser.parse` would build and `HealthRecord(payload:)` would read again. Nil for any line off
     /// the plain shape (other top-level fields, other payload fields, escapes in metric names, a null
@@ -215,6 +225,21 @@ extension Envelope {
     /// its error messages are the only ones there are. Call after `scan` and `check`.
     public func plainHealthRecord(in line: UnsafeBufferPointer<UInt8>,
                                   fallbackID: @autoclosure () -> String) -> Event? {
+        plainHealthRecord(in: line, fallbackID: fallbackID(), keep: true)
+    }
+
+    /// For a router that reads only envelopes: the event of a plain `health_record` line with its payload
+    /// checked as `plainHealthRecord` checks it, but not kept (`payload` is empty, `record` nil).
+    public func checkedPlainHealthRecord(in line: UnsafeBufferPointer<UInt8>,
+                                         fallbackID: @autoclosure () -> String) -> Event? {
+        guard var event = plainHealthRecord(in: line, fallbackID: fallbackID(), keep: false) else { return nil }
+        event.payload = [:]
+        event.record = nil
+        return event
+    }
+
+    func plainHealthRecord(in line: UnsafeBufferPointer<UInt8>, fallbackID: @autoclosure () -> String,
+                           keep: Bool) -> Event? {
         guard !hasExtra, let at = payload, line[at] == 0x7B else { return nil }
         func optional(_ field: RawField?) -> String?? {
             switch field {
@@ -226,14 +251,15 @@ extension Envelope {
         guard let source = optional(sourceAgent), let target = optional(targetAgent),
               let archetype = optional(archetype), let analysisID = optional(analysisID),
               let user = string(userID, in: line), let timestamp = string(timestamp, in: line),
-              let record = Envelope.plainRecord(line, at: at) else { return nil }
+              let record = Envelope.plainRecord(line, at: at, keep: keep) else { return nil }
         return Event(id: string(eventID, in: line) ?? fallbackID(), user: user, timestamp: timestamp,
                      source: source, target: target, archetype: archetype, analysisID: analysisID,
                      record: record)
     }
 
     /// The payload object at `at` as a record, or nil when it is off the plain shape.
-    static func plainRecord(_ line: UnsafeBufferPointer<UInt8>, at: Int) -> HealthRecord? {
+    /// `keep` false checks the metrics without keeping them (the record's `metrics` is then empty).
+    static func plainRecord(_ line: UnsafeBufferPointer<UInt8>, at: Int, keep: Bool) -> HealthRecord? {
         var parser = JSONParser(line)
         parser.i = at + 1
         parser.skipWhitespace()
@@ -249,7 +275,7 @@ extension Envelope {
                 let name = UnsafeBufferPointer(rebasing: line[key.start..<key.end])
                 if name.elementsEqual("metrics".utf8) {
                     guard line[parser.i] == 0x7B else { return nil }
-                    guard let m = try plainMetrics(&parser) else { return nil }
+                    guard let m = try plainMetrics(&parser, keep: keep) else { return nil }
                     metrics = m
                 } else if name.elementsEqual("date".utf8) {
                     guard line[parser.i] == 0x22 else { return nil }
@@ -275,11 +301,12 @@ extension Envelope {
     }
 
     /// The metrics object at the parser's position, each value checked as `Metrics.validate` checks it.
-    static func plainMetrics(_ parser: inout JSONParser) throws(JSONSyntaxError) -> [String: MetricValue]? {
+    static func plainMetrics(_ parser: inout JSONParser, keep: Bool) throws(JSONSyntaxError)
+        -> [String: MetricValue]? {
         let line = parser.p
         parser.i += 1
         parser.skipWhitespace()
-        var metrics = [String: MetricValue](minimumCapacity: 24)
+        var metrics = [String: MetricValue](minimumCapacity: keep ? 24 : 0)
         guard line[parser.i] != 0x7D else {
             parser.i += 1
             return metrics
@@ -291,22 +318,21 @@ extension Envelope {
             // A vocabulary name reuses the vocabulary's string: no new string, no hashing to find it.
             let entry = Metrics.metric(utf8: UnsafeBufferPointer(rebasing: line[key.start..<key.end]))
             let name = entry?.name ?? parser.decodeString(key.start, key.end, escaped: false)
-            let value: JSON
             switch line[parser.i] {
             case 0x2D, 0x30...0x39:
                 let n = try parser.scanNumber()
-                value = .number(try parser.numberValue(n.start, n.end, integer: n.integer))
+                let value = JSON.number(try parser.numberValue(n.start, n.end, integer: n.integer))
+                guard let v = try? Metrics.validate(entry, name: name, value: value) else { return nil }
+                if keep { metrics[name] = v }
             case 0x22:
-                // Only the canonical HH:MM, whose payload written back is the same text.
+                // Only a clock metric's canonical HH:MM, whose payload written back is the same text.
                 let s = try parser.scanString()
-                guard s.end - s.start == 5, !s.escaped,
+                guard entry?.kind == .clock, s.end - s.start == 5, !s.escaped,
                       let t = ClockTime(utf8: UnsafeBufferPointer(rebasing: line[s.start..<s.end])) else { return nil }
-                value = .string(t.description)
+                if keep { metrics[name] = .clock(t) }
             default:
                 return nil
             }
-            guard let v = try? Metrics.validate(entry, name: name, value: value) else { return nil }
-            metrics[name] = v
             if try parser.endOfMember(close: 0x7D) { return metrics }
         }
     }

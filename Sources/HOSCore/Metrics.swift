@@ -1,5 +1,11 @@
 // The metric vocabulary of DESIGN.md §6: names with units in them, kinds and plausible ranges.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What a metric's value looks like.
 public enum MetricKind: String, Sendable {
     /// A finite number within the metric's range.
@@ -116,14 +122,21 @@ public enum Metrics {
 
     /// The vocabulary entry spelled by these UTF-8 bytes, found without making a string or hashing one.
     static func metric(utf8 name: UnsafeBufferPointer<UInt8>) -> Metric? {
-        guard name.count < byLength.count else { return nil }
-        return byLength[name.count].first { $0.name.utf8.elementsEqual(name) }
+        guard name.count < byLength.count, let base = name.baseAddress else { return nil }
+        for (spelling, metric) in byLength[name.count] where memcmp(spelling, base, name.count) == 0 {
+            return metric
+        }
+        return nil
     }
 
-    /// The vocabulary by name length, for `metric(utf8:)`.
-    private static let byLength: [[Metric]] = {
-        var table = [[Metric]](repeating: [], count: (all.map(\.name.utf8.count).max() ?? 0) + 1)
-        for m in all { table[m.name.utf8.count].append(m) }
+    /// The vocabulary by name length, each name's bytes kept for `metric(utf8:)` to compare with memcmp.
+    nonisolated(unsafe) private static let byLength: [[(UnsafePointer<UInt8>, Metric)]] = {
+        var table = [[(UnsafePointer<UInt8>, Metric)]](repeating: [], count: (all.map(\.name.utf8.count).max() ?? 0) + 1)
+        for m in all {
+            let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: m.name.utf8.count)
+            bytes.initialize(from: Array(m.name.utf8), count: m.name.utf8.count)
+            table[m.name.utf8.count].append((UnsafePointer(bytes), m))
+        }
         return table
     }()
 

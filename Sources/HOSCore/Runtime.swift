@@ -214,7 +214,7 @@ public final class StreamRunner<S: Stage>: LineHandler {
         if !targetedElsewhere {
             let isBarrier = env.field(env.eventType, in: line, equals: "analysis_request")
             if isBarrier || consumesEverything || consumes(env, line) {
-                let event = try decode(line, env)
+                let event = try env.decodedEvent(in: line)
                 if isBarrier {
                     pending[event.userID] = nil
                     try stage.barrier(event, emit: emit)
@@ -241,14 +241,6 @@ public final class StreamRunner<S: Stage>: LineHandler {
     func consumes(_ env: Envelope, _ line: UnsafeBufferPointer<UInt8>) -> Bool {
         guard !consumed.isEmpty, let type = env.string(env.eventType, in: line) else { return false }
         return consumed.contains(type)
-    }
-
-    func decode(_ line: UnsafeBufferPointer<UInt8>, _ env: Envelope) throws -> Event {
-        if env.field(env.eventType, in: line, equals: "health_record"),
-           let event = env.plainHealthRecord(in: line, fallbackID: EventID.forLine(line)) {
-            return event
-        }
-        return try ContractCheck.decoded(Event(json: JSONParser.parse(line), fallbackID: EventID.forLine(line)))
     }
 
     /// Writes the input line unchanged, or with an `event_id` added when it had none.

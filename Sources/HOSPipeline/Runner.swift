@@ -368,8 +368,10 @@ struct Dispatcher: LineHandler {
         try env.check(in: bytes)
         // Every payload is checked here, as each agent would: a bad record is this run's bad input,
         // never a reason to restart a step.
-        let event = try Event(json: JSONParser.parse(bytes), fallbackID: EventID.forLine(bytes))
-        try ContractCheck.check(event)
+        // A plain record is checked without being kept: routing needs only its envelope.
+        let event = try env.field(env.eventType, in: bytes, equals: "health_record")
+            ? env.checkedPlainHealthRecord(in: bytes, fallbackID: EventID.forLine(bytes)) ?? env.decodedEvent(in: bytes)
+            : env.decodedEvent(in: bytes)
         var line: [UInt8]
         if env.eventID == nil {
             line = Array(bytes[..<env.bodyStart])
