@@ -232,7 +232,7 @@ extension MemoryStore {
         let widest = ConsolidationRules.windows.max()!
         let rows = try raw("""
             SELECT date, metric, value, kind FROM short_term_record WHERE user_id = ? AND date > ? AND date <= ?
-            ORDER BY metric, date
+            ORDER BY date, metric
             """, in: db)
         rows.bind(1, user)
         rows.bind(2, latest.adding(days: -widest).description)

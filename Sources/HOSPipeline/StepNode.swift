@@ -320,7 +320,7 @@ final class StepNode: @unchecked Sendable {
         let id = line.id
         if let first = inflight.first, first.segment.barrier != nil, id == first.segment.barrierID {
             commit(line.bytes)
-        } else if let n = replayed[id] {
+        } else if !replayed.isEmpty, let n = replayed[id] {
             // A carried line forwarded again after a restart: it went on the first time.
             replayed[id] = n > 1 ? n - 1 : nil
         } else {
@@ -364,8 +364,21 @@ final class StepNode: @unchecked Sendable {
 
     /// What a step wrote that it was not given: its output less the input it forwarded.
     static func created(_ output: [Line], input: [Line]) -> [Line] {
-        let ids = Set(input.lazy.filter { !$0.id.isEmpty }.map(\.id))
-        return output.filter { $0.id.isEmpty || !ids.contains($0.id) }
+        // Agents forward their input in order and add a few events: the forwarded ones are met walking
+        // both lists together, and only the rest are looked up, in a set once they are many.
+        var next = 0, ids: Set<String>? = nil, looked = 0
+        return output.filter { line in
+            if line.id.isEmpty { return true }
+            while next < input.count, input[next].id.isEmpty { next += 1 }
+            if next < input.count, input[next].id == line.id {
+                next += 1
+                return false
+            }
+            looked += 1
+            if ids == nil, looked > 8 { ids = Set(input.lazy.filter { !$0.id.isEmpty }.map(\.id)) }
+            if let ids { return !ids.contains(line.id) }
+            return !input.contains { $0.id == line.id }
+        }
     }
 
     private func endOfOutput() throws(PipelineError) {

@@ -234,3 +234,36 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
         #expect(x.check(events) == nil)
     }
 }
+
+@Suite struct CreatedTests {
+    func line(_ id: String) -> Line { Line(bytes: Array(id.utf8), id: id, user: "u", isAgentError: false) }
+
+    /// What a step created is its output less every line whose id was in its input, whatever the order.
+    @Test func createdIsTheOutputLessTheInputIDs() {
+        struct SplitMix: RandomNumberGenerator {
+            var state: UInt64 = 7
+            mutating func next() -> UInt64 {
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var z = state
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                return z ^ (z >> 31)
+            }
+        }
+        var rng = SplitMix()
+        func next(_ n: Int) -> Int { Int.random(in: 0..<n, using: &rng) }
+        for _ in 0..<500 {
+            let input = (0..<next(40)).map { i in line(next(6) == 0 ? "" : "in\(i)") }
+            var output: [Line] = []
+            for l in input where next(5) != 0 { output.append(l) }       // most forwarded, some dropped
+            for k in 0..<next(20) {                                         // new ones, some with no id
+                output.insert(line(next(4) == 0 ? "" : "new\(k)"), at: next(output.count + 1))
+            }
+            if next(3) == 0 { output.shuffle(using: &rng) }  // an agent that reorders
+            if next(4) == 0, let l = input.randomElement(using: &rng), !l.id.isEmpty { output.append(l) }  // twice
+            let ids = Set(input.map(\.id).filter { !$0.isEmpty })
+            let expected = output.filter { $0.id.isEmpty || !ids.contains($0.id) }.map(\.id)
+            #expect(StepNode.created(output, input: input).map(\.id) == expected)
+        }
+    }
+}
