@@ -65,9 +65,11 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "HOSReportTests", dependencies: ["HOSReport", "HOSCore"]),
         .testTarget(name: "HOSPipelineTests", dependencies: ["HOSPipeline", "HOSCore"]),
-        .testTarget(name: "HOSLLMTests", dependencies: ["HOSLLM", "HOSCore", "HOSMemory", "HOSCommandLine"],
+        // The package root and the built tools, for the test targets that run the commands.
+        .target(name: "HOSTestSupport", path: "Tests/HOSTestSupport"),
+        .testTarget(name: "HOSLLMTests", dependencies: ["HOSLLM", "HOSCore", "HOSMemory", "HOSCommandLine", "HOSTestSupport"],
                     exclude: ["Support"]),
-        .testTarget(name: "HOSCLITests", dependencies: ["HOSCore"],
+        .testTarget(name: "HOSCLITests", dependencies: ["HOSCore", "HOSTestSupport"],
                     exclude: ["Cases"]),
     ],
     swiftLanguageModes: [.v6]

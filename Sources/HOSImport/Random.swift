@@ -1,42 +1,17 @@
-// A small, fast, seedable PRNG whose streams are identical on every platform.
+// hos-synth's random draws, over the seeded generator every command shares.
 
 import HOSCore
 
-/// xoshiro256** seeded through SplitMix64: the same seed gives the same numbers everywhere.
+/// The seeded generator (HOSCore's `Xoshiro256`) with hos-synth's draws: uniform in [0, 1), normal, pick.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var s: (UInt64, UInt64, UInt64, UInt64)
+    private var bits: Xoshiro256
 
-    public init(seed: UInt64) {
-        var x = seed
-        func splitmix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s = (splitmix(), splitmix(), splitmix(), splitmix())
-    }
+    public init(seed: UInt64) { bits = Xoshiro256(seed: seed) }
 
     /// A generator for one named stream under a seed (one user, one plan item ...).
-    public init(seed: UInt64, stream parts: String...) {
-        var h = StableHash()
-        h.combine(String(seed))
-        for p in parts { h.combine(p) }
-        self.init(seed: UInt64(truncatingIfNeeded: h.value) ^ UInt64(truncatingIfNeeded: h.value >> 64))
-    }
+    public init(seed: UInt64, stream parts: String...) { bits = Xoshiro256(seed: seed, stream: parts) }
 
-    public mutating func next() -> UInt64 {
-        let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
-        let t = s.1 << 17
-        s.2 ^= s.0
-        s.3 ^= s.1
-        s.1 ^= s.2
-        s.0 ^= s.3
-        s.2 ^= t
-        s.3 = s.3 << 45 | s.3 >> 19
-        return result
-    }
+    public mutating func next() -> UInt64 { bits.next() }
 
     /// Uniform in [0, 1), from the top 53 bits.
     public mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }

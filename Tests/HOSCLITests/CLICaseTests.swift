@@ -5,23 +5,8 @@
 // when absent). RECORD_CASES=1 rewrites the expectations from the actual run; review with git diff.
 
 import Foundation
+import HOSTestSupport
 import Testing
-
-/// The package root, from this file's place in it.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-/// Where the built hos-* tools are: HOS_BIN_DIR, else beside the test runner, else .build/debug.
-let binDir: String = {
-    if let dir = ProcessInfo.processInfo.environment["HOS_BIN_DIR"] { return dir }
-    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for candidate in [beside, beside.deletingLastPathComponent()] {
-        if FileManager.default.isExecutableFile(atPath: candidate.appendingPathComponent("hos-validate").path) {
-            return candidate.path
-        }
-    }
-    return packageRoot.appendingPathComponent(".build/debug").path
-}()
 
 let casesDir = packageRoot.appendingPathComponent("Tests/HOSCLITests/Cases")
 
@@ -92,13 +77,13 @@ func shell(_ command: String, in directory: URL, input: Data? = nil, environment
         let cmd = String(decoding: try #require(file("cmd")), as: UTF8.self)
         let result = try shell(cmd, in: dir, input: file("input"))
         if ProcessInfo.processInfo.environment["RECORD_CASES"] == "1" {
-            fm.createFile(atPath: dir.appendingPathComponent("expout").path, contents: result.stdout)
-            fm.createFile(atPath: dir.appendingPathComponent("experr").path, contents: result.stderr)
+            _ = fm.createFile(atPath: dir.appendingPathComponent("expout").path, contents: result.stdout)
+            _ = fm.createFile(atPath: dir.appendingPathComponent("experr").path, contents: result.stderr)
             let statusPath = dir.appendingPathComponent("status").path
             if result.status == 0 {
                 try? fm.removeItem(atPath: statusPath)
             } else {
-                fm.createFile(atPath: statusPath, contents: Data("\(result.status)\n".utf8))
+                _ = fm.createFile(atPath: statusPath, contents: Data("\(result.status)\n".utf8))
             }
             return
         }

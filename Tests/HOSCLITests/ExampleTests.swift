@@ -2,6 +2,7 @@
 // RECORD_CASES=1 rewrites expected.out, as for the CLI cases.
 
 import Foundation
+import HOSTestSupport
 import Testing
 
 let examplesDir = packageRoot.appendingPathComponent("examples")
@@ -19,7 +20,7 @@ func allExamples() -> [String] {
         let result = try shell("sh ./run.sh", in: dir)
         let expectedPath = dir.appendingPathComponent("expected.out").path
         if ProcessInfo.processInfo.environment["RECORD_CASES"] == "1" {
-            FileManager.default.createFile(atPath: expectedPath, contents: result.stdout)
+            _ = FileManager.default.createFile(atPath: expectedPath, contents: result.stdout)
             return
         }
         #expect(result.status == 0, "\(name): \(String(decoding: result.stderr, as: UTF8.self))")

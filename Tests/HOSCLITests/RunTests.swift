@@ -1,6 +1,7 @@
 // hos-run end to end: real agent processes, real pipes, one memory file; failover proven by injected faults.
 
 import Foundation
+import HOSTestSupport
 import Testing
 
 /// A scratch folder with synthetic users in `users.jsonl`.

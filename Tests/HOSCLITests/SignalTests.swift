@@ -1,6 +1,7 @@
 // SIGTERM and SIGINT stop a command cleanly: output flushed up to the last whole event, status 128+signal.
 
 import Foundation
+import HOSTestSupport
 import Testing
 
 @Suite struct SignalTests {

@@ -7,7 +7,7 @@ import Testing
 
 func tempFile(_ text: String) -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("hos-csv-\(UUID().uuidString).csv").path
-    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
     return path
 }
 
@@ -51,7 +51,7 @@ func importCSV(_ text: String, policy: ErrorPolicy) throws -> (RecordSet, Proble
 
     @Test func invalidUTF8IsARowProblem() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("hos-csv-\(UUID().uuidString).csv").path
-        FileManager.default.createFile(atPath: path, contents: Data("user_id,date,steps\nu,2026-01-01,1\n".utf8) + Data([0xFF, 0xFE, 0x0A]) + Data("u,2026-01-02,2\n".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("user_id,date,steps\nu,2026-01-01,1\n".utf8) + Data([0xFF, 0xFE, 0x0A]) + Data("u,2026-01-02,2\n".utf8))
         let reporter = try ProblemReporter(tool: "test", policy: .skip)
         let records = RecordSet(source: "csv", reporter: reporter)
         try CSVImporter().read(InputFile(argument: path), into: records, reporter: reporter)

@@ -5,6 +5,7 @@
 // failure (CI, after make llm-server), HOS_LLM_E2E=0 skips on purpose.
 
 import Foundation
+import HOSTestSupport
 import HOSCore
 @testable import HOSLLM
 import Testing

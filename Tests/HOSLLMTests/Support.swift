@@ -2,25 +2,11 @@
 // the built tools, and a runner of real processes.
 
 import Foundation
+import HOSTestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 import HOSCore
-
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-/// Where the built hos-* tools are: HOS_BIN_DIR, else beside the test runner, else .build/debug.
-let binDir: String = {
-    if let dir = ProcessInfo.processInfo.environment["HOS_BIN_DIR"] { return dir }
-    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for candidate in [beside, beside.deletingLastPathComponent()] {
-        if FileManager.default.isExecutableFile(atPath: candidate.appendingPathComponent("hos-behavior").path) {
-            return candidate.path
-        }
-    }
-    return packageRoot.appendingPathComponent(".build/debug").path
-}()
 
 /// A fresh temporary folder, removed when the value goes.
 final class TempDir {

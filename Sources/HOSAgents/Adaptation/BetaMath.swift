@@ -7,44 +7,19 @@ import Darwin
 #endif
 import HOSCore
 
-/// xoshiro256** seeded through SplitMix64, for hos-adapt's draws.
+/// The seeded generator (HOSCore's `Xoshiro256`) with hos-adapt's draws: uniform in (0, 1), normal, gamma.
 ///
-/// The same generator as HOSImport's `SeededRandom` (HOSAgents may not import HOSImport); decisions are
-/// reproducible on every platform because each one seeds its own stream from the seed and its ids.
+/// Decisions are reproducible on every platform because each one seeds its own stream from the seed
+/// and its ids.
 public struct AdaptRandom: RandomNumberGenerator, Sendable {
-    private var s: (UInt64, UInt64, UInt64, UInt64)
+    private var bits: Xoshiro256
 
-    public init(seed: UInt64) {
-        var x = seed
-        func splitmix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s = (splitmix(), splitmix(), splitmix(), splitmix())
-    }
+    public init(seed: UInt64) { bits = Xoshiro256(seed: seed) }
 
     /// The stream of one decision: the seed and the parts that name it (user, analysis, dimension).
-    public init(seed: UInt64, stream parts: String...) {
-        var h = StableHash()
-        h.combine(String(seed))
-        for p in parts { h.combine(p) }
-        self.init(seed: UInt64(truncatingIfNeeded: h.value) ^ UInt64(truncatingIfNeeded: h.value >> 64))
-    }
+    public init(seed: UInt64, stream parts: String...) { bits = Xoshiro256(seed: seed, stream: parts) }
 
-    public mutating func next() -> UInt64 {
-        let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
-        let t = s.1 << 17
-        s.2 ^= s.0
-        s.3 ^= s.1
-        s.1 ^= s.2
-        s.0 ^= s.3
-        s.2 ^= t
-        s.3 = s.3 << 45 | s.3 >> 19
-        return result
-    }
+    public mutating func next() -> UInt64 { bits.next() }
 
     /// Uniform in the open interval (0, 1), so that logarithms stay finite.
     public mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) * 0x1.0p-53 }
@@ -125,35 +100,10 @@ public struct BetaDistribution: Sendable, Equatable {
         return 1 - front * Self.fraction(1 - x, beta, alpha) / beta
     }
 
-    /// The continued fraction of I_x(a, b) by the modified Lentz method (Numerical Recipes' betacf).
+    /// The continued fraction of I_x(a, b), run until it converges: posteriors with thousands of
+    /// observations need many more terms than the significance tests' small samples.
     static func fraction(_ x: Double, _ a: Double, _ b: Double) -> Double {
-        let tiny = 1e-300
-        let qab = a + b, qap = a + 1, qam = a - 1
-        var c = 1.0
-        var d = 1 - qab * x / qap
-        if abs(d) < tiny { d = tiny }
-        d = 1 / d
-        var h = d
-        for m in 1...100_000 {
-            let m = Double(m), m2 = 2 * m
-            var aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-            d = 1 + aa * d
-            if abs(d) < tiny { d = tiny }
-            c = 1 + aa / c
-            if abs(c) < tiny { c = tiny }
-            d = 1 / d
-            h *= d * c
-            aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-            d = 1 + aa * d
-            if abs(d) < tiny { d = tiny }
-            c = 1 + aa / c
-            if abs(c) < tiny { c = tiny }
-            d = 1 / d
-            let step = d * c
-            h *= step
-            if abs(step - 1) < 1e-15 { break }
-        }
-        return h
+        Stats.betaContinuedFraction(a: a, b: b, x: x, maxTerms: 100_000)
     }
 
     /// The probability that each arm's value is the largest: ∫ f_a(x) Π_{b≠a} F_b(x) dx, by composite

@@ -78,7 +78,8 @@ extension Stats {
         return 1 - front * betaContinuedFraction(a: b, b: a, x: 1 - x) / b
     }
 
-    static func betaContinuedFraction(a: Double, b: Double, x: Double) -> Double {
+    /// The continued fraction of I_x(a, b) by the modified Lentz method, at most `maxTerms` terms.
+    static func betaContinuedFraction(a: Double, b: Double, x: Double, maxTerms: Int = 300) -> Double {
         let tiny = 1e-300, epsilon = 1e-15
         let qab = a + b, qap = a + 1, qam = a - 1
         var c = 1.0
@@ -86,7 +87,7 @@ extension Stats {
         if abs(d) < tiny { d = tiny }
         d = 1 / d
         var h = d
-        for m in 1...300 {
+        for m in 1...maxTerms {
             let m = Double(m), m2 = 2 * m
             var aa = m * (b - m) * x / ((qam + m2) * (a + m2))
             d = 1 + aa * d
