@@ -238,6 +238,7 @@ public struct AdaptCommand: ParsableCommand {
         public init() {}
 
         public func validate() throws {
+            try checkUserOption(user)
             for t in targets where TargetPolicy(argument: t) == nil {
                 throw ValidationError("unknown target policy '\(t)' (logged, uniform, greedy, thompson, thompson:EPS, arm:NAME)")
             }
@@ -301,6 +302,7 @@ public struct AdaptCommand: ParsableCommand {
         public init() {}
 
         public func validate() throws {
+            try checkUserOption(user)
             if let dimension, AdaptationRules.arms(of: dimension) == nil {
                 throw ValidationError("unknown dimension '\(dimension)' (\(AdaptationRules.dimensions.map(\.name).joined(separator: ", ")))")
             }

@@ -149,6 +149,7 @@ public struct ImportCommand: ParsableCommand {
         public init() {}
 
         public mutating func validate() throws {
+            try checkUserOption(user)
             for m in map where m.split(separator: "=", maxSplits: 1).count != 2 {
                 throw ValidationError("--map takes METRIC=COLUMN, not '\(m)'")
             }
@@ -190,6 +191,8 @@ public struct ImportCommand: ParsableCommand {
 
         public init() {}
 
+        public func validate() throws { try checkUserOption(user) }
+
         public func run() throws {
             try options.run(source: "fitbit") { records, reporter in
                 try FitbitImporter(user: user).read(directory: directory, into: records, reporter: reporter)
@@ -212,6 +215,8 @@ public struct ImportCommand: ParsableCommand {
         @OptionGroup public var options: ImportOptions
 
         public init() {}
+
+        public func validate() throws { try checkUserOption(user) }
 
         public func run() throws {
             try options.run(source: "apple-health") { records, reporter in
@@ -238,6 +243,8 @@ public struct ImportCommand: ParsableCommand {
 
         public init() {}
 
+        public func validate() throws { try checkUserOption(user) }
+
         public func run() throws {
             try options.run(source: "whoop") { records, reporter in
                 try WhoopImporter(user: user).read(directories: directories, into: records, reporter: reporter)
@@ -263,6 +270,8 @@ public struct ImportCommand: ParsableCommand {
         @OptionGroup public var options: ImportOptions
 
         public init() {}
+
+        public func validate() throws { try checkUserOption(user) }
 
         public func run() throws {
             try options.run(source: "cronometer") { records, reporter in

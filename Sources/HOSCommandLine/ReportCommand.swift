@@ -167,6 +167,7 @@ public struct ReportCommand: ParsableCommand {
     public init() {}
 
     public mutating func validate() throws {
+        for u in users { try checkUserOption(u) }
         let f = resolvedFormat
         if table != nil, f != .csv, f != .tsv { throw ValidationError("--table needs --format csv or tsv") }
         guard insights >= 0 else { throw ValidationError("--insights must be 0 or more") }

@@ -39,6 +39,12 @@ public struct StreamOptions: ParsableArguments {
     public var files: [InputFile] { inputs.isEmpty ? [.stdin] : inputs.map(InputFile.init(argument:)) }
 }
 
+/// A `--user` value checked by the user_id rule of hos-events(7), as a usage error (exit 64).
+func checkUserOption(_ id: String?, option: String = "--user") throws {
+    guard let id else { return }
+    do { try UserID.check(id) } catch { throw ValidationError("\(option): \(error.message)") }
+}
+
 /// Runs a command body with the shared signal handling and maps errors to DESIGN.md's exit codes.
 public func runTool(_ tool: String, _ body: () throws -> Void) throws {
     Signals.install()

@@ -139,8 +139,8 @@ public struct Envelope: Sendable {
             if case let .other(type)? = field { throw EventProblem("\(name) must be a string, not \(type)") }
         }
         if case let .string(r)? = eventID, r.start == r.end { throw EventProblem("empty event_id") }
-        if case let .string(u)? = userID, u.escaped || line[u.start..<u.end].contains(where: { $0 >= 0x80 }) {
-            try UserID.check(string(userID, in: line)!)
+        if case let .string(u)? = userID {
+            try UserID.check(jsonString: line, start: u.start, end: u.end, escaped: u.escaped)
         }
         // An event_id must be a string on output, and a null one cannot be replaced in place.
         if case .null? = eventID { throw EventProblem("event_id must be a string, not null") }

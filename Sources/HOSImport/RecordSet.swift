@@ -65,8 +65,10 @@ public final class RecordSet {
     /// Checks a row's values together: all are kept, or the row is rejected whole (and dead-lettered once).
     public func addRow(user: String, date: LocalDate, values: [(metric: String, value: JSON)],
                        at location: SourceLocation, raw: String? = nil) throws {
-        guard UserID.isNFC(user) else {
-            try reporter.reject(location, "user_id is not in Unicode normalization form C (NFC)", raw: raw)
+        do {
+            try UserID.check(user)
+        } catch {
+            try reporter.reject(location, error.message, raw: raw)
             return
         }
         var checked: [(String, MetricValue)] = []
@@ -85,8 +87,10 @@ public final class RecordSet {
     /// A second, different value for the same user, day and metric replaces the first, with a warning.
     public func add(user: String, date: LocalDate, metric: String, value: JSON, at location: SourceLocation,
                     raw: String? = nil) throws {
-        guard UserID.isNFC(user) else {
-            try reporter.reject(location, "user_id is not in Unicode normalization form C (NFC)", raw: raw)
+        do {
+            try UserID.check(user)
+        } catch {
+            try reporter.reject(location, error.message, raw: raw)
             return
         }
         let checked: MetricValue

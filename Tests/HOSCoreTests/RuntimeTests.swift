@@ -301,6 +301,37 @@ struct CollectingHandler: LineHandler {
         #expect(UserID.isNFC("u-0001") && UserID.isNFC("ユーザー") && !UserID.isNFC("cafe\u{301}"))
     }
 
+    /// Issue 17: ids that alias or split users (NUL, lone surrogates, controls, overlong) are bad lines;
+    /// a surrogate pair, U+FFFD itself and an id of exactly the limit are valid.
+    @Test func userIDRuleRefusesAliasingIDs() {
+        func line(_ rawID: String) -> String {
+            #"{"event_id":"e","event_type":"x","user_id":"\#(rawID)","timestamp":"2026-01-01T00:00:00Z"}"#
+        }
+        let refused: [(String, String)] = [
+            (#"bob\u0000x"#, "user_id holds a control character (U+0000)"),
+            (#"a\ud800"#, "user_id holds a lone UTF-16 surrogate escape"),
+            (#"a\udfff"#, "user_id holds a lone UTF-16 surrogate escape"),
+            (#"a\ud800\u0041"#, "user_id holds a lone UTF-16 surrogate escape"),
+            (#"a\udc00\ud800"#, "user_id holds a lone UTF-16 surrogate escape"),
+            ("a\u{7f}", "user_id holds a control character (U+007F)"),
+            ("c1\u{9f}", "user_id holds a control character (U+009F)"),
+            (String(repeating: "x", count: 257), "user_id is 257 bytes long (at most 256)"),
+            (String(repeating: "é", count: 129), "user_id is 258 bytes long (at most 256)"),
+            (String(repeating: #"\u0078"#, count: 257), "user_id is 257 bytes long (at most 256)"),
+        ]
+        for (id, message) in refused {
+            let r = runStage(PassThroughStage(), input: line(id))
+            #expect((r.error as? HOSError)?.description == "in.jsonl:1: \(message)", "\(id.prefix(20))")
+        }
+        for id in [#"a\ufffd"#, #"a\ud83d\ude00"#, "a\u{a0}b", String(repeating: "x", count: 256),
+                   String(repeating: "é", count: 128), #"\u0062ob"#] {
+            let r = runStage(PassThroughStage(), input: line(id))
+            #expect(r.error == nil && r.stats.rejected == 0, "\(id.prefix(20))")
+        }
+        #expect(throws: EventProblem.self) { try UserID.check("") }
+        #expect(throws: Never.self) { try UserID.check("ユーザー") }
+    }
+
     /// Agents' review, finding 13: an as_of whose window or next day leaves the calendar is bad input.
     @Test func asOfMustLeaveRoomForItsWindow() {
         #expect(throws: EventProblem.self) { try AnalysisRequest(payload: ["as_of": "0001-01-05", "window_days": 30]) }
