@@ -95,7 +95,7 @@ public struct AdaptCommand: ParsableCommand {
             P(arm) = ε + (1 − k·ε)·P_policy(arm), and every propensity lies in [ε, 1 − (k − 1)·ε]. \
             thompson, greedy and random set difficulty by the DIFFICULTY rule; oracle steps toward the capacity.
 
-            CONTROL EVENTS (DESIGN.md §4): without any, a barrier runs every part. With some in the \
+            CONTROL EVENTS (named in hos-events(7)): without any, a barrier runs every part. With some in the \
             user's window, only the parts they name run, and the others hold (difficulty rule \
             not_requested; experiments keep their chosen arm, marked held, and log nothing). \
             adapt_difficulty runs the difficulty rule; with payload.direction up, down or hold it steps \

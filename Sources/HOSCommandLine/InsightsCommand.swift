@@ -141,7 +141,7 @@ public struct InsightsCommand: ParsableCommand {
         insights of that kind: memory's history.insight_feedback counts when a memory_context came \
         (hos-memory upstream has stored this stream's feedback before it wrote the context), else \
         the stream's insight_feedback whose insight is known by subject. Ties: confidence, then id. \
-        Titles and actions follow the archetype's tone (DESIGN.md §7); the numbers do not change.
+        Titles and actions follow the archetype's tone (hos-events(7), ARCHETYPES); the numbers do not change.
 
         Dedup: an insight whose id memory's history.insight_subjects holds as the subject's latest, \
         seen fewer than --dedup-days (14) days before as_of, is not written; nor one already in the \

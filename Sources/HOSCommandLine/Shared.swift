@@ -45,7 +45,7 @@ func checkUserOption(_ id: String?, option: String = "--user") throws {
     do { try UserID.check(id) } catch { throw ValidationError("\(option): \(error.message)") }
 }
 
-/// Runs a command body with the shared signal handling and maps errors to DESIGN.md's exit codes.
+/// Runs a command body with the shared signal handling and maps errors to the exit codes of hos-events(7).
 public func runTool(_ tool: String, _ body: () throws -> Void) throws {
     Signals.install()
     do {

@@ -1,4 +1,4 @@
-// The six archetypes of DESIGN.md §7: one definition that every command reads.
+// The six archetypes (hos-events(7), ARCHETYPES): one definition that every command reads.
 
 /// A user archetype: what the user wants from hos, which shapes targets, load and tone.
 public enum Archetype: String, CaseIterable, Sendable, Codable {
@@ -22,7 +22,7 @@ public enum Archetype: String, CaseIterable, Sendable, Codable {
         self = a
     }
 
-    /// Plan items per day beyond sleep (DESIGN.md §7).
+    /// Plan items per day beyond sleep (hos-events(7), ARCHETYPES).
     public var dailyLoad: Int {
         switch self {
         case .foundationBuilder, .resilienceRebuilder: 2

@@ -129,7 +129,7 @@ public struct Envelope: Sendable {
         return true
     }
 
-    /// Checks the envelope rules of DESIGN.md §3 that need no payload: required fields and their types.
+    /// Checks the envelope rules (hos-events(7), ENVELOPE) that need no payload: required fields and their types.
     public func check(in line: UnsafeBufferPointer<UInt8>) throws(EventProblem) {
         try Envelope.require(eventType, "event_type")
         try Envelope.require(userID, "user_id")

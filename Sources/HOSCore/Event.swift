@@ -1,6 +1,6 @@
-// The event envelope of DESIGN.md §3 as a value, decoded from and encoded to one JSON line.
+// The event envelope (hos-events(7), ENVELOPE) as a value, decoded from and encoded to one JSON line.
 
-/// The event types of DESIGN.md §4.
+/// The event types of hos-events(7).
 public enum EventType {
     public static let healthRecord = "health_record"
     public static let userProfile = "user_profile"

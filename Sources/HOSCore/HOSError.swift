@@ -1,6 +1,6 @@
-// The one error enum of HOSCore, and the exit codes of DESIGN.md §8.
+// The one error enum of HOSCore, and the exit codes of hos-events(7).
 
-/// Exit statuses shared by every hos command (DESIGN.md §8, after sysexits.h).
+/// Exit statuses shared by every hos command (hos-events(7), EXIT STATUS, after sysexits.h).
 public enum ExitCode: Int32, Sendable {
     case success = 0
     case failure = 1

@@ -1,4 +1,4 @@
-// The metric vocabulary of DESIGN.md §6: names with units in them, kinds and plausible ranges.
+// The metric vocabulary (hos-events(7), METRICS): names with units in them, kinds and plausible ranges.
 
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,6 @@
-// The stream protocol of DESIGN.md §5: forward in order, barriers per user, implicit requests, error policy.
+// The stream protocol of hos-events(7): forward in order, barriers per user, implicit requests, error policy.
 
-/// What to do with a bad input line (DESIGN.md §8).
+/// What to do with a bad input line (hos-events(7), BAD INPUT).
 public enum ErrorPolicy: Sendable, Equatable, CustomStringConvertible {
     /// Stop at the first bad line with exit 65 (output up to it is kept).
     case fail
@@ -67,7 +67,7 @@ public struct RunConfig: Sendable {
     public var printProblems = true
     /// Copy input events to the output; off for a stage that answers rather than passes on (`hos-synth respond`).
     public var forwardInput = true
-    /// Close users left without a barrier at end of input with an implicit request (DESIGN.md §5).
+    /// Close users left without a barrier at end of input with an implicit request (hos-events(7)).
     public var implicitRequests = true
     /// A failure to inject at an input event (`HOS_FAULT`), for failover tests.
     public var fault: Fault?
@@ -91,7 +91,7 @@ public struct RunStats: Sendable, Equatable {
     public var rejected = 0
     public var out: Int { forwarded + generated }
 
-    /// `in=N out=M rejected=K`, the form of DESIGN.md §8.
+    /// `in=N out=M rejected=K`, the form hos-events(7) gives under BAD INPUT.
     public var summary: String { "in=\(linesIn) out=\(out) rejected=\(rejected)" }
 }
 

@@ -420,7 +420,7 @@ struct Dispatcher: LineHandler {
         shards[s].push(seg)
     }
 
-    /// Implicit requests for users left open, as every agent would make them (DESIGN.md §5).
+    /// Implicit requests for users left open, as every agent would make them (hos-events(7)).
     mutating func finish() throws {
         for (user, p) in pending.sorted(by: { $0.value.order < $1.value.order }) {
             let analysisID = "a-" + StableHash.hex(StableHash.of("implicit", user, p.lastID))

@@ -1,5 +1,5 @@
 // One user's data under all six archetypes, through behaviour, nutrition and routine in turn:
-// the differences that the docs (DESIGN.md §7, the agents' man pages) promise.
+// the differences that the docs (hos-events(7), ARCHETYPES; the agents' man pages) promise.
 
 import HOSCore
 import HOSImport
@@ -65,7 +65,7 @@ func chain(_ events: [Event]) throws -> [Event] {
         #expect(energy[.transformationSeeker]! < energy[.foundationBuilder]!)
         #expect(energy[.foundationBuilder]! < energy[.peakPerformer]!)
         #expect(meals[.peakPerformer]! > meals[.foundationBuilder]!, "a fourth eating occasion for performance")
-        // Routine: daily load (DESIGN.md §7) plus the sleep item, and the archetype's starting difficulty.
+        // Routine: daily load (hos-events(7), ARCHETYPES) plus the sleep item, and the archetype's starting difficulty.
         for a in Archetype.allCases {
             #expect(itemCounts[a] == a.dailyLoad + 1, "\(a.name)")
             #expect(difficulties[a]! <= ArchetypePolicy.of(a).baseDifficulty, "\(a.name)")

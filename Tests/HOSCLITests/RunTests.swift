@@ -221,7 +221,7 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
         #expect(text(r.stdout) == "\(input + 2 * 4)\n")
     }
 
-    /// Review finding 1: a closed output ends a sharded run at once, with status 0 (DESIGN.md §8).
+    /// Review finding 1: a closed output ends a sharded run at once, with status 0 (hos-events(7), EXIT STATUS).
     @Test func closedOutputEndsAShardedRun() throws {
         let s = try RunScratch(users: 40, days: 30)
         let r = try s.sh("hos-run \(pipelines)/quick.yaml --jobs 2 --memory m.sqlite -i users.jsonl --output-mode all | head -1 | wc -l")

@@ -1,4 +1,4 @@
-// The stream protocol (DESIGN.md §5) and the bad-input rules (§8), run in-process over real files.
+// The stream protocol and the bad-input rules of hos-events(7), run in-process over real files.
 
 import Foundation
 import Testing

@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct VocabularyTests {
     @Test func holdsEveryMetricOfTheDesign() {
-        // DESIGN.md §6, in its order.
+        // hos-events(7) METRICS, in its order.
         let design = """
         sleep_duration_min time_in_bed_min sleep_efficiency_pct sleep_start sleep_end sleep_latency_min awake_min \
         sleep_interruptions deep_sleep_min rem_sleep_min light_sleep_min hrv_rmssd_ms hrv_sdnn_ms resting_hr_bpm \

@@ -8,7 +8,7 @@ import Glibc
 import Darwin
 #endif
 
-/// A control event of the plan (DESIGN.md §4), as hos-adapt honours it.
+/// A control event (named in hos-events(7)), as hos-adapt honours it.
 public enum AdaptControl: Sendable, Equatable {
     /// `adapt_difficulty`: run the difficulty rule, or (with a direction) step as asked.
     case difficulty(DifficultyRule.Request?, reason: String?)

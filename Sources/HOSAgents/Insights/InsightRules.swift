@@ -25,7 +25,7 @@ public struct InsightOptions: Sendable, Equatable {
     public init() {}
 }
 
-/// The kinds of DESIGN.md §4, and the fixed numbers every kind uses.
+/// The insight kinds of hos-insights(1), and the fixed numbers every kind uses.
 public enum InsightRules {
     public static let kinds = ["correlation", "trend", "milestone", "progress", "anomaly", "risk"]
     /// A metric takes part in correlations only when at least this many of its days differ from its most

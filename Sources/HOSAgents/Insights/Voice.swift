@@ -1,4 +1,4 @@
-// The archetype's voice (DESIGN.md §7 tone): how an insight's title opens and how its action is framed.
+// The archetype's voice (hos-events(7), ARCHETYPES: tone): how an insight's title opens and how its action is framed.
 
 import HOSCore
 

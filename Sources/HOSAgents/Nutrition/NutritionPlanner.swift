@@ -782,7 +782,7 @@ public struct NutritionPlanner: Sendable {
         }
     }
 
-    /// The opening line of the rationale, in the archetype's tone (DESIGN.md §7).
+    /// The opening line of the rationale, in the archetype's tone (hos-events(7), ARCHETYPES).
     static func tone(_ a: Archetype) -> String {
         switch a {
         case .foundationBuilder: "A gentle, simple plan: steady, regular meals are the foundation, and small consistent steps add up."

@@ -578,7 +578,7 @@ enum RoutineFormat {
 
 private typealias F = RoutineFormat
 
-/// Titles and reasons in each archetype's tone (DESIGN.md §7); every reason cites its numbers.
+/// Titles and reasons in each archetype's tone (hos-events(7), ARCHETYPES); every reason cites its numbers.
 enum RoutineTone {
     static func sleepTitle(_ a: Archetype, lightsOut t: String) -> String {
         switch a {
