@@ -26,6 +26,9 @@ public struct ImportOptions: ParsableArguments {
     @Flag(help: "At exit, print 'in=N out=M rejected=K' on standard error (in counts the rows or records read).")
     public var stats = false
 
+    @Flag(help: "Print each warning as it happens instead of one line per kind with its count and first place.")
+    public var verbose = false
+
     public init() {}
 
     public mutating func validate() throws {
@@ -39,6 +42,7 @@ public struct ImportOptions: ParsableArguments {
     /// Runs an importer body that fills a record set, then writes the sorted events.
     func run(source: String, _ body: (RecordSet, ProblemReporter) throws -> Void) throws {
         let tool = "hos-import"
+        Warnings.verbose = verbose
         try runTool(tool) {
             let reporter = try ProblemReporter(tool: tool, policy: onError)
             let records = RecordSet(source: source, reporter: reporter)
@@ -49,6 +53,7 @@ public struct ImportOptions: ParsableArguments {
                                             request: request ? RequestOptions(archetype: archetype, windowDays: windowDays) : nil)
                 for event in events { try sink.writeLine(event.encoded()) }
                 try sink.commit()
+                Warnings.flush()
                 if stats {
                     printError("\(tool): in=\(records.inputCount) out=\(sink.lines) rejected=\(reporter.rejected)")
                 }

@@ -12,8 +12,9 @@ func llmDiscussion(_ words: String) -> String {
     """
     LLM (optional): with --llm, \(words) The numbers and the deterministic text stay as they are; the \
     event gets "llm": "ok", or "llm": "fallback" and llm_reason (budget, timeout, unreachable, http_NNN, \
-    malformed, schema, no_prompt) with the deterministic text alone: a failure is one warning on \
-    standard error, never a failed analysis. Server: HOS_LLM_BASE_URL (default https://api.openai.com/v1, \
+    malformed, schema, no_prompt) with the deterministic text alone: a failure is a warning on \
+    standard error (the same warning repeated is one line with its count; --verbose lists each), never \
+    a failed analysis. Server: HOS_LLM_BASE_URL (default https://api.openai.com/v1, \
     any OpenAI-compatible chat-completions server), HOS_LLM_MODEL (gpt-4o-mini), the API key from the \
     variable named by HOS_LLM_API_KEY_ENV (default OPENAI_API_KEY; sent only as a bearer token, never \
     shown); HOS_LLM_TIMEOUT or --llm-timeout (30 s per request, not retried); HOS_LLM_RETRIES (3) on \
@@ -47,6 +48,9 @@ public struct LLMOptions: ParsableArguments {
                                valueName: "path"))
     public var memory: String?
 
+    @Flag(help: "Print each warning as it happens instead of one line per kind with its count.")
+    public var verbose = false
+
     public init() {}
 
     public mutating func validate() throws {
@@ -59,6 +63,7 @@ public struct LLMOptions: ParsableArguments {
     public func narrator(agent: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> (any Narrator)?
     {
+        Warnings.verbose = verbose
         guard llm else { return nil }
         var config = try LLMConfig.from(environment: environment)
         if let b = llmBudget { config.budget = b }
@@ -66,7 +71,9 @@ public struct LLMOptions: ParsableArguments {
         let store = try MemoryStore(path: MemoryStore.resolvePath(flag: memory, environment: environment))
         let ledger = MemoryLedger(store: store)
         return LLMNarrator(client: LLMClient(config: config), cache: ledger, accounting: ledger,
-                           warn: { printError("\(agent): warning: \($0)") })
+                           warn: { message in
+                               Warnings.note(message, tool: agent, place: nil, line: message) { n, _ in "\(message) (\(n) times)" }
+                           })
     }
 }
 

@@ -48,6 +48,7 @@ func checkUserOption(_ id: String?, option: String = "--user") throws {
 /// Runs a command body with the shared signal handling and maps errors to the exit codes of hos-events(7).
 public func runTool(_ tool: String, _ body: () throws -> Void) throws {
     Signals.install()
+    defer { Warnings.flush() }
     do {
         try body()
     } catch is OutputClosed {
@@ -73,6 +74,7 @@ public func runStage<S: Stage>(_ stage: S, tool: String, options: StreamOptions,
     let runner = StreamRunner(stage: stage, config: config, output: output, deadLetter: deadLetter)
     defer {
         try? deadLetter?.flush()
+        Warnings.flush()
         if options.stats { printError("\(tool): \(runner.stats.summary)") }
     }
     do {

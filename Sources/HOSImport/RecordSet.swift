@@ -38,10 +38,13 @@ public final class ProblemReporter {
         }
     }
 
-    /// Something worth knowing that loses no data.
-    public func warn(_ location: SourceLocation, _ message: String) {
+    /// Something worth knowing that loses no data; warnings of one `kind` are summed up at exit
+    /// (`Warnings`), with `summary` giving the words from their count and distinct `key`s.
+    public func warn(_ location: SourceLocation, _ message: String, kind: String, key: String? = nil,
+                     summary: @escaping (_ count: Int, _ distinct: Int) -> String) {
         warnings += 1
-        printError("\(tool): warning: \(location): \(message)")
+        Warnings.note(kind, tool: tool, place: "\(location)", key: key, line: "\(location): \(message)",
+                      summary: summary)
     }
 }
 
@@ -111,7 +114,10 @@ public final class RecordSet {
 
     func set(user: String, date: LocalDate, metric: String, value: MetricValue, at location: SourceLocation) {
         if let old = users[user]?[date]?[metric], old != value {
-            reporter.warn(location, "user \(user) \(date): \(metric) given twice; the later value is kept")
+            reporter.warn(location, "user \(user) \(date): \(metric) given twice; the later value is kept",
+                          kind: "given-twice", key: "\(user) \(date)") { n, days in
+                "\(n) values on \(days) user-day\(days == 1 ? "" : "s") given twice, the later kept"
+            }
         }
         users[user, default: [:]][date, default: [:]][metric] = value
     }

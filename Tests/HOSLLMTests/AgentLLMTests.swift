@@ -119,6 +119,12 @@ import Testing
         #expect(r.status == 0)
         #expect(r.events("behavior_analysis").map { $0["payload"]?["llm_reason"] ?? "ok" } == ["ok", "budget", "budget"])
         #expect(try server.count() == 1)
+        // Issue 18: the same fallback twice is one warning line with its count; --verbose lists each.
+        let fallback = "hos-behavior: warning: llm: hos-behavior: fell back to the deterministic text (budget)"
+        #expect(r.stderr.split(separator: "\n").map(String.init) == [fallback + " (2 times); --verbose lists each"])
+        // The first user's reply is cached now, so a budget of 0 leaves two fallbacks.
+        let verbose = try run("hos-behavior", ["--llm", "--llm-budget", "0", "--verbose"], input: input, environment: env)
+        #expect(verbose.stderr.split(separator: "\n").map(String.init) == Array(repeating: fallback, count: 2))
         env["HOS_LLM_BUDGET"] = "0"
         let none = try run("hos-behavior", ["--llm"], input: try synthInput(users: 4), environment: env)
         #expect(none.events("behavior_analysis").last?["payload"]?["llm_reason"] == "budget")
