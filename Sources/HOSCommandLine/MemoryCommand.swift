@@ -40,17 +40,30 @@ public struct MemoryFileOptions: ParsableArguments {
     /// The resolved path of the file.
     public var path: String { MemoryStore.resolvePath(flag: memory, environment: ProcessInfo.processInfo.environment) }
 
-    /// Opens and migrates the file; creates it only with `create` (the agent, store, restore).
-    public func open(readOnly: Bool = false, create: Bool = false) throws -> MemoryStore {
+    /// Opens and migrates the file; creates it only with `create` (the agent, store, restore); verifies it
+    /// as `check` says (see MemoryStore.OpenCheck).
+    public func open(readOnly: Bool = false, create: Bool = false,
+                     check: MemoryStore.OpenCheck = .smallFile) throws -> MemoryStore {
         var o = MemoryOptions()
         o.sessionTTLHours = sessionTTL
         o.shortTermDays = shortTermDays
         o.contextItems = contextItems
         o.contextBytes = contextBytes
         o.logEvents = logEvents
-        let store = try MemoryStore(path: path, options: o, readOnly: readOnly, create: create)
+        let store = try MemoryStore(path: path, options: o, readOnly: readOnly, create: create, check: check)
         let env = ProcessInfo.processInfo.environment
         store.actor = env["USER"] ?? env["LOGNAME"] ?? "uid \(getuid())"
+        return store
+    }
+
+    /// Opens the file for a command that reads a user's rows: read-only when this process cannot write it,
+    /// with a warning that the access goes unaudited. The command verifies what it reads itself.
+    func openForReading(_ command: String) throws -> MemoryStore {
+        let writable = MemoryStore.isWritable(path)
+        let store = try open(readOnly: !writable, check: .none)
+        if !writable {
+            printError("\(MemoryStage.agent): warning: \(path) is read-only: this \(command) is not in the audit log")
+        }
         return store
     }
 }
@@ -267,7 +280,7 @@ public struct MemoryCommand: ParsableCommand {
 
         public func run() throws {
             try runTool(MemoryStage.agent) {
-                let rows = try file.open().recall(user: user, layer: layer, at: memoryNow())
+                let rows = try file.openForReading("recall").recall(user: user, layer: layer, at: memoryNow())
                 let out = try OutputSink(path: "-")
                 switch format {
                 case .json: for r in rows { try out.writeLine(r.json.encoded()) }
@@ -294,7 +307,7 @@ public struct MemoryCommand: ParsableCommand {
 
         public func run() throws {
             try runTool(MemoryStage.agent) {
-                let rows = try file.open().export(user: user, at: memoryNow())
+                let rows = try file.openForReading("export").export(user: user, at: memoryNow())
                 let out = try OutputSink(path: "-")
                 for r in rows { try out.writeLine(r.json.encoded()) }
                 try out.commit()
@@ -305,27 +318,61 @@ public struct MemoryCommand: ParsableCommand {
     public struct Forget: ParsableCommand {
         public static let configuration = CommandConfiguration(
             commandName: "forget",
-            abstract: "Delete every row of one user in every table, then write an audit entry.",
+            abstract: "Delete every row of one user in every table, and every byte of them from the file.",
             discussion: """
-            One transaction deletes the user's rows from every table that holds users, clears the user's \
-            hash from their earlier audit entries and writes an audit entry that names no user. Prints {"rows": N, "tables": {table: n}}. With --vacuum the \
-            file is then rebuilt and the WAL truncated, so the deleted bytes leave the disk too.
+            One transaction verifies the file (PRAGMA quick_check: a damaged file is left as it was, exit \
+            74), deletes the user's rows from every table that holds users and writes an audit entry \
+            (which names no user). SQLite's secure_delete is on, so the deleted rows are overwritten with \
+            zeros in the pages that transaction writes; those pages are in the WAL, and the file's old \
+            pages still hold the rows, until a checkpoint copies the WAL into the file and truncates it. \
+            forget does that checkpoint at once. A process reading an older snapshot (a long read \
+            transaction, e.g. an open sqlite3 shell) prevents it: forget waits for it up to --wait \
+            seconds (default 10), then prints its result with "erased": false and exits 74 with a message \
+            saying that the deleted rows' bytes remain in the file and its WAL; 'hos-memory forget \
+            --finish' (once the reader is done, or with a longer --wait) completes the erasure, and so \
+            does the last process to close the file. Prints {"erased": true|false, "rows": N, "tables": \
+            {table: n}}. With --vacuum the file is also rebuilt (VACUUM), which drops the free space \
+            that files written before secure_delete was on may still hold.
             """)
 
         @OptionGroup public var file: MemoryFileOptions
-        @Option(help: ArgumentHelp("The user.", valueName: "id")) public var user: String
-        @Flag(help: "Rebuild the file afterwards (VACUUM) and truncate the WAL.") public var vacuum = false
+        @Option(help: ArgumentHelp("The user (not with --finish).", valueName: "id")) public var user: String?
+        @Flag(help: "Rebuild the file afterwards (VACUUM).") public var vacuum = false
+        @Option(help: ArgumentHelp("Seconds to wait for readers of an older snapshot before giving up (default 10).",
+                                   valueName: "seconds"))
+        public var wait: Double?
+        @Flag(help: "Only finish the erasure of earlier forgets: checkpoint the WAL into the file and truncate it.")
+        public var finish = false
 
         public init() {}
 
+        public func validate() throws {
+            if finish, user != nil || vacuum { throw ValidationError("--finish takes neither --user nor --vacuum") }
+            if !finish, user == nil { throw ValidationError("Missing expected argument '--user <id>'") }
+            if let wait, !(wait >= 0 && wait <= 86_400) { throw ValidationError("--wait must be from 0 to 86400") }
+        }
+
         public func run() throws {
             try runTool(MemoryStage.agent) {
-                let counts = try file.open().forget(user: user, vacuum: vacuum, at: memoryNow())
+                let store = try file.open(check: .none)
                 let out = try OutputSink(path: "-")
-                let total = counts.values.reduce(0, +)
-                try out.writeLine(JSON.object(["rows": .number(Double(total)),
-                                               "tables": .object(counts.mapValues { .number(Double($0)) })]).encoded())
+                let erasure: MemoryStore.Erasure
+                if let user {
+                    let result = try store.forget(user: user, vacuum: vacuum, wait: wait, at: memoryNow())
+                    erasure = result.erasure
+                    let total = result.rows.values.reduce(0, +)
+                    try out.writeLine(JSON.object(["erased": .bool(erasure == .complete), "rows": .number(Double(total)),
+                                                   "tables": .object(result.rows.mapValues { .number(Double($0)) })]).encoded())
+                } else {
+                    erasure = try store.finishErasure(wait: wait)
+                    try out.writeLine(JSON.object(["erased": .bool(erasure == .complete)]).encoded())
+                }
                 try out.commit()
+                if case let .waitedOut(seconds, walBytes) = erasure {
+                    throw HOSError.io("forget: the bytes of deleted rows remain in \(file.path) and its WAL (\(walBytes) "
+                        + "bytes): another process read an older snapshot for the \(formatSeconds(seconds)) s waited; "
+                        + "run 'hos-memory forget --finish --memory \(file.path)' when it is done, or wait longer with --wait")
+                }
             }
         }
     }
@@ -347,7 +394,7 @@ public struct MemoryCommand: ParsableCommand {
 
         public func run() throws {
             try runTool(MemoryStage.agent) {
-                let reports = try file.open().consolidateAll(user: user, now: memoryNow())
+                let reports = try file.open(check: .full).consolidateAll(user: user, now: memoryNow())
                 let out = try OutputSink(path: "-")
                 for r in reports {
                     var j = r.json.objectValue!
@@ -377,7 +424,7 @@ public struct MemoryCommand: ParsableCommand {
         public func run() throws {
             try runTool(MemoryStage.agent) {
                 let out = try OutputSink(path: "-")
-                try out.writeLine(try file.open().stats().encoded())
+                try out.writeLine(try file.open(readOnly: true, check: .full).stats().encoded())
                 try out.commit()
             }
         }
@@ -403,7 +450,7 @@ public struct MemoryCommand: ParsableCommand {
 
         public func run() throws {
             try runTool(MemoryStage.agent) {
-                let problems = try file.open(readOnly: true).check()
+                let problems = try MemoryStore.checkFile(file.path).problems
                 if problems.isEmpty {
                     let out = try OutputSink(path: "-")
                     try out.writeLine(Array("ok".utf8))
@@ -432,7 +479,7 @@ public struct MemoryCommand: ParsableCommand {
         public init() {}
 
         public func run() throws {
-            try runTool(MemoryStage.agent) { try file.open().backup(to: destination) }
+            try runTool(MemoryStage.agent) { try file.open(readOnly: true, check: .none).backup(to: destination) }
         }
     }
 
@@ -458,7 +505,7 @@ public struct MemoryCommand: ParsableCommand {
             try runTool(MemoryStage.agent) {
                 // The backup is checked first: a refused restore leaves a missing memory file missing.
                 let backup = try MemoryStore.checkedBackup(source)
-                let undone = try file.open(create: true).restore(from: backup, at: memoryNow())
+                let undone = try file.open(create: true, check: .none).restore(from: backup, at: memoryNow())
                 if undone > 0 {
                     printError("\(MemoryStage.agent): warning: \(undone) forget(s) made after this backup are undone: "
                         + "run 'hos-memory forget' again for those users")
@@ -466,6 +513,11 @@ public struct MemoryCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// Seconds as "10" or "2.5", for messages.
+func formatSeconds(_ s: Double) -> String {
+    s == s.rounded() ? String(Int(s)) : String(s)
 }
 
 /// Rows as aligned text blocks, one per table, for `recall --format table`.
