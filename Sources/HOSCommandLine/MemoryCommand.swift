@@ -89,8 +89,27 @@ public struct MemoryCommand: ParsableCommand {
         FILE: one SQLite file: --memory PATH, else $HOS_MEMORY, else ./hos-memory.sqlite; created with \
         mode 0600 (its -wal and -shm files take the same mode); WAL journal, synchronous NORMAL, a busy \
         timeout of 10 s, and up to 8 retries with a growing pause on SQLITE_BUSY, so that many processes \
-        can use one file at once. Every write is one IMMEDIATE transaction. The schema is made by named, \
-        append-only migrations (2026-11-25-layers, 2026-11-25-views, 2026-12-01-adaptation), applied on open.
+        can use one file at once. Every write is one IMMEDIATE transaction. SQLite's secure_delete is on: \
+        deleted rows are overwritten, not only unlinked (see 'hos-memory forget --help'). An existing file \
+        that group or others may read loses those bits (0644 becomes 0600, 0444 0400), with a warning; a \
+        file that is not SQLite is refused before that. The schema is made by named, append-only \
+        migrations (2026-11-25-layers, 2026-11-25-views, 2026-12-01-adaptation, 2026-12-03-llm, \
+        2026-12-06-audit-without-user), applied on open by the commands that may write.
+
+        DAMAGE: a file that SQLite finds damaged (SQLITE_CORRUPT, SQLITE_NOTADB) or that PRAGMA \
+        quick_check finds fault with is never read as if whole: the command stops with exit 74 and \
+        'hos-memory: memory file damaged: FILE: OPERATION: REASON; run 'hos-memory check'; restore from a \
+        backup', having written nothing on standard output. recall, export, forget (inside its \
+        transaction, before deleting), stats, consolidate and backup (on the copy) verify the whole file \
+        with quick_check (about 0.5 s for 220 MB); the agents (run, store, hos-adapt, hos-insights and \
+        hos-behavior with --llm) verify files of up to 64 MiB when they open them and otherwise rely on \
+        SQLite noticing damage in the pages they read (cell_size_check is on). 'check' reports damage as \
+        problems (exit 1); 'restore' replaces a damaged memory file with a good backup.
+
+        READ-ONLY FILES: stats, check and backup open the file read-only; recall and export do when this \
+        process cannot write the file (or the folder holding its -wal and -shm files), and then say with \
+        a warning that the access is not in the audit log. In a folder where the -shm file cannot be made \
+        the file is opened immutable.
 
         TABLES, every row keyed by user_id: working (analysis_id, context, expires_at: the working \
         layer); short_term_record (user, date, metric → value; clock times as minutes after \
@@ -106,8 +125,12 @@ public struct MemoryCommand: ParsableCommand {
         decided; adapt_arm (per arm: archetype, prior_alpha, prior_beta, successes, failures, pulls, \
         p_best, chosen) and adapt_decision (hos-adapt's decision log: context, arm, propensity, plan, \
         reward); event_seen (the idempotency ledger: user_id, event_id); event_log (with \
-        --log-events); audit_log (at, action: recall, export, forget or restore, the user as a hash only, \
-        cleared by forget, which also writes its own entry without a user, and detail: rows, layer, and by: $USER).
+        --log-events); audit_log (at, action: recall, export, forget or restore, and detail: rows, layer, and \
+        by: $USER). The audit log names no user: its user_hash column is always '' (earlier versions wrote an \
+        unkeyed hash of the id there, which anyone could reverse by hashing likely ids; the migration \
+        2026-12-06-audit-without-user clears them). A keyed hash would not help: its key would have to live \
+        in the same file, beside the rows that name the user in clear; after forget nothing is left to \
+        link an entry to the user.
 
         VIEWS: readiness_adherence (per user and analysis: as_of, readiness_score, readiness_state, \
         feedback, adherence), strategy_effectiveness (per archetype, category and strategy: \
@@ -124,11 +147,12 @@ public struct MemoryCommand: ParsableCommand {
           sqlite3 hos-memory.sqlite "SELECT * FROM system_stats"
 
         ERRORS: a SQLite failure ends the run with exit 74 and a message naming the operation \
-        (e.g. 'hos-memory: store events: sqlite error 5: database is locked'); messages never hold \
-        health values or the SQL's arguments.
+        (e.g. 'hos-memory: store events: sqlite error 5: database is locked'); a damaged file too (see \
+        DAMAGE); messages never hold health values or the SQL's arguments.
 
         EXIT STATUS: 0 success; 1 check found problems; 64 usage; 65 bad input, or a restore file that \
-        fails check; 66 unreadable input or missing file; 74 I/O or SQLite error.
+        fails check; 66 unreadable input or missing file; 74 I/O or SQLite error, a damaged file, or a \
+        forget whose erasure readers kept from finishing.
         """,
         version: hosVersion,
         subcommands: [Run.self, Store.self, Recall.self, Export.self, Forget.self, Consolidate.self, Stats.self,
@@ -262,7 +286,8 @@ public struct MemoryCommand: ParsableCommand {
             Layers: working, short_term, long_term, meta, history, adaptation (all when --layer is \
             absent). JSON lines {"table": T, "row": {...}} in table and key order, or with --format \
             table one aligned block per table. Nothing of another user is ever shown: the user id is \
-            compared exactly, as an SQL parameter. Each recall is written to the audit log.
+            compared exactly, as an SQL parameter. The file is verified first (quick_check). Each recall \
+            is written to the audit log, unless the file is read-only to this process.
             """)
 
         @OptionGroup public var file: MemoryFileOptions
@@ -297,7 +322,9 @@ public struct MemoryCommand: ParsableCommand {
             abstract: "Write every row of one user, in every table, as JSON lines.",
             discussion: """
             One line {"table": T, "row": {...}} per row, tables in alphabetical order, rows in key \
-            order; JSON columns are decoded. Written to the audit log.
+            order; JSON columns are decoded. The file is verified first (quick_check), in the transaction \
+            that reads the rows: a damaged file gives no line at all. Written to the audit log, unless the \
+            file is read-only to this process.
             """)
 
         @OptionGroup public var file: MemoryFileOptions
@@ -414,7 +441,7 @@ public struct MemoryCommand: ParsableCommand {
             Keys: tables (rows per table), users, migrations, journal_mode, bytes, and llm: cache_entries \
             and usage, the LLM's totals per agent and model over every user (users, requests with retries, \
             cache_hits, fallbacks, prompt_tokens, completion_tokens, cost_usd), from the llm_usage table \
-            that --llm fills (hos-behavior(1)).
+            that --llm fills (hos-behavior(1)). The file is opened read-only and verified (quick_check).
             """)
 
         @OptionGroup public var file: MemoryFileOptions
@@ -441,7 +468,9 @@ public struct MemoryCommand: ParsableCommand {
             or result of no stored event, a clock value outside the day, working memory that expires \
             before it was created, a preference value that is not JSON or last seen before first seen, \
             two chosen arms in one experiment, a candidate streak below 1. Prints 'ok' and exits 0, or \
-            prints each problem on standard error and exits 1. The file is opened read-only.
+            prints each problem on standard error and exits 1: a file that is not SQLite, or too damaged to \
+            walk, is such a problem too. The file is opened read-only. A file of an earlier version (fewer \
+            migrations) is sound: the next command that may write migrates it.
             """)
 
         @OptionGroup public var file: MemoryFileOptions
@@ -469,8 +498,9 @@ public struct MemoryCommand: ParsableCommand {
             abstract: "Copy the file to FILE with SQLite's online backup, safe while others write.",
             discussion: """
             The copy is one consistent snapshot: every transaction committed before the backup began, \
-            none after. It is written beside FILE with mode 0600 and renamed into place, in rollback \
-            (DELETE) journal mode, so FILE is one self-contained file.
+            none after. It is written beside FILE with mode 0600, verified (quick_check: a damaged memory \
+            file gives no backup, exit 74, and an older FILE is kept) and renamed into place, in rollback \
+            (DELETE) journal mode, so FILE is one self-contained file. The memory file is opened read-only.
             """)
 
         @OptionGroup public var file: MemoryFileOptions
@@ -493,7 +523,9 @@ public struct MemoryCommand: ParsableCommand {
             FILE into the memory file, which goes back to WAL mode and gets any newer migrations. Audit \
             entries written after the backup's newest one are kept; when some are forgets, their users are \
             back (the backup holds them and the audit log keeps no user id): a warning says how many, so \
-            that they can be forgotten again.
+            that they can be forgotten again. A damaged memory file is replaced all the same (that is the \
+            remedy), but its audit entries are not carried over, with a warning; one too damaged to open \
+            must be moved aside first.
             """)
 
         @OptionGroup public var file: MemoryFileOptions
