@@ -179,15 +179,15 @@ public final class MemoryStore {
         findings(try String.fetchAll(db, sql: "PRAGMA quick_check(20)"))
     }
 
-    /// Waits for a lock held by another process in steps of 0.1 ms growing to 1 ms, up to `seconds` in all.
-    /// SQLite's own busy timeout sleeps up to 100 ms at a time, so processes that share the file (`hos-run
-    /// --jobs`) took turns at the pace of its sleeps, not of their transactions.
+    /// Waits for a lock held by another process in steps of 0.1 ms growing to 1 ms, up to `limit.seconds` in
+    /// all, measured on the clock (a sleep lasts longer than asked on a busy machine: counting sleeps made a
+    /// 10 s wait 11 s). SQLite's own busy timeout sleeps up to 100 ms at a time, so processes that share the
+    /// file (`hos-run --jobs`) took turns at the pace of its sleeps, not of their transactions.
     static func busyWait(_ limit: BusyLimit) -> Database.BusyCallback {
         { tries in
-            let limitMicroseconds = max(0, limit.seconds) * 1_000_000
-            // Slept so far: 100, 200, 400, 800 µs, then 1 ms a try.
-            let slept = tries < 4 ? Double((1 << tries) - 1) * 100 : 1500 + Double(tries - 4) * 1000
-            guard slept < limitMicroseconds else { return false }
+            let now = DispatchTime.now().uptimeNanoseconds
+            if tries == 0 { limit.started = now }
+            guard Double(now - limit.started) < max(0, limit.seconds) * 1e9 else { return false }
             usleep(useconds_t(min(1000, 100 << min(tries, 4))))
             return true
         }
@@ -351,5 +351,7 @@ public final class MemoryStore {
 /// The busy handler's limit, which forget changes for its checkpoint after the file is open.
 final class BusyLimit: @unchecked Sendable {
     var seconds: Double
+    /// When the current wait began (the busy handler's first try), in uptime nanoseconds.
+    var started: UInt64 = 0
     init(seconds: Double) { self.seconds = seconds }
 }
