@@ -40,17 +40,30 @@ public struct MemoryFileOptions: ParsableArguments {
     /// The resolved path of the file.
     public var path: String { MemoryStore.resolvePath(flag: memory, environment: ProcessInfo.processInfo.environment) }
 
-    /// Opens and migrates the file; creates it only with `create` (the agent, store, restore).
-    public func open(readOnly: Bool = false, create: Bool = false) throws -> MemoryStore {
+    /// Opens and migrates the file; creates it only with `create` (the agent, store, restore); verifies it
+    /// as `check` says (see MemoryStore.OpenCheck).
+    public func open(readOnly: Bool = false, create: Bool = false,
+                     check: MemoryStore.OpenCheck = .smallFile) throws -> MemoryStore {
         var o = MemoryOptions()
         o.sessionTTLHours = sessionTTL
         o.shortTermDays = shortTermDays
         o.contextItems = contextItems
         o.contextBytes = contextBytes
         o.logEvents = logEvents
-        let store = try MemoryStore(path: path, options: o, readOnly: readOnly, create: create)
+        let store = try MemoryStore(path: path, options: o, readOnly: readOnly, create: create, check: check)
         let env = ProcessInfo.processInfo.environment
         store.actor = env["USER"] ?? env["LOGNAME"] ?? "uid \(getuid())"
+        return store
+    }
+
+    /// Opens the file for a command that reads a user's rows: read-only when this process cannot write it,
+    /// with a warning that the access goes unaudited. The command verifies what it reads itself.
+    func openForReading(_ command: String) throws -> MemoryStore {
+        let writable = MemoryStore.isWritable(path)
+        let store = try open(readOnly: !writable, check: .none)
+        if !writable {
+            printError("\(MemoryStage.agent): warning: \(path) is read-only: this \(command) is not in the audit log")
+        }
         return store
     }
 }
@@ -76,8 +89,27 @@ public struct MemoryCommand: ParsableCommand {
         FILE: one SQLite file: --memory PATH, else $HOS_MEMORY, else ./hos-memory.sqlite; created with \
         mode 0600 (its -wal and -shm files take the same mode); WAL journal, synchronous NORMAL, a busy \
         timeout of 10 s, and up to 8 retries with a growing pause on SQLITE_BUSY, so that many processes \
-        can use one file at once. Every write is one IMMEDIATE transaction. The schema is made by named, \
-        append-only migrations (2026-11-25-layers, 2026-11-25-views, 2026-12-01-adaptation), applied on open.
+        can use one file at once. Every write is one IMMEDIATE transaction. SQLite's secure_delete is on: \
+        deleted rows are overwritten, not only unlinked (see 'hos-memory forget --help'). An existing file \
+        that group or others may read loses those bits (0644 becomes 0600, 0444 0400), with a warning; a \
+        file that is not SQLite is refused before that. The schema is made by named, append-only \
+        migrations (2026-11-25-layers, 2026-11-25-views, 2026-12-01-adaptation, 2026-12-03-llm, \
+        2026-12-06-audit-without-user), applied on open by the commands that may write.
+
+        DAMAGE: a file that SQLite finds damaged (SQLITE_CORRUPT, SQLITE_NOTADB) or that PRAGMA \
+        quick_check finds fault with is never read as if whole: the command stops with exit 74 and \
+        'hos-memory: memory file damaged: FILE: OPERATION: REASON; run 'hos-memory check'; restore from a \
+        backup', having written nothing on standard output. recall, export, forget (inside its \
+        transaction, before deleting), stats, consolidate and backup (on the copy) verify the whole file \
+        with quick_check (about 0.5 s for 220 MB); the agents (run, store, hos-adapt, hos-insights and \
+        hos-behavior with --llm) verify files of up to 64 MiB when they open them and otherwise rely on \
+        SQLite noticing damage in the pages they read (cell_size_check is on). 'check' reports damage as \
+        problems (exit 1); 'restore' replaces a damaged memory file with a good backup.
+
+        READ-ONLY FILES: stats, check and backup open the file read-only; recall and export do when this \
+        process cannot write the file (or the folder holding its -wal and -shm files), and then say with \
+        a warning that the access is not in the audit log. In a folder where the -shm file cannot be made \
+        the file is opened immutable.
 
         TABLES, every row keyed by user_id: working (analysis_id, context, expires_at: the working \
         layer); short_term_record (user, date, metric → value; clock times as minutes after \
@@ -93,8 +125,12 @@ public struct MemoryCommand: ParsableCommand {
         decided; adapt_arm (per arm: archetype, prior_alpha, prior_beta, successes, failures, pulls, \
         p_best, chosen) and adapt_decision (hos-adapt's decision log: context, arm, propensity, plan, \
         reward); event_seen (the idempotency ledger: user_id, event_id); event_log (with \
-        --log-events); audit_log (at, action: recall, export, forget or restore, the user as a hash only, \
-        cleared by forget, which also writes its own entry without a user, and detail: rows, layer, and by: $USER).
+        --log-events); audit_log (at, action: recall, export, forget or restore, and detail: rows, layer, and \
+        by: $USER). The audit log names no user: its user_hash column is always '' (earlier versions wrote an \
+        unkeyed hash of the id there, which anyone could reverse by hashing likely ids; the migration \
+        2026-12-06-audit-without-user clears them). A keyed hash would not help: its key would have to live \
+        in the same file, beside the rows that name the user in clear; after forget nothing is left to \
+        link an entry to the user.
 
         VIEWS: readiness_adherence (per user and analysis: as_of, readiness_score, readiness_state, \
         feedback, adherence), strategy_effectiveness (per archetype, category and strategy: \
@@ -111,11 +147,12 @@ public struct MemoryCommand: ParsableCommand {
           sqlite3 hos-memory.sqlite "SELECT * FROM system_stats"
 
         ERRORS: a SQLite failure ends the run with exit 74 and a message naming the operation \
-        (e.g. 'hos-memory: store events: sqlite error 5: database is locked'); messages never hold \
-        health values or the SQL's arguments.
+        (e.g. 'hos-memory: store events: sqlite error 5: database is locked'); a damaged file too (see \
+        DAMAGE); messages never hold health values or the SQL's arguments.
 
         EXIT STATUS: 0 success; 1 check found problems; 64 usage; 65 bad input, or a restore file that \
-        fails check; 66 unreadable input or missing file; 74 I/O or SQLite error.
+        fails check; 66 unreadable input or missing file; 74 I/O or SQLite error, a damaged file, or a \
+        forget whose erasure readers kept from finishing.
         """,
         version: hosVersion,
         subcommands: [Run.self, Store.self, Recall.self, Export.self, Forget.self, Consolidate.self, Stats.self,
@@ -249,7 +286,8 @@ public struct MemoryCommand: ParsableCommand {
             Layers: working, short_term, long_term, meta, history, adaptation (all when --layer is \
             absent). JSON lines {"table": T, "row": {...}} in table and key order, or with --format \
             table one aligned block per table. Nothing of another user is ever shown: the user id is \
-            compared exactly, as an SQL parameter. Each recall is written to the audit log.
+            compared exactly, as an SQL parameter. The file is verified first (quick_check). Each recall \
+            is written to the audit log, unless the file is read-only to this process.
             """)
 
         @OptionGroup public var file: MemoryFileOptions
@@ -267,7 +305,7 @@ public struct MemoryCommand: ParsableCommand {
 
         public func run() throws {
             try runTool(MemoryStage.agent) {
-                let rows = try file.open().recall(user: user, layer: layer, at: memoryNow())
+                let rows = try file.openForReading("recall").recall(user: user, layer: layer, at: memoryNow())
                 let out = try OutputSink(path: "-")
                 switch format {
                 case .json: for r in rows { try out.writeLine(r.json.encoded()) }
@@ -284,7 +322,9 @@ public struct MemoryCommand: ParsableCommand {
             abstract: "Write every row of one user, in every table, as JSON lines.",
             discussion: """
             One line {"table": T, "row": {...}} per row, tables in alphabetical order, rows in key \
-            order; JSON columns are decoded. Written to the audit log.
+            order; JSON columns are decoded. The file is verified first (quick_check), in the transaction \
+            that reads the rows: a damaged file gives no line at all. Written to the audit log, unless the \
+            file is read-only to this process.
             """)
 
         @OptionGroup public var file: MemoryFileOptions
@@ -294,7 +334,7 @@ public struct MemoryCommand: ParsableCommand {
 
         public func run() throws {
             try runTool(MemoryStage.agent) {
-                let rows = try file.open().export(user: user, at: memoryNow())
+                let rows = try file.openForReading("export").export(user: user, at: memoryNow())
                 let out = try OutputSink(path: "-")
                 for r in rows { try out.writeLine(r.json.encoded()) }
                 try out.commit()
@@ -305,27 +345,61 @@ public struct MemoryCommand: ParsableCommand {
     public struct Forget: ParsableCommand {
         public static let configuration = CommandConfiguration(
             commandName: "forget",
-            abstract: "Delete every row of one user in every table, then write an audit entry.",
+            abstract: "Delete every row of one user in every table, and every byte of them from the file.",
             discussion: """
-            One transaction deletes the user's rows from every table that holds users, clears the user's \
-            hash from their earlier audit entries and writes an audit entry that names no user. Prints {"rows": N, "tables": {table: n}}. With --vacuum the \
-            file is then rebuilt and the WAL truncated, so the deleted bytes leave the disk too.
+            One transaction verifies the file (PRAGMA quick_check: a damaged file is left as it was, exit \
+            74), deletes the user's rows from every table that holds users and writes an audit entry \
+            (which names no user). SQLite's secure_delete is on, so the deleted rows are overwritten with \
+            zeros in the pages that transaction writes; those pages are in the WAL, and the file's old \
+            pages still hold the rows, until a checkpoint copies the WAL into the file and truncates it. \
+            forget does that checkpoint at once. A process reading an older snapshot (a long read \
+            transaction, e.g. an open sqlite3 shell) prevents it: forget waits for it up to --wait \
+            seconds (default 10), then prints its result with "erased": false and exits 74 with a message \
+            saying that the deleted rows' bytes remain in the file and its WAL; 'hos-memory forget \
+            --finish' (once the reader is done, or with a longer --wait) completes the erasure, and so \
+            does the last process to close the file. Prints {"erased": true|false, "rows": N, "tables": \
+            {table: n}}. With --vacuum the file is also rebuilt (VACUUM), which drops the free space \
+            that files written before secure_delete was on may still hold.
             """)
 
         @OptionGroup public var file: MemoryFileOptions
-        @Option(help: ArgumentHelp("The user.", valueName: "id")) public var user: String
-        @Flag(help: "Rebuild the file afterwards (VACUUM) and truncate the WAL.") public var vacuum = false
+        @Option(help: ArgumentHelp("The user (not with --finish).", valueName: "id")) public var user: String?
+        @Flag(help: "Rebuild the file afterwards (VACUUM).") public var vacuum = false
+        @Option(help: ArgumentHelp("Seconds to wait for readers of an older snapshot before giving up (default 10).",
+                                   valueName: "seconds"))
+        public var wait: Double?
+        @Flag(help: "Only finish the erasure of earlier forgets: checkpoint the WAL into the file and truncate it.")
+        public var finish = false
 
         public init() {}
 
+        public func validate() throws {
+            if finish, user != nil || vacuum { throw ValidationError("--finish takes neither --user nor --vacuum") }
+            if !finish, user == nil { throw ValidationError("Missing expected argument '--user <id>'") }
+            if let wait, !(wait >= 0 && wait <= 86_400) { throw ValidationError("--wait must be from 0 to 86400") }
+        }
+
         public func run() throws {
             try runTool(MemoryStage.agent) {
-                let counts = try file.open().forget(user: user, vacuum: vacuum, at: memoryNow())
+                let store = try file.open(check: .none)
                 let out = try OutputSink(path: "-")
-                let total = counts.values.reduce(0, +)
-                try out.writeLine(JSON.object(["rows": .number(Double(total)),
-                                               "tables": .object(counts.mapValues { .number(Double($0)) })]).encoded())
+                let erasure: MemoryStore.Erasure
+                if let user {
+                    let result = try store.forget(user: user, vacuum: vacuum, wait: wait, at: memoryNow())
+                    erasure = result.erasure
+                    let total = result.rows.values.reduce(0, +)
+                    try out.writeLine(JSON.object(["erased": .bool(erasure == .complete), "rows": .number(Double(total)),
+                                                   "tables": .object(result.rows.mapValues { .number(Double($0)) })]).encoded())
+                } else {
+                    erasure = try store.finishErasure(wait: wait)
+                    try out.writeLine(JSON.object(["erased": .bool(erasure == .complete)]).encoded())
+                }
                 try out.commit()
+                if case let .waitedOut(seconds, walBytes) = erasure {
+                    throw HOSError.io("forget: the bytes of deleted rows remain in \(file.path) and its WAL (\(walBytes) "
+                        + "bytes): another process read an older snapshot for the \(formatSeconds(seconds)) s waited; "
+                        + "run 'hos-memory forget --finish --memory \(file.path)' when it is done, or wait longer with --wait")
+                }
             }
         }
     }
@@ -347,7 +421,7 @@ public struct MemoryCommand: ParsableCommand {
 
         public func run() throws {
             try runTool(MemoryStage.agent) {
-                let reports = try file.open().consolidateAll(user: user, now: memoryNow())
+                let reports = try file.open(check: .full).consolidateAll(user: user, now: memoryNow())
                 let out = try OutputSink(path: "-")
                 for r in reports {
                     var j = r.json.objectValue!
@@ -367,7 +441,7 @@ public struct MemoryCommand: ParsableCommand {
             Keys: tables (rows per table), users, migrations, journal_mode, bytes, and llm: cache_entries \
             and usage, the LLM's totals per agent and model over every user (users, requests with retries, \
             cache_hits, fallbacks, prompt_tokens, completion_tokens, cost_usd), from the llm_usage table \
-            that --llm fills (hos-behavior(1)).
+            that --llm fills (hos-behavior(1)). The file is opened read-only and verified (quick_check).
             """)
 
         @OptionGroup public var file: MemoryFileOptions
@@ -377,7 +451,7 @@ public struct MemoryCommand: ParsableCommand {
         public func run() throws {
             try runTool(MemoryStage.agent) {
                 let out = try OutputSink(path: "-")
-                try out.writeLine(try file.open().stats().encoded())
+                try out.writeLine(try file.open(readOnly: true, check: .full).stats().encoded())
                 try out.commit()
             }
         }
@@ -394,7 +468,9 @@ public struct MemoryCommand: ParsableCommand {
             or result of no stored event, a clock value outside the day, working memory that expires \
             before it was created, a preference value that is not JSON or last seen before first seen, \
             two chosen arms in one experiment, a candidate streak below 1. Prints 'ok' and exits 0, or \
-            prints each problem on standard error and exits 1. The file is opened read-only.
+            prints each problem on standard error and exits 1: a file that is not SQLite, or too damaged to \
+            walk, is such a problem too. The file is opened read-only. A file of an earlier version (fewer \
+            migrations) is sound: the next command that may write migrates it.
             """)
 
         @OptionGroup public var file: MemoryFileOptions
@@ -403,7 +479,7 @@ public struct MemoryCommand: ParsableCommand {
 
         public func run() throws {
             try runTool(MemoryStage.agent) {
-                let problems = try file.open(readOnly: true).check()
+                let problems = try MemoryStore.checkFile(file.path).problems
                 if problems.isEmpty {
                     let out = try OutputSink(path: "-")
                     try out.writeLine(Array("ok".utf8))
@@ -422,8 +498,9 @@ public struct MemoryCommand: ParsableCommand {
             abstract: "Copy the file to FILE with SQLite's online backup, safe while others write.",
             discussion: """
             The copy is one consistent snapshot: every transaction committed before the backup began, \
-            none after. It is written beside FILE with mode 0600 and renamed into place, in rollback \
-            (DELETE) journal mode, so FILE is one self-contained file.
+            none after. It is written beside FILE with mode 0600, verified (quick_check: a damaged memory \
+            file gives no backup, exit 74, and an older FILE is kept) and renamed into place, in rollback \
+            (DELETE) journal mode, so FILE is one self-contained file. The memory file is opened read-only.
             """)
 
         @OptionGroup public var file: MemoryFileOptions
@@ -432,7 +509,7 @@ public struct MemoryCommand: ParsableCommand {
         public init() {}
 
         public func run() throws {
-            try runTool(MemoryStage.agent) { try file.open().backup(to: destination) }
+            try runTool(MemoryStage.agent) { try file.open(readOnly: true, check: .none).backup(to: destination) }
         }
     }
 
@@ -446,7 +523,9 @@ public struct MemoryCommand: ParsableCommand {
             FILE into the memory file, which goes back to WAL mode and gets any newer migrations. Audit \
             entries written after the backup's newest one are kept; when some are forgets, their users are \
             back (the backup holds them and the audit log keeps no user id): a warning says how many, so \
-            that they can be forgotten again.
+            that they can be forgotten again. A damaged memory file is replaced all the same (that is the \
+            remedy), but its audit entries are not carried over, with a warning; one too damaged to open \
+            must be moved aside first.
             """)
 
         @OptionGroup public var file: MemoryFileOptions
@@ -458,7 +537,7 @@ public struct MemoryCommand: ParsableCommand {
             try runTool(MemoryStage.agent) {
                 // The backup is checked first: a refused restore leaves a missing memory file missing.
                 let backup = try MemoryStore.checkedBackup(source)
-                let undone = try file.open(create: true).restore(from: backup, at: memoryNow())
+                let undone = try file.open(create: true, check: .none).restore(from: backup, at: memoryNow())
                 if undone > 0 {
                     printError("\(MemoryStage.agent): warning: \(undone) forget(s) made after this backup are undone: "
                         + "run 'hos-memory forget' again for those users")
@@ -466,6 +545,11 @@ public struct MemoryCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// Seconds as "10" or "2.5", for messages.
+func formatSeconds(_ s: Double) -> String {
+    s == s.rounded() ? String(Int(s)) : String(s)
 }
 
 /// Rows as aligned text blocks, one per table, for `recall --format table`.

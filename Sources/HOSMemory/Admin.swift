@@ -41,19 +41,33 @@ extension MemoryStore {
         }
     }
 
-    /// An audit entry; the user appears only as a hash, so that `forget` leaves nothing of them.
-    /// A nil user is written as an empty hash (the entry names no one).
-    func audit(_ action: String, user: String?, detail: JSON, at: String, in db: Database) throws {
+    /// An audit entry. It names no user (user_hash is always ''): a hash of the id would let anyone holding
+    /// the file test likely ids, and a keyed hash whose key sits in the same file would not stop them.
+    func audit(_ action: String, detail: JSON, at: String, in db: Database) throws {
         var d = detail.objectValue ?? [:]
         if !actor.isEmpty { d["by"] = .string(actor) }
-        try db.execute(sql: "INSERT INTO audit_log (at, action, user_hash, detail) VALUES (?, ?, ?, ?)",
-                       arguments: [at, action, user.map(Self.userHash) ?? "", JSON.object(d).stored])
+        try db.execute(sql: "INSERT INTO audit_log (at, action, user_hash, detail) VALUES (?, ?, '', ?)",
+                       arguments: [at, action, JSON.object(d).stored])
     }
 
-    /// The hash that stands for a user in the audit log.
-    public static func userHash(_ user: String) -> String { StableHash.hex(StableHash.of("user", user), digits: 32) }
+    /// Runs `body` in a transaction that first verifies the file (`PRAGMA quick_check`): a write one that also
+    /// writes the audit entry `body` returns, or, on a read-only file, a read one without it.
+    private func audited<T>(_ operation: String, at: String,
+                            _ body: (Database) throws -> (T, action: String, detail: JSON)) throws -> T {
+        func verified(_ db: Database) throws -> (T, action: String, detail: JSON) {
+            let problems = try Self.quickCheck(db)
+            if let first = problems.first { throw Self.damaged(path, operation, printable(first, limit: 120)) }
+            return try body(db)
+        }
+        if isReadOnly { return try read(operation) { try verified($0).0 } }
+        return try write(operation) { db in
+            let (result, action, detail) = try verified(db)
+            try audit(action, detail: detail, at: at, in: db)
+            return result
+        }
+    }
 
-    /// A user's rows in the tables of `layer` (nil: every layer), audited as a recall.
+    /// A user's rows in the tables of `layer` (nil: every layer), audited as a recall (unless read-only).
     public func recall(user: String, layer: String?, at: String) throws -> [TableRow] {
         let tables: [String]
         if let layer {
@@ -64,46 +78,77 @@ extension MemoryStore {
         } else {
             tables = Schema.layers.flatMap(\.tables)
         }
-        return try write("recall") { db in
+        return try audited("recall", at: at) { db in
             let rows = try tables.flatMap { try Self.rows($0, user: user, in: db) }
-            try audit("recall", user: user, detail: ["layer": layer.map(JSON.string) ?? "all",
-                                                          "rows": .number(Double(rows.count))], at: at, in: db)
-            return rows
+            return (rows, "recall", ["layer": layer.map(JSON.string) ?? "all", "rows": .number(Double(rows.count))])
         }
     }
 
-    /// Every row of a user in every table, audited as an export.
+    /// Every row of a user in every table, audited as an export (unless read-only).
     public func export(user: String, at: String) throws -> [TableRow] {
-        try write("export") { db in
+        try audited("export", at: at) { db in
             let rows = try Schema.userTables.flatMap { try Self.rows($0, user: user, in: db) }
-            try audit("export", user: user, detail: ["rows": .number(Double(rows.count))], at: at, in: db)
-            return rows
+            return (rows, "export", ["rows": .number(Double(rows.count))])
         }
     }
 
-    /// Deletes every row of a user in every table, then writes the audit entry; returns rows per table.
-    public func forget(user: String, vacuum: Bool, at: String) throws -> [String: Int] {
+    /// Deletes every row of a user in every table and writes the audit entry, in one transaction that first
+    /// verifies the file (a damaged one is left as it was); then, with `vacuum`, rebuilds the file, and
+    /// checkpoints and truncates the WAL so that no byte of the deleted rows is left (`finishErasure`).
+    /// Returns rows per table; `Erasure.waitedOut` when readers kept the old bytes in place.
+    public func forget(user: String, vacuum: Bool, wait: Double? = nil, at: String) throws -> (rows: [String: Int], erasure: Erasure) {
         let counts = try write("forget") { db in
+            let problems = try Self.quickCheck(db)
+            if let first = problems.first {
+                throw Self.damaged(path, "forget", printable(first, limit: 120) + "; nothing was deleted")
+            }
             var counts: [String: Int] = [:]
             for table in Schema.userTables {
                 try db.execute(sql: "DELETE FROM \(table) WHERE user_id = ?", arguments: [user])
                 counts[table] = db.changesCount
             }
-            // The user's earlier entries lose their hash, and this one names no one: an unkeyed hash would
-            // let anyone test whether a candidate id was ever recalled, exported or forgotten.
-            try db.execute(sql: "UPDATE audit_log SET user_hash = '' WHERE user_hash = ?", arguments: [Self.userHash(user)])
-            try audit("forget", user: nil, detail: ["rows": .number(Double(counts.values.reduce(0, +)))],
-                           at: at, in: db)
+            try audit("forget", detail: ["rows": .number(Double(counts.values.reduce(0, +)))], at: at, in: db)
             return counts
         }
-        if vacuum {
-            try withoutTransaction("vacuum") { db in
-                try db.execute(sql: "VACUUM")
-                // The old pages live on in the WAL until a checkpoint truncates it.
-                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        if vacuum { try withoutTransaction("vacuum") { db in try db.execute(sql: "VACUUM") } }
+        return (counts, try finishErasure(wait: wait))
+    }
+
+    /// Whether the bytes of deleted rows have left the file and its WAL.
+    public enum Erasure: Sendable, Equatable {
+        case complete
+        /// Another process held an older snapshot for the whole wait: the main file still holds old pages,
+        /// the WAL old frames, until a checkpoint (`forget --finish`, or the last process to close the file).
+        case waitedOut(seconds: Double, walBytes: Int)
+    }
+
+    /// Checkpoints the whole WAL into the file and truncates it, waiting up to `wait` seconds (default: the
+    /// busy timeout) for readers of older snapshots to finish. Deleted rows were overwritten (secure_delete) in
+    /// the WAL's newest pages; this puts those pages over the file's old ones and drops the WAL's old frames.
+    public func finishErasure(wait: Double? = nil) throws -> Erasure {
+        let seconds = wait ?? options.busyTimeoutSeconds
+        if try checkpoint(waitSeconds: seconds) { return .complete }
+        return .waitedOut(seconds: seconds, walBytes: Self.fileSize(path + "-wal"))
+    }
+
+    /// `PRAGMA wal_checkpoint(TRUNCATE)` with the busy handler limited to `waitSeconds`; true when every frame
+    /// was copied and the WAL truncated.
+    func checkpoint(waitSeconds: Double) throws -> Bool {
+        let saved = busyLimit.seconds
+        busyLimit.seconds = waitSeconds
+        defer { busyLimit.seconds = saved }
+        do {
+            let row = try queue.writeWithoutTransaction { db in
+                try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
             }
+            // (busy, frames in the WAL, frames checkpointed): (0, 0, 0) after a truncation.
+            let busy: Int = row?[0] ?? 1, frames: Int = row?[1] ?? -1
+            return busy == 0 && frames <= 0
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED {
+            return false
+        } catch {
+            throw Self.failure("checkpoint", error, path: path)
         }
-        return counts
     }
 
     /// Rows per table: of one user in every user table, or of everyone in every table (audit_log too).
@@ -143,13 +188,23 @@ extension MemoryStore {
     public func check() throws -> [String] {
         try read("check") { db in
             var problems: [String] = []
-            let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
-            if integrity != ["ok"] { problems += integrity.prefix(20).map { "integrity: " + $0 } }
+            let integrity: [String]
+            do {
+                integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+            } catch let e as DatabaseError where Self.isDamage(e) {
+                // Damaged past what the check can walk: that is its finding, not a failure to check.
+                return ["integrity: " + (e.message ?? "database disk image is malformed")]
+            }
+            problems += Self.findings(integrity).prefix(20).map { "integrity: " + $0 }
             let applied = try Schema.migrator.appliedMigrations(db)
             let known = Schema.migrator.migrations
-            if applied != known { problems.append("migrations: applied \(applied), expected \(known)") }
-            guard applied == known else { return problems }
-            problems += try Self.schemaProblems(in: db)
+            // A file of an earlier version (its migrations a prefix of the known ones) is sound: the next
+            // open that may write migrates it, and restore does so at once.
+            guard applied == Array(known.prefix(applied.count)), !applied.isEmpty else {
+                problems.append("migrations: applied \(applied), expected \(known)")
+                return problems
+            }
+            problems += try Self.schemaProblems(in: db, upTo: applied.last!)
             func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
             let invariants: [(String, String)] = Schema.userTables.map {
                 ("\($0): rows with an empty user_id", "SELECT count(*) FROM \($0) WHERE user_id IS NULL OR user_id = ''")
@@ -192,9 +247,9 @@ extension MemoryStore {
     }
 
     /// Objects that the migrations do not create (a planted trigger, view or index), lack or create otherwise.
-    static func schemaProblems(in db: Database) throws -> [String] {
+    static func schemaProblems(in db: Database, upTo migration: String) throws -> [String] {
         let expectedDB = try DatabaseQueue()
-        try Schema.migrator.migrate(expectedDB)
+        try Schema.migrator.migrate(expectedDB, upTo: migration)
         let expected = try expectedDB.read { try schemaObjects(in: $0) }
         let actual = try schemaObjects(in: db)
         var problems: [String] = []
@@ -232,10 +287,16 @@ extension MemoryStore {
             config.busyMode = .timeout(options.busyTimeoutSeconds)
             let dest = try DatabaseQueue(path: temp, configuration: config)
             try Self.retrying { try queue.backup(to: dest) }
+            // The copy is verified before it replaces anything: a damaged memory file gives no backup, and
+            // an older good backup at `file` is kept.
+            let problems = try dest.read { db in try Self.quickCheck(db) }
+            if let first = problems.first {
+                throw Self.damaged(path, "backup", printable(first, limit: 120) + "; no backup written")
+            }
             try dest.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
             try dest.close()
         } catch {
-            throw Self.failure("backup to \(file)", error)
+            throw Self.failure("backup to \(file)", error, path: path)
         }
         guard rename(temp, file) == 0 else { throw HOSError.io("backup to \(file): \(errnoText())") }
     }
@@ -258,19 +319,34 @@ extension MemoryStore {
         return strcmp(ra, rb) == 0
     }
 
+    /// Opens `file` read-only and runs `check`; a file that is not SQLite, or too damaged to open, is a
+    /// problem too, not an error. The store is nil when the file could not be opened.
+    public static func checkFile(_ file: String, options: MemoryOptions = MemoryOptions()) throws
+        -> (store: MemoryStore?, problems: [String])
+    {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file, isDirectory: &isDir), !isDir.boolValue,
+           let reason = try headerProblem(file) {
+            return (nil, ["integrity: " + reason])
+        }
+        do {
+            let store = try MemoryStore(path: file, options: options, readOnly: true, check: .none)
+            return (store, try store.check())
+        } catch let e as HOSError where damageReason(e, path: file) != nil {
+            return (nil, ["integrity: " + damageReason(e, path: file)!])
+        }
+    }
+
     /// Opens `file` read-only and refuses it (bad input) if it fails `check`: before the memory file is
     /// opened, so that a refused restore creates nothing.
     public static func checkedBackup(_ file: String, options: MemoryOptions = MemoryOptions()) throws -> MemoryStore {
-        let source: MemoryStore
-        let problems: [String]
+        let (source, problems): (MemoryStore?, [String])
         do {
-            source = try MemoryStore(path: file, options: options, readOnly: true)
-            problems = try source.check()
+            (source, problems) = try checkFile(file, options: options)
         } catch let e as HOSError where e.exitCode == .ioError {
-            // Not readable as SQLite at all: that too is a file that fails check.
             throw HOSError.badInput(SourceLocation(file: file, line: 0), "fails check, not restored: \(e)")
         }
-        guard problems.isEmpty else {
+        guard let source, problems.isEmpty else {
             throw HOSError.badInput(SourceLocation(file: file, line: 0),
                                     "fails check (\(problems.count) problems), not restored: \(problems[0])")
         }
@@ -289,24 +365,32 @@ extension MemoryStore {
         let since = try source.read("read backup audit log") { db in
             try String.fetchOne(db, sql: "SELECT max(at) FROM audit_log") ?? ""
         }
-        let later = try read("read audit log") { db in
-            try Row.fetchAll(db, sql: "SELECT at, action, user_hash, detail FROM audit_log WHERE at > ? ORDER BY id",
-                             arguments: [since])
+        // A damaged memory file is what restore is for: it is replaced, but its audit entries are not read
+        // as if whole (they are dropped, with a warning).
+        var later: [Row] = []
+        do {
+            try verify("read audit log")
+            later = try read("read audit log") { db in
+                try Row.fetchAll(db, sql: "SELECT at, action, detail FROM audit_log WHERE at > ? ORDER BY id",
+                                 arguments: [since])
+            }
+        } catch let e as HOSError where Self.damageReason(e, path: path) != nil {
+            printError("hos-memory: warning: \(path) is damaged: its audit entries after the backup are not carried over")
         }
         do {
             try Self.retrying { try source.queue.backup(to: queue) }
         } catch {
-            throw Self.failure("restore from \(file)", error)
+            throw Self.failure("restore from \(file)", error, path: path)
         }
         try withoutTransaction("restore") { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
         try migrate()
         let undone = later.filter { ($0["action"] as String) == "forget" }.count
         try write("restore") { db in
             for row in later {
-                try db.execute(sql: "INSERT INTO audit_log (at, action, user_hash, detail) VALUES (?, ?, ?, ?)",
-                               arguments: [row["at"], row["action"], row["user_hash"], row["detail"]])
+                try db.execute(sql: "INSERT INTO audit_log (at, action, user_hash, detail) VALUES (?, ?, '', ?)",
+                               arguments: [row["at"], row["action"], row["detail"]])
             }
-            try audit("restore", user: nil, detail: ["forgets_undone": .number(Double(undone))], at: at, in: db)
+            try audit("restore", detail: ["forgets_undone": .number(Double(undone))], at: at, in: db)
         }
         return undone
     }

@@ -41,6 +41,7 @@ public enum Schema {
         m.registerMigration("2026-11-25-views", migrate: views1)
         m.registerMigration("2026-12-01-adaptation", migrate: adaptation1)
         m.registerMigration("2026-12-03-llm", migrate: llm1)
+        m.registerMigration("2026-12-06-audit-without-user", migrate: auditWithoutUser)
         return m
     }
 
@@ -212,5 +213,12 @@ public enum Schema {
                 cost_usd REAL NOT NULL CHECK (cost_usd >= 0), updated_at TEXT NOT NULL,
                 PRIMARY KEY (user_id, agent, model)) WITHOUT ROWID;
             """)
+    }
+
+    /// The audit log names no user any more: the hashes that earlier versions wrote (FNV, unkeyed, so anyone
+    /// could find a user by hashing likely ids) are cleared. The column stays, always '', so that old files
+    /// and new ones share one schema; with secure_delete the old values are overwritten, not only unlinked.
+    static func auditWithoutUser(_ db: Database) throws {
+        try db.execute(sql: "UPDATE audit_log SET user_hash = '' WHERE user_hash <> ''")
     }
 }

@@ -32,6 +32,10 @@ public final class MemoryStore {
     public let path: String
     public var options: MemoryOptions
     let queue: DatabaseQueue
+    /// Opened read-only: nothing is written, not even the audit log.
+    public let isReadOnly: Bool
+    /// How long the busy handler waits; forget's checkpoint changes it for its --wait.
+    let busyLimit: BusyLimit
     /// Who acts, for the audit log (the command sets the login name); empty: not recorded.
     public var actor = ""
     /// The hot path's statements by their SQL, prepared once on the queue's one connection.
@@ -57,16 +61,38 @@ public final class MemoryStore {
         return defaultPath
     }
 
+    /// How much of the file is verified (`PRAGMA quick_check`) when it is opened.
+    public enum OpenCheck: Sendable, Equatable {
+        /// None: the command verifies what it reads itself (forget, inside its transaction), or replaces
+        /// the file (restore).
+        case none
+        /// Files of at most `smallFileBytes` (the agents: a check of 64 MiB takes about 0.15 s; a larger file
+        /// relies on SQLite noticing damage in the pages it reads, and on `hos-memory check`).
+        case smallFile
+        /// Always (the maintenance commands that show or copy what the file holds).
+        case full
+    }
+
+    /// The size up to which an agent's open verifies the whole file.
+    public static let smallFileBytes = 64 << 20
+
     /// Opens (creating with mode 0600 when missing, unless `create` is false) and migrates the file at `path`.
-    /// With `readOnly`, the file must exist and is neither created nor migrated.
+    /// With `readOnly`, the file must exist and is neither created nor migrated; in a folder where its -wal and
+    /// -shm files cannot be made, and when they are absent, it is opened immutable (no writer can exist then).
     public init(path: String, options: MemoryOptions = MemoryOptions(), readOnly: Bool = false,
-                create: Bool = true) throws {
+                create: Bool = true, check: OpenCheck = .smallFile) throws {
         self.path = path
         self.options = options
+        self.isReadOnly = readOnly
+        busyLimit = BusyLimit(seconds: options.busyTimeoutSeconds)
         var isDir: ObjCBool = false
+        var sqlitePath = path
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
             if isDir.boolValue { throw HOSError.io("open memory file \(path): is a directory") }
+            // A file that is not SQLite is refused before anything else touches it (its mode included).
+            if let reason = try Self.headerProblem(path) { throw Self.damaged(path, "open", reason) }
             if !readOnly { try Self.tightenMode(path) }
+            if readOnly && Self.needsImmutable(path) { sqlitePath = Self.immutableURI(path) }
         } else {
             if readOnly || !create { throw HOSError.noInput(path, "no such memory file") }
             // Created here, not by SQLite, so that the mode is 0600 from the first byte; SQLite gives the
@@ -78,34 +104,97 @@ public final class MemoryStore {
         var config = Configuration()
         config.label = "hos-memory"
         config.readonly = readOnly
-        config.busyMode = .callback(Self.busyWait(seconds: options.busyTimeoutSeconds))
+        config.busyMode = .callback(Self.busyWait(busyLimit))
         if !readOnly { config.journalMode = .wal }
         config.prepareDatabase { db in
+            // secure_delete: a deleted row's bytes are overwritten (zeros) in the transaction that deletes it,
+            // so that forget leaves nothing behind once the WAL is checkpointed. cell_size_check: damaged
+            // pages are noticed as they are read, not read as if whole.
+            try db.execute(sql: "PRAGMA secure_delete = ON; PRAGMA cell_size_check = ON")
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         }
         do {
-            queue = try Self.retrying { try DatabaseQueue(path: path, configuration: config) }
+            queue = try Self.retrying { try DatabaseQueue(path: sqlitePath, configuration: config) }
         } catch {
-            throw Self.failure("open memory file \(path)", error)
+            throw Self.failure("open memory file \(path)", error, path: path)
         }
         if !readOnly { try migrate() }
+        switch check {
+        case .none: break
+        case .smallFile: if Self.fileSize(path) <= Self.smallFileBytes { try verify("open") }
+        case .full: try verify("open")
+        }
     }
 
-    /// Waits for a lock held by another process in steps of 0.1 ms growing to 1 ms, up to `seconds` in all.
-    /// SQLite's own busy timeout sleeps up to 100 ms at a time, so processes that share the file (`hos-run
-    /// --jobs`) took turns at the pace of its sleeps, not of their transactions.
-    static func busyWait(seconds: Double) -> Database.BusyCallback {
-        let limitMicroseconds = max(0, seconds) * 1_000_000
-        return { tries in
-            // Slept so far: 100, 200, 400, 800 µs, then 1 ms a try.
-            let slept = tries < 4 ? Double((1 << tries) - 1) * 100 : 1500 + Double(tries - 4) * 1000
-            guard slept < limitMicroseconds else { return false }
+    /// Whether this process can write the file: the file itself, and its -wal and -shm files (or the folder
+    /// that would hold them). Read commands open a file they cannot write read-only.
+    public static func isWritable(_ path: String) -> Bool {
+        guard access(path, W_OK) == 0 else { return false }
+        let folder = (path as NSString).deletingLastPathComponent
+        if access(folder.isEmpty ? "." : folder, W_OK) == 0 { return true }
+        return access(path + "-wal", W_OK) == 0 && access(path + "-shm", W_OK) == 0
+    }
+
+    /// A read-only open that cannot make the -shm file SQLite needs for a WAL file.
+    static func needsImmutable(_ path: String) -> Bool {
+        let folder = (path as NSString).deletingLastPathComponent
+        return access(folder.isEmpty ? "." : folder, W_OK) != 0 && access(path + "-shm", F_OK) != 0
+            && access(path + "-wal", F_OK) != 0
+    }
+
+    /// `path` as a URI that opens it immutable (no locks, no -shm).
+    static func immutableURI(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : 0
+    }
+
+    /// Why the file's first bytes are not those of an SQLite database (nil: they are, or the file is empty).
+    static func headerProblem(_ path: String) throws -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw HOSError.io("open memory file \(path): \(errnoText())") }
+        defer { close(fd) }
+        let header = Array((try? FileHandle(fileDescriptor: fd, closeOnDealloc: false).read(upToCount: 16)) ?? Data())
+        if header.isEmpty { return nil }
+        return header == Array("SQLite format 3\0".utf8) ? nil : "file is not a database"
+    }
+
+    /// `PRAGMA quick_check` of the whole file; damage is an error (exit 74) naming the first problem.
+    public func verify(_ operation: String) throws {
+        let problems = try read(operation) { db in try Self.quickCheck(db) }
+        if let first = problems.first {
+            throw Self.damaged(path, operation, printable(first, limit: 120)
+                + (problems.count > 1 ? " (and \(problems.count - 1) more)" : ""))
+        }
+    }
+
+    /// The problems `PRAGMA quick_check` finds (empty: none).
+    static func quickCheck(_ db: Database) throws -> [String] {
+        findings(try String.fetchAll(db, sql: "PRAGMA quick_check(20)"))
+    }
+
+    /// Waits for a lock held by another process in steps of 0.1 ms growing to 1 ms, up to `limit.seconds` in
+    /// all, measured on the clock (a sleep lasts longer than asked on a busy machine: counting sleeps made a
+    /// 10 s wait 11 s). SQLite's own busy timeout sleeps up to 100 ms at a time, so processes that share the
+    /// file (`hos-run --jobs`) took turns at the pace of its sleeps, not of their transactions.
+    static func busyWait(_ limit: BusyLimit) -> Database.BusyCallback {
+        { tries in
+            let now = DispatchTime.now().uptimeNanoseconds
+            if tries == 0 { limit.started = now }
+            guard Double(now - limit.started) < max(0, limit.seconds) * 1e9 else { return false }
             usleep(useconds_t(min(1000, 100 << min(tries, 4))))
             return true
         }
     }
 
-    /// An existing file readable or writable by group or others is set to 0600, with one warning line.
+    /// An existing file readable or writable by group or others loses those bits (0644 becomes 0600, 0444
+    /// 0400: a file kept read-only stays so), with one warning line.
     static func tightenMode(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { throw HOSError.io("open memory file \(path): \(errnoText())") }
@@ -113,8 +202,9 @@ public final class MemoryStore {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw HOSError.io("open memory file \(path): \(errnoText())") }
         guard st.st_mode & 0o077 != 0 else { return }
-        guard fchmod(fd, 0o600) == 0 else { throw HOSError.io("set mode of memory file \(path): \(errnoText())") }
-        printError("hos-memory: warning: \(path): mode set to 0600")
+        let mode = st.st_mode & 0o700
+        guard fchmod(fd, mode) == 0 else { throw HOSError.io("set mode of memory file \(path): \(errnoText())") }
+        printError("hos-memory: warning: \(path): mode set to 0" + String(mode, radix: 8))
     }
 
     // MARK: - Transactions
@@ -148,7 +238,7 @@ public final class MemoryStore {
                 }
             }
         } catch {
-            throw Self.failure(operation, error)
+            throw Self.failure(operation, error, path: path)
         }
     }
 
@@ -157,7 +247,7 @@ public final class MemoryStore {
         do {
             return try Self.retrying { try queue.writeWithoutTransaction { db in try body(db) } }
         } catch {
-            throw Self.failure(operation, error)
+            throw Self.failure(operation, error, path: path)
         }
     }
 
@@ -176,13 +266,44 @@ public final class MemoryStore {
     }
 
     /// A short lowercase message naming the operation and SQLite's reason; never the SQL's arguments.
-    static func failure(_ operation: String, _ error: Error) -> HOSError {
+    /// Damage (SQLITE_CORRUPT, SQLITE_NOTADB) gets its own message, which says what to do.
+    static func failure(_ operation: String, _ error: Error, path: String) -> HOSError {
         if let e = error as? HOSError { return e }
         if let e = error as? DatabaseError {
-            let reason = e.message.map { ": " + $0.lowercased() } ?? ""
-            return .io("\(operation): sqlite error \(e.resultCode.rawValue)\(reason)")
+            let reason = e.message.map { $0.lowercased() } ?? "sqlite error \(e.resultCode.rawValue)"
+            if isDamage(e) { return damaged(path, operation, reason) }
+            return .io("\(operation): sqlite error \(e.resultCode.rawValue): \(reason)")
         }
         return .io("\(operation): \(error)")
+    }
+
+    /// Whether SQLite says the file is damaged or not a database at all.
+    static func isDamage(_ e: DatabaseError) -> Bool {
+        e.resultCode == .SQLITE_CORRUPT || e.resultCode == .SQLITE_NOTADB
+    }
+
+    /// The error of a damaged file (exit 74), saying what to do about it.
+    static func damaged(_ path: String, _ operation: String, _ reason: String) -> HOSError {
+        .io("\(damagePrefix)\(path): \(operation): \(reason)\(damageAdvice)")
+    }
+
+    private static let damagePrefix = "memory file damaged: "
+    private static let damageAdvice = "; run 'hos-memory check'; restore from a backup"
+
+    /// What `damaged` said was wrong with the file at `path` (after the operation), or nil for an error that is
+    /// not damage.
+    static func damageReason(_ e: HOSError, path: String) -> String? {
+        let head = damagePrefix + path + ": "
+        guard case let .io(message) = e, message.hasPrefix(head), message.hasSuffix(damageAdvice) else { return nil }
+        let rest = message.dropFirst(head.count).dropLast(damageAdvice.count)
+        // Operations hold no ": ".
+        return rest.range(of: ": ").map { String(rest[$0.upperBound...]) } ?? String(rest)
+    }
+
+    /// The lines of an integrity or quick check, without the ones naming the schema ("*** in database main ***").
+    static func findings(_ lines: [String]) -> [String] {
+        lines == ["ok"] ? [] : lines.flatMap { $0.split(separator: "\n").map(String.init) }
+            .filter { !$0.hasPrefix("*** in database") }
     }
 
     // MARK: - Migrations
@@ -197,10 +318,15 @@ public final class MemoryStore {
             do {
                 if try queue.read({ try migrator.hasCompletedMigrations($0) }) { return }
                 try migrator.migrate(queue)
+                // What a migration overwrote (the audit log's old hashes) lives on in the WAL and in the
+                // main file's old pages until a checkpoint; one is tried at once, without waiting for readers.
+                _ = try? checkpoint(waitSeconds: 0)
                 return
             } catch {
                 attempt += 1
-                if attempt >= 6 { throw Self.failure("migrate memory file", error) }
+                if attempt >= 6 || (error as? DatabaseError).map(Self.isDamage) == true {
+                    throw Self.failure("migrate memory file", error, path: path)
+                }
                 usleep(UInt32(20_000 * attempt))
             }
         }
@@ -220,4 +346,12 @@ public final class MemoryStore {
             return sql.map { $0 + ";\n" }.joined()
         }
     }
+}
+
+/// The busy handler's limit, which forget changes for its checkpoint after the file is open.
+final class BusyLimit: @unchecked Sendable {
+    var seconds: Double
+    /// When the current wait began (the busy handler's first try), in uptime nanoseconds.
+    var started: UInt64 = 0
+    init(seconds: Double) { self.seconds = seconds }
 }

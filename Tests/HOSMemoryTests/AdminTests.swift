@@ -70,7 +70,8 @@ let adversarialIDs = [
         let (_, store) = try populated(["alice", "bob"])
         let bobBefore = try store.rowCounts(user: "bob")
         let result = try store.forget(user: "alice", vacuum: true, at: "2026-03-01T00:00:00Z")
-        #expect(result.values.reduce(0, +) > 0)
+        #expect(result.rows.values.reduce(0, +) > 0)
+        #expect(result.erasure == .complete)
         for (table, n) in try store.rowCounts(user: "alice") {
             #expect(n == 0, "alice's rows left in \(table)")
         }

@@ -125,7 +125,9 @@ import Testing
         #expect(throws: HOSError.self) { _ = try MemoryStore(path: dir.path("link.sqlite")) }
     }
 
-    @Test func forgetClearsTheUsersHashFromTheAuditLog() throws {
+    /// Regression (issue 17): the audit log kept an unkeyed FNV hash of each user, reversible by hashing
+    /// likely ids. It names no user now.
+    @Test func auditLogNamesNoUser() throws {
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
         try runMemory(store, days("alice", from: "2026-01-05", count: 2) + days("bob", from: "2026-01-05", count: 2),
@@ -134,10 +136,38 @@ import Testing
         _ = try store.export(user: "alice", at: "2026-03-01T00:00:01Z")
         _ = try store.recall(user: "bob", layer: nil, at: "2026-03-01T00:00:02Z")
         _ = try store.forget(user: "alice", vacuum: false, at: "2026-03-01T00:00:03Z")
-        let alice = MemoryStore.userHash("alice")
-        #expect(try store.testQuery("SELECT count(*) FROM audit_log WHERE user_hash = '\(alice)'") == ["0"])
-        #expect(try store.testQuery("SELECT action || ' ' || user_hash FROM audit_log ORDER BY id")
-                == ["recall ", "export ", "recall " + MemoryStore.userHash("bob"), "forget "])
+        #expect(try store.testQuery("SELECT action || ' ' || user_hash || ' ' || detail FROM audit_log ORDER BY id")
+                == [#"recall  {"layer":"all","rows":8}"#, #"export  {"rows":10}"#, #"recall  {"layer":"all","rows":8}"#,
+                    #"forget  {"rows":10}"#])
         #expect(try store.check() == [])
     }
+
+    /// Regression (issue 17): the migration clears the hashes that earlier versions wrote, and once it has
+    /// run no byte of them is left in the file or its WAL.
+    @Test func theMigrationLeavesNoOldHashBehind() throws {
+        let dir = TempDir()
+        let path = dir.path("m.sqlite")
+        // The FNV hash of "alice" as earlier versions wrote it.
+        let oldHash = StableHash.hex(StableHash.of("user", "alice"), digits: 32)
+        do {
+            let store = try MemoryStore(path: path)
+            try store.testExecute("""
+                INSERT INTO audit_log (at, action, user_hash, detail) VALUES ('2026-03-01T00:00:00Z', 'export', '\(oldHash)', '{}');
+                DELETE FROM grdb_migrations WHERE identifier = '2026-12-06-audit-without-user'
+                """)
+            _ = try store.checkpoint(waitSeconds: 0)
+        }
+        #expect(fileHolds(path, oldHash), "the test's file lacks the old hash, so it tests nothing")
+        do {
+            let store = try MemoryStore(path: path)
+            #expect(try store.testQuery("SELECT action || ' ' || user_hash FROM audit_log") == ["export "])
+        }
+        #expect(!fileHolds(path, oldHash) && !fileHolds(path + "-wal", oldHash))
+    }
+}
+
+/// Whether the file at `path` holds `text` anywhere in its bytes.
+func fileHolds(_ path: String, _ text: String) -> Bool {
+    guard let data = FileManager.default.contents(atPath: path) else { return false }
+    return data.range(of: Data(text.utf8)) != nil
 }

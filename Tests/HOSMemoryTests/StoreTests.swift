@@ -51,7 +51,8 @@ import Testing
     @Test func migrationsAreNamedAndTheSchemaMatchesTheGoldenFile() throws {
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
-        #expect(try store.appliedMigrations() == ["2026-11-25-layers", "2026-11-25-views", "2026-12-01-adaptation", "2026-12-03-llm"])
+        #expect(try store.appliedMigrations() == ["2026-11-25-layers", "2026-11-25-views", "2026-12-01-adaptation", "2026-12-03-llm",
+                                                       "2026-12-06-audit-without-user"])
         let golden = testsDir.appendingPathComponent("Golden/schema.sql")
         let dump = try store.schemaDump()
         if ProcessInfo.processInfo.environment["RECORD_SCHEMA"] == "1" {
@@ -84,16 +85,21 @@ import Testing
         }
     }
 
-    @Test func notADatabaseIsAnIOErrorNamingTheOperation() throws {
+    /// Regression (issue 17): a file that is not a database is refused before its mode is changed.
+    @Test func notADatabaseIsADamagedFileAndKeepsItsMode() throws {
         let dir = TempDir()
         let path = dir.write("bad.sqlite", String(repeating: "this is not sqlite ", count: 300))
+        #expect(chmod(path, 0o644) == 0)
         do {
             _ = try MemoryStore(path: path)
             Issue.record("no error")
         } catch let e as HOSError {
-            #expect(e.exitCode == .ioError)
-            #expect(e.description.contains("sqlite error"), "\(e)")
+            #expect(e == .io("memory file damaged: \(path): open: file is not a database; run 'hos-memory check'; "
+                + "restore from a backup"))
         }
+        let attrs = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attrs[.posixPermissions] as! NSNumber).intValue == 0o644)
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
     }
 
     @Test func pathResolution() {
