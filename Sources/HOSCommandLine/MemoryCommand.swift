@@ -298,6 +298,7 @@ public struct MemoryCommand: ParsableCommand {
         public init() {}
 
         public func validate() throws {
+            try checkUserOption(user)
             if let layer, !Schema.layers.contains(where: { $0.name == layer }) {
                 throw ValidationError("unknown layer '\(layer)' (one of: \(Schema.layers.map(\.name).joined(separator: ", ")))")
             }
@@ -332,6 +333,8 @@ public struct MemoryCommand: ParsableCommand {
 
         public init() {}
 
+        public func validate() throws { try checkUserOption(user) }
+
         public func run() throws {
             try runTool(MemoryStage.agent) {
                 let rows = try file.openForReading("export").export(user: user, at: memoryNow())
@@ -359,7 +362,9 @@ public struct MemoryCommand: ParsableCommand {
             --finish' (once the reader is done, or with a longer --wait) completes the erasure, and so \
             does the last process to close the file. Prints {"erased": true|false, "rows": N, "tables": \
             {table: n}}. With --vacuum the file is also rebuilt (VACUUM), which drops the free space \
-            that files written before secure_delete was on may still hold.
+            that files written before secure_delete was on may still hold. --user takes any id, even \
+            one the user_id rule of hos-events(7) refuses, so that rows stored before the rule can \
+            still be erased.
             """)
 
         @OptionGroup public var file: MemoryFileOptions
@@ -418,6 +423,8 @@ public struct MemoryCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Only this user.", valueName: "id")) public var user: String?
 
         public init() {}
+
+        public func validate() throws { try checkUserOption(user) }
 
         public func run() throws {
             try runTool(MemoryStage.agent) {
