@@ -383,10 +383,11 @@ public struct LintPipeline: ParsableCommand {
         for f in files {
             do {
                 let spec = try PipelineSpec.load(file: f, environment: environment())
+                for w in spec.warnings { printError("hos-run: warning: \(w)") }
                 var missing: [String] = []
                 for s in spec.steps {
                     if case let .agent(name) = s.kind, PipelineRunner.program(agent: name, path: environment()["PATH"]) == nil {
-                        missing.append("\(f):\(s.line): steps: hos-\(name) not found beside hos-run or on PATH")
+                        missing.append(PipelineError.agentNotFound(file: f, line: s.line, command: "hos-\(name)").description)
                     }
                 }
                 for m in missing { printError("hos-run: \(m)") }

@@ -45,12 +45,18 @@ public func runTool(_ tool: String, _ body: () throws -> Void) throws {
     do {
         try body()
     } catch is OutputClosed {
+        OutputSink.removeUncommitted()
         return
-    } catch is Interrupted {
-        throw ArgumentParser.ExitCode(Signals.exitStatus)
-    } catch let error as HOSError {
-        printError("\(tool): \(error)")
-        throw ArgumentParser.ExitCode(error.exitCode.rawValue)
+    } catch {
+        // Whatever stopped the run, no half-written -o file is left behind.
+        OutputSink.removeUncommitted()
+        switch error {
+        case is Interrupted: throw ArgumentParser.ExitCode(Signals.exitStatus)
+        case let error as HOSError:
+            printError("\(tool): \(error)")
+            throw ArgumentParser.ExitCode(error.exitCode.rawValue)
+        default: throw error
+        }
     }
 }
 
