@@ -21,7 +21,7 @@ public struct StreamOptions: ParsableArguments {
         valueName: "policy"))
     public var onError: ErrorPolicy?
 
-    @Option(help: ArgumentHelp("Longest accepted input line, in bytes.", valueName: "n"))
+    @Option(help: ArgumentHelp("Longest accepted input line, in bytes, counting the event_id hos adds to a line without one.", valueName: "n"))
     public var maxLineBytes: Int = RunConfig.defaultMaxLineBytes
 
     @Flag(help: "At exit, print 'in=N out=M rejected=K' on standard error.")
