@@ -49,7 +49,16 @@ public struct RunCommand: ParsableCommand {
         buffer holds the request too, until its timeout. id names the step in analysis_complete, timings_ms, degraded and messages \
         (default: the agent's name; ids are unique). Durations: 500ms, 30s, 2m, 1h or seconds. retries: \
         0–10. Unknown keys are errors. Strings expand ${NAME} from the environment; ${NAME:-default} gives \
-        a default; an unset variable without one is an error; $$ is a literal $.
+        a default; an unset variable without one is an error; $$ is a literal $. In a run: command each \
+        ${NAME} is quoted for where it stands (bare, in '...' or in "...") so that /bin/sh sees its value \
+        as one literal word, never as code: run: jq -c ${FILTER} is safe whatever FILTER holds. \
+        ${NAME:raw} (or ${NAME:raw:-default}) pastes the value unquoted, as shell code; lint warns of \
+        each. To let the shell expand a variable itself, write $${NAME}.
+
+        LIMITS: a pipeline or test file is at most 1 MiB, UTF-8 without NUL bytes; a pipeline has at most \
+        1000 steps (parallel branches included); aliases (*name) may add at most 100000 values to a file \
+        once expanded, and in a file with anchors (&name) every key is a plain string. A file past a limit \
+        is refused with exit 78, naming its line and key path.
 
         MEMORY: --memory beats HOS_MEMORY, which beats the file's memory:, which beats \
         ./hos-memory.sqlite. Every step gets the result in HOS_MEMORY.
@@ -162,7 +171,7 @@ public struct RunPipeline: ParsableCommand {
     @Option(name: .customLong("on-error"), help: ArgumentHelp("What a bad input line does: fail, skip, or dead-letter=FILE.", valueName: "policy"))
     var onError: ErrorPolicy?
 
-    @Option(help: ArgumentHelp("Longest accepted input line, in bytes; agent steps are given the same limit.", valueName: "n"))
+    @Option(help: ArgumentHelp("Longest accepted input line, in bytes, counting the event_id hos adds to a line without one; agent steps are given the same limit.", valueName: "n"))
     var maxLineBytes: Int = RunConfig.defaultMaxLineBytes
 
     @Option(help: ArgumentHelp("auto, bar, none, json or json=FILE.", valueName: "mode"))
@@ -383,10 +392,11 @@ public struct LintPipeline: ParsableCommand {
         for f in files {
             do {
                 let spec = try PipelineSpec.load(file: f, environment: environment())
+                for w in spec.warnings { printError("hos-run: warning: \(w)") }
                 var missing: [String] = []
                 for s in spec.steps {
                     if case let .agent(name) = s.kind, PipelineRunner.program(agent: name, path: environment()["PATH"]) == nil {
-                        missing.append("\(f):\(s.line): steps: hos-\(name) not found beside hos-run or on PATH")
+                        missing.append(PipelineError.agentNotFound(file: f, line: s.line, command: "hos-\(name)").description)
                     }
                 }
                 for m in missing { printError("hos-run: \(m)") }

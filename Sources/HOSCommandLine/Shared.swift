@@ -21,7 +21,7 @@ public struct StreamOptions: ParsableArguments {
         valueName: "policy"))
     public var onError: ErrorPolicy?
 
-    @Option(help: ArgumentHelp("Longest accepted input line, in bytes.", valueName: "n"))
+    @Option(help: ArgumentHelp("Longest accepted input line, in bytes, counting the event_id hos adds to a line without one.", valueName: "n"))
     public var maxLineBytes: Int = RunConfig.defaultMaxLineBytes
 
     @Flag(help: "At exit, print 'in=N out=M rejected=K' on standard error.")
@@ -52,12 +52,18 @@ public func runTool(_ tool: String, _ body: () throws -> Void) throws {
     do {
         try body()
     } catch is OutputClosed {
+        OutputSink.removeUncommitted()
         return
-    } catch is Interrupted {
-        throw ArgumentParser.ExitCode(Signals.exitStatus)
-    } catch let error as HOSError {
-        printError("\(tool): \(error)")
-        throw ArgumentParser.ExitCode(error.exitCode.rawValue)
+    } catch {
+        // Whatever stopped the run, no half-written -o file is left behind.
+        OutputSink.removeUncommitted()
+        switch error {
+        case is Interrupted: throw ArgumentParser.ExitCode(Signals.exitStatus)
+        case let error as HOSError:
+            printError("\(tool): \(error)")
+            throw ArgumentParser.ExitCode(error.exitCode.rawValue)
+        default: throw error
+        }
     }
 }
 

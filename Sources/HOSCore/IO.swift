@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Receives the lines of an input, in order.
 public protocol LineHandler {
@@ -196,6 +197,7 @@ public final class OutputSink {
             fd = f
             finalPath = path
             tempPath = temp
+            Self.uncommitted.withLock { _ = $0.insert(temp) }
         }
         buffer = .allocate(capacity: capacity)
     }
@@ -212,8 +214,26 @@ public final class OutputSink {
 
     deinit {
         buffer.deallocate()
-        if let tempPath, !closed { unlink(tempPath) }
+        if !closed { dropTemp() }
         if fd > 2 { close(fd) }
+    }
+
+    /// Temporary files of sinks neither committed nor abandoned: a run that ends on an error removes them
+    /// (`removeUncommitted`), since they hold health data and no one would ever rename them.
+    static let uncommitted = Mutex<Set<String>>([])
+
+    /// Removes every temporary output file not yet moved into place; called on every failing exit.
+    public static func removeUncommitted() {
+        uncommitted.withLock { paths in
+            for p in paths { unlink(p) }
+            paths.removeAll()
+        }
+    }
+
+    private func dropTemp() {
+        guard let tempPath else { return }
+        unlink(tempPath)
+        _ = Self.uncommitted.withLock { $0.remove(tempPath) }
     }
 
     /// Appends bytes; flushes when the buffer fills.
@@ -288,15 +308,16 @@ public final class OutputSink {
         closed = true
         guard fsync(fd) == 0 || errno == EINVAL, rename(tempPath, finalPath) == 0 else {
             let e = errnoText()
-            unlink(tempPath)
+            dropTemp()
             throw HOSError.io("\(finalPath): cannot write: \(e)")
         }
+        _ = Self.uncommitted.withLock { $0.remove(tempPath) }
     }
 
     /// Drops a file being written; stdout is flushed up to the last whole line.
     public func abandon() {
-        if let tempPath {
-            if !closed { unlink(tempPath) }
+        if tempPath != nil {
+            if !closed { dropTemp() }
             closed = true
         } else {
             try? flush()
@@ -308,9 +329,11 @@ public final class OutputSink {
 public enum Signals {
     nonisolated(unsafe) static var caught: sig_atomic_t = 0
 
-    /// Ignores SIGPIPE (writes then fail with EPIPE) and turns SIGINT/SIGTERM into a clean stop.
+    /// Ignores SIGPIPE (writes then fail with EPIPE) and SIGXFSZ (writes past `ulimit -f` then fail with
+    /// EFBIG, reported like a full disk: one line, exit 74), and turns SIGINT/SIGTERM into a clean stop.
     public static func install() {
         signal(SIGPIPE, SIG_IGN)
+        signal(SIGXFSZ, SIG_IGN)
         for sig in [SIGINT, SIGTERM] {
             var sa = sigaction()
             #if canImport(Glibc)

@@ -196,6 +196,9 @@ public final class StreamRunner<S: Stage>: LineHandler {
     func accept(_ line: UnsafeBufferPointer<UInt8>) throws {
         let env = try Envelope.scan(line)
         try env.check(in: line)
+        if config.forwardInput {
+            try EventID.checkForwardedLength(line.count, hasID: env.eventID != nil, limit: config.maxLineBytes)
+        }
         let targetedElsewhere: Bool
         if case let .string(t)? = env.targetAgent {
             targetedElsewhere = t.escaped

@@ -62,6 +62,17 @@ public enum EventID {
 
     public static func derive(_ parts: [String]) -> String { StableHash.base32(StableHash.of(parts)) }
 
+    /// The bytes that forwarding adds to a line without an id: `"event_id":"<26 characters>",`.
+    public static let addedBytes = #""event_id":"","#.utf8.count + 26
+
+    /// Refuses a line that would be longer than `limit` once forwarded, so that what one hos command
+    /// writes, the next one accepts with the same limit (hos-events(7), LINES).
+    public static func checkForwardedLength(_ bytes: Int, hasID: Bool, limit: Int) throws(EventProblem) {
+        if !hasID, bytes + addedBytes > limit {
+            throw EventProblem("line longer than \(limit) bytes once its event_id is added (\(bytes) + \(addedBytes))")
+        }
+    }
+
     /// An event id for an input line that came without one: the hash of its bytes.
     public static func forLine(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         var h = StableHash()

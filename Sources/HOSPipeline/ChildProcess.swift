@@ -16,18 +16,23 @@ final class ChildProcess {
     let stdoutFD: Int32
     private var reaped: Int32?
 
-    /// Starts `argv` with `environment`; pipes are close-on-exec so no other child inherits them.
-    init(argv: [String], environment: [String: String]) throws(PipelineError) {
+    /// Starts `argv` with `environment` for the step `step` (named in errors); pipes are close-on-exec so
+    /// no other child inherits them.
+    init(step: String, argv: [String], environment: [String: String]) throws(PipelineError) {
         // Pipes are made and marked close-on-exec under one lock with the spawn: a child started by
         // another thread in between would otherwise inherit them and keep them open.
         ChildProcess.spawnLock.lock()
         defer { ChildProcess.spawnLock.unlock() }
         var inPipe: [Int32] = [-1, -1]
         var outPipe: [Int32] = [-1, -1]
-        guard closeOnExecPipe(&inPipe) else { throw PipelineError.spawn(step: argv[0], message: "pipe failed") }
+        // The failure is the step's (or hos-run's: out of file descriptors), never its program's.
+        guard closeOnExecPipe(&inPipe) else {
+            throw PipelineError.spawn(step: step, message: "cannot make a pipe: \(String(cString: strerror(errno)).lowercased())")
+        }
         guard closeOnExecPipe(&outPipe) else {
+            let e = errno
             close(inPipe[0]); close(inPipe[1])
-            throw PipelineError.spawn(step: argv[0], message: "pipe failed")
+            throw PipelineError.spawn(step: step, message: "cannot make a pipe: \(String(cString: strerror(e)).lowercased())")
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -37,10 +42,12 @@ final class ChildProcess {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        // The child starts with default signal handling: hos-run ignores SIGPIPE, an agent must not.
+        // The child starts with default signal handling: hos-run ignores SIGPIPE and SIGXFSZ, a run: step
+        // must not inherit that (an agent sets its own).
         var defaults = sigset_t()
         sigemptyset(&defaults)
         sigaddset(&defaults, SIGPIPE)
+        sigaddset(&defaults, SIGXFSZ)
         sigaddset(&defaults, SIGINT)
         sigaddset(&defaults, SIGTERM)
         posix_spawnattr_setsigdefault(&attr, &defaults)
@@ -60,7 +67,7 @@ final class ChildProcess {
         close(outPipe[1])
         guard rc == 0 else {
             close(inPipe[1]); close(outPipe[0])
-            throw PipelineError.spawn(step: argv[0], message: String(cString: strerror(rc)))
+            throw PipelineError.spawn(step: step, message: "\(argv[0]): \(String(cString: strerror(rc)).lowercased())")
         }
         pid = child
         stdinFD = inPipe[1]

@@ -12,8 +12,7 @@ public struct PipelineTestFile: Sendable {
 
     /// Reads a test file; the pipeline path is relative to the test file.
     public static func load(file: String, environment: [String: String]) throws(PipelineError) -> PipelineTestFile {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw .unreadable(file) }
-        let root = try YAMLTree.compose(text, file: file)
+        let root = try YAMLTree.compose(YAMLTree.read(file), file: file)
         var r = SpecReader(file: file, environment: environment)
         let dir = (file as NSString).deletingLastPathComponent
         var tests: [PipelineTestCase] = []

@@ -88,7 +88,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 // With an llm: section, the agents that can word their results are asked to.
                 let llm = spec.llm != nil && LLMSpec.agents.contains(name) && !step.args.contains("--llm") ? ["--llm"] : []
                 guard let program = Program.agent(name, path: options.environment["PATH"]) else {
-                    throw .agentNotFound(step: step.id, command: "hos-\(name)")
+                    throw .agentNotFound(file: spec.file, line: step.line, command: "hos-\(name)")
                 }
                 // Every agent reads lines as long as hos-run accepts.
                 let limit = options.maxLineBytes == RunConfig.defaultMaxLineBytes
@@ -366,6 +366,7 @@ struct Dispatcher: LineHandler {
     mutating func accept(_ bytes: UnsafeBufferPointer<UInt8>) throws {
         let env = try Envelope.scan(bytes)
         try env.check(in: bytes)
+        try EventID.checkForwardedLength(bytes.count, hasID: env.eventID != nil, limit: runner.options.maxLineBytes)
         // Every payload is checked here, as each agent would: a bad record is this run's bad input,
         // never a reason to restart a step.
         // A plain record is checked without being kept: routing needs only its envelope.

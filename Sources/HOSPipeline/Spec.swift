@@ -1,5 +1,10 @@
 // The pipeline file: YAML → a checked PipelineSpec, every problem named by its key path and line.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import HOSCore
 import Yams
@@ -114,16 +119,15 @@ public struct PipelineSpec: Sendable, Equatable {
     public var stages: [StageSpec] = []
     /// The file it came from, for diagnostics.
     public var file: String
+    /// What `hos-run lint` warns of: `${NAME:raw}` in a `run:` command.
+    public var warnings: [SpecProblem] = []
 
     /// Every step in order, branches of a parallel block in their order.
     public var steps: [StepSpec] { stages.flatMap(\.steps) }
 
     /// Reads and checks a pipeline file; `environment` expands `${NAME}` in strings.
     public static func load(file: String, environment: [String: String]) throws(PipelineError) -> PipelineSpec {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-            throw PipelineError.unreadable(file)
-        }
-        return try parse(text, file: file, environment: environment)
+        try parse(YAMLTree.read(file), file: file, environment: environment)
     }
 
     /// Parses and checks pipeline text.
@@ -138,7 +142,9 @@ public struct PipelineSpec: Sendable, Equatable {
                 ($0.element.line, $0.offset) < ($1.element.line, $1.offset)
             }.map(\.element))
         }
-        return spec!
+        var checked = spec!
+        checked.warnings = reader.notes
+        return checked
     }
 }
 
@@ -153,20 +159,20 @@ public struct SpecProblem: Sendable, Equatable, CustomStringConvertible {
 
 /// The module's errors.
 public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
-    case unreadable(String)
+    case unreadable(String, reason: String)
     case yaml(file: String, line: Int, message: String)
     case invalid([SpecProblem])
-    case agentNotFound(step: String, command: String)
+    case agentNotFound(file: String, line: Int, command: String)
     case spawn(step: String, message: String)
     case stepFailed(step: String, message: String)
     case io(String)
 
     public var description: String {
         switch self {
-        case let .unreadable(f): "\(f): cannot read the pipeline file"
+        case let .unreadable(f, reason): "\(f): cannot read the pipeline file: \(reason)"
         case let .yaml(f, l, m): "\(f):\(l): invalid YAML: \(m)"
         case let .invalid(p): p.map(\.description).joined(separator: "\n")
-        case let .agentNotFound(s, c): "step \(s): \(c) not found beside hos-run or on PATH"
+        case let .agentNotFound(f, l, c): "\(f):\(l): steps: \(c) not found beside hos-run or on PATH"
         case let .spawn(s, m): "step \(s): cannot start: \(m)"
         case let .stepFailed(s, m): "step \(s) failed: \(m)"
         case let .io(m): m
@@ -174,14 +180,69 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// The limits on a pipeline or test file, which keep `lint` and `run` quick on any file (hos-run(1)).
+public enum PipelineLimits {
+    /// The largest file read: far above any real pipeline, far below what would take long to parse.
+    public static let maxFileBytes = 1 << 20
+    /// The most steps in a pipeline, parallel branches included: each is a process.
+    public static let maxSteps = 1000
+    /// The most values that aliases (`*name`) may add to a file once expanded, against alias bombs.
+    public static let maxAliasValues = 100_000
+}
+
 /// YAML composed into nodes with their lines.
 enum YAMLTree {
+    /// A file's text: at most `maxFileBytes`, UTF-8, without NUL; a problem names its line.
+    static func read(_ file: String) throws(PipelineError) -> String {
+        var st = stat()
+        guard stat(file, &st) == 0 else { throw .unreadable(file, reason: errnoText()) }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw .unreadable(file, reason: "is a directory") }
+        if st.st_size > PipelineLimits.maxFileBytes {
+            throw .yaml(file: file, line: 1, message: "the file is \(st.st_size) bytes; the limit is \(PipelineLimits.maxFileBytes)")
+        }
+        guard let data = FileManager.default.contents(atPath: file) else { throw .unreadable(file, reason: errnoText()) }
+        if data.count > PipelineLimits.maxFileBytes {
+            throw .yaml(file: file, line: 1, message: "the file is more than \(PipelineLimits.maxFileBytes) bytes")
+        }
+        return try text(Array(data), file: file)
+    }
+
+    /// UTF-8 text, or the line and column of the first NUL or invalid byte (YAML's own reader would blame
+    /// the wrong line, or the file as a whole).
+    static func text(_ bytes: [UInt8], file: String) throws(PipelineError) -> String {
+        var line = 1, lineStart = 0, offset = 0
+        var parser = Unicode.UTF8.ForwardParser()
+        var it = bytes.makeIterator()
+        while true {
+            switch parser.parseScalar(from: &it) {
+            case let .valid(scalar):
+                if scalar.count == 1, scalar.first == 0 {
+                    throw .yaml(file: file, line: line, message: "a NUL byte at column \(offset - lineStart + 1)")
+                }
+                if scalar.count == 1, scalar.first == 0x0A {
+                    line += 1
+                    lineStart = offset + 1
+                }
+                offset += scalar.count
+            case .error:
+                let byte = String(bytes[offset], radix: 16, uppercase: true)
+                throw .yaml(file: file, line: line, message: "not UTF-8: byte 0x\(byte) at column \(offset - lineStart + 1)")
+            case .emptyInput:
+                return String(decoding: bytes, as: UTF8.self)
+            }
+        }
+    }
+
     static func compose(_ text: String, file: String) throws(PipelineError) -> Node {
+        if let line = complexKeyLine(text) {
+            throw .yaml(file: file, line: line, message: "a key that is a list, a mapping or an alias: keys are plain strings in a file with anchors (&name)")
+        }
+        let node: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            guard let n = try Yams.compose(yaml: text) else {
                 throw PipelineError.yaml(file: file, line: 1, message: "the file is empty")
             }
-            return node
+            node = n
         } catch let e as PipelineError {
             throw e
         } catch let e as YamlError {
@@ -189,6 +250,84 @@ enum YAMLTree {
         } catch {
             throw PipelineError.yaml(file: file, line: 1, message: "\(error)")
         }
+        var budget = AliasBudget(file: file)
+        try budget.measure(node)
+        return node
+    }
+}
+
+extension YAMLTree {
+    /// The line of a key that is not a plain string, in a file with anchors; nil when there is none.
+    ///
+    /// Yams checks a mapping for duplicated keys by hashing each key whole, before any budget can be
+    /// counted: a key that is an alias of an alias bomb would hash for ever. hos reads no such keys, so a
+    /// file with anchors may not have any. The scan is textual and may also refuse such text in a string.
+    static func complexKeyLine(_ text: String) -> Int? {
+        guard text.contains("&"), let anchors = try? NSRegularExpression(pattern: #"(^|[\s\[{,:-])&[A-Za-z0-9_-]"#),
+              let keys = try? NSRegularExpression(pattern: #"(^|[\s\[{,])(\?(\s|$)|\*[A-Za-z0-9_-]+\s*:(\s|$))|[\]}]\s*:(\s|$)"#,
+                                                  options: .anchorsMatchLines)
+        else { return nil }
+        let all = NSRange(text.startIndex..., in: text)
+        guard anchors.firstMatch(in: text, range: all) != nil, let hit = keys.firstMatch(in: text, range: all),
+              let r = Range(hit.range, in: text) else { return nil }
+        return text[..<r.lowerBound].reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+    }
+}
+
+/// Counts what aliases add to a document, without expanding them: an 800-byte file may otherwise stand
+/// for billions of values, and walking it would never end.
+///
+/// Yams composes an alias as the anchored node itself (shared, not copied), so composing is cheap; every
+/// walk after it is not. Its anchor names are gone once the parser is (weak references), but each node
+/// keeps the place it was written: a list or mapping met again at a place already seen is an alias, and
+/// its size, known from its first visit, is added to the budget instead of walking it.
+struct AliasBudget {
+    let file: String
+    var added = 0
+    /// Size of each list or mapping by where it starts (line, column).
+    var sizes: [Int: Int] = [:]
+    var path: [String] = []
+
+    init(file: String) { self.file = file }
+
+    /// The number of values in `node` once expanded.
+    @discardableResult
+    mutating func measure(_ node: Node, line: Int? = nil) throws(PipelineError) -> Int {
+        if case .scalar = node { return 1 }
+        var key: Int?
+        if let mark = node.mark {
+            let k = mark.line << 24 | mark.column
+            if let size = sizes[k] {
+                added += size
+                if added > PipelineLimits.maxAliasValues {
+                    let where_ = path.isEmpty ? "(top)" : path.joined()
+                    throw .invalid([SpecProblem(file: file, line: line ?? node.mark?.line ?? 1, path: where_, message:
+                        "aliases expand to more than \(PipelineLimits.maxAliasValues) values (an alias bomb?)")])
+                }
+                return size
+            }
+            key = k
+        }
+        var size = 1
+        switch node {
+        case let .mapping(m):
+            for (k, v) in m {
+                let name = k.scalar?.string ?? "?"
+                path.append(path.isEmpty ? name : ".\(name)")
+                size += try measure(k, line: k.mark?.line) + measure(v, line: k.mark?.line)
+                path.removeLast()
+            }
+        case let .sequence(seq):
+            for (i, v) in seq.enumerated() {
+                path.append("[\(i)]")
+                size += try measure(v, line: line)
+                path.removeLast()
+            }
+        case .scalar, .alias:
+            break
+        }
+        if let key { sizes[key] = size }
+        return size
     }
 }
 
@@ -215,6 +354,8 @@ struct SpecReader {
     let file: String
     let environment: [String: String]
     var problems: [SpecProblem] = []
+    /// Things worth a warning that are not errors (`hos-run lint` prints them).
+    var notes: [SpecProblem] = []
 
     init(file: String, environment: [String: String]) {
         self.file = file
@@ -249,14 +390,19 @@ struct SpecReader {
         return out
     }
 
-    /// A string scalar with `${NAME}` expanded.
-    mutating func string(_ node: Node, _ path: String) -> String? {
+    /// A string scalar with `${NAME}` expanded; in a shell command (`shell`), each value quoted as one word.
+    mutating func string(_ node: Node, _ path: String, shell: Bool = false) -> String? {
         guard case let .scalar(s) = node else {
             problem(node, path, "must be a string")
             return nil
         }
-        switch Interpolation.expand(s.string, environment) {
-        case let .success(v): return v
+        switch Interpolation.expand(s.string, environment, shell: shell) {
+        case let .success(v):
+            for name in v.raw {
+                notes.append(SpecProblem(file: file, line: node.mark?.line ?? 1, path: path, message:
+                    "${\(name):raw} is pasted into the shell command unquoted: its value runs as shell code"))
+            }
+            return v.text
         case let .failure(e):
             problem(node, path, e.message)
             return nil
@@ -324,6 +470,14 @@ struct SpecReader {
         }
         guard case let .sequence(seq) = stepsNode, !seq.isEmpty else {
             problem(stepsNode, "steps", "must be a non-empty list")
+            return spec
+        }
+        let count = seq.reduce(0) { n, node in
+            guard case let .mapping(m) = node, m.count == 1, case let .sequence(b)? = m["parallel"] else { return n + 1 }
+            return n + b.count
+        }
+        if count > PipelineLimits.maxSteps {
+            problem(stepsNode, "steps", "has \(count) steps; the limit is \(PipelineLimits.maxSteps)")
             return spec
         }
         for (i, node) in seq.enumerated() {
@@ -414,7 +568,7 @@ struct SpecReader {
                 }
             }
         case let (nil, r?):
-            if let cmd = string(r, "\(path).run") {
+            if let cmd = string(r, "\(path).run", shell: true) {
                 if cmd.trimmingCharacters(in: .whitespaces).isEmpty {
                     problem(r, "\(path).run", "must be a shell command")
                 } else {
@@ -461,28 +615,49 @@ struct SpecReader {
 }
 
 /// `${NAME}` expansion: `$$` is a literal `$`; an unset variable is an error unless written `${NAME:-default}`.
+///
+/// In a `run:` command (`shell: true`) each value is quoted for where it stands (outside quotes, inside
+/// '...' or inside "..."), so it is one literal word to /bin/sh whatever it holds: a value is data, never
+/// shell syntax. `${NAME:raw}` (or `${NAME:raw:-default}`) pastes the value unquoted, as shell code.
 enum Interpolation {
     struct Problem: Error { let message: String }
 
+    /// Where the text stands for /bin/sh: what quoting a value needs there.
+    enum ShellQuote { case none, single, double }
+
+    struct Expansion {
+        var text: String
+        /// Names expanded with `:raw` (pasted into a shell command as code).
+        var raw: [String] = []
+    }
+
     static func expand(_ text: String, _ env: [String: String]) -> Result<String, Problem> {
-        guard text.contains("$") else { return .success(text) }
-        var out = ""
+        expand(text, env, shell: false).map(\.text)
+    }
+
+    static func expand(_ text: String, _ env: [String: String], shell: Bool) -> Result<Expansion, Problem> {
+        guard text.contains("$") else { return .success(Expansion(text: text)) }
+        var out = Expansion(text: "")
+        var quote = ShellQuote.none
+        var escaped = false
         var i = text.startIndex
         while i < text.endIndex {
             let c = text[i]
             guard c == "$" else {
-                out.append(c)
+                out.text.append(c)
                 i = text.index(after: i)
+                if shell { track(c, &quote, &escaped) }
                 continue
             }
+            escaped = false
             let next = text.index(after: i)
             if next < text.endIndex, text[next] == "$" {
-                out.append("$")
+                out.text.append("$")
                 i = text.index(after: next)
                 continue
             }
             guard next < text.endIndex, text[next] == "{", let close = text[next...].firstIndex(of: "}") else {
-                out.append(c)
+                out.text.append(c)
                 i = next
                 continue
             }
@@ -496,18 +671,59 @@ enum Interpolation {
                 name = String(inner[..<r.lowerBound])
                 fallback = String(inner[r.upperBound...])
             }
+            let raw = name.hasSuffix(":raw")
+            if raw {
+                name.removeLast(4)
+                if !shell {
+                    return .failure(Problem(message: "${\(name):raw} is for run: commands only"))
+                }
+            }
             guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
                 return .failure(Problem(message: "bad variable reference ${\(inner)}"))
             }
+            let value: String
             if let v = env[name], !(v.isEmpty && fallback != nil) {
-                out += v
+                value = v
             } else if let fallback {
-                out += fallback
+                value = fallback
             } else {
-                return .failure(Problem(message: "${\(name)} is not set (write ${\(name):-default} for a default)"))
+                let form = raw ? "\(name):raw" : name
+                return .failure(Problem(message: "${\(form)} is not set (write ${\(form):-default} for a default)"))
             }
+            if raw { out.raw.append(name) }
+            out.text += shell && !raw ? quoted(value, quote) : value
             i = text.index(after: close)
         }
         return .success(out)
+    }
+
+    /// Follows /bin/sh's quoting through the command's own text (not through expanded values).
+    static func track(_ c: Character, _ quote: inout ShellQuote, _ escaped: inout Bool) {
+        if escaped {
+            escaped = false
+            return
+        }
+        switch (quote, c) {
+        case (.none, "'"): quote = .single
+        case (.none, "\""): quote = .double
+        case (.single, "'"): quote = .none
+        case (.double, "\""): quote = .none
+        case (.none, "\\"), (.double, "\\"): escaped = true
+        default: break
+        }
+    }
+
+    /// `value` as literal text where it stands: one single-quoted word outside quotes; inside quotes,
+    /// the characters that would end or expand them escaped.
+    static func quoted(_ value: String, _ quote: ShellQuote) -> String {
+        switch quote {
+        case .none: "'" + value.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+        case .single: value.replacingOccurrences(of: "'", with: #"'\''"#)
+        case .double:
+            value.reduce(into: "") { out, c in
+                if "\"\\$`".contains(c) { out.append("\\") }
+                out.append(c)
+            }
+        }
     }
 }

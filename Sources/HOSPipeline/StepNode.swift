@@ -142,7 +142,7 @@ final class StepNode: @unchecked Sendable {
         update { $0.starts += 1 }
         var env = launch.environment
         env["HOS_RUN_START"] = String(status.starts)
-        process = try ChildProcess(argv: launch.argv, environment: env)
+        process = try ChildProcess(step: spec.id, argv: launch.argv, environment: env)
         diedIdle = false
         writeBuffer = []
         writeOffset = 0

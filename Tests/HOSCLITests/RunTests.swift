@@ -209,7 +209,7 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
         try s.write("p.yaml", "version: 1\nname: x\nsteps: [{agent: nosuchagent}]\n")
         let missing = try s.sh("hos-run p.yaml -i users.jsonl")
         #expect(missing.status == 78)
-        #expect(text(missing.stderr) == "hos-run: step nosuchagent: hos-nosuchagent not found beside hos-run or on PATH\n")
+        #expect(text(missing.stderr) == "hos-run: p.yaml:3: steps: hos-nosuchagent not found beside hos-run or on PATH\n")
     }
 
     @Test func eventLogKeepsEveryEvent() throws {
