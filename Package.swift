@@ -4,7 +4,6 @@ import PackageDescription
 
 let package = Package(
     name: "hos",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "hos-validate", targets: ["hos-validate"]),
         .executable(name: "hos-import", targets: ["hos-import"]),

@@ -4,11 +4,7 @@ import ArgumentParser
 import HOSCore
 import HOSReport
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The formats hos-report writes.
 public enum ReportFormat: String, CaseIterable, ExpressibleByArgument, Sendable {

@@ -1,10 +1,6 @@
 // Statistics of times of day on the 24-hour circle, shared by the agents and the memory store.
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Statistics of times of day, which wrap at midnight: 23:50 and 00:10 are 20 minutes apart.
 public enum CircularStats {

@@ -1,10 +1,6 @@
 // Fault injection (HOS_FAULT): lets tests prove hos-run's failover with real processes.
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// An injected failure: `HOS_FAULT=KIND:AGENT:N[:STARTS]`.
 ///

@@ -1,10 +1,6 @@
 // Byte-level input and output: chunked line reading, buffered atomic output, signals, stderr.
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
 
 /// Receives the lines of an input, in order.
@@ -336,11 +332,7 @@ public enum Signals {
         signal(SIGXFSZ, SIG_IGN)
         for sig in [SIGINT, SIGTERM] {
             var sa = sigaction()
-            #if canImport(Glibc)
             sa.__sigaction_handler.sa_handler = { Signals.caught = $0 }
-            #else
-            sa.__sigaction_u.__sa_handler = { Signals.caught = $0 }
-            #endif
             sigemptyset(&sa.sa_mask)
             // No SA_RESTART: a blocked read returns EINTR, so the reader notices at once.
             sa.sa_flags = 0
@@ -360,11 +352,7 @@ public enum Signals {
     public static var exitStatus: Int32 { 128 + Int32(caught) }
 }
 
-#if canImport(Glibc)
 private let systemWrite = Glibc.write
-#else
-private let systemWrite = Darwin.write
-#endif
 
 /// Writes one diagnostic line to stderr, unbuffered.
 public func printError(_ line: String) {

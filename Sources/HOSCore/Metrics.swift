@@ -1,10 +1,6 @@
 // The metric vocabulary (hos-events(7), METRICS): names with units in them, kinds and plausible ranges.
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// What a metric's value looks like.
 public enum MetricKind: String, Sendable {

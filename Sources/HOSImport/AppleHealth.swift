@@ -1,14 +1,8 @@
 // `hos-import apple-health`: Apple Health export.xml, streamed; memory grows with the number of days, not the file.
 
-#if canImport(FoundationXML)
 import FoundationXML
-#endif
 import Foundation
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import HOSCore
 
 /// Reads an Apple Health export into one user's daily records.
@@ -366,11 +360,7 @@ final class ExportStream: InputStream {
     }
 }
 
-#if canImport(Glibc)
 private let systemRead = Glibc.read
-#else
-private let systemRead = Darwin.read
-#endif
 
 /// The parser's delegate: turns samples into per-day aggregates, then into records.
 final class ExportReader: NSObject, XMLParserDelegate {

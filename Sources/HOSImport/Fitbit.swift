@@ -1,11 +1,7 @@
 // `hos-import fitbit`: a folder of Fitabase-style CSV exports (the public "Fitbit Fitness Tracker Data")
 // and, with FitbitAccount.swift, of Fitbit's own account export.
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import HOSCore
 
 /// Reads a Fitabase export folder into daily records.

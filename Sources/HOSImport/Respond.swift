@@ -73,8 +73,4 @@ public struct RespondStage: Stage {
     }
 }
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -364,8 +364,4 @@ public struct SyntheticUsers {
     }
 }
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -1,10 +1,6 @@
 // What the folder importers share: an export folder's files, CSV tables read by header name, user-day keys.
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import HOSCore
 
 /// A user and local day.

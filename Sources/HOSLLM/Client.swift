@@ -3,9 +3,7 @@
 // failures (honouring Retry-After), JSON replies checked against a schema, and a hard token budget.
 
 import Foundation
-#if canImport(FoundationNetworking)
 import FoundationNetworking
-#endif
 import HOSCore
 
 /// One message of a chat.

@@ -1,10 +1,6 @@
 // A step's process: spawned with its standard input and output on pipes, killed and reaped on demand.
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 
 /// A running child process with a pipe to its stdin and one from its stdout; stderr is shared with hos-run.

@@ -1,10 +1,6 @@
 // What flows between the steps of a running pipeline: one analysis' events at a time, through bounded queues.
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import HOSCore
 

@@ -1,10 +1,6 @@
 // Running a pipeline: input → shards of step processes → one ordered output with analysis_complete events.
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import HOSCore
 

@@ -1,10 +1,6 @@
 // The pipeline file: YAML → a checked PipelineSpec, every problem named by its key path and line.
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import HOSCore
 import Yams

@@ -1,10 +1,6 @@
 // One step of a running pipeline: feeds its process, commits its output an analysis at a time, fails over.
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import HOSCore
 

@@ -6,11 +6,7 @@ import HOSCore
 import Testing
 @testable import HOSAgents
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 // MARK: - Helpers
 

@@ -3,9 +3,7 @@
 
 import Foundation
 import HOSTestSupport
-#if canImport(FoundationNetworking)
 import FoundationNetworking
-#endif
 import HOSCore
 
 /// A fresh temporary folder, removed when the value goes.

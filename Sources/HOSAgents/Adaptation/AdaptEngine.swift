@@ -2,11 +2,7 @@
 
 import HOSCore
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A control event (named in hos-events(7)), as hos-adapt honours it.
 public enum AdaptControl: Sendable, Equatable {

@@ -1,10 +1,6 @@
 // Beta posteriors: density, distribution function, a seeded sampler, and the probability that each arm is best.
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import HOSCore
 
 /// The seeded generator (HOSCore's `Xoshiro256`) with hos-adapt's draws: uniform in (0, 1), normal, gamma.

@@ -3,11 +3,7 @@
 
 import HOSCore
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A policy to evaluate on logged decisions.
 public enum TargetPolicy: Sendable, Equatable, CustomStringConvertible {

@@ -565,8 +565,4 @@ extension MetricSemantics {
     public static func isClock(_ metric: String) -> Bool { Metrics.metric(named: metric)?.kind == .clock }
 }
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

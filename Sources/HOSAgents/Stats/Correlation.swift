@@ -1,10 +1,6 @@
 // Rank correlation and its p-value, as scipy.stats.spearmanr computes them (scripts/stats_reference.py checks).
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 extension Stats {
     /// Ranks 1…n with ties given their average rank (scipy.stats.rankdata, method "average").

@@ -1,10 +1,6 @@
 // Robust and rank statistics used by the agents, each checked against scipy (scripts/stats_reference.py).
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Descriptive and robust statistics over small samples (a user's window: tens to hundreds of values).
 public enum Stats {
