@@ -97,7 +97,7 @@ func chain(_ events: [Event]) throws -> [Event] {
 }
 
 @Suite struct PlanAgreementTests {
-    /// Agents' review, finding 4: nutrition places meals inside the day that hos-routine plans.
+    /// Regression: nutrition places meals inside the day that hos-routine plans.
     @Test func nutritionAndRoutineAgreeOnTheDay() throws {
         let synth = SyntheticUsers(options: SynthOptions(users: 60, days: 30, archetype: nil,
                                                          start: LocalDate("2026-01-05")!, seed: 17, request: true))

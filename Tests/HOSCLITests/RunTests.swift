@@ -221,7 +221,7 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
         #expect(text(r.stdout) == "\(input + 2 * 4)\n")
     }
 
-    /// Review finding 1: a closed output ends a sharded run at once, with status 0 (hos-events(7), EXIT STATUS).
+    /// Regression: a closed output ends a sharded run at once, with status 0 (hos-events(7), EXIT STATUS).
     @Test func closedOutputEndsAShardedRun() throws {
         let s = try RunScratch(users: 40, days: 30)
         let r = try s.sh("hos-run \(pipelines)/quick.yaml --jobs 2 --memory m.sqlite -i users.jsonl --output-mode all | head -1 | wc -l")
@@ -229,7 +229,7 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
         #expect(text(r.stdout) == "1\n")
     }
 
-    /// Review finding 2: SIGINT and SIGTERM stop the run and its steps (128 + the signal), no restarts.
+    /// Regression: SIGINT and SIGTERM stop the run and its steps (128 + the signal), no restarts.
     @Test(arguments: [SIGINT, SIGTERM])
     func signalStopsTheRunAndItsSteps(signal: Int32) throws {
         let s = try RunScratch(users: 12, days: 5)
@@ -239,7 +239,7 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
         #expect(!(try String(contentsOf: s.dir.appendingPathComponent("err.txt"), encoding: .utf8)).contains("restarting"))
     }
 
-    /// Review findings 4, 5 and 9: a step that chatters without answering, one that lingers after its input,
+    /// Regression: a step that chatters without answering, one that lingers after its input,
     /// and a run: pipeline that hangs are all stopped by their timeout, leaving no process behind.
     @Test func timeoutsStopEveryKindOfStuckStep() throws {
         let s = try RunScratch(users: 2, days: 3)
@@ -264,7 +264,7 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
         #expect(err.contains("step chatter passed no analysis_request on within its timeout of 1s"))
     }
 
-    /// Review finding 8: what a parallel branch writes after the last request is not dropped by the join.
+    /// Regression: what a parallel branch writes after the last request is not dropped by the join.
     @Test func joinKeepsWhatABranchWritesAtTheEnd() throws {
         let s = try RunScratch(users: 2, days: 3)
         try s.write("p.yaml", """
@@ -280,7 +280,7 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
         #expect(text(r.stdout) == "1\n")
     }
 
-    /// Review finding 11: on_failure: fail stops the run with status 1 and no output file.
+    /// Regression: on_failure: fail stops the run with status 1 and no output file.
     @Test func failPolicyStopsTheRun() throws {
         let s = try RunScratch(users: 3, days: 5)
         try s.write("p.yaml", "version: 1\nname: f\ndefaults: {on_failure: fail, retries: 0}\nsteps: [{agent: behavior}]\n")
@@ -290,14 +290,14 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
         #expect(!FileManager.default.fileExists(atPath: s.dir.appendingPathComponent("out.jsonl").path))
     }
 
-    /// Review finding 10: hos-run's own events fed back in open no analysis.
+    /// Regression: hos-run's own events fed back in open no analysis.
     @Test func ownOutputFedBackOpensNoAnalysis() throws {
         let s = try RunScratch(users: 3, days: 5)
         let r = try s.sh("hos-run \(pipelines)/quick.yaml --memory m.sqlite -i users.jsonl > done.jsonl && hos-run \(pipelines)/quick.yaml --memory m.sqlite -i done.jsonl | wc -l")
         #expect(text(r.stdout) == "0\n")
     }
 
-    /// Review finding 1 (2026-12-03): hos-run's own events after a shard's last request were never sent on,
+    /// Regression: hos-run's own events after a shard's last request were never sent on,
     /// with or without a parallel block, with one shard or two.
     @Test func ownEventsAfterTheLastRequestAreNotLost() throws {
         let s = try RunScratch(users: 2, days: 10)
@@ -315,7 +315,7 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
         }
     }
 
-    /// Review finding 2 (2026-12-03): with input not grouped by user, a user's early events can pass on in
+    /// Regression: with input not grouped by user, a user's early events can pass on in
     /// another user's segment; a restarted step must still see them, so its result is what it would have
     /// been without the crash.
     @Test func restartReplaysAnInterleavedUsersEarlierEvents() throws {

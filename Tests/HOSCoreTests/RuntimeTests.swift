@@ -217,7 +217,7 @@ struct CollectingHandler: LineHandler {
 }
 
 @Suite struct LineSplitterTests {
-    /// Review finding 3: every read boundary, with CRLF lines at and around the limit.
+    /// Regression: every read boundary, with CRLF lines at and around the limit.
     @Test func splitsTheSameWhateverTheReadSize() throws {
         let limit = 10
         var rng = SystemRandomNumberGenerator()
@@ -261,15 +261,15 @@ struct CollectingHandler: LineHandler {
     }
 }
 
-@Suite struct ReviewRegressionTests {
-    /// Review finding 5: a null event_id cannot be forwarded as it is.
+@Suite struct EnvelopeRegressionTests {
+    /// Regression: a null event_id cannot be forwarded as it is.
     @Test func nullEventIDIsRejected() {
         let line = #"{"event_id":null,"event_type":"x","user_id":"u","timestamp":"2026-01-01T00:00:00Z"}"#
         let r = runStage(PassThroughStage(), input: line)
         #expect((r.error as? HOSError)?.description == "in.jsonl:1: event_id must be a string, not null")
     }
 
-    /// Review finding 6: an escaped envelope key is the key it spells, in the fast path too.
+    /// Regression: an escaped envelope key is the key it spells, in the fast path too.
     @Test func escapedEnvelopeKeysAreRecognised() throws {
         let line = #"{"event\u005fid":"abc","event_type":"x","user_id":"u","timestamp":"2026-01-01T00:00:00Z"}"#
         let r = runStage(PassThroughStage(), input: line)
@@ -279,7 +279,7 @@ struct CollectingHandler: LineHandler {
         #expect(parse(counted.output[1])["payload"]?["records"] == 0, "targeted elsewhere, so not read")
     }
 
-    /// Agents' review, finding 9: another agent's barrier ends the user's window here too.
+    /// Regression: another agent's barrier ends the user's window here too.
     @Test func aRequestForAnotherAgentLeavesNothingBehindIt() {
         let targeted = #"{"event_id":"q","event_type":"analysis_request","user_id":"a","timestamp":"2026-01-02T00:00:00Z","target_agent":"hos-insights"}"#
         let r = runStage(CountingStage(), input: record("a", "2026-01-01", id: "r") + "\n" + targeted)
@@ -287,7 +287,7 @@ struct CollectingHandler: LineHandler {
         #expect(r.stage.barriers.isEmpty)
     }
 
-    /// Memory review, finding 1: "caf\u{e9}" and "cafe\u{301}" are one String in Swift and two ids in SQLite;
+    /// Regression: "caf\u{e9}" and "cafe\u{301}" are one String in Swift and two ids in SQLite;
     /// only the NFC spelling is accepted, so they can never be one user here and two users there.
     @Test func userIDsMustBeNFC() {
         let nfc = record("caf\u{e9}", "2026-01-01", id: "a")
@@ -332,14 +332,14 @@ struct CollectingHandler: LineHandler {
         #expect(throws: Never.self) { try UserID.check("ユーザー") }
     }
 
-    /// Agents' review, finding 13: an as_of whose window or next day leaves the calendar is bad input.
+    /// Regression: an as_of whose window or next day leaves the calendar is bad input.
     @Test func asOfMustLeaveRoomForItsWindow() {
         #expect(throws: EventProblem.self) { try AnalysisRequest(payload: ["as_of": "0001-01-05", "window_days": 30]) }
         #expect(throws: EventProblem.self) { try AnalysisRequest(payload: ["as_of": "9999-12-31"]) }
         #expect(throws: Never.self) { try AnalysisRequest(payload: ["as_of": "0001-01-30", "window_days": 30]) }
     }
 
-    /// Review finding 11: names from input cannot forge a second diagnostic line.
+    /// Regression: names from input cannot forge a second diagnostic line.
     @Test func messagesEscapeControlCharacters() {
         let line = #"{"event_type":"health_record","user_id":"u","timestamp":"2026-01-01T00:00:00Z","payload":{"date":"2026-01-01","metrics":{"72 bpm\nhos-validate: ok\u001b[31m":1}}}"#
         let r = runStage(DeepPassStage(), input: line)
@@ -349,7 +349,7 @@ struct CollectingHandler: LineHandler {
         #expect(printable(String(repeating: "x", count: 100)).count == 41)
     }
 
-    /// Review finding 13: -o writes a private file through an exclusive temporary name.
+    /// Regression: -o writes a private file through an exclusive temporary name.
     @Test func outputFilesArePrivateAndReplaceKeepsMode() throws {
         let dir = TempDir()
         let path = dir.path("out.jsonl")

@@ -1,4 +1,4 @@
-// The CSV reader and the csv importer, including the review's findings on broken quoting.
+// The CSV reader and the csv importer, including broken quoting.
 
 import Foundation
 import HOSCore
@@ -26,7 +26,7 @@ func importCSV(_ text: String, policy: ErrorPolicy) throws -> (RecordSet, Proble
         #expect(rows.map(\.line) == [1, 2, 4])
     }
 
-    /// Review findings 1 and 4: a stray quote is one bad row, not the rest of the file.
+    /// Regression: a stray quote is one bad row, not the rest of the file.
     @Test func aStrayQuoteRejectsOneRowOnly() throws {
         let rows = (1...2000).map { "u,2026-01-\(String(format: "%02d", $0 % 28 + 1)),\($0)" }
         let text = "user_id,date,steps\nu,2026-01-01,1\"00\n" + rows.joined(separator: "\n") + "\n"
@@ -59,7 +59,7 @@ func importCSV(_ text: String, policy: ErrorPolicy) throws -> (RecordSet, Proble
         #expect(records.dayCount == 2)
     }
 
-    /// Review finding 12: --archetype labels records without --request.
+    /// Regression: --archetype labels records without --request.
     @Test func archetypeLabelsRecordsWithoutRequests() throws {
         let (records, _) = try importCSV("user_id,date,steps\nu,2026-01-01,1\n", policy: .fail)
         let events = records.events(archetype: .peakPerformer, request: nil)
@@ -68,7 +68,7 @@ func importCSV(_ text: String, policy: ErrorPolicy) throws -> (RecordSet, Proble
 }
 
 @Suite struct SynthTests {
-    /// Review finding 7: long runs stay inside the vocabulary's ranges.
+    /// Regression: long runs stay inside the vocabulary's ranges.
     @Test func extremeOptionsKeepTheContract() throws {
         for archetype in Archetype.allCases {
             let synth = SyntheticUsers(options: SynthOptions(users: 1, days: 3000, archetype: archetype,
@@ -79,7 +79,7 @@ func importCSV(_ text: String, policy: ErrorPolicy) throws -> (RecordSet, Proble
         }
     }
 
-    /// Review finding 8: events that differ have different ids.
+    /// Regression: events that differ have different ids.
     @Test func idsFollowContent() {
         func first(_ a: Archetype?) -> Event {
             SyntheticUsers(options: SynthOptions(users: 2, days: 2, archetype: a, start: LocalDate("2026-01-01")!, seed: 1))
@@ -92,7 +92,7 @@ func importCSV(_ text: String, policy: ErrorPolicy) throws -> (RecordSet, Proble
         #expect(a.eventID != b.eventID && a.analysisID != b.analysisID)
     }
 
-    /// Review finding 15: the truth file keeps any seed.
+    /// Regression: the truth file keeps any seed.
     @Test func truthKeepsLargeSeeds() {
         let synth = SyntheticUsers(options: SynthOptions(users: 1, days: 1, archetype: nil, start: LocalDate("2026-01-01")!,
                                                          seed: UInt64.max))

@@ -155,7 +155,7 @@ let adversarialIDs = [
         #expect(try store.stats()["journal_mode"] == "wal")
     }
 
-    /// Regression (review of issue 4): a backup or restore onto the live memory file must be refused.
+    /// Regression: a backup or restore onto the live memory file must be refused.
     @Test func backupAndRestoreRefuseTheLiveFile() throws {
         let (dir, store) = try populated(["alice"])
         let rows = try store.rowCounts(user: nil)

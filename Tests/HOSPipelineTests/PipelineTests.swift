@@ -86,7 +86,7 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
         ])
     }
 
-    /// Review finding 6 (2026-12-03): 1e300h passed lint as finite and became an infinite timeout that
+    /// Regression: 1e300h passed lint as finite and became an infinite timeout that
     /// trapped `hos-run graph` and the timeout messages.
     @Test func durationsAreBoundedAfterTheirUnit() {
         let bad = "p.yaml:3: defaults.timeout: must be a duration from 1ms to 24h, such as 30s, 500ms, 2m or 1h"
@@ -170,7 +170,7 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
             == ["p.yaml:2: name: ${UNSET} is not set (write ${UNSET:-default} for a default)"])
     }
 
-    /// Review findings 14 and 16: duplicate keys name their line; nested variables are refused, not mangled.
+    /// Regression: duplicate keys name their line; nested variables are refused, not mangled.
     @Test func duplicateKeysAndNestedVariables() {
         #expect(throws: PipelineError.yaml(file: "p.yaml", line: 5, message: "duplicated key: timeout")) {
             try parse("version: 1\nname: x\nsteps:\n  - agent: a\n    timeout: 5s\n    timeout: 6s\n")

@@ -1,10 +1,10 @@
-// Regression tests for the review of the analysis agents (findings numbered as in that review).
+// Regression tests of the analysis agents: each names the defect it guards.
 
 import HOSCore
 import Testing
 @testable import HOSAgents
 
-@Suite struct AgentReviewTests {
+@Suite struct AgentRegressionTests {
     func request(_ user: String = "u", at timestamp: String = "2026-01-11T03:00:00Z", asOf: String? = nil) -> Event {
         var p: [String: JSON] = ["analysis_id": "a-1"]
         if let asOf { p["as_of"] = .string(asOf) }
@@ -76,7 +76,7 @@ import Testing
 }
 
 @Suite struct EvenlySpreadTimesTests {
-    /// Agents' review, finding 11: opposite times have no mean, and the reason says so.
+    /// Regression: opposite times have no mean, and the reason says so.
     @Test func opposedTimesSayWhyThereIsNoMean() {
         let days = makeDays(from: "2026-01-05", count: 10) { i, _ in ["sleep_end": .clock(ClockTime(minutes: i % 2 == 0 ? 360 : 1080))] }
         let notes = analyze(days)["not_computed"]?.arrayValue ?? []

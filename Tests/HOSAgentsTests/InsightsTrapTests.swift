@@ -1,10 +1,10 @@
-// Regression tests for the review of hos-insights (2026-12-03): inputs that trapped the process.
+// Regression tests of hos-insights: inputs that once trapped the process.
 
 import HOSCore
 import Testing
 @testable import HOSAgents
 
-@Suite struct InsightsReviewTests {
+@Suite struct InsightsTrapTests {
     /// Finding 3: a window shorter than a week, with enough history for the best-week milestone, built a
     /// range whose start was above its end.
     @Test func aWindowShorterThanAWeekWithHistoryDoesNotTrap() throws {

@@ -1,4 +1,4 @@
-// Regressions found in review: planted schema objects, a mistyped future date, empty arms, huge numbers,
+// Regressions of hos-memory: planted schema objects, a mistyped future date, empty arms, huge numbers,
 // insights after their feedback, an existing file's mode, audit entries after forget.
 
 import Foundation
@@ -6,7 +6,7 @@ import HOSCore
 import Testing
 @testable import HOSMemory
 
-@Suite struct ReviewTests {
+@Suite struct MemoryRegressionTests {
     func event(_ id: String, _ type: String, _ ts: String, _ payload: String, user: String = "u1") -> String {
         #"{"event_id":\#(q(id)),"event_type":"\#(type)","user_id":\#(q(user)),"timestamp":"\#(ts)","payload":\#(payload)}"#
     }
