@@ -7,7 +7,7 @@
 # (Tests/Fuzz/TARGET/corpus, only read) and the corpus grown by earlier runs (.build-fuzz/corpus/TARGET, where
 # new inputs go). Any crash, failed property, leak, timeout (10 s for one input) or memory blow-up
 # (2 GiB) fails the run: the input is kept in .build-fuzz/artifacts/TARGET and the command that reproduces it
-# is printed. The last lines sum up each target: executions, executions per second, coverage (cov: edges,
+# is printed. Inputs of open findings (Tests/Fuzz/TARGET/known) are run once and reported, not failed. The last lines sum up each target: executions, executions per second, coverage (cov: edges,
 # ft: features) and corpus size.
 set -eu
 seconds=${1:?usage: scripts/fuzz.sh SECONDS [TARGET...]}
@@ -70,6 +70,18 @@ for t in $targets; do
 "
 done
 printf '%s' "$summary"
+# Inputs of findings still open (Tests/Fuzz/TARGET/known): each is run once and reported, without failing the
+# run, so that a fix shows at once; a fixed one moves into TARGET/corpus, where it then guards the fix.
+for t in $targets; do
+    for k in Tests/Fuzz/$t/known/*; do
+        [ -f "$k" ] || continue
+        if "$bin/fuzz-$t" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 "$k" >"$scratch/known.log" 2>&1; then
+            echo "fuzz: $k now passes: move it into Tests/Fuzz/$t/corpus"
+        else
+            echo "fuzz: warning: $k still fails (known, open): $(grep -m1 -E 'SUMMARY|Fatal error' "$scratch/known.log")"
+        fi
+    done
+done
 if [ -n "$failed" ]; then
     echo "fuzz: failed:$failed"
     exit 1
