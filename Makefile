@@ -7,7 +7,7 @@ RELEASE  := .build/release
 MAN_DATE := 2026-11-25
 TOOLS    := hos-validate hos-import hos-synth
 
-.PHONY: all help deps build release test unit examples demo bench eval eval-learning report-check man man-check stats-check llm-server llm-e2e lint ci clean
+.PHONY: all help deps build release test unit examples demo bench eval eval-learning report-check man man-check stats-check llm-server llm-e2e fuzz fuzz-ci lint ci clean
 
 all: build
 
@@ -19,6 +19,7 @@ help:
 	@echo "make eval-learning  hos-adapt's learning curve against random arms and an oracle (PNG/SVG in docs/learning)"
 	@echo "make eval       hos-insights on 240 synthetic users: recall of planted relationships, false discoveries"
 	@echo "make man        regenerate man/ from the commands' --help"
+	@echo "make fuzz       libFuzzer on the JSON-lines reader, pipeline YAML and CSV importer (FUZZ_SECONDS=300 each)"
 	@echo "make llm-server build (or reuse) llama-server and SmolLM2 for the LLM end-to-end test, outside the repository"
 	@echo "make llm-e2e    the LLM end-to-end test against that server (make test runs it too when it is built)"
 	@echo "make deps       install missing system packages (apt-get, non-interactive)"
@@ -89,6 +90,15 @@ llm-server:
 llm-e2e: llm-server
 	$(SWIFT) build --build-tests
 	HOS_LLM_E2E=require $(SWIFT) test --skip-build --filter RealModelTests
+
+# Coverage-guided fuzzing (libFuzzer, AddressSanitizer, LeakSanitizer): Tests/Fuzz/README.md says how to reproduce.
+FUZZ_SECONDS ?= 300
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The short pass .ci/run makes: about 30 s a target; fails on any crash, leak or timeout.
+fuzz-ci:
+	@scripts/fuzz.sh 30
 
 lint:
 	@command -v swift-format >/dev/null && swift-format lint -r Sources Tests || echo "swift-format not installed; skipped"

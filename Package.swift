@@ -16,6 +16,10 @@ let package = Package(
         .executable(name: "hos-adapt", targets: ["hos-adapt"]),
         .executable(name: "hos-report", targets: ["hos-report"]),
         .executable(name: "hos-run", targets: ["hos-run"]),
+        // For the fuzz targets' own package (Tests/Fuzz), which builds these with -sanitize=fuzzer.
+        .library(name: "HOSCore", targets: ["HOSCore"]),
+        .library(name: "HOSImport", targets: ["HOSImport"]),
+        .library(name: "HOSPipeline", targets: ["HOSPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
