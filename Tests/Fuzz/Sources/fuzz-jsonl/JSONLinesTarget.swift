@@ -3,7 +3,8 @@
 // The input is the bytes of one stdin. Beyond "no crash, no leak, no hang", it checks properties that a
 // crash alone would not show:
 //   - the splitter yields the lines a plain split on LF (less one CR before it) gives, whatever the read size;
-//   - Envelope.scan accepts exactly the lines JSONParser.parse reads as an object;
+//   - Envelope.scan accepts exactly the lines JSONParser.parse reads as an object (but for numbers too
+//     large for a double, which the envelope pass does not read, as hos-events(7) says);
 //   - the fast health_record decoder agrees with the general one (same event, same record);
 //   - a decoded event encodes to one line that decodes back to the same event;
 //   - the runner loses nothing (in = forwarded + rejected) and every line it writes passes scan and check.
@@ -101,6 +102,10 @@ func checkLine(_ line: UnsafeBufferPointer<UInt8>) {
     let parsed = Result { () throws(JSONSyntaxError) in try JSONParser.parse(line) }
     switch (scanned, parsed) {
     case (.success, .success(.object)), (.failure, .failure), (.failure, .success):
+        break
+    case let (.success, .failure(error)) where error.message == "number out of range":
+        // As hos-events(7) says: the envelope pass reads no value outside the envelope, so a number too
+        // large for a double (1e400) passes it, and only a command that reads the field rejects it.
         break
     case let (.success, .success(value)):
         propertyFailed("scan accepted a line that parses as \(value.typeName)")
