@@ -26,9 +26,9 @@ public struct NutritionCommand: ParsableCommand {
         Energy: BMR by Mifflin–St Jeor, 10 × kg + 6.25 × cm − 5 × age + 5 (male), − 161 (female), \
         − 78 (other or unknown: the mean of the two). Expenditure (TDEE) is the median \
         calories_burned_kcal of the last 14 days when recorded (activity_factor then reports \
-        TDEE / BMR); else BMR × an activity factor from median steps of the last 14 days (< 5000 → \
-        1.2, < 7500 → 1.375, < 10000 → 1.55, < 12500 → 1.725, else 1.9); else from median \
-        active_minutes (< 15 → 1.2, < 30 → 1.375, < 60 → 1.55, < 90 → 1.725, else 1.9); else 1.2. \
+        TDEE / BMR); else BMR × an activity factor from median steps of the last 14 days \
+        (\(NutritionRules.stepsActivity.words())); else from median active_minutes \
+        (\(NutritionRules.activeMinutesActivity.words())); else \(NutritionRules.sedentaryFactor). \
         Without such records, the behavior_analysis baseline of the same metric is used. \
         activity_source names the metric.
 
