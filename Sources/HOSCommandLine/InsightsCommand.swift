@@ -111,8 +111,8 @@ public struct InsightsCommand: ParsableCommand {
         robust SD; at least 10 values and MAD > 0). risk:strain: resting HR at least 1 robust SD above \
         and HRV (RMSSD, else SDNN) at least 1 below, together, for at least 3 consecutive days up to \
         as_of. risk:sleep_debt: over the last 7 nights (at least 5 logged) at least 5 h of sleep in \
-        all below the archetype's need (480 min for Peak Performer and Resilience Rebuilder, 450 \
-        otherwise). anomaly:M: a metric at least 2 robust SD from its baseline, the same way, for at \
+        all below the archetype's need \
+        (\(ArchetypePolicy.exceptions(unit: "min") { Int(ArchetypePolicy.of($0).sleepNeedMin) }) otherwise). anomaly:M: a metric at least 2 robust SD from its baseline, the same way, for at \
         least 3 consecutive days up to as_of, where that way is worse for the goal (either way for \
         an outcome without a goal); not for the metrics of a reported strain. Size classes 3+, 5+, \
         7+, 14+ days.

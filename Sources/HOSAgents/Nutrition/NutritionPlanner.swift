@@ -134,9 +134,20 @@ public enum NutritionRules {
         min(maxDeficit, (7.5 + 2.5 * Double(difficulty)) / 100)
     }
 
+    /// Protein per kg of body weight by goal (another goal takes the first, maintenance's); the planner,
+    /// --explain and hos-nutrition(1) all read it.
+    public static let proteinByGoal: [(goal: String, perKg: Double)] = [
+        ("maintenance", 1.2), ("deficit", 1.6), ("performance", 1.8),
+    ]
+
+    /// "maintenance 1.2, deficit 1.6, performance 1.8".
+    public static var proteinWords: String {
+        proteinByGoal.map { "\($0.goal) \(JSON.number($0.perKg).text)" }.joined(separator: ", ")
+    }
+
     /// Protein per kg of body weight by goal, more for a very active day.
     public static func proteinPerKg(goal: String, activityFactor: Double) -> Double {
-        let base = goal == "deficit" ? 1.6 : goal == "performance" ? 1.8 : 1.2
+        let base = (proteinByGoal.first { $0.goal == goal } ?? proteinByGoal[0]).perKg
         return base + (activityFactor >= activeProteinFactor ? activeProteinBonus : 0)
     }
 }
@@ -174,6 +185,14 @@ public struct MealStyle: Sendable, Equatable {
     public var proteinShares: [Double]
     /// Place of each meal between the first (0) and the last (1).
     public var positions: [Double]
+
+    /// "45 min / 3 h / 30-40-30": the first meal after waking, the last one's gap before bedtime, the energy split.
+    public var words: String {
+        "\(firstMealAfterWakeMin) min / \(NutritionPlanner.hours(lastMealBeforeBedMin)) / \(split)"
+    }
+
+    /// The energy split in percent: "30-40-30".
+    public var split: String { energyShares.map { String(Int(($0 * 100).rounded())) }.joined(separator: "-") }
 
     public static func of(_ a: Archetype, goal: String) -> MealStyle {
         if goal == "performance" || a == .peakPerformer {
@@ -693,8 +712,10 @@ public struct NutritionPlanner: Sendable {
         notes.rationale.append("Protein \(Int(protein)) g (\(decimal(perKg)) g/kg for a \(goal) goal"
             + (factor >= NutritionRules.activeProteinFactor ? ", raised for a very active day" : "")
             + "), spread evenly over the main meals.")
-        notes.explain.append("protein \(decimal(perKg)) g/kg (maintenance 1.2, deficit 1.6, performance 1.8; +0.2 when "
-            + "the activity factor ≥ 1.725) × \(decimal(weight)) kg = \(Int(protein)) g = \(Int(4 * protein)) kcal")
+        notes.explain.append("protein \(decimal(perKg)) g/kg (\(NutritionRules.proteinWords); "
+            + "+\(decimal(NutritionRules.activeProteinBonus)) when the activity factor ≥ "
+            + "\(decimal(NutritionRules.activeProteinFactor, places: 3))) × \(decimal(weight)) kg = \(Int(protein)) g = "
+            + "\(Int(4 * protein)) kcal")
         notes.explain.append("fat \(Int(fatShare * 100))% of \(grouped(energy)) kcal / 9 = \(Int(fat)) g; carbs (energy − "
             + "4 × protein − 9 × fat) / 4 = \(Int(carbs)) g; fibre 14 g per 1,000 kcal = \(Int(fibre)) g")
         return Macros(protein: protein, fat: fat, carbs: carbs, fibre: fibre)
@@ -863,7 +884,8 @@ public struct NutritionPlanner: Sendable {
         return intake
     }
 
-    static func hours(_ minutes: Int) -> String {
+    /// Minutes as hours in words: 180 → "3 h", 150 → "2.5 h".
+    public static func hours(_ minutes: Int) -> String {
         minutes % 60 == 0 ? "\(minutes / 60) h" : "\(decimal(Double(minutes) / 60)) h"
     }
 
