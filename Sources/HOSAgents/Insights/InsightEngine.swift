@@ -236,7 +236,7 @@ public struct InsightEngine {
             tests.append(CorrelationTest(x: t.x, y: t.y, lag: t.lag, n: t.xs.count, rho: t.rho, p: t.p, weight: weights[k],
                                          q: q[k], reported: reported))
             guard reported else { continue }
-            let strength = abs(t.rho) >= 0.5 ? "strong" : abs(t.rho) >= 0.3 ? "moderate" : "weak"
+            let strength = InsightRules.strength(t.rho)
             var c = Insight(
                 kind: "correlation", subject: "correlation:\(t.x):\(t.y):\(t.lag)",
                 direction: t.rho > 0 ? "positive" : "negative", sizeClass: strength, metrics: [t.x, t.y],
@@ -343,10 +343,11 @@ public struct InsightEngine {
         for (metric, target) in policy.targets.sorted(by: { $0.key < $1.key }) {
             guard let values = span.values[metric] else { continue }
             milestone(metric, metric: metric, days: streak { values[$0].isNaN ? nil : values[$0] >= target }, target: target,
-                      minLevel: 7)
+                      minLevel: InsightRules.targetStreakFrom)
         }
         let logged = Set(input.days.days.keys)
-        milestone("logging", metric: nil, days: streak { logged.contains(span.date($0)) }, target: nil, minLevel: 14)
+        milestone("logging", metric: nil, days: streak { logged.contains(span.date($0)) }, target: nil,
+                  minLevel: InsightRules.loggingStreakFrom)
 
         // Best week on record: a 7-day mean ending in the last 14 days that beats every earlier analysis' one;
         // the two that beat it by most, when memory has enough weeks to make a record mean something.
@@ -434,7 +435,7 @@ public struct InsightEngine {
     /// A robust baseline from the window's days before the last 7: median and 1.4826 × MAD; nil below 10 values.
     func baseline(_ values: [Double]) -> (median: Double, sd: Double, values: [Double])? {
         let before = values.dropLast(7).filter { !$0.isNaN }
-        guard before.count >= 10, let m = Stats.median(Array(before)), let mad = Stats.mad(Array(before)), mad > 0 else {
+        guard before.count >= InsightRules.minBaselineValues, let m = Stats.median(Array(before)), let mad = Stats.mad(Array(before)), mad > 0 else {
             return nil
         }
         return (m, 1.4826 * mad, Array(before))
@@ -453,7 +454,7 @@ public struct InsightEngine {
         return n
     }
 
-    static func runClass(_ days: Int) -> String { days >= 14 ? "14+" : days >= 7 ? "7+" : days >= 5 ? "5+" : "3+" }
+    static func runClass(_ days: Int) -> String { InsightRules.runClass(days) }
 
     /// Risks (strain, sleep debt) and sustained anomalies in the window.
     func risks(_ input: InsightInput, _ win: DailySeries) -> [Insight] {
@@ -470,14 +471,16 @@ public struct InsightEngine {
               let bh = baseline(hrv) else { return nil }
         let run = trailingRun(count: win.count) { i in
             guard !rhr[i].isNaN, !hrv[i].isNaN else { return nil }
-            return (rhr[i] - br.median) / br.sd >= 1 && (hrv[i] - bh.median) / bh.sd <= -1
+            return (rhr[i] - br.median) / br.sd >= InsightRules.strainZ && (hrv[i] - bh.median) / bh.sd <= -InsightRules.strainZ
         }
         guard run >= InsightRules.anomalyDays else { return nil }
         // Chance of one such day under the baseline days, smoothed, to the run's length, over 7 places.
         var joint = 0, both = 0
         for i in 0..<(win.count - 7) where !rhr[i].isNaN && !hrv[i].isNaN {
             both += 1
-            if (rhr[i] - br.median) / br.sd >= 1 && (hrv[i] - bh.median) / bh.sd <= -1 { joint += 1 }
+            if (rhr[i] - br.median) / br.sd >= InsightRules.strainZ && (hrv[i] - bh.median) / bh.sd <= -InsightRules.strainZ {
+                joint += 1
+            }
         }
         let share = Double(joint + 1) / Double(both + 2)
         let p = min(1, pow(share, Double(run)) * 7)
@@ -508,7 +511,7 @@ public struct InsightEngine {
             return (v.reduce(0) { $0 + max(0, need - $1) } / 60, v.count)
         }
         let last = debt((win.count - 7)..<win.count)
-        guard last.nights >= 5, last.hours >= InsightRules.sleepDebtHours else { return nil }
+        guard last.nights >= InsightRules.sleepDebtNights, last.hours >= InsightRules.sleepDebtHours else { return nil }
         let before = debt((win.count - 14)..<(win.count - 7))
         var c = Insight(kind: "risk", subject: "risk:sleep_debt", direction: "elevated",
                         sizeClass: "\(Int(last.hours / 5) * 5)h", metrics: ["sleep_duration_min"],
@@ -518,7 +521,7 @@ public struct InsightEngine {
                         strength: Double(last.nights) / 7, sample: Insight.sample(last.nights),
                         size: min(1, last.hours / 10))
         c.words = ["hours": last.hours, "need": need, "nights": Double(last.nights)]
-        if before.nights >= 5 { c.words["before"] = before.hours }
+        if before.nights >= InsightRules.sleepDebtNights { c.words["before"] = before.hours }
         return c
     }
 

@@ -161,7 +161,7 @@ extension InsightEngine {
         let way = c.direction == "high" ? "high" : "low"
         c.title = "\(voice.headline("anomaly", good: false)): \(label(m)) unusually \(way) for \(days) days"
         c.detail = "For \(days) days in a row your \(label(m)) has been unusually \(way): \(fmt(m, w["mean"] ?? 0)) on average "
-            + "against a usual \(fmt(m, w["baseline"] ?? 0)) (each day at least 2 robust SDs from your usual)."
+            + "against a usual \(fmt(m, w["baseline"] ?? 0)) (each day at least \(JSON.number(InsightRules.anomalyZ).text) robust SDs from your usual)."
         c.action = voice.action("check what changed (sleep, stress, illness, travel, alcohol) and favour recovery until it settles",
                                 kind: c.kind)
     }
