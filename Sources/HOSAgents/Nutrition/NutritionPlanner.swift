@@ -580,27 +580,22 @@ public struct NutritionPlanner: Sendable {
                 + decimal(factor, places: 3))
             return EnergyUse(bmr: bmr, factor: factor, tdee: m.value, source: "calories_burned_kcal")
         }
-        let factor: Double
-        let source: String
-        if let s = level("steps") {
-            let table = NutritionRules.stepsActivity
-            factor = table.factor(s.value)
-            source = "steps"
+        // Steps first, else active minutes (each with its table), else sedentary.
+        let estimates: [(metric: String, table: ActivityTable, text: (Double) -> String, unit: String)] = [
+            ("steps", NutritionRules.stepsActivity, { grouped($0) }, "steps a day."),
+            ("active_minutes", NutritionRules.activeMinutesActivity, { decimal($0) },
+             "active minutes a day (no steps recorded)."),
+        ]
+        var factor = NutritionRules.sedentaryFactor
+        var source = "default"
+        if let (e, l) = estimates.lazy.compactMap({ e in level(e.metric).map { (e, $0) } }).first {
+            factor = e.table.factor(l.value)
+            source = e.metric
             notes.rationale.append("Energy use estimated: BMR \(grouped(bmr)) kcal × activity factor "
-                + "\(decimal(factor, places: 3)) from \(grouped(s.value)) steps a day.")
-            notes.explain.append("activity factor \(decimal(factor, places: 3)) from \(s.from) = \(grouped(s.value)) "
-                + "(\(table.words(grouped)))")
-        } else if let a = level("active_minutes") {
-            let table = NutritionRules.activeMinutesActivity
-            factor = table.factor(a.value)
-            source = "active_minutes"
-            notes.rationale.append("Energy use estimated: BMR \(grouped(bmr)) kcal × activity factor "
-                + "\(decimal(factor, places: 3)) from \(decimal(a.value)) active minutes a day (no steps recorded).")
-            notes.explain.append("activity factor \(decimal(factor, places: 3)) from \(a.from) = \(decimal(a.value)) "
-                + "(\(table.words(grouped)))")
+                + "\(decimal(factor, places: 3)) from \(e.text(l.value)) \(e.unit)")
+            notes.explain.append("activity factor \(decimal(factor, places: 3)) from \(l.from) = \(e.text(l.value)) "
+                + "(\(e.table.words(grouped)))")
         } else {
-            factor = NutritionRules.sedentaryFactor
-            source = "default"
             let text = decimal(factor, places: 3)
             notes.rationale.append("No activity data: a sedentary activity factor of \(text) is assumed.")
             notes.explain.append("activity factor \(text): no calories_burned_kcal, steps or active_minutes")
