@@ -301,19 +301,7 @@ public struct AdaptEngine: Sendable {
                     mode: (policy: AdaptPolicy, arms: [String]?)?, pool: AdaptPool, context: [String: JSON]) -> Experiment {
         let archetype = input.archetype
         let decisionID = Self.decisionID(user: input.user, requestID: input.requestID)
-        let counts = ArmPosterior.counts(join, dimension: dim)
-        var arms: [ArmPosterior] = []
-        var priorSource: [String: JSON] = [:]
-        for name in armNames {
-            let prior = pool.prior(user: input.user, archetype: archetype.name, dimension: dim, arm: name)
-            let c = counts[name]
-            arms.append(ArmPosterior(arm: name, priorAlpha: prior.alpha, priorBeta: prior.beta,
-                                     successes: c?.s ?? 0, failures: c?.f ?? 0, pulls: c?.plans.count ?? 0))
-            priorSource[name] = .object(prior.source)
-        }
-        let pBest = BetaDistribution.pBest(arms.map(\.distribution))
-        for i in arms.indices { arms[i].pBest = pBest[i] }
-
+        let (arms, priorSource) = Self.posteriors(dim, arms: armNames, input: input, join: join, pool: pool)
         var entry: [String: JSON] = ["dimension": .string(dim)]
         var probabilities: [String: Double] = [:]
         var chosen = input.history.arms.first { $0.dimension == dim && $0.chosen }?.arm
@@ -348,17 +336,7 @@ public struct AdaptEngine: Sendable {
             entry["held"] = .bool(true)
         }
         if let chosen { entry["chosen"] = .string(chosen) }
-        entry["arms"] = .array(arms.map { a in
-            var j: [String: JSON] = [
-                "arm": .string(a.arm), "successes": .number(a.successes, places: 4),
-                "failures": .number(a.failures, places: 4), "p_best": .number(a.pBest, places: 4),
-                "alpha": .number(a.alpha, places: 4), "beta": .number(a.beta, places: 4),
-                "mean": .number(a.mean, places: 4), "prior_alpha": .number(a.priorAlpha, places: 4),
-                "prior_beta": .number(a.priorBeta, places: 4), "pulls": .number(Double(a.pulls)),
-            ]
-            if let p = probabilities[a.arm] { j["probability"] = .number(p, places: 4) }
-            return .object(j)
-        })
+        entry["arms"] = .array(arms.map { Self.armJSON($0, probability: probabilities[$0.arm]) })
         entry["prior"] = .object(priorSource)
         let states = arms.map { a in
             AdaptArmState(user: input.user, archetype: archetype.name, dimension: dim, arm: a.arm,
@@ -366,6 +344,38 @@ public struct AdaptEngine: Sendable {
                           failures: a.failures, pulls: a.pulls, pBest: a.pBest, chosen: a.arm == chosen)
         }
         return Experiment(arms: arms, chosen: chosen, json: .object(entry), states: states, decision: decision)
+    }
+
+    /// A dimension's arms as Beta posteriors: the pooled prior plus this user's successes and failures, with
+    /// p_best; and where each prior came from.
+    static func posteriors(_ dim: String, arms armNames: [String], input: AdaptInput, join: FeedbackJoin,
+                           pool: AdaptPool) -> ([ArmPosterior], [String: JSON]) {
+        let counts = ArmPosterior.counts(join, dimension: dim)
+        var arms: [ArmPosterior] = []
+        var priorSource: [String: JSON] = [:]
+        for name in armNames {
+            let prior = pool.prior(user: input.user, archetype: input.archetype.name, dimension: dim, arm: name)
+            let c = counts[name]
+            arms.append(ArmPosterior(arm: name, priorAlpha: prior.alpha, priorBeta: prior.beta,
+                                     successes: c?.s ?? 0, failures: c?.f ?? 0, pulls: c?.plans.count ?? 0))
+            priorSource[name] = .object(prior.source)
+        }
+        let pBest = BetaDistribution.pBest(arms.map(\.distribution))
+        for i in arms.indices { arms[i].pBest = pBest[i] }
+        return (arms, priorSource)
+    }
+
+    /// One arm in the adaptation payload; `probability` is its chance of being chosen now, when it ran.
+    static func armJSON(_ a: ArmPosterior, probability: Double?) -> JSON {
+        var j: [String: JSON] = [
+            "arm": .string(a.arm), "successes": .number(a.successes, places: 4),
+            "failures": .number(a.failures, places: 4), "p_best": .number(a.pBest, places: 4),
+            "alpha": .number(a.alpha, places: 4), "beta": .number(a.beta, places: 4),
+            "mean": .number(a.mean, places: 4), "prior_alpha": .number(a.priorAlpha, places: 4),
+            "prior_beta": .number(a.priorBeta, places: 4), "pulls": .number(Double(a.pulls)),
+        ]
+        if let probability { j["probability"] = .number(probability, places: 4) }
+        return .object(j)
     }
 
     /// Feedback of this window that names no stored plan item: reported, never guessed.
