@@ -44,6 +44,45 @@ public struct ArchetypePolicy: Sendable {
     }
 }
 
+extension ArchetypePolicy {
+    /// The order the help texts list archetypes by difficulty: Peak Performer first, Resilience Rebuilder last.
+    public static let byDifficulty: [Archetype] = [.peakPerformer, .systematicImprover, .transformationSeeker,
+                                                   .foundationBuilder, .connectedExplorer, .resilienceRebuilder]
+    /// The order the help texts list archetypes by daily load: Foundation Builder first, Peak Performer last.
+    public static let byLoad: [Archetype] = [.foundationBuilder, .resilienceRebuilder, .connectedExplorer,
+                                             .systematicImprover, .transformationSeeker, .peakPerformer]
+
+    /// A per-archetype value in words, in `order`: "Peak Performer 4, Systematic Improver 3, …"; `grouped`
+    /// lets neighbours with the same value share it: "Systematic Improver and Transformation Seeker 3".
+    public static func words(_ order: [Archetype], grouped: Bool = false, separator: String = ", ",
+                             _ value: (Archetype) -> String) -> String {
+        var parts: [(names: [String], value: String)] = []
+        for a in order {
+            let v = value(a)
+            if grouped, let last = parts.last, last.value == v {
+                parts[parts.count - 1].names.append(a.name)
+            } else {
+                parts.append(([a.name], v))
+            }
+        }
+        return parts.map { $0.names.joined(separator: " and ") + " " + $0.value }.joined(separator: separator)
+    }
+
+    /// The archetypes whose value differs from the most common one, then that value alone, for the caller to
+    /// end ("for the others", "otherwise"): "480 min for Peak Performer and Resilience Rebuilder, 450".
+    public static func exceptions(unit: String, _ value: (Archetype) -> Int) -> String {
+        let all = Archetype.allCases
+        let usual = all.map(value).max { a, b in
+            all.filter { value($0) == a }.count < all.filter { value($0) == b }.count
+        }!
+        var others: [Int] = []
+        for a in all where value(a) != usual && !others.contains(value(a)) { others.append(value(a)) }
+        return (others.map { v in
+            "\(v) \(unit) for " + all.filter { value($0) == v }.map(\.name).joined(separator: " and ")
+        } + ["\(usual)"]).joined(separator: ", ")
+    }
+}
+
 /// The archetype an analysis runs under: the request's, else the events', else Foundation Builder.
 public func resolveArchetype(request: Event, seen: String?) -> Archetype {
     if let a = request.payload["archetype"]?.stringValue.flatMap(Archetype.init(named:)) { return a }

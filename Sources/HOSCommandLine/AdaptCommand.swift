@@ -62,8 +62,8 @@ public struct AdaptCommand: ParsableCommand {
             feedback in the file).
 
             DIFFICULTY (1–5), payload.difficulty {from, to, rule, reason}: from is adaptation_state's \
-            difficulty, else the archetype's base (Peak Performer 4, Systematic Improver 3, \
-            Transformation Seeker 3, Foundation Builder 2, Connected Explorer 2, Resilience Rebuilder 1). \
+            difficulty, else the archetype's base \
+            (\(ArchetypePolicy.words(ArchetypePolicy.byDifficulty) { "\(ArchetypePolicy.of($0).baseDifficulty)" })). \
             A plan counts when it has at least 3 feedbacks on its load items (intensity ≥ 2: exercise, \
             focus; all its items when it has none); its load adherence is their mean score. Up one step \
             (rule up) when the last 2 counted plans were both made at the current difficulty and both \

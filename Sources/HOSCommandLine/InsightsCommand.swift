@@ -5,6 +5,15 @@ import HOSAgents
 import HOSCore
 
 public struct InsightsCommand: ParsableCommand {
+    /// Numbers of InsightRules as the help writes them: 2.0 → "2", 0.25 → "0.25".
+    static func number(_ v: Double) -> String { JSON.number(v).text }
+    static var material: String { number(InsightRules.materialShare) }
+    /// "|ρ| ≥ 0.5 strong, ≥ 0.3 moderate".
+    static var strengthWords: String {
+        InsightRules.strengthWords.enumerated().map { i, s in (i == 0 ? "|ρ| ≥ " : "≥ ") + number(s.atLeast) + " " + s.word }
+            .joined(separator: ", ")
+    }
+
     public static let configuration = CommandConfiguration(
         commandName: "hos-insights",
         abstract: "Find each user's patterns, trends, milestones and progress, with honest confidence and an action.",
@@ -69,7 +78,7 @@ public struct InsightsCommand: ParsableCommand {
         → resting_hr_bpm, hrv_rmssd_ms, sleep_efficiency_pct, readiness_score; caffeine_mg → \
         sleep_latency_min, sleep_efficiency_pct, sleep_duration_min; mindfulness_min → \
         stress_score, hrv_rmssd_ms, mood; calories_in_kcal → weight_kg. A pair is reported when \
-        q ≤ --fdr (0.05) and |ρ| ≥ --min-effect (0.3). Strength in words: |ρ| ≥ 0.5 strong, ≥ 0.3 moderate. Evidence: \
+        q ≤ --fdr (0.05) and |ρ| ≥ --min-effect (0.3). Strength in words: \(strengthWords). Evidence: \
         statistic spearman_rho, effect ρ, p_value, weight, q_value, n, tests, fdr, lag_days, x, y, \
         adjusted, and split \
         (the mean raw y after the days of x above its median against those below). --tests FILE \
@@ -86,36 +95,38 @@ public struct InsightsCommand: ParsableCommand {
         body_fat_pct for Peak Performer). With at least --min-pairs values in the window: the \
         Theil–Sen slope and the Mann–Kendall p-value (as hos-behavior(1)); Benjamini–Hochberg over \
         the metrics tested; reported when q ≤ --fdr and the change over the window (slope × days \
-        from first to last value) is at least 0.25 robust SD (1.4826 × MAD, or the SD when the MAD \
+        from first to last value) is at least \(material) robust SD (1.4826 × MAD, or the SD when the MAD \
         is 0). Direction improving or worsening against the goal; size small (< 0.5 SD), medium \
         (< 1), large.
 
         Milestone. Streaks: consecutive days up to as_of (a missing latest day is allowed) meeting \
         the archetype's targets (sleep_duration_min ≥ the sleep need, steps and active_minutes ≥ \
-        the targets of hos-events(7)), reported from 7 days, and logging streaks (days with any \
-        record) from 14; the size class is the highest level reached of 7, 14, 21, 30, 45, 60, 90, \
-        120, 180, 270, 365 days, so the streak is told again only at the next level. direction \
+        the targets of hos-events(7)), reported from \(InsightRules.targetStreakFrom) days, and logging streaks \
+        (days with any record) from \(InsightRules.loggingStreakFrom); the size class is the highest level reached \
+        of \(InsightRules.streakLevels.map(String.init).joined(separator: ", ")) days, so the streak is told again only at the next level. direction \
         record when it beats the longest streak memory holds for the subject (history.insight_subjects \
         best), else reached. Best week: for a goal metric with at least 4 earlier behaviour analyses \
         in memory, a 7-day mean (at least 5 values) ending in the last 14 days that beats the best \
-        7-day mean (recent) of every earlier analysis by at least 0.25 robust SD; at most the 2 that \
+        7-day mean (recent) of every earlier analysis by at least \(material) robust SD; at most the 2 that \
         beat it by most (the lowest week, for a metric where less is better).
 
         Progress. For a goal metric whose memory history has a reference analysis (the earlier one \
         closest to 28 days before as_of, at least 14 days before): the window's median against the \
         reference's baseline (median), z = change / (1.2533 × robust SD × √(1/n + 1/n_ref)), two-sided \
         normal p-value, Benjamini–Hochberg over the metrics compared; reported when q ≤ --fdr and the \
-        change is at least 0.25 robust SD. Improving (celebrated) or worsening.
+        change is at least \(material) robust SD. Improving (celebrated) or worsening.
 
         Anomaly and risk, against a baseline of the window's days before the last 7 (median and \
-        robust SD; at least 10 values and MAD > 0). risk:strain: resting HR at least 1 robust SD above \
-        and HRV (RMSSD, else SDNN) at least 1 below, together, for at least 3 consecutive days up to \
-        as_of. risk:sleep_debt: over the last 7 nights (at least 5 logged) at least 5 h of sleep in \
-        all below the archetype's need (480 min for Peak Performer and Resilience Rebuilder, 450 \
-        otherwise). anomaly:M: a metric at least 2 robust SD from its baseline, the same way, for at \
-        least 3 consecutive days up to as_of, where that way is worse for the goal (either way for \
-        an outcome without a goal); not for the metrics of a reported strain. Size classes 3+, 5+, \
-        7+, 14+ days.
+        robust SD; at least \(InsightRules.minBaselineValues) values and MAD > 0). risk:strain: resting HR at \
+        least \(number(InsightRules.strainZ)) robust SD above and HRV (RMSSD, else SDNN) at least \
+        \(number(InsightRules.strainZ)) below, together, for at least \(InsightRules.anomalyDays) consecutive \
+        days up to as_of. risk:sleep_debt: over the last 7 nights (at least \(InsightRules.sleepDebtNights) \
+        logged) at least \(number(InsightRules.sleepDebtHours)) h of sleep in all below the archetype's need \
+        (\(ArchetypePolicy.exceptions(unit: "min") { Int(ArchetypePolicy.of($0).sleepNeedMin) }) otherwise). \
+        anomaly:M: a metric at least \(number(InsightRules.anomalyZ)) robust SD from its baseline, the same \
+        way, for at least \(InsightRules.anomalyDays) consecutive days up to as_of, where that way is worse \
+        for the goal (either way for an outcome without a goal); not for the metrics of a reported \
+        strain. Size classes \(InsightRules.runClasses.map { "\($0)+" }.joined(separator: ", ")) days.
 
         Confidence = c₀ + 0.3 (1 − c₀) when an earlier analysis (memory's subject) had the same \
         direction (a reached streak and a record one agree), c₀ / 2 when it had another, else c₀; c₀ = E × (0.4 + 0.3 S + 0.3 Z); rounded to \

@@ -26,23 +26,24 @@ public struct NutritionCommand: ParsableCommand {
         Energy: BMR by Mifflin–St Jeor, 10 × kg + 6.25 × cm − 5 × age + 5 (male), − 161 (female), \
         − 78 (other or unknown: the mean of the two). Expenditure (TDEE) is the median \
         calories_burned_kcal of the last 14 days when recorded (activity_factor then reports \
-        TDEE / BMR); else BMR × an activity factor from median steps of the last 14 days (< 5000 → \
-        1.2, < 7500 → 1.375, < 10000 → 1.55, < 12500 → 1.725, else 1.9); else from median \
-        active_minutes (< 15 → 1.2, < 30 → 1.375, < 60 → 1.55, < 90 → 1.725, else 1.9); else 1.2. \
+        TDEE / BMR); else BMR × an activity factor from median steps of the last 14 days \
+        (\(NutritionRules.stepsActivity.words())); else from median active_minutes \
+        (\(NutritionRules.activeMinutesActivity.words())); else \(NutritionRules.sedentaryFactor). \
         Without such records, the behavior_analysis baseline of the same metric is used. \
         activity_source names the metric.
 
         Goal by archetype: deficit (Transformation Seeker), performance (Peak Performer: TDEE + 10%), \
         maintenance (the others: TDEE). The deficit is 7.5% + 2.5% × difficulty (1 → 10%, 3 → 15%, 5 \
         → 20%; never more than 20%). Difficulty (1–5) is memory_context adaptation_state.difficulty \
-        when present, else the archetype's starting difficulty (Peak Performer 4, Systematic Improver \
-        and Transformation Seeker 3, Foundation Builder and Connected Explorer 2, Resilience \
-        Rebuilder 1), one step less (never below 1) when the behavior_analysis readiness is \
+        when present, else the archetype's starting difficulty \
+        (\(ArchetypePolicy.words(ArchetypePolicy.byDifficulty, grouped: true) { "\(ArchetypePolicy.of($0).baseDifficulty)" })), \
+        one step less (never below 1) when the behavior_analysis readiness is \
         strained: the rule of hos-routine(1), so both plans state the same difficulty. \
         Energy is never below the BMR nor 1,200 kcal; the rationale says when that floor bites.
 
-        Macros: protein g/kg of body weight — maintenance 1.2, deficit 1.6, performance 1.8, \
-        +0.2 when the activity factor is 1.725 or more; fat 25% of energy (20% when carbohydrate \
+        Macros: protein g/kg of body weight — \(NutritionRules.proteinWords), \
+        +\(NutritionRules.activeProteinBonus) when the activity factor is \(NutritionRules.activeProteinFactor) or \
+        more; fat 25% of energy (20% when carbohydrate \
         would otherwise go below 0; protein is capped, and says so, if even that is not enough); \
         carbohydrate the remainder at 4 kcal/g (protein 4, fat 9); fibre 14 g per 1,000 kcal. \
         Hydration: 35 ml per kg, + 500 ml when the activity factor is 1.55 or more.
@@ -55,12 +56,7 @@ public struct NutritionCommand: ParsableCommand {
         sleep_end of the window's records (on the clock circle), else the profile's \
         wake_preference, else 07:00; bedtime is sleep_start.mean, else the records' median \
         sleep_start, else wake + 16 h (also when the times leave under 8 waking hours). \
-        First meal / last meal gap before bedtime / energy split: Foundation Builder 45 min / \
-        3 h / 30-40-30; Resilience Rebuilder 60 min / 3 h / 30-35-35; Connected Explorer 45 min / \
-        3 h / 25-35-40; Systematic Improver 30 min / 3 h / 30-35-35; Transformation Seeker 60 min / \
-        3 h / 35-40-25 (breakfast, lunch, dinner). Peak Performer, and any performance goal, eats \
-        four times: breakfast, lunch, snack, dinner at 30 min / 2.5 h (3 h for other archetypes) / \
-        25-35-10-30. Times fall on 5-minute marks: the first meal the nearest one within 30–60 min \
+        First meal / last meal gap before bedtime / energy split: \(mealStyles) Times fall on 5-minute marks: the first meal the nearest one within 30–60 min \
         of waking, the last rounded down so its gap is kept; lunch sits \
         half-way (40% of the way with a snack, the snack at 70%). Protein is split evenly over \
         the main meals (10% to a snack). Each meal has a focus (protein first: "protein + \
@@ -87,6 +83,20 @@ public struct NutritionCommand: ParsableCommand {
         EXIT STATUS: 0 success; 65 bad input; 66 unreadable input; 74 I/O error; 64 usage.
         """,
         version: hosVersion)
+
+    /// The meal styles of hos-nutrition(1), from MealStyle: three meals for five archetypes, then the four of a
+    /// performance goal.
+    static var mealStyles: String {
+        let three = ArchetypePolicy.byLoad.filter { ArchetypePolicy.of($0).nutritionGoal != "performance" }
+        let four = MealStyle.of(.peakPerformer, goal: "performance")
+        let otherGap = MealStyle.of(.foundationBuilder, goal: "performance").lastMealBeforeBedMin
+        return ArchetypePolicy.words(three, separator: "; ") {
+            MealStyle.of($0, goal: ArchetypePolicy.of($0).nutritionGoal).words
+        } + " (\(MealStyle.of(.foundationBuilder, goal: "maintenance").names.joined(separator: ", "))). Peak Performer, "
+            + "and any performance goal, eats four times: \(four.names.joined(separator: ", ")) at "
+            + "\(four.firstMealAfterWakeMin) min / \(NutritionPlanner.hours(four.lastMealBeforeBedMin)) "
+            + "(\(NutritionPlanner.hours(otherGap)) for other archetypes) / \(four.split)."
+    }
 
     @OptionGroup public var stream: StreamOptions
 

@@ -26,8 +26,9 @@ public struct RoutineCommand: ParsableCommand {
 
         Wake: the analysis' sleep_timing.sleep_end.mean; else the circular median of sleep_end in the \
         records of the window; else memory preference wake_time; else the profile's wake_preference; \
-        else 07:00. Target lights out = wake − (the archetype's sleep need: 480 min for Peak Performer \
-        and Resilience Rebuilder, 450 for the others) − sleep latency (the analysis' \
+        else 07:00. Target lights out = wake − (the archetype's sleep need: \
+        \(ArchetypePolicy.exceptions(unit: "min") { Int(ArchetypePolicy.of($0).sleepNeedMin) }) for the others) \
+        − sleep latency (the analysis' \
         sleep_latency_min baseline, else the records' median, else 15 min; kept within 0–120).
 
         Sleep item (item_id sleep, category sleep, intensity 1): the wind-down that ends at lights \
@@ -47,13 +48,13 @@ public struct RoutineCommand: ParsableCommand {
         when strained; else performance when recovered for Peak Performer, Systematic Improver and \
         Transformation Seeker; else balanced.
 
-        Difficulty: memory context's adaptation_state.difficulty, else the archetype's base (Peak \
-        Performer 4, Systematic Improver 3, Transformation Seeker 3, Foundation Builder 2, Connected \
-        Explorer 2, Resilience Rebuilder 1); strained readiness lowers it by 1, never below 1.
+        Difficulty: memory context's adaptation_state.difficulty, else the archetype's base \
+        (\(ArchetypePolicy.words(ArchetypePolicy.byDifficulty) { "\(ArchetypePolicy.of($0).baseDifficulty)" })); \
+        strained readiness lowers it by 1, never below 1.
 
-        Exercise (item_id exercise, category exercise): minutes at the base difficulty Foundation \
-        Builder 20, Resilience Rebuilder 15, Connected Explorer 45, Systematic Improver 40, \
-        Transformation Seeker 45, Peak Performer 60, ±15% per difficulty step from the base. \
+        Exercise (item_id exercise, category exercise): minutes at the base difficulty \
+        \(ArchetypePolicy.words(ArchetypePolicy.byLoad) { "\(RoutineRules.exerciseBaseMin($0))" }), \
+        ±\(Int(RoutineRules.durationStep * 100))% per difficulty step from the base. \
         Intensity: recovered, difficulty + 1 (at most 5); balanced or unknown, the difficulty; \
         strained, at most 2 and 40% shorter; sleep-first, at most 3. Minutes are rounded to 5 and \
         kept within 10–90. A strained Resilience Rebuilder gets a gentle walk instead (item_id walk, \
@@ -65,9 +66,9 @@ public struct RoutineCommand: ParsableCommand {
         midday 12:30, evening 18:00. Exercise ends at least 2 h before lights out; sleep-first, at \
         least 3 h before and by 19:00.
 
-        Other items: the archetype's daily load less one (Foundation Builder and Resilience \
-        Rebuilder 1, Connected Explorer 2, Systematic Improver and Transformation Seeker 3, Peak \
-        Performer 4), taken in priority order: Peak Performer focus, recovery, nutrition, \
+        Other items: the archetype's daily load less one \
+        (\(ArchetypePolicy.words(ArchetypePolicy.byLoad, grouped: true) { "\($0.dailyLoad - 1)" })), \
+        taken in priority order: Peak Performer focus, recovery, nutrition, \
         mindfulness; Systematic Improver focus, nutrition, recovery, mindfulness; Transformation \
         Seeker nutrition, mindfulness, focus, recovery; Connected Explorer mindfulness (reaching out \
         to someone), nutrition (a shared dinner), recovery, focus; Foundation Builder mindfulness, \

@@ -1,5 +1,6 @@
 // Synthetic users: a persona per archetype, daily metrics with rhythm, trends, noise, gaps and planted effects.
 
+import Glibc
 import HOSCore
 
 /// A relationship the generator plants: `effect` on day d+lag moves with `cause` on day d.
@@ -191,134 +192,30 @@ public struct SyntheticUsers {
     }
 
     /// Every event of one user, in order: profile, records by date, then the request if asked.
+    /// The steps: the user's own levels (drawn first, in a fixed order), the profile, then day by day the
+    /// latent values (every day) and the metrics recorded (on logged days only).
     public func events(forUser index: Int) -> [Event] {
         let user = userID(index)
         let archetype = archetype(index)
         var rng = SeededRandom(seed: options.seed, stream: "user", user)
         let persona = Persona(archetype)
         let planted = relationships(user: user)
-        func strength(_ cause: String, _ effect: String) -> Double {
-            planted.first { $0.cause == cause && $0.effect == effect }?.strength ?? 0
-        }
-        var events: [Event] = []
-
-        // The user's own levels around the persona.
-        let sleepMean = rng.normal(persona.sleepMin, 20)
-        let bedtime = rng.normal(persona.bedtime, 25)
-        let stepsMean = max(1500, rng.normal(persona.steps, persona.steps * 0.15))
-        let rhrMean = rng.normal(persona.restingHR, 3)
-        let hrvMean = max(15, rng.normal(persona.hrv, persona.hrv * 0.15))
-        let sex = rng.chance(0.5) ? "female" : "male"
-        let height = rng.normal(sex == "female" ? 165 : 178, 7)
-        var weight = max(45, rng.normal(sex == "female" ? 66 : 80, 10) + (archetype == .transformationSeeker ? 12 : 0))
-        let age = Double(Int(rng.uniform(22, 62)))
-        let logsMood = rng.chance(0.5)
-        let logsFood = rng.chance(persona.logsFood)
-        let intake = rng.normal(sex == "female" ? 2000 : 2500, 200)
-        let pattern = rng.pick(["omnivore", "omnivore", "omnivore", "vegetarian", "pescatarian", "vegan"])
-        let allergies: [JSON] = rng.chance(0.15) ? [.string(rng.pick(["peanuts", "tree nuts", "shellfish", "gluten"]))] : []
-        let timezone = rng.pick(["Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles",
-                                 "Asia/Tokyo", "Australia/Sydney"])
-        let goals: [JSON] = switch archetype {
-        case .peakPerformer: ["performance", "recovery"]
-        case .systematicImprover: ["sleep", "fitness"]
-        case .transformationSeeker: ["weight_loss", "fitness"]
-        case .foundationBuilder: ["sleep", "habits"]
-        case .resilienceRebuilder: ["recovery", "stress"]
-        case .connectedExplorer: ["social", "fitness"]
-        }
-        let profile = UserProfile(
-            age: age, sex: sex, heightCm: (height * 10).rounded() / 10, weightKg: (weight * 10).rounded() / 10,
-            goals: goals.compactMap(\.stringValue),
-            dietary: ["pattern": .string(pattern), "exclusions": [], "allergies": .array(allergies)],
-            timezone: timezone,
-            wakePreference: ClockTime(minutes: Int((bedtime + sleepMean + 15 - 1440) / 5) * 5))
-        events.append(Event(id: EventID.derive("synth", user, archetype.name, JSON.object(profile.payload).text),
+        let levels = UserLevels.draw(persona, archetype: archetype, rng: &rng)
+        let profile = levels.profile(archetype)
+        var events = [Event(id: EventID.derive("synth", user, archetype.name, JSON.object(profile.payload).text),
                             type: EventType.userProfile,
                             user: user, timestamp: Timestamp.startOf(options.start), source: "hos-synth",
-                            archetype: archetype.name, payload: profile.payload))
+                            archetype: archetype.name, payload: profile.payload)]
 
-        // A relationship needs its cause to vary: a user who carries alcohol → resting HR drinks on a share of
-        // days drawn from its own stream (so the other users' data do not change), and the cause is
-        // standardised by that rate's own mean and SD.
-        let drinkRate: Double
-        if strength("alcohol_units", "resting_hr_bpm") != 0 {
-            var drinkRNG = SeededRandom(seed: options.seed, stream: "drinking", user)
-            drinkRate = max(persona.drinks, drinkRNG.uniform(0.2, 0.3))
-        } else {
-            drinkRate = persona.drinks
-        }
-        let alcoholStats = Self.alcoholMoments(rate: drinkRate)
-        // Yesterday's standardised causes, for the lagged effects.
-        var prevSleepZ = 0.0, prevStepsZ = 0.0, prevAlcoholZ = 0.0
+        var day = SimulatedDay(levels: levels, persona: persona, planted: planted,
+                               drinkRate: drinkRate(user: user, persona: persona, planted: planted))
         var lastDate = options.start
-        for day in 0..<options.days {
-            let date = options.start.adding(days: day)
-            let weeks = Double(day) / 7
-            let weekend = date.isWeekend
-            // Latent values exist every day; only logged days are written.
-            let sleepZ = rng.normal()
-            let sleep = min(720, max(180, sleepMean + persona.sleepTrendPerWeek * weeks + persona.sleepSD * sleepZ
-                + (weekend ? 25 : 0)))
-            let stepsZ = rng.normal()
-            let stepsLevel = stepsMean * (1 + persona.stepsTrendPerWeek * weeks) * (weekend ? persona.weekendSteps : 1)
-            let steps = max(300, (stepsLevel * exp(0.25 * stepsZ)).rounded())
-            let drinking = rng.chance(drinkRate * (weekend ? 2 : 1))
-            let alcohol = drinking ? (rng.uniform(1, 6) * 2).rounded() / 2 : 0
-            let alcoholZ = (alcohol - alcoholStats.mean) / alcoholStats.sd
-
-            func mix(_ s: Double, _ cause: Double) -> Double { s * cause + (1 - s * s).squareRoot() * rng.normal() }
-            let hrv = max(8, hrvMean * exp(0.18 * mix(strength("sleep_duration_min", "hrv_rmssd_ms"), prevSleepZ)))
-            let readiness = min(100, max(5, 65 + 12 * mix(strength("sleep_duration_min", "readiness_score"), prevSleepZ)))
-            let efficiency = min(99, max(60, 88 + 4 * mix(strength("steps", "sleep_efficiency_pct"), prevStepsZ)))
-            let rhr = min(110, max(38, rhrMean + 2.5 * mix(strength("alcohol_units", "resting_hr_bpm"), prevAlcoholZ)))
-            prevSleepZ = sleepZ
-            prevStepsZ = stepsZ
-            prevAlcoholZ = alcoholZ
-            weight += persona.weightTrendPerWeek / 7 + rng.normal(0, 0.05)
-            let start = bedtime + (weekend ? persona.weekendShift : 0) + rng.normal(0, 20)
-            let inBed = sleep / (efficiency / 100)
-
+        for index in 0..<options.days {
+            let date = options.start.adding(days: index)
+            day.advance(to: date, weeks: Double(index) / 7, rng: &rng)
             guard !rng.chance(persona.missingDays) else { continue }
-            var m: [String: MetricValue] = [:]
-            func put(_ name: String, _ v: Double, places: Int = 0) {
-                // A sensor is not worn every day: each metric has its own small gap rate.
-                guard !rng.chance(0.03) else { return }
-                // Trends run for as many days as asked: keep every value inside its plausible range.
-                let range = Metrics.metric(named: name)!.range
-                m[name] = .number(JSON.number(min(range.upperBound, max(range.lowerBound, v)), places: places).doubleValue!)
-            }
-            put("sleep_duration_min", sleep)
-            put("time_in_bed_min", inBed)
-            put("sleep_efficiency_pct", efficiency, places: 1)
-            m["sleep_start"] = .clock(ClockTime(minutes: Int(start.rounded())))
-            m["sleep_end"] = .clock(ClockTime(minutes: Int((start + inBed).rounded())))
-            put("deep_sleep_min", sleep * rng.uniform(0.13, 0.2))
-            put("rem_sleep_min", sleep * rng.uniform(0.18, 0.25))
-            put("light_sleep_min", sleep * rng.uniform(0.5, 0.6))
-            put("hrv_rmssd_ms", hrv, places: 1)
-            put("resting_hr_bpm", rhr)
-            put("readiness_score", readiness)
-            put("steps", steps)
-            put("active_minutes", min(600, steps / 160 + rng.normal(0, 5)).magnitude)
-            put("distance_km", steps * 0.00075, places: 2)
-            put("calories_burned_kcal", weight * 22 + steps * 0.04 + rng.normal(0, 60))
-            if drinkRate > 0 { put("alcohol_units", alcohol, places: 1) }
-            if day % 3 == 0 || archetype == .transformationSeeker { put("weight_kg", weight, places: 1) }
-            if logsMood {
-                put("mood", Double(min(5, max(1, Int((3.3 + 0.6 * rng.normal()).rounded())))))
-                put("energy", Double(min(5, max(1, Int((3.2 + 0.7 * rng.normal()).rounded())))))
-            }
-            if logsFood, rng.chance(0.85) {
-                let kcal = max(900, rng.normal(intake, 250))
-                put("calories_in_kcal", kcal)
-                put("protein_g", kcal * rng.uniform(0.15, 0.25) / 4)
-                put("carbs_g", kcal * rng.uniform(0.4, 0.55) / 4)
-                put("fat_g", kcal * rng.uniform(0.25, 0.35) / 9)
-                put("fiber_g", rng.uniform(12, 35))
-                put("water_ml", rng.uniform(1200, 3000))
-            }
-            let record = HealthRecord(date: date, metrics: m, source: "hos-synth")
+            let metrics = day.metrics(logWeight: index % 3 == 0 || archetype == .transformationSeeker, rng: &rng)
+            let record = HealthRecord(date: date, metrics: metrics, source: "hos-synth")
             events.append(Event(id: EventID.derive("synth", user, archetype.name, JSON.object(record.payload).text),
                                 type: EventType.healthRecord,
                                 user: user, timestamp: Timestamp.startOf(date), source: "hos-synth",
@@ -330,6 +227,16 @@ public struct SyntheticUsers {
                                        source: "hos-synth"))
         }
         return events
+    }
+
+    /// The share of weekdays a user drinks on (twice that at weekends). A relationship needs its cause to vary:
+    /// a user who carries alcohol → resting HR drinks on a share of days drawn from its own stream (so the other
+    /// users' data do not change), and the cause is standardised by that rate's own mean and SD.
+    func drinkRate(user: String, persona: Persona, planted: [PlantedRelationship]) -> Double {
+        let strength = planted.first { $0.cause == "alcohol_units" && $0.effect == "resting_hr_bpm" }?.strength ?? 0
+        guard strength != 0 else { return persona.drinks }
+        var drinkRNG = SeededRandom(seed: options.seed, stream: "drinking", user)
+        return max(persona.drinks, drinkRNG.uniform(0.2, 0.3))
     }
 
     /// Mean and SD of one day's alcohol units when a weekday is a drinking day with probability `rate` and a
@@ -364,4 +271,161 @@ public struct SyntheticUsers {
     }
 }
 
-import Glibc
+/// One simulated user's own levels around its persona, drawn once before the days.
+struct UserLevels {
+    var sleepMean: Double
+    /// Usual sleep start, minutes after midnight (may pass 1440).
+    var bedtime: Double
+    var stepsMean: Double
+    var rhrMean: Double
+    var hrvMean: Double
+    var sex: String
+    var height: Double
+    var weight: Double
+    var age: Double
+    var logsMood: Bool
+    var logsFood: Bool
+    /// Mean kcal eaten a day.
+    var intake: Double
+    var pattern: String
+    var allergies: [JSON]
+    var timezone: String
+
+    /// The levels, drawn in this order from the user's stream (the order is part of the seed's contract).
+    static func draw(_ persona: Persona, archetype: Archetype, rng: inout SeededRandom) -> UserLevels {
+        let sleepMean = rng.normal(persona.sleepMin, 20)
+        let bedtime = rng.normal(persona.bedtime, 25)
+        let stepsMean = max(1500, rng.normal(persona.steps, persona.steps * 0.15))
+        let rhrMean = rng.normal(persona.restingHR, 3)
+        let hrvMean = max(15, rng.normal(persona.hrv, persona.hrv * 0.15))
+        let sex = rng.chance(0.5) ? "female" : "male"
+        let height = rng.normal(sex == "female" ? 165 : 178, 7)
+        let weight = max(45, rng.normal(sex == "female" ? 66 : 80, 10) + (archetype == .transformationSeeker ? 12 : 0))
+        let age = Double(Int(rng.uniform(22, 62)))
+        let logsMood = rng.chance(0.5)
+        let logsFood = rng.chance(persona.logsFood)
+        let intake = rng.normal(sex == "female" ? 2000 : 2500, 200)
+        let pattern = rng.pick(["omnivore", "omnivore", "omnivore", "vegetarian", "pescatarian", "vegan"])
+        let allergies: [JSON] = rng.chance(0.15) ? [.string(rng.pick(["peanuts", "tree nuts", "shellfish", "gluten"]))] : []
+        let timezone = rng.pick(["Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles",
+                                 "Asia/Tokyo", "Australia/Sydney"])
+        return UserLevels(sleepMean: sleepMean, bedtime: bedtime, stepsMean: stepsMean, rhrMean: rhrMean,
+                          hrvMean: hrvMean, sex: sex, height: height, weight: weight, age: age, logsMood: logsMood,
+                          logsFood: logsFood, intake: intake, pattern: pattern, allergies: allergies, timezone: timezone)
+    }
+
+    /// The user's profile: body data, the archetype's goals, diet, and a wake preference from the sleep levels.
+    func profile(_ archetype: Archetype) -> UserProfile {
+        let goals: [String] = switch archetype {
+        case .peakPerformer: ["performance", "recovery"]
+        case .systematicImprover: ["sleep", "fitness"]
+        case .transformationSeeker: ["weight_loss", "fitness"]
+        case .foundationBuilder: ["sleep", "habits"]
+        case .resilienceRebuilder: ["recovery", "stress"]
+        case .connectedExplorer: ["social", "fitness"]
+        }
+        return UserProfile(
+            age: age, sex: sex, heightCm: (height * 10).rounded() / 10, weightKg: (weight * 10).rounded() / 10,
+            goals: goals, dietary: ["pattern": .string(pattern), "exclusions": [], "allergies": .array(allergies)],
+            timezone: timezone,
+            wakePreference: ClockTime(minutes: Int((bedtime + sleepMean + 15 - 1440) / 5) * 5))
+    }
+}
+
+/// One simulated user day after day: latent values exist every day, carry yesterday's causes into today's
+/// effects, and become metrics on the days the user logs.
+struct SimulatedDay {
+    let levels: UserLevels
+    let persona: Persona
+    let planted: [PlantedRelationship]
+    let drinkRate: Double
+    let alcoholStats: (mean: Double, sd: Double)
+    /// Yesterday's standardised causes, for the lagged effects.
+    var prevSleepZ = 0.0, prevStepsZ = 0.0, prevAlcoholZ = 0.0
+    var weight: Double
+    // Today's latent values.
+    var sleep = 0.0, steps = 0.0, alcohol = 0.0, hrv = 0.0, readiness = 0.0, efficiency = 0.0, rhr = 0.0
+    var start = 0.0, inBed = 0.0
+
+    init(levels: UserLevels, persona: Persona, planted: [PlantedRelationship], drinkRate: Double) {
+        self.levels = levels
+        self.persona = persona
+        self.planted = planted
+        self.drinkRate = drinkRate
+        alcoholStats = SyntheticUsers.alcoholMoments(rate: drinkRate)
+        weight = levels.weight
+    }
+
+    func strength(_ cause: String, _ effect: String) -> Double {
+        planted.first { $0.cause == cause && $0.effect == effect }?.strength ?? 0
+    }
+
+    /// Draws the day's latent values: rhythm, trend and noise, and the planted effects of yesterday's causes.
+    mutating func advance(to date: LocalDate, weeks: Double, rng: inout SeededRandom) {
+        let weekend = date.isWeekend
+        let sleepZ = rng.normal()
+        sleep = min(720, max(180, levels.sleepMean + persona.sleepTrendPerWeek * weeks + persona.sleepSD * sleepZ
+            + (weekend ? 25 : 0)))
+        let stepsZ = rng.normal()
+        let stepsLevel = levels.stepsMean * (1 + persona.stepsTrendPerWeek * weeks) * (weekend ? persona.weekendSteps : 1)
+        steps = max(300, (stepsLevel * exp(0.25 * stepsZ)).rounded())
+        let drinking = rng.chance(drinkRate * (weekend ? 2 : 1))
+        alcohol = drinking ? (rng.uniform(1, 6) * 2).rounded() / 2 : 0
+        let alcoholZ = (alcohol - alcoholStats.mean) / alcoholStats.sd
+
+        func mix(_ s: Double, _ cause: Double) -> Double { s * cause + (1 - s * s).squareRoot() * rng.normal() }
+        hrv = max(8, levels.hrvMean * exp(0.18 * mix(strength("sleep_duration_min", "hrv_rmssd_ms"), prevSleepZ)))
+        readiness = min(100, max(5, 65 + 12 * mix(strength("sleep_duration_min", "readiness_score"), prevSleepZ)))
+        efficiency = min(99, max(60, 88 + 4 * mix(strength("steps", "sleep_efficiency_pct"), prevStepsZ)))
+        rhr = min(110, max(38, levels.rhrMean + 2.5 * mix(strength("alcohol_units", "resting_hr_bpm"), prevAlcoholZ)))
+        prevSleepZ = sleepZ
+        prevStepsZ = stepsZ
+        prevAlcoholZ = alcoholZ
+        weight += persona.weightTrendPerWeek / 7 + rng.normal(0, 0.05)
+        start = levels.bedtime + (weekend ? persona.weekendShift : 0) + rng.normal(0, 20)
+        inBed = sleep / (efficiency / 100)
+    }
+
+    /// The metrics recorded today; each sensor misses 3% of days, and values stay in their plausible ranges.
+    func metrics(logWeight: Bool, rng: inout SeededRandom) -> [String: MetricValue] {
+        var m: [String: MetricValue] = [:]
+        func put(_ name: String, _ v: Double, places: Int = 0) {
+            // A sensor is not worn every day: each metric has its own small gap rate.
+            guard !rng.chance(0.03) else { return }
+            // Trends run for as many days as asked: keep every value inside its plausible range.
+            let range = Metrics.metric(named: name)!.range
+            m[name] = .number(JSON.number(min(range.upperBound, max(range.lowerBound, v)), places: places).doubleValue!)
+        }
+        put("sleep_duration_min", sleep)
+        put("time_in_bed_min", inBed)
+        put("sleep_efficiency_pct", efficiency, places: 1)
+        m["sleep_start"] = .clock(ClockTime(minutes: Int(start.rounded())))
+        m["sleep_end"] = .clock(ClockTime(minutes: Int((start + inBed).rounded())))
+        put("deep_sleep_min", sleep * rng.uniform(0.13, 0.2))
+        put("rem_sleep_min", sleep * rng.uniform(0.18, 0.25))
+        put("light_sleep_min", sleep * rng.uniform(0.5, 0.6))
+        put("hrv_rmssd_ms", hrv, places: 1)
+        put("resting_hr_bpm", rhr)
+        put("readiness_score", readiness)
+        put("steps", steps)
+        put("active_minutes", min(600, steps / 160 + rng.normal(0, 5)).magnitude)
+        put("distance_km", steps * 0.00075, places: 2)
+        put("calories_burned_kcal", weight * 22 + steps * 0.04 + rng.normal(0, 60))
+        if drinkRate > 0 { put("alcohol_units", alcohol, places: 1) }
+        if logWeight { put("weight_kg", weight, places: 1) }
+        if levels.logsMood {
+            put("mood", Double(min(5, max(1, Int((3.3 + 0.6 * rng.normal()).rounded())))))
+            put("energy", Double(min(5, max(1, Int((3.2 + 0.7 * rng.normal()).rounded())))))
+        }
+        if levels.logsFood, rng.chance(0.85) {
+            let kcal = max(900, rng.normal(levels.intake, 250))
+            put("calories_in_kcal", kcal)
+            put("protein_g", kcal * rng.uniform(0.15, 0.25) / 4)
+            put("carbs_g", kcal * rng.uniform(0.4, 0.55) / 4)
+            put("fat_g", kcal * rng.uniform(0.25, 0.35) / 9)
+            put("fiber_g", rng.uniform(12, 35))
+            put("water_ml", rng.uniform(1200, 3000))
+        }
+        return m
+    }
+}

@@ -109,179 +109,28 @@ extension MemoryStore {
     }
 
     /// The memory_context payload of one analysis of `user`. `analysisID` is left out of the history.
+    /// The steps: each layer read in turn (long-term, history, meta, short-term, adaptation state), the
+    /// rankable items among them ranked, and the payload cut to its item and byte budget.
     func context(user: String, analysisID: String?, asOf: LocalDate?, archetype: String?, session: Session,
                  working: JSON?, in db: Database) throws -> [String: JSON] {
         let day = asOf ?? LocalDate(daysSinceEpoch: 0)
-        func age(_ text: String?) -> Int {
+        let age = { (text: String?) -> Int in
             guard let text, let d = LocalDate(String(text.prefix(10))) else { return 0 }
             return day.days(since: d)
         }
-        var ranked: [RankedItem] = []
-
-        // Long-term: preferences (all, at most 32) and strategies (ranked).
-        var prefs: [String: JSON] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT key, value, confidence, evidence_count, source, first_seen, last_seen FROM long_term_preference
-            WHERE user_id = ? ORDER BY confidence DESC, key LIMIT 32
-            """), arguments: [user]) {
-            prefs[row["key"]] = [
-                "value": JSON.parseStored(row["value"]), "confidence": .number(row["confidence"], places: 3),
-                "evidence_count": .number(Double(row["evidence_count"] as Int)), "source": .string(row["source"]),
-                "first_seen": .string(row["first_seen"]), "last_seen": .string(row["last_seen"]),
-            ]
-        }
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT dimension, arm, category, success_rate, confidence, evidence_count, last_seen FROM long_term_strategy
-            WHERE user_id = ? ORDER BY dimension, arm
-            """), arguments: [user]) {
-            let confidence: Double = row["confidence"]
-            let score = Ranking.recency(ageDays: age(row["last_seen"])) * confidence * 1
-            ranked.append(RankedItem(section: "strategies", id: "\(row["dimension"] as String)=\(row["arm"] as String)",
-                                     score: score, json: [
-                                        "dimension": .string(row["dimension"]), "arm": .string(row["arm"]),
-                                        "category": .string(row["category"]),
-                                        "success_rate": .number(row["success_rate"], places: 3),
-                                        "confidence": .number(confidence, places: 3),
-                                        "evidence_count": .number(Double(row["evidence_count"] as Int)),
-                                     ]))
-        }
-
-        // History: earlier analyses, merged per analysis id, and insights.
-        var earlier: [String: [String: JSON]] = [:]
-        var kinds: [String: Set<String>] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT analysis_id, event_type, timestamp, archetype, summary FROM analyses
-            WHERE user_id = ? AND analysis_id <> ? ORDER BY timestamp DESC, event_id LIMIT 1000
-            """), arguments: [user, analysisID ?? ""]) {
-            let id: String = row["analysis_id"]
-            var a = earlier[id] ?? ["analysis_id": .string(id)]
-            let type: String = row["event_type"]
-            let ts: String = row["timestamp"]
-            if let old = a["timestamp"]?.stringValue { a["timestamp"] = .string(min(old, ts)) } else { a["timestamp"] = .string(ts) }
-            if let arch: String = row["archetype"] { a["archetype"] = .string(arch) }
-            guard case let .object(s) = JSON.parseStored(row["summary"]) else { earlier[id] = a; continue }
-            switch type {
-            case EventType.behaviorAnalysis:
-                for (k, v) in s { a[k] = v }
-                kinds[id, default: []].insert(type)
-            case EventType.routinePlan:
-                a["routine_difficulty"] = s["difficulty"]
-                a["routine_items"] = s["items"]
-                kinds[id, default: []].insert(type)
-            case EventType.nutritionPlan:
-                a["energy_kcal"] = s["energy_kcal"]
-                kinds[id, default: []].insert(type)
-            case EventType.insight:
-                a["insights"] = .number((a["insights"]?.doubleValue ?? 0) + 1)
-                kinds[id, default: []].insert(type)
-            case EventType.adaptation:
-                a["adapted_difficulty"] = s["difficulty"]
-                kinds[id, default: []].insert(type)
-            case EventType.analysisRequest:
-                if a["as_of"] == nil, let v = s["as_of"] { a["as_of"] = v }
-                if let v = s["analysis_type"] { a["analysis_type"] = v }
-            default: break
-            }
-            earlier[id] = a
-        }
+        let prefs = try preferences(user: user, in: db)
+        var ranked = try strategies(user: user, age: age, in: db)
+        ranked += try earlierAnalyses(user: user, analysisID: analysisID, archetype: archetype, age: age, in: db)
+        ranked += try insights(user: user, session: session, age: age, in: db)
         let analysesTotal = try Int.fetchOne(db.cachedStatement(sql: """
             SELECT count(DISTINCT analysis_id) FROM analyses WHERE user_id = ? AND analysis_id <> ?
             """), arguments: [user, analysisID ?? ""]) ?? 0
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT p.analysis_id, count(*) AS n,
-                   avg(CASE f.status WHEN 'completed' THEN 1.0 WHEN 'partial' THEN 0.5 ELSE 0.0 END) AS rate
-            FROM plan_item p JOIN plan_feedback f
-              ON f.user_id = p.user_id AND f.plan_id = p.plan_id AND f.item_id = p.item_id
-            WHERE p.user_id = ? GROUP BY p.analysis_id
-            """), arguments: [user]) {
-            let id: String = row["analysis_id"]
-            guard earlier[id] != nil else { continue }
-            earlier[id]!["adherence"] = .number(row["rate"], places: 3)
-            earlier[id]!["feedback"] = .number(Double(row["n"] as Int))
-        }
-        for (id, a) in earlier {
-            let same = archetype == nil || a["archetype"] == nil || a["archetype"]?.stringValue == archetype
-            let dayText = a["as_of"]?.stringValue ?? a["timestamp"]?.stringValue
-            let score = Ranking.recency(ageDays: age(dayText)) * Ranking.analysisImportance(kinds: kinds[id]?.count ?? 0)
-                * Ranking.relevance(sameArchetype: same)
-            ranked.append(RankedItem(section: "analyses", id: id, score: score, json: a))
-        }
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT insight_id, kind, title, confidence, priority, useful, last_seen, seen_count, payload FROM insight
-            WHERE user_id = ? AND seen_count > 0 ORDER BY last_seen DESC, insight_id LIMIT 200
-            """), arguments: [user]) {
-            let useful: Bool? = row["useful"]
-            let confidence: Double? = row["confidence"]
-            let text: String = row["payload"]
-            let relevant = session.metrics.isEmpty || session.metrics.contains { text.contains($0) }
-            let score = Ranking.recency(ageDays: age(row["last_seen"]))
-                * Ranking.insightImportance(confidence: confidence, useful: useful) * (relevant ? 1 : 0.5)
-            var j: [String: JSON] = ["insight_id": .string(row["insight_id"]), "last_seen": .string(row["last_seen"]),
-                                     "seen_count": .number(Double(row["seen_count"] as Int))]
-            if let k: String = row["kind"] { j["kind"] = .string(k) }
-            if let t: String = row["title"] { j["title"] = .string(t) }
-            if let confidence { j["confidence"] = .number(confidence, places: 3) }
-            if let p: Double = row["priority"] { j["priority"] = .number(p) }
-            if let useful { j["useful"] = .bool(useful) }
-            ranked.append(RankedItem(section: "insights", id: row["insight_id"], score: score, json: j))
-        }
-
-        // Meta, short-term statistics and adaptation state.
         var meta: [String: JSON] = [:]
         for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT key, value FROM meta WHERE user_id = ? ORDER BY key"), arguments: [user]) {
             meta[row["key"]] = JSON.parseStored(row["value"])
         }
-        var rolling: [String: JSON] = [:]
-        var statsAsOf: String?
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT metric, window_days, as_of, n, mean, sd, min, max FROM short_term_stat WHERE user_id = ?
-            ORDER BY metric, window_days
-            """), arguments: [user]) {
-            var s: [String: JSON] = ["n": .number(Double(row["n"] as Int)), "mean": .number(row["mean"], places: 2),
-                                     "min": .number(row["min"]), "max": .number(row["max"])]
-            if let sd: Double = row["sd"] { s["sd"] = .number(sd, places: 2) }
-            let metric: String = row["metric"]
-            var m = rolling[metric]?.objectValue ?? [:]
-            m["\(row["window_days"] as Int)d"] = .object(s)
-            rolling[metric] = .object(m)
-            statsAsOf = row["as_of"]
-        }
-        let recordDays = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(DISTINCT date) FROM short_term_record WHERE user_id = ?"),
-                                          arguments: [user]) ?? 0
-        var shortTerm: [String: JSON] = ["days": .number(Double(recordDays)), "rolling": .object(rolling)]
-        if let statsAsOf { shortTerm["as_of"] = .string(statsAsOf) }
-
-        var adaptation: [String: JSON] = [:]
-        if let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT difficulty, previous, reason, predicted_adherence FROM adaptation_state WHERE user_id = ?
-            """), arguments: [user]) {
-            if let d: Int = row["difficulty"] { adaptation["difficulty"] = .number(Double(d)) }
-            if let d: Int = row["previous"] { adaptation["previous_difficulty"] = .number(Double(d)) }
-            if let r: String = row["reason"] { adaptation["reason"] = .string(r) }
-            if let p: Double = row["predicted_adherence"] { adaptation["predicted_adherence"] = .number(p, places: 3) }
-        }
-        var variants: [String: JSON] = [:]
-        var experiments: [String: [JSON]] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT dimension, arm, successes, failures, p_best, chosen FROM experiment WHERE user_id = ?
-            ORDER BY dimension, arm
-            """), arguments: [user]) {
-            let dim: String = row["dimension"], arm: String = row["arm"]
-            if row["chosen"] as Bool { variants[dim] = .string(arm) }
-            var a: [String: JSON] = ["arm": .string(arm), "successes": .number(row["successes"]),
-                                     "failures": .number(row["failures"])]
-            if let p: Double = row["p_best"] { a["p_best"] = .number(p, places: 3) }
-            experiments[dim, default: []].append(.object(a))
-        }
-        adaptation["variants"] = .object(variants)
-        if !experiments.isEmpty {
-            adaptation["experiments"] = .array(experiments.keys.sorted().map { dim in
-                var e: [String: JSON] = ["dimension": .string(dim), "arms": .array(experiments[dim]!)]
-                if let v = variants[dim] { e["chosen"] = v }
-                return .object(e)
-            })
-        }
-
+        var shortTerm = try shortTerm(user: user, in: db)
+        let adaptation = try adaptationState(user: user, in: db)
         // What hos-insights needs beyond the ranked items: its earlier subjects, feedback per kind, metric history.
         let insightHistory = try insightHistory(user: user, analysisID: analysisID, asOf: asOf, in: db)
 
@@ -313,6 +162,7 @@ extension MemoryStore {
             ]
         }
         var payload = build()
+        var rolling = shortTerm["rolling"]?.objectValue ?? [:]
         while JSON.object(payload).encoded().count > options.contextBytes {
             if !kept.isEmpty {
                 kept.removeLast()
@@ -327,6 +177,189 @@ extension MemoryStore {
             payload = build()
         }
         return payload
+    }
+
+    /// Long-term preferences: all of them, at most 32, the most confident first.
+    func preferences(user: String, in db: Database) throws -> [String: JSON] {
+        var prefs: [String: JSON] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT key, value, confidence, evidence_count, source, first_seen, last_seen FROM long_term_preference
+            WHERE user_id = ? ORDER BY confidence DESC, key LIMIT 32
+            """), arguments: [user]) {
+            prefs[row["key"]] = [
+                "value": JSON.parseStored(row["value"]), "confidence": .number(row["confidence"], places: 3),
+                "evidence_count": .number(Double(row["evidence_count"] as Int)), "source": .string(row["source"]),
+                "first_seen": .string(row["first_seen"]), "last_seen": .string(row["last_seen"]),
+            ]
+        }
+        return prefs
+    }
+
+    /// Long-term strategies, ranked: recency × confidence × 1.
+    func strategies(user: String, age: (String?) -> Int, in db: Database) throws -> [RankedItem] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT dimension, arm, category, success_rate, confidence, evidence_count, last_seen FROM long_term_strategy
+            WHERE user_id = ? ORDER BY dimension, arm
+            """), arguments: [user]).map { row in
+            let confidence: Double = row["confidence"]
+            let score = Ranking.recency(ageDays: age(row["last_seen"])) * confidence * 1
+            return RankedItem(section: "strategies", id: "\(row["dimension"] as String)=\(row["arm"] as String)",
+                              score: score, json: [
+                                  "dimension": .string(row["dimension"]), "arm": .string(row["arm"]),
+                                  "category": .string(row["category"]),
+                                  "success_rate": .number(row["success_rate"], places: 3),
+                                  "confidence": .number(confidence, places: 3),
+                                  "evidence_count": .number(Double(row["evidence_count"] as Int)),
+                              ])
+        }
+    }
+
+    /// Earlier analyses (the latest 1,000 stored results), merged per analysis id with their plans' adherence,
+    /// ranked: recency × importance by the kinds of result held × relevance by archetype.
+    func earlierAnalyses(user: String, analysisID: String?, archetype: String?, age: (String?) -> Int,
+                         in db: Database) throws -> [RankedItem] {
+        var earlier: [String: [String: JSON]] = [:]
+        var kinds: [String: Set<String>] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT analysis_id, event_type, timestamp, archetype, summary FROM analyses
+            WHERE user_id = ? AND analysis_id <> ? ORDER BY timestamp DESC, event_id LIMIT 1000
+            """), arguments: [user, analysisID ?? ""]) {
+            let id: String = row["analysis_id"]
+            var a = earlier[id] ?? ["analysis_id": .string(id)]
+            let ts: String = row["timestamp"]
+            if let old = a["timestamp"]?.stringValue { a["timestamp"] = .string(min(old, ts)) } else { a["timestamp"] = .string(ts) }
+            if let arch: String = row["archetype"] { a["archetype"] = .string(arch) }
+            if case let .object(s) = JSON.parseStored(row["summary"]), Self.merge(summary: s, of: row["event_type"], into: &a) {
+                kinds[id, default: []].insert(row["event_type"])
+            }
+            earlier[id] = a
+        }
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT p.analysis_id, count(*) AS n,
+                   avg(CASE f.status WHEN 'completed' THEN 1.0 WHEN 'partial' THEN 0.5 ELSE 0.0 END) AS rate
+            FROM plan_item p JOIN plan_feedback f
+              ON f.user_id = p.user_id AND f.plan_id = p.plan_id AND f.item_id = p.item_id
+            WHERE p.user_id = ? GROUP BY p.analysis_id
+            """), arguments: [user]) {
+            let id: String = row["analysis_id"]
+            guard earlier[id] != nil else { continue }
+            earlier[id]!["adherence"] = .number(row["rate"], places: 3)
+            earlier[id]!["feedback"] = .number(Double(row["n"] as Int))
+        }
+        return earlier.map { id, a in
+            let same = archetype == nil || a["archetype"] == nil || a["archetype"]?.stringValue == archetype
+            let dayText = a["as_of"]?.stringValue ?? a["timestamp"]?.stringValue
+            let score = Ranking.recency(ageDays: age(dayText)) * Ranking.analysisImportance(kinds: kinds[id]?.count ?? 0)
+                * Ranking.relevance(sameArchetype: same)
+            return RankedItem(section: "analyses", id: id, score: score, json: a)
+        }
+    }
+
+    /// Merges one stored result's summary into its analysis; true when the result is a kind of result (it then
+    /// counts towards the analysis's importance), false for the request itself and other events.
+    static func merge(summary s: [String: JSON], of type: String, into a: inout [String: JSON]) -> Bool {
+        switch type {
+        case EventType.behaviorAnalysis:
+            for (k, v) in s { a[k] = v }
+        case EventType.routinePlan:
+            a["routine_difficulty"] = s["difficulty"]
+            a["routine_items"] = s["items"]
+        case EventType.nutritionPlan:
+            a["energy_kcal"] = s["energy_kcal"]
+        case EventType.insight:
+            a["insights"] = .number((a["insights"]?.doubleValue ?? 0) + 1)
+        case EventType.adaptation:
+            a["adapted_difficulty"] = s["difficulty"]
+        case EventType.analysisRequest:
+            if a["as_of"] == nil, let v = s["as_of"] { a["as_of"] = v }
+            if let v = s["analysis_type"] { a["analysis_type"] = v }
+            return false
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Insights seen before (the latest 200), ranked: recency × importance × relevance to this session's metrics.
+    func insights(user: String, session: Session, age: (String?) -> Int, in db: Database) throws -> [RankedItem] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT insight_id, kind, title, confidence, priority, useful, last_seen, seen_count, payload FROM insight
+            WHERE user_id = ? AND seen_count > 0 ORDER BY last_seen DESC, insight_id LIMIT 200
+            """), arguments: [user]).map { row in
+            let useful: Bool? = row["useful"]
+            let confidence: Double? = row["confidence"]
+            let text: String = row["payload"]
+            let relevant = session.metrics.isEmpty || session.metrics.contains { text.contains($0) }
+            let score = Ranking.recency(ageDays: age(row["last_seen"]))
+                * Ranking.insightImportance(confidence: confidence, useful: useful) * (relevant ? 1 : 0.5)
+            var j: [String: JSON] = ["insight_id": .string(row["insight_id"]), "last_seen": .string(row["last_seen"]),
+                                     "seen_count": .number(Double(row["seen_count"] as Int))]
+            if let k: String = row["kind"] { j["kind"] = .string(k) }
+            if let t: String = row["title"] { j["title"] = .string(t) }
+            if let confidence { j["confidence"] = .number(confidence, places: 3) }
+            if let p: Double = row["priority"] { j["priority"] = .number(p) }
+            if let useful { j["useful"] = .bool(useful) }
+            return RankedItem(section: "insights", id: row["insight_id"], score: score, json: j)
+        }
+    }
+
+    /// The short-term layer: days with records, and the 7- and 30-day statistics per metric.
+    func shortTerm(user: String, in db: Database) throws -> [String: JSON] {
+        var rolling: [String: JSON] = [:]
+        var statsAsOf: String?
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT metric, window_days, as_of, n, mean, sd, min, max FROM short_term_stat WHERE user_id = ?
+            ORDER BY metric, window_days
+            """), arguments: [user]) {
+            var s: [String: JSON] = ["n": .number(Double(row["n"] as Int)), "mean": .number(row["mean"], places: 2),
+                                     "min": .number(row["min"]), "max": .number(row["max"])]
+            if let sd: Double = row["sd"] { s["sd"] = .number(sd, places: 2) }
+            let metric: String = row["metric"]
+            var m = rolling[metric]?.objectValue ?? [:]
+            m["\(row["window_days"] as Int)d"] = .object(s)
+            rolling[metric] = .object(m)
+            statsAsOf = row["as_of"]
+        }
+        let recordDays = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(DISTINCT date) FROM short_term_record WHERE user_id = ?"),
+                                          arguments: [user]) ?? 0
+        var shortTerm: [String: JSON] = ["days": .number(Double(recordDays)), "rolling": .object(rolling)]
+        if let statsAsOf { shortTerm["as_of"] = .string(statsAsOf) }
+        return shortTerm
+    }
+
+    /// What hos-adapt decided: the difficulty, the chosen variants and each experiment's arms.
+    func adaptationState(user: String, in db: Database) throws -> [String: JSON] {
+        var adaptation: [String: JSON] = [:]
+        if let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT difficulty, previous, reason, predicted_adherence FROM adaptation_state WHERE user_id = ?
+            """), arguments: [user]) {
+            if let d: Int = row["difficulty"] { adaptation["difficulty"] = .number(Double(d)) }
+            if let d: Int = row["previous"] { adaptation["previous_difficulty"] = .number(Double(d)) }
+            if let r: String = row["reason"] { adaptation["reason"] = .string(r) }
+            if let p: Double = row["predicted_adherence"] { adaptation["predicted_adherence"] = .number(p, places: 3) }
+        }
+        var variants: [String: JSON] = [:]
+        var experiments: [String: [JSON]] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT dimension, arm, successes, failures, p_best, chosen FROM experiment WHERE user_id = ?
+            ORDER BY dimension, arm
+            """), arguments: [user]) {
+            let dim: String = row["dimension"], arm: String = row["arm"]
+            if row["chosen"] as Bool { variants[dim] = .string(arm) }
+            var a: [String: JSON] = ["arm": .string(arm), "successes": .number(row["successes"]),
+                                     "failures": .number(row["failures"])]
+            if let p: Double = row["p_best"] { a["p_best"] = .number(p, places: 3) }
+            experiments[dim, default: []].append(.object(a))
+        }
+        adaptation["variants"] = .object(variants)
+        if !experiments.isEmpty {
+            adaptation["experiments"] = .array(experiments.keys.sorted().map { dim in
+                var e: [String: JSON] = ["dimension": .string(dim), "arms": .array(experiments[dim]!)]
+                if let v = variants[dim] { e["chosen"] = v }
+                return .object(e)
+            })
+        }
+        return adaptation
     }
 }
 

@@ -164,18 +164,75 @@ public struct AdaptEngine: Sendable {
         "ad-" + StableHash.hex(StableHash.of("adapt-decision", user, requestID))
     }
 
+    /// One user's adaptation at an analysis. The steps: which parts run, the difficulty, one experiment per
+    /// dimension, the decision log's links and rewards, the adherence prediction, effectiveness, and feedback.
     public func decide(_ input: AdaptInput, pool: AdaptPool) -> AdaptOutcome {
         let h = input.history
         let join = FeedbackJoin(items: h.items, feedback: h.feedback)
         let success = SuccessAnalysis(join)
         let plans = PlanOutcome.of(join)
-        let archetype = input.archetype
+        let parts = parts(input.controls)
+        let difficulty = difficulty(input, parts: parts, plans: plans)
 
-        // Which parts run: all without control events; with them, only the parts they name.
-        let controlled = !input.controls.isEmpty
+        let latestPlan = input.windowPlans.last
+        let context = Self.decisionContext(input.archetype, difficulty: difficulty.to, feedback: success.overall.n,
+                                           latestPlan: latestPlan)
+        var experiments: [JSON] = []
+        var armStates: [AdaptArmState] = []
+        var newDecisions: [AdaptDecisionLog] = []
+        var chosenNow: [String: String] = [:]
+        var posteriors: [String: [ArmPosterior]] = [:]
+        for (dim, armNames) in AdaptationRules.dimensions {
+            let e = experiment(dim, arms: armNames, input: input, join: join, mode: parts.modes[dim], pool: pool,
+                               context: context)
+            posteriors[dim] = e.arms
+            experiments.append(e.json)
+            armStates += e.states
+            if let d = e.decision { newDecisions.append(d) }
+            if let c = e.chosen { chosenNow[dim] = c }
+        }
+
+        // The decision log: plans link to the decision that shaped them, feedback gives the reward.
+        let updated = Self.linkAndReward(history: h.decisions, windowPlans: input.windowPlans, join: join)
+
+        let prediction = Self.predict(join: join, success: success, plans: plans, latestItems: latestPlan?.items ?? Self.latestItems(h.items),
+                                      chosen: chosenNow, posteriors: posteriors)
+        let effectiveness = Self.effectiveness(plans: plans, join: join, decisions: h.decisions.map { d in
+            updated.first { $0.decisionID == d.decisionID && $0.dimension == d.dimension } ?? d
+        } + newDecisions, chosen: chosenNow)
+
+        var payload: [String: JSON] = [
+            "difficulty": difficulty.json, "experiments": .array(experiments), "predicted_adherence": prediction.json,
+            "effectiveness": effectiveness, "success": success.json, "feedback": Self.feedbackReport(input, join: join),
+            "policy": .string(settings.policy.rawValue), "explore": .number(settings.explore, places: 4),
+        ]
+        if parts.controlled {
+            payload["controls"] = .array(input.controls.map { c in
+                switch c {
+                case .difficulty: .string(AdaptEvents.adaptDifficulty)
+                case .test: .string(AdaptEvents.testStrategy)
+                case .optimize: .string(AdaptEvents.optimizeRecommendations)
+                }
+            })
+        }
+        return AdaptOutcome(payload: payload, difficulty: difficulty, predictedMean: prediction.mean, arms: armStates,
+                            decisions: newDecisions + updated)
+    }
+
+    /// Which parts of a decision run, from the analysis's control events.
+    struct Parts {
+        /// True when the analysis has control events: then only the parts they name run.
+        var controlled: Bool
+        var difficultyControl: AdaptControl?
+        /// The dimensions that choose an arm, with the policy and the arms allowed (nil: all); the others hold.
+        var modes: [String: (policy: AdaptPolicy, arms: [String]?)]
+    }
+
+    /// Which parts run: all without control events; with them, only the parts they name.
+    func parts(_ controls: [AdaptControl]) -> Parts {
         var difficultyControl: AdaptControl?
         var modes: [String: (policy: AdaptPolicy, arms: [String]?)] = [:]
-        for c in input.controls {
+        for c in controls {
             switch c {
             case .difficulty: difficultyControl = c
             case let .test(dim, arms):
@@ -188,150 +245,147 @@ public struct AdaptEngine: Sendable {
                 }
             }
         }
-        if !controlled {
+        if controls.isEmpty {
             for (name, _) in AdaptationRules.dimensions { modes[name] = (settings.policy, nil) }
         }
+        return Parts(controlled: !controls.isEmpty, difficultyControl: difficultyControl, modes: modes)
+    }
 
-        // Difficulty.
-        let current = h.difficulty ?? ArchetypePolicy.of(archetype).baseDifficulty
-        let difficulty: DifficultyDecision
-        if case let .difficulty(request, reason)? = difficultyControl, let request {
-            difficulty = DifficultyRule.requested(current: current, request, reason: reason)
-        } else if controlled && difficultyControl == nil {
-            difficulty = DifficultyDecision(from: current, to: current, rule: "not_requested",
-                                            reason: "holding at \(current): the control events of this analysis did not ask for adapt_difficulty")
-        } else if settings.policy == .oracle, let t = input.truth {
-            difficulty = DifficultyRule.oracle(current: current, capacity: t.intensityCapacity)
-        } else {
-            difficulty = DifficultyRule.decide(current: current, plans: plans)
+    /// The difficulty: as requested by a control event, held when controls leave it out, the oracle's with
+    /// --truth, else the rule on the plans' outcomes.
+    func difficulty(_ input: AdaptInput, parts: Parts, plans: [PlanOutcome]) -> DifficultyDecision {
+        let current = input.history.difficulty ?? ArchetypePolicy.of(input.archetype).baseDifficulty
+        if case let .difficulty(request, reason)? = parts.difficultyControl, let request {
+            return DifficultyRule.requested(current: current, request, reason: reason)
         }
+        if parts.controlled && parts.difficultyControl == nil {
+            return DifficultyDecision(from: current, to: current, rule: "not_requested",
+                                      reason: "holding at \(current): the control events of this analysis did not ask for adapt_difficulty")
+        }
+        if settings.policy == .oracle, let t = input.truth {
+            return DifficultyRule.oracle(current: current, capacity: t.intensityCapacity)
+        }
+        return DifficultyRule.decide(current: current, plans: plans)
+    }
 
-        // Experiments.
-        let decisionID = Self.decisionID(user: input.user, requestID: input.requestID)
-        let latestPlan = input.windowPlans.last
+    /// The context a decision is logged with: archetype, difficulty, feedback seen, and the latest plan's day.
+    static func decisionContext(_ archetype: Archetype, difficulty: Int, feedback: Int,
+                                latestPlan: WindowPlan?) -> [String: JSON] {
         var context: [String: JSON] = [
-            "archetype": .string(archetype.name), "difficulty": .number(Double(difficulty.to)),
-            "feedback": .number(Double(success.overall.n)),
+            "archetype": .string(archetype.name), "difficulty": .number(Double(difficulty)),
+            "feedback": .number(Double(feedback)),
         ]
         if let f = latestPlan?.focus { context["focus"] = .string(f) }
         if let s = latestPlan?.readinessState { context["readiness_state"] = .string(s) }
         if let d = latestPlan?.date { context["plan_date"] = .string(d.description); context["weekday"] = .number(Double(d.weekday)) }
+        return context
+    }
 
-        var experiments: [JSON] = []
-        var armStates: [AdaptArmState] = []
-        var newDecisions: [AdaptDecisionLog] = []
-        var chosenNow: [String: String] = [:]
-        var posteriors: [String: [ArmPosterior]] = [:]
-        for (dim, armNames) in AdaptationRules.dimensions {
-            let counts = ArmPosterior.counts(join, dimension: dim)
-            var arms: [ArmPosterior] = []
-            var priorSource: [String: JSON] = [:]
-            for name in armNames {
-                let prior = pool.prior(user: input.user, archetype: archetype.name, dimension: dim, arm: name)
-                let c = counts[name]
-                arms.append(ArmPosterior(arm: name, priorAlpha: prior.alpha, priorBeta: prior.beta,
-                                         successes: c?.s ?? 0, failures: c?.f ?? 0, pulls: c?.plans.count ?? 0))
-                priorSource[name] = .object(prior.source)
-            }
-            let pBest = BetaDistribution.pBest(arms.map(\.distribution))
-            for i in arms.indices { arms[i].pBest = pBest[i] }
-            posteriors[dim] = arms
+    /// One dimension's experiment: the arms' posteriors, the arm chosen (or the one held), its payload entry,
+    /// the arms' stored state and the decision logged.
+    struct Experiment {
+        var arms: [ArmPosterior]
+        var chosen: String?
+        var json: JSON
+        var states: [AdaptArmState]
+        var decision: AdaptDecisionLog?
+    }
 
-            var entry: [String: JSON] = ["dimension": .string(dim)]
-            var probabilities: [String: Double] = [:]
-            let previous = h.arms.first { $0.dimension == dim && $0.chosen }?.arm
-            var chosen = previous
-            if let mode = modes[dim] {
-                let candidates = mode.arms.map { allowed in arms.filter { allowed.contains($0.arm) } } ?? arms
-                var subset = candidates
-                if subset.count < arms.count {
-                    let p = BetaDistribution.pBest(subset.map(\.distribution))
-                    for i in subset.indices { subset[i].pBest = p[i] }
-                }
-                var rng = AdaptRandom(seed: settings.seed, stream: "adapt", input.user, input.requestID, dim)
-                let choice = ArmChooser.choose(subset, policy: mode.policy, explore: settings.explore,
-                                               preferred: input.truth?.arms[dim], rng: &rng)
-                for a in arms { probabilities[a.arm] = 0 }
-                for (a, p) in zip(subset, choice.probabilities) { probabilities[a.arm] = p }
-                let arm = subset[choice.index].arm
-                chosen = arm
-                let propensity = max(AdaptationRules.minPropensity, probabilities[arm] ?? 0)
-                entry["propensity"] = .number(propensity, places: 6)
-                entry["policy"] = .string(mode.policy.rawValue)
-                entry["mode"] = .string(choice.mode)
-                entry["decision_id"] = .string(decisionID)
-                if let allowed = mode.arms { entry["tested_arms"] = .array(allowed.map(JSON.string)) }
-                newDecisions.append(AdaptDecisionLog(
-                    decisionID: decisionID, dimension: dim, analysisID: input.analysisID, decidedAt: input.timestamp,
-                    policy: mode.policy.rawValue, chosen: arm, propensity: propensity,
-                    arms: arms.map { ArmSnapshot(arm: $0.arm, alpha: $0.alpha, beta: $0.beta, pBest: $0.pBest,
-                                                 probability: probabilities[$0.arm] ?? 0) },
-                    context: context))
-            } else {
-                entry["held"] = .bool(true)
+    /// One dimension: Beta posteriors from the pooled prior and this user's outcomes, p_best, and the choice
+    /// among the allowed arms by the policy (when the dimension runs; else the previous choice holds).
+    func experiment(_ dim: String, arms armNames: [String], input: AdaptInput, join: FeedbackJoin,
+                    mode: (policy: AdaptPolicy, arms: [String]?)?, pool: AdaptPool, context: [String: JSON]) -> Experiment {
+        let archetype = input.archetype
+        let decisionID = Self.decisionID(user: input.user, requestID: input.requestID)
+        let (arms, priorSource) = Self.posteriors(dim, arms: armNames, input: input, join: join, pool: pool)
+        var entry: [String: JSON] = ["dimension": .string(dim)]
+        var probabilities: [String: Double] = [:]
+        var chosen = input.history.arms.first { $0.dimension == dim && $0.chosen }?.arm
+        var decision: AdaptDecisionLog?
+        if let mode {
+            let candidates = mode.arms.map { allowed in arms.filter { allowed.contains($0.arm) } } ?? arms
+            var subset = candidates
+            if subset.count < arms.count {
+                let p = BetaDistribution.pBest(subset.map(\.distribution))
+                for i in subset.indices { subset[i].pBest = p[i] }
             }
-            if let chosen {
-                entry["chosen"] = .string(chosen)
-                chosenNow[dim] = chosen
-            }
-            entry["arms"] = .array(arms.map { a in
-                var j: [String: JSON] = [
-                    "arm": .string(a.arm), "successes": .number(a.successes, places: 4),
-                    "failures": .number(a.failures, places: 4), "p_best": .number(a.pBest, places: 4),
-                    "alpha": .number(a.alpha, places: 4), "beta": .number(a.beta, places: 4),
-                    "mean": .number(a.mean, places: 4), "prior_alpha": .number(a.priorAlpha, places: 4),
-                    "prior_beta": .number(a.priorBeta, places: 4), "pulls": .number(Double(a.pulls)),
-                ]
-                if let p = probabilities[a.arm] { j["probability"] = .number(p, places: 4) }
-                return .object(j)
-            })
-            entry["prior"] = .object(priorSource)
-            experiments.append(.object(entry))
-            for a in arms {
-                armStates.append(AdaptArmState(user: input.user, archetype: archetype.name, dimension: dim, arm: a.arm,
-                                               priorAlpha: a.priorAlpha, priorBeta: a.priorBeta, successes: a.successes,
-                                               failures: a.failures, pulls: a.pulls, pBest: a.pBest,
-                                               chosen: a.arm == chosen))
-            }
+            var rng = AdaptRandom(seed: settings.seed, stream: "adapt", input.user, input.requestID, dim)
+            let choice = ArmChooser.choose(subset, policy: mode.policy, explore: settings.explore,
+                                           preferred: input.truth?.arms[dim], rng: &rng)
+            for a in arms { probabilities[a.arm] = 0 }
+            for (a, p) in zip(subset, choice.probabilities) { probabilities[a.arm] = p }
+            let arm = subset[choice.index].arm
+            chosen = arm
+            let propensity = max(AdaptationRules.minPropensity, probabilities[arm] ?? 0)
+            entry["propensity"] = .number(propensity, places: 6)
+            entry["policy"] = .string(mode.policy.rawValue)
+            entry["mode"] = .string(choice.mode)
+            entry["decision_id"] = .string(decisionID)
+            if let allowed = mode.arms { entry["tested_arms"] = .array(allowed.map(JSON.string)) }
+            decision = AdaptDecisionLog(
+                decisionID: decisionID, dimension: dim, analysisID: input.analysisID, decidedAt: input.timestamp,
+                policy: mode.policy.rawValue, chosen: arm, propensity: propensity,
+                arms: arms.map { ArmSnapshot(arm: $0.arm, alpha: $0.alpha, beta: $0.beta, pBest: $0.pBest,
+                                             probability: probabilities[$0.arm] ?? 0) },
+                context: context)
+        } else {
+            entry["held"] = .bool(true)
         }
+        if let chosen { entry["chosen"] = .string(chosen) }
+        entry["arms"] = .array(arms.map { Self.armJSON($0, probability: probabilities[$0.arm]) })
+        entry["prior"] = .object(priorSource)
+        let states = arms.map { a in
+            AdaptArmState(user: input.user, archetype: archetype.name, dimension: dim, arm: a.arm,
+                          priorAlpha: a.priorAlpha, priorBeta: a.priorBeta, successes: a.successes,
+                          failures: a.failures, pulls: a.pulls, pBest: a.pBest, chosen: a.arm == chosen)
+        }
+        return Experiment(arms: arms, chosen: chosen, json: .object(entry), states: states, decision: decision)
+    }
 
-        // The decision log: plans link to the decision that shaped them, feedback gives the reward.
-        let updated = Self.linkAndReward(history: h.decisions, windowPlans: input.windowPlans, join: join)
+    /// A dimension's arms as Beta posteriors: the pooled prior plus this user's successes and failures, with
+    /// p_best; and where each prior came from.
+    static func posteriors(_ dim: String, arms armNames: [String], input: AdaptInput, join: FeedbackJoin,
+                           pool: AdaptPool) -> ([ArmPosterior], [String: JSON]) {
+        let counts = ArmPosterior.counts(join, dimension: dim)
+        var arms: [ArmPosterior] = []
+        var priorSource: [String: JSON] = [:]
+        for name in armNames {
+            let prior = pool.prior(user: input.user, archetype: input.archetype.name, dimension: dim, arm: name)
+            let c = counts[name]
+            arms.append(ArmPosterior(arm: name, priorAlpha: prior.alpha, priorBeta: prior.beta,
+                                     successes: c?.s ?? 0, failures: c?.f ?? 0, pulls: c?.plans.count ?? 0))
+            priorSource[name] = .object(prior.source)
+        }
+        let pBest = BetaDistribution.pBest(arms.map(\.distribution))
+        for i in arms.indices { arms[i].pBest = pBest[i] }
+        return (arms, priorSource)
+    }
 
-        let prediction = Self.predict(join: join, success: success, plans: plans, latestItems: latestPlan?.items ?? Self.latestItems(h.items),
-                                      chosen: chosenNow, posteriors: posteriors)
-        let effectiveness = Self.effectiveness(plans: plans, join: join, decisions: h.decisions.map { d in
-            updated.first { $0.decisionID == d.decisionID && $0.dimension == d.dimension } ?? d
-        } + newDecisions, chosen: chosenNow)
+    /// One arm in the adaptation payload; `probability` is its chance of being chosen now, when it ran.
+    static func armJSON(_ a: ArmPosterior, probability: Double?) -> JSON {
+        var j: [String: JSON] = [
+            "arm": .string(a.arm), "successes": .number(a.successes, places: 4),
+            "failures": .number(a.failures, places: 4), "p_best": .number(a.pBest, places: 4),
+            "alpha": .number(a.alpha, places: 4), "beta": .number(a.beta, places: 4),
+            "mean": .number(a.mean, places: 4), "prior_alpha": .number(a.priorAlpha, places: 4),
+            "prior_beta": .number(a.priorBeta, places: 4), "pulls": .number(Double(a.pulls)),
+        ]
+        if let probability { j["probability"] = .number(probability, places: 4) }
+        return .object(j)
+    }
 
-        // Feedback of this window that names no stored plan item: reported, never guessed.
-        let known = Set(h.items.map { FeedbackJoin.key($0.planID, $0.itemID) })
+    /// Feedback of this window that names no stored plan item: reported, never guessed.
+    static func feedbackReport(_ input: AdaptInput, join: FeedbackJoin) -> JSON {
+        let known = Set(input.history.items.map { FeedbackJoin.key($0.planID, $0.itemID) })
         let unknown = input.windowFeedback.filter { !known.contains(FeedbackJoin.key($0.planID, $0.itemID)) }
         let unknownIDs = Array(Set(unknown.map { $0.planID + "/" + $0.itemID })).sorted()
-        let feedback: JSON = [
+        return [
             "received": .number(Double(input.windowFeedback.count)),
             "matched": .number(Double(input.windowFeedback.count - unknown.count)),
             "unknown": ["count": .number(Double(unknown.count)),
                         "ids": .array(unknownIDs.prefix(AdaptationRules.maxUnknownIDs).map(JSON.string))],
             "stored_unmatched": .number(Double(join.unmatched.count)),
         ]
-
-        var payload: [String: JSON] = [
-            "difficulty": difficulty.json, "experiments": .array(experiments), "predicted_adherence": prediction.json,
-            "effectiveness": effectiveness, "success": success.json, "feedback": feedback,
-            "policy": .string(settings.policy.rawValue), "explore": .number(settings.explore, places: 4),
-        ]
-        if controlled {
-            payload["controls"] = .array(input.controls.map { c in
-                switch c {
-                case .difficulty: .string(AdaptEvents.adaptDifficulty)
-                case .test: .string(AdaptEvents.testStrategy)
-                case .optimize: .string(AdaptEvents.optimizeRecommendations)
-                }
-            })
-        }
-        return AdaptOutcome(payload: payload, difficulty: difficulty, predictedMean: prediction.mean, arms: armStates,
-                            decisions: newDecisions + updated)
     }
 
     /// The items of the user's latest plan in the file (by date, then plan id).

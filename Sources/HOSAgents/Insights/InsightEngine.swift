@@ -236,7 +236,7 @@ public struct InsightEngine {
             tests.append(CorrelationTest(x: t.x, y: t.y, lag: t.lag, n: t.xs.count, rho: t.rho, p: t.p, weight: weights[k],
                                          q: q[k], reported: reported))
             guard reported else { continue }
-            let strength = abs(t.rho) >= 0.5 ? "strong" : abs(t.rho) >= 0.3 ? "moderate" : "weak"
+            let strength = InsightRules.strength(t.rho)
             var c = Insight(
                 kind: "correlation", subject: "correlation:\(t.x):\(t.y):\(t.lag)",
                 direction: t.rho > 0 ? "positive" : "negative", sizeClass: strength, metrics: [t.x, t.y],
@@ -343,10 +343,11 @@ public struct InsightEngine {
         for (metric, target) in policy.targets.sorted(by: { $0.key < $1.key }) {
             guard let values = span.values[metric] else { continue }
             milestone(metric, metric: metric, days: streak { values[$0].isNaN ? nil : values[$0] >= target }, target: target,
-                      minLevel: 7)
+                      minLevel: InsightRules.targetStreakFrom)
         }
         let logged = Set(input.days.days.keys)
-        milestone("logging", metric: nil, days: streak { logged.contains(span.date($0)) }, target: nil, minLevel: 14)
+        milestone("logging", metric: nil, days: streak { logged.contains(span.date($0)) }, target: nil,
+                  minLevel: InsightRules.loggingStreakFrom)
 
         // Best week on record: a 7-day mean ending in the last 14 days that beats every earlier analysis' one;
         // the two that beat it by most, when memory has enough weeks to make a record mean something.
@@ -434,7 +435,7 @@ public struct InsightEngine {
     /// A robust baseline from the window's days before the last 7: median and 1.4826 × MAD; nil below 10 values.
     func baseline(_ values: [Double]) -> (median: Double, sd: Double, values: [Double])? {
         let before = values.dropLast(7).filter { !$0.isNaN }
-        guard before.count >= 10, let m = Stats.median(Array(before)), let mad = Stats.mad(Array(before)), mad > 0 else {
+        guard before.count >= InsightRules.minBaselineValues, let m = Stats.median(Array(before)), let mad = Stats.mad(Array(before)), mad > 0 else {
             return nil
         }
         return (m, 1.4826 * mad, Array(before))
@@ -453,72 +454,81 @@ public struct InsightEngine {
         return n
     }
 
-    static func runClass(_ days: Int) -> String { days >= 14 ? "14+" : days >= 7 ? "7+" : days >= 5 ? "5+" : "3+" }
+    static func runClass(_ days: Int) -> String { InsightRules.runClass(days) }
 
+    /// Risks (strain, sleep debt) and sustained anomalies in the window.
     func risks(_ input: InsightInput, _ win: DailySeries) -> [Insight] {
-        var out: [Insight] = []
-        var covered: Set<String> = []
-        let need = ArchetypePolicy.of(input.archetype).sleepNeedMin
+        let strain = strainRisk(input, win)
+        // A strain insight covers its two metrics: no anomaly repeats them.
+        let covered: Set<String> = strain.map { Set($0.metrics) } ?? []
+        return [strain, sleepDebtRisk(input, win)].compactMap { $0 } + anomalies(input, win, covered: covered)
+    }
 
-        // Strain: resting HR up and HRV down together for several days.
+    /// Strain: resting HR at least 1 robust SD up and HRV 1 down together for several days in a row.
+    func strainRisk(_ input: InsightInput, _ win: DailySeries) -> Insight? {
         let hrvName = win.values["hrv_rmssd_ms"] != nil ? "hrv_rmssd_ms" : "hrv_sdnn_ms"
-        if let rhr = win.values["resting_hr_bpm"], let hrv = win.values[hrvName], let br = baseline(rhr), let bh = baseline(hrv) {
-            let run = trailingRun(count: win.count) { i in
-                guard !rhr[i].isNaN, !hrv[i].isNaN else { return nil }
-                return (rhr[i] - br.median) / br.sd >= 1 && (hrv[i] - bh.median) / bh.sd <= -1
-            }
-            if run >= InsightRules.anomalyDays {
-                // Chance of one such day under the baseline days, smoothed, to the run's length, over 7 places.
-                var joint = 0, both = 0
-                for i in 0..<(win.count - 7) where !rhr[i].isNaN && !hrv[i].isNaN {
-                    both += 1
-                    if (rhr[i] - br.median) / br.sd >= 1 && (hrv[i] - bh.median) / bh.sd <= -1 { joint += 1 }
-                }
-                let share = Double(joint + 1) / Double(both + 2)
-                let p = min(1, pow(share, Double(run)) * 7)
-                let recent = (win.count - run..<win.count)
-                let rhrRecent = Stats.mean(recent.map { rhr[$0] }.filter { !$0.isNaN }) ?? br.median
-                let hrvRecent = Stats.mean(recent.map { hrv[$0] }.filter { !$0.isNaN }) ?? bh.median
-                var evidence: [String: JSON] = [
-                    "statistic": "days_rhr_up_hrv_down", "n": .number(Double(run)), "p_value": Self.significant(p),
-                    "effect": .number(((rhrRecent - br.median) / br.sd - (hrvRecent - bh.median) / bh.sd) / 2, places: 3),
-                    "resting_hr_recent": .number(rhrRecent, places: 1), "resting_hr_baseline": .number(br.median, places: 1),
-                    "hrv_recent": .number(hrvRecent, places: 1), "hrv_baseline": .number(bh.median, places: 1),
-                ]
-                if let state = input.analysis?["readiness"]?["state"]?.stringValue { evidence["readiness_state"] = .string(state) }
-                var c = Insight(kind: "risk", subject: "risk:strain", direction: "elevated", sizeClass: Self.runClass(run),
-                                metrics: ["resting_hr_bpm", hrvName], evidence: evidence, strength: 1 - p,
-                                sample: Insight.sample(br.values.count), size: min(1, abs(evidence["effect"]!.doubleValue!) / 2))
-                c.words = ["days": Double(run), "rhr": rhrRecent, "rhr_base": br.median, "hrv": hrvRecent, "hrv_base": bh.median]
-                c.notes["hrv"] = hrvName
-                out.append(c)
-                covered = ["resting_hr_bpm", hrvName]
+        guard let rhr = win.values["resting_hr_bpm"], let hrv = win.values[hrvName], let br = baseline(rhr),
+              let bh = baseline(hrv) else { return nil }
+        let run = trailingRun(count: win.count) { i in
+            guard !rhr[i].isNaN, !hrv[i].isNaN else { return nil }
+            return (rhr[i] - br.median) / br.sd >= InsightRules.strainZ && (hrv[i] - bh.median) / bh.sd <= -InsightRules.strainZ
+        }
+        guard run >= InsightRules.anomalyDays else { return nil }
+        // Chance of one such day under the baseline days, smoothed, to the run's length, over 7 places.
+        var joint = 0, both = 0
+        for i in 0..<(win.count - 7) where !rhr[i].isNaN && !hrv[i].isNaN {
+            both += 1
+            if (rhr[i] - br.median) / br.sd >= InsightRules.strainZ && (hrv[i] - bh.median) / bh.sd <= -InsightRules.strainZ {
+                joint += 1
             }
         }
+        let share = Double(joint + 1) / Double(both + 2)
+        let p = min(1, pow(share, Double(run)) * 7)
+        let recent = (win.count - run..<win.count)
+        let rhrRecent = Stats.mean(recent.map { rhr[$0] }.filter { !$0.isNaN }) ?? br.median
+        let hrvRecent = Stats.mean(recent.map { hrv[$0] }.filter { !$0.isNaN }) ?? bh.median
+        var evidence: [String: JSON] = [
+            "statistic": "days_rhr_up_hrv_down", "n": .number(Double(run)), "p_value": Self.significant(p),
+            "effect": .number(((rhrRecent - br.median) / br.sd - (hrvRecent - bh.median) / bh.sd) / 2, places: 3),
+            "resting_hr_recent": .number(rhrRecent, places: 1), "resting_hr_baseline": .number(br.median, places: 1),
+            "hrv_recent": .number(hrvRecent, places: 1), "hrv_baseline": .number(bh.median, places: 1),
+        ]
+        if let state = input.analysis?["readiness"]?["state"]?.stringValue { evidence["readiness_state"] = .string(state) }
+        var c = Insight(kind: "risk", subject: "risk:strain", direction: "elevated", sizeClass: Self.runClass(run),
+                        metrics: ["resting_hr_bpm", hrvName], evidence: evidence, strength: 1 - p,
+                        sample: Insight.sample(br.values.count), size: min(1, abs(evidence["effect"]!.doubleValue!) / 2))
+        c.words = ["days": Double(run), "rhr": rhrRecent, "rhr_base": br.median, "hrv": hrvRecent, "hrv_base": bh.median]
+        c.notes["hrv"] = hrvName
+        return c
+    }
 
-        // Sleep debt over the last 7 nights.
-        if let sleep = win.values["sleep_duration_min"] {
-            func debt(_ range: Range<Int>) -> (hours: Double, nights: Int) {
-                let v = range.filter { $0 >= 0 }.map { sleep[$0] }.filter { !$0.isNaN }
-                return (v.reduce(0) { $0 + max(0, need - $1) } / 60, v.count)
-            }
-            let last = debt((win.count - 7)..<win.count)
-            if last.nights >= 5, last.hours >= InsightRules.sleepDebtHours {
-                let before = debt((win.count - 14)..<(win.count - 7))
-                var c = Insight(kind: "risk", subject: "risk:sleep_debt", direction: "elevated",
-                                sizeClass: "\(Int(last.hours / 5) * 5)h", metrics: ["sleep_duration_min"],
-                                evidence: ["statistic": "sleep_debt_hours_7d", "effect": .number(last.hours, places: 1),
-                                           "n": .number(Double(last.nights)), "need_min": .number(need),
-                                           "previous_7d_hours": before.nights > 0 ? .number(before.hours, places: 1) : .null],
-                                strength: Double(last.nights) / 7, sample: Insight.sample(last.nights),
-                                size: min(1, last.hours / 10))
-                c.words = ["hours": last.hours, "need": need, "nights": Double(last.nights)]
-                if before.nights >= 5 { c.words["before"] = before.hours }
-                out.append(c)
-            }
+    /// Sleep debt: hours short of the archetype's sleep need over the last 7 nights (5 of them logged at least).
+    func sleepDebtRisk(_ input: InsightInput, _ win: DailySeries) -> Insight? {
+        let need = ArchetypePolicy.of(input.archetype).sleepNeedMin
+        guard let sleep = win.values["sleep_duration_min"] else { return nil }
+        func debt(_ range: Range<Int>) -> (hours: Double, nights: Int) {
+            let v = range.filter { $0 >= 0 }.map { sleep[$0] }.filter { !$0.isNaN }
+            return (v.reduce(0) { $0 + max(0, need - $1) } / 60, v.count)
         }
+        let last = debt((win.count - 7)..<win.count)
+        guard last.nights >= InsightRules.sleepDebtNights, last.hours >= InsightRules.sleepDebtHours else { return nil }
+        let before = debt((win.count - 14)..<(win.count - 7))
+        var c = Insight(kind: "risk", subject: "risk:sleep_debt", direction: "elevated",
+                        sizeClass: "\(Int(last.hours / 5) * 5)h", metrics: ["sleep_duration_min"],
+                        evidence: ["statistic": "sleep_debt_hours_7d", "effect": .number(last.hours, places: 1),
+                                   "n": .number(Double(last.nights)), "need_min": .number(need),
+                                   "previous_7d_hours": before.nights > 0 ? .number(before.hours, places: 1) : .null],
+                        strength: Double(last.nights) / 7, sample: Insight.sample(last.nights),
+                        size: min(1, last.hours / 10))
+        c.words = ["hours": last.hours, "need": need, "nights": Double(last.nights)]
+        if before.nights >= InsightRules.sleepDebtNights { c.words["before"] = before.hours }
+        return c
+    }
 
-        // Sustained anomalies: a metric beyond |z| ≥ 2 the same way for several days, where that way is worse.
+    /// Sustained anomalies: a metric beyond |z| ≥ 2 the same way for several days, where that way is worse;
+    /// `covered` metrics are left to the strain risk.
+    func anomalies(_ input: InsightInput, _ win: DailySeries, covered: Set<String>) -> [Insight] {
+        var out: [Insight] = []
         for metric in win.values.keys.sorted() where !covered.contains(metric) && !MetricSemantics.isClock(metric) {
             let goal = MetricSemantics.goal(metric, for: input.archetype)
             guard goal != 0 || MetricSemantics.role(metric) == .outcome else { continue }

@@ -49,8 +49,28 @@ public enum InsightRules {
     public static let anomalyDays = 3
     public static let anomalyZ = 2.0
     /// Sleep debt over the last 7 nights (hours below the archetype's need) that is a risk, with at least
-    /// 5 nights logged.
+    /// `sleepDebtNights` nights logged.
     public static let sleepDebtHours = 5.0
+    public static let sleepDebtNights = 5
+    /// Strain: resting HR at least this many robust SDs above its baseline and HRV as many below.
+    public static let strainZ = 1.0
+    /// Baseline days (before the last 7) that anomalies and risks need at least.
+    public static let minBaselineValues = 10
+    /// Streaks are reported from these lengths: of days on target, and of days logged.
+    public static let targetStreakFrom = 7
+    public static let loggingStreakFrom = 14
+    /// Size classes of a run of days (anomalies, strain): the longest of these the run reaches, "7+".
+    public static let runClasses = [3, 5, 7, 14]
+    /// A correlation's strength in words: the first whose |ρ| it reaches, else "weak".
+    public static let strengthWords: [(atLeast: Double, word: String)] = [(0.5, "strong"), (0.3, "moderate")]
+
+    /// The strength of a correlation in words.
+    public static func strength(_ rho: Double) -> String {
+        strengthWords.first { abs(rho) >= $0.atLeast }?.word ?? "weak"
+    }
+
+    /// The size class of a run of days.
+    public static func runClass(_ days: Int) -> String { "\(runClasses.last { $0 <= days } ?? runClasses[0])+" }
 }
 
 /// A metric's role in correlations: a lever is something the user does, an outcome how the body responds;

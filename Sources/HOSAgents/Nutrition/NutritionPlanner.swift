@@ -1,6 +1,7 @@
 // hos-nutrition's planner: energy, macros, hydration and meal timing for one user, a pure function of its inputs.
 //
-// Every number here is documented in hos-nutrition(1) (NutritionCommand's discussion); keep the two in step.
+// Every number here is documented in hos-nutrition(1) (NutritionCommand's discussion); the activity tables are
+// read by both, the other numbers are kept in step by hand.
 
 import HOSCore
 
@@ -112,15 +113,20 @@ public enum NutritionRules {
         10 * weightKg + 6.25 * heightCm - 5 * age + sexConstant(sex)
     }
 
+    /// The activity factor without any activity data: sedentary.
+    public static let sedentaryFactor = 1.2
+    /// Activity factor from the median daily steps; the planner, --explain and hos-nutrition(1) all read it.
+    public static let stepsActivity = ActivityTable(
+        bands: [(5000, 1.2), (7500, 1.375), (10000, 1.55), (12500, 1.725)], otherwise: 1.9)
+    /// Activity factor from the median daily active minutes (when no steps are recorded).
+    public static let activeMinutesActivity = ActivityTable(
+        bands: [(15, 1.2), (30, 1.375), (60, 1.55), (90, 1.725)], otherwise: 1.9)
+
     /// Activity factor from the median daily steps.
-    public static func stepsFactor(_ steps: Double) -> Double {
-        steps < 5000 ? 1.2 : steps < 7500 ? 1.375 : steps < 10000 ? 1.55 : steps < 12500 ? 1.725 : 1.9
-    }
+    public static func stepsFactor(_ steps: Double) -> Double { stepsActivity.factor(steps) }
 
     /// Activity factor from the median daily active minutes (when no steps are recorded).
-    public static func activeMinutesFactor(_ minutes: Double) -> Double {
-        minutes < 15 ? 1.2 : minutes < 30 ? 1.375 : minutes < 60 ? 1.55 : minutes < 90 ? 1.725 : 1.9
-    }
+    public static func activeMinutesFactor(_ minutes: Double) -> Double { activeMinutesActivity.factor(minutes) }
 
     /// The deficit asked for at a difficulty: 7.5% + 2.5% per level, at most 20%.
     public static func deficitShare(difficulty: Int) -> Double {
@@ -128,10 +134,41 @@ public enum NutritionRules {
         min(maxDeficit, (7.5 + 2.5 * Double(difficulty)) / 100)
     }
 
+    /// Protein per kg of body weight by goal (another goal takes the first, maintenance's); the planner,
+    /// --explain and hos-nutrition(1) all read it.
+    public static let proteinByGoal: [(goal: String, perKg: Double)] = [
+        ("maintenance", 1.2), ("deficit", 1.6), ("performance", 1.8),
+    ]
+
+    /// "maintenance 1.2, deficit 1.6, performance 1.8".
+    public static var proteinWords: String {
+        proteinByGoal.map { "\($0.goal) \(JSON.number($0.perKg).text)" }.joined(separator: ", ")
+    }
+
     /// Protein per kg of body weight by goal, more for a very active day.
     public static func proteinPerKg(goal: String, activityFactor: Double) -> Double {
-        let base = goal == "deficit" ? 1.6 : goal == "performance" ? 1.8 : 1.2
+        let base = (proteinByGoal.first { $0.goal == goal } ?? proteinByGoal[0]).perKg
         return base + (activityFactor >= activeProteinFactor ? activeProteinBonus : 0)
+    }
+}
+
+/// A rule written once: an activity factor for each band of a metric's median, below a threshold.
+public struct ActivityTable: Sendable {
+    /// (threshold, factor) in increasing order of threshold: a median below the threshold gets the factor.
+    public let bands: [(below: Double, factor: Double)]
+    /// The factor at or above the last threshold.
+    public let otherwise: Double
+
+    /// The factor of the first band whose threshold the value is below.
+    public func factor(_ value: Double) -> Double {
+        bands.first { value < $0.below }?.factor ?? otherwise
+    }
+
+    /// The table in words, thresholds written by `number`: "< 5000 → 1.2, …, else 1.9".
+    public func words(_ number: (Double) -> String = { String(Int($0)) }) -> String {
+        let factor = { (f: Double) in JSON.number(f, places: 3).text }
+        return (bands.map { "< \(number($0.below)) → \(factor($0.factor))" } + ["else \(factor(otherwise))"])
+            .joined(separator: ", ")
     }
 }
 
@@ -148,6 +185,14 @@ public struct MealStyle: Sendable, Equatable {
     public var proteinShares: [Double]
     /// Place of each meal between the first (0) and the last (1).
     public var positions: [Double]
+
+    /// "45 min / 3 h / 30-40-30": the first meal after waking, the last one's gap before bedtime, the energy split.
+    public var words: String {
+        "\(firstMealAfterWakeMin) min / \(NutritionPlanner.hours(lastMealBeforeBedMin)) / \(split)"
+    }
+
+    /// The energy split in percent: "30-40-30".
+    public var split: String { energyShares.map { String(Int(($0 * 100).rounded())) }.joined(separator: "-") }
 
     public static func of(_ a: Archetype, goal: String) -> MealStyle {
         if goal == "performance" || a == .peakPerformer {
@@ -418,155 +463,230 @@ public struct NutritionPlanner: Sendable {
     }
 
     /// The plan for one user; `requestDay` (the request's timestamp day) dates a plan without records or as_of.
+    /// Each step appends its reasons to the rationale and its arithmetic to `explain`, in this order.
     public func plan(_ input: NutritionInput, request: AnalysisRequest, planID: String,
                      requestDay: LocalDate? = nil) -> NutritionPlan {
-        var rationale: [String] = [Self.tone(archetype)]
-        var explain: [String] = []
-        let policy = ArchetypePolicy.of(archetype)
-        let goal = policy.nutritionGoal
-        let days = input.days
-        let asOf = request.asOf ?? days.latest
+        var notes = PlanNotes(rationale: [Self.tone(archetype)])
+        let goal = ArchetypePolicy.of(archetype).nutritionGoal
+        let asOf = request.asOf ?? input.days.latest
         // As hos-routine: the plan is for the day after as_of, which without data is the request's day.
         let date = (asOf ?? requestDay).map { $0.adding(days: 1) }
+        let window = asOf.map { ($0.adding(days: -(request.windowDays - 1)), $0) }
 
-        // Body data: the profile's, the latest weight record's, or the documented defaults.
+        let body = Self.body(input, asOf: asOf, notes: &notes)
+        let use = Self.energyUse(body, input: input, asOf: asOf, notes: &notes)
+        let difficulty = difficulty(input, goal: goal, notes: &notes)
+        let energy = energyTarget(goal: goal, difficulty: difficulty, use: use, notes: &notes)
+        let macros = Self.macros(energy: energy, weight: body.weight, goal: goal, factor: use.factor, notes: &notes)
+        let water = Self.hydration(weight: body.weight, factor: use.factor, notes: &notes)
+        let waking = Self.wakingWindow(input, window: window, notes: &notes)
+        let dietary = Dietary.merge(profile: input.profile?.dietary ?? [:], memory: input.memory)
+        let meals = Self.meals(MealStyle.of(archetype, goal: goal), waking: waking, energy: energy,
+                               protein: macros.protein, goal: goal, dietary: dietary, notes: &notes)
+        Self.dietaryNotes(dietary, notes: &notes)
+        let intake = intake(input.days, window: window, energy: energy, macros: macros, notes: &notes)
+
+        return NutritionPlan(
+            planID: planID, date: date, goal: goal, difficulty: difficulty, bmrKcal: use.bmr, tdeeKcal: use.tdee,
+            activityFactor: use.factor, activitySource: use.source, energyKcal: Int(energy),
+            proteinG: Int(macros.protein), carbsG: Int(macros.carbs), fatG: Int(macros.fat), fiberG: Int(macros.fibre),
+            hydrationMl: Int(water), wake: waking.wake, bedtime: waking.bedtime, awakeMin: waking.awake,
+            timingSource: waking.source, meals: meals, intake: intake, profileSource: body.profileSource,
+            dietary: dietary, rationale: notes.rationale, explain: notes.explain)
+    }
+
+    /// The two texts of a plan, written step by step: the rationale for the user and --explain's arithmetic.
+    struct PlanNotes {
+        var rationale: [String]
+        var explain: [String] = []
+    }
+
+    /// The body data a plan uses and where each part came from.
+    struct Body: Equatable {
+        var age: Double
+        var sex: String
+        var heightCm: Double
+        var weight: Double
+        /// Where the weight came from, in words.
+        var weightText: String
+        /// "profile", or "default" without a user_profile.
+        var profileSource: String
+    }
+
+    /// Body data: the profile's, the latest weight record's (on or before as_of), or the documented defaults.
+    static func body(_ input: NutritionInput, asOf: LocalDate?, notes: inout PlanNotes) -> Body {
         let profile = input.profile
         var defaulted: [String] = []
         if profile?.age == nil { defaulted.append("age \(Int(NutritionRules.defaultAge))") }
         if profile?.sex == nil { defaulted.append("sex \(NutritionRules.defaultSex)") }
         if profile?.heightCm == nil { defaulted.append("\(Int(NutritionRules.defaultHeightCm)) cm") }
-        let age = profile?.age ?? NutritionRules.defaultAge
-        let sex = profile?.sex ?? NutritionRules.defaultSex
-        let height = profile?.heightCm ?? NutritionRules.defaultHeightCm
-        let weightRecord = days.days.filter { d, m in m["weight_kg"]?.number != nil && (asOf.map { d <= $0 } ?? true) }
+        let weightRecord = input.days.days
+            .filter { d, m in m["weight_kg"]?.number != nil && (asOf.map { d <= $0 } ?? true) }
             .max { $0.key < $1.key }
         let weight: Double
         let weightText: String
         if let r = weightRecord, let w = r.value["weight_kg"]?.number {
             weight = w
-            weightText = "weight \(Self.decimal(w)) kg from the latest weight_kg record (\(r.key))"
+            weightText = "weight \(decimal(w)) kg from the latest weight_kg record (\(r.key))"
         } else if let w = profile?.weightKg {
             weight = w
-            weightText = "weight \(Self.decimal(w)) kg from the profile"
+            weightText = "weight \(decimal(w)) kg from the profile"
         } else {
             weight = NutritionRules.defaultWeightKg
             defaulted.append("\(Int(NutritionRules.defaultWeightKg)) kg")
             weightText = "weight \(Int(weight)) kg by default"
         }
-        let profileSource = profile == nil ? "default" : "profile"
         if profile == nil {
-            rationale.append("No user_profile: this plan uses default body data (\(defaulted.joined(separator: ", "))); "
+            notes.rationale.append("No user_profile: this plan uses default body data (\(defaulted.joined(separator: ", "))); "
                 + "send a profile for targets that fit you.")
         } else if !defaulted.isEmpty {
-            rationale.append("The profile lacks some body data: defaults used (\(defaulted.joined(separator: ", "))).")
+            notes.rationale.append("The profile lacks some body data: defaults used (\(defaulted.joined(separator: ", "))).")
         }
+        return Body(age: profile?.age ?? NutritionRules.defaultAge, sex: profile?.sex ?? NutritionRules.defaultSex,
+                    heightCm: profile?.heightCm ?? NutritionRules.defaultHeightCm, weight: weight,
+                    weightText: weightText, profileSource: profile == nil ? "default" : "profile")
+    }
 
-        // Energy: BMR × activity factor, or measured expenditure.
+    /// Energy used in a day: the BMR, the activity factor, the TDEE, and the metric they came from.
+    struct EnergyUse: Equatable {
+        var bmr: Double
+        var factor: Double
+        var tdee: Double
+        /// calories_burned_kcal, steps, active_minutes or default.
+        var source: String
+    }
+
+    /// Energy use: BMR × an activity factor from steps or active minutes, or measured expenditure.
+    static func energyUse(_ body: Body, input: NutritionInput, asOf: LocalDate?, notes: inout PlanNotes) -> EnergyUse {
         // The formula can go to 0 or below at the edges of the accepted body ranges (20 kg, 50 cm, age 120):
         // no body burns less than this, and the activity factor divides by it.
-        let bmr = max(NutritionRules.minBMRKcal, NutritionRules.bmr(weightKg: weight, heightCm: height, age: age, sex: sex))
+        let sex = body.sex
+        let bmr = max(NutritionRules.minBMRKcal,
+                      NutritionRules.bmr(weightKg: body.weight, heightCm: body.heightCm, age: body.age, sex: sex))
         let sexName = sex == "male" || sex == "female" ? sex : "other: mean of +5 and −161"
-        explain.append("BMR (Mifflin–St Jeor) = 10 × \(Self.decimal(weight)) kg + 6.25 × \(Self.decimal(height)) cm "
-            + "− 5 × \(Self.decimal(age)) y \(NutritionRules.sexConstant(sex) < 0 ? "−" : "+") "
-            + "\(Int(abs(NutritionRules.sexConstant(sex)))) (\(sexName)) = \(Self.grouped(bmr)) kcal; \(weightText)")
+        notes.explain.append("BMR (Mifflin–St Jeor) = 10 × \(decimal(body.weight)) kg + 6.25 × \(decimal(body.heightCm)) cm "
+            + "− 5 × \(decimal(body.age)) y \(NutritionRules.sexConstant(sex) < 0 ? "−" : "+") "
+            + "\(Int(abs(NutritionRules.sexConstant(sex)))) (\(sexName)) = \(grouped(bmr)) kcal; \(body.weightText)")
 
-        func recent(_ metric: String) -> (value: Double, days: Int)? {
-            guard let asOf else { return nil }
-            let s = days.series(metric, from: asOf.adding(days: -(NutritionRules.recentDays - 1)), to: asOf).map(\.value)
-            return Stats.median(s).map { ($0, s.count) }
-        }
         func level(_ metric: String) -> (value: Double, from: String)? {
-            if let r = recent(metric) { return (r.value, "median \(metric) over \(r.days) of the last 14 days") }
-            if let b = input.behavior?.baselines[metric] { return (b, "behavior_analysis baseline of \(metric)") }
-            return nil
+            activityLevel(metric, days: input.days, asOf: asOf, behavior: input.behavior)
         }
-        let factor: Double
-        let tdee: Double
-        let activitySource: String
         // Measured expenditure below the BMR is not a day a body can have: the device missed most of it.
         if let m = level("calories_burned_kcal"), m.value >= bmr {
-            tdee = m.value
-            factor = tdee / bmr
-            activitySource = "calories_burned_kcal"
-            rationale.append("Energy use measured: \(Self.grouped(tdee)) kcal a day (\(m.from)), used instead of a "
+            let factor = m.value / bmr
+            notes.rationale.append("Energy use measured: \(grouped(m.value)) kcal a day (\(m.from)), used instead of a "
                 + "step-based activity factor.")
-            explain.append("TDEE = \(m.from) = \(Self.grouped(tdee)) kcal; activity factor = TDEE / BMR = "
-                + Self.decimal(factor, places: 3))
-        } else {
-            if let s = level("steps") {
-                factor = NutritionRules.stepsFactor(s.value)
-                activitySource = "steps"
-                rationale.append("Energy use estimated: BMR \(Self.grouped(bmr)) kcal × activity factor "
-                    + "\(Self.decimal(factor, places: 3)) from \(Self.grouped(s.value)) steps a day.")
-                explain.append("activity factor \(Self.decimal(factor, places: 3)) from \(s.from) = \(Self.grouped(s.value)) "
-                    + "(< 5,000 → 1.2, < 7,500 → 1.375, < 10,000 → 1.55, < 12,500 → 1.725, else 1.9)")
-            } else if let a = level("active_minutes") {
-                factor = NutritionRules.activeMinutesFactor(a.value)
-                activitySource = "active_minutes"
-                rationale.append("Energy use estimated: BMR \(Self.grouped(bmr)) kcal × activity factor "
-                    + "\(Self.decimal(factor, places: 3)) from \(Self.decimal(a.value)) active minutes a day (no steps recorded).")
-                explain.append("activity factor \(Self.decimal(factor, places: 3)) from \(a.from) = \(Self.decimal(a.value)) "
-                    + "(< 15 → 1.2, < 30 → 1.375, < 60 → 1.55, < 90 → 1.725, else 1.9)")
-            } else {
-                factor = 1.2
-                activitySource = "default"
-                rationale.append("No activity data: a sedentary activity factor of 1.2 is assumed.")
-                explain.append("activity factor 1.2: no calories_burned_kcal, steps or active_minutes")
-            }
-            tdee = bmr * factor
-            explain.append("TDEE = \(Self.grouped(bmr)) × \(Self.decimal(factor, places: 3)) = \(Self.grouped(tdee)) kcal")
+            notes.explain.append("TDEE = \(m.from) = \(grouped(m.value)) kcal; activity factor = TDEE / BMR = "
+                + decimal(factor, places: 3))
+            return EnergyUse(bmr: bmr, factor: factor, tdee: m.value, source: "calories_burned_kcal")
         }
+        // Steps first, else active minutes (each with its table), else sedentary.
+        let estimates: [(metric: String, table: ActivityTable, text: (Double) -> String, unit: String)] = [
+            ("steps", NutritionRules.stepsActivity, { grouped($0) }, "steps a day."),
+            ("active_minutes", NutritionRules.activeMinutesActivity, { decimal($0) },
+             "active minutes a day (no steps recorded)."),
+        ]
+        var factor = NutritionRules.sedentaryFactor
+        var source = "default"
+        if let (e, l) = estimates.lazy.compactMap({ e in level(e.metric).map { (e, $0) } }).first {
+            factor = e.table.factor(l.value)
+            source = e.metric
+            notes.rationale.append("Energy use estimated: BMR \(grouped(bmr)) kcal × activity factor "
+                + "\(decimal(factor, places: 3)) from \(e.text(l.value)) \(e.unit)")
+            notes.explain.append("activity factor \(decimal(factor, places: 3)) from \(l.from) = \(e.text(l.value)) "
+                + "(\(e.table.words(grouped)))")
+        } else {
+            let text = decimal(factor, places: 3)
+            notes.rationale.append("No activity data: a sedentary activity factor of \(text) is assumed.")
+            notes.explain.append("activity factor \(text): no calories_burned_kcal, steps or active_minutes")
+        }
+        let tdee = bmr * factor
+        notes.explain.append("TDEE = \(grouped(bmr)) × \(decimal(factor, places: 3)) = \(grouped(tdee)) kcal")
+        return EnergyUse(bmr: bmr, factor: factor, tdee: tdee, source: source)
+    }
 
-        // Goal: deficit scaled by difficulty, maintenance, or a performance surplus; never below the floor.
-        // The same rule as hos-routine's, so both plans of an analysis state the same difficulty.
+    /// A metric's activity level: its median over the last 14 days to as_of, else behavior_analysis's baseline.
+    static func activityLevel(_ metric: String, days: UserDays, asOf: LocalDate?, behavior: BehaviorView?)
+        -> (value: Double, from: String)? {
+        if let asOf {
+            let s = days.series(metric, from: asOf.adding(days: -(NutritionRules.recentDays - 1)), to: asOf).map(\.value)
+            if let m = Stats.median(s) { return (m, "median \(metric) over \(s.count) of the last 14 days") }
+        }
+        if let b = behavior?.baselines[metric] { return (b, "behavior_analysis baseline of \(metric)") }
+        return nil
+    }
+
+    /// The difficulty (1–5): memory's adaptation state, else the archetype's start; one less when strained.
+    /// The same rule as hos-routine's, so both plans of an analysis state the same difficulty.
+    func difficulty(_ input: NutritionInput, goal: String, notes: inout PlanNotes) -> Int {
         var difficulty: Int
         if let d = input.memory?.difficulty {
             difficulty = d
-            explain.append("difficulty \(d) from memory_context adaptation_state")
+            notes.explain.append("difficulty \(d) from memory_context adaptation_state")
         } else {
-            difficulty = policy.baseDifficulty
-            explain.append("difficulty \(difficulty): \(archetype.name)'s starting difficulty (no adaptation state)")
+            difficulty = ArchetypePolicy.of(archetype).baseDifficulty
+            notes.explain.append("difficulty \(difficulty): \(archetype.name)'s starting difficulty (no adaptation state)")
         }
         if input.behavior?.readinessState == "strained", difficulty > 1 {
             difficulty -= 1
-            explain.append("readiness strained (behavior_analysis): one difficulty step less, \(difficulty)")
+            notes.explain.append("readiness strained (behavior_analysis): one difficulty step less, \(difficulty)")
             if goal == "deficit" {
-                rationale.append("Readiness is strained: the deficit is eased by one difficulty step for now.")
+                notes.rationale.append("Readiness is strained: the deficit is eased by one difficulty step for now.")
             }
         }
+        return difficulty
+    }
+
+    /// The day's energy: a deficit scaled by difficulty, maintenance, or a performance surplus; never below the
+    /// floor (the BMR, and 1,200 kcal); rounded to 10 kcal.
+    func energyTarget(goal: String, difficulty: Int, use: EnergyUse, notes: inout PlanNotes) -> Double {
+        let (bmr, tdee) = (use.bmr, use.tdee)
+        let grouped = Self.grouped
         var target: Double
         switch goal {
         case "deficit":
-            let level = difficulty
-            let share = NutritionRules.deficitShare(difficulty: level)
+            let share = NutritionRules.deficitShare(difficulty: difficulty)
             target = tdee * (1 - share)
-            rationale.append(Self.goalLine(archetype, goal: goal, percent: share * 100, tdee: tdee, difficulty: level))
-            explain.append("deficit = 7.5% + 2.5% × difficulty \(level) = \(Self.decimal(share * 100))% (at most 20%): "
-                + "\(Self.grouped(tdee)) × \(Self.decimal(1 - share, places: 3)) = \(Self.grouped(target)) kcal")
+            notes.rationale.append(Self.goalLine(archetype, goal: goal, percent: share * 100, tdee: tdee,
+                                                 difficulty: difficulty))
+            notes.explain.append("deficit = 7.5% + 2.5% × difficulty \(difficulty) = \(Self.decimal(share * 100))% "
+                + "(at most 20%): \(grouped(tdee)) × \(Self.decimal(1 - share, places: 3)) = \(grouped(target)) kcal")
         case "performance":
             target = tdee * (1 + NutritionRules.performanceSurplus)
-            rationale.append(Self.goalLine(archetype, goal: goal, percent: 10, tdee: tdee, difficulty: difficulty))
-            explain.append("performance: \(Self.grouped(tdee)) × 1.1 = \(Self.grouped(target)) kcal")
+            notes.rationale.append(Self.goalLine(archetype, goal: goal, percent: 10, tdee: tdee, difficulty: difficulty))
+            notes.explain.append("performance: \(grouped(tdee)) × 1.1 = \(grouped(target)) kcal")
         default:
             target = tdee
-            rationale.append(Self.goalLine(archetype, goal: goal, percent: 0, tdee: tdee, difficulty: difficulty))
-            explain.append("maintenance: energy = TDEE = \(Self.grouped(target)) kcal")
+            notes.rationale.append(Self.goalLine(archetype, goal: goal, percent: 0, tdee: tdee, difficulty: difficulty))
+            notes.explain.append("maintenance: energy = TDEE = \(grouped(target)) kcal")
         }
         let floor = max(bmr, NutritionRules.minEnergyKcal)
         // A deficit rounds up, so rounding never deepens it past its bound (20%).
         var energy = goal == "deficit" ? (target / 10).rounded(.up) * 10 : Self.round(target, to: 10)
         if target < floor {
             let which = bmr >= NutritionRules.minEnergyKcal ? "your BMR" : "the 1,200 kcal minimum"
-            rationale.append("Safety floor: the goal would give \(Self.grouped(target)) kcal, so energy is raised to "
+            notes.rationale.append("Safety floor: the goal would give \(grouped(target)) kcal, so energy is raised to "
                 + "\(which) (never below the BMR nor 1,200 kcal).")
         }
         if energy < floor {
             energy = (floor / 10).rounded(.up) * 10
-            explain.append("floor max(BMR \(Self.grouped(bmr)), 1,200) = \(Self.grouped(floor)) kcal, rounded up to \(Self.grouped(energy))")
+            notes.explain.append("floor max(BMR \(grouped(bmr)), 1,200) = \(grouped(floor)) kcal, rounded up to "
+                + grouped(energy))
         }
-        explain.append("energy \(Self.grouped(energy)) kcal (rounded to 10)")
+        notes.explain.append("energy \(grouped(energy)) kcal (rounded to 10)")
+        return energy
+    }
 
-        // Macros: protein by g/kg, fat 25% (at least 20%), carbohydrate the remainder, fibre by energy.
+    /// Grams of each macronutrient a day.
+    struct Macros: Equatable {
+        var protein: Double
+        var fat: Double
+        var carbs: Double
+        var fibre: Double
+    }
+
+    /// Macros: protein by g/kg, fat 25% (at least 20%), carbohydrate the remainder, fibre by energy.
+    static func macros(energy: Double, weight: Double, goal: String, factor: Double, notes: inout PlanNotes) -> Macros {
         let perKg = NutritionRules.proteinPerKg(goal: goal, activityFactor: factor)
         var protein = (perKg * weight).rounded()
         var fatShare = NutritionRules.fatShare
@@ -580,85 +700,105 @@ public struct NutritionPlanner: Sendable {
         if carbs < 0 {
             protein = ((energy - 9 * fat) / 4).rounded(.down)
             carbs = (energy - 4 * protein - 9 * fat) / 4
-            rationale.append("Protein is capped at \(Int(protein)) g so that fat keeps 20% of the energy.")
+            notes.rationale.append("Protein is capped at \(Int(protein)) g so that fat keeps 20% of the energy.")
         }
         carbs = max(0, carbs.rounded())
         let fibre = (NutritionRules.fibrePer1000Kcal * energy / 1000).rounded()
-        rationale.append("Protein \(Int(protein)) g (\(Self.decimal(perKg)) g/kg for a \(goal) goal"
+        notes.rationale.append("Protein \(Int(protein)) g (\(decimal(perKg)) g/kg for a \(goal) goal"
             + (factor >= NutritionRules.activeProteinFactor ? ", raised for a very active day" : "")
             + "), spread evenly over the main meals.")
-        explain.append("protein \(Self.decimal(perKg)) g/kg (maintenance 1.2, deficit 1.6, performance 1.8; +0.2 when "
-            + "the activity factor ≥ 1.725) × \(Self.decimal(weight)) kg = \(Int(protein)) g = \(Int(4 * protein)) kcal")
-        explain.append("fat \(Int(fatShare * 100))% of \(Self.grouped(energy)) kcal / 9 = \(Int(fat)) g; carbs (energy − "
+        notes.explain.append("protein \(decimal(perKg)) g/kg (\(NutritionRules.proteinWords); "
+            + "+\(decimal(NutritionRules.activeProteinBonus)) when the activity factor ≥ "
+            + "\(decimal(NutritionRules.activeProteinFactor, places: 3))) × \(decimal(weight)) kg = \(Int(protein)) g = "
+            + "\(Int(4 * protein)) kcal")
+        notes.explain.append("fat \(Int(fatShare * 100))% of \(grouped(energy)) kcal / 9 = \(Int(fat)) g; carbs (energy − "
             + "4 × protein − 9 × fat) / 4 = \(Int(carbs)) g; fibre 14 g per 1,000 kcal = \(Int(fibre)) g")
+        return Macros(protein: protein, fat: fat, carbs: carbs, fibre: fibre)
+    }
 
-        // Hydration.
+    /// Water a day: 35 ml per kg, 500 ml more for an active day, rounded to 50 ml.
+    static func hydration(weight: Double, factor: Double, notes: inout PlanNotes) -> Double {
         let active = factor >= NutritionRules.activeWaterFactor
-        let water = Self.round(NutritionRules.waterMlPerKg * weight + (active ? NutritionRules.activeWaterMl : 0), to: 50)
-        explain.append("hydration 35 ml × \(Self.decimal(weight)) kg" + (active ? " + 500 ml (activity factor ≥ 1.55)" : "")
-            + " = \(Self.grouped(water)) ml (rounded to 50)")
+        let water = round(NutritionRules.waterMlPerKg * weight + (active ? NutritionRules.activeWaterMl : 0), to: 50)
+        notes.explain.append("hydration 35 ml × \(decimal(weight)) kg" + (active ? " + 500 ml (activity factor ≥ 1.55)" : "")
+            + " = \(grouped(water)) ml (rounded to 50)")
+        return water
+    }
 
-        // The waking window.
-        var wake = NutritionRules.defaultWake
-        var wakeSource = "default"
-        let window = asOf.map { ($0.adding(days: -(request.windowDays - 1)), $0) }
+    /// The hours awake that meals go in.
+    struct WakingWindow: Equatable {
+        var wake: ClockTime
+        var bedtime: ClockTime
+        /// Minutes from wake to bedtime.
+        var awake: Int
+        /// Where wake and bedtime came from: one source, or "wake: …, bedtime: …".
+        var source: String
+    }
+
+    /// The waking window: hos-routine's day when known, else behavior_analysis's sleep times, the records'
+    /// medians, the profile's wake_preference, 07:00; bedtime wake + 16 h when unknown or under 8 h after waking.
+    static func wakingWindow(_ input: NutritionInput, window: (LocalDate, LocalDate)?, notes: inout PlanNotes)
+        -> WakingWindow {
         func recordedClock(_ metric: String) -> ClockTime? {
             guard let window else { return nil }
-            return Self.circularMedian(days.clockSeries(metric, from: window.0, to: window.1).map(\.minutes))
+            return circularMedian(input.days.clockSeries(metric, from: window.0, to: window.1).map(\.minutes))
         }
+        var wake = NutritionRules.defaultWake
+        var wakeSource = "default"
         if let t = input.routineDay {
-            wake = t.wake
-            wakeSource = "routine"
+            (wake, wakeSource) = (t.wake, "routine")
         } else if let w = input.behavior?.wake {
-            wake = w
-            wakeSource = "behavior_analysis"
+            (wake, wakeSource) = (w, "behavior_analysis")
         } else if let w = recordedClock("sleep_end") {
-            wake = w
-            wakeSource = "records"
-        } else if let w = profile?.wakePreference {
-            wake = w
-            wakeSource = "profile"
+            (wake, wakeSource) = (w, "records")
+        } else if let w = input.profile?.wakePreference {
+            (wake, wakeSource) = (w, "profile")
         }
         var bedtime: ClockTime
         var bedSource: String
         if let t = input.routineDay {
-            bedtime = t.lightsOut
-            bedSource = "routine"
+            (bedtime, bedSource) = (t.lightsOut, "routine")
         } else if let b = input.behavior?.bedtime {
-            bedtime = b
-            bedSource = "behavior_analysis"
+            (bedtime, bedSource) = (b, "behavior_analysis")
         } else if let b = recordedClock("sleep_start") {
-            bedtime = b
-            bedSource = "records"
+            (bedtime, bedSource) = (b, "records")
         } else {
-            bedtime = ClockTime(minutes: wake.minutes + NutritionRules.defaultAwakeMin)
-            bedSource = "wake + 16 h"
+            (bedtime, bedSource) = (ClockTime(minutes: wake.minutes + NutritionRules.defaultAwakeMin), "wake + 16 h")
         }
         var awake = (bedtime.minutes - wake.minutes + 1440) % 1440
         if awake < NutritionRules.minAwakeMin {
-            rationale.append("The recorded sleep times leave under 8 waking hours; bedtime is taken as 16 h after waking.")
+            notes.rationale.append("The recorded sleep times leave under 8 waking hours; bedtime is taken as 16 h after waking.")
             awake = NutritionRules.defaultAwakeMin
             bedtime = ClockTime(minutes: wake.minutes + awake)
             bedSource = "wake + 16 h"
         }
         if wakeSource == "default" || wakeSource == "profile", bedSource == "wake + 16 h" {
-            rationale.append("No sleep timing recorded: meals assume waking at \(wake)"
+            notes.rationale.append("No sleep timing recorded: meals assume waking at \(wake)"
                 + (wakeSource == "profile" ? " (the profile's wake_preference)" : "") + " and bedtime at \(bedtime).")
         }
-        let timingSource = wakeSource == bedSource ? wakeSource : "wake: \(wakeSource), bedtime: \(bedSource)"
-        explain.append("wake \(wake) (\(Self.sourceText(wakeSource, "sleep_end"))), bedtime \(bedtime) "
-            + "(\(Self.sourceText(bedSource, "sleep_start")))")
+        notes.explain.append("wake \(wake) (\(sourceText(wakeSource, "sleep_end"))), bedtime \(bedtime) "
+            + "(\(sourceText(bedSource, "sleep_start")))")
+        return WakingWindow(wake: wake, bedtime: bedtime, awake: awake,
+                            source: wakeSource == bedSource ? wakeSource : "wake: \(wakeSource), bedtime: \(bedSource)")
+    }
 
-        // Meals.
-        let dietary = Dietary.merge(profile: profile?.dietary ?? [:], memory: input.memory)
-        let style = MealStyle.of(archetype, goal: goal)
-        // Meal times fall on 5-minute marks: the first one kept within 30–60 min of waking, the last one
-        // rounded down so that the gap before bedtime is never shortened.
-        var firstOffset = Int((Double(style.firstMealAfterWakeMin + wake.minutes) / 5).rounded()) * 5 - wake.minutes
-        if firstOffset < 30 { firstOffset += 5 }
-        if firstOffset > 60 { firstOffset -= 5 }
-        let lastOffset = Int((Double(awake - style.lastMealBeforeBedMin + wake.minutes) / 5).rounded(.down)) * 5 - wake.minutes
-        var mealKcal = style.energyShares.map { Int(Self.round($0 * energy, to: 10)) }
+    /// Minutes after waking of the first and the last meal, on 5-minute marks of the clock: the first one kept
+    /// within 30–60 min of waking, the last one rounded down so that the gap before bedtime is never shortened.
+    static func mealSpan(_ style: MealStyle, waking: WakingWindow) -> (first: Int, last: Int) {
+        let wake = waking.wake.minutes
+        var first = Int((Double(style.firstMealAfterWakeMin + wake) / 5).rounded()) * 5 - wake
+        if first < 30 { first += 5 }
+        if first > 60 { first -= 5 }
+        let last = Int((Double(waking.awake - style.lastMealBeforeBedMin + wake) / 5).rounded(.down)) * 5 - wake
+        return (first, last)
+    }
+
+    /// The day's meals: times in the waking window, energy and protein split by the meal style, foods.
+    static func meals(_ style: MealStyle, waking: WakingWindow, energy: Double, protein: Double, goal: String,
+                      dietary: Dietary, notes: inout PlanNotes) -> [NutritionPlan.Meal] {
+        let (wake, bedtime) = (waking.wake, waking.bedtime)
+        let (firstOffset, lastOffset) = mealSpan(style, waking: waking)
+        var mealKcal = style.energyShares.map { Int(round($0 * energy, to: 10)) }
         if let big = style.energyShares.indices.max(by: { style.energyShares[$0] < style.energyShares[$1] }) {
             mealKcal[big] += Int(energy) - mealKcal.reduce(0, +)
         }
@@ -670,40 +810,46 @@ public struct NutritionPlanner: Sendable {
                 : firstOffset + Int((style.positions[i] * Double(lastOffset - firstOffset) / 5).rounded()) * 5
             meals.append(NutritionPlan.Meal(
                 name: name, time: ClockTime(minutes: wake.minutes + offset), minutesAfterWake: offset,
-                kcal: mealKcal[i], proteinG: mealProtein[i], focus: Self.focus(name, goal: goal, dietary: dietary),
-                foods: Self.foods(name, dietary: dietary)))
+                kcal: mealKcal[i], proteinG: mealProtein[i], focus: focus(name, goal: goal, dietary: dietary),
+                foods: foods(name, dietary: dietary)))
         }
         let split = style.energyShares.map { String(Int(($0 * 100).rounded())) }.joined(separator: "/")
-        rationale.append("\(meals.count) meals from \(meals[0].time) (\(firstOffset) min after waking at "
-            + "\(wake)) to \(meals[meals.count - 1].time) (at least \(Self.hours(style.lastMealBeforeBedMin)) before "
+        notes.rationale.append("\(meals.count) meals from \(meals[0].time) (\(firstOffset) min after waking at "
+            + "\(wake)) to \(meals[meals.count - 1].time) (at least \(hours(style.lastMealBeforeBedMin)) before "
             + "bedtime at \(bedtime)), energy split \(split).")
-        explain.append("meals: " + meals.map { "\($0.name) \($0.time) \($0.kcal) kcal \($0.proteinG) g protein" }
+        notes.explain.append("meals: " + meals.map { "\($0.name) \($0.time) \($0.kcal) kcal \($0.proteinG) g protein" }
             .joined(separator: "; ") + " (split \(split) by energy; protein even over the main meals"
             + (meals.count > 3 ? ", 10% to the snack)" : ")"))
+        return meals
+    }
 
-        // Dietary constraints.
+    /// The rationale's words on the dietary constraints the foods respect.
+    static func dietaryNotes(_ dietary: Dietary, notes: inout PlanNotes) {
         var constraints: [String] = []
         if dietary.kind != .omnivore { constraints.append("a \(dietary.pattern) pattern") }
         if !dietary.allergies.isEmpty { constraints.append("no \(dietary.allergies.joined(separator: ", ")) (allergy)") }
         if !dietary.exclusions.isEmpty { constraints.append("no \(dietary.exclusions.joined(separator: ", "))") }
         if !dietary.known {
-            rationale.append("The dietary pattern '\(dietary.pattern)' is not one hos-nutrition knows: foods are chosen "
-                + "as for an omnivore, so check them.")
+            notes.rationale.append("The dietary pattern '\(dietary.pattern)' is not one hos-nutrition knows: foods are "
+                + "chosen as for an omnivore, so check them.")
         }
         if !constraints.isEmpty {
             let list = constraints.count == 1 ? constraints[0]
                 : constraints.dropLast().joined(separator: ", ") + " and " + constraints[constraints.count - 1]
-            rationale.append("Meal suggestions respect \(list).")
+            notes.rationale.append("Meal suggestions respect \(list).")
         }
-        explain.append("dietary: pattern \(dietary.pattern) (\(dietary.patternSource)); exclusions and allergies are the "
-            + "union of user_profile.dietary and memory_context preferences")
+        notes.explain.append("dietary: pattern \(dietary.pattern) (\(dietary.patternSource)); exclusions and allergies "
+            + "are the union of user_profile.dietary and memory_context preferences")
+    }
 
-        // Logged intake against the targets.
+    /// Logged intake against the targets: the median of the last logged days per metric, and the largest gap.
+    func intake(_ days: UserDays, window: (LocalDate, LocalDate)?, energy: Double, macros: Macros,
+                notes: inout PlanNotes) -> [NutritionPlan.IntakeGap] {
         var intake: [NutritionPlan.IntakeGap] = []
         if let window {
             let (start, end) = window
-            let targets: [(String, Double)] = [("calories_in_kcal", energy), ("protein_g", protein), ("carbs_g", carbs),
-                                               ("fat_g", fat), ("fiber_g", fibre)]
+            let targets: [(String, Double)] = [("calories_in_kcal", energy), ("protein_g", macros.protein),
+                                               ("carbs_g", macros.carbs), ("fat_g", macros.fat), ("fiber_g", macros.fibre)]
             for (metric, t) in targets {
                 let values = days.series(metric, from: start, to: end).suffix(NutritionRules.intakeDays).map(\.value)
                 guard let m = Stats.median(values) else { continue }
@@ -712,32 +858,29 @@ public struct NutritionPlanner: Sendable {
             }
         }
         if intake.isEmpty {
-            rationale.append("No logged intake (calories_in_kcal, protein_g, carbs_g, fat_g, fiber_g): nothing to compare with the targets yet.")
-        } else {
-            let largest = intake.filter { $0.target > 0 }.max { abs($0.gap) / $0.target < abs($1.gap) / $1.target }
-            if let g = largest, abs(g.gap) / g.target >= NutritionRules.onTargetGap {
-                let unit = g.metric == "calories_in_kcal" ? "kcal" : "g"
-                let what = ["calories_in_kcal": "energy", "protein_g": "protein", "carbs_g": "carbohydrate",
-                            "fat_g": "fat", "fiber_g": "fibre"][g.metric]!
-                rationale.append("Logged intake (median of \(g.days) logged days): \(what) \(Self.grouped(g.logged)) \(unit) "
-                    + "against a target of \(Self.grouped(g.target)) \(unit), \(Self.grouped(abs(g.gap))) \(unit) "
-                    + "\(g.gap < 0 ? "short" : "over"), the largest gap; \(Self.gapAdvice(archetype)).")
-            } else {
-                rationale.append("Logged intake is within 10% of every target.")
-            }
-            explain.append("intake: median of the last \(NutritionRules.intakeDays) logged days in the window per metric; "
-                + "gap = logged − target; the largest gap is the largest |gap| / target")
+            notes.rationale.append("No logged intake (calories_in_kcal, protein_g, carbs_g, fat_g, fiber_g): nothing to "
+                + "compare with the targets yet.")
+            return intake
         }
-
-        return NutritionPlan(
-            planID: planID, date: date, goal: goal, difficulty: difficulty, bmrKcal: bmr, tdeeKcal: tdee,
-            activityFactor: factor, activitySource: activitySource, energyKcal: Int(energy), proteinG: Int(protein),
-            carbsG: Int(carbs), fatG: Int(fat), fiberG: Int(fibre), hydrationMl: Int(water), wake: wake, bedtime: bedtime,
-            awakeMin: awake, timingSource: timingSource, meals: meals, intake: intake, profileSource: profileSource,
-            dietary: dietary, rationale: rationale, explain: explain)
+        let largest = intake.filter { $0.target > 0 }.max { abs($0.gap) / $0.target < abs($1.gap) / $1.target }
+        if let g = largest, abs(g.gap) / g.target >= NutritionRules.onTargetGap {
+            let grouped = Self.grouped
+            let unit = g.metric == "calories_in_kcal" ? "kcal" : "g"
+            let what = ["calories_in_kcal": "energy", "protein_g": "protein", "carbs_g": "carbohydrate",
+                        "fat_g": "fat", "fiber_g": "fibre"][g.metric]!
+            notes.rationale.append("Logged intake (median of \(g.days) logged days): \(what) \(grouped(g.logged)) \(unit) "
+                + "against a target of \(grouped(g.target)) \(unit), \(grouped(abs(g.gap))) \(unit) "
+                + "\(g.gap < 0 ? "short" : "over"), the largest gap; \(Self.gapAdvice(archetype)).")
+        } else {
+            notes.rationale.append("Logged intake is within 10% of every target.")
+        }
+        notes.explain.append("intake: median of the last \(NutritionRules.intakeDays) logged days in the window per "
+            + "metric; gap = logged − target; the largest gap is the largest |gap| / target")
+        return intake
     }
 
-    static func hours(_ minutes: Int) -> String {
+    /// Minutes as hours in words: 180 → "3 h", 150 → "2.5 h".
+    public static func hours(_ minutes: Int) -> String {
         minutes % 60 == 0 ? "\(minutes / 60) h" : "\(decimal(Double(minutes) / 60)) h"
     }
 

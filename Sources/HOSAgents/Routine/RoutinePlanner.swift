@@ -217,29 +217,83 @@ public struct RoutinePlanner: Sendable {
     }
 
     /// The plan of one user, with the reasoning in `explain` (written to the payload only with --explain).
+    /// The steps: the day, wake, sleep latency, readiness, difficulty and focus, lights out, exercise, the other
+    /// blocks, and their placement on the day without overlaps.
     public func plan(_ input: RoutineInput) -> RoutinePlan {
         var notes: [String] = []
+        var basis: [String: JSON] = [:]
         let a = input.archetype
-        let policy = ArchetypePolicy.of(a)
         let analysis = input.analysis ?? [:]
         let memory = input.memory ?? MemoryContextView()
-        var basis: [String: JSON] = [:]
+        let day = Self.day(input)
+        let need = Int(ArchetypePolicy.of(a).sleepNeedMin)
+        notes.append("\(a.name): \(a.dailyLoad) items beyond sleep (daily load), sleep need \(F.hours(Double(need))) h; plan for \(day.date), the day after \(day.asOf)")
 
-        // The day planned: the day after the data ends.
+        let wake = Self.wake(input, day: day, notes: &notes, basis: &basis)
+        let latency = Self.latency(input, day: day)
+        basis["sleep_latency_min"] = .number(Double(latency.minutes))
+        basis["sleep_need_min"] = .number(Double(need))
+        let readiness = Self.readiness(input, day: day, need: need, basis: &basis)
+        let difficulty = Self.difficulty(a, memory: memory, strained: readiness.strained, notes: &notes, basis: &basis)
+        let focus = Self.focus(a, readiness: readiness)
+        notes.append("focus \(focus): \(readiness.text)" + (readiness.sleepFirst ? "; \(readiness.debtText)" : ""))
+        let night = Self.lightsOut(input, day: day, wake: wake, need: need, latency: latency, notes: &notes,
+                                   basis: &basis)
+
+        let windDown = RoutineRules.windDownMin(a, sleepFirst: readiness.sleepFirst)
+        let ctx = RoutineContext(archetype: a, wake: wake, bedtime: night.bedtime, target: night.target, need: need,
+                                 latency: latency.minutes, readinessText: readiness.text, state: readiness.state,
+                                 sleepFirst: readiness.sleepFirst, strained: readiness.strained,
+                                 debtText: readiness.debtText, difficulty: difficulty)
+        var timeline = RoutineDay(wake: wake)
+        let sleepItem = RoutineItem(
+            role: .sleep, start: night.bedtime - windDown, durationMin: windDown, intensity: 1,
+            variant: ["sleep_shift": night.shiftArm], title: RoutineTone.sleepTitle(a, lightsOut: F.clock(night.bedtime)),
+            why: RoutineTone.sleepWhy(ctx, shiftText: night.shiftText, windDown: windDown))
+        timeline.add(sleepItem)
+        let exercise = Self.exercise(ctx, memory: memory, windDownStart: sleepItem.start, notes: &notes)
+        let roles = Self.otherRoles(a, readiness: readiness, notes: &notes)
+        timeline.place(exercise.item, latestEnd: exercise.latestEnd, fallback: exercise.gapLimit,
+                   shortest: RoutineRules.exerciseDurationRange.lowerBound)
+        for item in Self.otherItems(roles, ctx, windDownStart: sleepItem.start) {
+            timeline.place(item, latestEnd: sleepItem.start, fallback: sleepItem.start)
+        }
+        let items = timeline.items.sorted { $0.start < $1.start }
+        notes.append("placed in priority order (exercise, " + roles.map(\.rawValue).joined(separator: ", ")
+            + ") without overlaps between wake and wind-down"
+            + (timeline.moves.isEmpty ? "" : "; moved: " + timeline.moves.joined(separator: "; ")))
+
+        let planID = "rp-" + StableHash.hex(StableHash.of(input.user, input.analysisID))
+        return RoutinePlan(planID: planID, date: day.date, difficulty: difficulty, wake: wake, bedtime: night.bedtime,
+                           targetBedtime: night.target, focus: focus, items: items, basis: basis, explain: notes)
+    }
+
+    /// The day planned and the window of records read: the plan is for the day after the data ends.
+    struct PlanDay: Equatable {
+        var asOf: LocalDate
+        var date: LocalDate
+        var windowStart: LocalDate
+    }
+
+    /// The day after as_of (the request's, else the latest record's, else the analysis's, else the request's day).
+    static func day(_ input: RoutineInput) -> PlanDay {
         let asOf = input.request.asOf ?? input.days.latest
-            ?? analysis["as_of"]?.stringValue.flatMap { LocalDate($0) } ?? input.requestDay
+            ?? input.analysis?["as_of"]?.stringValue.flatMap { LocalDate($0) } ?? input.requestDay
             ?? LocalDate(daysSinceEpoch: 0)
-        let date = asOf.adding(days: 1)
-        let windowStart = asOf.adding(days: -(input.request.windowDays - 1))
-        let need = Int(policy.sleepNeedMin)
-        notes.append("\(a.name): \(a.dailyLoad) items beyond sleep (daily load), sleep need \(F.hours(Double(need))) h; plan for \(date), the day after \(asOf)")
+        return PlanDay(asOf: asOf, date: asOf.adding(days: 1),
+                       windowStart: asOf.adding(days: -(input.request.windowDays - 1)))
+    }
 
-        // Wake time.
+    /// Wake (minutes after midnight, on the 5-minute grid): behavior_analysis's mean sleep_end, else the records'
+    /// median, else memory's wake_time preference, else the profile's wake_preference, else 07:00.
+    static func wake(_ input: RoutineInput, day: PlanDay, notes: inout [String], basis: inout [String: JSON]) -> Int {
+        let memory = input.memory ?? MemoryContextView()
         let wakeRaw: Int
         let wakeSource: String
-        if let w = F.minutes(analysis["sleep_timing"]?["sleep_end"]?["mean"]) {
+        if let w = F.minutes(input.analysis?["sleep_timing"]?["sleep_end"]?["mean"]) {
             (wakeRaw, wakeSource) = (w, "behavior_analysis sleep_end mean")
-        } else if let w = F.circularMedian(input.days.clockSeries("sleep_end", from: windowStart, to: asOf).map(\.minutes)) {
+        } else if let w = F.circularMedian(input.days.clockSeries("sleep_end", from: day.windowStart, to: day.asOf)
+            .map(\.minutes)) {
             (wakeRaw, wakeSource) = (w, "median sleep_end of the records")
         } else if let w = F.minutes(memory.preferences["wake_time"]) {
             (wakeRaw, wakeSource) = (w, "memory preference wake_time")
@@ -251,20 +305,39 @@ public struct RoutinePlanner: Sendable {
         let wake = F.grid(wakeRaw) % 1440
         basis["wake_source"] = .string(wakeSource)
         notes.append("wake \(F.clock(wake)) from \(wakeSource) (\(F.clock(wakeRaw)), rounded to \(RoutineRules.grid) min)")
+        return wake
+    }
 
-        // Sleep latency.
+    /// Minutes to fall asleep (0–120): behavior_analysis's baseline, else the records' median, else 15.
+    static func latency(_ input: RoutineInput, day: PlanDay) -> (minutes: Int, source: String) {
         var latency = RoutineRules.defaultLatencyMin
-        var latencySource = "default"
-        if let b = F.checked(analysis["metrics"]?["sleep_latency_min"]?["baseline"], 0...720) {
-            (latency, latencySource) = (Int(b.rounded()), "behavior_analysis sleep_latency_min baseline")
-        } else if let m = Stats.median(input.days.series("sleep_latency_min", from: windowStart, to: asOf).map(\.value)) {
-            (latency, latencySource) = (Int(m.rounded()), "median sleep_latency_min of the records")
+        var source = "default"
+        if let b = F.checked(input.analysis?["metrics"]?["sleep_latency_min"]?["baseline"], 0...720) {
+            (latency, source) = (Int(b.rounded()), "behavior_analysis sleep_latency_min baseline")
+        } else if let m = Stats.median(input.days.series("sleep_latency_min", from: day.windowStart, to: day.asOf)
+            .map(\.value)) {
+            (latency, source) = (Int(m.rounded()), "median sleep_latency_min of the records")
         }
-        latency = min(120, max(0, latency))
-        basis["sleep_latency_min"] = .number(Double(latency))
-        basis["sleep_need_min"] = .number(Double(need))
+        return (min(120, max(0, latency)), source)
+    }
 
-        // Readiness and sleep debt.
+    /// What the plan knows of the user's readiness and sleep debt.
+    struct Readiness: Equatable {
+        /// recovered, balanced, strained or unknown.
+        var state: String
+        /// "readiness 72 (balanced)", or "readiness unknown".
+        var text: String
+        /// Why sleep comes first (empty when it does not).
+        var debtReasons: [String]
+        var sleepFirst: Bool { !debtReasons.isEmpty }
+        var strained: Bool { state == "strained" }
+        var debtText: String { debtReasons.joined(separator: ", ") }
+    }
+
+    /// Readiness from behavior_analysis, and sleep debt: sleep_debt_hours of 5 h or more, or median sleep more
+    /// than 1 h under the need.
+    static func readiness(_ input: RoutineInput, day: PlanDay, need: Int, basis: inout [String: JSON]) -> Readiness {
+        let analysis = input.analysis ?? [:]
         let readiness = analysis["readiness"]
         // Another process wrote these: only finite numbers in range and the three states are used.
         let score = F.checked(readiness?["score"], 0...100)
@@ -272,8 +345,7 @@ public struct RoutinePlanner: Sendable {
             ?? "unknown"
         let debt = F.checked(readiness?["sleep_debt_hours"], 0...168)
         let medianSleep = F.checked(analysis["metrics"]?["sleep_duration_min"]?["baseline"], 0...1440)
-            ?? Stats.median(input.days.series("sleep_duration_min", from: windowStart, to: asOf).map(\.value))
-        let readinessText = score.map { "readiness \(Int($0)) (\(state))" } ?? "readiness unknown"
+            ?? Stats.median(input.days.series("sleep_duration_min", from: day.windowStart, to: day.asOf).map(\.value))
         if let score { basis["readiness_score"] = .number(score) }
         basis["readiness_state"] = .string(state)
         if let debt { basis["sleep_debt_hours"] = .number(debt, places: 1) }
@@ -283,41 +355,59 @@ public struct RoutinePlanner: Sendable {
         if let m = medianSleep, m < Double(need) - RoutineRules.shortSleepMarginMin {
             debtReasons.append("median sleep \(F.hours(m)) h against a need of \(F.hours(Double(need))) h")
         }
-        let sleepFirst = !debtReasons.isEmpty
-        let strained = state == "strained"
-        let debtText = debtReasons.joined(separator: ", ")
+        return Readiness(state: state, text: score.map { "readiness \(Int($0)) (\(state))" } ?? "readiness unknown",
+                         debtReasons: debtReasons)
+    }
 
-        // Difficulty.
-        var difficulty = memory.difficulty ?? policy.baseDifficulty
-        let difficultySource = memory.difficulty.map { "memory_context adaptation_state difficulty \($0)" }
-            ?? "\(a.name) base difficulty \(policy.baseDifficulty)"
+    /// Difficulty: memory's adaptation state, else the archetype's base; one less (never below 1) when strained.
+    static func difficulty(_ a: Archetype, memory: MemoryContextView, strained: Bool, notes: inout [String],
+                           basis: inout [String: JSON]) -> Int {
+        let base = ArchetypePolicy.of(a).baseDifficulty
+        var difficulty = memory.difficulty ?? base
+        let source = memory.difficulty.map { "memory_context adaptation_state difficulty \($0)" }
+            ?? "\(a.name) base difficulty \(base)"
         if strained { difficulty = max(1, difficulty - 1) }
         basis["difficulty_source"] = .string(memory.difficulty != nil ? "memory_context" : "archetype")
-        notes.append("difficulty \(difficulty): \(difficultySource)" + (strained ? ", −1 for strained readiness (never below 1)" : ""))
+        notes.append("difficulty \(difficulty): \(source)" + (strained ? ", −1 for strained readiness (never below 1)" : ""))
+        return difficulty
+    }
 
-        let focus: String
-        if sleepFirst {
-            focus = "sleep-first"
-        } else if strained {
-            focus = "recovery"
-        } else if state == "recovered", [.peakPerformer, .systematicImprover, .transformationSeeker].contains(a) {
-            focus = "performance"
-        } else {
-            focus = "balanced"
+    /// The day's focus: sleep-first, recovery when strained, performance for a recovered driven archetype, else balanced.
+    static func focus(_ a: Archetype, readiness: Readiness) -> String {
+        if readiness.sleepFirst { return "sleep-first" }
+        if readiness.strained { return "recovery" }
+        if readiness.state == "recovered", [.peakPerformer, .systematicImprover, .transformationSeeker].contains(a) {
+            return "performance"
         }
-        notes.append("focus \(focus): \(readinessText)" + (sleepFirst ? "; \(debtText)" : ""))
+        return "balanced"
+    }
 
-        // Bedtime: the target, and tonight's after the sleep_shift arm.
-        let awakeTarget = 1440 - need - latency
-        let target = wake + awakeTarget
+    /// Tonight: the target lights out, and the one planned after the sleep_shift arm moved the usual bedtime.
+    struct Night: Equatable {
+        /// The target lights out on the wake day's timeline: wake + 24 h − sleep need − latency.
+        var target: Int
+        /// Tonight's lights out on the same timeline.
+        var bedtime: Int
+        var shiftArm: String
+        var shiftText: String
+    }
+
+    /// Lights out: the target from wake, sleep need and latency; a usual bedtime more than 30 min later moves
+    /// 15 min towards it (gradual, at most 3 h late) or straight to it (direct); an earlier one stays (up to 2 h).
+    static func lightsOut(_ input: RoutineInput, day: PlanDay, wake: Int, need: Int,
+                          latency: (minutes: Int, source: String), notes: inout [String],
+                          basis: inout [String: JSON]) -> Night {
+        let a = input.archetype
+        let memory = input.memory ?? MemoryContextView()
+        let target = wake + 1440 - need - latency.minutes
         let shiftArm: String, shiftSource: String
         if let v = memory.variants["sleep_shift"], RoutineRules.sleepShiftArms.contains(v) {
             (shiftArm, shiftSource) = (v, "memory_context variant")
         } else {
             (shiftArm, shiftSource) = (RoutineRules.defaultSleepShift(a), "\(a.name) default")
         }
-        let currentRaw = F.minutes(analysis["sleep_timing"]?["sleep_start"]?["mean"])
-            ?? F.circularMedian(input.days.clockSeries("sleep_start", from: windowStart, to: asOf).map(\.minutes))
+        let currentRaw = F.minutes(input.analysis?["sleep_timing"]?["sleep_start"]?["mean"])
+            ?? F.circularMedian(input.days.clockSeries("sleep_start", from: day.windowStart, to: day.asOf).map(\.minutes))
         var bedtime = target
         var shiftText: String
         if let current = currentRaw {
@@ -340,23 +430,15 @@ public struct RoutinePlanner: Sendable {
         } else {
             shiftText = "no usual bedtime recorded"
         }
-        notes.append("target lights out \(F.clock(target)) = wake \(F.clock(wake)) − \(need) min sleep need − \(latency) min latency (\(latencySource)); \(shiftText); sleep_shift \(shiftArm) from \(shiftSource)")
+        notes.append("target lights out \(F.clock(target)) = wake \(F.clock(wake)) − \(need) min sleep need − \(latency.minutes) min latency (\(latency.source)); \(shiftText); sleep_shift \(shiftArm) from \(shiftSource)")
+        return Night(target: target, bedtime: bedtime, shiftArm: shiftArm, shiftText: shiftText)
+    }
 
-        let windDown = RoutineRules.windDownMin(a, sleepFirst: sleepFirst)
-        let windDownStart = bedtime - windDown
-        let ctx = RoutineContext(archetype: a, wake: wake, bedtime: bedtime, target: target, need: need, latency: latency,
-                          readinessText: readinessText, state: state, sleepFirst: sleepFirst, strained: strained,
-                          debtText: debtText, difficulty: difficulty)
-        var items: [RoutineItem] = []
-        var slots = RoutineSlots(wake: wake)
-        let sleepItem = RoutineItem(
-            role: .sleep, start: windDownStart, durationMin: windDown, intensity: 1, variant: ["sleep_shift": shiftArm],
-            title: RoutineTone.sleepTitle(a, lightsOut: F.clock(bedtime)),
-            why: RoutineTone.sleepWhy(ctx, shiftText: shiftText, windDown: windDown))
-        items.append(sleepItem)
-        slots.take(sleepItem.start, sleepItem.end)
-
-        // Exercise (or the gentle walk), sized by readiness and difficulty, timed by its arm.
+    /// Exercise (or the gentle walk), sized by readiness and difficulty, timed by its arm, with the latest end
+    /// it may have (`gapLimit`: its gap before lights out; `latestEnd`: also sleep-first's 19:00 cap).
+    static func exercise(_ ctx: RoutineContext, memory: MemoryContextView, windDownStart: Int, notes: inout [String])
+        -> (item: RoutineItem, latestEnd: Int, gapLimit: Int) {
+        let (a, wake, bedtime) = (ctx.archetype, ctx.wake, ctx.bedtime)
         let exArm: String, exSource: String
         if let v = memory.variants["exercise_time"], RoutineRules.exerciseArms.contains(v) {
             (exArm, exSource) = (v, "memory_context variant")
@@ -372,20 +454,20 @@ public struct RoutinePlanner: Sendable {
         }
         // The gap before lights out is a promise in the item's reason: only the 19:00 cap may give way.
         let gapLimit = min(windDownStart,
-                           bedtime - (sleepFirst ? RoutineRules.sleepFirstExerciseGapMin : RoutineRules.exerciseGapMin))
+                           bedtime - (ctx.sleepFirst ? RoutineRules.sleepFirstExerciseGapMin : RoutineRules.exerciseGapMin))
         var latestEnd = gapLimit
-        if sleepFirst, let cap = F.inWindow(RoutineRules.sleepFirstExerciseEnd.minutes, wake: wake, end: windDownStart) {
+        if ctx.sleepFirst, let cap = F.inWindow(RoutineRules.sleepFirstExerciseEnd.minutes, wake: wake, end: windDownStart) {
             latestEnd = min(latestEnd, cap)
         }
         let exercise: RoutineItem
-        let gentleWalk = strained && a == .resilienceRebuilder
-        if gentleWalk {
-            exercise = RoutineItem(role: .walk, start: anchor, durationMin: RoutineRules.durationMin(.walk, a), intensity: 1,
-                                   variant: ["exercise_time": exArm], title: RoutineTone.walkTitle(RoutineRules.durationMin(.walk, a)),
+        if ctx.strained && a == .resilienceRebuilder {
+            let minutes = RoutineRules.durationMin(.walk, a)
+            exercise = RoutineItem(role: .walk, start: anchor, durationMin: minutes, intensity: 1,
+                                   variant: ["exercise_time": exArm], title: RoutineTone.walkTitle(minutes),
                                    why: RoutineTone.walkWhy(ctx, arm: exArm))
             notes.append("exercise becomes a gentle walk (category recovery): Resilience Rebuilder with strained readiness")
         } else {
-            let size = Self.exerciseSize(a, difficulty: difficulty, state: state, sleepFirst: sleepFirst)
+            let size = Self.exerciseSize(a, difficulty: ctx.difficulty, state: ctx.state, sleepFirst: ctx.sleepFirst)
             exercise = RoutineItem(role: .exercise, start: anchor, durationMin: size.duration, intensity: size.intensity,
                                    variant: ["exercise_time": exArm],
                                    title: RoutineTone.exerciseTitle(a, minutes: size.duration, intensity: size.intensity),
@@ -393,63 +475,42 @@ public struct RoutinePlanner: Sendable {
             notes.append("exercise: \(size.rule) → intensity \(size.intensity), \(size.duration) min")
         }
         notes.append("exercise_time \(exArm) from \(exSource): anchor \(F.clock(anchor)); ends by \(F.clock(latestEnd))")
+        return (exercise, latestEnd, gapLimit)
+    }
 
-        // The other items by the archetype's priority; a rest block when sleep comes first or readiness is strained.
+    /// The other blocks by the archetype's priority, daily load − 1 of them; a rest block takes focus's place
+    /// (else the last one's, unless recovery is there) when sleep comes first or readiness is strained.
+    static func otherRoles(_ a: Archetype, readiness: Readiness, notes: inout [String]) -> [RoutineRole] {
         var roles = Array(RoutineRules.priorities(a).prefix(a.dailyLoad - 1))
-        if sleepFirst || strained {
-            if let i = roles.firstIndex(of: .focus) {
-                roles[i] = .rest
-                notes.append("rest replaces focus: " + (sleepFirst ? debtText : readinessText))
-            } else if !roles.contains(.recovery), !roles.isEmpty {
-                notes.append("rest replaces \(roles[roles.count - 1].rawValue): " + (sleepFirst ? debtText : readinessText))
-                roles[roles.count - 1] = .rest
-            }
+        guard readiness.sleepFirst || readiness.strained else { return roles }
+        let why = readiness.sleepFirst ? readiness.debtText : readiness.text
+        if let i = roles.firstIndex(of: .focus) {
+            roles[i] = .rest
+            notes.append("rest replaces focus: " + why)
+        } else if !roles.contains(.recovery), !roles.isEmpty {
+            notes.append("rest replaces \(roles[roles.count - 1].rawValue): " + why)
+            roles[roles.count - 1] = .rest
         }
+        return roles
+    }
 
-        var placed: [String] = []
-        func place(_ item: RoutineItem, latestEnd: Int, fallback: Int, shortest: Int = RoutineRules.grid) {
-            var item = item
-            var limit = latestEnd
-            if limit - wake < item.durationMin { limit = fallback }
-            var duration = item.durationMin
-            while duration >= shortest {
-                if let s = slots.place(anchor: item.start, duration: duration, lo: wake, hi: limit) {
-                    if s != item.start { placed.append("\(item.role.rawValue) \(F.clock(item.start)) → \(F.clock(s))") }
-                    if duration != item.durationMin { placed.append("\(item.role.rawValue) shortened to \(duration) min") }
-                    item.start = s
-                    item.durationMin = duration
-                    slots.take(s, s + duration)
-                    items.append(item)
-                    return
-                }
-                duration -= RoutineRules.grid
-            }
-            placed.append("\(item.role.rawValue) left out: no free time")
-        }
-        place(exercise, latestEnd: latestEnd, fallback: gapLimit, shortest: RoutineRules.exerciseDurationRange.lowerBound)
-        for role in roles {
+    /// The other blocks at their anchors, before placement.
+    static func otherItems(_ roles: [RoutineRole], _ ctx: RoutineContext, windDownStart: Int) -> [RoutineItem] {
+        let (a, wake) = (ctx.archetype, ctx.wake)
+        return roles.map { role in
             let d = RoutineRules.durationMin(role, a)
             let start: Int = switch role {
             case .mindfulness: a == .connectedExplorer ? windDownStart - 150 : wake + 20
             case .focus: wake + 150
             case .recovery: windDownStart - 75
-            case .nutrition: bedtime - 210
+            case .nutrition: ctx.bedtime - 210
             case .rest: wake + 420
             default: wake
             }
-            let item = RoutineItem(role: role, start: start, durationMin: d,
-                                   intensity: role == .focus ? (difficulty >= 4 ? 3 : 2) : 1, variant: [:],
-                                   title: RoutineTone.title(role, ctx, minutes: d),
-                                   why: RoutineTone.why(role, ctx, minutes: d))
-            place(item, latestEnd: windDownStart, fallback: windDownStart)
+            return RoutineItem(role: role, start: start, durationMin: d,
+                               intensity: role == .focus ? (ctx.difficulty >= 4 ? 3 : 2) : 1, variant: [:],
+                               title: RoutineTone.title(role, ctx, minutes: d), why: RoutineTone.why(role, ctx, minutes: d))
         }
-        items.sort { $0.start < $1.start }
-        notes.append("placed in priority order (exercise, " + roles.map(\.rawValue).joined(separator: ", ")
-            + ") without overlaps between wake and wind-down" + (placed.isEmpty ? "" : "; moved: " + placed.joined(separator: "; ")))
-
-        let planID = "rp-" + StableHash.hex(StableHash.of(input.user, input.analysisID))
-        return RoutinePlan(planID: planID, date: date, difficulty: difficulty, wake: wake, bedtime: bedtime,
-                           targetBedtime: target, focus: focus, items: items, basis: basis, explain: notes)
     }
 
     /// Exercise intensity and minutes from the archetype, difficulty and readiness (the table of hos-routine(1)).
@@ -499,6 +560,44 @@ struct RoutineContext {
     var sleepFirst: Bool, strained: Bool
     var debtText: String
     var difficulty: Int
+}
+
+/// The items placed so far on the day, and the moves and cuts placing them took.
+struct RoutineDay {
+    var slots: RoutineSlots
+    var items: [RoutineItem] = []
+    /// In words: "focus 09:15 → 10:00", "recovery shortened to 10 min", "rest left out: no free time".
+    var moves: [String] = []
+
+    init(wake: Int) { slots = RoutineSlots(wake: wake) }
+
+    /// Adds an item where it is, taking its time.
+    mutating func add(_ item: RoutineItem) {
+        items.append(item)
+        slots.take(item.start, item.end)
+    }
+
+    /// Places an item at the free time nearest its anchor, ending by `latestEnd` (by `fallback` when the day
+    /// is too short for that), shortened by 5 minutes at a time down to `shortest`, else left out.
+    mutating func place(_ item: RoutineItem, latestEnd: Int, fallback: Int, shortest: Int = RoutineRules.grid) {
+        let wake = slots.wake
+        var item = item
+        var limit = latestEnd
+        if limit - wake < item.durationMin { limit = fallback }
+        var duration = item.durationMin
+        while duration >= shortest {
+            if let s = slots.place(anchor: item.start, duration: duration, lo: wake, hi: limit) {
+                if s != item.start { moves.append("\(item.role.rawValue) \(F.clock(item.start)) → \(F.clock(s))") }
+                if duration != item.durationMin { moves.append("\(item.role.rawValue) shortened to \(duration) min") }
+                item.start = s
+                item.durationMin = duration
+                add(item)
+                return
+            }
+            duration -= RoutineRules.grid
+        }
+        moves.append("\(item.role.rawValue) left out: no free time")
+    }
 }
 
 /// Busy intervals of the day and the search for a free one.
