@@ -223,7 +223,6 @@ public struct RoutinePlanner: Sendable {
         var notes: [String] = []
         var basis: [String: JSON] = [:]
         let a = input.archetype
-        let analysis = input.analysis ?? [:]
         let memory = input.memory ?? MemoryContextView()
         let day = Self.day(input)
         let need = Int(ArchetypePolicy.of(a).sleepNeedMin)
