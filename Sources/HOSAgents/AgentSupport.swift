@@ -6,11 +6,14 @@ import HOSCore
 public func analysisID(of request: Event) -> String { request.requestAnalysisID }
 
 /// A result event for a request: same user, analysis and time as the request, an id derived from both.
-public func resultEvent(type: String, agent: String, request: Event, archetype: Archetype,
-                        payload: [String: JSON]) -> Event {
-    Event(id: EventID.derive(agent, type, request.eventID), type: type, user: request.userID,
-          timestamp: request.timestamp, source: agent, archetype: archetype.name,
-          analysisID: analysisID(of: request), payload: payload)
+public func resultEvent(
+    type: String, agent: String, request: Event, archetype: Archetype,
+    payload: [String: JSON]
+) -> Event {
+    Event(
+        id: EventID.derive(agent, type, request.eventID), type: type, user: request.userID,
+        timestamp: request.timestamp, source: agent, archetype: archetype.name,
+        analysisID: analysisID(of: request), payload: payload)
 }
 
 /// The request's payload, decoded; a request whose payload the runtime accepted always decodes.
@@ -20,5 +23,7 @@ public func requestPayload(_ request: Event) -> AnalysisRequest {
 
 /// The day of a request's timestamp, in UTC: the `as_of` of a user with no records.
 public func requestDay(_ request: Event) -> LocalDate? {
-    Timestamp.parse(request.timestamp).map { LocalDate(daysSinceEpoch: Int((Double($0.seconds) / 86_400).rounded(.down))) }
+    Timestamp.parse(request.timestamp).map {
+        LocalDate(daysSinceEpoch: Int((Double($0.seconds) / 86_400).rounded(.down)))
+    }
 }

@@ -23,39 +23,51 @@ public struct ArchetypePolicy: Sendable {
     public static func of(_ a: Archetype) -> ArchetypePolicy {
         switch a {
         case .peakPerformer:
-            ArchetypePolicy(sleepNeedMin: 480, stepsTarget: 12000, activeMinutesTarget: 60, baseDifficulty: 4,
-                            nutritionGoal: "performance", priorities: ["trend", "correlation", "progress"])
+            ArchetypePolicy(
+                sleepNeedMin: 480, stepsTarget: 12000, activeMinutesTarget: 60, baseDifficulty: 4,
+                nutritionGoal: "performance", priorities: ["trend", "correlation", "progress"])
         case .systematicImprover:
-            ArchetypePolicy(sleepNeedMin: 450, stepsTarget: 10000, activeMinutesTarget: 45, baseDifficulty: 3,
-                            nutritionGoal: "maintenance", priorities: ["correlation", "trend", "progress"])
+            ArchetypePolicy(
+                sleepNeedMin: 450, stepsTarget: 10000, activeMinutesTarget: 45, baseDifficulty: 3,
+                nutritionGoal: "maintenance", priorities: ["correlation", "trend", "progress"])
         case .transformationSeeker:
-            ArchetypePolicy(sleepNeedMin: 450, stepsTarget: 9000, activeMinutesTarget: 45, baseDifficulty: 3,
-                            nutritionGoal: "deficit", priorities: ["progress", "milestone", "trend"])
+            ArchetypePolicy(
+                sleepNeedMin: 450, stepsTarget: 9000, activeMinutesTarget: 45, baseDifficulty: 3,
+                nutritionGoal: "deficit", priorities: ["progress", "milestone", "trend"])
         case .foundationBuilder:
-            ArchetypePolicy(sleepNeedMin: 450, stepsTarget: 7000, activeMinutesTarget: 20, baseDifficulty: 2,
-                            nutritionGoal: "maintenance", priorities: ["milestone", "progress", "risk"])
+            ArchetypePolicy(
+                sleepNeedMin: 450, stepsTarget: 7000, activeMinutesTarget: 20, baseDifficulty: 2,
+                nutritionGoal: "maintenance", priorities: ["milestone", "progress", "risk"])
         case .resilienceRebuilder:
-            ArchetypePolicy(sleepNeedMin: 480, stepsTarget: 5000, activeMinutesTarget: 15, baseDifficulty: 1,
-                            nutritionGoal: "maintenance", priorities: ["risk", "anomaly", "progress"])
+            ArchetypePolicy(
+                sleepNeedMin: 480, stepsTarget: 5000, activeMinutesTarget: 15, baseDifficulty: 1,
+                nutritionGoal: "maintenance", priorities: ["risk", "anomaly", "progress"])
         case .connectedExplorer:
-            ArchetypePolicy(sleepNeedMin: 450, stepsTarget: 8000, activeMinutesTarget: 30, baseDifficulty: 2,
-                            nutritionGoal: "maintenance", priorities: ["correlation", "milestone", "progress"])
+            ArchetypePolicy(
+                sleepNeedMin: 450, stepsTarget: 8000, activeMinutesTarget: 30, baseDifficulty: 2,
+                nutritionGoal: "maintenance", priorities: ["correlation", "milestone", "progress"])
         }
     }
 }
 
 extension ArchetypePolicy {
     /// The order the help texts list archetypes by difficulty: Peak Performer first, Resilience Rebuilder last.
-    public static let byDifficulty: [Archetype] = [.peakPerformer, .systematicImprover, .transformationSeeker,
-                                                   .foundationBuilder, .connectedExplorer, .resilienceRebuilder]
+    public static let byDifficulty: [Archetype] = [
+        .peakPerformer, .systematicImprover, .transformationSeeker,
+        .foundationBuilder, .connectedExplorer, .resilienceRebuilder,
+    ]
     /// The order the help texts list archetypes by daily load: Foundation Builder first, Peak Performer last.
-    public static let byLoad: [Archetype] = [.foundationBuilder, .resilienceRebuilder, .connectedExplorer,
-                                             .systematicImprover, .transformationSeeker, .peakPerformer]
+    public static let byLoad: [Archetype] = [
+        .foundationBuilder, .resilienceRebuilder, .connectedExplorer,
+        .systematicImprover, .transformationSeeker, .peakPerformer,
+    ]
 
     /// A per-archetype value in words, in `order`: "Peak Performer 4, Systematic Improver 3, …"; `grouped`
     /// lets neighbours with the same value share it: "Systematic Improver and Transformation Seeker 3".
-    public static func words(_ order: [Archetype], grouped: Bool = false, separator: String = ", ",
-                             _ value: (Archetype) -> String) -> String {
+    public static func words(
+        _ order: [Archetype], grouped: Bool = false, separator: String = ", ",
+        _ value: (Archetype) -> String
+    ) -> String {
         var parts: [(names: [String], value: String)] = []
         for a in order {
             let v = value(a)
@@ -77,9 +89,10 @@ extension ArchetypePolicy {
         }!
         var others: [Int] = []
         for a in all where value(a) != usual && !others.contains(value(a)) { others.append(value(a)) }
-        return (others.map { v in
-            "\(v) \(unit) for " + all.filter { value($0) == v }.map(\.name).joined(separator: " and ")
-        } + ["\(usual)"]).joined(separator: ", ")
+        return
+            (others.map { v in
+                "\(v) \(unit) for " + all.filter { value($0) == v }.map(\.name).joined(separator: " and ")
+            } + ["\(usual)"]).joined(separator: ", ")
     }
 }
 

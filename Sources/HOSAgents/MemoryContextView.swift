@@ -19,11 +19,11 @@ public struct MemoryContextView: Sendable, Equatable {
     public init() {}
 
     public init(payload p: [String: JSON]) {
-        if case let .object(prefs)? = p["long_term"]?["preferences"] {
+        if case .object(let prefs)? = p["long_term"]?["preferences"] {
             for (k, v) in prefs { preferences[k] = v["value"] ?? v }
         }
         if let d = p["adaptation_state"]?["difficulty"]?.doubleValue, (1...5).contains(d) { difficulty = Int(d) }
-        if case let .object(v)? = p["adaptation_state"]?["variants"] {
+        if case .object(let v)? = p["adaptation_state"]?["variants"] {
             for (k, arm) in v { if let s = arm.stringValue { variants[k] = s } }
         }
     }
@@ -34,8 +34,8 @@ public struct MemoryContextView: Sendable, Equatable {
     /// A list-of-strings preference (a single string counts as a one-item list).
     public func strings(_ key: String) -> [String] {
         switch preferences[key] {
-        case let .array(a)?: a.compactMap(\.stringValue)
-        case let .string(s)?: [s]
+        case .array(let a)?: a.compactMap(\.stringValue)
+        case .string(let s)?: [s]
         default: []
         }
     }

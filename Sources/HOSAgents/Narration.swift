@@ -29,34 +29,46 @@ public enum NarrationFacts {
             "signature": .array((p["signature"]?.arrayValue ?? []).compactMap { $0["label"] }),
             "consistency": .object((p["consistency"]?.objectValue ?? [:]).mapValues { $0["share"] ?? .null }),
         ]
-        if let r = p["readiness"], r != .null { facts["readiness"] = ["score": r["score"] ?? .null, "state": r["state"] ?? .null] }
-        if let e = p["engagement"] { facts["engagement"] = ["level": e["level"] ?? .null, "share": e["share"] ?? .null] }
+        if let r = p["readiness"], r != .null {
+            facts["readiness"] = ["score": r["score"] ?? .null, "state": r["state"] ?? .null]
+        }
+        if let e = p["engagement"] {
+            facts["engagement"] = ["level": e["level"] ?? .null, "share": e["share"] ?? .null]
+        }
         return .object(facts)
     }
 
     /// hos-insights: per insight, in rank order, its kind, direction, title, detail and action.
     public static func insights(_ payloads: [[String: JSON]]) -> JSON {
-        .array(payloads.map { p in
-            ["kind": p["kind"] ?? .null, "direction": p["direction"] ?? .null, "title": p["title"] ?? .null,
-             "detail": p["detail"] ?? .null, "action": p["action"] ?? .null]
-        })
+        .array(
+            payloads.map { p in
+                [
+                    "kind": p["kind"] ?? .null, "direction": p["direction"] ?? .null, "title": p["title"] ?? .null,
+                    "detail": p["detail"] ?? .null, "action": p["action"] ?? .null,
+                ]
+            })
     }
 
     /// hos-routine: the plan's focus, difficulty, readiness state, and per item its category, start,
     /// duration, intensity and title.
     public static func routine(_ p: [String: JSON]) -> JSON {
         let items: [JSON] = (p["items"]?.arrayValue ?? []).map { i in
-            ["item_id": i["item_id"] ?? .null, "category": i["category"] ?? .null, "start": i["start"] ?? .null,
-             "duration_min": i["duration_min"] ?? .null, "intensity": i["intensity"] ?? .null, "title": i["title"] ?? .null]
+            [
+                "item_id": i["item_id"] ?? .null, "category": i["category"] ?? .null, "start": i["start"] ?? .null,
+                "duration_min": i["duration_min"] ?? .null, "intensity": i["intensity"] ?? .null,
+                "title": i["title"] ?? .null,
+            ]
         }
-        return ["focus": p["focus"] ?? .null, "difficulty": p["difficulty"] ?? .null,
-                "readiness_state": p["basis"]?["readiness_state"] ?? .null, "items": .array(items)]
+        return [
+            "focus": p["focus"] ?? .null, "difficulty": p["difficulty"] ?? .null,
+            "readiness_state": p["basis"]?["readiness_state"] ?? .null, "items": .array(items),
+        ]
     }
 
     /// Adds a text narration to a payload: `narrative` and `llm: ok`, or `llm: fallback` and `llm_reason`.
     public static func markText(_ result: Narration, _ payload: inout [String: JSON]) {
         NarrationMark.apply(result, to: &payload) { r in
-            if case let .text(s) = r { return .string(s) }
+            if case .text(let s) = r { return .string(s) }
             return nil
         }
     }
@@ -64,7 +76,7 @@ public enum NarrationFacts {
     /// The n-th word of a list narration, or the fallback, for one of several payloads.
     public static func markItem(_ result: Narration, index: Int, count: Int, _ payload: inout [String: JSON]) {
         NarrationMark.apply(result, to: &payload) { r in
-            if case let .items(list) = r, list.count == count { return .string(list[index]) }
+            if case .items(let list) = r, list.count == count { return .string(list[index]) }
             return nil
         }
     }

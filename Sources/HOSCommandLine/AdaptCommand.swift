@@ -14,17 +14,17 @@ public struct AdaptCommand: ParsableCommand {
         commandName: "hos-adapt",
         abstract: "Learn from plan_feedback: adjust difficulty, run per-user A/B tests, predict adherence.",
         discussion: """
-        The adaptation engine. As an agent (the default subcommand, 'run') it reads plan_feedback and \
-        routine_plan events, decides at each user's analysis_request, writes one adaptation event and \
-        stores its decision in the memory file, from which hos-memory's next memory_context carries it \
-        (adaptation_state.difficulty and .variants) to hos-routine. 'evaluate' estimates other policies' \
-        value off-line from the logged decisions (inverse propensity scoring), 'log' prints the decision \
-        log (JSON, or Vowpal Wabbit's --cb format), 'posterior' shows Beta posteriors and seeded draws. \
-        See 'hos-adapt run --help' for every rule and field.
+            The adaptation engine. As an agent (the default subcommand, 'run') it reads plan_feedback and \
+            routine_plan events, decides at each user's analysis_request, writes one adaptation event and \
+            stores its decision in the memory file, from which hos-memory's next memory_context carries it \
+            (adaptation_state.difficulty and .variants) to hos-routine. 'evaluate' estimates other policies' \
+            value off-line from the logged decisions (inverse propensity scoring), 'log' prints the decision \
+            log (JSON, or Vowpal Wabbit's --cb format), 'posterior' shows Beta posteriors and seeded draws. \
+            See 'hos-adapt run --help' for every rule and field.
 
-        EXIT STATUS: 0 success; 64 usage; 65 bad input; 66 unreadable input; 74 I/O or SQLite error; \
-        78 a bad --truth file, or a user missing from it.
-        """,
+            EXIT STATUS: 0 success; 64 usage; 65 bad input; 66 unreadable input; 74 I/O or SQLite error; \
+            78 a bad --truth file, or a user missing from it.
+            """,
         version: hosVersion,
         subcommands: [Run.self, Evaluate.self, Log.self, Posterior.self],
         defaultSubcommand: Run.self)
@@ -36,138 +36,143 @@ public struct AdaptCommand: ParsableCommand {
             commandName: "run",
             abstract: "The agent: learn from plan_feedback and write one adaptation per user analysis.",
             discussion: """
-            An agent (hos-events(7)): it forwards every event unchanged and, at each user's \
-            analysis_request (explicit, or implicit at end of input), writes one adaptation event for that \
-            user before the request. It reads plan_feedback, routine_plan and the control events \
-            adapt_difficulty, test_strategy and optimize_recommendations since the user's last request, \
-            and the memory file (--memory PATH, else $HOS_MEMORY, else ./hos-memory.sqlite; created \
-            when missing, as hos-memory(1) describes). No clock is read: a decision's time is its \
-            request's timestamp, and its random draws come from --seed and the ids of the user, the \
-            request and the dimension, so the same input, file and seed give the same output.
+                An agent (hos-events(7)): it forwards every event unchanged and, at each user's \
+                analysis_request (explicit, or implicit at end of input), writes one adaptation event for that \
+                user before the request. It reads plan_feedback, routine_plan and the control events \
+                adapt_difficulty, test_strategy and optimize_recommendations since the user's last request, \
+                and the memory file (--memory PATH, else $HOS_MEMORY, else ./hos-memory.sqlite; created \
+                when missing, as hos-memory(1) describes). No clock is read: a decision's time is its \
+                request's timestamp, and its random draws come from --seed and the ids of the user, the \
+                request and the dimension, so the same input, file and seed give the same output.
 
-            WHERE IT SITS: last, after hos-routine: '... | hos-memory | hos-nutrition | hos-routine | \
-            hos-insights | hos-adapt'. The routine_plan of analysis t reaches hos-adapt but not \
-            hos-memory, so hos-adapt stores each plan it sees (history and plan_item rows, as hos-memory \
-            would) and each plan_feedback (plan_feedback rows; idempotent by event_id), so that the \
-            feedback of run t+1 finds the plan items of run t. Its decision in run t shapes the plan of \
-            run t+1, whose feedback arrives in run t+2.
+                WHERE IT SITS: last, after hos-routine: '... | hos-memory | hos-nutrition | hos-routine | \
+                hos-insights | hos-adapt'. The routine_plan of analysis t reaches hos-adapt but not \
+                hos-memory, so hos-adapt stores each plan it sees (history and plan_item rows, as hos-memory \
+                would) and each plan_feedback (plan_feedback rows; idempotent by event_id), so that the \
+                feedback of run t+1 finds the plan items of run t. Its decision in run t shapes the plan of \
+                run t+1, whose feedback arrives in run t+2.
 
-            SUCCESS ANALYSIS: every stored plan_feedback of the user joined to the stored plan item it \
-            names (plan_id, item_id). Score: completed 1, partial 0.5, skipped 0; adherence = mean \
-            score, completed = share completed. payload.success: overall, by_category, by_weekday (of \
-            the feedback's date: mon … sun), by_intensity (the item's), by_variant ("dimension=arm"), \
-            each {adherence, completed, n}. payload.feedback: received (plan_feedback events of this \
-            window), matched, unknown {count, ids ["plan_id/item_id", sorted, at most 20]} for feedback \
-            naming no plan item stored for the user (reported, never used), stored_unmatched (all such \
-            feedback in the file).
+                SUCCESS ANALYSIS: every stored plan_feedback of the user joined to the stored plan item it \
+                names (plan_id, item_id). Score: completed 1, partial 0.5, skipped 0; adherence = mean \
+                score, completed = share completed. payload.success: overall, by_category, by_weekday (of \
+                the feedback's date: mon … sun), by_intensity (the item's), by_variant ("dimension=arm"), \
+                each {adherence, completed, n}. payload.feedback: received (plan_feedback events of this \
+                window), matched, unknown {count, ids ["plan_id/item_id", sorted, at most 20]} for feedback \
+                naming no plan item stored for the user (reported, never used), stored_unmatched (all such \
+                feedback in the file).
 
-            DIFFICULTY (1–5), payload.difficulty {from, to, rule, reason}: from is adaptation_state's \
-            difficulty, else the archetype's base \
-            (\(ArchetypePolicy.words(ArchetypePolicy.byDifficulty) { "\(ArchetypePolicy.of($0).baseDifficulty)" })). \
-            A plan counts when it has at least 3 feedbacks on its load items (intensity ≥ 2: exercise, \
-            focus; all its items when it has none); its load adherence is their mean score. Up one step \
-            (rule up) when the last 2 counted plans were both made at the current difficulty and both \
-            have load adherence ≥ 0.80, unless a step to the level above was taken back within the \
-            last 6 counted plans; down one step (rule down) when both ≤ 0.50; and a step up that does \
-            not hold is taken back (rule step_back): both plans at the current level < 0.65 while the 2 \
-            counted plans before them were at the level below with ≥ 0.80. Else hold. Because only \
-            plans made at the current difficulty count, a step waits for 2 plans at the new level \
-            (hysteresis), and no decision moves more than one step. The bounds 1 and 5 hold.
+                DIFFICULTY (1–5), payload.difficulty {from, to, rule, reason}: from is adaptation_state's \
+                difficulty, else the archetype's base \
+                (\(ArchetypePolicy.words(ArchetypePolicy.byDifficulty) { "\(ArchetypePolicy.of($0).baseDifficulty)" })). \
+                A plan counts when it has at least 3 feedbacks on its load items (intensity ≥ 2: exercise, \
+                focus; all its items when it has none); its load adherence is their mean score. Up one step \
+                (rule up) when the last 2 counted plans were both made at the current difficulty and both \
+                have load adherence ≥ 0.80, unless a step to the level above was taken back within the \
+                last 6 counted plans; down one step (rule down) when both ≤ 0.50; and a step up that does \
+                not hold is taken back (rule step_back): both plans at the current level < 0.65 while the 2 \
+                counted plans before them were at the level below with ≥ 0.80. Else hold. Because only \
+                plans made at the current difficulty count, a step waits for 2 plans at the new level \
+                (hysteresis), and no decision moves more than one step. The bounds 1 and 5 hold.
 
-            EXPERIMENTS (A/B tests), per user and dimension: exercise_time (morning, midday, evening) \
-            and sleep_shift (gradual, direct), the variants hos-routine places items by. Each arm has a \
-            Beta posterior: alpha = prior_alpha + successes, beta = prior_beta + failures, where \
-            successes is the sum of the user's feedback scores on items carrying the arm and failures \
-            the sum of 1 − score (the conjugate update, partial counting half). Pooled prior, for \
-            newcomers and everyone: Beta(1 + w·p, 1 + w·(1 − p)), with p = (S_A + 20·p_pop) / (N_A + 20) \
-            the arm's rate among other users of the same archetype shrunk toward the population rate \
-            p_pop = S_pop / N_pop (0.5 when no one has tried the arm), and w = 4 · N_pop / (N_pop + 20): \
-            the prior is Beta(1, 1) while no one has data and adds at most 4 pseudo-feedbacks; S and N \
-            are other users' stored successes and feedbacks on the arm (adapt_arm), read once, when the \
-            run's first decision is made. p_best of an arm is the probability that its value is the \
-            largest, ∫ f_a(x) Π F_b(x) dx, by Gauss–Legendre quadrature.
+                EXPERIMENTS (A/B tests), per user and dimension: exercise_time (morning, midday, evening) \
+                and sleep_shift (gradual, direct), the variants hos-routine places items by. Each arm has a \
+                Beta posterior: alpha = prior_alpha + successes, beta = prior_beta + failures, where \
+                successes is the sum of the user's feedback scores on items carrying the arm and failures \
+                the sum of 1 − score (the conjugate update, partial counting half). Pooled prior, for \
+                newcomers and everyone: Beta(1 + w·p, 1 + w·(1 − p)), with p = (S_A + 20·p_pop) / (N_A + 20) \
+                the arm's rate among other users of the same archetype shrunk toward the population rate \
+                p_pop = S_pop / N_pop (0.5 when no one has tried the arm), and w = 4 · N_pop / (N_pop + 20): \
+                the prior is Beta(1, 1) while no one has data and adds at most 4 pseudo-feedbacks; S and N \
+                are other users' stored successes and feedbacks on the arm (adapt_arm), read once, when the \
+                run's first decision is made. p_best of an arm is the probability that its value is the \
+                largest, ∫ f_a(x) Π F_b(x) dx, by Gauss–Legendre quadrature.
 
-            POLICIES (--policy): thompson (default: one draw from each arm's posterior, the largest \
-            wins, so P(arm) = p_best); greedy (the highest posterior mean); random (each arm 1/k); \
-            oracle (the user's preferred arm and one difficulty step toward the intensity capacity, from \
-            --truth: a reference for evaluation, not a learner). Under thompson and greedy every arm keeps \
-            a probability of at least --explore (ε): with probability k·ε the arm is drawn uniformly, so \
-            P(arm) = ε + (1 − k·ε)·P_policy(arm), and every propensity lies in [ε, 1 − (k − 1)·ε]. \
-            thompson, greedy and random set difficulty by the DIFFICULTY rule; oracle steps toward the capacity.
+                POLICIES (--policy): thompson (default: one draw from each arm's posterior, the largest \
+                wins, so P(arm) = p_best); greedy (the highest posterior mean); random (each arm 1/k); \
+                oracle (the user's preferred arm and one difficulty step toward the intensity capacity, from \
+                --truth: a reference for evaluation, not a learner). Under thompson and greedy every arm keeps \
+                a probability of at least --explore (ε): with probability k·ε the arm is drawn uniformly, so \
+                P(arm) = ε + (1 − k·ε)·P_policy(arm), and every propensity lies in [ε, 1 − (k − 1)·ε]. \
+                thompson, greedy and random set difficulty by the DIFFICULTY rule; oracle steps toward the capacity.
 
-            CONTROL EVENTS (named in hos-events(7)): without any, a barrier runs every part. With some in the \
-            user's window, only the parts they name run, and the others hold (difficulty rule \
-            not_requested; experiments keep their chosen arm, marked held, and log nothing). \
-            adapt_difficulty runs the difficulty rule; with payload.direction up, down or hold it steps \
-            (one step, within 1–5) or holds as asked (rule requested), with payload.reason quoted in the \
-            reason. test_strategy runs the A/B test on payload.dimension (all when absent), among \
-            payload.arms only when given (at least 2 known arms). optimize_recommendations exploits: \
-            the arm with the highest posterior mean (greedy, still with the --explore floor), on \
-            payload.dimension or all. A later control event for the same part wins. A control event with \
-            a bad field is bad input.
+                CONTROL EVENTS (named in hos-events(7)): without any, a barrier runs every part. With some in the \
+                user's window, only the parts they name run, and the others hold (difficulty rule \
+                not_requested; experiments keep their chosen arm, marked held, and log nothing). \
+                adapt_difficulty runs the difficulty rule; with payload.direction up, down or hold it steps \
+                (one step, within 1–5) or holds as asked (rule requested), with payload.reason quoted in the \
+                reason. test_strategy runs the A/B test on payload.dimension (all when absent), among \
+                payload.arms only when given (at least 2 known arms). optimize_recommendations exploits: \
+                the arm with the highest posterior mean (greedy, still with the --explore floor), on \
+                payload.dimension or all. A later control event for the same part wins. A control event with \
+                a bad field is bad input.
 
-            DECISION LOG (table adapt_decision): one row per decision and dimension: decision_id \
-            ("ad-" and a hash of user and request), analysis_id, decided_at (the request's timestamp), \
-            policy, chosen, propensity (the probability with which the chosen arm was chosen, at least \
-            1e-9), arms (each arm's alpha, beta, p_best and probability at that moment), context \
-            (archetype, difficulty, feedback count, and from the window's routine_plan: focus, \
-            readiness_state, plan_date, weekday). The next routine_plan of the user links to the latest \
-            unlinked decision (plan_id; applied when its item carries the chosen arm), and the plan's \
-            feedback on the dimension's items gives the reward (mean score, reward_n). 'hos-adapt \
-            evaluate' reads these rows.
+                DECISION LOG (table adapt_decision): one row per decision and dimension: decision_id \
+                ("ad-" and a hash of user and request), analysis_id, decided_at (the request's timestamp), \
+                policy, chosen, propensity (the probability with which the chosen arm was chosen, at least \
+                1e-9), arms (each arm's alpha, beta, p_best and probability at that moment), context \
+                (archetype, difficulty, feedback count, and from the window's routine_plan: focus, \
+                readiness_state, plan_date, weekday). The next routine_plan of the user links to the latest \
+                unlinked decision (plan_id; applied when its item carries the chosen arm), and the plan's \
+                feedback on the dimension's items gives the reward (mean score, reward_n). 'hos-adapt \
+                evaluate' reads these rows.
 
-            PREDICTION, payload.predicted_adherence {mean, low, high, level 0.9, items, days}: over the \
-            items of the user's latest plan (the window's, else the file's), each item's expected score \
-            is the posterior mean of its chosen arm (items with a variant) or of Beta(1 + S, 1 + F) of its \
-            category's scores; mean is their average. The interval is mean ± 1.645·√(V + mean·(1 − mean) \
-            / (k·d)), clipped to 0–1, where V is the variance of the average of the items' posteriors \
-            and k·d the outcomes of k items over d days (d: feedback days of the latest plan with \
-            feedback, else 1). Without a known plan: the user's overall Beta(1 + S, 1 + F).
+                PREDICTION, payload.predicted_adherence {mean, low, high, level 0.9, items, days}: over the \
+                items of the user's latest plan (the window's, else the file's), each item's expected score \
+                is the posterior mean of its chosen arm (items with a variant) or of Beta(1 + S, 1 + F) of its \
+                category's scores; mean is their average. The interval is mean ± 1.645·√(V + mean·(1 − mean) \
+                / (k·d)), clipped to 0–1, where V is the variance of the average of the items' posteriors \
+                and k·d the outcomes of k items over d days (d: feedback days of the latest plan with \
+                feedback, else 1). Without a known plan: the user's overall Beta(1 + S, 1 + F).
 
-            EFFECTIVENESS, payload.effectiveness: adherence [{date (the plan's date), plan_id, difficulty, \
-            adherence, n}] per plan with feedback, the last 52; since (the date of the first plan that \
-            followed a decision), before and after {adherence, completed, n} around it; chosen_arms and \
-            other_arms {adherence, completed, n} over items of the tested dimensions, split by whether \
-            their arm is the one chosen now; lift = chosen_arms − other_arms adherence (null when either \
-            has no feedback); decisions and rewarded (logged decisions, and those with a reward).
+                EFFECTIVENESS, payload.effectiveness: adherence [{date (the plan's date), plan_id, difficulty, \
+                adherence, n}] per plan with feedback, the last 52; since (the date of the first plan that \
+                followed a decision), before and after {adherence, completed, n} around it; chosen_arms and \
+                other_arms {adherence, completed, n} over items of the tested dimensions, split by whether \
+                their arm is the one chosen now; lift = chosen_arms − other_arms adherence (null when either \
+                has no feedback); decisions and rewarded (logged decisions, and those with a reward).
 
-            PAYLOAD, in full: difficulty, experiments [{dimension, arms [{arm, successes, failures, \
-            p_best, alpha, beta, mean, prior_alpha, prior_beta, pulls, probability}], chosen, \
-            propensity, policy, mode (thompson, explore, greedy, random or oracle), decision_id, \
-            tested_arms, held, prior {arm: {archetype_users, archetype_n, population_users, \
-            population_n, rate, weight}}}], predicted_adherence, effectiveness, success, feedback, \
-            policy, explore, controls (the control events honoured), replayed. Numbers are rounded to \
-            4 decimals (propensities 6).
+                PAYLOAD, in full: difficulty, experiments [{dimension, arms [{arm, successes, failures, \
+                p_best, alpha, beta, mean, prior_alpha, prior_beta, pulls, probability}], chosen, \
+                propensity, policy, mode (thompson, explore, greedy, random or oracle), decision_id, \
+                tested_arms, held, prior {arm: {archetype_users, archetype_n, population_users, \
+                population_n, rate, weight}}}], predicted_adherence, effectiveness, success, feedback, \
+                policy, explore, controls (the control events honoured), replayed. Numbers are rounded to \
+                4 decimals (propensities 6).
 
-            MEMORY FILE WRITES, one transaction per decision: the adaptation event as hos-memory stores \
-            it (analyses; adaptation_state: difficulty, previous, reason, predicted_adherence = \
-            predicted mean; experiment: successes, failures, p_best and chosen per arm, which \
-            memory_context.adaptation_state reports as experiments and variants), adapt_arm (per arm: \
-            archetype, prior_alpha, prior_beta, successes, failures, pulls, p_best, chosen) and \
-            adapt_decision. A request answered before (its adaptation event is in the file) gets the \
-            stored answer again with replayed true: a decision is never taken twice.
+                MEMORY FILE WRITES, one transaction per decision: the adaptation event as hos-memory stores \
+                it (analyses; adaptation_state: difficulty, previous, reason, predicted_adherence = \
+                predicted mean; experiment: successes, failures, p_best and chosen per arm, which \
+                memory_context.adaptation_state reports as experiments and variants), adapt_arm (per arm: \
+                archetype, prior_alpha, prior_beta, successes, failures, pulls, p_best, chosen) and \
+                adapt_decision. A request answered before (its adaptation event is in the file) gets the \
+                stored answer again with replayed true: a decision is never taken twice.
 
-            EXIT STATUS: 0 success; 64 usage; 65 bad input; 66 unreadable input; 74 I/O or SQLite error; \
-            78 a bad --truth file, or a user missing from it.
-            """)
+                EXIT STATUS: 0 success; 64 usage; 65 bad input; 66 unreadable input; 74 I/O or SQLite error; \
+                78 a bad --truth file, or a user missing from it.
+                """)
 
         @OptionGroup public var stream: StreamOptions
 
-        @Option(help: ArgumentHelp("The memory file (default: $HOS_MEMORY, else ./hos-memory.sqlite).", valueName: "path"))
+        @Option(
+            help: ArgumentHelp("The memory file (default: $HOS_MEMORY, else ./hos-memory.sqlite).", valueName: "path"))
         public var memory: String?
 
         @Option(help: "How arms are chosen: thompson, greedy, random or oracle (needs --truth).")
         public var policy: AdaptPolicy = .thompson
 
-        @Option(help: ArgumentHelp("Every arm's least probability of being chosen under thompson and greedy (0 to 0.5; at most 1/arms is used).",
-                                   valueName: "p"))
+        @Option(
+            help: ArgumentHelp(
+                "Every arm's least probability of being chosen under thompson and greedy (0 to 0.5; at most 1/arms is used).",
+                valueName: "p"))
         public var explore: Double = AdaptationRules.defaultExplore
 
         @Option(help: "Seed of every random draw.")
         public var seed: UInt64 = 42
 
-        @Option(help: ArgumentHelp("hos-synth's --truth file: the users' hidden preferences, for --policy oracle.",
-                                   valueName: "file"))
+        @Option(
+            help: ArgumentHelp(
+                "hos-synth's --truth file: the users' hidden preferences, for --policy oracle.",
+                valueName: "file"))
         public var truth: String?
 
         public init() {}
@@ -181,16 +186,21 @@ public struct AdaptCommand: ParsableCommand {
             let tool = AdaptStage<StoreAdaptationMemory>.agent
             try runTool(tool) {
                 let oracle = try truth.map(readTruth) ?? [:]
-                let store = try MemoryStore(path: MemoryStore.resolvePath(flag: memory,
-                                                                          environment: ProcessInfo.processInfo.environment))
-                let stage = AdaptStage(memory: StoreAdaptationMemory(store: store),
-                                       settings: AdaptSettings(policy: policy, explore: explore, seed: seed), truth: oracle)
+                let store = try MemoryStore(
+                    path: MemoryStore.resolvePath(
+                        flag: memory,
+                        environment: ProcessInfo.processInfo.environment))
+                let stage = AdaptStage(
+                    memory: StoreAdaptationMemory(store: store),
+                    settings: AdaptSettings(policy: policy, explore: explore, seed: seed), truth: oracle)
                 try runStage(stage, tool: tool, options: stream)
             }
         }
 
         func readTruth(_ path: String) throws -> [String: OracleTruth] {
-            guard let data = FileManager.default.contents(atPath: path) else { throw HOSError.noInput(path, "cannot read the file") }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw HOSError.noInput(path, "cannot read the file")
+            }
             do {
                 return try OracleTruth.parse(try JSONParser.parse(String(decoding: data, as: UTF8.self)))
             } catch let e as EventProblem {
@@ -210,28 +220,31 @@ public struct AdaptCommand: ParsableCommand {
             commandName: "evaluate",
             abstract: "Estimate policies' mean reward off-line from the logged decisions (IPS).",
             discussion: """
-            Reads the decision log of the memory file (every user, or --user) and, per dimension and \
-            --target policy, estimates the policy's mean reward per decision from the decisions that \
-            were applied (the plan carried the chosen arm) and rewarded: IPS = mean of w·r with \
-            w = π(chosen) / propensity, its standard error (SD of w·r / √n) and 95% interval ± 1.96 SE, \
-            the self-normalised SNIPS = Σ w·r / Σ w, the effective sample size (Σ w)² / Σ w², the \
-            largest weight, and the mean logged reward. Targets: logged (the logging policy: w = 1), \
-            uniform, greedy (highest posterior mean at decision time), thompson (π = p_best at decision \
-            time), thompson:EPS (with an exploration floor), arm:NAME (always that arm). The estimate is \
-            unbiased only where the logging policy gave every arm the target chooses a positive \
-            probability: log with --explore > 0 (or --policy random) to evaluate freely.
+                Reads the decision log of the memory file (every user, or --user) and, per dimension and \
+                --target policy, estimates the policy's mean reward per decision from the decisions that \
+                were applied (the plan carried the chosen arm) and rewarded: IPS = mean of w·r with \
+                w = π(chosen) / propensity, its standard error (SD of w·r / √n) and 95% interval ± 1.96 SE, \
+                the self-normalised SNIPS = Σ w·r / Σ w, the effective sample size (Σ w)² / Σ w², the \
+                largest weight, and the mean logged reward. Targets: logged (the logging policy: w = 1), \
+                uniform, greedy (highest posterior mean at decision time), thompson (π = p_best at decision \
+                time), thompson:EPS (with an exploration floor), arm:NAME (always that arm). The estimate is \
+                unbiased only where the logging policy gave every arm the target chooses a positive \
+                probability: log with --explore > 0 (or --policy random) to evaluate freely.
 
-            Output: one JSON line per dimension and target {dimension, policy, n, ips, se, ci95, snips, \
-            effective_n, max_weight, logged_mean}, or with --format table an aligned table.
-            """)
+                Output: one JSON line per dimension and target {dimension, policy, n, ips, se, ci95, snips, \
+                effective_n, max_weight, logged_mean}, or with --format table an aligned table.
+                """)
 
-        @Option(help: ArgumentHelp("The memory file (default: $HOS_MEMORY, else ./hos-memory.sqlite).", valueName: "path"))
+        @Option(
+            help: ArgumentHelp("The memory file (default: $HOS_MEMORY, else ./hos-memory.sqlite).", valueName: "path"))
         public var memory: String?
         @Option(help: ArgumentHelp("Only this user's decisions.", valueName: "id")) public var user: String?
         @Option(help: ArgumentHelp("Only this dimension.", valueName: "name")) public var dimension: String?
-        @Option(name: .customLong("target"), parsing: .upToNextOption,
-                help: ArgumentHelp("Policies to evaluate (logged, uniform, greedy, thompson, thompson:EPS, arm:NAME).",
-                                   valueName: "policy"))
+        @Option(
+            name: .customLong("target"), parsing: .upToNextOption,
+            help: ArgumentHelp(
+                "Policies to evaluate (logged, uniform, greedy, thompson, thompson:EPS, arm:NAME).",
+                valueName: "policy"))
         public var targets: [String] = ["logged", "uniform", "greedy", "thompson"]
         @Option(help: "json or table.") public var format: Format = .json
 
@@ -240,10 +253,13 @@ public struct AdaptCommand: ParsableCommand {
         public func validate() throws {
             try checkUserOption(user)
             for t in targets where TargetPolicy(argument: t) == nil {
-                throw ValidationError("unknown target policy '\(t)' (logged, uniform, greedy, thompson, thompson:EPS, arm:NAME)")
+                throw ValidationError(
+                    "unknown target policy '\(t)' (logged, uniform, greedy, thompson, thompson:EPS, arm:NAME)")
             }
             if let dimension, AdaptationRules.arms(of: dimension) == nil {
-                throw ValidationError("unknown dimension '\(dimension)' (\(AdaptationRules.dimensions.map(\.name).joined(separator: ", ")))")
+                throw ValidationError(
+                    "unknown dimension '\(dimension)' (\(AdaptationRules.dimensions.map(\.name).joined(separator: ", ")))"
+                )
             }
         }
 
@@ -253,7 +269,10 @@ public struct AdaptCommand: ParsableCommand {
                 let decisions = try store.adaptationDecisions(user: user, dimension: dimension).map(decisionLog)
                 var estimates: [OffPolicyEstimate] = []
                 for (dim, _) in AdaptationRules.dimensions where dimension == nil || dimension == dim {
-                    for t in targets { estimates.append(OffPolicy.evaluate(decisions, dimension: dim, target: TargetPolicy(argument: t)!)) }
+                    for t in targets {
+                        estimates.append(
+                            OffPolicy.evaluate(decisions, dimension: dim, target: TargetPolicy(argument: t)!))
+                    }
                 }
                 let out = try OutputSink(path: "-")
                 switch format {
@@ -268,9 +287,11 @@ public struct AdaptCommand: ParsableCommand {
             func f(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "-" }
             var rows = [["dimension", "policy", "n", "ips", "se", "ci95", "snips", "eff_n", "logged"]]
             for e in es {
-                rows.append([e.dimension, e.policy, String(e.n), f(e.ips), f(e.standardError),
-                             e.low == nil ? "-" : "\(f(e.low))–\(f(e.high))", f(e.snips),
-                             String(format: "%.1f", e.effectiveN), f(e.loggedMean)])
+                rows.append([
+                    e.dimension, e.policy, String(e.n), f(e.ips), f(e.standardError),
+                    e.low == nil ? "-" : "\(f(e.low))–\(f(e.high))", f(e.snips),
+                    String(format: "%.1f", e.effectiveN), f(e.loggedMean),
+                ])
             }
             return alignedTable(rows)
         }
@@ -285,15 +306,16 @@ public struct AdaptCommand: ParsableCommand {
             commandName: "log",
             abstract: "Print the decision log: JSON lines, or Vowpal Wabbit's contextual-bandit format.",
             discussion: """
-            One line per logged decision and dimension, oldest first per user. json: {user_id, \
-            decision_id, dimension, analysis_id, decided_at, policy, chosen, propensity, arms, context, \
-            plan_id, applied, reward, reward_n}. vw (needs --dimension; only applied, rewarded \
-            decisions): 'ACTION:COST:PROBABILITY |a archetype=… difficulty=N focus=… readiness=…' with \
-            ACTION the 1-based index of the chosen arm in the dimension's arm order and COST = 1 − reward, \
-            the input of 'vw --cb K' (K arms) for off-line learning and evaluation. The file is only read.
-            """)
+                One line per logged decision and dimension, oldest first per user. json: {user_id, \
+                decision_id, dimension, analysis_id, decided_at, policy, chosen, propensity, arms, context, \
+                plan_id, applied, reward, reward_n}. vw (needs --dimension; only applied, rewarded \
+                decisions): 'ACTION:COST:PROBABILITY |a archetype=… difficulty=N focus=… readiness=…' with \
+                ACTION the 1-based index of the chosen arm in the dimension's arm order and COST = 1 − reward, \
+                the input of 'vw --cb K' (K arms) for off-line learning and evaluation. The file is only read.
+                """)
 
-        @Option(help: ArgumentHelp("The memory file (default: $HOS_MEMORY, else ./hos-memory.sqlite).", valueName: "path"))
+        @Option(
+            help: ArgumentHelp("The memory file (default: $HOS_MEMORY, else ./hos-memory.sqlite).", valueName: "path"))
         public var memory: String?
         @Option(help: ArgumentHelp("Only this user's decisions.", valueName: "id")) public var user: String?
         @Option(help: ArgumentHelp("Only this dimension.", valueName: "name")) public var dimension: String?
@@ -304,7 +326,9 @@ public struct AdaptCommand: ParsableCommand {
         public func validate() throws {
             try checkUserOption(user)
             if let dimension, AdaptationRules.arms(of: dimension) == nil {
-                throw ValidationError("unknown dimension '\(dimension)' (\(AdaptationRules.dimensions.map(\.name).joined(separator: ", ")))")
+                throw ValidationError(
+                    "unknown dimension '\(dimension)' (\(AdaptationRules.dimensions.map(\.name).joined(separator: ", ")))"
+                )
             }
             if format == .vw, dimension == nil { throw ValidationError("--format vw needs --dimension") }
         }
@@ -317,7 +341,8 @@ public struct AdaptCommand: ParsableCommand {
                     switch format {
                     case .json:
                         var j: [String: JSON] = [
-                            "user_id": .string(r.user), "decision_id": .string(r.decisionID), "dimension": .string(r.dimension),
+                            "user_id": .string(r.user), "decision_id": .string(r.decisionID),
+                            "dimension": .string(r.dimension),
                             "analysis_id": .string(r.analysisID), "decided_at": .string(r.decidedAt),
                             "policy": .string(r.policy), "chosen": .string(r.chosen),
                             "propensity": .number(r.propensity, places: 6), "arms": r.arms, "context": r.context,
@@ -329,14 +354,17 @@ public struct AdaptCommand: ParsableCommand {
                         try out.writeLine(JSON.object(j).encoded())
                     case .vw:
                         guard r.applied == true, let reward = r.reward,
-                              let action = AdaptationRules.arms(of: r.dimension)?.firstIndex(of: r.chosen) else { continue }
+                            let action = AdaptationRules.arms(of: r.dimension)?.firstIndex(of: r.chosen)
+                        else { continue }
                         func feature(_ k: String) -> String {
                             guard let v = r.context[k] else { return "" }
                             let text = v.stringValue ?? v.text
                             return " \(k)=" + String(text.map { $0 == " " || $0 == ":" || $0 == "|" ? "_" : $0 })
                         }
-                        let line = "\(action + 1):\(vwNumber(1 - reward)):\(vwNumber(r.propensity)) |a"
-                            + feature("archetype") + feature("difficulty") + feature("focus") + feature("readiness_state")
+                        let line =
+                            "\(action + 1):\(vwNumber(1 - reward)):\(vwNumber(r.propensity)) |a"
+                            + feature("archetype") + feature("difficulty") + feature("focus")
+                            + feature("readiness_state")
                         try out.writeLine(Array(line.utf8))
                     }
                 }
@@ -352,13 +380,13 @@ public struct AdaptCommand: ParsableCommand {
             commandName: "posterior",
             abstract: "Show Beta posteriors: mean, variance, distribution function, p_best, and seeded draws.",
             discussion: """
-            For arms given as NAME=ALPHA,BETA (alpha, beta > 0), prints one JSON object: arms [{arm, \
-            alpha, beta, mean, variance, cdf {"0.1", "0.25", "0.5", "0.75", "0.9": I_x(alpha, beta)}, \
-            p_best}] and, with --draws N, draws {arm: [N values]} from hos-adapt's seeded sampler \
-            (Marsaglia–Tsang gamma variates, X / (X + Y)). For checking the numbers against another \
-            implementation (scripts/stats_reference.py compares them with scipy.stats.beta); p_best is \
-            accurate for alpha, beta ≥ 1.
-            """)
+                For arms given as NAME=ALPHA,BETA (alpha, beta > 0), prints one JSON object: arms [{arm, \
+                alpha, beta, mean, variance, cdf {"0.1", "0.25", "0.5", "0.75", "0.9": I_x(alpha, beta)}, \
+                p_best}] and, with --draws N, draws {arm: [N values]} from hos-adapt's seeded sampler \
+                (Marsaglia–Tsang gamma variates, X / (X + Y)). For checking the numbers against another \
+                implementation (scripts/stats_reference.py compares them with scipy.stats.beta); p_best is \
+                accurate for alpha, beta ≥ 1.
+                """)
 
         @Option(name: .customLong("arm"), help: ArgumentHelp("An arm: NAME=ALPHA,BETA.", valueName: "arm"))
         public var arms: [String] = []
@@ -374,7 +402,8 @@ public struct AdaptCommand: ParsableCommand {
                 guard parts.count == 2 else { return nil }
                 let ab = parts[1].split(separator: ",")
                 guard ab.count == 2, let x = Double(ab[0]), let y = Double(ab[1]), x > 0, y > 0, x.isFinite, y.isFinite,
-                      x < 1e9, y < 1e9 else { return nil }
+                    x < 1e9, y < 1e9
+                else { return nil }
                 out.append((String(parts[0]), BetaDistribution(x, y)))
             }
             return out
@@ -395,9 +424,11 @@ public struct AdaptCommand: ParsableCommand {
                 for ((name, d), p) in zip(arms, pBest) {
                     var cdf: [String: JSON] = [:]
                     for x in ["0.1", "0.25", "0.5", "0.75", "0.9"] { cdf[x] = .number(d.cdf(Double(x)!)) }
-                    list.append(["arm": .string(name), "alpha": .number(d.alpha), "beta": .number(d.beta),
-                                 "mean": .number(d.mean), "variance": .number(d.variance), "cdf": .object(cdf),
-                                 "p_best": .number(p)])
+                    list.append([
+                        "arm": .string(name), "alpha": .number(d.alpha), "beta": .number(d.beta),
+                        "mean": .number(d.mean), "variance": .number(d.variance), "cdf": .object(cdf),
+                        "p_best": .number(p),
+                    ])
                 }
                 var result: [String: JSON] = ["arms": .array(list)]
                 if draws > 0 {
@@ -418,26 +449,34 @@ public struct AdaptCommand: ParsableCommand {
 
 /// Opens an existing memory file for reading decisions; a missing file is missing input (66).
 func openExisting(_ flag: String?) throws -> MemoryStore {
-    try MemoryStore(path: MemoryStore.resolvePath(flag: flag, environment: ProcessInfo.processInfo.environment), create: false)
+    try MemoryStore(
+        path: MemoryStore.resolvePath(flag: flag, environment: ProcessInfo.processInfo.environment), create: false)
 }
 
 /// Rows of cells as aligned text, the first row the header.
 func alignedTable(_ rows: [[String]]) -> String {
     var widths: [Int] = []
-    for r in rows { for (i, c) in r.enumerated() { if i >= widths.count { widths.append(0) }; widths[i] = max(widths[i], c.count) } }
+    for r in rows {
+        for (i, c) in r.enumerated() {
+            if i >= widths.count { widths.append(0) }
+            widths[i] = max(widths[i], c.count)
+        }
+    }
     return rows.map { r in
-        r.enumerated().map { i, c in i == r.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-            .joined(separator: "  ")
+        r.enumerated().map { i, c in i == r.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+        }
+        .joined(separator: "  ")
     }.joined(separator: "\n") + "\n"
 }
 
 /// A stored decision as the engine sees it.
 func decisionLog(_ r: StoredDecision) -> AdaptDecisionLog {
-    AdaptDecisionLog(decisionID: r.decisionID, dimension: r.dimension, analysisID: r.analysisID, decidedAt: r.decidedAt,
-                     policy: r.policy, chosen: r.chosen, propensity: r.propensity,
-                     arms: (r.arms.arrayValue ?? []).compactMap(ArmSnapshot.init(json:)),
-                     context: r.context.objectValue ?? [:], planID: r.planID, applied: r.applied, reward: r.reward,
-                     rewardN: r.rewardN)
+    AdaptDecisionLog(
+        decisionID: r.decisionID, dimension: r.dimension, analysisID: r.analysisID, decidedAt: r.decidedAt,
+        policy: r.policy, chosen: r.chosen, propensity: r.propensity,
+        arms: (r.arms.arrayValue ?? []).compactMap(ArmSnapshot.init(json:)),
+        context: r.context.objectValue ?? [:], planID: r.planID, applied: r.applied, reward: r.reward,
+        rewardN: r.rewardN)
 }
 
 /// hos-adapt's view of the memory file: HOSMemory's adaptation rows mapped to HOSAgents' types.
@@ -452,8 +491,9 @@ struct StoreAdaptationMemory: AdaptationMemory {
         let s = try store.adaptation(user: user, resultEventID: resultEventID)
         var h = AdaptHistory()
         h.items = s.items.map {
-            AdaptPlanItem(planID: $0.planID, itemID: $0.itemID, date: $0.date.flatMap { LocalDate($0) }, category: $0.category,
-                          intensity: $0.intensity, difficulty: $0.difficulty, variant: $0.variant)
+            AdaptPlanItem(
+                planID: $0.planID, itemID: $0.itemID, date: $0.date.flatMap { LocalDate($0) }, category: $0.category,
+                intensity: $0.intensity, difficulty: $0.difficulty, variant: $0.variant)
         }
         h.feedback = s.feedback.compactMap { f in
             guard let d = LocalDate(f.date), let status = PlanFeedback.Status(rawValue: f.status) else { return nil }
@@ -470,22 +510,26 @@ struct StoreAdaptationMemory: AdaptationMemory {
 
     func save(_ outcome: AdaptOutcome, event: Event) throws {
         let arms = outcome.arms.map {
-            StoredArm(user: $0.user, archetype: $0.archetype, dimension: $0.dimension, arm: $0.arm, priorAlpha: $0.priorAlpha,
-                      priorBeta: $0.priorBeta, successes: $0.successes, failures: $0.failures, pulls: $0.pulls,
-                      pBest: $0.pBest, chosen: $0.chosen)
+            StoredArm(
+                user: $0.user, archetype: $0.archetype, dimension: $0.dimension, arm: $0.arm, priorAlpha: $0.priorAlpha,
+                priorBeta: $0.priorBeta, successes: $0.successes, failures: $0.failures, pulls: $0.pulls,
+                pBest: $0.pBest, chosen: $0.chosen)
         }
         let decisions = outcome.decisions.map { d in
-            StoredDecision(user: event.userID, decisionID: d.decisionID, dimension: d.dimension, analysisID: d.analysisID,
-                           decidedAt: d.decidedAt, policy: d.policy, chosen: d.chosen, propensity: d.propensity,
-                           arms: .array(d.arms.map(\.json)), context: .object(d.context), planID: d.planID,
-                           applied: d.applied, reward: d.reward, rewardN: d.rewardN)
+            StoredDecision(
+                user: event.userID, decisionID: d.decisionID, dimension: d.dimension, analysisID: d.analysisID,
+                decidedAt: d.decidedAt, policy: d.policy, chosen: d.chosen, propensity: d.propensity,
+                arms: .array(d.arms.map(\.json)), context: .object(d.context), planID: d.planID,
+                applied: d.applied, reward: d.reward, rewardN: d.rewardN)
         }
-        try store.saveAdaptation(event: event, predictedAdherence: outcome.predictedMean, arms: arms, decisions: decisions)
+        try store.saveAdaptation(
+            event: event, predictedAdherence: outcome.predictedMean, arms: arms, decisions: decisions)
     }
 
     func armState(_ a: StoredArm) -> AdaptArmState {
-        AdaptArmState(user: a.user, archetype: a.archetype, dimension: a.dimension, arm: a.arm, priorAlpha: a.priorAlpha,
-                      priorBeta: a.priorBeta, successes: a.successes, failures: a.failures, pulls: a.pulls,
-                      pBest: a.pBest, chosen: a.chosen)
+        AdaptArmState(
+            user: a.user, archetype: a.archetype, dimension: a.dimension, arm: a.arm, priorAlpha: a.priorAlpha,
+            priorBeta: a.priorBeta, successes: a.successes, failures: a.failures, pulls: a.pulls,
+            pBest: a.pBest, chosen: a.chosen)
     }
 }

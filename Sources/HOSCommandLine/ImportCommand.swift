@@ -18,9 +18,11 @@ public struct ImportOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write events to this file (atomically).", valueName: "file"))
     public var output: String?
 
-    @Option(name: .customLong("on-error"), help: ArgumentHelp(
-        "What a bad row or value does: fail (stop, exit 65), skip (report and go on), or dead-letter=FILE (also append the row, untouched, to FILE).",
-        valueName: "policy"))
+    @Option(
+        name: .customLong("on-error"),
+        help: ArgumentHelp(
+            "What a bad row or value does: fail (stop, exit 65), skip (report and go on), or dead-letter=FILE (also append the row, untouched, to FILE).",
+            valueName: "policy"))
     public var onError: ErrorPolicy = .fail
 
     @Flag(help: "At exit, print 'in=N out=M rejected=K' on standard error (in counts the rows or records read).")
@@ -49,8 +51,9 @@ public struct ImportOptions: ParsableArguments {
             try body(records, reporter)
             let sink = try OutputSink(path: output ?? "-")
             do {
-                let events = records.events(archetype: archetype,
-                                            request: request ? RequestOptions(archetype: archetype, windowDays: windowDays) : nil)
+                let events = records.events(
+                    archetype: archetype,
+                    request: request ? RequestOptions(archetype: archetype, windowDays: windowDays) : nil)
                 for event in events { try sink.writeLine(event.encoded()) }
                 try sink.commit()
                 Warnings.flush()
@@ -70,20 +73,20 @@ public struct ImportCommand: ParsableCommand {
         commandName: "hos-import",
         abstract: "Turn recorded health data into health_record events.",
         discussion: """
-        Every format gives one health_record per user per local day, with all of that day's metrics \
-        merged, sorted by user then date. Values are converted to the units of the metric vocabulary \
-        (hos-events(7)) and checked against its plausible ranges: a value outside them is bad input, \
-        reported with file and line, never written. When two rows give the same user, day and metric \
-        different values, the later one is kept and a warning says so.
+            Every format gives one health_record per user per local day, with all of that day's metrics \
+            merged, sorted by user then date. Values are converted to the units of the metric vocabulary \
+            (hos-events(7)) and checked against its plausible ranges: a value outside them is bad input, \
+            reported with file and line, never written. When two rows give the same user, day and metric \
+            different values, the later one is kept and a warning says so.
 
-        Days: a record's date is the user's local day as the export writes it, never the UTC day. Sleep \
-        belongs to the day it ends (the wake day) in every format. Importing two overlapping exports \
-        together gives each day once, with the same event ids as either alone. Custom metrics outside the \
-        vocabulary carry the prefix x_ (finite numbers, no range check). --list-formats prints every format \
-        with its files, column mapping and unit conversions.
+            Days: a record's date is the user's local day as the export writes it, never the UTC day. Sleep \
+            belongs to the day it ends (the wake day) in every format. Importing two overlapping exports \
+            together gives each day once, with the same event ids as either alone. Custom metrics outside the \
+            vocabulary carry the prefix x_ (finite numbers, no range check). --list-formats prints every format \
+            with its files, column mapping and unit conversions.
 
-        EXIT STATUS: 0 success; 65 bad input; 66 unreadable input; 74 I/O error; 64 usage.
-        """,
+            EXIT STATUS: 0 success; 65 bad input; 66 unreadable input; 74 I/O error; 64 usage.
+            """,
         version: hosVersion,
         subcommands: [CSV.self, Fitbit.self, AppleHealth.self, Whoop.self, Cronometer.self])
 
@@ -119,19 +122,19 @@ public struct ImportCommand: ParsableCommand {
             commandName: "csv",
             abstract: "Import daily metrics from CSV, wide or long.",
             discussion: """
-            Wide: user_id,date,<metric>,<metric>,... with one row per user and day. Long: \
-            user_id,date,metric,value with one row per value. The layout is detected from the header \
-            (columns named metric and value make it long). Dates are YYYY-MM-DD; numbers are in the \
-            metric's own unit (sleep_duration_min in minutes, never hours); sleep_start and sleep_end are \
-            HH:MM. An empty cell is a missing value. Metric names outside the vocabulary must start with \
-            x_ (finite numbers, no range check).
+                Wide: user_id,date,<metric>,<metric>,... with one row per user and day. Long: \
+                user_id,date,metric,value with one row per value. The layout is detected from the header \
+                (columns named metric and value make it long). Dates are YYYY-MM-DD; numbers are in the \
+                metric's own unit (sleep_duration_min in minutes, never hours); sleep_start and sleep_end are \
+                HH:MM. An empty cell is a missing value. Metric names outside the vocabulary must start with \
+                x_ (finite numbers, no range check).
 
-            --map renames: --map steps=TotalSteps reads the column TotalSteps as steps; --map \
-            user_id=Id and --map date=Day name the key columns. In a long table --map renames values of \
-            the metric column instead.
+                --map renames: --map steps=TotalSteps reads the column TotalSteps as steps; --map \
+                user_id=Id and --map date=Day name the key columns. In a long table --map renames values of \
+                the metric column instead.
 
-            \(WellnessScale.documentation)
-            """)
+                \(WellnessScale.documentation)
+                """)
 
         @Argument(help: ArgumentHelp("CSV files; '-' is standard input.", valueName: "file"))
         public var files: [String] = ["-"]
@@ -139,14 +142,18 @@ public struct ImportCommand: ParsableCommand {
         @Option(help: ArgumentHelp("The user of files that have no user_id column.", valueName: "id"))
         public var user: String?
 
-        @Option(help: ArgumentHelp("Read a column under another name: METRIC=COLUMN (repeatable).", valueName: "metric=column"))
+        @Option(
+            help: ArgumentHelp(
+                "Read a column under another name: METRIC=COLUMN (repeatable).", valueName: "metric=column"))
         public var map: [String] = []
 
         @Option(help: ArgumentHelp("Pass over a column (repeatable).", valueName: "column"))
         public var ignore: [String] = []
 
-        @Option(help: ArgumentHelp("Map a self-reported metric from the scale FROM..TO onto the vocabulary's (repeatable).",
-                                   valueName: "metric=from:to"))
+        @Option(
+            help: ArgumentHelp(
+                "Map a self-reported metric from the scale FROM..TO onto the vocabulary's (repeatable).",
+                valueName: "metric=from:to"))
         public var scale: [String] = []
 
         @OptionGroup public var options: ImportOptions
@@ -189,7 +196,9 @@ public struct ImportCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The export folder.", valueName: "dir"))
         public var directory: String
 
-        @Option(help: ArgumentHelp("The user id of the account-export records (Fitabase files name theirs by Id).", valueName: "id"))
+        @Option(
+            help: ArgumentHelp(
+                "The user id of the account-export records (Fitabase files name theirs by Id).", valueName: "id"))
         public var user = "me"
 
         @OptionGroup public var options: ImportOptions
@@ -238,7 +247,9 @@ public struct ImportCommand: ParsableCommand {
             abstract: "Import a WHOOP data export folder (cycles, sleeps, workouts, journal).",
             discussion: WhoopImporter.documentation)
 
-        @Argument(help: ArgumentHelp("Export folders of one account; what two of them both hold counts once.", valueName: "dir"))
+        @Argument(
+            help: ArgumentHelp(
+                "Export folders of one account; what two of them both hold counts once.", valueName: "dir"))
         public var directories: [String]
 
         @Option(help: ArgumentHelp("The user id to give the records (an export holds one person).", valueName: "id"))
@@ -263,7 +274,9 @@ public struct ImportCommand: ParsableCommand {
             abstract: "Import Cronometer's dailysummary.csv and, optionally, servings.csv.",
             discussion: CronometerImporter.documentation)
 
-        @Argument(help: ArgumentHelp("dailysummary.csv and/or servings.csv (told apart by their headers).", valueName: "file"))
+        @Argument(
+            help: ArgumentHelp("dailysummary.csv and/or servings.csv (told apart by their headers).", valueName: "file")
+        )
         public var files: [String]
 
         @Option(help: ArgumentHelp("The user id to give the records (an export holds one person).", valueName: "id"))

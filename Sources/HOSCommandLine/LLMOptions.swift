@@ -32,20 +32,29 @@ func llmDiscussion(_ words: String) -> String {
 
 /// The optional LLM of an agent command.
 public struct LLMOptions: ParsableArguments {
-    @Flag(help: "Add an LLM's words (payload.narrative, payload.llm) from the OpenAI-compatible server of HOS_LLM_BASE_URL; see LLM in the discussion.")
+    @Flag(
+        help:
+            "Add an LLM's words (payload.narrative, payload.llm) from the OpenAI-compatible server of HOS_LLM_BASE_URL; see LLM in the discussion."
+    )
     public var llm = false
 
-    @Option(name: .customLong("llm-budget"), help: ArgumentHelp(
-        "Tokens this process may spend on the LLM (default: $HOS_LLM_BUDGET, else 20000); then it stops calling.",
-        valueName: "tokens"))
+    @Option(
+        name: .customLong("llm-budget"),
+        help: ArgumentHelp(
+            "Tokens this process may spend on the LLM (default: $HOS_LLM_BUDGET, else 20000); then it stops calling.",
+            valueName: "tokens"))
     public var llmBudget: Int?
 
-    @Option(name: .customLong("llm-timeout"), help: ArgumentHelp(
-        "Seconds one LLM request may take (default: $HOS_LLM_TIMEOUT, else 30).", valueName: "seconds"))
+    @Option(
+        name: .customLong("llm-timeout"),
+        help: ArgumentHelp(
+            "Seconds one LLM request may take (default: $HOS_LLM_TIMEOUT, else 30).", valueName: "seconds"))
     public var llmTimeout: Double?
 
-    @Option(help: ArgumentHelp("The memory file holding the LLM's cache and accounting, with --llm (default: $HOS_MEMORY, else ./hos-memory.sqlite).",
-                               valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The memory file holding the LLM's cache and accounting, with --llm (default: $HOS_MEMORY, else ./hos-memory.sqlite).",
+            valueName: "path"))
     public var memory: String?
 
     @Flag(help: "Print each warning as it happens instead of one line per kind with its count.")
@@ -55,7 +64,9 @@ public struct LLMOptions: ParsableArguments {
 
     public mutating func validate() throws {
         if let b = llmBudget, b < 0 { throw ValidationError("--llm-budget must be 0 or more") }
-        if let t = llmTimeout, !(t > 0 && t <= 3600) { throw ValidationError("--llm-timeout must be above 0 and at most 3600") }
+        if let t = llmTimeout, !(t > 0 && t <= 3600) {
+            throw ValidationError("--llm-timeout must be above 0 and at most 3600")
+        }
     }
 
     /// The narrator for `agent`, or nil without `--llm`. Configuration problems end the run (exit 78) before
@@ -70,10 +81,11 @@ public struct LLMOptions: ParsableArguments {
         if let t = llmTimeout { config.timeout = t }
         let store = try MemoryStore(path: MemoryStore.resolvePath(flag: memory, environment: environment))
         let ledger = MemoryLedger(store: store)
-        return LLMNarrator(client: LLMClient(config: config), cache: ledger, accounting: ledger,
-                           warn: { message in
-                               Warnings.note(message, tool: agent, place: nil, line: message) { n, _ in "\(message) (\(n) times)" }
-                           })
+        return LLMNarrator(
+            client: LLMClient(config: config), cache: ledger, accounting: ledger,
+            warn: { message in
+                Warnings.note(message, tool: agent, place: nil, line: message) { n, _ in "\(message) (\(n) times)" }
+            })
     }
 }
 
@@ -84,18 +96,22 @@ final class MemoryLedger: LLMCache, LLMAccounting {
 
     func cachedReply(user: String, key: String) throws -> CachedReply? {
         try store.llmCachedReply(user: user, key: key).map {
-            CachedReply(content: $0.reply, usage: LLMUsage(promptTokens: $0.promptTokens, completionTokens: $0.completionTokens))
+            CachedReply(
+                content: $0.reply, usage: LLMUsage(promptTokens: $0.promptTokens, completionTokens: $0.completionTokens)
+            )
         }
     }
 
     func store(user: String, key: String, agent: String, model: String, reply: CachedReply, at: String) throws {
-        try store.storeLLMReply(user: user, key: key, agent: agent, model: model, reply: reply.content,
-                                promptTokens: reply.usage.promptTokens, completionTokens: reply.usage.completionTokens, at: at)
+        try store.storeLLMReply(
+            user: user, key: key, agent: agent, model: model, reply: reply.content,
+            promptTokens: reply.usage.promptTokens, completionTokens: reply.usage.completionTokens, at: at)
     }
 
     func record(_ e: LLMUsageEntry, at: String) throws {
-        try store.recordLLMUsage(user: e.user, agent: e.agent, model: e.model, requests: e.requests, cacheHits: e.cacheHits,
-                                 fallbacks: e.fallbacks, promptTokens: e.usage.promptTokens,
-                                 completionTokens: e.usage.completionTokens, costUSD: e.costUSD, at: at)
+        try store.recordLLMUsage(
+            user: e.user, agent: e.agent, model: e.model, requests: e.requests, cacheHits: e.cacheHits,
+            fallbacks: e.fallbacks, promptTokens: e.usage.promptTokens,
+            completionTokens: e.usage.completionTokens, costUSD: e.costUSD, at: at)
     }
 }

@@ -16,8 +16,10 @@ public struct MemoryFileOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Days of daily records kept in the short-term layer.", valueName: "days"))
     public var shortTermDays = 30
 
-    @Option(help: ArgumentHelp("Ranked items (strategies, earlier analyses, insights) a memory_context holds at most.",
-                               valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Ranked items (strategies, earlier analyses, insights) a memory_context holds at most.",
+            valueName: "n"))
     public var contextItems = 12
 
     @Option(help: ArgumentHelp("Bytes a memory_context payload holds at most.", valueName: "n"))
@@ -30,7 +32,9 @@ public struct MemoryFileOptions: ParsableArguments {
 
     public mutating func validate() throws {
         guard (1...8760).contains(sessionTTL) else { throw ValidationError("--session-ttl must be from 1 to 8760") }
-        guard (7...3660).contains(shortTermDays) else { throw ValidationError("--short-term-days must be from 7 to 3660") }
+        guard (7...3660).contains(shortTermDays) else {
+            throw ValidationError("--short-term-days must be from 7 to 3660")
+        }
         guard (0...1000).contains(contextItems) else { throw ValidationError("--context-items must be from 0 to 1000") }
         guard (1024...16_777_216).contains(contextBytes) else {
             throw ValidationError("--context-bytes must be from 1024 to 16777216")
@@ -42,8 +46,10 @@ public struct MemoryFileOptions: ParsableArguments {
 
     /// Opens and migrates the file; creates it only with `create` (the agent, store, restore); verifies it
     /// as `check` says (see MemoryStore.OpenCheck).
-    public func open(readOnly: Bool = false, create: Bool = false,
-                     check: MemoryStore.OpenCheck = .smallFile) throws -> MemoryStore {
+    public func open(
+        readOnly: Bool = false, create: Bool = false,
+        check: MemoryStore.OpenCheck = .smallFile
+    ) throws -> MemoryStore {
         var o = MemoryOptions()
         o.sessionTTLHours = sessionTTL
         o.shortTermDays = shortTermDays
@@ -81,82 +87,84 @@ public struct MemoryCommand: ParsableCommand {
         commandName: "hos-memory",
         abstract: "The 4-layer memory of hos in one SQLite file: store what flows by, answer with memory_context.",
         discussion: """
-        As an agent (the default subcommand, 'run'), hos-memory stores the events that flow by and, at \
-        each user's analysis_request, writes one memory_context for that user before forwarding the \
-        request. The other subcommands read and maintain the file. See 'hos-memory run --help' for the context, \
-        the ranking and the consolidation rules.
+            As an agent (the default subcommand, 'run'), hos-memory stores the events that flow by and, at \
+            each user's analysis_request, writes one memory_context for that user before forwarding the \
+            request. The other subcommands read and maintain the file. See 'hos-memory run --help' for the context, \
+            the ranking and the consolidation rules.
 
-        FILE: one SQLite file: --memory PATH, else $HOS_MEMORY, else ./hos-memory.sqlite; created with \
-        mode 0600 (its -wal and -shm files take the same mode); WAL journal, synchronous NORMAL, a busy \
-        timeout of 10 s, and up to 8 retries with a growing pause on SQLITE_BUSY, so that many processes \
-        can use one file at once. Every write is one IMMEDIATE transaction. SQLite's secure_delete is on: \
-        deleted rows are overwritten, not only unlinked (see 'hos-memory forget --help'). An existing file \
-        that group or others may read loses those bits (0644 becomes 0600, 0444 0400), with a warning; a \
-        file that is not SQLite is refused before that. The schema is made by named, append-only \
-        migrations (2026-11-25-layers, 2026-11-25-views, 2026-12-01-adaptation, 2026-12-03-llm, \
-        2026-12-06-audit-without-user), applied on open by the commands that may write.
+            FILE: one SQLite file: --memory PATH, else $HOS_MEMORY, else ./hos-memory.sqlite; created with \
+            mode 0600 (its -wal and -shm files take the same mode); WAL journal, synchronous NORMAL, a busy \
+            timeout of 10 s, and up to 8 retries with a growing pause on SQLITE_BUSY, so that many processes \
+            can use one file at once. Every write is one IMMEDIATE transaction. SQLite's secure_delete is on: \
+            deleted rows are overwritten, not only unlinked (see 'hos-memory forget --help'). An existing file \
+            that group or others may read loses those bits (0644 becomes 0600, 0444 0400), with a warning; a \
+            file that is not SQLite is refused before that. The schema is made by named, append-only \
+            migrations (2026-11-25-layers, 2026-11-25-views, 2026-12-01-adaptation, 2026-12-03-llm, \
+            2026-12-06-audit-without-user), applied on open by the commands that may write.
 
-        DAMAGE: a file that SQLite finds damaged (SQLITE_CORRUPT, SQLITE_NOTADB) or that PRAGMA \
-        quick_check finds fault with is never read as if whole: the command stops with exit 74 and \
-        'hos-memory: memory file damaged: FILE: OPERATION: REASON; run 'hos-memory check'; restore from a \
-        backup', having written nothing on standard output. recall, export, forget (inside its \
-        transaction, before deleting), stats, consolidate and backup (on the copy) verify the whole file \
-        with quick_check (about 0.5 s for 220 MB); the agents (run, store, hos-adapt, hos-insights and \
-        hos-behavior with --llm) verify files of up to 64 MiB when they open them and otherwise rely on \
-        SQLite noticing damage in the pages they read (cell_size_check is on). 'check' reports damage as \
-        problems (exit 1); 'restore' replaces a damaged memory file with a good backup.
+            DAMAGE: a file that SQLite finds damaged (SQLITE_CORRUPT, SQLITE_NOTADB) or that PRAGMA \
+            quick_check finds fault with is never read as if whole: the command stops with exit 74 and \
+            'hos-memory: memory file damaged: FILE: OPERATION: REASON; run 'hos-memory check'; restore from a \
+            backup', having written nothing on standard output. recall, export, forget (inside its \
+            transaction, before deleting), stats, consolidate and backup (on the copy) verify the whole file \
+            with quick_check (about 0.5 s for 220 MB); the agents (run, store, hos-adapt, hos-insights and \
+            hos-behavior with --llm) verify files of up to 64 MiB when they open them and otherwise rely on \
+            SQLite noticing damage in the pages they read (cell_size_check is on). 'check' reports damage as \
+            problems (exit 1); 'restore' replaces a damaged memory file with a good backup.
 
-        READ-ONLY FILES: stats, check and backup open the file read-only; recall and export do when this \
-        process cannot write the file (or the folder holding its -wal and -shm files), and then say with \
-        a warning that the access is not in the audit log. In a folder where the -shm file cannot be made \
-        the file is opened immutable.
+            READ-ONLY FILES: stats, check and backup open the file read-only; recall and export do when this \
+            process cannot write the file (or the folder holding its -wal and -shm files), and then say with \
+            a warning that the access is not in the audit log. In a folder where the -shm file cannot be made \
+            the file is opened immutable.
 
-        TABLES, every row keyed by user_id: working (analysis_id, context, expires_at: the working \
-        layer); short_term_record (user, date, metric → value; clock times as minutes after \
-        midnight), short_term_history (every displaced or late value), short_term_stat (7- and \
-        30-day n, mean, sd, min, max per metric): the short-term layer; long_term_preference (key, \
-        value JSON, confidence, evidence_count, source, first_seen, last_seen), long_term_strategy \
-        (dimension, arm, category, success_rate, confidence, evidence_count), candidate (patterns \
-        not yet promoted), profile: the long-term layer; meta (adherence, difficulty_response, \
-        strategy_kinds, engagement), consolidation_state: the meta layer; analyses (every agent \
-        result and request, with a summary and the payload), insight (content_hash, seen_count, \
-        useful, feedback_note), plan_item, plan_feedback: history; experiment (dimension, arm, \
-        successes, failures, p_best, chosen) and adaptation_state (difficulty): what hos-adapt \
-        decided; adapt_arm (per arm: archetype, prior_alpha, prior_beta, successes, failures, pulls, \
-        p_best, chosen) and adapt_decision (hos-adapt's decision log: context, arm, propensity, plan, \
-        reward); event_seen (the idempotency ledger: user_id, event_id); event_log (with \
-        --log-events); audit_log (at, action: recall, export, forget or restore, and detail: rows, layer, and \
-        by: $USER). The audit log names no user: its user_hash column is always '' (earlier versions wrote an \
-        unkeyed hash of the id there, which anyone could reverse by hashing likely ids; the migration \
-        2026-12-06-audit-without-user clears them). A keyed hash would not help: its key would have to live \
-        in the same file, beside the rows that name the user in clear; after forget nothing is left to \
-        link an entry to the user.
+            TABLES, every row keyed by user_id: working (analysis_id, context, expires_at: the working \
+            layer); short_term_record (user, date, metric → value; clock times as minutes after \
+            midnight), short_term_history (every displaced or late value), short_term_stat (7- and \
+            30-day n, mean, sd, min, max per metric): the short-term layer; long_term_preference (key, \
+            value JSON, confidence, evidence_count, source, first_seen, last_seen), long_term_strategy \
+            (dimension, arm, category, success_rate, confidence, evidence_count), candidate (patterns \
+            not yet promoted), profile: the long-term layer; meta (adherence, difficulty_response, \
+            strategy_kinds, engagement), consolidation_state: the meta layer; analyses (every agent \
+            result and request, with a summary and the payload), insight (content_hash, seen_count, \
+            useful, feedback_note), plan_item, plan_feedback: history; experiment (dimension, arm, \
+            successes, failures, p_best, chosen) and adaptation_state (difficulty): what hos-adapt \
+            decided; adapt_arm (per arm: archetype, prior_alpha, prior_beta, successes, failures, pulls, \
+            p_best, chosen) and adapt_decision (hos-adapt's decision log: context, arm, propensity, plan, \
+            reward); event_seen (the idempotency ledger: user_id, event_id); event_log (with \
+            --log-events); audit_log (at, action: recall, export, forget or restore, and detail: rows, layer, and \
+            by: $USER). The audit log names no user: its user_hash column is always '' (earlier versions wrote an \
+            unkeyed hash of the id there, which anyone could reverse by hashing likely ids; the migration \
+            2026-12-06-audit-without-user clears them). A keyed hash would not help: its key would have to live \
+            in the same file, beside the rows that name the user in clear; after forget nothing is left to \
+            link an entry to the user.
 
-        VIEWS: readiness_adherence (per user and analysis: as_of, readiness_score, readiness_state, \
-        feedback, adherence), strategy_effectiveness (per archetype, category and strategy: \
-        feedback, users, adherence, mean_rating), system_stats (users, events, analyses, records, \
-        preferences, strategies, insights, feedback, working sessions). Adherence scores feedback \
-        completed 1, partial 0.5, skipped 0. For example:
+            VIEWS: readiness_adherence (per user and analysis: as_of, readiness_score, readiness_state, \
+            feedback, adherence), strategy_effectiveness (per archetype, category and strategy: \
+            feedback, users, adherence, mean_rating), system_stats (users, events, analyses, records, \
+            preferences, strategies, insights, feedback, working sessions). Adherence scores feedback \
+            completed 1, partial 0.5, skipped 0. For example:
 
-          sqlite3 hos-memory.sqlite "SELECT analysis_id, as_of, readiness_score, adherence \
-        FROM readiness_adherence WHERE user_id = 'u-0001' ORDER BY as_of"
+              sqlite3 hos-memory.sqlite "SELECT analysis_id, as_of, readiness_score, adherence \
+            FROM readiness_adherence WHERE user_id = 'u-0001' ORDER BY as_of"
 
-          sqlite3 hos-memory.sqlite "SELECT archetype, strategy, feedback, round(adherence, 2) \
-        FROM strategy_effectiveness ORDER BY archetype, adherence DESC"
+              sqlite3 hos-memory.sqlite "SELECT archetype, strategy, feedback, round(adherence, 2) \
+            FROM strategy_effectiveness ORDER BY archetype, adherence DESC"
 
-          sqlite3 hos-memory.sqlite "SELECT * FROM system_stats"
+              sqlite3 hos-memory.sqlite "SELECT * FROM system_stats"
 
-        ERRORS: a SQLite failure ends the run with exit 74 and a message naming the operation \
-        (e.g. 'hos-memory: store events: sqlite error 5: database is locked'); a damaged file too (see \
-        DAMAGE); messages never hold health values or the SQL's arguments.
+            ERRORS: a SQLite failure ends the run with exit 74 and a message naming the operation \
+            (e.g. 'hos-memory: store events: sqlite error 5: database is locked'); a damaged file too (see \
+            DAMAGE); messages never hold health values or the SQL's arguments.
 
-        EXIT STATUS: 0 success; 1 check found problems; 64 usage; 65 bad input, or a restore file that \
-        fails check; 66 unreadable input or missing file; 74 I/O or SQLite error, a damaged file, or a \
-        forget whose erasure readers kept from finishing.
-        """,
+            EXIT STATUS: 0 success; 1 check found problems; 64 usage; 65 bad input, or a restore file that \
+            fails check; 66 unreadable input or missing file; 74 I/O or SQLite error, a damaged file, or a \
+            forget whose erasure readers kept from finishing.
+            """,
         version: hosVersion,
-        subcommands: [Run.self, Store.self, Recall.self, Export.self, Forget.self, Consolidate.self, Stats.self,
-                      Check.self, Backup.self, Restore.self],
+        subcommands: [
+            Run.self, Store.self, Recall.self, Export.self, Forget.self, Consolidate.self, Stats.self,
+            Check.self, Backup.self, Restore.self,
+        ],
         defaultSubcommand: Run.self)
 
     public init() {}
@@ -166,66 +174,66 @@ public struct MemoryCommand: ParsableCommand {
             commandName: "run",
             abstract: "The agent: store the events that flow by; write memory_context at each analysis_request.",
             discussion: """
-            An agent (hos-events(7)): it forwards every event unchanged, stores what it can use, and at \
-            each user's analysis_request (explicit, or implicit at end of input) writes one \
-            memory_context for that user before the request. No clock is read: times come from the events.
+                An agent (hos-events(7)): it forwards every event unchanged, stores what it can use, and at \
+                each user's analysis_request (explicit, or implicit at end of input) writes one \
+                memory_context for that user before the request. No clock is read: times come from the events.
 
-            STORED: health_record (one value per user, date and metric; the event with the later \
-            timestamp, then the greater event_id, wins and the other value goes to short_term_history), \
-            user_profile (its dietary pattern, exclusions and allergies become the preferences \
-            dietary_pattern, exclusions, allergies at once, confidence 1), behavior_analysis, \
-            routine_plan (and its items), nutrition_plan, insight (deduplicated by insight_id and by \
-            the hash of kind, title and detail), adaptation (difficulty and experiment arms), \
-            analysis_complete, plan_feedback (newest wins per plan, item and date), insight_feedback, \
-            and the control events memory_store (payload.preferences {name: value}, or key and value; \
-            payload.confidence, default 1), memory_retrieve (answered at once with a memory_context) and \
-            memory_consolidate (consolidates the user). Storing is idempotent: an event whose event_id \
-            the file holds for its user is skipped, so the same input twice adds no row. Events are \
-            written in batches of 4096, and each barrier writes the batch, the request, the working \
-            memory and the consolidation in one transaction.
+                STORED: health_record (one value per user, date and metric; the event with the later \
+                timestamp, then the greater event_id, wins and the other value goes to short_term_history), \
+                user_profile (its dietary pattern, exclusions and allergies become the preferences \
+                dietary_pattern, exclusions, allergies at once, confidence 1), behavior_analysis, \
+                routine_plan (and its items), nutrition_plan, insight (deduplicated by insight_id and by \
+                the hash of kind, title and detail), adaptation (difficulty and experiment arms), \
+                analysis_complete, plan_feedback (newest wins per plan, item and date), insight_feedback, \
+                and the control events memory_store (payload.preferences {name: value}, or key and value; \
+                payload.confidence, default 1), memory_retrieve (answered at once with a memory_context) and \
+                memory_consolidate (consolidates the user). Storing is idempotent: an event whose event_id \
+                the file holds for its user is skipped, so the same input twice adds no row. Events are \
+                written in batches of 4096, and each barrier writes the batch, the request, the working \
+                memory and the consolidation in one transaction.
 
-            CONSOLIDATION, at each barrier for the user, and in full with 'hos-memory consolidate': \
-            (1) each complete Monday–Sunday week not yet consolidated with at least 3 values of \
-            sleep_end (sleep_start) gives a weekly circular median; a median within 30 minutes of the \
-            candidate continues its streak (the candidate moves by the difference / streak), else \
-            starts a new one and a promoted preference loses confidence × 0.8 (dropped below 0.3); \
-            after 3 agreeing weeks the candidate is promoted to the long-term preference wake_time \
-            (bedtime), rounded to 5 minutes, confidence 0.5 + 0.1 × weeks (at most 0.95), evidence = \
-            the values behind it. (2) 7- and 30-day statistics per metric ending at the latest record \
-            date (clock metrics: circular mean and SD in minutes). (3) Records older than \
-            --short-term-days before the latest record date are dropped. (4) Meta from plan_feedback \
-            joined to plan items: adherence overall, by weekday and by category, by plan difficulty \
-            (difficulty_response), by strategy arm (strategy_kinds); engagement (days logged in the \
-            last 7 days against the 7 before: rising, falling or steady). An arm with at least 5 \
-            feedbacks and a Laplace rate (sum + 1) / (n + 2) ≥ 0.6 is a proven strategy (confidence = \
-            that rate); the best proven exercise_time arm becomes the preference exercise_time. \
-            (5) Working rows past expires_at are dropped.
+                CONSOLIDATION, at each barrier for the user, and in full with 'hos-memory consolidate': \
+                (1) each complete Monday–Sunday week not yet consolidated with at least 3 values of \
+                sleep_end (sleep_start) gives a weekly circular median; a median within 30 minutes of the \
+                candidate continues its streak (the candidate moves by the difference / streak), else \
+                starts a new one and a promoted preference loses confidence × 0.8 (dropped below 0.3); \
+                after 3 agreeing weeks the candidate is promoted to the long-term preference wake_time \
+                (bedtime), rounded to 5 minutes, confidence 0.5 + 0.1 × weeks (at most 0.95), evidence = \
+                the values behind it. (2) 7- and 30-day statistics per metric ending at the latest record \
+                date (clock metrics: circular mean and SD in minutes). (3) Records older than \
+                --short-term-days before the latest record date are dropped. (4) Meta from plan_feedback \
+                joined to plan items: adherence overall, by weekday and by category, by plan difficulty \
+                (difficulty_response), by strategy arm (strategy_kinds); engagement (days logged in the \
+                last 7 days against the 7 before: rising, falling or steady). An arm with at least 5 \
+                feedbacks and a Laplace rate (sum + 1) / (n + 2) ≥ 0.6 is a proven strategy (confidence = \
+                that rate); the best proven exercise_time arm becomes the preference exercise_time. \
+                (5) Working rows past expires_at are dropped.
 
-            MEMORY_CONTEXT payload: working (analysis_id, as_of, window_days, archetype, the session's \
-            event counts, metrics and dates, new_events and seen_before (a rerun of known input says \
-            new_events 0), created_at, expires_at = request time + --session-ttl), \
-            short_term (days, as_of, rolling {metric: {7d, 30d}}), long_term (preferences {name: \
-            {value, confidence, evidence_count, source, first_seen, last_seen}}, at most 32; \
-            strategies [..]), meta {adherence, difficulty_response, strategy_kinds, engagement}, \
-            history (analyses_total, analyses [earlier analyses summarised: as_of, readiness, plans' \
-            difficulty, energy, insights, adherence], insights [..]), adaptation_state (difficulty, \
-            previous_difficulty, reason, variants {dimension: chosen arm}, experiments; variants is {} \
-            and difficulty absent when hos-adapt has decided nothing), retrieval (counts and caps). \
-            The current analysis is never in its own history, so an identical rerun gives the same \
-            context but for working.session's counts.
+                MEMORY_CONTEXT payload: working (analysis_id, as_of, window_days, archetype, the session's \
+                event counts, metrics and dates, new_events and seen_before (a rerun of known input says \
+                new_events 0), created_at, expires_at = request time + --session-ttl), \
+                short_term (days, as_of, rolling {metric: {7d, 30d}}), long_term (preferences {name: \
+                {value, confidence, evidence_count, source, first_seen, last_seen}}, at most 32; \
+                strategies [..]), meta {adherence, difficulty_response, strategy_kinds, engagement}, \
+                history (analyses_total, analyses [earlier analyses summarised: as_of, readiness, plans' \
+                difficulty, energy, insights, adherence], insights [..]), adaptation_state (difficulty, \
+                previous_difficulty, reason, variants {dimension: chosen arm}, experiments; variants is {} \
+                and difficulty absent when hos-adapt has decided nothing), retrieval (counts and caps). \
+                The current analysis is never in its own history, so an identical rerun gives the same \
+                context but for working.session's counts.
 
-            RANKING: strategies, earlier analyses and insights are ranked by score = recency × \
-            importance × relevance, where recency = 0.5^(age_days / 14), the age counted from the \
-            item's day (as_of, last_seen) to the analysis day (the request's as_of, else the latest \
-            record date, else the request's UTC day). Importance: a strategy's confidence; an \
-            analysis' 0.4 + 0.2 per kind of result it holds (behaviour, routine, nutrition, insight, \
-            adaptation), at most 1; an insight's confidence (0.5 when none) × 1.25 when marked useful, \
-            × 0.25 when not, at most 1. Relevance: an analysis of the same archetype 1, another 0.5; \
-            an insight naming a metric of this session 1, else 0.5; strategies 1. The best \
-            --context-items are kept (ties by section, then id), then the lowest-ranked are dropped \
-            until the payload fits --context-bytes (then rolling statistics, then meta, from the end \
-            of the alphabet). Each kept item carries its score.
-            """)
+                RANKING: strategies, earlier analyses and insights are ranked by score = recency × \
+                importance × relevance, where recency = 0.5^(age_days / 14), the age counted from the \
+                item's day (as_of, last_seen) to the analysis day (the request's as_of, else the latest \
+                record date, else the request's UTC day). Importance: a strategy's confidence; an \
+                analysis' 0.4 + 0.2 per kind of result it holds (behaviour, routine, nutrition, insight, \
+                adaptation), at most 1; an insight's confidence (0.5 when none) × 1.25 when marked useful, \
+                × 0.25 when not, at most 1. Relevance: an analysis of the same archetype 1, another 0.5; \
+                an insight naming a metric of this session 1, else 0.5; strategies 1. The best \
+                --context-items are kept (ties by section, then id), then the lowest-ranked are dropped \
+                until the payload fits --context-bytes (then rolling statistics, then meta, from the end \
+                of the alphabet). Each kept item carries its score.
+                """)
 
         @OptionGroup public var file: MemoryFileOptions
         @OptionGroup public var stream: StreamOptions
@@ -237,7 +245,8 @@ public struct MemoryCommand: ParsableCommand {
                 let stage = MemoryStage(store: try file.open(create: true))
                 let runner = try runStage(stage, tool: MemoryStage.agent, options: stream)
                 if stream.stats {
-                    printError("\(MemoryStage.agent): stored=\(runner.stage.stored) duplicates=\(runner.stage.duplicates)")
+                    printError(
+                        "\(MemoryStage.agent): stored=\(runner.stage.stored) duplicates=\(runner.stage.duplicates)")
                 }
             }
         }
@@ -248,12 +257,12 @@ public struct MemoryCommand: ParsableCommand {
             commandName: "store",
             abstract: "Store events only: as 'run', with no output and no implicit requests.",
             discussion: """
-            Reads events and stores them exactly as 'run' does (analysis_requests write working memory \
-            and consolidate), writing nothing on standard output. For the end of a pipeline: \
-            '... | hos-routine | hos-adapt | hos-memory store' keeps the plans (and their items, which \
-            plan_feedback is joined to) and hos-adapt's difficulty and experiment arms, which the next \
-            analysis' memory_context carries as adaptation_state.
-            """)
+                Reads events and stores them exactly as 'run' does (analysis_requests write working memory \
+                and consolidate), writing nothing on standard output. For the end of a pipeline: \
+                '... | hos-routine | hos-adapt | hos-memory store' keeps the plans (and their items, which \
+                plan_feedback is joined to) and hos-adapt's difficulty and experiment arms, which the next \
+                analysis' memory_context carries as adaptation_state.
+                """)
 
         @OptionGroup public var file: MemoryFileOptions
         @OptionGroup public var stream: StreamOptions
@@ -268,7 +277,8 @@ public struct MemoryCommand: ParsableCommand {
                     config.implicitRequests = false
                 }
                 if stream.stats {
-                    printError("\(MemoryStage.agent): stored=\(runner.stage.stored) duplicates=\(runner.stage.duplicates)")
+                    printError(
+                        "\(MemoryStage.agent): stored=\(runner.stage.stored) duplicates=\(runner.stage.duplicates)")
                 }
             }
         }
@@ -283,12 +293,12 @@ public struct MemoryCommand: ParsableCommand {
             commandName: "recall",
             abstract: "Show what the memory holds of one user, layer by layer.",
             discussion: """
-            Layers: working, short_term, long_term, meta, history, adaptation (all when --layer is \
-            absent). JSON lines {"table": T, "row": {...}} in table and key order, or with --format \
-            table one aligned block per table. Nothing of another user is ever shown: the user id is \
-            compared exactly, as an SQL parameter. The file is verified first (quick_check). Each recall \
-            is written to the audit log, unless the file is read-only to this process.
-            """)
+                Layers: working, short_term, long_term, meta, history, adaptation (all when --layer is \
+                absent). JSON lines {"table": T, "row": {...}} in table and key order, or with --format \
+                table one aligned block per table. Nothing of another user is ever shown: the user id is \
+                compared exactly, as an SQL parameter. The file is verified first (quick_check). Each recall \
+                is written to the audit log, unless the file is read-only to this process.
+                """)
 
         @OptionGroup public var file: MemoryFileOptions
         @Option(help: ArgumentHelp("The user.", valueName: "id")) public var user: String
@@ -300,7 +310,8 @@ public struct MemoryCommand: ParsableCommand {
         public func validate() throws {
             try checkUserOption(user)
             if let layer, !Schema.layers.contains(where: { $0.name == layer }) {
-                throw ValidationError("unknown layer '\(layer)' (one of: \(Schema.layers.map(\.name).joined(separator: ", ")))")
+                throw ValidationError(
+                    "unknown layer '\(layer)' (one of: \(Schema.layers.map(\.name).joined(separator: ", ")))")
             }
         }
 
@@ -322,11 +333,11 @@ public struct MemoryCommand: ParsableCommand {
             commandName: "export",
             abstract: "Write every row of one user, in every table, as JSON lines.",
             discussion: """
-            One line {"table": T, "row": {...}} per row, tables in alphabetical order, rows in key \
-            order; JSON columns are decoded. The file is verified first (quick_check), in the transaction \
-            that reads the rows: a damaged file gives no line at all. Written to the audit log, unless the \
-            file is read-only to this process.
-            """)
+                One line {"table": T, "row": {...}} per row, tables in alphabetical order, rows in key \
+                order; JSON columns are decoded. The file is verified first (quick_check), in the transaction \
+                that reads the rows: a damaged file gives no line at all. Written to the audit log, unless the \
+                file is read-only to this process.
+                """)
 
         @OptionGroup public var file: MemoryFileOptions
         @Option(help: ArgumentHelp("The user.", valueName: "id")) public var user: String
@@ -350,28 +361,30 @@ public struct MemoryCommand: ParsableCommand {
             commandName: "forget",
             abstract: "Delete every row of one user in every table, and every byte of them from the file.",
             discussion: """
-            One transaction verifies the file (PRAGMA quick_check: a damaged file is left as it was, exit \
-            74), deletes the user's rows from every table that holds users and writes an audit entry \
-            (which names no user). SQLite's secure_delete is on, so the deleted rows are overwritten with \
-            zeros in the pages that transaction writes; those pages are in the WAL, and the file's old \
-            pages still hold the rows, until a checkpoint copies the WAL into the file and truncates it. \
-            forget does that checkpoint at once. A process reading an older snapshot (a long read \
-            transaction, e.g. an open sqlite3 shell) prevents it: forget waits for it up to --wait \
-            seconds (default 10), then prints its result with "erased": false and exits 74 with a message \
-            saying that the deleted rows' bytes remain in the file and its WAL; 'hos-memory forget \
-            --finish' (once the reader is done, or with a longer --wait) completes the erasure, and so \
-            does the last process to close the file. Prints {"erased": true|false, "rows": N, "tables": \
-            {table: n}}. With --vacuum the file is also rebuilt (VACUUM), which drops the free space \
-            that files written before secure_delete was on may still hold. --user takes any id, even \
-            one the user_id rule of hos-events(7) refuses, so that rows stored before the rule can \
-            still be erased.
-            """)
+                One transaction verifies the file (PRAGMA quick_check: a damaged file is left as it was, exit \
+                74), deletes the user's rows from every table that holds users and writes an audit entry \
+                (which names no user). SQLite's secure_delete is on, so the deleted rows are overwritten with \
+                zeros in the pages that transaction writes; those pages are in the WAL, and the file's old \
+                pages still hold the rows, until a checkpoint copies the WAL into the file and truncates it. \
+                forget does that checkpoint at once. A process reading an older snapshot (a long read \
+                transaction, e.g. an open sqlite3 shell) prevents it: forget waits for it up to --wait \
+                seconds (default 10), then prints its result with "erased": false and exits 74 with a message \
+                saying that the deleted rows' bytes remain in the file and its WAL; 'hos-memory forget \
+                --finish' (once the reader is done, or with a longer --wait) completes the erasure, and so \
+                does the last process to close the file. Prints {"erased": true|false, "rows": N, "tables": \
+                {table: n}}. With --vacuum the file is also rebuilt (VACUUM), which drops the free space \
+                that files written before secure_delete was on may still hold. --user takes any id, even \
+                one the user_id rule of hos-events(7) refuses, so that rows stored before the rule can \
+                still be erased.
+                """)
 
         @OptionGroup public var file: MemoryFileOptions
         @Option(help: ArgumentHelp("The user (not with --finish).", valueName: "id")) public var user: String?
         @Flag(help: "Rebuild the file afterwards (VACUUM).") public var vacuum = false
-        @Option(help: ArgumentHelp("Seconds to wait for readers of an older snapshot before giving up (default 10).",
-                                   valueName: "seconds"))
+        @Option(
+            help: ArgumentHelp(
+                "Seconds to wait for readers of an older snapshot before giving up (default 10).",
+                valueName: "seconds"))
         public var wait: Double?
         @Flag(help: "Only finish the erasure of earlier forgets: checkpoint the WAL into the file and truncate it.")
         public var finish = false
@@ -393,17 +406,22 @@ public struct MemoryCommand: ParsableCommand {
                     let result = try store.forget(user: user, vacuum: vacuum, wait: wait, at: memoryNow())
                     erasure = result.erasure
                     let total = result.rows.values.reduce(0, +)
-                    try out.writeLine(JSON.object(["erased": .bool(erasure == .complete), "rows": .number(Double(total)),
-                                                   "tables": .object(result.rows.mapValues { .number(Double($0)) })]).encoded())
+                    try out.writeLine(
+                        JSON.object([
+                            "erased": .bool(erasure == .complete), "rows": .number(Double(total)),
+                            "tables": .object(result.rows.mapValues { .number(Double($0)) }),
+                        ]).encoded())
                 } else {
                     erasure = try store.finishErasure(wait: wait)
                     try out.writeLine(JSON.object(["erased": .bool(erasure == .complete)]).encoded())
                 }
                 try out.commit()
-                if case let .waitedOut(seconds, walBytes) = erasure {
-                    throw HOSError.io("forget: the bytes of deleted rows remain in \(file.path) and its WAL (\(walBytes) "
-                        + "bytes): another process read an older snapshot for the \(formatSeconds(seconds)) s waited; "
-                        + "run 'hos-memory forget --finish --memory \(file.path)' when it is done, or wait longer with --wait")
+                if case .waitedOut(let seconds, let walBytes) = erasure {
+                    throw HOSError.io(
+                        "forget: the bytes of deleted rows remain in \(file.path) and its WAL (\(walBytes) "
+                            + "bytes): another process read an older snapshot for the \(formatSeconds(seconds)) s waited; "
+                            + "run 'hos-memory forget --finish --memory \(file.path)' when it is done, or wait longer with --wait"
+                    )
                 }
             }
         }
@@ -414,10 +432,10 @@ public struct MemoryCommand: ParsableCommand {
             commandName: "consolidate",
             abstract: "Consolidate one user, or every user, now.",
             discussion: """
-            Runs the consolidation of 'hos-memory run --help' at the current time ($HOS_NOW when set), \
-            which also expires working memory older than its TTL. Prints one JSON line per user: \
-            {"user_id", "weeks", "promoted", "expired_working", "pruned_records"}.
-            """)
+                Runs the consolidation of 'hos-memory run --help' at the current time ($HOS_NOW when set), \
+                which also expires working memory older than its TTL. Prints one JSON line per user: \
+                {"user_id", "weeks", "promoted", "expired_working", "pruned_records"}.
+                """)
 
         @OptionGroup public var file: MemoryFileOptions
         @Option(help: ArgumentHelp("Only this user.", valueName: "id")) public var user: String?
@@ -445,11 +463,11 @@ public struct MemoryCommand: ParsableCommand {
             commandName: "stats",
             abstract: "Print the file's row counts, users, migrations and size as one JSON object.",
             discussion: """
-            Keys: tables (rows per table), users, migrations, journal_mode, bytes, and llm: cache_entries \
-            and usage, the LLM's totals per agent and model over every user (users, requests with retries, \
-            cache_hits, fallbacks, prompt_tokens, completion_tokens, cost_usd), from the llm_usage table \
-            that --llm fills (hos-behavior(1)). The file is opened read-only and verified (quick_check).
-            """)
+                Keys: tables (rows per table), users, migrations, journal_mode, bytes, and llm: cache_entries \
+                and usage, the LLM's totals per agent and model over every user (users, requests with retries, \
+                cache_hits, fallbacks, prompt_tokens, completion_tokens, cost_usd), from the llm_usage table \
+                that --llm fills (hos-behavior(1)). The file is opened read-only and verified (quick_check).
+                """)
 
         @OptionGroup public var file: MemoryFileOptions
 
@@ -469,16 +487,16 @@ public struct MemoryCommand: ParsableCommand {
             commandName: "check",
             abstract: "Check the file: SQLite's integrity check and the store's invariants.",
             discussion: """
-            Runs PRAGMA integrity_check, compares the applied migrations with the known ones and the \
-            schema with the one they create (an extra or changed table, index, view or trigger is a \
-            problem), and counts rows breaking an invariant: an empty user_id in any table, a record \
-            or result of no stored event, a clock value outside the day, working memory that expires \
-            before it was created, a preference value that is not JSON or last seen before first seen, \
-            two chosen arms in one experiment, a candidate streak below 1. Prints 'ok' and exits 0, or \
-            prints each problem on standard error and exits 1: a file that is not SQLite, or too damaged to \
-            walk, is such a problem too. The file is opened read-only. A file of an earlier version (fewer \
-            migrations) is sound: the next command that may write migrates it.
-            """)
+                Runs PRAGMA integrity_check, compares the applied migrations with the known ones and the \
+                schema with the one they create (an extra or changed table, index, view or trigger is a \
+                problem), and counts rows breaking an invariant: an empty user_id in any table, a record \
+                or result of no stored event, a clock value outside the day, working memory that expires \
+                before it was created, a preference value that is not JSON or last seen before first seen, \
+                two chosen arms in one experiment, a candidate streak below 1. Prints 'ok' and exits 0, or \
+                prints each problem on standard error and exits 1: a file that is not SQLite, or too damaged to \
+                walk, is such a problem too. The file is opened read-only. A file of an earlier version (fewer \
+                migrations) is sound: the next command that may write migrates it.
+                """)
 
         @OptionGroup public var file: MemoryFileOptions
 
@@ -504,11 +522,11 @@ public struct MemoryCommand: ParsableCommand {
             commandName: "backup",
             abstract: "Copy the file to FILE with SQLite's online backup, safe while others write.",
             discussion: """
-            The copy is one consistent snapshot: every transaction committed before the backup began, \
-            none after. It is written beside FILE with mode 0600, verified (quick_check: a damaged memory \
-            file gives no backup, exit 74, and an older FILE is kept) and renamed into place, in rollback \
-            (DELETE) journal mode, so FILE is one self-contained file. The memory file is opened read-only.
-            """)
+                The copy is one consistent snapshot: every transaction committed before the backup began, \
+                none after. It is written beside FILE with mode 0600, verified (quick_check: a damaged memory \
+                file gives no backup, exit 74, and an older FILE is kept) and renamed into place, in rollback \
+                (DELETE) journal mode, so FILE is one self-contained file. The memory file is opened read-only.
+                """)
 
         @OptionGroup public var file: MemoryFileOptions
         @Argument(help: ArgumentHelp("The copy to write.", valueName: "file")) public var destination: String
@@ -525,15 +543,15 @@ public struct MemoryCommand: ParsableCommand {
             commandName: "restore",
             abstract: "Replace the file's content with FILE's, if FILE passes check.",
             discussion: """
-            FILE is opened read-only and checked as 'hos-memory check' does; a file with any problem is \
-            refused (exit 65) before the memory file is opened, which is left as it was (or not created). Otherwise SQLite's backup copies \
-            FILE into the memory file, which goes back to WAL mode and gets any newer migrations. Audit \
-            entries written after the backup's newest one are kept; when some are forgets, their users are \
-            back (the backup holds them and the audit log keeps no user id): a warning says how many, so \
-            that they can be forgotten again. A damaged memory file is replaced all the same (that is the \
-            remedy), but its audit entries are not carried over, with a warning; one too damaged to open \
-            must be moved aside first.
-            """)
+                FILE is opened read-only and checked as 'hos-memory check' does; a file with any problem is \
+                refused (exit 65) before the memory file is opened, which is left as it was (or not created). Otherwise SQLite's backup copies \
+                FILE into the memory file, which goes back to WAL mode and gets any newer migrations. Audit \
+                entries written after the backup's newest one are kept; when some are forgets, their users are \
+                back (the backup holds them and the audit log keeps no user id): a warning says how many, so \
+                that they can be forgotten again. A damaged memory file is replaced all the same (that is the \
+                remedy), but its audit entries are not carried over, with a warning; one too damaged to open \
+                must be moved aside first.
+                """)
 
         @OptionGroup public var file: MemoryFileOptions
         @Argument(help: ArgumentHelp("The backup to restore.", valueName: "file")) public var source: String
@@ -546,8 +564,9 @@ public struct MemoryCommand: ParsableCommand {
                 let backup = try MemoryStore.checkedBackup(source)
                 let undone = try file.open(create: true, check: .none).restore(from: backup, at: memoryNow())
                 if undone > 0 {
-                    printError("\(MemoryStage.agent): warning: \(undone) forget(s) made after this backup are undone: "
-                        + "run 'hos-memory forget' again for those users")
+                    printError(
+                        "\(MemoryStage.agent): warning: \(undone) forget(s) made after this backup are undone: "
+                            + "run 'hos-memory forget' again for those users")
                 }
             }
         }
@@ -578,8 +597,10 @@ func tableText(_ rows: [TableRow]) -> String {
         var widths = columns.map(\.count)
         for row in cells { for (k, c) in row.enumerated() { widths[k] = max(widths[k], c.count) } }
         func line(_ cs: [String]) -> String {
-            cs.enumerated().map { k, c in k == cs.count - 1 ? c : c.padding(toLength: widths[k], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ") + "\n"
+            cs.enumerated().map { k, c in
+                k == cs.count - 1 ? c : c.padding(toLength: widths[k], withPad: " ", startingAt: 0)
+            }
+            .joined(separator: "  ") + "\n"
         }
         out += "\(table) (\(block.count))\n" + line(columns)
         for row in cells { out += line(row) }

@@ -11,117 +11,117 @@ public struct RunCommand: ParsableCommand {
         commandName: "hos-run",
         abstract: "Run a YAML pipeline of hos agents as processes connected by pipes; emit analysis_complete.",
         discussion: """
-        hos-run PIPELINE.yaml reads events (the -i files in order, else standard input), runs every step of \
-        the pipeline as its own process, and writes one analysis_complete event per analysis_request \
-        (explicit, or implicit at end of input for users left without one, as every agent makes them). \
-        Subcommands: run (the default), lint, graph, test.
+            hos-run PIPELINE.yaml reads events (the -i files in order, else standard input), runs every step of \
+            the pipeline as its own process, and writes one analysis_complete event per analysis_request \
+            (explicit, or implicit at end of input for users left without one, as every agent makes them). \
+            Subcommands: run (the default), lint, graph, test.
 
-        THE PIPELINE FILE
+            THE PIPELINE FILE
 
-            version: 1                      # required; other versions are errors
-            name: full-analysis             # required
-            description: text
-            memory: ${HOME}/hos.sqlite      # the memory file (see MEMORY)
-            defaults: {timeout: 60s, retries: 1, on_failure: degrade}
-            output: complete                # or all
-            llm:                            # optional (see LLM)
-              base_url: http://127.0.0.1:8080/v1
-              model: SmolLM2-135M-Instruct
-              api_key_env: MY_LLM_KEY       # the variable's name, never the key
-              timeout: 60s
-              budget: 50000                 # tokens per agent process
-              stream: false
-            steps:
-              - agent: behavior             # hos-behavior, beside hos-run first, then on PATH
-              - agent: memory
-              - parallel:                   # both branches read the same stream
-                  - agent: nutrition
-                  - agent: routine
-              - run: "jq -c --unbuffered 'del(.payload.debug)'"   # any JSON-lines filter
-                id: strip                   # required for run: steps
-                env: {LC_ALL: C}
-                timeout: 10s                # per analysis; also retries, on_failure
+                version: 1                      # required; other versions are errors
+                name: full-analysis             # required
+                description: text
+                memory: ${HOME}/hos.sqlite      # the memory file (see MEMORY)
+                defaults: {timeout: 60s, retries: 1, on_failure: degrade}
+                output: complete                # or all
+                llm:                            # optional (see LLM)
+                  base_url: http://127.0.0.1:8080/v1
+                  model: SmolLM2-135M-Instruct
+                  api_key_env: MY_LLM_KEY       # the variable's name, never the key
+                  timeout: 60s
+                  budget: 50000                 # tokens per agent process
+                  stream: false
+                steps:
+                  - agent: behavior             # hos-behavior, beside hos-run first, then on PATH
+                  - agent: memory
+                  - parallel:                   # both branches read the same stream
+                      - agent: nutrition
+                      - agent: routine
+                  - run: "jq -c --unbuffered 'del(.payload.debug)'"   # any JSON-lines filter
+                    id: strip                   # required for run: steps
+                    env: {LC_ALL: C}
+                    timeout: 10s                # per analysis; also retries, on_failure
 
-        A step is agent: NAME (args: a list appended to the command line) or run: COMMAND (run by /bin/sh \
-        -c; args become $1...). A run: step must write each output line when it is done (jq --unbuffered, \
-        python3 -u, mlr --records-per-batch 1, stdbuf -oL): hos-run waits for each request to come back \
-        before it gives the step more than 4 analyses, and a filter that holds its output in a block \
-        buffer holds the request too, until its timeout. id names the step in analysis_complete, timings_ms, degraded and messages \
-        (default: the agent's name; ids are unique). Durations: 500ms, 30s, 2m, 1h or seconds. retries: \
-        0–10. Unknown keys are errors. Strings expand ${NAME} from the environment; ${NAME:-default} gives \
-        a default; an unset variable without one is an error; $$ is a literal $. In a run: command each \
-        ${NAME} is quoted for where it stands (bare, in '...' or in "...") so that /bin/sh sees its value \
-        as one literal word, never as code: run: jq -c ${FILTER} is safe whatever FILTER holds. \
-        ${NAME:raw} (or ${NAME:raw:-default}) pastes the value unquoted, as shell code; lint warns of \
-        each. To let the shell expand a variable itself, write $${NAME}.
+            A step is agent: NAME (args: a list appended to the command line) or run: COMMAND (run by /bin/sh \
+            -c; args become $1...). A run: step must write each output line when it is done (jq --unbuffered, \
+            python3 -u, mlr --records-per-batch 1, stdbuf -oL): hos-run waits for each request to come back \
+            before it gives the step more than 4 analyses, and a filter that holds its output in a block \
+            buffer holds the request too, until its timeout. id names the step in analysis_complete, timings_ms, degraded and messages \
+            (default: the agent's name; ids are unique). Durations: 500ms, 30s, 2m, 1h or seconds. retries: \
+            0–10. Unknown keys are errors. Strings expand ${NAME} from the environment; ${NAME:-default} gives \
+            a default; an unset variable without one is an error; $$ is a literal $. In a run: command each \
+            ${NAME} is quoted for where it stands (bare, in '...' or in "...") so that /bin/sh sees its value \
+            as one literal word, never as code: run: jq -c ${FILTER} is safe whatever FILTER holds. \
+            ${NAME:raw} (or ${NAME:raw:-default}) pastes the value unquoted, as shell code; lint warns of \
+            each. To let the shell expand a variable itself, write $${NAME}.
 
-        LIMITS: a pipeline or test file is at most 1 MiB, UTF-8 without NUL bytes; a pipeline has at most \
-        1000 steps (parallel branches included); aliases (*name) may add at most 100000 values to a file \
-        once expanded, and in a file with anchors (&name) every key is a plain string. A file past a limit \
-        is refused with exit 78, naming its line and key path.
+            LIMITS: a pipeline or test file is at most 1 MiB, UTF-8 without NUL bytes; a pipeline has at most \
+            1000 steps (parallel branches included); aliases (*name) may add at most 100000 values to a file \
+            once expanded, and in a file with anchors (&name) every key is a plain string. A file past a limit \
+            is refused with exit 78, naming its line and key path.
 
-        MEMORY: --memory beats HOS_MEMORY, which beats the file's memory:, which beats \
-        ./hos-memory.sqlite. Every step gets the result in HOS_MEMORY.
+            MEMORY: --memory beats HOS_MEMORY, which beats the file's memory:, which beats \
+            ./hos-memory.sqlite. Every step gets the result in HOS_MEMORY.
 
-        LLM: with an llm: section, the behavior, insights and routine agent steps run with --llm (see \
-        hos-behavior(1)), and every step gets the section as HOS_LLM_BASE_URL, HOS_LLM_MODEL, \
-        HOS_LLM_API_KEY_ENV, HOS_LLM_TIMEOUT, HOS_LLM_BUDGET and HOS_LLM_STREAM (a step's env: beats \
-        them). Its keys are base_url (http:// or https://), model, api_key_env (a variable name: the key \
-        itself is never written in the file), timeout, budget (0–1000000000) and stream (true or false); \
-        other keys are errors.
+            LLM: with an llm: section, the behavior, insights and routine agent steps run with --llm (see \
+            hos-behavior(1)), and every step gets the section as HOS_LLM_BASE_URL, HOS_LLM_MODEL, \
+            HOS_LLM_API_KEY_ENV, HOS_LLM_TIMEOUT, HOS_LLM_BUDGET and HOS_LLM_STREAM (a step's env: beats \
+            them). Its keys are base_url (http:// or https://), model, api_key_env (a variable name: the key \
+            itself is never written in the file), timeout, budget (0–1000000000) and stream (true or false); \
+            other keys are errors.
 
-        RUNNING: input lines are checked as every agent checks them (envelope and payload); a bad line \
-        follows --on-error (fail: exit 65; skip; dead-letter=FILE). Events are cut into analyses at each \
-        analysis_request: an analysis is the events since the previous request, then the request. Each \
-        step's process reads analyses as fast as it takes them (up to 4 ahead); its output for an \
-        analysis is held until the request comes back out of it, then passed on whole. A parallel block \
-        gives each branch the same analyses and lets every event out once: the analysis' events, then each \
-        branch's new events in branch order, then the request; it passes an analysis on when every branch \
-        has.
+            RUNNING: input lines are checked as every agent checks them (envelope and payload); a bad line \
+            follows --on-error (fail: exit 65; skip; dead-letter=FILE). Events are cut into analyses at each \
+            analysis_request: an analysis is the events since the previous request, then the request. Each \
+            step's process reads analyses as fast as it takes them (up to 4 ahead); its output for an \
+            analysis is held until the request comes back out of it, then passed on whole. A parallel block \
+            gives each branch the same analyses and lets every event out once: the analysis' events, then each \
+            branch's new events in branch order, then the request; it passes an analysis on when every branch \
+            has.
 
-        FAILOVER: a step that exits, writes a line that is not an event, or passes no request on within \
-        its timeout (counted from when the analysis became the one awaited) is killed and restarted, and \
-        every analysis it had not passed on is written to it again. After retries restarts for the same \
-        analysis, on_failure: degrade passes that analysis on as it came in, with an agent_error event \
-        (agent, code step_failed, message, event_id of the request) and the step in degraded, and the \
-        following analyses go on in a fresh process; on_failure: fail stops the run (exit 1). Replay starts \
-        at the last request passed on: with input grouped by user, that is the user's whole window. With \
-        interleaved users, a user's earlier events that passed on with another user's request are kept by \
-        the step until the user's own request passes, written first on a restart, and their forwarded \
-        copies dropped, so the restarted step sees every user's whole window and nothing leaves twice. \
-        Every restart sets HOS_RUN_START (1, 2, ...) in the step's environment.
+            FAILOVER: a step that exits, writes a line that is not an event, or passes no request on within \
+            its timeout (counted from when the analysis became the one awaited) is killed and restarted, and \
+            every analysis it had not passed on is written to it again. After retries restarts for the same \
+            analysis, on_failure: degrade passes that analysis on as it came in, with an agent_error event \
+            (agent, code step_failed, message, event_id of the request) and the step in degraded, and the \
+            following analyses go on in a fresh process; on_failure: fail stops the run (exit 1). Replay starts \
+            at the last request passed on: with input grouped by user, that is the user's whole window. With \
+            interleaved users, a user's earlier events that passed on with another user's request are kept by \
+            the step until the user's own request passes, written first on a restart, and their forwarded \
+            copies dropped, so the restarted step sees every user's whole window and nothing leaves twice. \
+            Every restart sets HOS_RUN_START (1, 2, ...) in the step's environment.
 
-        FAULT INJECTION: every agent honours HOS_FAULT=KIND:AGENT:N[:STARTS]: the agent fails at its Nth \
-        input event — crash exits at once (status 70, output unflushed), hang stops reading, garbage writes \
-        a line that is not JSON — in its first STARTS starts (default 1), so HOS_FAULT=crash:insights:5 \
-        makes hos-insights crash once and recover on restart, and crash:insights:5:9 makes it fail every \
-        time.
+            FAULT INJECTION: every agent honours HOS_FAULT=KIND:AGENT:N[:STARTS]: the agent fails at its Nth \
+            input event — crash exits at once (status 70, output unflushed), hang stops reading, garbage writes \
+            a line that is not JSON — in its first STARTS starts (default 1), so HOS_FAULT=crash:insights:5 \
+            makes hos-insights crash once and recover on restart, and crash:insights:5:9 makes it fail every \
+            time.
 
-        OUTPUT: analysis_complete (source_agent hos-run, the request's user_id, archetype, analysis_id and \
-        timestamp) has payload analysis_id; one key per step id holding that step's result: the payload of \
-        the one event it created for the analysis, or an array of payloads when it created several, and \
-        always an array (possibly empty) for hos-insights and for insight events; a step that created \
-        nothing (a jq filter) has no key; degraded (step ids); timings_ms {step: ms from the analysis' \
-        first byte written to the step until its request came back}. output: complete writes \
-        analysis_complete and agent_error events; output: all (or --output-mode all) writes every event, the \
-        request, then analysis_complete. Analyses leave in input order, whatever --jobs is.
+            OUTPUT: analysis_complete (source_agent hos-run, the request's user_id, archetype, analysis_id and \
+            timestamp) has payload analysis_id; one key per step id holding that step's result: the payload of \
+            the one event it created for the analysis, or an array of payloads when it created several, and \
+            always an array (possibly empty) for hos-insights and for insight events; a step that created \
+            nothing (a jq filter) has no key; degraded (step ids); timings_ms {step: ms from the analysis' \
+            first byte written to the step until its request came back}. output: complete writes \
+            analysis_complete and agent_error events; output: all (or --output-mode all) writes every event, the \
+            request, then analysis_complete. Analyses leave in input order, whatever --jobs is.
 
-        SHARDING: --jobs N runs N instances of the pipeline, users sharded by a stable hash of user_id, \
-        all sharing the memory file; the output is the same as with --jobs 1 for input grouped by user.
+            SHARDING: --jobs N runs N instances of the pipeline, users sharded by a stable hash of user_id, \
+            all sharing the memory file; the output is the same as with --jobs 1 for input grouped by user.
 
-        PROGRESS: --progress auto (default) draws a bar on standard error when it is a terminal and \
-        nothing otherwise; bar always; none never; json writes progress events (stage, users_done, \
-        users_total once the input has ended, events, elapsed_ms) on standard error about 4 times a \
-        second and at the end, json=FILE to FILE. --status prints, at the end, each step's starts, \
-        failures, degraded analyses, events in and out, and p50/p95 latency per analysis, after a line \
-        with the run's counts and the p50/p95 latency of an analysis from its request read to its \
-        analysis_complete written. --event-log \
-        stores every output event (all of them, whatever output: says) in the memory file's event_log.
+            PROGRESS: --progress auto (default) draws a bar on standard error when it is a terminal and \
+            nothing otherwise; bar always; none never; json writes progress events (stage, users_done, \
+            users_total once the input has ended, events, elapsed_ms) on standard error about 4 times a \
+            second and at the end, json=FILE to FILE. --status prints, at the end, each step's starts, \
+            failures, degraded analyses, events in and out, and p50/p95 latency per analysis, after a line \
+            with the run's counts and the p50/p95 latency of an analysis from its request read to its \
+            analysis_complete written. --event-log \
+            stores every output event (all of them, whatever output: says) in the memory file's event_log.
 
-        EXIT STATUS: 0 all analyses complete; 1 an analysis degraded (0 with --allow-degraded), a step \
-        failed with on_failure: fail, or a step exited non-zero at end of input; 65 bad input; 66 unreadable input; 74 I/O error; 78 bad pipeline \
-        file or agent not found; 64 usage.
-        """,
+            EXIT STATUS: 0 all analyses complete; 1 an analysis degraded (0 with --allow-degraded), a step \
+            failed with on_failure: fail, or a step exited non-zero at end of input; 65 bad input; 66 unreadable input; 74 I/O error; 78 bad pipeline \
+            file or agent not found; 64 usage.
+            """,
         version: hosVersion,
         subcommands: [RunPipeline.self, LintPipeline.self, GraphPipeline.self, TestPipeline.self, FixedStep.self],
         defaultSubcommand: RunPipeline.self)
@@ -153,13 +153,22 @@ public struct RunPipeline: ParsableCommand {
     @Argument(help: ArgumentHelp("The pipeline file.", valueName: "pipeline.yaml"))
     var pipeline: String
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("An input file of events (repeatable; '-' is standard input). None: standard input.", valueName: "file"))
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp(
+            "An input file of events (repeatable; '-' is standard input). None: standard input.", valueName: "file"))
     var input: [String] = []
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write events to this file instead of standard output, atomically: it appears when the run ends (degraded analyses included), not when it stops on an error or a signal.", valueName: "file"))
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp(
+            "Write events to this file instead of standard output, atomically: it appears when the run ends (degraded analyses included), not when it stops on an error or a signal.",
+            valueName: "file"))
     var output: String?
 
-    @Option(name: .customLong("output-mode"), help: ArgumentHelp("complete or all: overrides the file's output:.", valueName: "mode"))
+    @Option(
+        name: .customLong("output-mode"),
+        help: ArgumentHelp("complete or all: overrides the file's output:.", valueName: "mode"))
     var outputMode: String?
 
     @Option(help: ArgumentHelp("The memory file (beats HOS_MEMORY and the file's memory:).", valueName: "path"))
@@ -168,10 +177,15 @@ public struct RunPipeline: ParsableCommand {
     @Option(name: [.short, .long], help: ArgumentHelp("Pipeline instances, users sharded over them.", valueName: "n"))
     var jobs = 1
 
-    @Option(name: .customLong("on-error"), help: ArgumentHelp("What a bad input line does: fail, skip, or dead-letter=FILE.", valueName: "policy"))
+    @Option(
+        name: .customLong("on-error"),
+        help: ArgumentHelp("What a bad input line does: fail, skip, or dead-letter=FILE.", valueName: "policy"))
     var onError: ErrorPolicy?
 
-    @Option(help: ArgumentHelp("Longest accepted input line, in bytes, counting the event_id hos adds to a line without one; agent steps are given the same limit.", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Longest accepted input line, in bytes, counting the event_id hos adds to a line without one; agent steps are given the same limit.",
+            valueName: "n"))
     var maxLineBytes: Int = RunConfig.defaultMaxLineBytes
 
     @Option(help: ArgumentHelp("auto, bar, none, json or json=FILE.", valueName: "mode"))
@@ -227,7 +241,7 @@ public struct RunPipeline: ParsableCommand {
         if let reporter { options.progress = { p in reporter.report(p) } }
         let sink = try OutputSink(path: output ?? "-")
         var deadLetter: OutputSink?
-        if case let .deadLetter(path) = onError { deadLetter = try OutputSink(appendingTo: path) }
+        if case .deadLetter(let path) = onError { deadLetter = try OutputSink(appendingTo: path) }
         let runner = PipelineRunner(spec: spec, options: options)
         let inputs = input.isEmpty ? [InputFile.stdin] : input.map(InputFile.init(argument:))
         let summary: RunSummary
@@ -289,8 +303,10 @@ func statusTable(_ s: RunSummary) -> String {
         let v = sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))]
         return String(format: "%.1f", v)
     }
-    var lines = ["hos-run: in=\(s.linesIn) out=\(s.eventsOut) rejected=\(s.rejected) analyses=\(s.analyses) degraded=\(s.degraded)"
-        + " latency_p50_ms=\(pct(s.latencies, 0.5)) latency_p95_ms=\(pct(s.latencies, 0.95))"]
+    var lines = [
+        "hos-run: in=\(s.linesIn) out=\(s.eventsOut) rejected=\(s.rejected) analyses=\(s.analyses) degraded=\(s.degraded)"
+            + " latency_p50_ms=\(pct(s.latencies, 0.5)) latency_p95_ms=\(pct(s.latencies, 0.95))"
+    ]
     lines.append("step            starts  failures  degraded  analyses  events_in  events_out  p50_ms  p95_ms")
     for st in s.steps {
         var line = st.step.padding(toLength: max(15, st.step.count), withPad: " ", startingAt: 0) + " "
@@ -343,8 +359,9 @@ final class ProgressReporter: @unchecked Sendable {
             payload["events"] = .number(Double(p.events))
             payload["elapsed_ms"] = .number(p.elapsedMS.rounded())
             let now = Timestamp.format(seconds: Int(Date().timeIntervalSince1970))
-            let event = Event(id: EventID.derive("progress", String(p.events), String(p.elapsedMS)),
-                              type: EventType.progress, user: "", timestamp: now, source: "hos-run", payload: payload)
+            let event = Event(
+                id: EventID.derive("progress", String(p.events), String(p.elapsedMS)),
+                type: EventType.progress, user: "", timestamp: now, source: "hos-run", payload: payload)
             if let sink {
                 try? sink.writeLine(event.encoded())
                 try? sink.flush()
@@ -358,7 +375,8 @@ final class ProgressReporter: @unchecked Sendable {
             if let total = p.usersTotal, total > 0 {
                 let width = 24
                 let filled = min(width, p.usersDone * width / total)
-                text = "hos-run: [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+                text =
+                    "hos-run: [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
                     + "] \(p.usersDone)/\(total) users"
             } else {
                 text += " users"
@@ -395,8 +413,11 @@ public struct LintPipeline: ParsableCommand {
                 for w in spec.warnings { printError("hos-run: warning: \(w)") }
                 var missing: [String] = []
                 for s in spec.steps {
-                    if case let .agent(name) = s.kind, PipelineRunner.program(agent: name, path: environment()["PATH"]) == nil {
-                        missing.append(PipelineError.agentNotFound(file: f, line: s.line, command: "hos-\(name)").description)
+                    if case .agent(let name) = s.kind,
+                        PipelineRunner.program(agent: name, path: environment()["PATH"]) == nil
+                    {
+                        missing.append(
+                            PipelineError.agentNotFound(file: f, line: s.line, command: "hos-\(name)").description)
                     }
                 }
                 for m in missing { printError("hos-run: \(m)") }
@@ -433,29 +454,29 @@ public struct TestPipeline: ParsableCommand {
         commandName: "test",
         abstract: "Run pipeline tests written in YAML.",
         discussion: """
-        A test file names a pipeline (relative to the test file) and its tests:
+            A test file names a pipeline (relative to the test file) and its tests:
 
-            version: 1
-            pipeline: quick.yaml
-            tests:
-              - name: one user gets a plan
-                input_file: one-user.jsonl      # and/or input: [events as YAML mappings]
-                output: all                     # optional: overrides the pipeline's output:
-                replace:                        # steps replaced by fixed outputs
-                  insights:                     # written at each request, after forwarding
-                    - {event_type: insight, payload: {kind: trend, title: fixed}}
-                expect:
-                  - where: {event_type: analysis_complete}      # the events it applies to
-                    count: 1                                     # how many must match
-                    equals: {payload.routine.difficulty: 2}      # each must have these values
-                    exists: [payload.behavior.readiness.score]   # and these paths
+                version: 1
+                pipeline: quick.yaml
+                tests:
+                  - name: one user gets a plan
+                    input_file: one-user.jsonl      # and/or input: [events as YAML mappings]
+                    output: all                     # optional: overrides the pipeline's output:
+                    replace:                        # steps replaced by fixed outputs
+                      insights:                     # written at each request, after forwarding
+                        - {event_type: insight, payload: {kind: trend, title: fixed}}
+                    expect:
+                      - where: {event_type: analysis_complete}      # the events it applies to
+                        count: 1                                     # how many must match
+                        equals: {payload.routine.difficulty: 2}      # each must have these values
+                        exists: [payload.behavior.readiness.score]   # and these paths
 
-        Paths are dot-separated object keys and array indexes (payload.routine.items.0.category). Each test \
-        runs the real pipeline with a fresh memory file in a temporary folder. A replaced step becomes \
-        'hos-run fixed', which forwards every event and, at each request, writes the given events for the \
-        request's user and analysis. A failure prints FILE:LINE: test 'NAME': what differed, naming the \
-        event; the exit status is 1 when a test fails, 78 when a file is invalid.
-        """)
+            Paths are dot-separated object keys and array indexes (payload.routine.items.0.category). Each test \
+            runs the real pipeline with a fresh memory file in a temporary folder. A replaced step becomes \
+            'hos-run fixed', which forwards every event and, at each request, writes the given events for the \
+            request's user and analysis. A failure prints FILE:LINE: test 'NAME': what differed, naming the \
+            event; the exit status is 1 when a test fails, 78 when a file is invalid.
+            """)
 
     @Argument(help: ArgumentHelp("Test files.", valueName: "tests.yaml"))
     var files: [String]
@@ -487,7 +508,9 @@ public struct TestPipeline: ParsableCommand {
     }
 
     func runTest(_ t: PipelineTestCase, _ file: PipelineTestFile) throws -> (line: Int, message: String)? {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hos-run-test-\(getpid())-\(UUID().uuidString)").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hos-run-test-\(getpid())-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var spec = file.pipeline
@@ -502,8 +525,8 @@ public struct TestPipeline: ParsableCommand {
                 return r
             }
             switch stage {
-            case let .step(s): spec.stages[i] = .step(replaced(s))
-            case let .parallel(b, line): spec.stages[i] = .parallel(b.map(replaced), line: line)
+            case .step(let s): spec.stages[i] = .step(replaced(s))
+            case .parallel(let b, let line): spec.stages[i] = .parallel(b.map(replaced), line: line)
             }
         }
         let inputPath = "\(dir)/input.jsonl"
@@ -517,7 +540,10 @@ public struct TestPipeline: ParsableCommand {
                 inputs: [InputFile(argument: inputPath)], output: sink, deadLetter: nil)
             try sink.commit()
             if summary.degraded > 0 && !t.allowDegraded {
-                return (t.line, "\(summary.degraded) of \(summary.analyses) analyses degraded (allow_degraded: true allows it)")
+                return (
+                    t.line,
+                    "\(summary.degraded) of \(summary.analyses) analyses degraded (allow_degraded: true allows it)"
+                )
             }
         } catch {
             sink.abandon()
@@ -526,7 +552,9 @@ public struct TestPipeline: ParsableCommand {
         let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
         var events: [JSON] = []
         for line in text.split(separator: "\n") {
-            guard let j = try? JSONParser.parse(String(line)) else { return (t.line, "the pipeline wrote a line that is not JSON") }
+            guard let j = try? JSONParser.parse(String(line)) else {
+                return (t.line, "the pipeline wrote a line that is not JSON")
+            }
             events.append(j)
         }
         for x in t.expect { if let m = x.check(events) { return (x.line, m) } }
@@ -548,7 +576,8 @@ public struct FixedStep: ParsableCommand {
     public func run() throws {
         try runTool("hos-run fixed") {
             guard let text = try? String(contentsOfFile: eventsFile, encoding: .utf8),
-                  case let .array(events)? = try? JSONParser.parse(text) else {
+                case .array(let events)? = try? JSONParser.parse(text)
+            else {
                 throw HOSError.noInput(eventsFile, "cannot read the fixed events")
             }
             try runStage(FixedOutputStage(step: step, events: events), tool: "hos-\(step)", options: stream)

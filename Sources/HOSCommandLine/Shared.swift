@@ -7,21 +7,30 @@ extension ErrorPolicy: ExpressibleByArgument {}
 
 /// Inputs, output and bad-input handling, for every command that reads events.
 public struct StreamOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("Files of JSON-lines events, read in order. None or '-' means standard input.",
-                                 valueName: "file"))
+    @Argument(
+        help: ArgumentHelp(
+            "Files of JSON-lines events, read in order. None or '-' means standard input.",
+            valueName: "file"))
     public var inputs: [String] = []
 
-    @Option(name: .shortAndLong, help: ArgumentHelp(
-        "Write events to this file instead of standard output; it appears only when the run succeeds.",
-        valueName: "file"))
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp(
+            "Write events to this file instead of standard output; it appears only when the run succeeds.",
+            valueName: "file"))
     public var output: String?
 
-    @Option(name: .customLong("on-error"), help: ArgumentHelp(
-        "What a bad input line does: fail (stop, exit 65), skip (report and go on), or dead-letter=FILE (also append the line, untouched, to FILE).",
-        valueName: "policy"))
+    @Option(
+        name: .customLong("on-error"),
+        help: ArgumentHelp(
+            "What a bad input line does: fail (stop, exit 65), skip (report and go on), or dead-letter=FILE (also append the line, untouched, to FILE).",
+            valueName: "policy"))
     public var onError: ErrorPolicy?
 
-    @Option(help: ArgumentHelp("Longest accepted input line, in bytes, counting the event_id hos adds to a line without one.", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Longest accepted input line, in bytes, counting the event_id hos adds to a line without one.",
+            valueName: "n"))
     public var maxLineBytes: Int = RunConfig.defaultMaxLineBytes
 
     @Flag(help: "At exit, print 'in=N out=M rejected=K' on standard error.")
@@ -69,14 +78,16 @@ public func runTool(_ tool: String, _ body: () throws -> Void) throws {
 
 /// Runs a stage over the inputs with the options' policy, writing events to stdout or `-o`.
 @discardableResult
-public func runStage<S: Stage>(_ stage: S, tool: String, options: StreamOptions,
-                               configure: (inout RunConfig) -> Void = { _ in }) throws -> StreamRunner<S> {
+public func runStage<S: Stage>(
+    _ stage: S, tool: String, options: StreamOptions,
+    configure: (inout RunConfig) -> Void = { _ in }
+) throws -> StreamRunner<S> {
     var config = RunConfig(agent: tool, onError: options.onError ?? .fail, maxLineBytes: options.maxLineBytes)
     config.fault = try Fault.fromEnvironment(agent: tool)
     configure(&config)
     let output = try OutputSink(path: options.output ?? "-")
     var deadLetter: OutputSink?
-    if case let .deadLetter(path) = options.onError { deadLetter = try OutputSink(appendingTo: path) }
+    if case .deadLetter(let path) = options.onError { deadLetter = try OutputSink(appendingTo: path) }
     let runner = StreamRunner(stage: stage, config: config, output: output, deadLetter: deadLetter)
     defer {
         try? deadLetter?.flush()

@@ -13,8 +13,8 @@ public struct SynthCommand: ParsableCommand {
         commandName: "hos-synth",
         abstract: "Generate deterministic synthetic users, or answer plans as they would.",
         discussion: """
-        The same options and seed give byte-identical output on every machine.
-        """,
+            The same options and seed give byte-identical output on every machine.
+            """,
         version: hosVersion,
         subcommands: [Generate.self, Respond.self],
         defaultSubcommand: Generate.self)
@@ -26,34 +26,38 @@ public struct SynthCommand: ParsableCommand {
             commandName: "generate",
             abstract: "Write synthetic users' profiles and daily health records as events.",
             discussion: """
-            Each user is a persona of its archetype: typical sleep, timing, activity, heart rate and HRV \
-            levels drawn around the archetype's, a weekday/weekend rhythm, slow trends, day-to-day noise, \
-            missing days and missing metrics. Users are numbered u-0001, u-0002, ...; with --archetype \
-            mixed the six archetypes take turns. A user's data depends only on the seed and its number, \
-            not on --users.
+                Each user is a persona of its archetype: typical sleep, timing, activity, heart rate and HRV \
+                levels drawn around the archetype's, a weekday/weekend rhythm, slow trends, day-to-day noise, \
+                missing days and missing metrics. Users are numbered u-0001, u-0002, ...; with --archetype \
+                mixed the six archetypes take turns. A user's data depends only on the seed and its number, \
+                not on --users.
 
-            Planted relationships, each carried by a user with probability 0.6 and a strength (correlation) \
-            of 0.55–0.8: sleep_duration_min → next-day hrv_rmssd_ms and readiness_score; steps → next-day \
-            sleep_efficiency_pct; alcohol_units → next-day resting_hr_bpm (a user who carries it drinks \
-            on 20–30% of weekdays and twice that share of weekend days). --truth writes them per user, \
-            with the metrics derived from others and each user's hidden preferences (exercise time of day, \
-            sleep-shift style, intensity capacity, adherence by weekday) that 'hos-synth respond' acts on.
+                Planted relationships, each carried by a user with probability 0.6 and a strength (correlation) \
+                of 0.55–0.8: sleep_duration_min → next-day hrv_rmssd_ms and readiness_score; steps → next-day \
+                sleep_efficiency_pct; alcohol_units → next-day resting_hr_bpm (a user who carries it drinks \
+                on 20–30% of weekdays and twice that share of weekend days). --truth writes them per user, \
+                with the metrics derived from others and each user's hidden preferences (exercise time of day, \
+                sleep-shift style, intensity capacity, adherence by weekday) that 'hos-synth respond' acts on.
 
-            Output per user: one user_profile, then one health_record per logged day in date order, then \
-            (with --request) one analysis_request as of the last logged day.
-            """)
+                Output per user: one user_profile, then one health_record per logged day in date order, then \
+                (with --request) one analysis_request as of the last logged day.
+                """)
 
         @Option(help: "Number of users.") public var users = 6
         @Option(help: "Days of data per user.") public var days = 30
-        @Option(help: ArgumentHelp("An archetype (name or slug, e.g. peak-performer) or 'mixed'.",
-                                   valueName: "name"))
+        @Option(
+            help: ArgumentHelp(
+                "An archetype (name or slug, e.g. peak-performer) or 'mixed'.",
+                valueName: "name"))
         public var archetype = "mixed"
         @Option(help: ArgumentHelp("First day, YYYY-MM-DD.", valueName: "date")) public var start = "2026-01-05"
         @Option(help: "Seed of every random choice.") public var seed: UInt64 = 42
         @Flag(help: "Append one analysis_request per user after its records.") public var request = false
         @Option(help: "window_days of the requests.") public var windowDays = AnalysisRequest.defaultWindowDays
-        @Option(help: ArgumentHelp("Write the planted relationships and hidden preferences to this JSON file.",
-                                   valueName: "file"))
+        @Option(
+            help: ArgumentHelp(
+                "Write the planted relationships and hidden preferences to this JSON file.",
+                valueName: "file"))
         public var truth: String?
         @Option(name: .shortAndLong, help: ArgumentHelp("Write events to this file (atomically).", valueName: "file"))
         public var output: String?
@@ -75,9 +79,10 @@ public struct SynthCommand: ParsableCommand {
 
         public func run() throws {
             try runTool("hos-synth") {
-                let options = SynthOptions(users: users, days: days, archetype: Archetype(named: archetype),
-                                           start: LocalDate(start)!, seed: seed, request: request,
-                                           windowDays: windowDays)
+                let options = SynthOptions(
+                    users: users, days: days, archetype: Archetype(named: archetype),
+                    start: LocalDate(start)!, seed: seed, request: request,
+                    windowDays: windowDays)
                 let synth = SyntheticUsers(options: options)
                 let sink = try OutputSink(path: output ?? "-")
                 do {
@@ -104,16 +109,16 @@ public struct SynthCommand: ParsableCommand {
             commandName: "respond",
             abstract: "Answer routine_plan events with the plan_feedback each simulated user gives.",
             discussion: """
-            Reads events; for each routine_plan it writes, for each of --days days from the plan's date and \
-            each item, one plan_feedback (completed, partial or skipped, sometimes a 1–5 rating). Other \
-            events are read and not written: the output is the users' answers only.
+                Reads events; for each routine_plan it writes, for each of --days days from the plan's date and \
+                each item, one plan_feedback (completed, partial or skipped, sometimes a 1–5 rating). Other \
+                events are read and not written: the output is the users' answers only.
 
-            The chance of completing an item is base adherence × the weekday's factor × 0.3 when the \
-            item's exercise_time variant is not the user's preferred time × 0.5 when its sleep_shift \
-            variant is not the preferred style × 0.6 per intensity step above the user's capacity, kept \
-            within 0.02–0.98. Preferences come from the seed, the user id and the archetype (the event's, \
-            else --archetype), exactly as 'hos-synth generate --truth' writes them.
-            """)
+                The chance of completing an item is base adherence × the weekday's factor × 0.3 when the \
+                item's exercise_time variant is not the user's preferred time × 0.5 when its sleep_shift \
+                variant is not the preferred style × 0.6 per intensity step above the user's capacity, kept \
+                within 0.02–0.98. Preferences come from the seed, the user id and the archetype (the event's, \
+                else --archetype), exactly as 'hos-synth generate --truth' writes them.
+                """)
 
         @OptionGroup public var stream: StreamOptions
         @Option(help: "Seed; use the one the users were generated with.") public var seed: UInt64 = 42
@@ -130,8 +135,10 @@ public struct SynthCommand: ParsableCommand {
         public func run() throws {
             let tool = "hos-synth"
             try runTool(tool) {
-                try runStage(RespondStage(seed: seed, days: days, fallbackArchetype: archetype), tool: tool,
-                             options: stream) { config in
+                try runStage(
+                    RespondStage(seed: seed, days: days, fallbackArchetype: archetype), tool: tool,
+                    options: stream
+                ) { config in
                     config.forwardInput = false
                     config.implicitRequests = false
                 }

@@ -13,22 +13,22 @@ public struct ValidateCommand: ParsableCommand {
         commandName: "hos-validate",
         abstract: "Check a JSON-lines event stream against the hos contract.",
         discussion: """
-        Reads events (files in order, or standard input) and checks each one against the contract of \
-        hos-events(7): the envelope (event_type, user_id, RFC 3339 timestamp), and the payload of every \
-        event type the contract describes (health_record dates and metrics with their plausible ranges, \
-        analysis_request, user_profile, plan_feedback, ...). Unknown event types are counted, not rejected.
+            Reads events (files in order, or standard input) and checks each one against the contract of \
+            hos-events(7): the envelope (event_type, user_id, RFC 3339 timestamp), and the payload of every \
+            event type the contract describes (health_record dates and metrics with their plausible ranges, \
+            analysis_request, user_profile, plan_feedback, ...). Unknown event types are counted, not rejected.
 
-        By default it prints a summary: events per type, users with their date ranges, metrics seen, and \
-        every problem with file:line. Problems do not stop the check (the default policy here is skip); \
-        the exit status is 65 when any line was rejected.
+            By default it prints a summary: events per type, users with their date ranges, metrics seen, and \
+            every problem with file:line. Problems do not stop the check (the default policy here is skip); \
+            the exit status is 65 when any line was rejected.
 
-        With --pass it is an agent instead: every valid event goes to standard output unchanged (an event \
-        without an event_id gets one), and bad lines follow --on-error (default fail). Plain --pass reads \
-        only each event's envelope, as agents do for events they do not use; --pass --deep checks every \
-        payload too. make bench measures both.
+            With --pass it is an agent instead: every valid event goes to standard output unchanged (an event \
+            without an event_id gets one), and bad lines follow --on-error (default fail). Plain --pass reads \
+            only each event's envelope, as agents do for events they do not use; --pass --deep checks every \
+            payload too. make bench measures both.
 
-        EXIT STATUS: 0 valid; 65 bad input; 66 unreadable input; 74 I/O error; 64 usage.
-        """,
+            EXIT STATUS: 0 valid; 65 bad input; 66 unreadable input; 74 I/O error; 64 usage.
+            """,
         version: hosVersion)
 
     @OptionGroup public var stream: StreamOptions
@@ -60,13 +60,16 @@ public struct ValidateCommand: ParsableCommand {
                 let sink = OutputSink()
                 for m in Metrics.all {
                     if format == .json {
-                        let o: JSON = ["name": .string(m.name), "kind": .string(m.kind.rawValue), "unit": .string(m.unit),
-                                       "min": .number(m.range.lowerBound), "max": .number(m.range.upperBound),
-                                       "summary": .string(m.summary)]
+                        let o: JSON = [
+                            "name": .string(m.name), "kind": .string(m.kind.rawValue), "unit": .string(m.unit),
+                            "min": .number(m.range.lowerBound), "max": .number(m.range.upperBound),
+                            "summary": .string(m.summary),
+                        ]
                         try sink.writeLine(o.encoded())
                     } else {
                         let range = m.kind == .clock ? "00:00–23:59" : Metrics.rangeText(m.range)
-                        try sink.write("\(m.name.padding(24))\(m.kind.rawValue.padding(8))\(range.padding(14))\(m.unit)\n")
+                        try sink.write(
+                            "\(m.name.padding(24))\(m.kind.rawValue.padding(8))\(range.padding(14))\(m.unit)\n")
                     }
                 }
                 try sink.flush()
@@ -89,7 +92,8 @@ public struct ValidateCommand: ParsableCommand {
                 config.printProblems = false
                 config.forwardInput = false
             }
-            let body = format == .json
+            let body =
+                format == .json
                 ? runner.stage.json(stats: runner.stats, problems: runner.problems).text + "\n"
                 : runner.stage.text(stats: runner.stats, problems: runner.problems)
             let sink = try OutputSink(path: summaryTarget ?? "-")

@@ -9,7 +9,8 @@ public enum CircularStats {
     /// Mean direction in minutes after midnight, and the mean resultant length R (0–1).
     public static func mean(minutes: [Double]) -> (mean: Double, r: Double)? {
         guard !minutes.isEmpty else { return nil }
-        var c = 0.0, s = 0.0
+        var c = 0.0
+        var s = 0.0
         for m in minutes {
             let a = 2 * Double.pi * m / day
             c += cos(a)

@@ -9,7 +9,8 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// The day of a proleptic Gregorian year, month and day; nil when that day does not exist.
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
-              day >= 1, day <= LocalDate.daysIn(month: month, year: year) else { return nil }
+            day >= 1, day <= LocalDate.daysIn(month: month, year: year)
+        else { return nil }
         daysSinceEpoch = LocalDate.days(year: year, month: month, day: day)
     }
 
@@ -19,8 +20,9 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Parses exactly `YYYY-MM-DD` from its UTF-8 bytes.
     init?<C: RandomAccessCollection<UInt8>>(utf8 u: C) where C.Index == Int {
         guard u.count == 10, u[4] == 0x2D, u[7] == 0x2D,
-              let y = digits(u, 0, 4), let m = digits(u, 5, 2), let d = digits(u, 8, 2),
-              let date = LocalDate(year: y, month: m, day: d) else { return nil }
+            let y = digits(u, 0, 4), let m = digits(u, 5, 2), let d = digits(u, 8, 2),
+            let date = LocalDate(year: y, month: m, day: d)
+        else { return nil }
         self = date
     }
 
@@ -97,7 +99,8 @@ public struct ClockTime: Sendable, Hashable, CustomStringConvertible {
         guard u.count == 5 || u.count == 4 else { return nil }
         let colon = u.count - 3
         guard u[colon] == 0x3A, let h = digits(u, 0, colon), let m = digits(u, colon + 1, 2),
-              h < 24, m < 60 else { return nil }
+            h < 24, m < 60
+        else { return nil }
         minutes = h * 60 + m
     }
 
@@ -115,10 +118,10 @@ public enum Timestamp {
     public static func parse<C: RandomAccessCollection<UInt8>>(_ u: C) -> (seconds: Int, offsetSeconds: Int)?
     where C.Index == Int {
         guard u.startIndex == 0, u.count >= 20, u[4] == 0x2D, u[7] == 0x2D,
-              u[10] == 0x54 || u[10] == 0x74 || u[10] == 0x20, u[13] == 0x3A, u[16] == 0x3A,
-              let y = digits(u, 0, 4), let mo = digits(u, 5, 2), let d = digits(u, 8, 2),
-              let h = digits(u, 11, 2), let mi = digits(u, 14, 2), let s = digits(u, 17, 2),
-              let date = LocalDate(year: y, month: mo, day: d), h < 24, mi < 60, s <= 60
+            u[10] == 0x54 || u[10] == 0x74 || u[10] == 0x20, u[13] == 0x3A, u[16] == 0x3A,
+            let y = digits(u, 0, 4), let mo = digits(u, 5, 2), let d = digits(u, 8, 2),
+            let h = digits(u, 11, 2), let mi = digits(u, 14, 2), let s = digits(u, 17, 2),
+            let date = LocalDate(year: y, month: mo, day: d), h < 24, mi < 60, s <= 60
         else { return nil }
         var i = 19
         if i < u.count, u[i] == 0x2E {
@@ -133,7 +136,8 @@ public enum Timestamp {
             i += 1
         } else if u[i] == 0x2B || u[i] == 0x2D {
             guard i + 6 == u.count, u[i + 3] == 0x3A, let oh = digits(u, i + 1, 2),
-                  let om = digits(u, i + 4, 2), oh < 24, om < 60 else { return nil }
+                let om = digits(u, i + 4, 2), oh < 24, om < 60
+            else { return nil }
             offset = (oh * 60 + om) * 60 * (u[i] == 0x2D ? -1 : 1)
             i += 6
         } else {

@@ -63,7 +63,8 @@ public struct Envelope: Sendable {
                 let key = try parser.scanString()
                 try parser.expectColon()
                 // An escaped key ("event\u005fid") is still the envelope key it spells.
-                let slot = key.escaped
+                let slot =
+                    key.escaped
                     ? EnvelopeKey(name: parser.decodeString(key.start, key.end, escaped: true))
                     : EnvelopeKey(line, key.start, key.end)
                 if let slot {
@@ -84,7 +85,8 @@ public struct Envelope: Sendable {
                     env.set(slot, field)
                 } else {
                     if !key.escaped, key.end - key.start == 7, line[key.start] == 0x70,
-                       line[key.start..<key.end].elementsEqual("payload".utf8) {
+                        line[key.start..<key.end].elementsEqual("payload".utf8)
+                    {
                         env.payload = parser.i
                     } else {
                         env.hasExtra = true
@@ -114,13 +116,13 @@ public struct Envelope: Sendable {
 
     /// The decoded content of a string field, or nil when the field is absent, null or not a string.
     public func string(_ field: RawField?, in line: UnsafeBufferPointer<UInt8>) -> String? {
-        guard case let .string(r)? = field else { return nil }
+        guard case .string(let r)? = field else { return nil }
         return JSONParser(line).decodeString(r.start, r.end, escaped: r.escaped)
     }
 
     /// True when a string field holds exactly `value` (compared without decoding when possible).
     public func field(_ field: RawField?, in line: UnsafeBufferPointer<UInt8>, equals value: StaticString) -> Bool {
-        guard case let .string(r)? = field else { return false }
+        guard case .string(let r)? = field else { return false }
         if r.escaped { return string(field, in: line) == value.description }
         let n = value.utf8CodeUnitCount
         guard r.end - r.start == n else { return false }
@@ -134,26 +136,28 @@ public struct Envelope: Sendable {
         try Envelope.require(eventType, "event_type")
         try Envelope.require(userID, "user_id")
         try Envelope.require(timestamp, "timestamp")
-        for (field, name) in [(eventID, "event_id"), (sourceAgent, "source_agent"), (targetAgent, "target_agent"),
-                              (archetype, "archetype"), (analysisID, "analysis_id")] {
-            if case let .other(type)? = field { throw EventProblem("\(name) must be a string, not \(type)") }
+        for (field, name) in [
+            (eventID, "event_id"), (sourceAgent, "source_agent"), (targetAgent, "target_agent"),
+            (archetype, "archetype"), (analysisID, "analysis_id"),
+        ] {
+            if case .other(let type)? = field { throw EventProblem("\(name) must be a string, not \(type)") }
         }
-        if case let .string(r)? = eventID, r.start == r.end { throw EventProblem("empty event_id") }
-        if case let .string(u)? = userID {
+        if case .string(let r)? = eventID, r.start == r.end { throw EventProblem("empty event_id") }
+        if case .string(let u)? = userID {
             try UserID.check(jsonString: line, start: u.start, end: u.end, escaped: u.escaped)
         }
         // An event_id must be a string on output, and a null one cannot be replaced in place.
         if case .null? = eventID { throw EventProblem("event_id must be a string, not null") }
-        guard case let .string(t)? = timestamp,
-              Timestamp.parse(UnsafeBufferPointer(rebasing: line[t.start..<t.end])) != nil
+        guard case .string(let t)? = timestamp,
+            Timestamp.parse(UnsafeBufferPointer(rebasing: line[t.start..<t.end])) != nil
         else { throw EventProblem("timestamp is not an RFC 3339 date-time") }
     }
 
     static func require(_ field: RawField?, _ name: String) throws(EventProblem) {
         switch field {
         case nil, .null?: throw EventProblem("missing \(name)")
-        case let .other(type)?: throw EventProblem("\(name) must be a string, not \(type)")
-        case let .string(r)?: if r.start == r.end { throw EventProblem("empty \(name)") }
+        case .other(let type)?: throw EventProblem("\(name) must be a string, not \(type)")
+        case .string(let r)?: if r.start == r.end { throw EventProblem("empty \(name)") }
         }
     }
 }
@@ -212,7 +216,8 @@ extension Envelope {
     /// `health_record` comes with its record decoded.
     public func decodedEvent(in line: UnsafeBufferPointer<UInt8>) throws -> Event {
         if field(eventType, in: line, equals: "health_record"),
-           let event = plainHealthRecord(in: line, fallbackID: EventID.forLine(line)) {
+            let event = plainHealthRecord(in: line, fallbackID: EventID.forLine(line))
+        {
             return event
         }
         return try ContractCheck.decoded(Event(json: JSONParser.parse(line), fallbackID: EventID.forLine(line)))
@@ -223,38 +228,46 @@ extension Envelope {
     /// the plain shape (other top-level fields, other payload fields, escapes in metric names, a null
     /// source, an `H:MM` clock, any invalid value): the general decoder then takes it, so its result and
     /// its error messages are the only ones there are. Call after `scan` and `check`.
-    public func plainHealthRecord(in line: UnsafeBufferPointer<UInt8>,
-                                  fallbackID: @autoclosure () -> String) -> Event? {
+    public func plainHealthRecord(
+        in line: UnsafeBufferPointer<UInt8>,
+        fallbackID: @autoclosure () -> String
+    ) -> Event? {
         plainHealthRecord(in: line, fallbackID: fallbackID(), keep: true)
     }
 
     /// For a router that reads only envelopes: the event of a plain `health_record` line with its payload
     /// checked as `plainHealthRecord` checks it, but not kept (`payload` is empty, `record` nil).
-    public func checkedPlainHealthRecord(in line: UnsafeBufferPointer<UInt8>,
-                                         fallbackID: @autoclosure () -> String) -> Event? {
+    public func checkedPlainHealthRecord(
+        in line: UnsafeBufferPointer<UInt8>,
+        fallbackID: @autoclosure () -> String
+    ) -> Event? {
         guard var event = plainHealthRecord(in: line, fallbackID: fallbackID(), keep: false) else { return nil }
         event.payload = [:]
         event.record = nil
         return event
     }
 
-    func plainHealthRecord(in line: UnsafeBufferPointer<UInt8>, fallbackID: @autoclosure () -> String,
-                           keep: Bool) -> Event? {
+    func plainHealthRecord(
+        in line: UnsafeBufferPointer<UInt8>, fallbackID: @autoclosure () -> String,
+        keep: Bool
+    ) -> Event? {
         guard !hasExtra, let at = payload, line[at] == 0x7B else { return nil }
         func optional(_ field: RawField?) -> String?? {
             switch field {
             case nil, .null?: return .some(nil)
-            case let .string(r)?: return r.start == r.end ? nil : .some(string(field, in: line))
+            case .string(let r)?: return r.start == r.end ? nil : .some(string(field, in: line))
             case .other?: return nil
             }
         }
         guard let source = optional(sourceAgent), let target = optional(targetAgent),
-              let archetype = optional(archetype), let analysisID = optional(analysisID),
-              let user = string(userID, in: line), let timestamp = string(timestamp, in: line),
-              let record = Envelope.plainRecord(line, at: at, keep: keep) else { return nil }
-        return Event(id: string(eventID, in: line) ?? fallbackID(), user: user, timestamp: timestamp,
-                     source: source, target: target, archetype: archetype, analysisID: analysisID,
-                     record: record)
+            let archetype = optional(archetype), let analysisID = optional(analysisID),
+            let user = string(userID, in: line), let timestamp = string(timestamp, in: line),
+            let record = Envelope.plainRecord(line, at: at, keep: keep)
+        else { return nil }
+        return Event(
+            id: string(eventID, in: line) ?? fallbackID(), user: user, timestamp: timestamp,
+            source: source, target: target, archetype: archetype, analysisID: analysisID,
+            record: record)
     }
 
     /// The payload object at `at` as a record, or nil when it is off the plain shape.
@@ -302,7 +315,8 @@ extension Envelope {
 
     /// The metrics object at the parser's position, each value checked as `Metrics.validate` checks it.
     static func plainMetrics(_ parser: inout JSONParser, keep: Bool) throws(JSONSyntaxError)
-        -> [String: MetricValue]? {
+        -> [String: MetricValue]?
+    {
         let line = parser.p
         parser.i += 1
         parser.skipWhitespace()
@@ -328,7 +342,8 @@ extension Envelope {
                 // Only a clock metric's canonical HH:MM, whose payload written back is the same text.
                 let s = try parser.scanString()
                 guard entry?.kind == .clock, s.end - s.start == 5, !s.escaped,
-                      let t = ClockTime(utf8: UnsafeBufferPointer(rebasing: line[s.start..<s.end])) else { return nil }
+                    let t = ClockTime(utf8: UnsafeBufferPointer(rebasing: line[s.start..<s.end]))
+                else { return nil }
                 if keep { metrics[name] = .clock(t) }
             default:
                 return nil

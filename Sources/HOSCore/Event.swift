@@ -69,9 +69,11 @@ public struct Event: Sendable, Equatable {
         return try HealthRecord(payload: payload)
     }
 
-    public init(id: String, type: String, user: String, timestamp: String, source: String? = nil,
-                target: String? = nil, archetype: String? = nil, analysisID: String? = nil,
-                payload: [String: JSON] = [:], extra: [String: JSON] = [:]) {
+    public init(
+        id: String, type: String, user: String, timestamp: String, source: String? = nil,
+        target: String? = nil, archetype: String? = nil, analysisID: String? = nil,
+        payload: [String: JSON] = [:], extra: [String: JSON] = [:]
+    ) {
         eventID = id
         eventType = type
         userID = user
@@ -85,8 +87,10 @@ public struct Event: Sendable, Equatable {
     }
 
     /// A `health_record` whose payload is exactly `record`'s (see `Envelope.plainHealthRecord`).
-    init(id: String, user: String, timestamp: String, source: String?, target: String?, archetype: String?,
-         analysisID: String?, record: HealthRecord) {
+    init(
+        id: String, user: String, timestamp: String, source: String?, target: String?, archetype: String?,
+        analysisID: String?, record: HealthRecord
+    ) {
         eventID = id
         eventType = EventType.healthRecord
         userID = user
@@ -106,7 +110,7 @@ public struct Event: Sendable, Equatable {
 
     /// Decodes a parsed line. `fallbackID` names an event that came without an `event_id`.
     public init(json: JSON, fallbackID: @autoclosure () -> String) throws(EventProblem) {
-        guard case let .object(o) = json else { throw EventProblem("an event must be a JSON object") }
+        guard case .object(let o) = json else { throw EventProblem("an event must be a JSON object") }
         // Envelope keys present, so that an event with nothing else needs no filtering pass for `extra`.
         var seen = 0
         func string(_ key: String, required: Bool) throws(EventProblem) -> String? {
@@ -116,7 +120,7 @@ public struct Event: Sendable, Equatable {
             case nil, .null?:
                 if required { throw EventProblem("missing \(key)") }
                 return nil
-            case let .string(s)?:
+            case .string(let s)?:
                 if s.isEmpty { throw EventProblem("empty \(key)") }
                 return s
             case let v?: throw EventProblem("\(key) must be a string, not \(v.typeName)")
@@ -138,7 +142,7 @@ public struct Event: Sendable, Equatable {
         if body != nil { seen += 1 }
         switch body {
         case nil, .null?: storedPayload = [:]
-        case let .object(p)?: storedPayload = p
+        case .object(let p)?: storedPayload = p
         case let v?: throw EventProblem("payload must be an object, not \(v.typeName)")
         }
         extra = seen == o.count ? [:] : o.filter { !Event.envelopeKeys.contains($0.key) }

@@ -21,7 +21,8 @@ public struct Fault: Sendable, Equatable {
     public init?(_ text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3 || parts.count == 4, let kind = Kind(rawValue: parts[0]), !parts[1].isEmpty,
-              let n = Int(parts[2]), n >= 1 else { return nil }
+            let n = Int(parts[2]), n >= 1
+        else { return nil }
         let starts = parts.count == 4 ? Int(parts[3]) : 1
         guard let starts, starts >= 1 else { return nil }
         self.kind = kind

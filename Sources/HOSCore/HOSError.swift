@@ -52,11 +52,11 @@ public enum HOSError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .badInput(location, message): "\(location): \(message)"
-        case let .noInput(file, reason): "\(file): \(reason)"
-        case let .io(message): message
-        case let .usage(message): message
-        case let .config(message): message
+        case .badInput(let location, let message): "\(location): \(message)"
+        case .noInput(let file, let reason): "\(file): \(reason)"
+        case .io(let message): message
+        case .usage(let message): message
+        case .config(let message): message
         }
     }
 }

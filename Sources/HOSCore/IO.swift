@@ -68,7 +68,9 @@ struct LineSplitter {
         let capacity = maxLineBytes + 2 + readSize
         let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         defer { buf.deallocate() }
-        var start = 0, end = 0, scanned = 0
+        var start = 0
+        var end = 0
+        var scanned = 0
         var lineNumber = 0
         var oversize = false
         while true {
@@ -82,15 +84,17 @@ struct LineSplitter {
                 let k = buf.distance(to: nl)
                 lineNumber += oversize ? 0 : 1
                 if oversize {
-                    try handler.oversizeChunk(UnsafeBufferPointer(start: buf + start, count: k - start),
-                                              number: lineNumber, isEnd: true)
+                    try handler.oversizeChunk(
+                        UnsafeBufferPointer(start: buf + start, count: k - start),
+                        number: lineNumber, isEnd: true)
                     oversize = false
                 } else {
                     var length = k - start
                     if length > 0, buf[k - 1] == 0x0D { length -= 1 }
                     if length > maxLineBytes {
-                        try handler.oversizeChunk(UnsafeBufferPointer(start: buf + start, count: k - start),
-                                                  number: lineNumber, isEnd: true)
+                        try handler.oversizeChunk(
+                            UnsafeBufferPointer(start: buf + start, count: k - start),
+                            number: lineNumber, isEnd: true)
                     } else {
                         try handler.line(UnsafeBufferPointer(start: buf + start, count: length), number: lineNumber)
                     }
@@ -104,8 +108,9 @@ struct LineSplitter {
             if partial > maxLineBytes || (oversize && end > start) {
                 if !oversize { lineNumber += 1 }
                 oversize = true
-                try handler.oversizeChunk(UnsafeBufferPointer(start: buf + start, count: end - start),
-                                          number: lineNumber, isEnd: false)
+                try handler.oversizeChunk(
+                    UnsafeBufferPointer(start: buf + start, count: end - start),
+                    number: lineNumber, isEnd: false)
                 start = end
             }
             if start > 0 {
@@ -122,13 +127,15 @@ struct LineSplitter {
             }
             if n == 0 {
                 if oversize {
-                    try handler.oversizeChunk(UnsafeBufferPointer(start: buf, count: end), number: lineNumber, isEnd: true)
+                    try handler.oversizeChunk(
+                        UnsafeBufferPointer(start: buf, count: end), number: lineNumber, isEnd: true)
                 } else if end > 0 {
                     lineNumber += 1
                     var length = end
                     if buf[length - 1] == 0x0D { length -= 1 }
                     if length > maxLineBytes {
-                        try handler.oversizeChunk(UnsafeBufferPointer(start: buf, count: end), number: lineNumber, isEnd: true)
+                        try handler.oversizeChunk(
+                            UnsafeBufferPointer(start: buf, count: end), number: lineNumber, isEnd: true)
                     } else {
                         try handler.line(UnsafeBufferPointer(start: buf, count: length), number: lineNumber)
                     }

@@ -19,39 +19,39 @@ public enum JSON: Sendable, Equatable {
     }
 
     public subscript(key: String) -> JSON? {
-        if case let .object(o) = self { return o[key] }
+        if case .object(let o) = self { return o[key] }
         return nil
     }
 
     public var stringValue: String? {
-        if case let .string(s) = self { return s }
+        if case .string(let s) = self { return s }
         return nil
     }
 
     public var doubleValue: Double? {
-        if case let .number(n) = self { return n }
+        if case .number(let n) = self { return n }
         return nil
     }
 
     /// A count read from untrusted input: a finite number rounded and clamped to 0…1e9, else nil, so that a
     /// huge or odd number in a hand-written event never traps an `Int` conversion.
     public var countValue: Int? {
-        guard case let .number(n) = self, n.isFinite else { return nil }
+        guard case .number(let n) = self, n.isFinite else { return nil }
         return Int(min(1e9, max(0, n.rounded())))
     }
 
     public var boolValue: Bool? {
-        if case let .bool(b) = self { return b }
+        if case .bool(let b) = self { return b }
         return nil
     }
 
     public var objectValue: [String: JSON]? {
-        if case let .object(o) = self { return o }
+        if case .object(let o) = self { return o }
         return nil
     }
 
     public var arrayValue: [JSON]? {
-        if case let .array(a) = self { return a }
+        if case .array(let a) = self { return a }
         return nil
     }
 
@@ -82,17 +82,17 @@ public enum JSON: Sendable, Equatable {
     public func encode(into out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
-        case let .bool(b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case let .number(n): JSON.encodeNumber(n, into: &out)
-        case let .string(s): JSON.encodeString(s, into: &out)
-        case let .array(a):
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n): JSON.encodeNumber(n, into: &out)
+        case .string(let s): JSON.encodeString(s, into: &out)
+        case .array(let a):
             out.append(0x5B)
             for (i, v) in a.enumerated() {
                 if i > 0 { out.append(0x2C) }
                 v.encode(into: &out)
             }
             out.append(0x5D)
-        case let .object(o):
+        case .object(let o):
             out.append(0x7B)
             for (i, k) in o.keys.sorted().enumerated() {
                 if i > 0 { out.append(0x2C) }

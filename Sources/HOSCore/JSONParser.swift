@@ -49,7 +49,8 @@ public struct JSONParser {
     /// Parses a whole input that is one JSON array; each element comes with the byte offset it starts at
     /// (so a file's reader can name an element's line). Nil when the value is not an array.
     public static func parseArrayElements(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError)
-        -> [(value: JSON, offset: Int)]? {
+        -> [(value: JSON, offset: Int)]?
+    {
         var parser = JSONParser(bytes)
         parser.skipWhitespace()
         guard parser.i < bytes.count, bytes[parser.i] == 0x5B else {
@@ -68,8 +69,13 @@ public struct JSONParser {
                 out.append((try parser.parseValue(), start))
                 parser.skipWhitespace()
                 guard parser.i < bytes.count else { throw parser.fail("unexpected end of input") }
-                if bytes[parser.i] == 0x2C { parser.i += 1; continue }
-                guard bytes[parser.i] == 0x5D else { throw parser.fail("expected ',' or ']', found \(parser.describe(bytes[parser.i]))") }
+                if bytes[parser.i] == 0x2C {
+                    parser.i += 1
+                    continue
+                }
+                guard bytes[parser.i] == 0x5D else {
+                    throw parser.fail("expected ',' or ']', found \(parser.describe(bytes[parser.i]))")
+                }
                 parser.i += 1
                 break
             }
@@ -151,15 +157,24 @@ public struct JSONParser {
     mutating func skipUTF8Sequence() throws(JSONSyntaxError) {
         let b0 = p[i]
         var need = 0
-        var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
+        var lo: UInt8 = 0x80
+        var hi: UInt8 = 0xBF
         switch b0 {
         case 0xC2...0xDF: need = 1
-        case 0xE0: need = 2; lo = 0xA0
+        case 0xE0:
+            need = 2
+            lo = 0xA0
         case 0xE1...0xEC, 0xEE...0xEF: need = 2
-        case 0xED: need = 2; hi = 0x9F
-        case 0xF0: need = 3; lo = 0x90
+        case 0xED:
+            need = 2
+            hi = 0x9F
+        case 0xF0:
+            need = 3
+            lo = 0x90
         case 0xF1...0xF3: need = 3
-        case 0xF4: need = 3; hi = 0x8F
+        case 0xF4:
+            need = 3
+            hi = 0x8F
         default: throw JSONSyntaxError(message: "", column: i + 1, isEncoding: true)
         }
         guard i + need < p.count else { throw JSONSyntaxError(message: "", column: i + 1, isEncoding: true) }
@@ -280,7 +295,9 @@ public struct JSONParser {
         let c = p[i]
         i += 1
         if c == close { return true }
-        guard c == 0x2C else { throw fail("expected ',' or '\(Character(Unicode.Scalar(close)))', found \(describe(c))", at: i - 1) }
+        guard c == 0x2C else {
+            throw fail("expected ',' or '\(Character(Unicode.Scalar(close)))', found \(describe(c))", at: i - 1)
+        }
         skipWhitespace()
         return false
     }
@@ -337,9 +354,15 @@ public struct JSONParser {
                 array.append(try parseValue())
                 if try endOfMember(close: 0x5D) { return .array(array) }
             }
-        case 0x74: try expectLiteral("true"); return .bool(true)
-        case 0x66: try expectLiteral("false"); return .bool(false)
-        case 0x6E: try expectLiteral("null"); return .null
+        case 0x74:
+            try expectLiteral("true")
+            return .bool(true)
+        case 0x66:
+            try expectLiteral("false")
+            return .bool(false)
+        case 0x6E:
+            try expectLiteral("null")
+            return .null
         case 0x4E: throw fail("NaN is not a JSON number")
         case 0x49: throw fail("Infinity is not a JSON number")
         case 0x2D, 0x30...0x39:

@@ -27,20 +27,20 @@ public enum MetricValue: Sendable, Equatable, CustomStringConvertible {
 
     public var json: JSON {
         switch self {
-        case let .number(v): .number(v)
-        case let .clock(t): .string(t.description)
+        case .number(let v): .number(v)
+        case .clock(let t): .string(t.description)
         }
     }
 
     public var description: String {
         switch self {
-        case let .number(v): JSON.number(v).text
-        case let .clock(t): t.description
+        case .number(let v): JSON.number(v).text
+        case .clock(let t): t.description
         }
     }
 
     public var number: Double? {
-        if case let .number(v) = self { return v }
+        if case .number(let v) = self { return v }
         return nil
     }
 }
@@ -127,7 +127,8 @@ public enum Metrics {
 
     /// The vocabulary by name length, each name's bytes kept for `metric(utf8:)` to compare with memcmp.
     nonisolated(unsafe) private static let byLength: [[(UnsafePointer<UInt8>, Metric)]] = {
-        var table = [[(UnsafePointer<UInt8>, Metric)]](repeating: [], count: (all.map(\.name.utf8.count).max() ?? 0) + 1)
+        var table = [[(UnsafePointer<UInt8>, Metric)]](
+            repeating: [], count: (all.map(\.name.utf8.count).max() ?? 0) + 1)
         for m in all {
             let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: m.name.utf8.count)
             bytes.initialize(from: Array(m.name.utf8), count: m.name.utf8.count)
@@ -140,7 +141,7 @@ public enum Metrics {
     static func validate(_ entry: Metric?, name: String, value: JSON) throws(EventProblem) -> MetricValue {
         guard let metric = entry else {
             guard isCustom(name) else { throw EventProblem("unknown metric \(printable(name))") }
-            guard case let .number(v) = value else {
+            guard case .number(let v) = value else {
                 throw EventProblem("metric \(name) must be a number, not \(value.typeName)")
             }
             guard v.isFinite else { throw EventProblem("metric \(name) is not finite") }
@@ -148,13 +149,13 @@ public enum Metrics {
         }
         switch metric.kind {
         case .clock:
-            guard case let .string(s) = value else {
+            guard case .string(let s) = value else {
                 throw EventProblem("metric \(name) must be a \"HH:MM\" string, not \(value.typeName)")
             }
             guard let t = ClockTime(s) else { throw EventProblem("metric \(name) is not a valid HH:MM time") }
             return .clock(t)
         case .number:
-            guard case let .number(v) = value else {
+            guard case .number(let v) = value else {
                 throw EventProblem("metric \(name) must be a number, not \(value.typeName)")
             }
             guard v.isFinite else { throw EventProblem("metric \(name) is not finite") }

@@ -46,7 +46,7 @@ public protocol Narrator: AnyObject {
 public enum NarrationMark {
     public static func apply(_ result: Narration, to payload: inout [String: JSON], narrative: (Narration) -> JSON?) {
         switch result {
-        case let .fallback(reason):
+        case .fallback(let reason):
             payload["llm"] = "fallback"
             payload["llm_reason"] = .string(reason)
         default:

@@ -34,11 +34,12 @@ public struct HealthRecord: Sendable, Equatable {
 
     static func parts(_ payload: [String: JSON]) throws(EventProblem) -> (LocalDate, [String: JSON]) {
         guard let d = payload["date"] else { throw EventProblem("missing payload.date") }
-        guard case let .string(ds) = d, let date = LocalDate(ds) else {
+        guard case .string(let ds) = d, let date = LocalDate(ds) else {
             throw EventProblem("payload.date is not a YYYY-MM-DD calendar date")
         }
-        guard case let .object(m)? = payload["metrics"] else {
-            throw EventProblem(payload["metrics"] == nil ? "missing payload.metrics" : "payload.metrics must be an object")
+        guard case .object(let m)? = payload["metrics"] else {
+            throw EventProblem(
+                payload["metrics"] == nil ? "missing payload.metrics" : "payload.metrics must be an object")
         }
         return (date, m)
     }
@@ -46,7 +47,7 @@ public struct HealthRecord: Sendable, Equatable {
     static func source(_ payload: [String: JSON]) throws(EventProblem) -> String? {
         switch payload["source"] {
         case nil, .null?: return nil
-        case let .string(s)?: return s
+        case .string(let s)?: return s
         case let v?: throw EventProblem("payload.source must be a string, not \(v.typeName)")
         }
     }
@@ -73,8 +74,10 @@ public struct AnalysisRequest: Sendable, Equatable {
     public var analysisType: String?
     public var implicit: Bool
 
-    public init(analysisID: String?, archetype: Archetype? = nil, windowDays: Int = defaultWindowDays,
-                asOf: LocalDate? = nil, analysisType: String? = nil, implicit: Bool = false) {
+    public init(
+        analysisID: String?, archetype: Archetype? = nil, windowDays: Int = defaultWindowDays,
+        asOf: LocalDate? = nil, analysisType: String? = nil, implicit: Bool = false
+    ) {
         self.analysisID = analysisID
         self.archetype = archetype
         self.windowDays = windowDays
@@ -86,21 +89,24 @@ public struct AnalysisRequest: Sendable, Equatable {
     public init(payload p: [String: JSON]) throws(EventProblem) {
         analysisID = try optionalString(p, "analysis_id")
         if let a = try optionalString(p, "archetype") {
-            guard let archetype = Archetype(named: a) else { throw EventProblem("unknown archetype in payload.archetype") }
+            guard let archetype = Archetype(named: a) else {
+                throw EventProblem("unknown archetype in payload.archetype")
+            }
             self.archetype = archetype
         } else {
             archetype = nil
         }
         switch p["window_days"] {
         case nil, .null?: windowDays = AnalysisRequest.defaultWindowDays
-        case let .number(n)? where n == n.rounded() && (1...3660).contains(n): windowDays = Int(n)
+        case .number(let n)? where n == n.rounded() && (1...3660).contains(n): windowDays = Int(n)
         case _?: throw EventProblem("payload.window_days must be a whole number from 1 to 3660")
         }
         if let s = try optionalString(p, "as_of") {
             guard let d = LocalDate(s) else { throw EventProblem("payload.as_of is not a YYYY-MM-DD calendar date") }
             // The window before it and the plan day after it must be dates too.
             guard d.adding(days: -(windowDays - 1)) >= LocalDate(year: 1, month: 1, day: 1)!,
-                  d < LocalDate(year: 9999, month: 12, day: 31)! else {
+                d < LocalDate(year: 9999, month: 12, day: 31)!
+            else {
                 throw EventProblem("payload.as_of leaves the years 0001–9999 with its window or the day after")
             }
             asOf = d
@@ -113,20 +119,23 @@ public struct AnalysisRequest: Sendable, Equatable {
         }
         switch p["implicit"] {
         case nil, .null?: implicit = false
-        case let .bool(b)?: implicit = b
+        case .bool(let b)?: implicit = b
         case _?: throw EventProblem("payload.implicit must be a boolean")
         }
     }
 
     /// A request event with ids derived from the user, the day and the archetype, so reruns are idempotent.
-    public static func event(user: String, archetype: Archetype?, asOf: LocalDate, windowDays: Int,
-                             source: String) -> Event {
+    public static func event(
+        user: String, archetype: Archetype?, asOf: LocalDate, windowDays: Int,
+        source: String
+    ) -> Event {
         let parts = [user, asOf.description, archetype?.name ?? "", String(windowDays)]
         let analysisID = "a-" + StableHash.hex(StableHash.of(["request"] + parts))
         let payload = AnalysisRequest(analysisID: analysisID, archetype: archetype, windowDays: windowDays, asOf: asOf)
-        return Event(id: EventID.derive(["request", source] + parts),
-                     type: EventType.analysisRequest, user: user, timestamp: Timestamp.startOf(asOf.adding(days: 1)),
-                     source: source, archetype: archetype?.name, analysisID: analysisID, payload: payload.payload)
+        return Event(
+            id: EventID.derive(["request", source] + parts),
+            type: EventType.analysisRequest, user: user, timestamp: Timestamp.startOf(asOf.adding(days: 1)),
+            source: source, archetype: archetype?.name, analysisID: analysisID, payload: payload.payload)
     }
 
     public var payload: [String: JSON] {
@@ -151,9 +160,11 @@ public struct UserProfile: Sendable, Equatable {
     public var timezone: String?
     public var wakePreference: ClockTime?
 
-    public init(age: Double? = nil, sex: String? = nil, heightCm: Double? = nil, weightKg: Double? = nil,
-                goals: [String] = [], dietary: [String: JSON] = [:], timezone: String? = nil,
-                wakePreference: ClockTime? = nil) {
+    public init(
+        age: Double? = nil, sex: String? = nil, heightCm: Double? = nil, weightKg: Double? = nil,
+        goals: [String] = [], dietary: [String: JSON] = [:], timezone: String? = nil,
+        wakePreference: ClockTime? = nil
+    ) {
         self.age = age
         self.sex = sex
         self.heightCm = heightCm
@@ -174,17 +185,17 @@ public struct UserProfile: Sendable, Equatable {
         weightKg = try optionalNumber(p, "weight_kg", in: Metrics.metric(named: "weight_kg")!.range)
         switch p["goals"] {
         case nil, .null?: goals = []
-        case let .array(a)?:
+        case .array(let a)?:
             goals = []
             for g in a {
-                guard case let .string(s) = g else { throw EventProblem("payload.goals must hold strings") }
+                guard case .string(let s) = g else { throw EventProblem("payload.goals must hold strings") }
                 goals.append(s)
             }
         case _?: throw EventProblem("payload.goals must be an array")
         }
         switch p["dietary"] {
         case nil, .null?: dietary = [:]
-        case let .object(o)?: dietary = o
+        case .object(let o)?: dietary = o
         case _?: throw EventProblem("payload.dietary must be an object")
         }
         timezone = try optionalString(p, "timezone")
@@ -238,7 +249,9 @@ public struct PlanFeedback: Sendable, Equatable {
         }
         self.status = status
         rating = try optionalNumber(p, "rating", in: 1...5).map { Int($0) }
-        if let r = p["rating"]?.doubleValue, r != r.rounded() { throw EventProblem("payload.rating must be a whole number") }
+        if let r = p["rating"]?.doubleValue, r != r.rounded() {
+            throw EventProblem("payload.rating must be a whole number")
+        }
         guard let ds = try optionalString(p, "date"), let d = LocalDate(ds) else {
             throw EventProblem("payload.date is not a YYYY-MM-DD calendar date")
         }
@@ -258,7 +271,7 @@ public struct PlanFeedback: Sendable, Equatable {
 func optionalString(_ p: [String: JSON], _ key: String) throws(EventProblem) -> String? {
     switch p[key] {
     case nil, .null?: return nil
-    case let .string(s)?: return s
+    case .string(let s)?: return s
     case let v?: throw EventProblem("payload.\(key) must be a string, not \(v.typeName)")
     }
 }
@@ -266,7 +279,7 @@ func optionalString(_ p: [String: JSON], _ key: String) throws(EventProblem) -> 
 func optionalNumber(_ p: [String: JSON], _ key: String, in range: ClosedRange<Double>) throws(EventProblem) -> Double? {
     switch p[key] {
     case nil, .null?: return nil
-    case let .number(n)?:
+    case .number(let n)?:
         guard range.contains(n) else {
             throw EventProblem("payload.\(key) outside its plausible range \(Metrics.rangeText(range))")
         }
@@ -301,7 +314,9 @@ public enum ContractCheck {
             }
             guard case .bool? = event.payload["useful"] else { throw EventProblem("payload.useful must be a boolean") }
         case EventType.routinePlan, EventType.nutritionPlan:
-            guard try optionalString(event.payload, "plan_id") != nil else { throw EventProblem("missing payload.plan_id") }
+            guard try optionalString(event.payload, "plan_id") != nil else {
+                throw EventProblem("missing payload.plan_id")
+            }
         default: break
         }
     }

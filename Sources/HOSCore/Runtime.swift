@@ -25,7 +25,7 @@ public enum ErrorPolicy: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .fail: "fail"
         case .skip: "skip"
-        case let .deadLetter(f): "dead-letter=\(f)"
+        case .deadLetter(let f): "dead-letter=\(f)"
         }
     }
 }
@@ -74,8 +74,10 @@ public struct RunConfig: Sendable {
 
     public static let defaultMaxLineBytes = 1 << 20
 
-    public init(agent: String, onError: ErrorPolicy = .fail, maxLineBytes: Int = RunConfig.defaultMaxLineBytes,
-                flushAtBarriers: Bool = true) {
+    public init(
+        agent: String, onError: ErrorPolicy = .fail, maxLineBytes: Int = RunConfig.defaultMaxLineBytes,
+        flushAtBarriers: Bool = true
+    ) {
         self.agent = agent
         self.onError = onError
         self.maxLineBytes = maxLineBytes
@@ -200,15 +202,17 @@ public final class StreamRunner<S: Stage>: LineHandler {
             try EventID.checkForwardedLength(line.count, hasID: env.eventID != nil, limit: config.maxLineBytes)
         }
         let targetedElsewhere: Bool
-        if case let .string(t)? = env.targetAgent {
-            targetedElsewhere = t.escaped
+        if case .string(let t)? = env.targetAgent {
+            targetedElsewhere =
+                t.escaped
                 ? env.string(env.targetAgent, in: line) != config.agent
                 : !line[t.start..<t.end].elementsEqual(agentBytes)
         } else {
             targetedElsewhere = false
         }
         if targetedElsewhere, env.field(env.eventType, in: line, equals: "analysis_request"),
-           let user = env.string(env.userID, in: line) {
+            let user = env.string(env.userID, in: line)
+        {
             // Another agent's barrier still ends this user's window here: nothing of it may follow the
             // barrier downstream, neither a late result nor a second, implicit request.
             pending[user] = nil
@@ -232,8 +236,9 @@ public final class StreamRunner<S: Stage>: LineHandler {
                     p.archetype = event.archetype ?? p.archetype
                     pending[event.userID] = p
                 } else if !consumed.isEmpty {
-                    pending[event.userID] = PendingUser(order: pendingOrder, lastEventID: event.eventID,
-                                                        lastTimestamp: event.timestamp, archetype: event.archetype)
+                    pending[event.userID] = PendingUser(
+                        order: pendingOrder, lastEventID: event.eventID,
+                        lastTimestamp: event.timestamp, archetype: event.archetype)
                     pendingOrder += 1
                 }
             }

@@ -39,8 +39,10 @@ public enum UserID {
 
     /// Checks a JSON string's content, `bytes[start..<end]` with its escapes unresolved: a lone surrogate
     /// escape is refused here, then the decoded id goes through `check(_:)`.
-    public static func check(jsonString line: UnsafeBufferPointer<UInt8>, start: Int, end: Int,
-                             escaped: Bool) throws(EventProblem) {
+    public static func check(
+        jsonString line: UnsafeBufferPointer<UInt8>, start: Int, end: Int,
+        escaped: Bool
+    ) throws(EventProblem) {
         // Plain printable ASCII within the limit, the common case, needs no decoding.
         if !escaped, end - start <= maxBytes, !line[start..<end].contains(where: { $0 >= 0x7F }) { return }
         let parser = JSONParser(line)
@@ -66,14 +68,21 @@ extension JSONParser {
     func hasLoneSurrogate(_ start: Int, _ end: Int) -> Bool {
         var k = start
         while k < end {
-            guard p[k] == 0x5C else { k += 1; continue }
-            guard p[k + 1] == 0x75 else { k += 2; continue }
+            guard p[k] == 0x5C else {
+                k += 1
+                continue
+            }
+            guard p[k + 1] == 0x75 else {
+                k += 2
+                continue
+            }
             let unit = hex4(k + 2)
             k += 6
             if (0xDC00...0xDFFF).contains(unit) { return true }
             if (0xD800...0xDBFF).contains(unit) {
                 guard k + 6 <= end, p[k] == 0x5C, p[k + 1] == 0x75,
-                      (0xDC00...0xDFFF).contains(hex4(k + 2)) else { return true }
+                    (0xDC00...0xDFFF).contains(hex4(k + 2))
+                else { return true }
                 k += 6
             }
         }

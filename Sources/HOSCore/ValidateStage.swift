@@ -76,18 +76,22 @@ public struct ValidateStage: Stage {
             "events": .number(Double(stats.linesIn)),
             "rejected": .number(Double(stats.rejected)),
             "types": .object(types.mapValues { .number(Double($0)) }),
-            "users": .object(users.mapValues { s in
-                var o: [String: JSON] = ["events": .number(Double(s.events)), "records": .number(Double(s.records))]
-                if let f = s.first, let l = s.last {
-                    o["first_date"] = .string(f.description)
-                    o["last_date"] = .string(l.description)
-                }
-                return .object(o)
-            }),
+            "users": .object(
+                users.mapValues { s in
+                    var o: [String: JSON] = [
+                        "events": .number(Double(s.events)), "records": .number(Double(s.records)),
+                    ]
+                    if let f = s.first, let l = s.last {
+                        o["first_date"] = .string(f.description)
+                        o["last_date"] = .string(l.description)
+                    }
+                    return .object(o)
+                }),
             "metrics": .object(metrics.mapValues { .number(Double($0)) }),
-            "problems": .array(problems.map { loc, message in
-                .object(["file": .string(loc.file), "line": .number(Double(loc.line)), "message": .string(message)])
-            }),
+            "problems": .array(
+                problems.map { loc, message in
+                    .object(["file": .string(loc.file), "line": .number(Double(loc.line)), "message": .string(message)])
+                }),
         ])
     }
 }

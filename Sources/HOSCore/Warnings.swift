@@ -25,8 +25,10 @@ public enum Warnings {
     /// Notes one warning. `line` is the whole message as `--verbose` prints it (after `tool: warning: `);
     /// `place` is where it happened (file:line) and `key` what it touched (a user-day), both for the summary,
     /// whose words `summary` gives from the count and the number of distinct keys.
-    public static func note(_ kind: String, tool: String, place: String?, key: String? = nil, line: String,
-                            summary: @escaping (_ count: Int, _ distinct: Int) -> String) {
+    public static func note(
+        _ kind: String, tool: String, place: String?, key: String? = nil, line: String,
+        summary: @escaping (_ count: Int, _ distinct: Int) -> String
+    ) {
         if verbose {
             printError("\(tool): warning: \(line)")
             return

@@ -1,7 +1,7 @@
 // `hos-import apple-health`: Apple Health export.xml, streamed; memory grows with the number of days, not the file.
 
-import FoundationXML
 import Foundation
+import FoundationXML
 import Glibc
 import HOSCore
 
@@ -13,58 +13,58 @@ public struct AppleHealthImporter {
 
     /// The format's description for --help and the man page.
     public static let documentation = """
-    Reads export.xml from the Health app's "Export All Health Data" (unzip export.zip first). The \
-    file is streamed, so exports of several gigabytes are fine. Its internal DTD is skipped unread, \
-    so an entity declared there is never expanded (a reference to one is an undeclared entity, \
-    bad input), and external entities are never resolved; a DOCTYPE or declaration (<!ENTITY, \
-    <!ATTLIST, <!ELEMENT...) anywhere but the one DOCTYPE before the root element is bad input. \
-    Every record goes to the one user given by --user.
+        Reads export.xml from the Health app's "Export All Health Data" (unzip export.zip first). The \
+        file is streamed, so exports of several gigabytes are fine. Its internal DTD is skipped unread, \
+        so an entity declared there is never expanded (a reference to one is an undeclared entity, \
+        bad input), and external entities are never resolved; a DOCTYPE or declaration (<!ENTITY, \
+        <!ATTLIST, <!ELEMENT...) anywhere but the one DOCTYPE before the root element is bad input. \
+        Every record goes to the one user given by --user.
 
-    The local day of a sample is the date of its startDate in the sample's own UTC offset, as the \
-    phone wrote it (not the UTC day), so travel and daylight-saving changes keep each sample on \
-    the day it was lived. Sleep belongs to the day its session ends on (the wake day).
+        The local day of a sample is the date of its startDate in the sample's own UTC offset, as the \
+        phone wrote it (not the UTC day), so travel and daylight-saving changes keep each sample on \
+        the day it was lived. Sleep belongs to the day its session ends on (the wake day).
 
-    Record types read (HKQuantityTypeIdentifier...), with the units accepted: StepCount (count) \
-    -> steps; ActiveEnergyBurned (kcal, Cal; kJ / 4.184) -> active_energy_kcal; \
-    DistanceWalkingRunning (km; m / 1000; mi x 1.609344) -> distance_km; FlightsClimbed (count) \
-    -> floors_climbed; DietaryEnergyConsumed (kcal, Cal; kJ / 4.184) -> calories_in_kcal; \
-    DietaryProtein, DietaryCarbohydrates, DietaryFatTotal, DietaryFiber (g; mg / 1000) -> \
-    protein_g, carbs_g, fat_g, fiber_g; DietaryWater (mL; L x 1000; fl_oz_us x 29.5735295625) -> \
-    water_ml; DietaryCaffeine (mg; g x 1000) -> caffeine_mg. These are summed per day. Health \
-    keeps every device's copy of the same activity (an iPhone and a Watch both count your steps), \
-    so per day and quantity only the source (sourceName) with the largest daily total is kept; \
-    sources are never added together.
+        Record types read (HKQuantityTypeIdentifier...), with the units accepted: StepCount (count) \
+        -> steps; ActiveEnergyBurned (kcal, Cal; kJ / 4.184) -> active_energy_kcal; \
+        DistanceWalkingRunning (km; m / 1000; mi x 1.609344) -> distance_km; FlightsClimbed (count) \
+        -> floors_climbed; DietaryEnergyConsumed (kcal, Cal; kJ / 4.184) -> calories_in_kcal; \
+        DietaryProtein, DietaryCarbohydrates, DietaryFatTotal, DietaryFiber (g; mg / 1000) -> \
+        protein_g, carbs_g, fat_g, fiber_g; DietaryWater (mL; L x 1000; fl_oz_us x 29.5735295625) -> \
+        water_ml; DietaryCaffeine (mg; g x 1000) -> caffeine_mg. These are summed per day. Health \
+        keeps every device's copy of the same activity (an iPhone and a Watch both count your steps), \
+        so per day and quantity only the source (sourceName) with the largest daily total is kept; \
+        sources are never added together.
 
-    RestingHeartRate (count/min) -> resting_hr_bpm, HeartRateVariabilitySDNN (ms) -> hrv_sdnn_ms \
-    (SDNN, never stored as RMSSD), RespiratoryRate (count/min) -> respiratory_rate_bpm and \
-    OxygenSaturation (a 0-1 fraction, unit %, x 100) -> spo2_pct are the mean of the day's \
-    samples. BodyMass (kg; lb x 0.45359237; g / 1000) -> weight_kg is the day's last sample by time.
+        RestingHeartRate (count/min) -> resting_hr_bpm, HeartRateVariabilitySDNN (ms) -> hrv_sdnn_ms \
+        (SDNN, never stored as RMSSD), RespiratoryRate (count/min) -> respiratory_rate_bpm and \
+        OxygenSaturation (a 0-1 fraction, unit %, x 100) -> spo2_pct are the mean of the day's \
+        samples. BodyMass (kg; lb x 0.45359237; g / 1000) -> weight_kg is the day's last sample by time.
 
-    HKCategoryTypeIdentifierSleepAnalysis: one source's samples less than an hour apart form a \
-    session. A day's main sleep is the session ending on it with the most asleep minutes; only \
-    that session (so one source) is used, and naps are left out. Overlapping samples are counted \
-    once: sleep_duration_min = the minutes covered by any asleep sample (AsleepUnspecified, \
-    Asleep, AsleepCore, AsleepDeep, AsleepREM), so an Asleep and an AsleepCore sample over the \
-    same time count once; deep_sleep_min, rem_sleep_min, light_sleep_min (= AsleepCore) and \
-    awake_min (each the minutes covered by that stage's samples) when the session has sleep stages \
-    (awake_min also when it has Awake samples); time_in_bed_min = the minutes covered by its \
-    InBed or asleep samples (asleep time outside the InBed samples is still in bed) or, without \
-    InBed samples, the time from its first start to its last end; sleep_efficiency_pct = asleep / \
-    in bed x 100, so never above 100; sleep_start and sleep_end = the start and end of that time in \
-    bed, HH:MM local. A session of InBed only gives time in bed and times, no duration.
+        HKCategoryTypeIdentifierSleepAnalysis: one source's samples less than an hour apart form a \
+        session. A day's main sleep is the session ending on it with the most asleep minutes; only \
+        that session (so one source) is used, and naps are left out. Overlapping samples are counted \
+        once: sleep_duration_min = the minutes covered by any asleep sample (AsleepUnspecified, \
+        Asleep, AsleepCore, AsleepDeep, AsleepREM), so an Asleep and an AsleepCore sample over the \
+        same time count once; deep_sleep_min, rem_sleep_min, light_sleep_min (= AsleepCore) and \
+        awake_min (each the minutes covered by that stage's samples) when the session has sleep stages \
+        (awake_min also when it has Awake samples); time_in_bed_min = the minutes covered by its \
+        InBed or asleep samples (asleep time outside the InBed samples is still in bed) or, without \
+        InBed samples, the time from its first start to its last end; sleep_efficiency_pct = asleep / \
+        in bed x 100, so never above 100; sleep_start and sleep_end = the start and end of that time in \
+        bed, HH:MM local. A session of InBed only gives time in bed and times, no duration.
 
-    HKCategoryTypeIdentifierMindfulSession -> mindfulness_min (sum of durations). Workout -> \
-    workout_minutes (sum of duration, durationUnit min, s or hr; endDate - startDate without one). \
-    Like the quantities above, these are summed per source, and per day only the source with the \
-    largest daily total is kept: the same run recorded by a Watch and by a running app counts once.
+        HKCategoryTypeIdentifierMindfulSession -> mindfulness_min (sum of durations). Workout -> \
+        workout_minutes (sum of duration, durationUnit min, s or hr; endDate - startDate without one). \
+        Like the quantities above, these are summed per source, and per day only the source with the \
+        largest daily total is kept: the same run recorded by a Watch and by a running app counts once.
 
-    Other types are passed over without a message; Records inside a Correlation repeat records \
-    that the export also lists on their own and are passed over too. A known type with a unit not \
-    listed, a value that is not a number, a negative amount or a date that does not parse is bad \
-    input, as is XML that is not well formed; a dead-letter file gets the rejected element rebuilt \
-    from its attributes (children left out). Rounding: minutes of sleep to whole minutes, \
-    efficiency to 0.1, everything else to 0.01.
-    """
+        Other types are passed over without a message; Records inside a Correlation repeat records \
+        that the export also lists on their own and are passed over too. A known type with a unit not \
+        listed, a value that is not a number, a negative amount or a date that does not parse is bad \
+        input, as is XML that is not well formed; a dead-letter file gets the rejected element rebuilt \
+        from its attributes (children left out). Rounding: minutes of sleep to whole minutes, \
+        efficiency to 0.1, everything else to 0.01.
+        """
 
     /// Reads one export into `records`.
     public func read(_ file: InputFile, into records: RecordSet, reporter: ProblemReporter) throws {
@@ -87,16 +87,19 @@ public struct AppleHealthImporter {
         if let line = stream.misplacedDeclarationLine { throw ExportReader.misplaced(file.name, line) }
         if let e = stream.readError { throw HOSError.io("\(file.name): read error: \(e)") }
         if !finished || parser.parserError != nil {
-            throw HOSError.badInput(SourceLocation(file: file.name, line: parser.lineNumber),
-                                    "invalid XML: \(ExportReader.describe(parser.parserError))")
+            throw HOSError.badInput(
+                SourceLocation(file: file.name, line: parser.lineNumber),
+                "invalid XML: \(ExportReader.describe(parser.parserError))")
         }
         guard reader.sawRoot else {
-            throw HOSError.badInput(SourceLocation(file: file.name, line: 0), "no HealthData element: not an Apple Health export")
+            throw HOSError.badInput(
+                SourceLocation(file: file.name, line: 0), "no HealthData element: not an Apple Health export")
         }
         // Older FoundationXML never tells libxml2 the input has ended; there a cut-off file shows only here.
         guard reader.rootClosed else {
-            throw HOSError.badInput(SourceLocation(file: file.name, line: parser.lineNumber),
-                                    "invalid XML: unexpected end of file (HealthData not closed)")
+            throw HOSError.badInput(
+                SourceLocation(file: file.name, line: parser.lineNumber),
+                "invalid XML: unexpected end of file (HealthData not closed)")
         }
         try reader.finish()
     }
@@ -130,10 +133,10 @@ public struct AppleHealthImporter {
                 return v
             }
             guard u.count == 25, u[4] == 0x2D, u[7] == 0x2D, u[10] == 0x20, u[13] == 0x3A, u[16] == 0x3A,
-                  u[19] == 0x20, u[20] == 0x2B || u[20] == 0x2D,
-                  let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2),
-                  let s = num(17, 2), let oh = num(21, 2), let om = num(23, 2),
-                  let date = LocalDate(year: y, month: mo, day: d), h < 24, mi < 60, s < 61, oh < 24, om < 60
+                u[19] == 0x20, u[20] == 0x2B || u[20] == 0x2D,
+                let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2),
+                let s = num(17, 2), let oh = num(21, 2), let om = num(23, 2),
+                let date = LocalDate(year: y, month: mo, day: d), h < 24, mi < 60, s < 61, oh < 24, om < 60
             else {
                 guard let t = Timestamp.parse(text) else { return nil }
                 self.init(seconds: t.seconds, offset: t.offsetSeconds)
@@ -404,14 +407,16 @@ final class ExportReader: NSObject, XMLParserDelegate {
     static let quantities: [String: Quantity] = [
         "StepCount": Quantity(metric: "steps", aggregate: .sum, units: ["count": 1]),
         "ActiveEnergyBurned": Quantity(metric: "active_energy_kcal", aggregate: .sum, units: kcal),
-        "DistanceWalkingRunning": Quantity(metric: "distance_km", aggregate: .sum, units: ["km": 1, "m": 0.001, "mi": 1.609344]),
+        "DistanceWalkingRunning": Quantity(
+            metric: "distance_km", aggregate: .sum, units: ["km": 1, "m": 0.001, "mi": 1.609344]),
         "FlightsClimbed": Quantity(metric: "floors_climbed", aggregate: .sum, units: ["count": 1]),
         "DietaryEnergyConsumed": Quantity(metric: "calories_in_kcal", aggregate: .sum, units: kcal),
         "DietaryProtein": Quantity(metric: "protein_g", aggregate: .sum, units: grams),
         "DietaryCarbohydrates": Quantity(metric: "carbs_g", aggregate: .sum, units: grams),
         "DietaryFatTotal": Quantity(metric: "fat_g", aggregate: .sum, units: grams),
         "DietaryFiber": Quantity(metric: "fiber_g", aggregate: .sum, units: grams),
-        "DietaryWater": Quantity(metric: "water_ml", aggregate: .sum, units: ["mL": 1, "L": 1000, "fl_oz_us": 29.5735295625]),
+        "DietaryWater": Quantity(
+            metric: "water_ml", aggregate: .sum, units: ["mL": 1, "L": 1000, "fl_oz_us": 29.5735295625]),
         "DietaryCaffeine": Quantity(metric: "caffeine_mg", aggregate: .sum, units: ["mg": 1, "g": 1000]),
         "RestingHeartRate": Quantity(metric: "resting_hr_bpm", aggregate: .mean, units: ["count/min": 1]),
         // SDNN is what Apple measures; it is not RMSSD and is never stored as hrv_rmssd_ms.
@@ -476,8 +481,10 @@ final class ExportReader: NSObject, XMLParserDelegate {
 
     // MARK: Parser callbacks
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String]
+    ) {
         guard failure == nil else { return }
         do {
             switch name {
@@ -512,8 +519,11 @@ final class ExportReader: NSObject, XMLParserDelegate {
             stop(parser, Self.misplaced(file, line))
             return
         }
-        stop(parser, HOSError.badInput(SourceLocation(file: file, line: parser.lineNumber),
-                                       "invalid XML: \(Self.describe(parseError))"))
+        stop(
+            parser,
+            HOSError.badInput(
+                SourceLocation(file: file, line: parser.lineNumber),
+                "invalid XML: \(Self.describe(parseError))"))
     }
 
     /// Ends the parse at the first fatal problem: the parser recovers from errors, we do not.
@@ -592,7 +602,8 @@ final class ExportReader: NSObject, XMLParserDelegate {
 
     /// The sample's start and end; nil after rejecting it.
     private func interval(_ a: [String: String], _ what: String, line: Int) throws
-        -> (start: AppleHealthImporter.Instant, end: AppleHealthImporter.Instant)? {
+        -> (start: AppleHealthImporter.Instant, end: AppleHealthImporter.Instant)?
+    {
         guard let start = a["startDate"].flatMap(AppleHealthImporter.Instant.init) else {
             try reject(line, "\(what) startDate is not a date")
             return nil
@@ -610,7 +621,9 @@ final class ExportReader: NSObject, XMLParserDelegate {
 
     private func record(_ a: [String: String], line: Int) throws {
         guard let type = a["type"] else { return }
-        if type.hasPrefix(Self.quantityPrefix), let q = Self.quantities[String(type.dropFirst(Self.quantityPrefix.count))] {
+        if type.hasPrefix(Self.quantityPrefix),
+            let q = Self.quantities[String(type.dropFirst(Self.quantityPrefix.count))]
+        {
             try quantity(q, a, type: short(type), line: line)
         } else if type == Self.sleepType {
             guard let kind = a["value"].flatMap({ Self.sleepKinds[$0] }) else {
@@ -618,10 +631,13 @@ final class ExportReader: NSObject, XMLParserDelegate {
                 return
             }
             guard let span = try interval(a, "SleepAnalysis", line: line) else { return }
-            sleep.append(SleepSample(source: a["sourceName"] ?? "", kind: kind, start: span.start, end: span.end, line: line))
+            sleep.append(
+                SleepSample(source: a["sourceName"] ?? "", kind: kind, start: span.start, end: span.end, line: line))
         } else if type == Self.mindfulType {
             guard let span = try interval(a, "MindfulSession", line: line) else { return }
-            add(sum: Double(span.end.seconds - span.start.seconds) / 60, metric: "mindfulness_min", date: span.start.date,
+            add(
+                sum: Double(span.end.seconds - span.start.seconds) / 60, metric: "mindfulness_min",
+                date: span.start.date,
                 source: a["sourceName"] ?? "", line: line)
         }
         // Any other type is outside the vocabulary: passed over.
@@ -664,7 +680,8 @@ final class ExportReader: NSObject, XMLParserDelegate {
 
     /// Adds to one source's day total (mindfulness, workouts); `finish` keeps the largest source, as for quantities.
     private func add(sum value: Double, metric: String, date: LocalDate, source: String, line: Int) {
-        sums[SourceDay(day: DayMetric(date: date, metric: metric), source: source), default: Total(line: line)].sum += value
+        sums[SourceDay(day: DayMetric(date: date, metric: metric), source: source), default: Total(line: line)].sum +=
+            value
     }
 
     private func workout(_ a: [String: String], line: Int) throws {
@@ -692,7 +709,9 @@ final class ExportReader: NSObject, XMLParserDelegate {
         // Summed quantities: per day, the source with the largest total; ties go to the first source by name.
         var best: [DayMetric: (source: String, total: Total)] = [:]
         for (key, total) in sums {
-            if let b = best[key.day], b.total.sum > total.sum || (b.total.sum == total.sum && b.source < key.source) { continue }
+            if let b = best[key.day], b.total.sum > total.sum || (b.total.sum == total.sum && b.source < key.source) {
+                continue
+            }
             best[key.day] = (key.source, total)
         }
         var values: [DayMetric: (value: Double, line: Int)] = [:]
@@ -701,8 +720,9 @@ final class ExportReader: NSObject, XMLParserDelegate {
         for (day, l) in latest { values[day] = (l.value, l.line) }
         for day in values.keys.sorted() {
             let v = values[day]!
-            try records.add(user: user, date: day.date, metric: day.metric, value: .number(v.value, places: 2),
-                            at: location(v.line))
+            try records.add(
+                user: user, date: day.date, metric: day.metric, value: .number(v.value, places: 2),
+                at: location(v.line))
         }
         try finishSleep()
     }
@@ -773,7 +793,9 @@ final class ExportReader: NSObject, XMLParserDelegate {
         let bySource = Dictionary(grouping: sleep, by: \.source)
         sleep = []
         for source in bySource.keys.sorted() {
-            let samples = bySource[source]!.sorted { ($0.start.seconds, $0.end.seconds, $0.line) < ($1.start.seconds, $1.end.seconds, $1.line) }
+            let samples = bySource[source]!.sorted {
+                ($0.start.seconds, $0.end.seconds, $0.line) < ($1.start.seconds, $1.end.seconds, $1.line)
+            }
             var current: [SleepSample] = []
             var end = Int.min
             for s in samples {

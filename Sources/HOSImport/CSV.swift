@@ -23,8 +23,10 @@ public struct CSVReader {
     /// Calls `body` for each record; blank lines are skipped. A UTF-8 byte-order mark is dropped.
     /// A record that cannot be read (a stray quote, invalid UTF-8, longer than the limit) goes to
     /// `problem` with its text when it has one; by default that stops the read with exit 65.
-    public func forEach(_ body: (CSVRow) throws -> Void,
-                        problem: ((SourceLocation, String, String?) throws -> Void)? = nil) throws {
+    public func forEach(
+        _ body: (CSVRow) throws -> Void,
+        problem: ((SourceLocation, String, String?) throws -> Void)? = nil
+    ) throws {
         let name = file.name
         let report = problem ?? { location, message, _ in throw HOSError.badInput(location, message) }
         try withoutActuallyEscaping(body) { body in
@@ -32,8 +34,9 @@ public struct CSVReader {
                 var handler = Handler(name: name, maxBytes: maxLineBytes, body: body, problem: report)
                 try file.readLines(maxLineBytes: maxLineBytes, into: &handler)
                 if !handler.pending.isEmpty {
-                    try report(SourceLocation(file: name, line: handler.pendingStart), "unterminated quoted field",
-                               String(decoding: handler.pending, as: UTF8.self))
+                    try report(
+                        SourceLocation(file: name, line: handler.pendingStart), "unterminated quoted field",
+                        String(decoding: handler.pending, as: UTF8.self))
                 }
             }
         }
@@ -93,7 +96,9 @@ public struct CSVReader {
         }
 
         mutating func oversizeChunk(_ bytes: UnsafeBufferPointer<UInt8>, number: Int, isEnd: Bool) throws {
-            if isEnd { try problem(SourceLocation(file: name, line: number), "line longer than \(maxBytes) bytes", nil) }
+            if isEnd {
+                try problem(SourceLocation(file: name, line: number), "line longer than \(maxBytes) bytes", nil)
+            }
         }
     }
 

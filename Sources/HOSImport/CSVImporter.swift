@@ -13,8 +13,10 @@ public struct CSVImporter {
     /// Self-reported wellness on another scale, by metric (`--scale`).
     public var scales: [String: WellnessScale] = [:]
 
-    public init(map: [String: String] = [:], ignore: Set<String> = [], user: String? = nil,
-                scales: [String: WellnessScale] = [:]) {
+    public init(
+        map: [String: String] = [:], ignore: Set<String> = [], user: String? = nil,
+        scales: [String: WellnessScale] = [:]
+    ) {
         self.map = map
         self.ignore = ignore
         self.user = user
@@ -28,44 +30,52 @@ public struct CSVImporter {
     public func read(_ file: InputFile, into records: RecordSet, reporter: ProblemReporter) throws -> Layout {
         var columns: Columns?
         let renamed = Dictionary(map.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
-        try CSVReader(file: file).forEach({ row in
-            let location = SourceLocation(file: file.name, line: row.line)
-            guard let columns else {
-                columns = try header(row, renamed: renamed, at: location)
-                return
-            }
-            records.inputCount += 1
-            guard row.fields.count == columns.names.count else {
-                try reporter.reject(location, "\(row.fields.count) fields where the header has \(columns.names.count)", raw: row.raw)
-                return
-            }
-            let who = columns.user.map { row.fields[$0] } ?? user!
-            guard !who.isEmpty else {
-                try reporter.reject(location, "empty user_id", raw: row.raw)
-                return
-            }
-            guard let date = LocalDate(row.fields[columns.date]) else {
-                try reporter.reject(location, "date is not a YYYY-MM-DD calendar date", raw: row.raw)
-                return
-            }
-            var values = values(row.fields, columns: columns)
-            for (i, v) in values.enumerated() {
-                guard let scale = scales[v.metric], case let .number(n) = v.value else { continue }
-                guard let scaled = scale.apply(n) else {
-                    try reporter.reject(location, "user \(who) \(date): \(v.metric) outside its --scale \(JSON.number(scale.from).text):\(JSON.number(scale.to).text)",
-                                        raw: row.raw)
+        try CSVReader(file: file).forEach(
+            { row in
+                let location = SourceLocation(file: file.name, line: row.line)
+                guard let columns else {
+                    columns = try header(row, renamed: renamed, at: location)
                     return
                 }
-                values[i].value = .number(scaled)
-            }
-            try records.addRow(user: who, date: date, values: values, at: location, raw: row.raw)
-        }, problem: { location, message, raw in
-            // Before the header, a broken record leaves nothing to read the rest by.
-            guard columns != nil else { throw HOSError.badInput(location, message) }
-            records.inputCount += 1
-            try reporter.reject(location, message, raw: raw)
-        })
-        guard let columns else { throw HOSError.badInput(SourceLocation(file: file.name, line: 0), "empty file: no header") }
+                records.inputCount += 1
+                guard row.fields.count == columns.names.count else {
+                    try reporter.reject(
+                        location, "\(row.fields.count) fields where the header has \(columns.names.count)", raw: row.raw
+                    )
+                    return
+                }
+                let who = columns.user.map { row.fields[$0] } ?? user!
+                guard !who.isEmpty else {
+                    try reporter.reject(location, "empty user_id", raw: row.raw)
+                    return
+                }
+                guard let date = LocalDate(row.fields[columns.date]) else {
+                    try reporter.reject(location, "date is not a YYYY-MM-DD calendar date", raw: row.raw)
+                    return
+                }
+                var values = values(row.fields, columns: columns)
+                for (i, v) in values.enumerated() {
+                    guard let scale = scales[v.metric], case .number(let n) = v.value else { continue }
+                    guard let scaled = scale.apply(n) else {
+                        try reporter.reject(
+                            location,
+                            "user \(who) \(date): \(v.metric) outside its --scale \(JSON.number(scale.from).text):\(JSON.number(scale.to).text)",
+                            raw: row.raw)
+                        return
+                    }
+                    values[i].value = .number(scaled)
+                }
+                try records.addRow(user: who, date: date, values: values, at: location, raw: row.raw)
+            },
+            problem: { location, message, raw in
+                // Before the header, a broken record leaves nothing to read the rest by.
+                guard columns != nil else { throw HOSError.badInput(location, message) }
+                records.inputCount += 1
+                try reporter.reject(location, message, raw: raw)
+            })
+        guard let columns else {
+            throw HOSError.badInput(SourceLocation(file: file.name, line: 0), "empty file: no header")
+        }
         return columns.layout
     }
 
@@ -104,13 +114,16 @@ public struct CSVImporter {
         for (i, name) in names.enumerated() where ![c.user, c.date].contains(i) && !ignore.contains(row.fields[i]) {
             if c.layout == .long {
                 guard i == c.metric || i == c.value else {
-                    throw HOSError.badInput(location, "unexpected column \(quoted(row.fields[i])) in a long table (drop it with --ignore)")
+                    throw HOSError.badInput(
+                        location, "unexpected column \(quoted(row.fields[i])) in a long table (drop it with --ignore)")
                 }
                 continue
             }
             guard Metrics.metric(named: name) != nil || Metrics.isCustom(name) else {
-                throw HOSError.badInput(location,
-                    "unknown metric column \(quoted(row.fields[i])) (rename it with --map METRIC=COLUMN, prefix it x_, or drop it with --ignore)")
+                throw HOSError.badInput(
+                    location,
+                    "unknown metric column \(quoted(row.fields[i])) (rename it with --map METRIC=COLUMN, prefix it x_, or drop it with --ignore)"
+                )
             }
             c.metrics.append((i, name))
         }

@@ -15,30 +15,30 @@ public struct CronometerImporter {
 
     /// The format's description for --help, --list-formats and the man page.
     public static let documentation = """
-    Reads Cronometer's exports (Settings > Account > Export Data): dailysummary.csv ("Daily \
-    Nutrition", a row per day: Date, then a column per nutrient named with its unit, Energy \
-    (kcal), Protein (g)...) and servings.csv ("Food & Recipe Entries", a row per food eaten: Day, \
-    Time, Group, Food Name, Amount, then the same nutrient columns). Which file is which is told \
-    by its header (Food Name makes it servings). Every record goes to the one user given by \
-    --user. Dates are YYYY-MM-DD, the local day as Cronometer writes it.
+        Reads Cronometer's exports (Settings > Account > Export Data): dailysummary.csv ("Daily \
+        Nutrition", a row per day: Date, then a column per nutrient named with its unit, Energy \
+        (kcal), Protein (g)...) and servings.csv ("Food & Recipe Entries", a row per food eaten: Day, \
+        Time, Group, Food Name, Amount, then the same nutrient columns). Which file is which is told \
+        by its header (Food Name makes it servings). Every record goes to the one user given by \
+        --user. Dates are YYYY-MM-DD, the local day as Cronometer writes it.
 
-    Columns read, with their conversions: calories_in_kcal = Energy (kcal), or Energy (kJ) / \
-    4.184; protein_g = Protein (g); carbs_g = Carbs (g) (total carbohydrate, not Net Carbs); fat_g \
-    = Fat (g); fiber_g = Fiber (g); water_ml = Water (g) x 1 (a gram of water is a millilitre), or \
-    Water (ml); caffeine_mg = Caffeine (mg); alcohol_units = Alcohol (g) / 8 (a UK unit is 8 g of \
-    ethanol), rounded to 0.01. A vocabulary nutrient in another unit is bad input (the header \
-    names it). Every other nutrient column "Name (unit)" becomes the custom metric x_<name>_<unit> \
-    in lowercase letters and digits joined by _ (Vitamin C (mg) -> x_vitamin_c_mg, B12 \
-    (Cobalamin) (µg) -> x_b12_cobalamin_ug), unconverted, unless --vocabulary-only; columns \
-    without a unit (Completed, Time, Group, Food Name, Amount, Category) are not read.
+        Columns read, with their conversions: calories_in_kcal = Energy (kcal), or Energy (kJ) / \
+        4.184; protein_g = Protein (g); carbs_g = Carbs (g) (total carbohydrate, not Net Carbs); fat_g \
+        = Fat (g); fiber_g = Fiber (g); water_ml = Water (g) x 1 (a gram of water is a millilitre), or \
+        Water (ml); caffeine_mg = Caffeine (mg); alcohol_units = Alcohol (g) / 8 (a UK unit is 8 g of \
+        ethanol), rounded to 0.01. A vocabulary nutrient in another unit is bad input (the header \
+        names it). Every other nutrient column "Name (unit)" becomes the custom metric x_<name>_<unit> \
+        in lowercase letters and digits joined by _ (Vitamin C (mg) -> x_vitamin_c_mg, B12 \
+        (Cobalamin) (µg) -> x_b12_cobalamin_ug), unconverted, unless --vocabulary-only; columns \
+        without a unit (Completed, Time, Group, Food Name, Amount, Category) are not read.
 
-    An empty cell is a missing value: a day with only some nutrients filled keeps what it has. \
-    servings.csv rows are summed per day (an empty cell adds nothing; a nutrient no row of the \
-    day has stays missing), for the days that no daily summary given with it holds: with both \
-    files, a day of dailysummary.csv is never added to from servings. Sums are rounded to 0.01. A \
-    number that does not parse, a negative amount, or a value outside its metric's range is bad \
-    input, reported with file and line.
-    """
+        An empty cell is a missing value: a day with only some nutrients filled keeps what it has. \
+        servings.csv rows are summed per day (an empty cell adds nothing; a nutrient no row of the \
+        day has stays missing), for the days that no daily summary given with it holds: with both \
+        files, a day of dailysummary.csv is never added to from servings. Sums are rounded to 0.01. A \
+        number that does not parse, a negative amount, or a value outside its metric's range is bad \
+        input, reported with file and line.
+        """
 
     /// A nutrient column: the metric it becomes and the factor to its unit.
     struct Nutrient {
@@ -76,7 +76,9 @@ public struct CronometerImporter {
             guard let (name, unit) = Self.split(column) else { continue }
             if let known = Self.vocabulary[name.lowercased()] {
                 guard let factor = known.units[unit.lowercased()] else {
-                    throw HOSError.badInput(location, "column \(quoted(column)): \(name) in \(printable(unit)) is not a unit hos-import converts")
+                    throw HOSError.badInput(
+                        location,
+                        "column \(quoted(column)): \(name) in \(printable(unit)) is not a unit hos-import converts")
                 }
                 out.append(Nutrient(index: i, column: column, metric: known.metric, factor: factor))
             } else if !vocabularyOnly, let metric = customMetricName(name + " " + unit) {
@@ -91,8 +93,10 @@ public struct CronometerImporter {
     }
 
     /// Reads the files (a daily summary, servings, or both, in any order) into `records`.
-    public func read(_ files: [InputFile], into records: RecordSet, reporter: ProblemReporter,
-                     maxLineBytes: Int = RunConfig.defaultMaxLineBytes) throws {
+    public func read(
+        _ files: [InputFile], into records: RecordSet, reporter: ProblemReporter,
+        maxLineBytes: Int = RunConfig.defaultMaxLineBytes
+    ) throws {
         for f in files {
             guard f.path != nil else { throw HOSError.usage("cronometer reads files, not standard input") }
             try f.checkReadable()
@@ -114,12 +118,17 @@ public struct CronometerImporter {
                 }
                 guard let amounts = try Self.amounts(row, nutrients, reporter, location) else { return }
                 summaryDays.insert(date)
-                let values = amounts.map { (metric: $0.metric, value: JSON.number($0.value, places: Self.places($0.metric))) }
+                let values = amounts.map {
+                    (metric: $0.metric, value: JSON.number($0.value, places: Self.places($0.metric)))
+                }
                 try records.addRow(user: user, date: date, values: values, at: location, raw: row.raw)
             }
         }
         for f in servings {
-            struct Sum { var total = 0.0; var line: Int }
+            struct Sum {
+                var total = 0.0
+                var line: Int
+            }
             var sums: [LocalDate: [String: Sum]] = [:]
             try readTable(f, required: ["Day"], records: records, reporter: reporter, maxLineBytes: maxLineBytes) {
                 row, t, nutrients, location in
@@ -133,7 +142,9 @@ public struct CronometerImporter {
             }
             for date in sums.keys.sorted() {
                 let day = sums[date]!
-                let values = day.keys.sorted().map { (metric: $0, value: JSON.number(day[$0]!.total, places: Self.places($0))) }
+                let values = day.keys.sorted().map {
+                    (metric: $0, value: JSON.number(day[$0]!.total, places: Self.places($0)))
+                }
                 let line = day.values.map(\.line).min() ?? 0
                 try records.addRow(user: user, date: date, values: values, at: SourceLocation(file: f.name, line: line))
             }
@@ -141,8 +152,10 @@ public struct CronometerImporter {
     }
 
     /// The converted amounts of a row's filled nutrient cells, or nil after rejecting the row.
-    static func amounts(_ row: CSVRow, _ nutrients: [Nutrient], _ reporter: ProblemReporter,
-                        _ location: SourceLocation) throws -> [(metric: String, value: Double)]? {
+    static func amounts(
+        _ row: CSVRow, _ nutrients: [Nutrient], _ reporter: ProblemReporter,
+        _ location: SourceLocation
+    ) throws -> [(metric: String, value: Double)]? {
         var out: [(metric: String, value: Double)] = []
         for n in nutrients {
             let text = row.fields[n.index]
@@ -170,18 +183,25 @@ public struct CronometerImporter {
                 throw Stop()
             }
         } catch is Stop {}
-        guard let header else { throw HOSError.badInput(SourceLocation(file: file.name, line: 0), "empty file: no header") }
+        guard let header else {
+            throw HOSError.badInput(SourceLocation(file: file.name, line: 0), "empty file: no header")
+        }
         return header
     }
 
     /// A table read with its nutrient columns found from the header.
-    func readTable(_ file: InputFile, required: [String], records: RecordSet, reporter: ProblemReporter, maxLineBytes: Int,
-                   _ body: (CSVRow, Table, [Nutrient], SourceLocation) throws -> Void) throws {
+    func readTable(
+        _ file: InputFile, required: [String], records: RecordSet, reporter: ProblemReporter, maxLineBytes: Int,
+        _ body: (CSVRow, Table, [Nutrient], SourceLocation) throws -> Void
+    ) throws {
         var found: [Nutrient] = []
-        try HOSImport.readTable(file.path ?? "-", required: required, records: records, reporter: reporter,
-                                maxLineBytes: maxLineBytes, header: { fields, location in
-            found = try nutrients(fields, location)
-        }) { row, t, location in
+        try HOSImport.readTable(
+            file.path ?? "-", required: required, records: records, reporter: reporter,
+            maxLineBytes: maxLineBytes,
+            header: { fields, location in
+                found = try nutrients(fields, location)
+            }
+        ) { row, t, location in
             try body(row, t, found, location)
         }
     }

@@ -13,41 +13,41 @@ public struct FitbitImporter {
 
     /// The format's description for --help and the man page.
     public static let documentation = """
-    Reads two layouts, alone or together in one folder: the CSV files of a Fitabase export, and \
-    the JSON files of Fitbit's own account export (below). Each file is optional, but at least \
-    one must be there.
+        Reads two layouts, alone or together in one folder: the CSV files of a Fitabase export, and \
+        the JSON files of Fitbit's own account export (below). Each file is optional, but at least \
+        one must be there.
 
-    Fitabase: these files of the folder. Columns are found by name in the header. Id becomes user_id. Fitabase times are local \
-    with no zone, so the local day is the date as written (M/D/YYYY, with h:mm:ss AM/PM where a \
-    time is given). A date or number that does not parse is bad input, reported with file and line.
+        Fitabase: these files of the folder. Columns are found by name in the header. Id becomes user_id. Fitabase times are local \
+        with no zone, so the local day is the date as written (M/D/YYYY, with h:mm:ss AM/PM where a \
+        time is given). A date or number that does not parse is bad input, reported with file and line.
 
-    dailyActivity_merged.csv: steps = TotalSteps; distance_km = TotalDistance (Fitabase distances \
-    are kilometres; rounded to 0.01); active_minutes = VeryActiveMinutes + FairlyActiveMinutes; \
-    sedentary_minutes = SedentaryMinutes; calories_burned_kcal = Calories. A day with TotalSteps 0 \
-    and SedentaryMinutes 1440 is a day the tracker was not worn: no activity metrics are written \
-    for it (its Calories are only an estimate of resting burn).
+        dailyActivity_merged.csv: steps = TotalSteps; distance_km = TotalDistance (Fitabase distances \
+        are kilometres; rounded to 0.01); active_minutes = VeryActiveMinutes + FairlyActiveMinutes; \
+        sedentary_minutes = SedentaryMinutes; calories_burned_kcal = Calories. A day with TotalSteps 0 \
+        and SedentaryMinutes 1440 is a day the tracker was not worn: no activity metrics are written \
+        for it (its Calories are only an estimate of resting burn).
 
-    sleepDay_merged.csv: sleep_duration_min = TotalMinutesAsleep; time_in_bed_min = \
-    TotalTimeInBed; sleep_efficiency_pct = TotalMinutesAsleep / TotalTimeInBed x 100, rounded to \
-    0.1 (none when TotalTimeInBed is 0). The day is SleepDay. Exact duplicate rows, common in the \
-    public data, are harmless.
+        sleepDay_merged.csv: sleep_duration_min = TotalMinutesAsleep; time_in_bed_min = \
+        TotalTimeInBed; sleep_efficiency_pct = TotalMinutesAsleep / TotalTimeInBed x 100, rounded to \
+        0.1 (none when TotalTimeInBed is 0). The day is SleepDay. Exact duplicate rows, common in the \
+        public data, are harmless.
 
-    minuteSleep_merged.csv (date, value 1 asleep / 2 restless / 3 awake, logId): each logId is \
-    one sleep. sleep_start = its first minute and sleep_end = its last minute + 1, as HH:MM; it \
-    belongs to the day of its last minute (the wake day). Where a day has several logs the \
-    longest (by span, then by minutes recorded) is the main sleep and naps are left out. \
-    awake_min = the main log's minutes with value 3. Durations stay those of sleepDay.
+        minuteSleep_merged.csv (date, value 1 asleep / 2 restless / 3 awake, logId): each logId is \
+        one sleep. sleep_start = its first minute and sleep_end = its last minute + 1, as HH:MM; it \
+        belongs to the day of its last minute (the wake day). Where a day has several logs the \
+        longest (by span, then by minutes recorded) is the main sleep and naps are left out. \
+        awake_min = the main log's minutes with value 3. Durations stay those of sleepDay.
 
-    heartrate_seconds_merged.csv (Time, Value in bpm): streamed; only a per-minute sum and count \
-    per user-day are kept. resting_hr_bpm is the lowest mean over any 30 consecutive minutes of \
-    the day in which at least 20 minutes have readings; the window's mean is the mean of its \
-    minutes' means, so a densely sampled minute does not outweigh others. Rounded to whole bpm. A \
-    day without such a window has no resting_hr_bpm. A reading outside 1-300 bpm is bad input.
+        heartrate_seconds_merged.csv (Time, Value in bpm): streamed; only a per-minute sum and count \
+        per user-day are kept. resting_hr_bpm is the lowest mean over any 30 consecutive minutes of \
+        the day in which at least 20 minutes have readings; the window's mean is the mean of its \
+        minutes' means, so a densely sampled minute does not outweigh others. Rounded to whole bpm. A \
+        day without such a window has no resting_hr_bpm. A reading outside 1-300 bpm is bad input.
 
-    weightLogInfo_merged.csv: weight_kg = WeightKg (or WeightPounds x 0.45359237 when WeightKg is \
-    empty), rounded to 0.01; body_fat_pct = Fat when present and not empty. When a day has \
-    several logs, each metric takes the value of the day's last log by time (Date) that has it.
-    """
+        weightLogInfo_merged.csv: weight_kg = WeightKg (or WeightPounds x 0.45359237 when WeightKg is \
+        empty), rounded to 0.01; body_fat_pct = Fat when present and not empty. When a day has \
+        several logs, each metric takes the value of the day's last log by time (Date) that has it.
+        """
 
     /// Both layouts' descriptions, for --help and the man page.
     public static var fullDocumentation: String { documentation + "\n\n" + FitbitAccountReader.documentation }
@@ -59,8 +59,10 @@ public struct FitbitImporter {
     static let weightLog = "weightLogInfo_merged.csv"
 
     /// Reads every Fitabase file the folder holds into `records`.
-    public func read(directory: String, into records: RecordSet, reporter: ProblemReporter,
-                     maxLineBytes: Int = RunConfig.defaultMaxLineBytes) throws {
+    public func read(
+        directory: String, into records: RecordSet, reporter: ProblemReporter,
+        maxLineBytes: Int = RunConfig.defaultMaxLineBytes
+    ) throws {
         let folder = try ExportFolder(directory)
         let path = folder.file
         let files = [Self.dailyActivity, Self.sleepDay, Self.minuteSleep, Self.heartRate, Self.weightLog].map(path)
@@ -87,11 +89,14 @@ public struct FitbitImporter {
 
         /// Streams a file's data rows with its header's column positions; checks the columns the file needs.
         func table(_ path: String, required: [String], _ body: (CSVRow, Table, SourceLocation) throws -> Void) throws {
-            try readTable(path, required: required, records: records, reporter: reporter, maxLineBytes: maxLineBytes, body)
+            try readTable(
+                path, required: required, records: records, reporter: reporter, maxLineBytes: maxLineBytes, body)
         }
 
         /// The row's user and day (and seconds after midnight), or nil after rejecting the row.
-        func dayKey(_ row: CSVRow, _ t: Table, _ dateColumn: String, _ location: SourceLocation) throws -> (DayKey, Int)? {
+        func dayKey(_ row: CSVRow, _ t: Table, _ dateColumn: String, _ location: SourceLocation) throws -> (
+            DayKey, Int
+        )? {
             let user = t(row, "Id")
             guard !user.isEmpty else {
                 try reporter.reject(location, "empty Id", raw: row.raw)
@@ -122,11 +127,14 @@ public struct FitbitImporter {
         }
 
         func dailyActivity(_ path: String) throws {
-            let columns = ["TotalSteps", "TotalDistance", "VeryActiveMinutes", "FairlyActiveMinutes",
-                           "SedentaryMinutes", "Calories"]
+            let columns = [
+                "TotalSteps", "TotalDistance", "VeryActiveMinutes", "FairlyActiveMinutes",
+                "SedentaryMinutes", "Calories",
+            ]
             try table(path, required: ["Id", "ActivityDate"] + columns) { row, t, location in
                 guard let key = try dayKey(row, t, "ActivityDate", location)?.0,
-                      let n = try numbers(row, t, columns, location) else { return }
+                    let n = try numbers(row, t, columns, location)
+                else { return }
                 let (steps, distance, very, fairly, sedentary, calories) = (n[0], n[1], n[2], n[3], n[4], n[5])
                 // A whole day sedentary without a step: the tracker was off the wrist, not a day in bed.
                 if steps == 0 && sedentary == 1440 { return }
@@ -144,7 +152,8 @@ public struct FitbitImporter {
             let columns = ["TotalMinutesAsleep", "TotalTimeInBed"]
             try table(path, required: ["Id", "SleepDay"] + columns) { row, t, location in
                 guard let key = try dayKey(row, t, "SleepDay", location)?.0,
-                      let n = try numbers(row, t, columns, location) else { return }
+                    let n = try numbers(row, t, columns, location)
+                else { return }
                 var values: [(metric: String, value: JSON)] = []
                 if let asleep = n[0] { values.append(("sleep_duration_min", .number(asleep))) }
                 if let inBed = n[1] { values.append(("time_in_bed_min", .number(inBed))) }
@@ -204,11 +213,13 @@ public struct FitbitImporter {
             }
             for day in main.keys.sorted() {
                 let e = main[day]!.entry
-                try records.addRow(user: day.user, date: day.date, values: [
-                    ("sleep_start", .string(ClockTime(minutes: e.first).description)),
-                    ("sleep_end", .string(ClockTime(minutes: e.last + 1).description)),
-                    ("awake_min", .number(Double(e.awake))),
-                ], at: SourceLocation(file: name, line: e.line))
+                try records.addRow(
+                    user: day.user, date: day.date,
+                    values: [
+                        ("sleep_start", .string(ClockTime(minutes: e.first).description)),
+                        ("sleep_end", .string(ClockTime(minutes: e.last + 1).description)),
+                        ("awake_min", .number(Double(e.awake))),
+                    ], at: SourceLocation(file: name, line: e.line))
             }
         }
 
@@ -255,8 +266,9 @@ public struct FitbitImporter {
             for key in days.keys.sorted() {
                 let day = days[key]!
                 guard let rest = FitbitImporter.restingHeartRate(sums: day.sums, counts: day.counts) else { continue }
-                try records.add(user: key.user, date: key.date, metric: "resting_hr_bpm", number: rest.rounded(),
-                                at: SourceLocation(file: name, line: day.line))
+                try records.add(
+                    user: key.user, date: key.date, metric: "resting_hr_bpm", number: rest.rounded(),
+                    at: SourceLocation(file: name, line: day.line))
             }
         }
 
@@ -267,7 +279,8 @@ public struct FitbitImporter {
             let name = InputFile(argument: path).name
             try table(path, required: ["Id", "Date", "WeightKg"]) { row, t, location in
                 guard let found = try dayKey(row, t, "Date", location),
-                      let n = try numbers(row, t, ["WeightKg", "WeightPounds", "Fat"], location) else { return }
+                    let n = try numbers(row, t, ["WeightKg", "WeightPounds", "Fat"], location)
+                else { return }
                 let (key, seconds) = found
                 guard let kg = n[0] ?? n[1].map({ $0 * 0.45359237 }) else {
                     try reporter.reject(location, "no WeightKg or WeightPounds", raw: row.raw)
@@ -297,8 +310,9 @@ public struct FitbitImporter {
             for key in Set(weights.keys).union(fats.keys).sorted() {
                 for (metric, logged) in [("weight_kg", weights[key]), ("body_fat_pct", fats[key])] {
                     guard let logged else { continue }
-                    try records.add(user: key.user, date: key.date, metric: metric, number: logged.value,
-                                    at: SourceLocation(file: name, line: logged.line))
+                    try records.add(
+                        user: key.user, date: key.date, metric: metric, number: logged.value,
+                        at: SourceLocation(file: name, line: logged.line))
                 }
             }
         }
@@ -311,8 +325,14 @@ public struct FitbitImporter {
         var best: Double?
         var start = 0
         while start + 30 <= means.count {
-            var sum = 0.0, n = 0
-            for m in start..<start + 30 { if let v = means[m] { sum += v; n += 1 } }
+            var sum = 0.0
+            var n = 0
+            for m in start..<start + 30 {
+                if let v = means[m] {
+                    sum += v
+                    n += 1
+                }
+            }
             if n >= 20 { best = min(best ?? .infinity, sum / Double(n)) }
             start += 1
         }
@@ -325,11 +345,13 @@ public struct FitbitImporter {
         guard (1...3).contains(parts.count) else { return nil }
         let d = parts[0].split(separator: "/", omittingEmptySubsequences: false)
         guard d.count == 3, let month = number(d[0], 1...2), let day = number(d[1], 1...2),
-              let year = number(d[2], 4...4), let date = LocalDate(year: year, month: month, day: day) else { return nil }
+            let year = number(d[2], 4...4), let date = LocalDate(year: year, month: month, day: day)
+        else { return nil }
         guard parts.count > 1 else { return (date, 0) }
         let c = parts[1].split(separator: ":", omittingEmptySubsequences: false)
         guard c.count == 2 || c.count == 3, let h = number(c[0], 1...2), let m = number(c[1], 2...2), m < 60,
-              let s = c.count == 3 ? number(c[2], 2...2) : 0, s < 60 else { return nil }
+            let s = c.count == 3 ? number(c[2], 2...2) : 0, s < 60
+        else { return nil }
         var hour = h
         if parts.count == 3 {
             guard (1...12).contains(h) else { return nil }
@@ -355,8 +377,11 @@ public struct FitbitImporter {
 func parseDecimal(_ text: some StringProtocol) -> Double? {
     let s = text.trimmingSpacesSubstring
     guard !s.isEmpty, s.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }),
-          s.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B || $0 == 0x65 || $0 == 0x45 }),
-          let v = Double(s), v.isFinite else { return nil }
+        s.utf8.allSatisfy({
+            ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B || $0 == 0x65 || $0 == 0x45
+        }),
+        let v = Double(s), v.isFinite
+    else { return nil }
     return v
 }
 

@@ -10,38 +10,40 @@ struct FitbitAccountReader {
     let reporter: ProblemReporter
 
     static let documentation = """
-    Fitbit account export (Google Takeout or the older MyFitbitData archive, unzipped): JSON \
-    files found in the folder and in its subfolders two levels down (Sleep/, Physical Activity/, \
-    Global Export Data/...), each named KIND.json or KIND-DATE.json (sleep-2024-03-01.json, \
-    steps-2024-03-01.json, exercise-0.json); files of the same kind are read together, and an \
-    entry that two files both hold (the same logId, or the same dateTime) counts once, so \
-    overlapping exports give each day once. These records go to the user given by --user (the \
-    export holds one person). Numbers may be written as strings ("1234"). Times are local, as \
-    Fitbit writes them (03/01/24 07:10:00, 2024-03-01T23:10:30.000); the local day is their date.
+        Fitbit account export (Google Takeout or the older MyFitbitData archive, unzipped): JSON \
+        files found in the folder and in its subfolders two levels down (Sleep/, Physical Activity/, \
+        Global Export Data/...), each named KIND.json or KIND-DATE.json (sleep-2024-03-01.json, \
+        steps-2024-03-01.json, exercise-0.json); files of the same kind are read together, and an \
+        entry that two files both hold (the same logId, or the same dateTime) counts once, so \
+        overlapping exports give each day once. These records go to the user given by --user (the \
+        export holds one person). Numbers may be written as strings ("1234"). Times are local, as \
+        Fitbit writes them (03/01/24 07:10:00, 2024-03-01T23:10:30.000); the local day is their date.
 
-    sleep: each log (logId) belongs to its dateOfSleep (the wake day). A day's main sleep is the \
-    log with mainSleep true (the longest by minutesAsleep when several are); the others are naps, \
-    never the main sleep: x_nap_min = their minutesAsleep, summed. Of the main sleep: \
-    sleep_duration_min = minutesAsleep; time_in_bed_min = timeInBed; awake_min = minutesAwake; \
-    sleep_efficiency_pct = minutesAsleep / timeInBed x 100, rounded to 0.1 (as for Fitabase; \
-    Fitbit's own efficiency field is not read); sleep_start and sleep_end = startTime and endTime \
-    as HH:MM; with type "stages", deep_sleep_min, light_sleep_min, rem_sleep_min = \
-    levels.summary.deep, light, rem .minutes.
+        sleep: each log (logId) belongs to its dateOfSleep (the wake day). A day's main sleep is the \
+        log with mainSleep true (the longest by minutesAsleep when several are); the others are naps, \
+        never the main sleep: x_nap_min = their minutesAsleep, summed. Of the main sleep: \
+        sleep_duration_min = minutesAsleep; time_in_bed_min = timeInBed; awake_min = minutesAwake; \
+        sleep_efficiency_pct = minutesAsleep / timeInBed x 100, rounded to 0.1 (as for Fitabase; \
+        Fitbit's own efficiency field is not read); sleep_start and sleep_end = startTime and endTime \
+        as HH:MM; with type "stages", deep_sleep_min, light_sleep_min, rem_sleep_min = \
+        levels.summary.deep, light, rem .minutes.
 
-    resting_heart_rate: resting_hr_bpm = value.value, rounded to 0.1; 0 means no reading and is \
-    left out. steps: summed per day (the files hold a value per minute or per day). \
-    very_active_minutes + moderately_active_minutes -> active_minutes (written when the day has \
-    both); sedentary_minutes -> sedentary_minutes; lightly_active_minutes -> \
-    x_lightly_active_min. A day with 0 steps and 1440 sedentary minutes is a day the tracker was \
-    not worn: no activity metrics are written for it. exercise: workout_minutes = activeDuration \
-    (or duration) in milliseconds / 60000, summed per day of startTime, rounded to 0.01.
+        resting_heart_rate: resting_hr_bpm = value.value, rounded to 0.1; 0 means no reading and is \
+        left out. steps: summed per day (the files hold a value per minute or per day). \
+        very_active_minutes + moderately_active_minutes -> active_minutes (written when the day has \
+        both); sedentary_minutes -> sedentary_minutes; lightly_active_minutes -> \
+        x_lightly_active_min. A day with 0 steps and 1440 sedentary minutes is a day the tracker was \
+        not worn: no activity metrics are written for it. exercise: workout_minutes = activeDuration \
+        (or duration) in milliseconds / 60000, summed per day of startTime, rounded to 0.01.
 
-    A file that is not JSON, an entry that is not an object, or a date or number that does not \
-    parse is bad input, reported with the file and the line its entry starts on.
-    """
+        A file that is not JSON, an entry that is not an object, or a date or number that does not \
+        parse is bad input, reported with the file and the line its entry starts on.
+        """
 
-    static let kinds = ["sleep", "resting_heart_rate", "steps", "very_active_minutes", "moderately_active_minutes",
-                        "lightly_active_minutes", "sedentary_minutes", "exercise"]
+    static let kinds = [
+        "sleep", "resting_heart_rate", "steps", "very_active_minutes", "moderately_active_minutes",
+        "lightly_active_minutes", "sedentary_minutes", "exercise",
+    ]
 
     /// The account-export JSON files of a folder (two levels down), grouped by kind, sorted by path.
     static func files(in folder: ExportFolder) -> [String: [String]] {
@@ -109,7 +111,8 @@ struct FitbitAccountReader {
         var lineStarts = [0]
         for (i, b) in bytes.enumerated() where b == 0x0A { lineStarts.append(i + 1) }
         func line(_ offset: Int) -> Int {
-            var lo = 0, hi = lineStarts.count - 1
+            var lo = 0
+            var hi = lineStarts.count - 1
             while lo < hi {
                 let mid = (lo + hi + 1) / 2
                 if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
@@ -118,13 +121,17 @@ struct FitbitAccountReader {
         }
         let parsed: [(value: JSON, offset: Int)]?
         do {
-            parsed = try bytes.withUnsafeBufferPointer { buf throws(JSONSyntaxError) in try JSONParser.parseArrayElements(buf) }
+            parsed = try bytes.withUnsafeBufferPointer { buf throws(JSONSyntaxError) in
+                try JSONParser.parseArrayElements(buf)
+            }
         } catch {
             let offset = max(0, error.column - 1)
             let column = offset - lineStarts[line(offset) - 1] + 1
-            throw HOSError.badInput(SourceLocation(file: name, line: line(offset)),
-                                    error.isEncoding ? "invalid UTF-8 at column \(column)"
-                                                     : "invalid JSON: \(error.message) at column \(column)")
+            throw HOSError.badInput(
+                SourceLocation(file: name, line: line(offset)),
+                error.isEncoding
+                    ? "invalid UTF-8 at column \(column)"
+                    : "invalid JSON: \(error.message) at column \(column)")
         }
         guard let parsed else { throw HOSError.badInput(SourceLocation(file: name, line: 1), "not a JSON array") }
         return parsed.map { Entry(value: $0.value, location: SourceLocation(file: name, line: line($0.offset))) }
@@ -133,8 +140,8 @@ struct FitbitAccountReader {
     /// A number, or a string that holds one.
     static func number(_ v: JSON?) -> Double? {
         switch v {
-        case let .number(d)?: d.isFinite ? d : nil
-        case let .string(s)?: parseDecimal(s)
+        case .number(let d)?: d.isFinite ? d : nil
+        case .string(let s)?: parseDecimal(s)
         default: nil
         }
     }
@@ -146,12 +153,15 @@ struct FitbitAccountReader {
             let parts = t.split(separator: " ")
             guard (1...2).contains(parts.count) else { return nil }
             let d = parts[0].split(separator: "/", omittingEmptySubsequences: false)
-            guard d.count == 3, let m = Int(d[0]), let day = Int(d[1]), let y = Int(d[2]), d[2].count == 2 || d[2].count == 4,
-                  let date = LocalDate(year: d[2].count == 2 ? 2000 + y : y, month: m, day: day) else { return nil }
+            guard d.count == 3, let m = Int(d[0]), let day = Int(d[1]), let y = Int(d[2]),
+                d[2].count == 2 || d[2].count == 4,
+                let date = LocalDate(year: d[2].count == 2 ? 2000 + y : y, month: m, day: day)
+            else { return nil }
             var seconds = 0
             if parts.count == 2 {
                 let c = parts[1].split(separator: ":", omittingEmptySubsequences: false)
-                guard c.count == 3, let h = Int(c[0]), let mi = Int(c[1]), let s = Int(c[2]), h < 24, mi < 60, s < 60 else {
+                guard c.count == 3, let h = Int(c[0]), let mi = Int(c[1]), let s = Int(c[2]), h < 24, mi < 60, s < 60
+                else {
                     return nil
                 }
                 seconds = h * 3600 + mi * 60 + s
@@ -170,15 +180,21 @@ struct FitbitAccountReader {
     /// Reads every kind found.
     func read(_ files: [String: [String]]) throws {
         var series: [String: [Int: (value: Double, location: SourceLocation)]] = [:]
-        for kind in ["resting_heart_rate", "steps", "very_active_minutes", "moderately_active_minutes",
-                     "lightly_active_minutes", "sedentary_minutes"] {
+        for kind in [
+            "resting_heart_rate", "steps", "very_active_minutes", "moderately_active_minutes",
+            "lightly_active_minutes", "sedentary_minutes",
+        ] {
             for path in files[kind] ?? [] {
                 for e in try entries(path) {
-                    guard let object = try object(e), let when = try localTime(object, "dateTime", of: e) else { continue }
+                    guard let object = try object(e), let when = try localTime(object, "dateTime", of: e) else {
+                        continue
+                    }
                     let raw = kind == "resting_heart_rate" ? object["value"]?.objectValue?["value"] : object["value"]
                     guard let v = Self.number(raw) else {
-                        try reporter.reject(e.location, kind == "resting_heart_rate" ? "value.value is not a number" : "value is not a number",
-                                            raw: e.value.text)
+                        try reporter.reject(
+                            e.location,
+                            kind == "resting_heart_rate" ? "value.value is not a number" : "value is not a number",
+                            raw: e.value.text)
                         continue
                     }
                     guard v >= 0 else {
@@ -214,13 +230,22 @@ struct FitbitAccountReader {
             }
             let notWorn = d["steps"]?.sum == 0 && d["sedentary_minutes"]?.sum == 1440
             if !notWorn {
-                if let s = d["steps"] { note(s.location); values.append(("steps", .number(s.sum))) }
+                if let s = d["steps"] {
+                    note(s.location)
+                    values.append(("steps", .number(s.sum)))
+                }
                 if let very = d["very_active_minutes"], let moderate = d["moderately_active_minutes"] {
                     note(very.location)
                     values.append(("active_minutes", .number(very.sum + moderate.sum)))
                 }
-                if let s = d["sedentary_minutes"] { note(s.location); values.append(("sedentary_minutes", .number(s.sum))) }
-                if let l = d["lightly_active_minutes"] { note(l.location); values.append(("x_lightly_active_min", .number(l.sum))) }
+                if let s = d["sedentary_minutes"] {
+                    note(s.location)
+                    values.append(("sedentary_minutes", .number(s.sum)))
+                }
+                if let l = d["lightly_active_minutes"] {
+                    note(l.location)
+                    values.append(("x_lightly_active_min", .number(l.sum)))
+                }
             }
             guard let location, !values.isEmpty else { continue }
             try records.addRow(user: user, date: day, values: values, at: location)
@@ -236,7 +261,8 @@ struct FitbitAccountReader {
             for e in try entries(path) {
                 guard let o = try object(e), let start = try localTime(o, "startTime", of: e) else { continue }
                 guard let ms = Self.number(o["activeDuration"] ?? o["duration"]), ms >= 0 else {
-                    try reporter.reject(e.location, "activeDuration (or duration) is not a number of milliseconds", raw: e.value.text)
+                    try reporter.reject(
+                        e.location, "activeDuration (or duration) is not a number of milliseconds", raw: e.value.text)
                     continue
                 }
                 let id = o["logId"].map(\.text) ?? "\(start)"
@@ -248,8 +274,9 @@ struct FitbitAccountReader {
             }
         }
         for day in days.keys.sorted() {
-            try records.add(user: user, date: day, metric: "workout_minutes", value: .number(days[day]!.minutes, places: 2),
-                            at: days[day]!.location)
+            try records.add(
+                user: user, date: day, metric: "workout_minutes", value: .number(days[day]!.minutes, places: 2),
+                at: days[day]!.location)
         }
     }
 
@@ -277,8 +304,10 @@ struct FitbitAccountReader {
                     continue
                 }
                 guard let start = o["startTime"]?.stringValue.flatMap(Self.localSeconds),
-                      let end = o["endTime"]?.stringValue.flatMap(Self.localSeconds) else {
-                    try reporter.reject(e.location, "startTime or endTime is not a YYYY-MM-DDTHH:MM:SS time", raw: e.value.text)
+                    let end = o["endTime"]?.stringValue.flatMap(Self.localSeconds)
+                else {
+                    try reporter.reject(
+                        e.location, "startTime or endTime is not a YYYY-MM-DDTHH:MM:SS time", raw: e.value.text)
                     continue
                 }
                 var values: [(metric: String, value: JSON)] = [
@@ -289,15 +318,18 @@ struct FitbitAccountReader {
                 if inBed > 0 { values.append(("sleep_efficiency_pct", .number(asleep / inBed * 100, places: 1))) }
                 if let awake = Self.number(o["minutesAwake"]) { values.append(("awake_min", .number(awake))) }
                 if o["type"]?.stringValue == "stages", let summary = o["levels"]?["summary"] {
-                    for (stage, metric) in [("deep", "deep_sleep_min"), ("light", "light_sleep_min"), ("rem", "rem_sleep_min")] {
+                    for (stage, metric) in [
+                        ("deep", "deep_sleep_min"), ("light", "light_sleep_min"), ("rem", "rem_sleep_min"),
+                    ] {
                         if let m = Self.number(summary[stage]?["minutes"]) { values.append((metric, .number(m))) }
                     }
                 }
                 let id = o["logId"].map(\.text) ?? "\(start)"
                 guard logs[id] == nil else { continue }
                 order.append(id)
-                logs[id] = SleepLog(day: day, main: o["mainSleep"]?.boolValue ?? false, asleep: asleep, values: values,
-                                    location: e.location, raw: e.value.text)
+                logs[id] = SleepLog(
+                    day: day, main: o["mainSleep"]?.boolValue ?? false, asleep: asleep, values: values,
+                    location: e.location, raw: e.value.text)
             }
         }
         var byDay: [LocalDate: [SleepLog]] = [:]
@@ -306,11 +338,14 @@ struct FitbitAccountReader {
             let all = byDay[day]!
             var main: SleepLog?
             for log in all where log.main && (main == nil || log.asleep > main!.asleep) { main = log }
-            if let main { try records.addRow(user: user, date: day, values: main.values, at: main.location, raw: main.raw) }
+            if let main {
+                try records.addRow(user: user, date: day, values: main.values, at: main.location, raw: main.raw)
+            }
             let naps = all.filter { !$0.main }
             if let first = naps.first {
-                try records.add(user: user, date: day, metric: "x_nap_min", value: .number(naps.reduce(0) { $0 + $1.asleep }),
-                                at: first.location, raw: first.raw)
+                try records.add(
+                    user: user, date: day, metric: "x_nap_min", value: .number(naps.reduce(0) { $0 + $1.asleep }),
+                    at: first.location, raw: first.raw)
             }
         }
     }

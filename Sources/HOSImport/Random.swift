@@ -1,5 +1,6 @@
 // hos-synth's random draws, over the seeded generator every command shares.
 
+import Glibc
 import HOSCore
 
 /// The seeded generator (HOSCore's `Xoshiro256`) with hos-synth's draws: uniform in [0, 1), normal, pick.
@@ -32,5 +33,3 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     public mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
 }
-
-import Glibc

@@ -24,7 +24,11 @@ public final class ProblemReporter {
     public init(tool: String, policy: ErrorPolicy) throws {
         self.tool = tool
         self.policy = policy
-        if case let .deadLetter(path) = policy { deadLetter = try OutputSink(appendingTo: path) } else { deadLetter = nil }
+        if case .deadLetter(let path) = policy {
+            deadLetter = try OutputSink(appendingTo: path)
+        } else {
+            deadLetter = nil
+        }
     }
 
     /// A bad record or value: fatal under `fail`, else reported (and dead-lettered) and counted.
@@ -40,11 +44,14 @@ public final class ProblemReporter {
 
     /// Something worth knowing that loses no data; warnings of one `kind` are summed up at exit
     /// (`Warnings`), with `summary` giving the words from their count and distinct `key`s.
-    public func warn(_ location: SourceLocation, _ message: String, kind: String, key: String? = nil,
-                     summary: @escaping (_ count: Int, _ distinct: Int) -> String) {
+    public func warn(
+        _ location: SourceLocation, _ message: String, kind: String, key: String? = nil,
+        summary: @escaping (_ count: Int, _ distinct: Int) -> String
+    ) {
         warnings += 1
-        Warnings.note(kind, tool: tool, place: "\(location)", key: key, line: "\(location): \(message)",
-                      summary: summary)
+        Warnings.note(
+            kind, tool: tool, place: "\(location)", key: key, line: "\(location): \(message)",
+            summary: summary)
     }
 }
 
@@ -66,8 +73,10 @@ public final class RecordSet {
     public var inputCount = 0
 
     /// Checks a row's values together: all are kept, or the row is rejected whole (and dead-lettered once).
-    public func addRow(user: String, date: LocalDate, values: [(metric: String, value: JSON)],
-                       at location: SourceLocation, raw: String? = nil) throws {
+    public func addRow(
+        user: String, date: LocalDate, values: [(metric: String, value: JSON)],
+        at location: SourceLocation, raw: String? = nil
+    ) throws {
         do {
             try UserID.check(user)
         } catch {
@@ -88,8 +97,10 @@ public final class RecordSet {
 
     /// Adds one value after checking it against the vocabulary; a bad value is rejected by the policy.
     /// A second, different value for the same user, day and metric replaces the first, with a warning.
-    public func add(user: String, date: LocalDate, metric: String, value: JSON, at location: SourceLocation,
-                    raw: String? = nil) throws {
+    public func add(
+        user: String, date: LocalDate, metric: String, value: JSON, at location: SourceLocation,
+        raw: String? = nil
+    ) throws {
         do {
             try UserID.check(user)
         } catch {
@@ -107,15 +118,19 @@ public final class RecordSet {
     }
 
     /// Adds a number already converted to the metric's unit.
-    public func add(user: String, date: LocalDate, metric: String, number: Double, at location: SourceLocation,
-                    raw: String? = nil) throws {
+    public func add(
+        user: String, date: LocalDate, metric: String, number: Double, at location: SourceLocation,
+        raw: String? = nil
+    ) throws {
         try add(user: user, date: date, metric: metric, value: .number(number), at: location, raw: raw)
     }
 
     func set(user: String, date: LocalDate, metric: String, value: MetricValue, at location: SourceLocation) {
         if let old = users[user]?[date]?[metric], old != value {
-            reporter.warn(location, "user \(user) \(date): \(metric) given twice; the later value is kept",
-                          kind: "given-twice", key: "\(user) \(date)") { n, days in
+            reporter.warn(
+                location, "user \(user) \(date): \(metric) given twice; the later value is kept",
+                kind: "given-twice", key: "\(user) \(date)"
+            ) { n, days in
                 "\(n) values on \(days) user-day\(days == 1 ? "" : "s") given twice, the later kept"
             }
         }
@@ -140,13 +155,17 @@ public final class RecordSet {
                 let record = HealthRecord(date: date, metrics: metrics, source: source)
                 let payload = record.payload
                 // The id hashes the content: the same import twice gives the same ids, a changed day a new one.
-                out.append(Event(id: EventID.derive("import", user, JSON.object(payload).text), type: EventType.healthRecord,
-                                 user: user, timestamp: Timestamp.startOf(date), source: "hos-import",
-                                 archetype: label, payload: payload))
+                out.append(
+                    Event(
+                        id: EventID.derive("import", user, JSON.object(payload).text), type: EventType.healthRecord,
+                        user: user, timestamp: Timestamp.startOf(date), source: "hos-import",
+                        archetype: label, payload: payload))
             }
             if let request, let last = days.keys.max() {
-                out.append(AnalysisRequest.event(user: user, archetype: request.archetype, asOf: last,
-                                                 windowDays: request.windowDays, source: "hos-import"))
+                out.append(
+                    AnalysisRequest.event(
+                        user: user, archetype: request.archetype, asOf: last,
+                        windowDays: request.windowDays, source: "hos-import"))
             }
         }
         return out

@@ -1,5 +1,6 @@
 // The simulated user of `hos-synth respond`: answers routine plans with plan_feedback from hidden preferences.
 
+import Glibc
 import HOSCore
 
 /// Turns each `routine_plan` into the `plan_feedback` its simulated user would give.
@@ -36,17 +37,20 @@ public struct RespondStage: Stage {
                 let status: PlanFeedback.Status = u < p ? .completed : (u < p + (1 - p) * 0.3 ? .partial : .skipped)
                 var rating: Int?
                 if rng.chance(0.6) {
-                    rating = switch status {
-                    case .completed: rng.chance(0.6) ? 5 : 4
-                    case .partial: 3
-                    case .skipped: rng.chance(0.5) ? 2 : 1
-                    }
+                    rating =
+                        switch status {
+                        case .completed: rng.chance(0.6) ? 5 : 4
+                        case .partial: 3
+                        case .skipped: rng.chance(0.5) ? 2 : 1
+                        }
                 }
                 let feedback = PlanFeedback(planID: planID, itemID: itemID, status: status, rating: rating, date: d)
-                try emit(Event(id: EventID.derive("feedback", event.userID, planID, itemID, d.description),
-                               type: EventType.planFeedback, user: event.userID,
-                               timestamp: d.description + "T21:00:00Z", source: "hos-synth",
-                               archetype: event.archetype, analysisID: event.analysisID, payload: feedback.payload))
+                try emit(
+                    Event(
+                        id: EventID.derive("feedback", event.userID, planID, itemID, d.description),
+                        type: EventType.planFeedback, user: event.userID,
+                        timestamp: d.description + "T21:00:00Z", source: "hos-synth",
+                        archetype: event.archetype, analysisID: event.analysisID, payload: feedback.payload))
             }
         }
     }
@@ -72,5 +76,3 @@ public struct RespondStage: Stage {
         return min(0.98, max(0.02, p))
     }
 }
-
-import Glibc

@@ -12,8 +12,10 @@ public struct PlantedRelationship: Sendable, Equatable {
     public var strength: Double
 
     public var json: JSON {
-        ["cause": .string(cause), "effect": .string(effect), "lag": .number(Double(lag)),
-         "direction": .string(strength >= 0 ? "positive" : "negative"), "strength": .number(strength, places: 3)]
+        [
+            "cause": .string(cause), "effect": .string(effect), "lag": .number(Double(lag)),
+            "direction": .string(strength >= 0 ? "positive" : "negative"), "strength": .number(strength, places: 3),
+        ]
     }
 }
 
@@ -31,9 +33,12 @@ public struct HiddenPreferences: Sendable, Equatable {
     public var weekdayAdherence: [Double]
 
     public var json: JSON {
-        ["exercise_time": .string(exerciseTime), "sleep_shift": .string(sleepShift),
-         "intensity_capacity": .number(Double(intensityCapacity)), "base_adherence": .number(baseAdherence, places: 3),
-         "weekday_adherence": .array(weekdayAdherence.map { .number($0, places: 3) })]
+        [
+            "exercise_time": .string(exerciseTime), "sleep_shift": .string(sleepShift),
+            "intensity_capacity": .number(Double(intensityCapacity)),
+            "base_adherence": .number(baseAdherence, places: 3),
+            "weekday_adherence": .array(weekdayAdherence.map { .number($0, places: 3) }),
+        ]
     }
 
     /// The preferences of a user, from the seed and the user id alone, so `respond` needs no other state.
@@ -42,13 +47,14 @@ public struct HiddenPreferences: Sendable, Equatable {
         let times = ["morning", "midday", "evening"]
         exerciseTime = rng.pick(times)
         sleepShift = rng.chance(0.5) ? "gradual" : "direct"
-        let capacityMean: Double = switch archetype {
-        case .peakPerformer: 4.5
-        case .systematicImprover, .transformationSeeker: 3.5
-        case .connectedExplorer: 3
-        case .foundationBuilder: 2.5
-        case .resilienceRebuilder: 1.8
-        }
+        let capacityMean: Double =
+            switch archetype {
+            case .peakPerformer: 4.5
+            case .systematicImprover, .transformationSeeker: 3.5
+            case .connectedExplorer: 3
+            case .foundationBuilder: 2.5
+            case .resilienceRebuilder: 1.8
+            }
         intensityCapacity = min(5, max(1, Int(rng.normal(capacityMean, 0.6).rounded())))
         baseAdherence = min(0.95, max(0.55, rng.normal(0.8, 0.07)))
         let weekendDip = rng.uniform(0.7, 1.05)
@@ -71,8 +77,10 @@ public struct SynthOptions: Sendable {
     public var request: Bool
     public var windowDays: Int
 
-    public init(users: Int, days: Int, archetype: Archetype?, start: LocalDate, seed: UInt64, request: Bool = false,
-                windowDays: Int = AnalysisRequest.defaultWindowDays) {
+    public init(
+        users: Int, days: Int, archetype: Archetype?, start: LocalDate, seed: UInt64, request: Bool = false,
+        windowDays: Int = AnalysisRequest.defaultWindowDays
+    ) {
         self.users = users
         self.days = days
         self.archetype = archetype
@@ -86,7 +94,7 @@ public struct SynthOptions: Sendable {
 /// The typical levels of one archetype; each user draws its own around them.
 struct Persona {
     var sleepMin: Double, sleepSD: Double
-    var bedtime: Double  // minutes after midnight; may pass 1440
+    var bedtime: Double // minutes after midnight; may pass 1440
     var weekendShift: Double
     var steps: Double, weekendSteps: Double
     var restingHR: Double, hrv: Double
@@ -97,35 +105,43 @@ struct Persona {
     init(_ a: Archetype) {
         switch a {
         case .peakPerformer:
-            self = Persona(sleepMin: 455, sleepSD: 25, bedtime: 1350, weekendShift: 20, steps: 12500, weekendSteps: 0.95,
-                           restingHR: 50, hrv: 85, missingDays: 0.02, logsFood: 0.9, drinks: 0.05,
-                           weightTrendPerWeek: 0, stepsTrendPerWeek: 0.005, sleepTrendPerWeek: 0.5)
+            self = Persona(
+                sleepMin: 455, sleepSD: 25, bedtime: 1350, weekendShift: 20, steps: 12500, weekendSteps: 0.95,
+                restingHR: 50, hrv: 85, missingDays: 0.02, logsFood: 0.9, drinks: 0.05,
+                weightTrendPerWeek: 0, stepsTrendPerWeek: 0.005, sleepTrendPerWeek: 0.5)
         case .systematicImprover:
-            self = Persona(sleepMin: 430, sleepSD: 30, bedtime: 1380, weekendShift: 30, steps: 9000, weekendSteps: 0.9,
-                           restingHR: 58, hrv: 60, missingDays: 0.03, logsFood: 0.8, drinks: 0.1,
-                           weightTrendPerWeek: -0.05, stepsTrendPerWeek: 0.01, sleepTrendPerWeek: 1)
+            self = Persona(
+                sleepMin: 430, sleepSD: 30, bedtime: 1380, weekendShift: 30, steps: 9000, weekendSteps: 0.9,
+                restingHR: 58, hrv: 60, missingDays: 0.03, logsFood: 0.8, drinks: 0.1,
+                weightTrendPerWeek: -0.05, stepsTrendPerWeek: 0.01, sleepTrendPerWeek: 1)
         case .transformationSeeker:
-            self = Persona(sleepMin: 400, sleepSD: 45, bedtime: 1410, weekendShift: 50, steps: 7000, weekendSteps: 1.0,
-                           restingHR: 66, hrv: 45, missingDays: 0.08, logsFood: 0.6, drinks: 0.2,
-                           weightTrendPerWeek: -0.25, stepsTrendPerWeek: 0.02, sleepTrendPerWeek: 1.5)
+            self = Persona(
+                sleepMin: 400, sleepSD: 45, bedtime: 1410, weekendShift: 50, steps: 7000, weekendSteps: 1.0,
+                restingHR: 66, hrv: 45, missingDays: 0.08, logsFood: 0.6, drinks: 0.2,
+                weightTrendPerWeek: -0.25, stepsTrendPerWeek: 0.02, sleepTrendPerWeek: 1.5)
         case .foundationBuilder:
-            self = Persona(sleepMin: 390, sleepSD: 50, bedtime: 1425, weekendShift: 45, steps: 5500, weekendSteps: 0.85,
-                           restingHR: 68, hrv: 40, missingDays: 0.15, logsFood: 0.3, drinks: 0.15,
-                           weightTrendPerWeek: 0, stepsTrendPerWeek: 0.005, sleepTrendPerWeek: 0.5)
+            self = Persona(
+                sleepMin: 390, sleepSD: 50, bedtime: 1425, weekendShift: 45, steps: 5500, weekendSteps: 0.85,
+                restingHR: 68, hrv: 40, missingDays: 0.15, logsFood: 0.3, drinks: 0.15,
+                weightTrendPerWeek: 0, stepsTrendPerWeek: 0.005, sleepTrendPerWeek: 0.5)
         case .resilienceRebuilder:
-            self = Persona(sleepMin: 380, sleepSD: 55, bedtime: 1455, weekendShift: 40, steps: 4500, weekendSteps: 0.9,
-                           restingHR: 72, hrv: 32, missingDays: 0.12, logsFood: 0.3, drinks: 0.08,
-                           weightTrendPerWeek: 0, stepsTrendPerWeek: 0.01, sleepTrendPerWeek: 1)
+            self = Persona(
+                sleepMin: 380, sleepSD: 55, bedtime: 1455, weekendShift: 40, steps: 4500, weekendSteps: 0.9,
+                restingHR: 72, hrv: 32, missingDays: 0.12, logsFood: 0.3, drinks: 0.08,
+                weightTrendPerWeek: 0, stepsTrendPerWeek: 0.01, sleepTrendPerWeek: 1)
         case .connectedExplorer:
-            self = Persona(sleepMin: 415, sleepSD: 45, bedtime: 1400, weekendShift: 75, steps: 8000, weekendSteps: 1.35,
-                           restingHR: 62, hrv: 50, missingDays: 0.10, logsFood: 0.4, drinks: 0.3,
-                           weightTrendPerWeek: 0, stepsTrendPerWeek: 0, sleepTrendPerWeek: 0)
+            self = Persona(
+                sleepMin: 415, sleepSD: 45, bedtime: 1400, weekendShift: 75, steps: 8000, weekendSteps: 1.35,
+                restingHR: 62, hrv: 50, missingDays: 0.10, logsFood: 0.4, drinks: 0.3,
+                weightTrendPerWeek: 0, stepsTrendPerWeek: 0, sleepTrendPerWeek: 0)
         }
     }
 
-    init(sleepMin: Double, sleepSD: Double, bedtime: Double, weekendShift: Double, steps: Double, weekendSteps: Double,
-         restingHR: Double, hrv: Double, missingDays: Double, logsFood: Double, drinks: Double,
-         weightTrendPerWeek: Double, stepsTrendPerWeek: Double, sleepTrendPerWeek: Double) {
+    init(
+        sleepMin: Double, sleepSD: Double, bedtime: Double, weekendShift: Double, steps: Double, weekendSteps: Double,
+        restingHR: Double, hrv: Double, missingDays: Double, logsFood: Double, drinks: Double,
+        weightTrendPerWeek: Double, stepsTrendPerWeek: Double, sleepTrendPerWeek: Double
+    ) {
         self.sleepMin = sleepMin
         self.sleepSD = sleepSD
         self.bedtime = bedtime
@@ -186,7 +202,9 @@ public struct SyntheticUsers {
         for c in Self.candidates {
             let has = rng.chance(0.6)
             let strength = rng.uniform(0.55, 0.8)
-            if has { out.append(PlantedRelationship(cause: c.cause, effect: c.effect, lag: 1, strength: c.sign * strength)) }
+            if has {
+                out.append(PlantedRelationship(cause: c.cause, effect: c.effect, lag: 1, strength: c.sign * strength))
+            }
         }
         return out
     }
@@ -202,13 +220,17 @@ public struct SyntheticUsers {
         let planted = relationships(user: user)
         let levels = UserLevels.draw(persona, archetype: archetype, rng: &rng)
         let profile = levels.profile(archetype)
-        var events = [Event(id: EventID.derive("synth", user, archetype.name, JSON.object(profile.payload).text),
-                            type: EventType.userProfile,
-                            user: user, timestamp: Timestamp.startOf(options.start), source: "hos-synth",
-                            archetype: archetype.name, payload: profile.payload)]
+        var events = [
+            Event(
+                id: EventID.derive("synth", user, archetype.name, JSON.object(profile.payload).text),
+                type: EventType.userProfile,
+                user: user, timestamp: Timestamp.startOf(options.start), source: "hos-synth",
+                archetype: archetype.name, payload: profile.payload)
+        ]
 
-        var day = SimulatedDay(levels: levels, persona: persona, planted: planted,
-                               drinkRate: drinkRate(user: user, persona: persona, planted: planted))
+        var day = SimulatedDay(
+            levels: levels, persona: persona, planted: planted,
+            drinkRate: drinkRate(user: user, persona: persona, planted: planted))
         var lastDate = options.start
         for index in 0..<options.days {
             let date = options.start.adding(days: index)
@@ -216,15 +238,19 @@ public struct SyntheticUsers {
             guard !rng.chance(persona.missingDays) else { continue }
             let metrics = day.metrics(logWeight: index % 3 == 0 || archetype == .transformationSeeker, rng: &rng)
             let record = HealthRecord(date: date, metrics: metrics, source: "hos-synth")
-            events.append(Event(id: EventID.derive("synth", user, archetype.name, JSON.object(record.payload).text),
-                                type: EventType.healthRecord,
-                                user: user, timestamp: Timestamp.startOf(date), source: "hos-synth",
-                                archetype: archetype.name, payload: record.payload))
+            events.append(
+                Event(
+                    id: EventID.derive("synth", user, archetype.name, JSON.object(record.payload).text),
+                    type: EventType.healthRecord,
+                    user: user, timestamp: Timestamp.startOf(date), source: "hos-synth",
+                    archetype: archetype.name, payload: record.payload))
             lastDate = date
         }
         if options.request {
-            events.append(AnalysisRequest.event(user: user, archetype: archetype, asOf: lastDate, windowDays: options.windowDays,
-                                       source: "hos-synth"))
+            events.append(
+                AnalysisRequest.event(
+                    user: user, archetype: archetype, asOf: lastDate, windowDays: options.windowDays,
+                    source: "hos-synth"))
         }
         return events
     }
@@ -254,20 +280,27 @@ public struct SyntheticUsers {
         let users: [JSON] = (0..<options.users).map { i in
             let user = userID(i)
             let a = archetype(i)
-            return ["user_id": .string(user), "archetype": .string(a.name),
-                    "relationships": .array(relationships(user: user).map(\.json)),
-                    "preferences": HiddenPreferences(seed: options.seed, user: user, archetype: a).json]
+            return [
+                "user_id": .string(user), "archetype": .string(a.name),
+                "relationships": .array(relationships(user: user).map(\.json)),
+                "preferences": HiddenPreferences(seed: options.seed, user: user, archetype: a).json,
+            ]
         }
         // The seed as text: a UInt64 above 2^53 would not survive a JSON number.
-        return ["seed": .string(String(options.seed)), "start": .string(options.start.description),
-                "days": .number(Double(options.days)),
-                "candidates": .array(Self.candidates.map { c in
-                    ["cause": .string(c.cause), "effect": .string(c.effect), "lag": 1,
-                     "direction": .string(c.sign > 0 ? "positive" : "negative")]
+        return [
+            "seed": .string(String(options.seed)), "start": .string(options.start.description),
+            "days": .number(Double(options.days)),
+            "candidates": .array(
+                Self.candidates.map { c in
+                    [
+                        "cause": .string(c.cause), "effect": .string(c.effect), "lag": 1,
+                        "direction": .string(c.sign > 0 ? "positive" : "negative"),
+                    ]
                 }),
-                "derived": .object(Self.derived.mapValues { .array($0.map(JSON.string)) }),
-                "weekly_rhythm": .array(Self.weeklyRhythm.map(JSON.string)),
-                "users": .array(users)]
+            "derived": .object(Self.derived.mapValues { .array($0.map(JSON.string)) }),
+            "weekly_rhythm": .array(Self.weeklyRhythm.map(JSON.string)),
+            "users": .array(users),
+        ]
     }
 }
 
@@ -306,24 +339,29 @@ struct UserLevels {
         let logsFood = rng.chance(persona.logsFood)
         let intake = rng.normal(sex == "female" ? 2000 : 2500, 200)
         let pattern = rng.pick(["omnivore", "omnivore", "omnivore", "vegetarian", "pescatarian", "vegan"])
-        let allergies: [JSON] = rng.chance(0.15) ? [.string(rng.pick(["peanuts", "tree nuts", "shellfish", "gluten"]))] : []
-        let timezone = rng.pick(["Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles",
-                                 "Asia/Tokyo", "Australia/Sydney"])
-        return UserLevels(sleepMean: sleepMean, bedtime: bedtime, stepsMean: stepsMean, rhrMean: rhrMean,
-                          hrvMean: hrvMean, sex: sex, height: height, weight: weight, age: age, logsMood: logsMood,
-                          logsFood: logsFood, intake: intake, pattern: pattern, allergies: allergies, timezone: timezone)
+        let allergies: [JSON] =
+            rng.chance(0.15) ? [.string(rng.pick(["peanuts", "tree nuts", "shellfish", "gluten"]))] : []
+        let timezone = rng.pick([
+            "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles",
+            "Asia/Tokyo", "Australia/Sydney",
+        ])
+        return UserLevels(
+            sleepMean: sleepMean, bedtime: bedtime, stepsMean: stepsMean, rhrMean: rhrMean,
+            hrvMean: hrvMean, sex: sex, height: height, weight: weight, age: age, logsMood: logsMood,
+            logsFood: logsFood, intake: intake, pattern: pattern, allergies: allergies, timezone: timezone)
     }
 
     /// The user's profile: body data, the archetype's goals, diet, and a wake preference from the sleep levels.
     func profile(_ archetype: Archetype) -> UserProfile {
-        let goals: [String] = switch archetype {
-        case .peakPerformer: ["performance", "recovery"]
-        case .systematicImprover: ["sleep", "fitness"]
-        case .transformationSeeker: ["weight_loss", "fitness"]
-        case .foundationBuilder: ["sleep", "habits"]
-        case .resilienceRebuilder: ["recovery", "stress"]
-        case .connectedExplorer: ["social", "fitness"]
-        }
+        let goals: [String] =
+            switch archetype {
+            case .peakPerformer: ["performance", "recovery"]
+            case .systematicImprover: ["sleep", "fitness"]
+            case .transformationSeeker: ["weight_loss", "fitness"]
+            case .foundationBuilder: ["sleep", "habits"]
+            case .resilienceRebuilder: ["recovery", "stress"]
+            case .connectedExplorer: ["social", "fitness"]
+            }
         return UserProfile(
             age: age, sex: sex, heightCm: (height * 10).rounded() / 10, weightKg: (weight * 10).rounded() / 10,
             goals: goals, dietary: ["pattern": .string(pattern), "exclusions": [], "allergies": .array(allergies)],
@@ -364,10 +402,15 @@ struct SimulatedDay {
     mutating func advance(to date: LocalDate, weeks: Double, rng: inout SeededRandom) {
         let weekend = date.isWeekend
         let sleepZ = rng.normal()
-        sleep = min(720, max(180, levels.sleepMean + persona.sleepTrendPerWeek * weeks + persona.sleepSD * sleepZ
-            + (weekend ? 25 : 0)))
+        sleep = min(
+            720,
+            max(
+                180,
+                levels.sleepMean + persona.sleepTrendPerWeek * weeks + persona.sleepSD * sleepZ
+                    + (weekend ? 25 : 0)))
         let stepsZ = rng.normal()
-        let stepsLevel = levels.stepsMean * (1 + persona.stepsTrendPerWeek * weeks) * (weekend ? persona.weekendSteps : 1)
+        let stepsLevel =
+            levels.stepsMean * (1 + persona.stepsTrendPerWeek * weeks) * (weekend ? persona.weekendSteps : 1)
         steps = max(300, (stepsLevel * exp(0.25 * stepsZ)).rounded())
         let drinking = rng.chance(drinkRate * (weekend ? 2 : 1))
         alcohol = drinking ? (rng.uniform(1, 6) * 2).rounded() / 2 : 0

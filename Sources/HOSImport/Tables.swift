@@ -58,36 +58,43 @@ struct ExportFolder {
 /// Streams a CSV file's data rows with its header's column positions; a missing `required` column,
 /// an empty file or a broken header is bad input (exit 65). A row with the wrong number of fields, or
 /// one the reader cannot read, is rejected by the run's policy; every data row counts as input.
-func readTable(_ path: String, required: [String], records: RecordSet, reporter: ProblemReporter,
-               maxLineBytes: Int = RunConfig.defaultMaxLineBytes,
-               header onHeader: (([String], SourceLocation) throws -> Void)? = nil,
-               _ body: (CSVRow, Table, SourceLocation) throws -> Void) throws {
+func readTable(
+    _ path: String, required: [String], records: RecordSet, reporter: ProblemReporter,
+    maxLineBytes: Int = RunConfig.defaultMaxLineBytes,
+    header onHeader: (([String], SourceLocation) throws -> Void)? = nil,
+    _ body: (CSVRow, Table, SourceLocation) throws -> Void
+) throws {
     let file = InputFile(argument: path)
     var header: Table?
-    try CSVReader(file: file, maxLineBytes: maxLineBytes).forEach({ row in
-        let location = SourceLocation(file: file.name, line: row.line)
-        guard let table = header else {
-            let index = Dictionary(row.fields.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-            let missing = required.filter { index[$0] == nil }
-            guard missing.isEmpty else {
-                throw HOSError.badInput(location, "missing column \(missing.map(quoted).joined(separator: ", "))")
+    try CSVReader(file: file, maxLineBytes: maxLineBytes).forEach(
+        { row in
+            let location = SourceLocation(file: file.name, line: row.line)
+            guard let table = header else {
+                let index = Dictionary(row.fields.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+                let missing = required.filter { index[$0] == nil }
+                guard missing.isEmpty else {
+                    throw HOSError.badInput(location, "missing column \(missing.map(quoted).joined(separator: ", "))")
+                }
+                try onHeader?(row.fields, location)
+                header = Table(index: index, count: row.fields.count)
+                return
             }
-            try onHeader?(row.fields, location)
-            header = Table(index: index, count: row.fields.count)
-            return
-        }
-        records.inputCount += 1
-        guard row.fields.count == table.count else {
-            try reporter.reject(location, "\(row.fields.count) fields where the header has \(table.count)", raw: row.raw)
-            return
-        }
-        try body(row, table, location)
-    }, problem: { location, message, raw in
-        guard header != nil else { throw HOSError.badInput(location, message) }
-        records.inputCount += 1
-        try reporter.reject(location, message, raw: raw)
-    })
-    guard header != nil else { throw HOSError.badInput(SourceLocation(file: file.name, line: 0), "empty file: no header") }
+            records.inputCount += 1
+            guard row.fields.count == table.count else {
+                try reporter.reject(
+                    location, "\(row.fields.count) fields where the header has \(table.count)", raw: row.raw)
+                return
+            }
+            try body(row, table, location)
+        },
+        problem: { location, message, raw in
+            guard header != nil else { throw HOSError.badInput(location, message) }
+            records.inputCount += 1
+            try reporter.reject(location, message, raw: raw)
+        })
+    guard header != nil else {
+        throw HOSError.badInput(SourceLocation(file: file.name, line: 0), "empty file: no header")
+    }
 }
 
 /// A custom metric name made from a vendor's label: `x_` + `prefix` + the label in lowercase ASCII letters

@@ -10,62 +10,62 @@ public struct WhoopImporter {
 
     /// The format's description for --help, --list-formats and the man page.
     public static let documentation = """
-    Reads these files of an unzipped WHOOP export ("Export WHOOP Data" in the app); each is \
-    optional, but at least one must be there: physiological_cycles.csv, sleeps.csv, \
-    workouts.csv, journal_entries.csv. Columns are found by name in the header. Every record goes \
-    to the one user given by --user. An empty cell is a missing value.
+        Reads these files of an unzipped WHOOP export ("Export WHOOP Data" in the app); each is \
+        optional, but at least one must be there: physiological_cycles.csv, sleeps.csv, \
+        workouts.csv, journal_entries.csv. Columns are found by name in the header. Every record goes \
+        to the one user given by --user. An empty cell is a missing value.
 
-    Times: WHOOP writes every time (2024-03-10 22:41:13) in the cycle's own zone, named by the \
-    Cycle timezone column (UTC-05:00, UTC+01:00, UTC); the local day is taken from the time as \
-    written, so daylight-saving changes and travel keep each day on the day it was lived, and the \
-    zone of the machine never matters. The zone makes each cycle, sleep and workout an instant: \
-    the same one in two overlapping exports imported together counts once, so each day is written \
-    once, with the same event id as from either export alone.
+        Times: WHOOP writes every time (2024-03-10 22:41:13) in the cycle's own zone, named by the \
+        Cycle timezone column (UTC-05:00, UTC+01:00, UTC); the local day is taken from the time as \
+        written, so daylight-saving changes and travel keep each day on the day it was lived, and the \
+        zone of the machine never matters. The zone makes each cycle, sleep and workout an instant: \
+        the same one in two overlapping exports imported together counts once, so each day is written \
+        once, with the same event id as from either export alone.
 
-    Days: a cycle runs from one sleep onset to the next, so its day is the local date of its start, \
-    or the next date when it starts at 12:00 or later (fell asleep before midnight: the cycle is \
-    lived on the day you wake up). Workouts and journal answers take the day of their cycle. A \
-    sleep belongs to the day it ends (the local date of Wake onset), as in the other importers; \
-    for a night that starts a cycle the two days agree.
+        Days: a cycle runs from one sleep onset to the next, so its day is the local date of its start, \
+        or the next date when it starts at 12:00 or later (fell asleep before midnight: the cycle is \
+        lived on the day you wake up). Workouts and journal answers take the day of their cycle. A \
+        sleep belongs to the day it ends (the local date of Wake onset), as in the other importers; \
+        for a night that starts a cycle the two days agree.
 
-    physiological_cycles.csv (per cycle): strain = Day Strain (0-21); calories_burned_kcal = \
-    Energy burned (cal) (WHOOP's "cal" are kilocalories). An in-progress cycle (empty Cycle end \
-    time) has only part of its day: its strain and energy are left out, the rest is kept; when \
-    another export holds the same cycle finished, that one is used. Of the night that starts the \
-    cycle, on the wake day: recovery_score = Recovery score % (0-100); resting_hr_bpm = Resting \
-    heart rate (bpm); hrv_rmssd_ms = Heart rate variability (ms) (WHOOP measures RMSSD); spo2_pct \
-    = Blood oxygen %; x_skin_temp_c = Skin temp (celsius) (an absolute temperature, not the \
-    deviation that skin_temp_dev_c holds); and the sleep columns below. A cycle without Sleep onset \
-    and Wake onset keeps these on its own day. Max HR and Average HR are not read.
+        physiological_cycles.csv (per cycle): strain = Day Strain (0-21); calories_burned_kcal = \
+        Energy burned (cal) (WHOOP's "cal" are kilocalories). An in-progress cycle (empty Cycle end \
+        time) has only part of its day: its strain and energy are left out, the rest is kept; when \
+        another export holds the same cycle finished, that one is used. Of the night that starts the \
+        cycle, on the wake day: recovery_score = Recovery score % (0-100); resting_hr_bpm = Resting \
+        heart rate (bpm); hrv_rmssd_ms = Heart rate variability (ms) (WHOOP measures RMSSD); spo2_pct \
+        = Blood oxygen %; x_skin_temp_c = Skin temp (celsius) (an absolute temperature, not the \
+        deviation that skin_temp_dev_c holds); and the sleep columns below. A cycle without Sleep onset \
+        and Wake onset keeps these on its own day. Max HR and Average HR are not read.
 
-    Sleep columns (physiological_cycles.csv and sleeps.csv): sleep_start = Sleep onset and \
-    sleep_end = Wake onset as HH:MM; sleep_duration_min = Asleep duration (min); time_in_bed_min \
-    = In bed duration (min); light_sleep_min = Light sleep duration (min); deep_sleep_min = Deep \
-    (SWS) duration (min); rem_sleep_min = REM duration (min); awake_min = Awake duration (min); \
-    sleep_efficiency_pct = Sleep efficiency %; sleep_score = Sleep performance % (0-100); \
-    respiratory_rate_bpm = Respiratory rate (rpm); x_sleep_need_min = Sleep need (min); \
-    x_sleep_debt_min = Sleep debt (min); x_sleep_consistency_pct = Sleep consistency %. A sleep \
-    is known by its onset: the same sleep in both files counts once. A row of sleeps.csv with Nap \
-    true is a nap: it never counts as the main sleep, and x_nap_min = the day's naps' Asleep \
-    duration (min), summed. A day's main sleep is its longest non-nap sleep (by Asleep duration).
+        Sleep columns (physiological_cycles.csv and sleeps.csv): sleep_start = Sleep onset and \
+        sleep_end = Wake onset as HH:MM; sleep_duration_min = Asleep duration (min); time_in_bed_min \
+        = In bed duration (min); light_sleep_min = Light sleep duration (min); deep_sleep_min = Deep \
+        (SWS) duration (min); rem_sleep_min = REM duration (min); awake_min = Awake duration (min); \
+        sleep_efficiency_pct = Sleep efficiency %; sleep_score = Sleep performance % (0-100); \
+        respiratory_rate_bpm = Respiratory rate (rpm); x_sleep_need_min = Sleep need (min); \
+        x_sleep_debt_min = Sleep debt (min); x_sleep_consistency_pct = Sleep consistency %. A sleep \
+        is known by its onset: the same sleep in both files counts once. A row of sleeps.csv with Nap \
+        true is a nap: it never counts as the main sleep, and x_nap_min = the day's naps' Asleep \
+        duration (min), summed. A day's main sleep is its longest non-nap sleep (by Asleep duration).
 
-    workouts.csv (per workout, known by Workout start time): workout_minutes = Duration (min) \
-    (or Workout end time - Workout start time), summed per day; x_workout_count = the number of \
-    workouts; x_workout_energy_kcal = Energy burned (cal), summed; x_workout_strain_max = the \
-    highest Activity Strain. Activity name, heart-rate zones and GPS are not read.
+        workouts.csv (per workout, known by Workout start time): workout_minutes = Duration (min) \
+        (or Workout end time - Workout start time), summed per day; x_workout_count = the number of \
+        workouts; x_workout_energy_kcal = Energy burned (cal), summed; x_workout_strain_max = the \
+        highest Activity Strain. Activity name, heart-rate zones and GPS are not read.
 
-    journal_entries.csv (one row per question per cycle): Answered yes true/false (or yes/no) \
-    becomes 1/0 in x_journal_<question>, the question text in lowercase ASCII letters and digits \
-    joined by _ (Have any alcoholic drinks? -> x_journal_alcohol, see below), the same name for \
-    the same question in every export. Where a "no" measures a vocabulary metric, it is written \
-    too: "Have any alcoholic drinks?" no -> alcohol_units 0; "Have any caffeine?" no -> \
-    caffeine_mg 0. A "yes" gives no amount, so those metrics are not written then. Short names: \
-    Have any alcoholic drinks? -> x_journal_alcohol; Have any caffeine? -> x_journal_caffeine; \
-    Feeling sick or ill? -> x_journal_sick. Notes are not read.
+        journal_entries.csv (one row per question per cycle): Answered yes true/false (or yes/no) \
+        becomes 1/0 in x_journal_<question>, the question text in lowercase ASCII letters and digits \
+        joined by _ (Have any alcoholic drinks? -> x_journal_alcohol, see below), the same name for \
+        the same question in every export. Where a "no" measures a vocabulary metric, it is written \
+        too: "Have any alcoholic drinks?" no -> alcohol_units 0; "Have any caffeine?" no -> \
+        caffeine_mg 0. A "yes" gives no amount, so those metrics are not written then. Short names: \
+        Have any alcoholic drinks? -> x_journal_alcohol; Have any caffeine? -> x_journal_caffeine; \
+        Feeling sick or ill? -> x_journal_sick. Notes are not read.
 
-    A time or number that does not parse, a zone that is not UTC[+-HH:MM], or a value outside its \
-    metric's range is bad input, reported with file and line.
-    """
+        A time or number that does not parse, a zone that is not UTC[+-HH:MM], or a value outside its \
+        metric's range is bad input, reported with file and line.
+        """
 
     static let cycles = "physiological_cycles.csv"
     static let sleeps = "sleeps.csv"
@@ -87,19 +87,25 @@ public struct WhoopImporter {
     }
 
     /// Reads every WHOOP file the folder holds into `records`.
-    public func read(directory: String, into records: RecordSet, reporter: ProblemReporter,
-                     maxLineBytes: Int = RunConfig.defaultMaxLineBytes) throws {
+    public func read(
+        directory: String, into records: RecordSet, reporter: ProblemReporter,
+        maxLineBytes: Int = RunConfig.defaultMaxLineBytes
+    ) throws {
         try read(directories: [directory], into: records, reporter: reporter, maxLineBytes: maxLineBytes)
     }
 
     /// Reads several exports of the same account; what two of them both hold counts once.
-    public func read(directories: [String], into records: RecordSet, reporter: ProblemReporter,
-                     maxLineBytes: Int = RunConfig.defaultMaxLineBytes) throws {
+    public func read(
+        directories: [String], into records: RecordSet, reporter: ProblemReporter,
+        maxLineBytes: Int = RunConfig.defaultMaxLineBytes
+    ) throws {
         var found: [[String?]] = []
         for directory in directories {
             let folder = try ExportFolder(directory)
             let files = [Self.cycles, Self.sleeps, Self.workouts, Self.journal].map(folder.file)
-            guard files.contains(where: { $0 != nil }) else { throw HOSError.noInput(directory, "no WHOOP files found") }
+            guard files.contains(where: { $0 != nil }) else {
+                throw HOSError.noInput(directory, "no WHOOP files found")
+            }
             for file in files.compactMap({ $0 }) { try InputFile(argument: file).checkReadable() }
             found.append(files)
         }
@@ -215,7 +221,8 @@ public struct WhoopImporter {
         static let cycleKey = ["Cycle start time", "Cycle end time", "Cycle timezone"]
 
         func table(_ path: String, required: [String], _ body: (CSVRow, Table, SourceLocation) throws -> Void) throws {
-            try readTable(path, required: required, records: records, reporter: reporter, maxLineBytes: maxLineBytes, body)
+            try readTable(
+                path, required: required, records: records, reporter: reporter, maxLineBytes: maxLineBytes, body)
         }
 
         /// The row's cycle start and zone, or nil after rejecting the row.
@@ -232,8 +239,10 @@ public struct WhoopImporter {
         }
 
         /// Numbers of the named columns the table has (empty cells left out), or nil after rejecting the row.
-        func numbers(_ row: CSVRow, _ t: Table, _ columns: [(column: String, metric: String)],
-                     _ location: SourceLocation) throws -> [(metric: String, value: Double)]? {
+        func numbers(
+            _ row: CSVRow, _ t: Table, _ columns: [(column: String, metric: String)],
+            _ location: SourceLocation
+        ) throws -> [(metric: String, value: Double)]? {
             var out: [(metric: String, value: Double)] = []
             for (column, metric) in columns where t.has(column) {
                 let text = t(row, column)
@@ -248,9 +257,12 @@ public struct WhoopImporter {
         }
 
         /// The sleep of a row that has the sleep columns, or nil (no sleep, or rejected: `ok` false).
-        func sleep(_ row: CSVRow, _ t: Table, zone: Int, nap: Bool, extra: [(column: String, metric: String)],
-                   _ location: SourceLocation) throws -> (sleep: Sleep?, ok: Bool) {
-            let onsetText = t(row, "Sleep onset"), wakeText = t(row, "Wake onset")
+        func sleep(
+            _ row: CSVRow, _ t: Table, zone: Int, nap: Bool, extra: [(column: String, metric: String)],
+            _ location: SourceLocation
+        ) throws -> (sleep: Sleep?, ok: Bool) {
+            let onsetText = t(row, "Sleep onset")
+            let wakeText = t(row, "Wake onset")
             if onsetText.isEmpty && wakeText.isEmpty { return (nil, true) }
             guard let onset = WhoopImporter.parseMoment(onsetText, zone: zone) else {
                 try reporter.reject(location, "Sleep onset is not a YYYY-MM-DD HH:MM:SS time", raw: row.raw)
@@ -272,8 +284,11 @@ public struct WhoopImporter {
             }
             values += n.map { ($0.metric, .number($0.value)) }
             let asleep = n.first(where: { $0.metric == "sleep_duration_min" })?.value
-            return (Sleep(wakeDay: wake.date, onset: onset, nap: nap, asleep: asleep, values: values,
-                          location: location, raw: row.raw), true)
+            return (
+                Sleep(
+                    wakeDay: wake.date, onset: onset, nap: nap, asleep: asleep, values: values,
+                    location: location, raw: row.raw), true
+            )
         }
 
         /// Keeps the first copy of a sleep (by onset instant).
@@ -300,7 +315,8 @@ public struct WhoopImporter {
                 if found == nil, let rest = try numbers(row, t, Self.recoveryColumns, location) {
                     values += rest.map { ($0.metric, .number($0.value)) }
                 }
-                let cycle = Cycle(day: start.cycleDay, finished: finished, values: values, location: location, raw: row.raw)
+                let cycle = Cycle(
+                    day: start.cycleDay, finished: finished, values: values, location: location, raw: row.raw)
                 if let known = cycles[start.utc], known.finished || !finished { return }
                 cycles[start.utc] = cycle
             }
@@ -326,13 +342,22 @@ public struct WhoopImporter {
                     try reporter.reject(location, "Workout start time is not a YYYY-MM-DD HH:MM:SS time", raw: row.raw)
                     return
                 }
-                guard let n = try numbers(row, t, [("Duration (min)", "minutes"), ("Energy burned (cal)", "energy"),
-                                                   ("Activity Strain", "strain")], location) else { return }
+                guard
+                    let n = try numbers(
+                        row, t,
+                        [
+                            ("Duration (min)", "minutes"), ("Energy burned (cal)", "energy"),
+                            ("Activity Strain", "strain"),
+                        ], location)
+                else { return }
                 let value = { (name: String) in n.first(where: { $0.metric == name })?.value }
                 var minutes = value("minutes")
                 if minutes == nil, !t(row, "Workout end time").isEmpty {
-                    guard let end = WhoopImporter.parseMoment(t(row, "Workout end time"), zone: zone), end.utc >= begin.utc else {
-                        try reporter.reject(location, "Workout end time is not a time after Workout start time", raw: row.raw)
+                    guard let end = WhoopImporter.parseMoment(t(row, "Workout end time"), zone: zone),
+                        end.utc >= begin.utc
+                    else {
+                        try reporter.reject(
+                            location, "Workout end time is not a time after Workout start time", raw: row.raw)
                         return
                     }
                     minutes = Double(end.utc - begin.utc) / 60
@@ -342,8 +367,9 @@ public struct WhoopImporter {
                     return
                 }
                 if workouts[begin.utc] == nil {
-                    workouts[begin.utc] = Workout(day: start.cycleDay, minutes: minutes, energy: value("energy"),
-                                                  strain: value("strain"), location: location)
+                    workouts[begin.utc] = Workout(
+                        day: start.cycleDay, minutes: minutes, energy: value("energy"),
+                        strain: value("strain"), location: location)
                 }
             }
         }
@@ -361,8 +387,9 @@ public struct WhoopImporter {
                 }
                 let key = AnswerKey(cycle: start.utc, metric: question.name)
                 if answers[key] == nil {
-                    answers[key] = Answer(day: start.cycleDay, metric: question.name, yes: yes, onNo: question.onNo,
-                                          location: location, raw: row.raw)
+                    answers[key] = Answer(
+                        day: start.cycleDay, metric: question.name, yes: yes, onNo: question.onNo,
+                        location: location, raw: row.raw)
                 }
             }
         }
@@ -386,8 +413,9 @@ public struct WhoopImporter {
                 let naps = all.filter(\.nap)
                 if let first = naps.first, naps.contains(where: { $0.asleep != nil }) {
                     let total = naps.reduce(0) { $0 + ($1.asleep ?? 0) }
-                    try records.add(user: user, date: day, metric: "x_nap_min", value: .number(total, places: 2),
-                                    at: first.location, raw: first.raw)
+                    try records.add(
+                        user: user, date: day, metric: "x_nap_min", value: .number(total, places: 2),
+                        at: first.location, raw: first.raw)
                 }
             }
             var days: [LocalDate: [Workout]] = [:]
@@ -395,7 +423,9 @@ public struct WhoopImporter {
             for day in days.keys.sorted() {
                 let list = days[day]!
                 var values: [(metric: String, value: JSON)] = [("x_workout_count", .number(Double(list.count)))]
-                let minutes = list.compactMap(\.minutes), energy = list.compactMap(\.energy), strain = list.compactMap(\.strain)
+                let minutes = list.compactMap(\.minutes)
+                let energy = list.compactMap(\.energy)
+                let strain = list.compactMap(\.strain)
                 if !minutes.isEmpty { values.append(("workout_minutes", .number(minutes.reduce(0, +), places: 2))) }
                 if !energy.isEmpty { values.append(("x_workout_energy_kcal", .number(energy.reduce(0, +), places: 2))) }
                 if let top = strain.max() { values.append(("x_workout_strain_max", .number(top))) }

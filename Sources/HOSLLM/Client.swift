@@ -48,7 +48,7 @@ public enum LLMFailure: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .budget: "budget"
         case .timeout: "timeout"
-        case let .status(code): "http_\(code)"
+        case .status(let code): "http_\(code)"
         case .unreachable: "unreachable"
         case .malformed: "malformed"
         case .schema: "schema"
@@ -59,10 +59,10 @@ public enum LLMFailure: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .budget: "token budget spent"
         case .timeout: "no reply within the timeout"
-        case let .status(code): "server answered HTTP \(code)"
+        case .status(let code): "server answered HTTP \(code)"
         case .unreachable: "server unreachable"
-        case let .malformed(why): "malformed reply: \(why)"
-        case let .schema(why): "reply fails the schema: \(why)"
+        case .malformed(let why): "malformed reply: \(why)"
+        case .schema(let why): "reply fails the schema: \(why)"
         }
     }
 
@@ -70,7 +70,7 @@ public enum LLMFailure: Error, Sendable, Equatable, CustomStringConvertible {
     var retryable: Bool {
         switch self {
         case .unreachable: true
-        case let .status(code): code == 429 || code >= 500
+        case .status(let code): code == 429 || code >= 500
         default: false
         }
     }
@@ -113,8 +113,10 @@ public final class LLMClient {
             "temperature": 0,
         ]
         if let schema {
-            b["response_format"] = ["type": "json_schema",
-                                    "json_schema": ["name": .string(name), "schema": schema, "strict": true]]
+            b["response_format"] = [
+                "type": "json_schema",
+                "json_schema": ["name": .string(name), "schema": schema, "strict": true],
+            ]
         }
         if config.stream {
             b["stream"] = true
@@ -125,27 +127,29 @@ public final class LLMClient {
 
     /// Sends a chat and returns the checked reply; retries per the config, spends the budget.
     /// `maxTokens` overrides the config's `max_tokens` (a list reply asks for more).
-    public func complete(_ messages: [ChatMessage], schema: JSON? = nil, name: String = "reply",
-                         maxTokens: Int? = nil, jitterKey: String = "") -> Result<LLMReply, LLMFailure> {
+    public func complete(
+        _ messages: [ChatMessage], schema: JSON? = nil, name: String = "reply",
+        maxTokens: Int? = nil, jitterKey: String = ""
+    ) -> Result<LLMReply, LLMFailure> {
         let payload = Data(body(messages, schema: schema, name: name, maxTokens: maxTokens).encoded())
         var attempt = 0
         while true {
             guard withinBudget else { return .failure(.budget) }
             let outcome = send(payload)
             switch outcome {
-            case let .success((status, data, _)) where status == 200:
+            case .success((let status, let data, _)) where status == 200:
                 let parsed = config.stream ? Self.parseStream(data) : Self.parseReply(data)
                 switch parsed {
-                case let .success(r):
+                case .success(let r):
                     spentTokens += r.usage.total
                     return Self.check(r, schema: schema)
-                case let .failure(e): return .failure(e)
+                case .failure(let e): return .failure(e)
                 }
-            case let .success((status, _, retryAfter)):
+            case .success((let status, _, let retryAfter)):
                 let failure = LLMFailure.status(status)
                 guard failure.retryable, attempt < config.retries else { return .failure(failure) }
                 sleep(delay(attempt: attempt, retryAfter: retryAfter, key: jitterKey))
-            case let .failure(failure):
+            case .failure(let failure):
                 guard failure.retryable, attempt < config.retries else { return .failure(failure) }
                 sleep(delay(attempt: attempt, retryAfter: nil, key: jitterKey))
             }
@@ -190,7 +194,9 @@ public final class LLMClient {
             return .failure(code == .timedOut ? .timeout : .unreachable)
         }
         guard let response else { return .failure(.unreachable) }
-        let retryAfter = (response.value(forHTTPHeaderField: "Retry-After")).flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        let retryAfter = (response.value(forHTTPHeaderField: "Retry-After")).flatMap {
+            Double($0.trimmingCharacters(in: .whitespaces))
+        }
         return .success((response.statusCode, data ?? Data(), retryAfter))
     }
 
@@ -219,7 +225,9 @@ public final class LLMClient {
                 done = true
                 break
             }
-            guard let chunk = try? JSONParser.parse(text) else { return .failure(.malformed("a stream chunk is not JSON")) }
+            guard let chunk = try? JSONParser.parse(text) else {
+                return .failure(.malformed("a stream chunk is not JSON"))
+            }
             if let piece = chunk["choices"]?.arrayValue?.first?["delta"]?["content"]?.stringValue { content += piece }
             if let usage = chunk["usage"], usage != .null { u = Self.usage(usage) }
         }
@@ -228,15 +236,18 @@ public final class LLMClient {
     }
 
     static func usage(_ json: JSON?) -> LLMUsage {
-        LLMUsage(promptTokens: Int(json?["prompt_tokens"]?.doubleValue ?? 0),
-                 completionTokens: Int(json?["completion_tokens"]?.doubleValue ?? 0))
+        LLMUsage(
+            promptTokens: Int(json?["prompt_tokens"]?.doubleValue ?? 0),
+            completionTokens: Int(json?["completion_tokens"]?.doubleValue ?? 0))
     }
 
     /// A text reply must not be empty; a schema reply must parse as JSON and pass the schema.
     static func check(_ reply: LLMReply, schema: JSON?) -> Result<LLMReply, LLMFailure> {
         let text = reply.content.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let schema else {
-            return text.isEmpty ? .failure(.malformed("empty content")) : .success(LLMReply(content: text, json: nil, usage: reply.usage))
+            return text.isEmpty
+                ? .failure(.malformed("empty content"))
+                : .success(LLMReply(content: text, json: nil, usage: reply.usage))
         }
         guard let json = try? JSONParser.parse(text) else { return .failure(.malformed("content is not JSON")) }
         if let problem = JSONSchema.problem(json, against: schema) { return .failure(.schema(problem)) }

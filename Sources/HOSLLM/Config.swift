@@ -32,7 +32,9 @@ public struct LLMConfig: Sendable {
     public static let defaultBaseURL = "https://api.openai.com/v1"
     public static let defaultModel = "gpt-4o-mini"
 
-    public init(baseURL: String = LLMConfig.defaultBaseURL, model: String = LLMConfig.defaultModel, apiKey: String? = nil) {
+    public init(
+        baseURL: String = LLMConfig.defaultBaseURL, model: String = LLMConfig.defaultModel, apiKey: String? = nil
+    ) {
         self.baseURL = baseURL
         self.model = model
         self.apiKey = apiKey
@@ -62,7 +64,9 @@ public struct LLMConfig: Sendable {
         if let v = try number("HOS_LLM_MAX_TOKENS", 1...100_000) { c.maxTokens = Int(v) }
         if let v = try number("HOS_LLM_COST_PER_MTOK", 0...1e6) { c.costPerMillionTokens = v }
         if let s = env["HOS_LLM_STREAM"], !s.isEmpty {
-            guard ["0", "1", "true", "false"].contains(s) else { throw HOSError.config("HOS_LLM_STREAM must be 0 or 1") }
+            guard ["0", "1", "true", "false"].contains(s) else {
+                throw HOSError.config("HOS_LLM_STREAM must be 0 or 1")
+            }
             c.stream = s == "1" || s == "true"
         }
         try c.check()
@@ -73,7 +77,8 @@ public struct LLMConfig: Sendable {
     public func check() throws(HOSError) {
         let lower = baseURL.lowercased()
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), baseURL.count > 8,
-              !baseURL.contains(" ") else {
+            !baseURL.contains(" ")
+        else {
             throw HOSError.config("the LLM base URL must start with http:// or https:// (HOS_LLM_BASE_URL)")
         }
         guard !model.isEmpty else { throw HOSError.config("the LLM model must be named (HOS_LLM_MODEL)") }

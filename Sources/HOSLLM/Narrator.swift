@@ -50,10 +50,14 @@ public enum Prompts {
     /// The system and user parts of an agent's prompt (split at a line `---`); nil when there is none.
     public static func template(for agent: String) -> (system: String, user: String)? {
         guard let url = Bundle.module.url(forResource: agent, withExtension: "txt", subdirectory: "Prompts"),
-              let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else { return nil }
         let parts = text.components(separatedBy: "\n---\n")
         guard parts.count == 2 else { return nil }
-        return (parts[0].trimmingCharacters(in: .whitespacesAndNewlines), parts[1].trimmingCharacters(in: .whitespacesAndNewlines))
+        return (
+            parts[0].trimmingCharacters(in: .whitespacesAndNewlines),
+            parts[1].trimmingCharacters(in: .whitespacesAndNewlines)
+        )
     }
 
     /// The messages of a request: `{{archetype}}`, `{{focus}}`, `{{tone}}`, `{{count}}`, `{{window_days}}` and
@@ -78,12 +82,20 @@ public enum Prompts {
     /// The reply's schema: `{"summary": text}` for a text request, `{"items": [n strings]}` for a list.
     public static func schema(items: Int?) -> JSON {
         if let n = items {
-            return ["type": "object", "required": ["items"], "additionalProperties": false,
-                    "properties": ["items": ["type": "array", "minItems": .number(Double(n)), "maxItems": .number(Double(n)),
-                                             "items": ["type": "string", "minLength": 1, "maxLength": 300]]]]
+            return [
+                "type": "object", "required": ["items"], "additionalProperties": false,
+                "properties": [
+                    "items": [
+                        "type": "array", "minItems": .number(Double(n)), "maxItems": .number(Double(n)),
+                        "items": ["type": "string", "minLength": 1, "maxLength": 300],
+                    ]
+                ],
+            ]
         }
-        return ["type": "object", "required": ["summary"], "additionalProperties": false,
-                "properties": ["summary": ["type": "string", "minLength": 1, "maxLength": 500]]]
+        return [
+            "type": "object", "required": ["summary"], "additionalProperties": false,
+            "properties": ["summary": ["type": "string", "minLength": 1, "maxLength": 500]],
+        ]
     }
 }
 
@@ -96,8 +108,10 @@ public final class LLMNarrator: Narrator {
     let warn: (String) -> Void
     let now: () -> String
 
-    public init(client: LLMClient, cache: LLMCache?, accounting: LLMAccounting?,
-                warn: @escaping (String) -> Void = { _ in }, now: @escaping () -> String = LLMNarrator.clock) {
+    public init(
+        client: LLMClient, cache: LLMCache?, accounting: LLMAccounting?,
+        warn: @escaping (String) -> Void = { _ in }, now: @escaping () -> String = LLMNarrator.clock
+    ) {
         self.client = client
         self.cache = cache
         self.accounting = accounting
@@ -114,14 +128,15 @@ public final class LLMNarrator: Narrator {
 
     /// The cache key: a hash of the model, the rendered prompt and the schema.
     public static func cacheKey(model: String, messages: [ChatMessage], schema: JSON) -> String {
-        StableHash.hex(StableHash.of(["llm-cache", model] + messages.flatMap { [$0.role, $0.content] } + [schema.text]),
-                       digits: 32)
+        StableHash.hex(
+            StableHash.of(["llm-cache", model] + messages.flatMap { [$0.role, $0.content] } + [schema.text]),
+            digits: 32)
     }
 
     public func narrate(_ request: NarrationRequest) -> Narration {
         var entry = LLMUsageEntry(user: request.user, agent: request.agent, model: client.config.model)
         let result = answer(request, &entry)
-        if case let .fallback(reason) = result {
+        if case .fallback(let reason) = result {
             entry.fallbacks += 1
             warn("llm: \(request.agent): fell back to the deterministic text (\(reason))")
         }
@@ -138,25 +153,29 @@ public final class LLMNarrator: Narrator {
         let schema = Prompts.schema(items: request.items)
         let key = Self.cacheKey(model: client.config.model, messages: messages, schema: schema)
         if let hit = try? cache?.cachedReply(user: request.user, key: key),
-           case let .success(reply) = LLMClient.check(LLMReply(content: hit.content, json: nil, usage: hit.usage), schema: schema),
-           let words = Self.words(reply.json, items: request.items) {
+            case .success(let reply) = LLMClient.check(
+                LLMReply(content: hit.content, json: nil, usage: hit.usage), schema: schema),
+            let words = Self.words(reply.json, items: request.items)
+        {
             entry.cacheHits += 1
             return words
         }
         let before = client.requestsSent
         // A list reply may take max_tokens per item.
-        let outcome = client.complete(messages, schema: schema, name: request.agent.replacingOccurrences(of: "-", with: "_"),
-                                      maxTokens: client.config.maxTokens * max(1, request.items ?? 1), jitterKey: key)
+        let outcome = client.complete(
+            messages, schema: schema, name: request.agent.replacingOccurrences(of: "-", with: "_"),
+            maxTokens: client.config.maxTokens * max(1, request.items ?? 1), jitterKey: key)
         entry.requests += client.requestsSent - before
         switch outcome {
-        case let .failure(failure): return .fallback(failure.reason)
-        case let .success(reply):
+        case .failure(let failure): return .fallback(failure.reason)
+        case .success(let reply):
             entry.usage = reply.usage
             entry.costUSD = client.config.cost(tokens: reply.usage.total)
             guard let words = Self.words(reply.json, items: request.items) else { return .fallback("schema") }
             do {
-                try cache?.store(user: request.user, key: key, agent: request.agent, model: client.config.model,
-                                 reply: CachedReply(content: reply.content, usage: reply.usage), at: now())
+                try cache?.store(
+                    user: request.user, key: key, agent: request.agent, model: client.config.model,
+                    reply: CachedReply(content: reply.content, usage: reply.usage), at: now())
             } catch {
                 warn("llm: reply not cached: \(error)")
             }

@@ -37,8 +37,10 @@ public struct StoredArm: Sendable, Equatable {
     public var pBest: Double?
     public var chosen: Bool
 
-    public init(user: String, archetype: String?, dimension: String, arm: String, priorAlpha: Double, priorBeta: Double,
-                successes: Double, failures: Double, pulls: Int, pBest: Double?, chosen: Bool) {
+    public init(
+        user: String, archetype: String?, dimension: String, arm: String, priorAlpha: Double, priorBeta: Double,
+        successes: Double, failures: Double, pulls: Int, pBest: Double?, chosen: Bool
+    ) {
         self.user = user
         self.archetype = archetype
         self.dimension = dimension
@@ -71,9 +73,11 @@ public struct StoredDecision: Sendable, Equatable {
     public var reward: Double?
     public var rewardN: Int
 
-    public init(user: String, decisionID: String, dimension: String, analysisID: String, decidedAt: String,
-                policy: String, chosen: String, propensity: Double, arms: JSON, context: JSON, planID: String?,
-                applied: Bool?, reward: Double?, rewardN: Int) {
+    public init(
+        user: String, decisionID: String, dimension: String, analysisID: String, decidedAt: String,
+        policy: String, chosen: String, propensity: Double, arms: JSON, context: JSON, planID: String?,
+        applied: Bool?, reward: Double?, rewardN: Int
+    ) {
         self.user = user
         self.decisionID = decisionID
         self.dimension = dimension
@@ -108,31 +112,45 @@ extension MemoryStore {
     public func adaptation(user: String, resultEventID: String) throws -> StoredAdaptation {
         try read("read adaptation") { db in
             var out = StoredAdaptation()
-            for row in try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT plan_id, item_id, date, category, variant, intensity, difficulty FROM plan_item
-                WHERE user_id = ? ORDER BY date, plan_id, item_id
-                """), arguments: [user]) {
+            for row in try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT plan_id, item_id, date, category, variant, intensity, difficulty FROM plan_item
+                        WHERE user_id = ? ORDER BY date, plan_id, item_id
+                        """), arguments: [user])
+            {
                 var variant: [String: String] = [:]
-                if case let .object(v) = JSON.parseStored(row["variant"]) {
+                if case .object(let v) = JSON.parseStored(row["variant"]) {
                     for (k, a) in v { if let s = a.stringValue { variant[k] = s } }
                 }
-                out.items.append(StoredPlanItem(planID: row["plan_id"], itemID: row["item_id"], date: row["date"],
-                                                category: row["category"], intensity: row["intensity"],
-                                                difficulty: row["difficulty"], variant: variant))
+                out.items.append(
+                    StoredPlanItem(
+                        planID: row["plan_id"], itemID: row["item_id"], date: row["date"],
+                        category: row["category"], intensity: row["intensity"],
+                        difficulty: row["difficulty"], variant: variant))
             }
-            for row in try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT plan_id, item_id, date, status FROM plan_feedback WHERE user_id = ? ORDER BY date, plan_id, item_id
-                """), arguments: [user]) {
-                out.feedback.append(StoredFeedback(planID: row["plan_id"], itemID: row["item_id"], date: row["date"],
-                                                   status: row["status"]))
+            for row in try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT plan_id, item_id, date, status FROM plan_feedback WHERE user_id = ? ORDER BY date, plan_id, item_id
+                        """), arguments: [user])
+            {
+                out.feedback.append(
+                    StoredFeedback(
+                        planID: row["plan_id"], itemID: row["item_id"], date: row["date"],
+                        status: row["status"]))
             }
             out.arms = try Self.arms(user: user, in: db)
             out.decisions = try Self.decisions(user: user, dimension: nil, in: db)
-            out.difficulty = try Int.fetchOne(db.cachedStatement(sql: "SELECT difficulty FROM adaptation_state WHERE user_id = ?"),
-                                              arguments: [user])
-            if let text = try String.fetchOne(db.cachedStatement(sql: """
-                SELECT payload FROM analyses WHERE user_id = ? AND event_id = ? AND event_type = 'adaptation'
-                """), arguments: [user, resultEventID]), case let .object(p) = JSON.parseStored(text) {
+            out.difficulty = try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT difficulty FROM adaptation_state WHERE user_id = ?"),
+                arguments: [user])
+            if let text = try String.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT payload FROM analyses WHERE user_id = ? AND event_id = ? AND event_type = 'adaptation'
+                        """), arguments: [user, resultEventID]), case .object(let p) = JSON.parseStored(text)
+            {
                 out.previousPayload = p
             }
             return out
@@ -145,14 +163,17 @@ extension MemoryStore {
     }
 
     static func arms(user: String?, in db: Database) throws -> [StoredArm] {
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT user_id, archetype, dimension, arm, prior_alpha, prior_beta, successes, failures, pulls, p_best, chosen
-            FROM adapt_arm \(user == nil ? "" : "WHERE user_id = ?") ORDER BY user_id, dimension, arm
-            """), arguments: StatementArguments(user.map { [$0] } ?? []))
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT user_id, archetype, dimension, arm, prior_alpha, prior_beta, successes, failures, pulls, p_best, chosen
+                    FROM adapt_arm \(user == nil ? "" : "WHERE user_id = ?") ORDER BY user_id, dimension, arm
+                    """), arguments: StatementArguments(user.map { [$0] } ?? []))
         return rows.map { r in
-            StoredArm(user: r["user_id"], archetype: r["archetype"], dimension: r["dimension"], arm: r["arm"],
-                      priorAlpha: r["prior_alpha"], priorBeta: r["prior_beta"], successes: r["successes"],
-                      failures: r["failures"], pulls: r["pulls"], pBest: r["p_best"], chosen: r["chosen"])
+            StoredArm(
+                user: r["user_id"], archetype: r["archetype"], dimension: r["dimension"], arm: r["arm"],
+                priorAlpha: r["prior_alpha"], priorBeta: r["prior_beta"], successes: r["successes"],
+                failures: r["failures"], pulls: r["pulls"], pBest: r["p_best"], chosen: r["chosen"])
         }
     }
 
@@ -173,56 +194,70 @@ extension MemoryStore {
             arguments.append(dimension)
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT user_id, decision_id, dimension, analysis_id, decided_at, policy, chosen, propensity, arms, context,
-                   plan_id, applied, reward, reward_n
-            FROM adapt_decision \(whereClause) ORDER BY user_id, decided_at, decision_id, dimension
-            """), arguments: StatementArguments(arguments))
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT user_id, decision_id, dimension, analysis_id, decided_at, policy, chosen, propensity, arms, context,
+                           plan_id, applied, reward, reward_n
+                    FROM adapt_decision \(whereClause) ORDER BY user_id, decided_at, decision_id, dimension
+                    """), arguments: StatementArguments(arguments))
         return rows.map { r in
-            StoredDecision(user: r["user_id"], decisionID: r["decision_id"], dimension: r["dimension"],
-                           analysisID: r["analysis_id"], decidedAt: r["decided_at"], policy: r["policy"],
-                           chosen: r["chosen"], propensity: r["propensity"], arms: JSON.parseStored(r["arms"]),
-                           context: JSON.parseStored(r["context"]), planID: r["plan_id"], applied: r["applied"],
-                           reward: r["reward"], rewardN: r["reward_n"])
+            StoredDecision(
+                user: r["user_id"], decisionID: r["decision_id"], dimension: r["dimension"],
+                analysisID: r["analysis_id"], decidedAt: r["decided_at"], policy: r["policy"],
+                chosen: r["chosen"], propensity: r["propensity"], arms: JSON.parseStored(r["arms"]),
+                context: JSON.parseStored(r["context"]), planID: r["plan_id"], applied: r["applied"],
+                reward: r["reward"], rewardN: r["reward_n"])
         }
     }
 
     /// Writes one decision in one transaction: the adaptation event as hos-memory stores it (history,
     /// adaptation_state, experiment), the predicted adherence, the user's arms and the decision log rows
     /// (new ones inserted; earlier ones get their plan, applied flag and reward).
-    public func saveAdaptation(event: Event, predictedAdherence: Double?, arms: [StoredArm],
-                               decisions: [StoredDecision]) throws {
+    public func saveAdaptation(
+        event: Event, predictedAdherence: Double?, arms: [StoredArm],
+        decisions: [StoredDecision]
+    ) throws {
         try write("store adaptation") { db in
             _ = try ingest(event, in: db)
             if let predictedAdherence {
                 // The contract's predicted_adherence is an object; adaptation_state keeps its mean.
-                try db.execute(sql: "UPDATE adaptation_state SET predicted_adherence = ? WHERE user_id = ?",
-                               arguments: [predictedAdherence, event.userID])
+                try db.execute(
+                    sql: "UPDATE adaptation_state SET predicted_adherence = ? WHERE user_id = ?",
+                    arguments: [predictedAdherence, event.userID])
             }
             let at = utc(event.timestamp)
             for a in arms {
-                try db.cachedStatement(sql: """
-                    INSERT INTO adapt_arm (user_id, dimension, arm, archetype, prior_alpha, prior_beta, successes, failures,
-                                           pulls, p_best, chosen, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (user_id, dimension, arm) DO UPDATE SET archetype = excluded.archetype,
-                      prior_alpha = excluded.prior_alpha, prior_beta = excluded.prior_beta,
-                      successes = excluded.successes, failures = excluded.failures, pulls = excluded.pulls,
-                      p_best = excluded.p_best, chosen = excluded.chosen, updated_at = excluded.updated_at
-                    WHERE excluded.updated_at >= adapt_arm.updated_at
-                    """).execute(arguments: [a.user, a.dimension, a.arm, a.archetype, a.priorAlpha, a.priorBeta,
-                                     max(0, a.successes), max(0, a.failures), a.pulls, a.pBest, a.chosen, at])
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO adapt_arm (user_id, dimension, arm, archetype, prior_alpha, prior_beta, successes, failures,
+                                               pulls, p_best, chosen, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (user_id, dimension, arm) DO UPDATE SET archetype = excluded.archetype,
+                          prior_alpha = excluded.prior_alpha, prior_beta = excluded.prior_beta,
+                          successes = excluded.successes, failures = excluded.failures, pulls = excluded.pulls,
+                          p_best = excluded.p_best, chosen = excluded.chosen, updated_at = excluded.updated_at
+                        WHERE excluded.updated_at >= adapt_arm.updated_at
+                        """
+                ).execute(arguments: [
+                    a.user, a.dimension, a.arm, a.archetype, a.priorAlpha, a.priorBeta,
+                    max(0, a.successes), max(0, a.failures), a.pulls, a.pBest, a.chosen, at,
+                ])
             }
             for d in decisions {
-                try db.cachedStatement(sql: """
-                    INSERT INTO adapt_decision (user_id, decision_id, dimension, analysis_id, decided_at, policy, chosen,
-                                                propensity, arms, context, plan_id, applied, reward, reward_n)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (user_id, decision_id, dimension) DO UPDATE SET plan_id = excluded.plan_id,
-                      applied = excluded.applied, reward = excluded.reward, reward_n = excluded.reward_n
-                    """).execute(arguments: [d.user, d.decisionID, d.dimension, d.analysisID, utc(d.decidedAt), d.policy, d.chosen,
-                                     min(1, max(1e-12, d.propensity)), d.arms.stored, d.context.stored, d.planID,
-                                     d.applied, d.reward.map { min(1, max(0, $0)) }, d.rewardN])
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO adapt_decision (user_id, decision_id, dimension, analysis_id, decided_at, policy, chosen,
+                                                    propensity, arms, context, plan_id, applied, reward, reward_n)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (user_id, decision_id, dimension) DO UPDATE SET plan_id = excluded.plan_id,
+                          applied = excluded.applied, reward = excluded.reward, reward_n = excluded.reward_n
+                        """
+                ).execute(arguments: [
+                    d.user, d.decisionID, d.dimension, d.analysisID, utc(d.decidedAt), d.policy, d.chosen,
+                    min(1, max(1e-12, d.propensity)), d.arms.stored, d.context.stored, d.planID,
+                    d.applied, d.reward.map { min(1, max(0, $0)) }, d.rewardN,
+                ])
             }
         }
     }

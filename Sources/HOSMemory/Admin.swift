@@ -22,19 +22,20 @@ extension MemoryStore {
         // Table names come from Schema.userTables only; the user id is a parameter.
         precondition(Schema.userTables.contains(table))
         let order = Schema.orderBy[table] ?? "rowid"
-        let cursor = try Row.fetchAll(db, sql: "SELECT * FROM \(table) WHERE user_id = ? ORDER BY \(order)",
-                                      arguments: [user])
+        let cursor = try Row.fetchAll(
+            db, sql: "SELECT * FROM \(table) WHERE user_id = ? ORDER BY \(order)",
+            arguments: [user])
         return cursor.map { row in
             var o: [String: JSON] = [:]
             for (name, value) in row {
                 switch value.storage {
                 case .null: o[name] = .null
-                case let .int64(i): o[name] = .number(Double(i))
-                case let .double(d): o[name] = .number(d)
-                case let .string(s):
+                case .int64(let i): o[name] = .number(Double(i))
+                case .double(let d): o[name] = .number(d)
+                case .string(let s):
                     // JSON columns are decoded; text that is not JSON (a candidate's "HH:MM") stays text.
                     o[name] = jsonColumns.contains(name) ? ((try? JSONParser.parse(s)) ?? .string(s)) : .string(s)
-                case let .blob(b): o[name] = .string(b.base64EncodedString())
+                case .blob(let b): o[name] = .string(b.base64EncodedString())
                 }
             }
             return TableRow(table: table, row: o, columns: Array(row.columnNames))
@@ -46,14 +47,17 @@ extension MemoryStore {
     func audit(_ action: String, detail: JSON, at: String, in db: Database) throws {
         var d = detail.objectValue ?? [:]
         if !actor.isEmpty { d["by"] = .string(actor) }
-        try db.execute(sql: "INSERT INTO audit_log (at, action, user_hash, detail) VALUES (?, ?, '', ?)",
-                       arguments: [at, action, JSON.object(d).stored])
+        try db.execute(
+            sql: "INSERT INTO audit_log (at, action, user_hash, detail) VALUES (?, ?, '', ?)",
+            arguments: [at, action, JSON.object(d).stored])
     }
 
     /// Runs `body` in a transaction that first verifies the file (`PRAGMA quick_check`): a write one that also
     /// writes the audit entry `body` returns, or, on a read-only file, a read one without it.
-    private func audited<T>(_ operation: String, at: String,
-                            _ body: (Database) throws -> (T, action: String, detail: JSON)) throws -> T {
+    private func audited<T>(
+        _ operation: String, at: String,
+        _ body: (Database) throws -> (T, action: String, detail: JSON)
+    ) throws -> T {
         func verified(_ db: Database) throws -> (T, action: String, detail: JSON) {
             let problems = try Self.quickCheck(db)
             if let first = problems.first { throw Self.damaged(path, operation, printable(first, limit: 120)) }
@@ -72,7 +76,9 @@ extension MemoryStore {
         let tables: [String]
         if let layer {
             guard let l = Schema.layers.first(where: { $0.name == layer }) else {
-                throw HOSError.usage("unknown layer '\(printable(layer))' (one of: \(Schema.layers.map(\.name).joined(separator: ", ")))")
+                throw HOSError.usage(
+                    "unknown layer '\(printable(layer))' (one of: \(Schema.layers.map(\.name).joined(separator: ", ")))"
+                )
             }
             tables = l.tables
         } else {
@@ -96,7 +102,9 @@ extension MemoryStore {
     /// verifies the file (a damaged one is left as it was); then, with `vacuum`, rebuilds the file, and
     /// checkpoints and truncates the WAL so that no byte of the deleted rows is left (`finishErasure`).
     /// Returns rows per table; `Erasure.waitedOut` when readers kept the old bytes in place.
-    public func forget(user: String, vacuum: Bool, wait: Double? = nil, at: String) throws -> (rows: [String: Int], erasure: Erasure) {
+    public func forget(user: String, vacuum: Bool, wait: Double? = nil, at: String) throws -> (
+        rows: [String: Int], erasure: Erasure
+    ) {
         let counts = try write("forget") { db in
             let problems = try Self.quickCheck(db)
             if let first = problems.first {
@@ -142,7 +150,8 @@ extension MemoryStore {
                 try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
             }
             // (busy, frames in the WAL, frames checkpointed): (0, 0, 0) after a truncation.
-            let busy: Int = row?[0] ?? 1, frames: Int = row?[1] ?? -1
+            let busy: Int = row?[0] ?? 1
+            let frames: Int = row?[1] ?? -1
             return busy == 0 && frames <= 0
         } catch let e as DatabaseError where e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED {
             return false
@@ -157,8 +166,10 @@ extension MemoryStore {
             var counts: [String: Int] = [:]
             for t in Schema.userTables + (user == nil ? ["audit_log"] : []) {
                 let arguments: StatementArguments = user.map { [$0] } ?? []
-                counts[t] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(t)" + (user == nil ? "" : " WHERE user_id = ?"),
-                                             arguments: arguments) ?? 0
+                counts[t] =
+                    try Int.fetchOne(
+                        db, sql: "SELECT count(*) FROM \(t)" + (user == nil ? "" : " WHERE user_id = ?"),
+                        arguments: arguments) ?? 0
             }
             return counts
         }
@@ -175,7 +186,8 @@ extension MemoryStore {
             let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0
             return [
                 "tables": .object(tables),
-                "users": .number(Double(try Int.fetchOne(db, sql: "SELECT count(DISTINCT user_id) FROM event_seen") ?? 0)),
+                "users": .number(
+                    Double(try Int.fetchOne(db, sql: "SELECT count(DISTINCT user_id) FROM event_seen") ?? 0)),
                 "migrations": .array(try Schema.migrator.appliedMigrations(db).map(JSON.string)),
                 "journal_mode": .string(try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""),
                 "bytes": .number(Double(pages * pageSize)),
@@ -206,24 +218,44 @@ extension MemoryStore {
             }
             problems += try Self.schemaProblems(in: db, upTo: applied.last!)
             func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
-            let invariants: [(String, String)] = Schema.userTables.map {
-                ("\($0): rows with an empty user_id", "SELECT count(*) FROM \($0) WHERE user_id IS NULL OR user_id = ''")
-            } + [
-                ("short_term_record: value of no stored event",
-                 "SELECT count(*) FROM short_term_record r WHERE NOT EXISTS (SELECT 1 FROM event_seen s WHERE s.user_id = r.user_id AND s.event_id = r.event_id)"),
-                ("short_term_record: clock value outside 0–1439",
-                 "SELECT count(*) FROM short_term_record WHERE kind = 'clock' AND (value < 0 OR value >= 1440)"),
-                ("analyses: result of no stored event",
-                 "SELECT count(*) FROM analyses a WHERE NOT EXISTS (SELECT 1 FROM event_seen s WHERE s.user_id = a.user_id AND s.event_id = a.event_id)"),
-                ("working: expires before it was created", "SELECT count(*) FROM working WHERE expires_at < created_at"),
-                ("long_term_preference: value is not JSON", "SELECT count(*) FROM long_term_preference WHERE json_valid(value) = 0"),
-                ("long_term_preference: last seen before first seen",
-                 "SELECT count(*) FROM long_term_preference WHERE last_seen < first_seen"),
-                ("analyses: payload is not JSON", "SELECT count(*) FROM analyses WHERE json_valid(payload) = 0"),
-                ("experiment: more than one chosen arm",
-                 "SELECT count(*) FROM (SELECT 1 FROM experiment WHERE chosen = 1 GROUP BY user_id, dimension HAVING count(*) > 1)"),
-                ("candidate: streak below 1", "SELECT count(*) FROM candidate WHERE streak < 1"),
-            ]
+            let invariants: [(String, String)] =
+                Schema.userTables.map {
+                    (
+                        "\($0): rows with an empty user_id",
+                        "SELECT count(*) FROM \($0) WHERE user_id IS NULL OR user_id = ''"
+                    )
+                } + [
+                    (
+                        "short_term_record: value of no stored event",
+                        "SELECT count(*) FROM short_term_record r WHERE NOT EXISTS (SELECT 1 FROM event_seen s WHERE s.user_id = r.user_id AND s.event_id = r.event_id)"
+                    ),
+                    (
+                        "short_term_record: clock value outside 0–1439",
+                        "SELECT count(*) FROM short_term_record WHERE kind = 'clock' AND (value < 0 OR value >= 1440)"
+                    ),
+                    (
+                        "analyses: result of no stored event",
+                        "SELECT count(*) FROM analyses a WHERE NOT EXISTS (SELECT 1 FROM event_seen s WHERE s.user_id = a.user_id AND s.event_id = a.event_id)"
+                    ),
+                    (
+                        "working: expires before it was created",
+                        "SELECT count(*) FROM working WHERE expires_at < created_at"
+                    ),
+                    (
+                        "long_term_preference: value is not JSON",
+                        "SELECT count(*) FROM long_term_preference WHERE json_valid(value) = 0"
+                    ),
+                    (
+                        "long_term_preference: last seen before first seen",
+                        "SELECT count(*) FROM long_term_preference WHERE last_seen < first_seen"
+                    ),
+                    ("analyses: payload is not JSON", "SELECT count(*) FROM analyses WHERE json_valid(payload) = 0"),
+                    (
+                        "experiment: more than one chosen arm",
+                        "SELECT count(*) FROM (SELECT 1 FROM experiment WHERE chosen = 1 GROUP BY user_id, dimension HAVING count(*) > 1)"
+                    ),
+                    ("candidate: streak below 1", "SELECT count(*) FROM candidate WHERE streak < 1"),
+                ]
             for (name, sql) in invariants {
                 let n = try count(sql)
                 if n > 0 { problems.append("\(name): \(n)") }
@@ -234,13 +266,16 @@ extension MemoryStore {
 
     /// The file's schema objects, each (type, name) to its SQL: SQLite's own and GRDB's bookkeeping left out.
     static func schemaObjects(in db: Database) throws -> [String: String] {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT type, name, sql FROM sqlite_master
-            WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> 'grdb_migrations'
-            """)
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT type, name, sql FROM sqlite_master
+                WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> 'grdb_migrations'
+                """)
         var objects: [String: String] = [:]
         for row in rows {
-            let type: String = row["type"] ?? "", name: String = row["name"] ?? ""
+            let type: String = row["type"] ?? ""
+            let name: String = row["name"] ?? ""
             objects[type + " '" + printable(name) + "'"] = row["sql"] ?? ""
         }
         return objects
@@ -257,7 +292,7 @@ extension MemoryStore {
             switch (actual[key], expected[key]) {
             case (.some, nil): problems.append("schema: unexpected \(key)")
             case (nil, .some): problems.append("schema: missing \(key)")
-            case let (a?, e?) where a != e: problems.append("schema: changed \(key)")
+            case (let a?, let e?) where a != e: problems.append("schema: changed \(key)")
             default: break
             }
         }
@@ -326,7 +361,8 @@ extension MemoryStore {
     {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: file, isDirectory: &isDir), !isDir.boolValue,
-           let reason = try headerProblem(file) {
+            let reason = try headerProblem(file)
+        {
             return (nil, ["integrity: " + reason])
         }
         do {
@@ -347,8 +383,9 @@ extension MemoryStore {
             throw HOSError.badInput(SourceLocation(file: file, line: 0), "fails check, not restored: \(e)")
         }
         guard let source, problems.isEmpty else {
-            throw HOSError.badInput(SourceLocation(file: file, line: 0),
-                                    "fails check (\(problems.count) problems), not restored: \(problems[0])")
+            throw HOSError.badInput(
+                SourceLocation(file: file, line: 0),
+                "fails check (\(problems.count) problems), not restored: \(problems[0])")
         }
         return source
     }
@@ -371,11 +408,13 @@ extension MemoryStore {
         do {
             try verify("read audit log")
             later = try read("read audit log") { db in
-                try Row.fetchAll(db, sql: "SELECT at, action, detail FROM audit_log WHERE at > ? ORDER BY id",
-                                 arguments: [since])
+                try Row.fetchAll(
+                    db, sql: "SELECT at, action, detail FROM audit_log WHERE at > ? ORDER BY id",
+                    arguments: [since])
             }
         } catch let e as HOSError where Self.damageReason(e, path: path) != nil {
-            printError("hos-memory: warning: \(path) is damaged: its audit entries after the backup are not carried over")
+            printError(
+                "hos-memory: warning: \(path) is damaged: its audit entries after the backup are not carried over")
         }
         do {
             try Self.retrying { try source.queue.backup(to: queue) }
@@ -387,8 +426,9 @@ extension MemoryStore {
         let undone = later.filter { ($0["action"] as String) == "forget" }.count
         try write("restore") { db in
             for row in later {
-                try db.execute(sql: "INSERT INTO audit_log (at, action, user_hash, detail) VALUES (?, ?, '', ?)",
-                               arguments: [row["at"], row["action"], row["detail"]])
+                try db.execute(
+                    sql: "INSERT INTO audit_log (at, action, user_hash, detail) VALUES (?, ?, '', ?)",
+                    arguments: [row["at"], row["action"], row["detail"]])
             }
             try audit("restore", detail: ["forgets_undone": .number(Double(undone))], at: at, in: db)
         }

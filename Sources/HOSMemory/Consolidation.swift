@@ -14,15 +14,19 @@ public struct ConsolidationReport: Sendable, Equatable {
     public var prunedRecords = 0
 
     public var json: JSON {
-        ["weeks": .number(Double(weeks)), "promoted": .array(promoted.map(JSON.string)),
-         "expired_working": .number(Double(expiredWorking)), "pruned_records": .number(Double(prunedRecords))]
+        [
+            "weeks": .number(Double(weeks)), "promoted": .array(promoted.map(JSON.string)),
+            "expired_working": .number(Double(expiredWorking)), "pruned_records": .number(Double(prunedRecords)),
+        ]
     }
 }
 
 /// The rules of consolidation, documented in hos-memory(1).
 public enum ConsolidationRules {
     /// Clock preferences found in weekly medians of a record metric.
-    public static let clockPatterns: [(key: String, metric: String)] = [("wake_time", "sleep_end"), ("bedtime", "sleep_start")]
+    public static let clockPatterns: [(key: String, metric: String)] = [
+        ("wake_time", "sleep_end"), ("bedtime", "sleep_start"),
+    ]
     /// A week counts when it holds at least this many values of the metric.
     public static let minValuesPerWeek = 3
     /// Weekly medians within this many minutes of the candidate continue its streak.
@@ -87,8 +91,9 @@ extension MemoryStore {
     @discardableResult
     func consolidate(user: String, now: String, in db: Database) throws -> ConsolidationReport {
         var report = ConsolidationReport(user: user)
-        let state = try Row.fetchOne(db.cachedStatement(sql: "SELECT weeks_through, runs FROM consolidation_state WHERE user_id = ?"),
-                                     arguments: [user])
+        let state = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT weeks_through, runs FROM consolidation_state WHERE user_id = ?"),
+            arguments: [user])
         var weeksThrough: String? = state?["weeks_through"]
         let today = LocalDate(String(now.prefix(10)))
         if let latest = try latestRecordDay(user: user, today: today, in: db) {
@@ -96,37 +101,45 @@ extension MemoryStore {
             let currentMonday = latest.adding(days: -(latest.weekday - 1))
             let from = weeksThrough.flatMap { LocalDate($0) }.map { $0.adding(days: 7) }
             if from == nil || from! < currentMonday {
-                report.weeks = try consolidateWeeks(user: user, from: from, before: currentMonday, now: now,
-                                                    promoted: &report.promoted, in: db)
+                report.weeks = try consolidateWeeks(
+                    user: user, from: from, before: currentMonday, now: now,
+                    promoted: &report.promoted, in: db)
                 weeksThrough = currentMonday.adding(days: -7).description
             }
             // 2. Rolling statistics.
             try rollingStats(user: user, latest: latest, in: db)
             // 3. Short-term expiry.
             let cutoff = expiry(latest: latest, today: today).description
-            try db.cachedStatement(sql: "DELETE FROM short_term_record WHERE user_id = ? AND date <= ?").execute(arguments: [user, cutoff])
+            try db.cachedStatement(sql: "DELETE FROM short_term_record WHERE user_id = ? AND date <= ?").execute(
+                arguments: [user, cutoff])
             report.prunedRecords = db.changesCount
-            try db.cachedStatement(sql: "DELETE FROM short_term_history WHERE user_id = ? AND date <= ?").execute(arguments: [user, cutoff])
+            try db.cachedStatement(sql: "DELETE FROM short_term_history WHERE user_id = ? AND date <= ?").execute(
+                arguments: [user, cutoff])
             try engagement(user: user, latest: latest, now: now, in: db)
         }
         // 4. Meta and proven strategies from plan feedback.
         try meta(user: user, now: now, promoted: &report.promoted, in: db)
         // 5. Working-memory expiry.
-        try db.cachedStatement(sql: "DELETE FROM working WHERE user_id = ? AND expires_at < ?").execute(arguments: [user, now])
+        try db.cachedStatement(sql: "DELETE FROM working WHERE user_id = ? AND expires_at < ?").execute(arguments: [
+            user, now,
+        ])
         report.expiredWorking = db.changesCount
-        try db.cachedStatement(sql: """
-            INSERT INTO consolidation_state (user_id, weeks_through, runs, last_run) VALUES (?, ?, 1, ?)
-            ON CONFLICT (user_id) DO UPDATE SET weeks_through = excluded.weeks_through,
-              runs = consolidation_state.runs + 1, last_run = max(consolidation_state.last_run, excluded.last_run)
-            """).execute(arguments: [user, weeksThrough, now])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO consolidation_state (user_id, weeks_through, runs, last_run) VALUES (?, ?, 1, ?)
+                ON CONFLICT (user_id) DO UPDATE SET weeks_through = excluded.weeks_through,
+                  runs = consolidation_state.runs + 1, last_run = max(consolidation_state.last_run, excluded.last_run)
+                """
+        ).execute(arguments: [user, weeksThrough, now])
         return report
     }
 
     /// The user's latest record day that moves the window: records dated after now + 1 day (a mistyped
     /// year) stay, but do not count.
     func latestRecordDay(user: String, today: LocalDate?, in db: Database) throws -> LocalDate? {
-        let text = try String.fetchOne(db.cachedStatement(sql: "SELECT max(date) FROM short_term_record WHERE user_id = ? AND date <= ?"),
-                                       arguments: [user, horizon(today)])
+        let text = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT max(date) FROM short_term_record WHERE user_id = ? AND date <= ?"),
+            arguments: [user, horizon(today)])
         return text.flatMap { LocalDate($0) }
     }
 
@@ -154,11 +167,14 @@ extension MemoryStore {
 
     /// Walks the weeks from `from` (a Monday; nil: the user's first record) up to `before`, keeping each
     /// clock pattern's candidate and promoting it after `promoteAfterWeeks` agreeing weeks.
-    func consolidateWeeks(user: String, from: LocalDate?, before: LocalDate, now: String,
-                          promoted: inout [String], in db: Database) throws -> Int {
+    func consolidateWeeks(
+        user: String, from: LocalDate?, before: LocalDate, now: String,
+        promoted: inout [String], in db: Database
+    ) throws -> Int {
         var weeks = Set<Int>()
         for rule in ConsolidationRules.clockPatterns {
-            let rows = try raw("""
+            let rows = try raw(
+                """
                 SELECT date, value FROM short_term_record
                 WHERE user_id = ? AND metric = ? AND kind = 'clock' AND date >= ? AND date < ? ORDER BY date
                 """, in: db)
@@ -179,8 +195,10 @@ extension MemoryStore {
             for week in byWeek where week.values.count >= ConsolidationRules.minValuesPerWeek {
                 weeks.insert(week.monday.daysSinceEpoch)
                 let median = Circular.median(week.values)!
-                if try observeWeek(user: user, key: rule.key, metric: rule.metric, median: median,
-                                   n: week.values.count, now: now, in: db), !promoted.contains(rule.key) {
+                if try observeWeek(
+                    user: user, key: rule.key, metric: rule.metric, median: median,
+                    n: week.values.count, now: now, in: db), !promoted.contains(rule.key)
+                {
                     promoted.append(rule.key)
                 }
             }
@@ -190,47 +208,62 @@ extension MemoryStore {
 
     /// One week's median of a clock metric against the candidate; true when it promotes (or confirms) the
     /// long-term preference.
-    func observeWeek(user: String, key: String, metric: String, median: Double, n: Int, now: String,
-                     in db: Database) throws -> Bool {
-        let cand = try Row.fetchOne(db.cachedStatement(sql: "SELECT value, streak, evidence_count FROM candidate WHERE user_id = ? AND key = ?"),
-                                    arguments: [user, key])
-        var value = median, streak = 1, evidence = n
+    func observeWeek(
+        user: String, key: String, metric: String, median: Double, n: Int, now: String,
+        in db: Database
+    ) throws -> Bool {
+        let cand = try Row.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT value, streak, evidence_count FROM candidate WHERE user_id = ? AND key = ?"),
+            arguments: [user, key])
+        var value = median
+        var streak = 1
+        var evidence = n
         if let cand, let t = ClockTime(cand["value"] as String),
-           abs(Circular.diff(median, Double(t.minutes))) <= ConsolidationRules.toleranceMin {
+            abs(Circular.diff(median, Double(t.minutes))) <= ConsolidationRules.toleranceMin
+        {
             let old: Int = cand["streak"]
             streak = old + 1
             value = Circular.wrap(Double(t.minutes) + Circular.diff(median, Double(t.minutes)) / Double(streak))
             evidence = cand["evidence_count"] as Int + n
         } else if cand != nil {
             // The pattern broke: a preference it had promoted loses confidence, and goes when too weak.
-            try db.cachedStatement(sql: """
-                UPDATE long_term_preference SET confidence = confidence * ? WHERE user_id = ? AND key = ? AND source LIKE 'consolidation%'
-                """).execute(arguments: [ConsolidationRules.decay, user, key])
-            try db.cachedStatement(sql: """
-                DELETE FROM long_term_preference WHERE user_id = ? AND key = ? AND source LIKE 'consolidation%' AND confidence < ?
-                """).execute(arguments: [user, key, ConsolidationRules.dropBelow])
+            try db.cachedStatement(
+                sql: """
+                    UPDATE long_term_preference SET confidence = confidence * ? WHERE user_id = ? AND key = ? AND source LIKE 'consolidation%'
+                    """
+            ).execute(arguments: [ConsolidationRules.decay, user, key])
+            try db.cachedStatement(
+                sql: """
+                    DELETE FROM long_term_preference WHERE user_id = ? AND key = ? AND source LIKE 'consolidation%' AND confidence < ?
+                    """
+            ).execute(arguments: [user, key, ConsolidationRules.dropBelow])
         }
         // Minutes kept exact in the candidate; the preference is rounded to 5 minutes.
         let exact = ClockTime(minutes: Int(value.rounded()) % 1440).description
-        try db.cachedStatement(sql: """
-            INSERT INTO candidate (user_id, key, value, streak, evidence_count, first_seen, last_seen)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value, streak = excluded.streak,
-              evidence_count = excluded.evidence_count, last_seen = excluded.last_seen,
-              first_seen = CASE WHEN excluded.streak = 1 THEN excluded.first_seen ELSE candidate.first_seen END
-            """).execute(arguments: [user, key, exact, streak, evidence, now, now])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO candidate (user_id, key, value, streak, evidence_count, first_seen, last_seen)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value, streak = excluded.streak,
+                  evidence_count = excluded.evidence_count, last_seen = excluded.last_seen,
+                  first_seen = CASE WHEN excluded.streak = 1 THEN excluded.first_seen ELSE candidate.first_seen END
+                """
+        ).execute(arguments: [user, key, exact, streak, evidence, now, now])
         guard streak >= ConsolidationRules.promoteAfterWeeks else { return false }
-        try upsertPreference(user: user, key: key, value: .string(Circular.clock(value)),
-                             confidence: ConsolidationRules.clockConfidence(weeks: streak), evidence: evidence,
-                             source: "consolidation: weekly median \(metric), \(streak) weeks within 30 min",
-                             at: now, replaceEvidence: true, in: db)
+        try upsertPreference(
+            user: user, key: key, value: .string(Circular.clock(value)),
+            confidence: ConsolidationRules.clockConfidence(weeks: streak), evidence: evidence,
+            source: "consolidation: weekly median \(metric), \(streak) weeks within 30 min",
+            at: now, replaceEvidence: true, in: db)
         return true
     }
 
     /// Per metric, the 7- and 30-day statistics ending at the user's latest record date.
     func rollingStats(user: String, latest: LocalDate, in db: Database) throws {
         let widest = ConsolidationRules.windows.max()!
-        let rows = try raw("""
+        let rows = try raw(
+            """
             SELECT date, metric, value, kind FROM short_term_record WHERE user_id = ? AND date > ? AND date <= ?
             ORDER BY date, metric
             """, in: db)
@@ -243,7 +276,8 @@ extension MemoryStore {
             series[rows.text(1), default: (rows.text(3), [])].points.append((latest.days(since: d), rows.double(2)))
         }
         try db.cachedStatement(sql: "DELETE FROM short_term_stat WHERE user_id = ?").execute(arguments: [user])
-        let insert = try raw("""
+        let insert = try raw(
+            """
             INSERT INTO short_term_stat (user_id, metric, window_days, as_of, n, mean, sd, min, max)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, in: db)
@@ -252,13 +286,16 @@ extension MemoryStore {
             for w in ConsolidationRules.windows {
                 let xs = s.points.filter { $0.0 < w }.map(\.1)
                 guard !xs.isEmpty else { continue }
-                let mean: Double, sd: Double?
+                let mean: Double
+                let sd: Double?
                 if s.kind == "clock" {
                     mean = Circular.mean(xs) ?? xs[0]
                     sd = Circular.sd(xs)
                 } else {
                     mean = xs.reduce(0, +) / Double(xs.count)
-                    sd = xs.count >= 2 ? (xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(xs.count - 1)).squareRoot() : nil
+                    sd =
+                        xs.count >= 2
+                        ? (xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(xs.count - 1)).squareRoot() : nil
                 }
                 insert.reset()
                 insert.bind(1, user)
@@ -277,36 +314,47 @@ extension MemoryStore {
 
     /// Engagement trajectory: days logged in the last 7 days against the 7 before.
     func engagement(user: String, latest: LocalDate, now: String, in db: Database) throws {
-        let dates = try String.fetchAll(db.cachedStatement(sql: """
-            SELECT DISTINCT date FROM short_term_record WHERE user_id = ? AND date > ? AND date <= ?
-            """), arguments: [user, latest.adding(days: -14).description, latest.description]).compactMap { LocalDate($0) }
+        let dates = try String.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT DISTINCT date FROM short_term_record WHERE user_id = ? AND date > ? AND date <= ?
+                    """), arguments: [user, latest.adding(days: -14).description, latest.description]
+        ).compactMap { LocalDate($0) }
         let last = dates.filter { latest.days(since: $0) < 7 }.count
         let previous = dates.count - last
         let trend = last > previous + 1 ? "rising" : last + 1 < previous ? "falling" : "steady"
-        try setMeta(user: user, key: "engagement", value: [
-            "as_of": .string(latest.description), "days_last_7": .number(Double(last)),
-            "days_previous_7": .number(Double(previous)), "trend": .string(trend),
-        ], now: now, in: db)
+        try setMeta(
+            user: user, key: "engagement",
+            value: [
+                "as_of": .string(latest.description), "days_last_7": .number(Double(last)),
+                "days_previous_7": .number(Double(previous)), "trend": .string(trend),
+            ], now: now, in: db)
     }
 
     func setMeta(user: String, key: String, value: JSON, now: String, in db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO meta (user_id, key, value, updated_at) VALUES (?, ?, ?, ?)
-            ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-            """).execute(arguments: [user, key, value.stored, now])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO meta (user_id, key, value, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                """
+        ).execute(arguments: [user, key, value.stored, now])
     }
 
     /// Adherence by weekday, category, difficulty and strategy arm from plan feedback; arms that hold up
     /// become proven strategies, and the best proven exercise_time arm the `exercise_time` preference.
     func meta(user: String, now: String, promoted: inout [String], in db: Database) throws {
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT f.date, f.status, p.category, p.variant, p.difficulty FROM plan_feedback f
-            LEFT JOIN plan_item p ON p.user_id = f.user_id AND p.plan_id = f.plan_id AND p.item_id = f.item_id
-            WHERE f.user_id = ? ORDER BY f.date, f.plan_id, f.item_id
-            """), arguments: [user])
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT f.date, f.status, p.category, p.variant, p.difficulty FROM plan_feedback f
+                    LEFT JOIN plan_item p ON p.user_id = f.user_id AND p.plan_id = f.plan_id AND p.item_id = f.item_id
+                    WHERE f.user_id = ? ORDER BY f.date, f.plan_id, f.item_id
+                    """), arguments: [user])
         guard !rows.isEmpty else { return }
         struct Tally { var sum = 0.0, n = 0 }
-        var weekday: [String: Tally] = [:], category: [String: Tally] = [:], difficulty: [String: Tally] = [:]
+        var weekday: [String: Tally] = [:]
+        var category: [String: Tally] = [:]
+        var difficulty: [String: Tally] = [:]
         struct Arm: Hashable, Comparable {
             var dimension: String, arm: String
             static func < (a: Arm, b: Arm) -> Bool { (a.dimension, a.arm) < (b.dimension, b.arm) }
@@ -317,13 +365,16 @@ extension MemoryStore {
         let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
         for row in rows {
             let s = ConsolidationRules.score(row["status"])
-            func add(_ t: inout Tally) { t.sum += s; t.n += 1 }
+            func add(_ t: inout Tally) {
+                t.sum += s
+                t.n += 1
+            }
             add(&overall)
             if let d = LocalDate(row["date"] as String) { add(&weekday[names[d.weekday - 1], default: Tally()]) }
             let cat: String = row["category"] ?? "unknown"
             add(&category[cat, default: Tally()])
             if let diff: Int = row["difficulty"] { add(&difficulty[String(diff), default: Tally()]) }
-            if case let .object(v) = JSON.parseStored(row["variant"]) {
+            if case .object(let v) = JSON.parseStored(row["variant"]) {
                 for (dim, arm) in v {
                     guard let a = arm.stringValue, !dim.isEmpty, !a.isEmpty else { continue }
                     add(&arms[Arm(dimension: dim, arm: a), default: (cat, Tally())].tally)
@@ -333,12 +384,23 @@ extension MemoryStore {
         func table(_ t: [String: Tally]) -> JSON {
             .object(t.mapValues { ["rate": .number($0.sum / Double($0.n), places: 3), "n": .number(Double($0.n))] })
         }
-        try setMeta(user: user, key: "adherence", value: [
-            "overall": ["rate": .number(overall.sum / Double(overall.n), places: 3), "n": .number(Double(overall.n))],
-            "by_weekday": table(weekday), "by_category": table(category),
-        ], now: now, in: db)
-        if !difficulty.isEmpty { try setMeta(user: user, key: "difficulty_response", value: table(difficulty), now: now, in: db) }
-        if !arms.isEmpty { try setMeta(user: user, key: "strategy_kinds", value: table(Dictionary(arms.map { ($0.key.name, $0.value.tally) }, uniquingKeysWith: { a, _ in a })), now: now, in: db) }
+        try setMeta(
+            user: user, key: "adherence",
+            value: [
+                "overall": [
+                    "rate": .number(overall.sum / Double(overall.n), places: 3), "n": .number(Double(overall.n)),
+                ],
+                "by_weekday": table(weekday), "by_category": table(category),
+            ], now: now, in: db)
+        if !difficulty.isEmpty {
+            try setMeta(user: user, key: "difficulty_response", value: table(difficulty), now: now, in: db)
+        }
+        if !arms.isEmpty {
+            try setMeta(
+                user: user, key: "strategy_kinds",
+                value: table(Dictionary(arms.map { ($0.key.name, $0.value.tally) }, uniquingKeysWith: { a, _ in a })),
+                now: now, in: db)
+        }
 
         var bestExercise: (arm: String, rate: Double, n: Int)?
         for key in arms.keys.sorted() {
@@ -346,26 +408,30 @@ extension MemoryStore {
             let parts = [key.dimension, key.arm]
             let laplace = (t.sum + 1) / Double(t.n + 2)
             if t.n >= ConsolidationRules.strategyMinFeedback, laplace >= ConsolidationRules.strategyMinRate {
-                try db.cachedStatement(sql: """
-                    INSERT INTO long_term_strategy (user_id, dimension, arm, category, success_rate, confidence,
-                                                    evidence_count, first_seen, last_seen)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (user_id, dimension, arm) DO UPDATE SET category = excluded.category,
-                      success_rate = excluded.success_rate, confidence = excluded.confidence,
-                      evidence_count = excluded.evidence_count, last_seen = excluded.last_seen
-                    """).execute(arguments: [user, parts[0], parts[1], cat, t.sum / Double(t.n), laplace, t.n, now, now])
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO long_term_strategy (user_id, dimension, arm, category, success_rate, confidence,
+                                                        evidence_count, first_seen, last_seen)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (user_id, dimension, arm) DO UPDATE SET category = excluded.category,
+                          success_rate = excluded.success_rate, confidence = excluded.confidence,
+                          evidence_count = excluded.evidence_count, last_seen = excluded.last_seen
+                        """
+                ).execute(arguments: [user, parts[0], parts[1], cat, t.sum / Double(t.n), laplace, t.n, now, now])
                 if parts[0] == "exercise_time", laplace > (bestExercise?.rate ?? 0) {
                     bestExercise = (parts[1], laplace, t.n)
                 }
             } else {
-                try db.execute(sql: "DELETE FROM long_term_strategy WHERE user_id = ? AND dimension = ? AND arm = ?",
-                               arguments: [user, parts[0], parts[1]])
+                try db.execute(
+                    sql: "DELETE FROM long_term_strategy WHERE user_id = ? AND dimension = ? AND arm = ?",
+                    arguments: [user, parts[0], parts[1]])
             }
         }
         if let best = bestExercise {
-            try upsertPreference(user: user, key: "exercise_time", value: .string(best.arm), confidence: best.rate,
-                                 evidence: best.n, source: "consolidation: best proven exercise_time arm", at: now,
-                                 replaceEvidence: true, in: db)
+            try upsertPreference(
+                user: user, key: "exercise_time", value: .string(best.arm), confidence: best.rate,
+                evidence: best.n, source: "consolidation: best proven exercise_time arm", at: now,
+                replaceEvidence: true, in: db)
             if !promoted.contains("exercise_time") { promoted.append("exercise_time") }
         }
     }

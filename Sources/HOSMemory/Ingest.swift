@@ -63,31 +63,38 @@ extension MemoryStore {
         seen.bind(4, at)
         guard try seen.run() > 0 else { return false }
         if options.logEvents {
-            try db.cachedStatement(sql: """
-                INSERT INTO event_log (user_id, event_id, event_type, timestamp, line) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT DO NOTHING
-                """).execute(arguments: [user, event.eventID, event.eventType, at, event.json.text])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO event_log (user_id, event_id, event_type, timestamp, line) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT DO NOTHING
+                    """
+            ).execute(arguments: [user, event.eventID, event.eventType, at, event.json.text])
         }
         switch event.eventType {
         case EventType.healthRecord:
             let through = expired.flatMap { $0.user == user ? $0.through : nil }
-            try storeRecord(event.healthRecord(), user: user, eventID: event.eventID, at: at, expiredThrough: through,
-                            in: db)
+            try storeRecord(
+                event.healthRecord(), user: user, eventID: event.eventID, at: at, expiredThrough: through,
+                in: db)
         case EventType.userProfile:
             let profile = try UserProfile(payload: event.payload)
             try storeProfile(profile, event: event, at: at, in: db)
         case EventType.planFeedback:
             let f = try PlanFeedback(payload: event.payload)
-            try db.cachedStatement(sql: """
-                INSERT INTO plan_feedback (user_id, plan_id, item_id, date, status, rating, event_id, timestamp)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (user_id, plan_id, item_id, date) DO UPDATE SET
-                  status = excluded.status, rating = excluded.rating, event_id = excluded.event_id,
-                  timestamp = excluded.timestamp
-                WHERE excluded.timestamp > plan_feedback.timestamp
-                   OR (excluded.timestamp = plan_feedback.timestamp AND excluded.event_id > plan_feedback.event_id)
-                """).execute(arguments: [user, f.planID, f.itemID, f.date.description, f.status.rawValue, f.rating,
-                                 event.eventID, at])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO plan_feedback (user_id, plan_id, item_id, date, status, rating, event_id, timestamp)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (user_id, plan_id, item_id, date) DO UPDATE SET
+                      status = excluded.status, rating = excluded.rating, event_id = excluded.event_id,
+                      timestamp = excluded.timestamp
+                    WHERE excluded.timestamp > plan_feedback.timestamp
+                       OR (excluded.timestamp = plan_feedback.timestamp AND excluded.event_id > plan_feedback.event_id)
+                    """
+            ).execute(arguments: [
+                user, f.planID, f.itemID, f.date.description, f.status.rawValue, f.rating,
+                event.eventID, at,
+            ])
         case EventType.insightFeedback:
             try storeInsightFeedback(event, at: at, in: db)
         case MemoryEvents.store:
@@ -115,8 +122,10 @@ extension MemoryStore {
     /// The record is the one the runtime decoded (and so checked) when the event came in.
     /// A record dated on or before `expiredThrough` keeps only its clock values, the one kind the weekly
     /// consolidation reads before the expiry deletes them: the rest would be deleted unread.
-    func storeRecord(_ record: HealthRecord, user: String, eventID: String, at: String,
-                     expiredThrough: String? = nil, in db: Database) throws {
+    func storeRecord(
+        _ record: HealthRecord, user: String, eventID: String, at: String,
+        expiredThrough: String? = nil, in db: Database
+    ) throws {
         let date = record.date.description
         let expired = expiredThrough.map { date <= $0 } ?? false
         let insert = try raw(Self.recordInsertSQL, in: db)
@@ -126,36 +135,45 @@ extension MemoryStore {
         insert.bind(6, eventID)
         insert.bind(7, at)
         for (name, metric) in record.metrics.sorted(by: { $0.key < $1.key }) {
-            let value: Double, kind: String
+            let value: Double
+            let kind: String
             switch metric {
-            case let .number(n):
+            case .number(let n):
                 if expired { continue }
                 (value, kind) = (n, "number")
-            case let .clock(t): (value, kind) = (Double(t.minutes), "clock")
+            case .clock(let t): (value, kind) = (Double(t.minutes), "clock")
             }
             insert.reset()
             insert.bind(3, name)
             insert.bind(4, value)
             insert.bind(5, kind)
             if try insert.run() > 0 { continue }
-            let old = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT value, kind, event_id, recorded_at FROM short_term_record
-                WHERE user_id = ? AND date = ? AND metric = ?
-                """), arguments: [user, date, name])!
-            let oldAt: String = old["recorded_at"], oldID: String = old["event_id"]
+            let old = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT value, kind, event_id, recorded_at FROM short_term_record
+                        WHERE user_id = ? AND date = ? AND metric = ?
+                        """), arguments: [user, date, name])!
+            let oldAt: String = old["recorded_at"]
+            let oldID: String = old["event_id"]
             // The same value again (a re-import under new ids) is no new fact: nothing to keep.
             if old["value"] as Double == value, old["kind"] as String == kind { continue }
-            let history = try db.cachedStatement(sql: """
-                INSERT INTO short_term_history (user_id, date, metric, value, kind, event_id, recorded_at, superseded_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let history = try db.cachedStatement(
+                sql: """
+                    INSERT INTO short_term_history (user_id, date, metric, value, kind, event_id, recorded_at, superseded_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             if (at, eventID) > (oldAt, oldID) {
-                try history.execute(arguments: [user, date, name, old["value"] as Double, old["kind"] as String,
-                                                oldID, oldAt, eventID])
-                try db.cachedStatement(sql: """
-                    UPDATE short_term_record SET value = ?, kind = ?, event_id = ?, recorded_at = ?
-                    WHERE user_id = ? AND date = ? AND metric = ?
-                    """).execute(arguments: [value, kind, eventID, at, user, date, name])
+                try history.execute(arguments: [
+                    user, date, name, old["value"] as Double, old["kind"] as String,
+                    oldID, oldAt, eventID,
+                ])
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE short_term_record SET value = ?, kind = ?, event_id = ?, recorded_at = ?
+                        WHERE user_id = ? AND date = ? AND metric = ?
+                        """
+                ).execute(arguments: [value, kind, eventID, at, user, date, name])
             } else {
                 try history.execute(arguments: [user, date, name, value, kind, eventID, at, oldID])
             }
@@ -170,42 +188,52 @@ extension MemoryStore {
     // MARK: - Profiles and preferences
 
     func storeProfile(_ profile: UserProfile, event: Event, at: String, in db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO profile (user_id, payload, event_id, updated_at) VALUES (?, ?, ?, ?)
-            ON CONFLICT (user_id) DO UPDATE SET payload = excluded.payload, event_id = excluded.event_id,
-              updated_at = excluded.updated_at
-            WHERE excluded.updated_at >= profile.updated_at
-            """).execute(arguments: [event.userID, JSON.object(profile.payload).stored, event.eventID, at])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO profile (user_id, payload, event_id, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (user_id) DO UPDATE SET payload = excluded.payload, event_id = excluded.event_id,
+                  updated_at = excluded.updated_at
+                WHERE excluded.updated_at >= profile.updated_at
+                """
+        ).execute(arguments: [event.userID, JSON.object(profile.payload).stored, event.eventID, at])
         // A stated diet is a preference at once: the user said so.
         let d = profile.dietary
         if let pattern = d["pattern"]?.stringValue, !pattern.isEmpty {
-            try upsertPreference(user: event.userID, key: "dietary_pattern", value: .string(pattern),
-                                 confidence: 1, evidence: 1, source: "user_profile", at: at, in: db)
+            try upsertPreference(
+                user: event.userID, key: "dietary_pattern", value: .string(pattern),
+                confidence: 1, evidence: 1, source: "user_profile", at: at, in: db)
         }
         for key in ["exclusions", "allergies"] {
-            guard case let .array(a)? = d[key] else { continue }
+            guard case .array(let a)? = d[key] else { continue }
             let items = a.compactMap(\.stringValue).sorted()
-            try upsertPreference(user: event.userID, key: key, value: .array(items.map(JSON.string)),
-                                 confidence: 1, evidence: 1, source: "user_profile", at: at, in: db)
+            try upsertPreference(
+                user: event.userID, key: key, value: .array(items.map(JSON.string)),
+                confidence: 1, evidence: 1, source: "user_profile", at: at, in: db)
         }
     }
 
     /// Inserts or updates a preference: the later observation's value, confidence and source win;
     /// evidence adds up (or is replaced, with `replaceEvidence`); first and last seen widen.
-    func upsertPreference(user: String, key: String, value: JSON, confidence: Double, evidence: Int,
-                          source: String, at: String, replaceEvidence: Bool = false, in db: Database) throws {
-        let evidenceSQL = replaceEvidence ? "excluded.evidence_count" : "long_term_preference.evidence_count + excluded.evidence_count"
-        try db.cachedStatement(sql: """
-            INSERT INTO long_term_preference (user_id, key, value, confidence, evidence_count, source, first_seen, last_seen)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (user_id, key) DO UPDATE SET
-              value = CASE WHEN excluded.last_seen >= long_term_preference.last_seen THEN excluded.value ELSE long_term_preference.value END,
-              confidence = CASE WHEN excluded.last_seen >= long_term_preference.last_seen THEN excluded.confidence ELSE long_term_preference.confidence END,
-              source = CASE WHEN excluded.last_seen >= long_term_preference.last_seen THEN excluded.source ELSE long_term_preference.source END,
-              evidence_count = \(evidenceSQL),
-              first_seen = min(long_term_preference.first_seen, excluded.first_seen),
-              last_seen = max(long_term_preference.last_seen, excluded.last_seen)
-            """).execute(arguments: [user, key, value.stored, min(1, max(0, confidence)), evidence, source, at, at])
+    func upsertPreference(
+        user: String, key: String, value: JSON, confidence: Double, evidence: Int,
+        source: String, at: String, replaceEvidence: Bool = false, in db: Database
+    ) throws {
+        let evidenceSQL =
+            replaceEvidence
+            ? "excluded.evidence_count" : "long_term_preference.evidence_count + excluded.evidence_count"
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO long_term_preference (user_id, key, value, confidence, evidence_count, source, first_seen, last_seen)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (user_id, key) DO UPDATE SET
+                  value = CASE WHEN excluded.last_seen >= long_term_preference.last_seen THEN excluded.value ELSE long_term_preference.value END,
+                  confidence = CASE WHEN excluded.last_seen >= long_term_preference.last_seen THEN excluded.confidence ELSE long_term_preference.confidence END,
+                  source = CASE WHEN excluded.last_seen >= long_term_preference.last_seen THEN excluded.source ELSE long_term_preference.source END,
+                  evidence_count = \(evidenceSQL),
+                  first_seen = min(long_term_preference.first_seen, excluded.first_seen),
+                  last_seen = max(long_term_preference.last_seen, excluded.last_seen)
+                """
+        ).execute(arguments: [user, key, value.stored, min(1, max(0, confidence)), evidence, source, at, at])
     }
 
     /// `memory_store`: `payload.preferences` {name: value} (or one `key` and `value`), stated by the user
@@ -213,12 +241,13 @@ extension MemoryStore {
     func storeControl(_ event: Event, at: String, in db: Database) throws {
         let p = event.payload
         var prefs: [String: JSON] = [:]
-        if case let .object(o)? = p["preferences"] { prefs = o }
+        if case .object(let o)? = p["preferences"] { prefs = o }
         if let k = p["key"]?.stringValue, let v = p["value"] { prefs[k] = v }
         let confidence = p["confidence"]?.doubleValue.map { min(1, max(0, $0)) } ?? 1
         for key in prefs.keys.sorted() where !key.isEmpty {
-            try upsertPreference(user: event.userID, key: key, value: prefs[key]!, confidence: confidence, evidence: 1,
-                                 source: event.sourceAgent ?? MemoryEvents.store, at: at, in: db)
+            try upsertPreference(
+                user: event.userID, key: key, value: prefs[key]!, confidence: confidence, evidence: 1,
+                source: event.sourceAgent ?? MemoryEvents.store, at: at, in: db)
         }
     }
 
@@ -226,16 +255,21 @@ extension MemoryStore {
 
     /// The analysis an event belongs to: its payload's `analysis_id`, else its envelope's, else its own id.
     static func analysisID(of event: Event) -> String {
-        event.payload["analysis_id"]?.stringValue ?? event.analysisID ?? "a-" + StableHash.hex(StableHash.of(event.eventID))
+        event.payload["analysis_id"]?.stringValue ?? event.analysisID ?? "a-"
+            + StableHash.hex(StableHash.of(event.eventID))
     }
 
     func storeResult(_ event: Event, at: String, in db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO analyses (user_id, event_id, analysis_id, agent, event_type, timestamp, archetype, summary, payload)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-            """).execute(arguments: [event.userID, event.eventID, Self.analysisID(of: event), event.sourceAgent ?? "",
-                             event.eventType, at, event.archetype ?? event.payload["archetype"]?.stringValue,
-                             JSON.object(Self.summary(of: event)).stored, JSON.object(event.payload).stored])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO analyses (user_id, event_id, analysis_id, agent, event_type, timestamp, archetype, summary, payload)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """
+        ).execute(arguments: [
+            event.userID, event.eventID, Self.analysisID(of: event), event.sourceAgent ?? "",
+            event.eventType, at, event.archetype ?? event.payload["archetype"]?.stringValue,
+            JSON.object(Self.summary(of: event)).stored, JSON.object(event.payload).stored,
+        ])
     }
 
     /// The few numbers of a result that history shows; the full payload stays in `analyses.payload`.
@@ -255,7 +289,7 @@ extension MemoryStore {
             copy("readiness_state", p["readiness"]?["state"])
             copy("engagement_level", p["engagement"]?["level"])
             copy("days_logged", p["engagement"]?["days_logged"])
-            if case let .array(sig)? = p["signature"] {
+            if case .array(let sig)? = p["signature"] {
                 let labels = sig.compactMap { $0["label"]?.stringValue ?? $0.stringValue }
                 if !labels.isEmpty { s["signature"] = .array(labels.prefix(6).map(JSON.string)) }
             }
@@ -263,7 +297,7 @@ extension MemoryStore {
             copy("plan_id", p["plan_id"])
             copy("date", p["date"])
             copy("difficulty", p["difficulty"])
-            if case let .array(items)? = p["items"] { s["items"] = .number(Double(items.count)) }
+            if case .array(let items)? = p["items"] { s["items"] = .number(Double(items.count)) }
         case EventType.nutritionPlan:
             copy("plan_id", p["plan_id"])
             copy("energy_kcal", p["energy_kcal"])
@@ -282,7 +316,7 @@ extension MemoryStore {
             copy("analysis_type", p["analysis_type"])
             copy("implicit", p["implicit"])
         case EventType.analysisComplete:
-            if case let .array(d)? = p["degraded"] { s["degraded"] = .array(d) }
+            if case .array(let d)? = p["degraded"] { s["degraded"] = .array(d) }
         default: break
         }
         return s
@@ -291,22 +325,26 @@ extension MemoryStore {
     /// A routine plan's items, so that feedback can be joined to category, strategy and difficulty.
     func storePlanItems(_ event: Event, in db: Database) throws {
         let p = event.payload
-        guard let planID = p["plan_id"]?.stringValue, case let .array(items)? = p["items"] else { return }
+        guard let planID = p["plan_id"]?.stringValue, case .array(let items)? = p["items"] else { return }
         let difficulty = Self.level(p["difficulty"])
         for item in items {
             guard let itemID = item["item_id"]?.stringValue else { continue }
             let category = item["category"]?.stringValue ?? "other"
             var variant: [String: JSON] = [:]
-            if case let .object(v)? = item["variant"] { variant = v.filter { $0.value.stringValue != nil } }
+            if case .object(let v)? = item["variant"] { variant = v.filter { $0.value.stringValue != nil } }
             let arms = variant.keys.sorted().map { "\($0)=\(variant[$0]!.stringValue!)" }
             let strategy = arms.isEmpty ? category : category + ":" + arms.joined(separator: ",")
-            try db.cachedStatement(sql: """
-                INSERT INTO plan_item (user_id, plan_id, item_id, analysis_id, archetype, date, category, strategy,
-                                       variant, intensity, difficulty)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                """).execute(arguments: [event.userID, planID, itemID, Self.analysisID(of: event), event.archetype,
-                                 p["date"]?.stringValue, category, strategy, JSON.object(variant).stored,
-                                 Self.level(item["intensity"]), difficulty])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO plan_item (user_id, plan_id, item_id, analysis_id, archetype, date, category, strategy,
+                                           variant, intensity, difficulty)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                    """
+            ).execute(arguments: [
+                event.userID, planID, itemID, Self.analysisID(of: event), event.archetype,
+                p["date"]?.stringValue, category, strategy, JSON.object(variant).stored,
+                Self.level(item["intensity"]), difficulty,
+            ])
         }
     }
 
@@ -322,60 +360,83 @@ extension MemoryStore {
     func storeInsight(_ event: Event, at: String, in db: Database) throws {
         let p = event.payload
         let id = p["insight_id"]?.stringValue ?? event.eventID
-        let hash = StableHash.hex(StableHash.of(p["kind"]?.text ?? "", p["title"]?.text ?? "", p["detail"]?.text ?? ""),
-                                  digits: 32)
-        let existing = try String.fetchOne(db.cachedStatement(sql: """
-            SELECT insight_id FROM insight WHERE user_id = ? AND (insight_id = ? OR content_hash = ?)
-            ORDER BY insight_id LIMIT 1
-            """), arguments: [event.userID, id, hash])
+        let hash = StableHash.hex(
+            StableHash.of(p["kind"]?.text ?? "", p["title"]?.text ?? "", p["detail"]?.text ?? ""),
+            digits: 32)
+        let existing = try String.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT insight_id FROM insight WHERE user_id = ? AND (insight_id = ? OR content_hash = ?)
+                    ORDER BY insight_id LIMIT 1
+                    """), arguments: [event.userID, id, hash])
         if let existing {
-            if existing == id, try Int.fetchOne(db.cachedStatement(sql: """
-                SELECT count(*) FROM insight WHERE user_id = ? AND insight_id = ? AND content_hash = ?
-                """), arguments: [event.userID, id, "feedback:" + id]) == 1 {
+            if existing == id,
+                try Int.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT count(*) FROM insight WHERE user_id = ? AND insight_id = ? AND content_hash = ?
+                            """), arguments: [event.userID, id, "feedback:" + id]) == 1
+            {
                 // The row is a feedback placeholder: the insight brings its content.
-                let taken = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM insight WHERE user_id = ? AND content_hash = ?"),
-                                             arguments: [event.userID, hash]) ?? 0
+                let taken =
+                    try Int.fetchOne(
+                        db.cachedStatement(sql: "SELECT count(*) FROM insight WHERE user_id = ? AND content_hash = ?"),
+                        arguments: [event.userID, hash]) ?? 0
                 if taken == 0 {
-                    try db.cachedStatement(sql: """
-                        UPDATE insight SET content_hash = ?, kind = ?, title = ?, confidence = ?, priority = ?,
-                          payload = ?, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?),
-                          seen_count = seen_count + 1
-                        WHERE user_id = ? AND insight_id = ?
-                        """).execute(arguments: [hash, p["kind"]?.stringValue, p["title"]?.stringValue,
-                                         p["confidence"]?.doubleValue, p["priority"]?.doubleValue,
-                                         JSON.object(p).stored, at, at, event.userID, id])
+                    try db.cachedStatement(
+                        sql: """
+                            UPDATE insight SET content_hash = ?, kind = ?, title = ?, confidence = ?, priority = ?,
+                              payload = ?, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?),
+                              seen_count = seen_count + 1
+                            WHERE user_id = ? AND insight_id = ?
+                            """
+                    ).execute(arguments: [
+                        hash, p["kind"]?.stringValue, p["title"]?.stringValue,
+                        p["confidence"]?.doubleValue, p["priority"]?.doubleValue,
+                        JSON.object(p).stored, at, at, event.userID, id,
+                    ])
                     return
                 }
             }
-            try db.cachedStatement(sql: """
-                UPDATE insight SET seen_count = seen_count + 1, last_seen = max(last_seen, ?)
-                WHERE user_id = ? AND insight_id = ?
-                """).execute(arguments: [at, event.userID, existing])
+            try db.cachedStatement(
+                sql: """
+                    UPDATE insight SET seen_count = seen_count + 1, last_seen = max(last_seen, ?)
+                    WHERE user_id = ? AND insight_id = ?
+                    """
+            ).execute(arguments: [at, event.userID, existing])
             return
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO insight (user_id, insight_id, content_hash, kind, title, confidence, priority, payload,
-                                 first_seen, last_seen, seen_count)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-            """).execute(arguments: [event.userID, id, hash, p["kind"]?.stringValue, p["title"]?.stringValue,
-                             p["confidence"]?.doubleValue, p["priority"]?.doubleValue, JSON.object(p).stored, at, at])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO insight (user_id, insight_id, content_hash, kind, title, confidence, priority, payload,
+                                     first_seen, last_seen, seen_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+                """
+        ).execute(arguments: [
+            event.userID, id, hash, p["kind"]?.stringValue, p["title"]?.stringValue,
+            p["confidence"]?.doubleValue, p["priority"]?.doubleValue, JSON.object(p).stored, at, at,
+        ])
     }
 
     func storeInsightFeedback(_ event: Event, at: String, in db: Database) throws {
         guard let id = event.payload["insight_id"]?.stringValue, let useful = event.payload["useful"]?.boolValue
         else { return }
         let note = event.payload["note"]?.stringValue
-        try db.cachedStatement(sql: """
-            UPDATE insight SET useful = ?, feedback_note = ?, last_seen = max(last_seen, ?)
-            WHERE user_id = ? AND insight_id = ?
-            """).execute(arguments: [useful, note, at, event.userID, id])
+        try db.cachedStatement(
+            sql: """
+                UPDATE insight SET useful = ?, feedback_note = ?, last_seen = max(last_seen, ?)
+                WHERE user_id = ? AND insight_id = ?
+                """
+        ).execute(arguments: [useful, note, at, event.userID, id])
         if db.changesCount == 0 {
             // Feedback on an insight not seen here: kept, so that the insight finds it when it comes.
-            try db.cachedStatement(sql: """
-                INSERT INTO insight (user_id, insight_id, content_hash, payload, first_seen, last_seen, seen_count,
-                                     useful, feedback_note)
-                VALUES (?, ?, ?, '{}', ?, ?, 0, ?, ?)
-                """).execute(arguments: [event.userID, id, "feedback:" + id, at, at, useful, note])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO insight (user_id, insight_id, content_hash, payload, first_seen, last_seen, seen_count,
+                                         useful, feedback_note)
+                    VALUES (?, ?, ?, '{}', ?, ?, 0, ?, ?)
+                    """
+            ).execute(arguments: [event.userID, id, "feedback:" + id, at, at, useful, note])
         }
     }
 
@@ -383,42 +444,52 @@ extension MemoryStore {
     func storeAdaptation(_ event: Event, at: String, in db: Database) throws {
         let p = event.payload
         if let to = p["difficulty"]?["to"]?.doubleValue, (1...5).contains(to), to == to.rounded() {
-            try db.cachedStatement(sql: """
-                INSERT INTO adaptation_state (user_id, difficulty, previous, reason, predicted_adherence, analysis_id, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (user_id) DO UPDATE SET difficulty = excluded.difficulty, previous = excluded.previous,
-                  reason = excluded.reason, predicted_adherence = excluded.predicted_adherence,
-                  analysis_id = excluded.analysis_id, updated_at = excluded.updated_at
-                WHERE excluded.updated_at >= adaptation_state.updated_at
-                """).execute(arguments: [event.userID, Int(to), Self.level(p["difficulty"]?["from"]),
-                                 p["difficulty"]?["reason"]?.stringValue, p["predicted_adherence"]?.doubleValue ?? p["predicted_adherence"]?["mean"]?.doubleValue,
-                                 Self.analysisID(of: event), at])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO adaptation_state (user_id, difficulty, previous, reason, predicted_adherence, analysis_id, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (user_id) DO UPDATE SET difficulty = excluded.difficulty, previous = excluded.previous,
+                      reason = excluded.reason, predicted_adherence = excluded.predicted_adherence,
+                      analysis_id = excluded.analysis_id, updated_at = excluded.updated_at
+                    WHERE excluded.updated_at >= adaptation_state.updated_at
+                    """
+            ).execute(arguments: [
+                event.userID, Int(to), Self.level(p["difficulty"]?["from"]),
+                p["difficulty"]?["reason"]?.stringValue,
+                p["predicted_adherence"]?.doubleValue ?? p["predicted_adherence"]?["mean"]?.doubleValue,
+                Self.analysisID(of: event), at,
+            ])
         }
-        guard case let .array(experiments)? = p["experiments"] else { return }
+        guard case .array(let experiments)? = p["experiments"] else { return }
         for e in experiments {
-            guard let dimension = e["dimension"]?.stringValue, case let .array(arms)? = e["arms"] else { continue }
+            guard let dimension = e["dimension"]?.stringValue, case .array(let arms)? = e["arms"] else { continue }
             let chosen = e["chosen"]?.stringValue
             for a in arms {
                 guard let arm = a["arm"]?.stringValue else { continue }
-                try recordArm(user: event.userID, dimension: dimension, arm: arm,
-                              successes: max(0, a["successes"]?.doubleValue ?? 0),
-                              failures: max(0, a["failures"]?.doubleValue ?? 0), pBest: a["p_best"]?.doubleValue,
-                              chosen: arm == chosen, at: at, in: db)
+                try recordArm(
+                    user: event.userID, dimension: dimension, arm: arm,
+                    successes: max(0, a["successes"]?.doubleValue ?? 0),
+                    failures: max(0, a["failures"]?.doubleValue ?? 0), pBest: a["p_best"]?.doubleValue,
+                    chosen: arm == chosen, at: at, in: db)
             }
         }
     }
 
     /// One experiment arm's counts (absolute, as hos-adapt last reported them); newest report wins.
-    func recordArm(user: String, dimension: String, arm: String, successes: Double, failures: Double,
-                   pBest: Double?, chosen: Bool, at: String, in db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO experiment (user_id, dimension, arm, successes, failures, p_best, chosen, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (user_id, dimension, arm) DO UPDATE SET successes = excluded.successes,
-              failures = excluded.failures, p_best = excluded.p_best, chosen = excluded.chosen,
-              updated_at = excluded.updated_at
-            WHERE excluded.updated_at >= experiment.updated_at
-            """).execute(arguments: [user, dimension, arm, successes, failures, pBest, chosen, at])
+    func recordArm(
+        user: String, dimension: String, arm: String, successes: Double, failures: Double,
+        pBest: Double?, chosen: Bool, at: String, in db: Database
+    ) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO experiment (user_id, dimension, arm, successes, failures, p_best, chosen, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (user_id, dimension, arm) DO UPDATE SET successes = excluded.successes,
+                  failures = excluded.failures, p_best = excluded.p_best, chosen = excluded.chosen,
+                  updated_at = excluded.updated_at
+                WHERE excluded.updated_at >= experiment.updated_at
+                """
+        ).execute(arguments: [user, dimension, arm, successes, failures, pBest, chosen, at])
     }
 }
 
@@ -431,11 +502,14 @@ extension MemoryStore {
         try write("log events") { db in
             for line in text.split(separator: "\n") {
                 guard let json = try? JSONParser.parse(String(line)),
-                      let event = try? Event(json: json, fallbackID: "") else { continue }
-                try db.cachedStatement(sql: """
-                    INSERT INTO event_log (user_id, event_id, event_type, timestamp, line) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT DO NOTHING
-                    """).execute(arguments: [event.userID, event.eventID, event.eventType, event.timestamp, String(line)])
+                    let event = try? Event(json: json, fallbackID: "")
+                else { continue }
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO event_log (user_id, event_id, event_type, timestamp, line) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT DO NOTHING
+                        """
+                ).execute(arguments: [event.userID, event.eventID, event.eventType, event.timestamp, String(line)])
             }
         }
     }

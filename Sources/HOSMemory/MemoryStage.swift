@@ -36,12 +36,15 @@ public struct MemoryStage: Stage {
             let context = try store.read("retrieve memory") { db in
                 let id = event.payload["analysis_id"]?.stringValue ?? event.analysisID
                 let working = try id.flatMap { id in
-                    try String.fetchOne(db, sql: "SELECT context FROM working WHERE user_id = ? AND analysis_id = ?",
-                                        arguments: [event.userID, id]).map(JSON.parseStored)
+                    try String.fetchOne(
+                        db, sql: "SELECT context FROM working WHERE user_id = ? AND analysis_id = ?",
+                        arguments: [event.userID, id]
+                    ).map(JSON.parseStored)
                 }
                 let asOf = try store.analysisDay(user: event.userID, request: event, in: db)
-                return try store.context(user: event.userID, analysisID: id, asOf: asOf, archetype: event.archetype,
-                                         session: sessions[event.userID] ?? Session(), working: working, in: db)
+                return try store.context(
+                    user: event.userID, analysisID: id, asOf: asOf, archetype: event.archetype,
+                    session: sessions[event.userID] ?? Session(), working: working, in: db)
             }
             if emitContext { try emit(contextEvent(for: event, payload: context, archetype: event.archetype)) }
         case MemoryEvents.consolidate:
@@ -68,7 +71,8 @@ public struct MemoryStage: Stage {
         // together, so a crash leaves either all of it or none.
         var tally: [String: (new: Int, old: Int)] = [:]
         let context = try store.write("store analysis") { db -> [String: JSON] in
-            let through = try store.expiryCutoff(user: request.userID, now: utc(request.timestamp), batch: batch, in: db)
+            let through = try store.expiryCutoff(
+                user: request.userID, now: utc(request.timestamp), batch: batch, in: db)
             tally = try store.ingest(batch, expired: through.map { (request.userID, $0) }, in: db)
             if let t = tally[request.userID] {
                 session.newEvents += t.new
@@ -76,11 +80,13 @@ public struct MemoryStage: Stage {
             }
             let fresh = try store.ingest(request, in: db)
             let asOf = try store.analysisDay(user: request.userID, request: request, in: db)
-            let working = try store.writeWorking(request: request, analysisID: analysisID, asOf: asOf,
-                                                 session: session, write: fresh, in: db)
+            let working = try store.writeWorking(
+                request: request, analysisID: analysisID, asOf: asOf,
+                session: session, write: fresh, in: db)
             try store.consolidate(user: request.userID, now: utc(request.timestamp), in: db)
-            let context = try store.context(user: request.userID, analysisID: analysisID, asOf: asOf,
-                                            archetype: archetype, session: session, working: working, in: db)
+            let context = try store.context(
+                user: request.userID, analysisID: analysisID, asOf: asOf,
+                archetype: archetype, session: session, working: working, in: db)
             return context
         }
         note(tally, except: request.userID)
@@ -113,17 +119,20 @@ public struct MemoryStage: Stage {
     }
 
     func contextEvent(for request: Event, payload: [String: JSON], archetype: String?) -> Event {
-        Event(id: EventID.derive(Self.agent, EventType.memoryContext, request.eventID), type: EventType.memoryContext,
-              user: request.userID, timestamp: request.timestamp, source: Self.agent, archetype: archetype,
-              analysisID: MemoryStore.analysisID(of: request), payload: payload)
+        Event(
+            id: EventID.derive(Self.agent, EventType.memoryContext, request.eventID), type: EventType.memoryContext,
+            user: request.userID, timestamp: request.timestamp, source: Self.agent, archetype: archetype,
+            analysisID: MemoryStore.analysisID(of: request), payload: payload)
     }
 }
 
 extension MemoryStore {
     /// Stores a batch inside the caller's transaction; per user, how many events were new and how many
     /// had been stored before.
-    func ingest(_ batch: [Event], expired: (user: String, through: String)? = nil,
-                in db: Database) throws -> [String: (new: Int, old: Int)] {
+    func ingest(
+        _ batch: [Event], expired: (user: String, through: String)? = nil,
+        in db: Database
+    ) throws -> [String: (new: Int, old: Int)] {
         var tally: [String: (new: Int, old: Int)] = [:]
         for e in batch {
             let fresh = try ingest(e, expired: expired, in: db)
@@ -154,8 +163,9 @@ extension MemoryStore {
     /// that read the memory directly.
     public func retrieve(user: String, asOf: LocalDate?, archetype: String? = nil) throws -> [String: JSON] {
         try read("retrieve memory") { db in
-            try context(user: user, analysisID: nil, asOf: asOf, archetype: archetype, session: Session(),
-                        working: nil, in: db)
+            try context(
+                user: user, analysisID: nil, asOf: asOf, archetype: archetype, session: Session(),
+                working: nil, in: db)
         }
     }
 }

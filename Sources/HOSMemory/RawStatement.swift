@@ -29,8 +29,9 @@ struct RawStatement {
                 _ = sqlite3_bind_text(handle, index, "", 0, rawTransient)
                 return
             }
-            _ = sqlite3_bind_text(handle, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
-                                  Int32(p.count), rawTransient)
+            _ = sqlite3_bind_text(
+                handle, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
+                Int32(p.count), rawTransient)
         }
     }
 
@@ -57,8 +58,9 @@ struct RawStatement {
     /// A column of the current row as text ('' for NULL).
     func text(_ column: Int32) -> String {
         guard let p = sqlite3_column_text(handle, column) else { return "" }
-        return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, column))),
-                      as: UTF8.self)
+        return String(
+            decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, column))),
+            as: UTF8.self)
     }
 
     func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }

@@ -76,8 +76,10 @@ struct RankedItem {
 extension MemoryStore {
     /// The working memory of an analysis: what the request asks and what this session brought; written
     /// with `write` (a replayed request, already stored, does not bring back an expired row).
-    func writeWorking(request: Event, analysisID: String, asOf: LocalDate?, session: Session, write: Bool,
-                      in db: Database) throws -> JSON {
+    func writeWorking(
+        request: Event, analysisID: String, asOf: LocalDate?, session: Session, write: Bool,
+        in db: Database
+    ) throws -> JSON {
         let req = (try? AnalysisRequest(payload: request.payload)) ?? AnalysisRequest(analysisID: nil)
         let created = utc(request.timestamp)
         let expires = Timestamp.format(seconds: seconds(request.timestamp) + options.sessionTTLHours * 3600)
@@ -91,28 +93,38 @@ extension MemoryStore {
         if let a = req.archetype?.name ?? request.archetype ?? session.archetype { w["archetype"] = .string(a) }
         let context = JSON.object(w)
         guard write else { return context }
-        try db.cachedStatement(sql: """
-            INSERT INTO working (user_id, analysis_id, request_event_id, created_at, expires_at, context)
-            VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (user_id, analysis_id) DO UPDATE SET request_event_id = excluded.request_event_id,
-              created_at = excluded.created_at, expires_at = excluded.expires_at, context = excluded.context
-            """).execute(arguments: [request.userID, analysisID, request.eventID, created, expires, context.stored])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO working (user_id, analysis_id, request_event_id, created_at, expires_at, context)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (user_id, analysis_id) DO UPDATE SET request_event_id = excluded.request_event_id,
+                  created_at = excluded.created_at, expires_at = excluded.expires_at, context = excluded.context
+                """
+        ).execute(arguments: [request.userID, analysisID, request.eventID, created, expires, context.stored])
         return context
     }
 
     /// The analysis day: the request's as_of, else the user's latest record date, else the request's UTC day.
     func analysisDay(user: String, request: Event, in db: Database) throws -> LocalDate? {
         if let s = request.payload["as_of"]?.stringValue, let d = LocalDate(s) { return d }
-        if let s = try String.fetchOne(db.cachedStatement(sql: "SELECT max(date) FROM short_term_record WHERE user_id = ?"),
-                                       arguments: [user]), let d = LocalDate(s) { return d }
-        return Timestamp.parse(request.timestamp).map { LocalDate(daysSinceEpoch: Int((Double($0.seconds) / 86_400).rounded(.down))) }
+        if let s = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT max(date) FROM short_term_record WHERE user_id = ?"),
+            arguments: [user]), let d = LocalDate(s)
+        {
+            return d
+        }
+        return Timestamp.parse(request.timestamp).map {
+            LocalDate(daysSinceEpoch: Int((Double($0.seconds) / 86_400).rounded(.down)))
+        }
     }
 
     /// The memory_context payload of one analysis of `user`. `analysisID` is left out of the history.
     /// The steps: each layer read in turn (long-term, history, meta, short-term, adaptation state), the
     /// rankable items among them ranked, and the payload cut to its item and byte budget.
-    func context(user: String, analysisID: String?, asOf: LocalDate?, archetype: String?, session: Session,
-                 working: JSON?, in db: Database) throws -> [String: JSON] {
+    func context(
+        user: String, analysisID: String?, asOf: LocalDate?, archetype: String?, session: Session,
+        working: JSON?, in db: Database
+    ) throws -> [String: JSON] {
         let day = asOf ?? LocalDate(daysSinceEpoch: 0)
         let age = { (text: String?) -> Int in
             guard let text, let d = LocalDate(String(text.prefix(10))) else { return 0 }
@@ -122,11 +134,16 @@ extension MemoryStore {
         var ranked = try strategies(user: user, age: age, in: db)
         ranked += try earlierAnalyses(user: user, analysisID: analysisID, archetype: archetype, age: age, in: db)
         ranked += try insights(user: user, session: session, age: age, in: db)
-        let analysesTotal = try Int.fetchOne(db.cachedStatement(sql: """
-            SELECT count(DISTINCT analysis_id) FROM analyses WHERE user_id = ? AND analysis_id <> ?
-            """), arguments: [user, analysisID ?? ""]) ?? 0
+        let analysesTotal =
+            try Int.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT count(DISTINCT analysis_id) FROM analyses WHERE user_id = ? AND analysis_id <> ?
+                        """), arguments: [user, analysisID ?? ""]) ?? 0
         var meta: [String: JSON] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT key, value FROM meta WHERE user_id = ? ORDER BY key"), arguments: [user]) {
+        for row in try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT key, value FROM meta WHERE user_id = ? ORDER BY key"), arguments: [user])
+        {
             meta[row["key"]] = JSON.parseStored(row["value"])
         }
         var shortTerm = try shortTerm(user: user, in: db)
@@ -145,8 +162,10 @@ extension MemoryStore {
                 j["score"] = .number(item.score, places: 4)
                 sections[item.section]!.append(.object(j))
             }
-            var history: [String: JSON] = ["analyses_total": .number(Double(analysesTotal)),
-                                           "analyses": .array(sections["analyses"]!), "insights": .array(sections["insights"]!)]
+            var history: [String: JSON] = [
+                "analyses_total": .number(Double(analysesTotal)),
+                "analyses": .array(sections["analyses"]!), "insights": .array(sections["insights"]!),
+            ]
             history.merge(insightHistory) { old, _ in old }
             return [
                 "working": working ?? .object([:]),
@@ -155,10 +174,12 @@ extension MemoryStore {
                 "meta": .object(meta),
                 "history": .object(history),
                 "adaptation_state": .object(adaptation),
-                "retrieval": ["formula": "score = 0.5^(age_days/14) × importance × relevance",
-                              "considered": .number(Double(considered)), "kept": .number(Double(kept.count)),
-                              "max_items": .number(Double(options.contextItems)),
-                              "max_bytes": .number(Double(options.contextBytes))],
+                "retrieval": [
+                    "formula": "score = 0.5^(age_days/14) × importance × relevance",
+                    "considered": .number(Double(considered)), "kept": .number(Double(kept.count)),
+                    "max_items": .number(Double(options.contextItems)),
+                    "max_bytes": .number(Double(options.contextBytes)),
+                ],
             ]
         }
         var payload = build()
@@ -182,10 +203,13 @@ extension MemoryStore {
     /// Long-term preferences: all of them, at most 32, the most confident first.
     func preferences(user: String, in db: Database) throws -> [String: JSON] {
         var prefs: [String: JSON] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT key, value, confidence, evidence_count, source, first_seen, last_seen FROM long_term_preference
-            WHERE user_id = ? ORDER BY confidence DESC, key LIMIT 32
-            """), arguments: [user]) {
+        for row in try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT key, value, confidence, evidence_count, source, first_seen, last_seen FROM long_term_preference
+                    WHERE user_id = ? ORDER BY confidence DESC, key LIMIT 32
+                    """), arguments: [user])
+        {
             prefs[row["key"]] = [
                 "value": JSON.parseStored(row["value"]), "confidence": .number(row["confidence"], places: 3),
                 "evidence_count": .number(Double(row["evidence_count"] as Int)), "source": .string(row["source"]),
@@ -197,50 +221,69 @@ extension MemoryStore {
 
     /// Long-term strategies, ranked: recency × confidence × 1.
     func strategies(user: String, age: (String?) -> Int, in db: Database) throws -> [RankedItem] {
-        try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT dimension, arm, category, success_rate, confidence, evidence_count, last_seen FROM long_term_strategy
-            WHERE user_id = ? ORDER BY dimension, arm
-            """), arguments: [user]).map { row in
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT dimension, arm, category, success_rate, confidence, evidence_count, last_seen FROM long_term_strategy
+                    WHERE user_id = ? ORDER BY dimension, arm
+                    """), arguments: [user]
+        ).map { row in
             let confidence: Double = row["confidence"]
             let score = Ranking.recency(ageDays: age(row["last_seen"])) * confidence * 1
-            return RankedItem(section: "strategies", id: "\(row["dimension"] as String)=\(row["arm"] as String)",
-                              score: score, json: [
-                                  "dimension": .string(row["dimension"]), "arm": .string(row["arm"]),
-                                  "category": .string(row["category"]),
-                                  "success_rate": .number(row["success_rate"], places: 3),
-                                  "confidence": .number(confidence, places: 3),
-                                  "evidence_count": .number(Double(row["evidence_count"] as Int)),
-                              ])
+            return RankedItem(
+                section: "strategies", id: "\(row["dimension"] as String)=\(row["arm"] as String)",
+                score: score,
+                json: [
+                    "dimension": .string(row["dimension"]), "arm": .string(row["arm"]),
+                    "category": .string(row["category"]),
+                    "success_rate": .number(row["success_rate"], places: 3),
+                    "confidence": .number(confidence, places: 3),
+                    "evidence_count": .number(Double(row["evidence_count"] as Int)),
+                ])
         }
     }
 
     /// Earlier analyses (the latest 1,000 stored results), merged per analysis id with their plans' adherence,
     /// ranked: recency × importance by the kinds of result held × relevance by archetype.
-    func earlierAnalyses(user: String, analysisID: String?, archetype: String?, age: (String?) -> Int,
-                         in db: Database) throws -> [RankedItem] {
+    func earlierAnalyses(
+        user: String, analysisID: String?, archetype: String?, age: (String?) -> Int,
+        in db: Database
+    ) throws -> [RankedItem] {
         var earlier: [String: [String: JSON]] = [:]
         var kinds: [String: Set<String>] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT analysis_id, event_type, timestamp, archetype, summary FROM analyses
-            WHERE user_id = ? AND analysis_id <> ? ORDER BY timestamp DESC, event_id LIMIT 1000
-            """), arguments: [user, analysisID ?? ""]) {
+        for row in try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT analysis_id, event_type, timestamp, archetype, summary FROM analyses
+                    WHERE user_id = ? AND analysis_id <> ? ORDER BY timestamp DESC, event_id LIMIT 1000
+                    """), arguments: [user, analysisID ?? ""])
+        {
             let id: String = row["analysis_id"]
             var a = earlier[id] ?? ["analysis_id": .string(id)]
             let ts: String = row["timestamp"]
-            if let old = a["timestamp"]?.stringValue { a["timestamp"] = .string(min(old, ts)) } else { a["timestamp"] = .string(ts) }
+            if let old = a["timestamp"]?.stringValue {
+                a["timestamp"] = .string(min(old, ts))
+            } else {
+                a["timestamp"] = .string(ts)
+            }
             if let arch: String = row["archetype"] { a["archetype"] = .string(arch) }
-            if case let .object(s) = JSON.parseStored(row["summary"]), Self.merge(summary: s, of: row["event_type"], into: &a) {
+            if case .object(let s) = JSON.parseStored(row["summary"]),
+                Self.merge(summary: s, of: row["event_type"], into: &a)
+            {
                 kinds[id, default: []].insert(row["event_type"])
             }
             earlier[id] = a
         }
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT p.analysis_id, count(*) AS n,
-                   avg(CASE f.status WHEN 'completed' THEN 1.0 WHEN 'partial' THEN 0.5 ELSE 0.0 END) AS rate
-            FROM plan_item p JOIN plan_feedback f
-              ON f.user_id = p.user_id AND f.plan_id = p.plan_id AND f.item_id = p.item_id
-            WHERE p.user_id = ? GROUP BY p.analysis_id
-            """), arguments: [user]) {
+        for row in try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT p.analysis_id, count(*) AS n,
+                           avg(CASE f.status WHEN 'completed' THEN 1.0 WHEN 'partial' THEN 0.5 ELSE 0.0 END) AS rate
+                    FROM plan_item p JOIN plan_feedback f
+                      ON f.user_id = p.user_id AND f.plan_id = p.plan_id AND f.item_id = p.item_id
+                    WHERE p.user_id = ? GROUP BY p.analysis_id
+                    """), arguments: [user])
+        {
             let id: String = row["analysis_id"]
             guard earlier[id] != nil else { continue }
             earlier[id]!["adherence"] = .number(row["rate"], places: 3)
@@ -249,7 +292,8 @@ extension MemoryStore {
         return earlier.map { id, a in
             let same = archetype == nil || a["archetype"] == nil || a["archetype"]?.stringValue == archetype
             let dayText = a["as_of"]?.stringValue ?? a["timestamp"]?.stringValue
-            let score = Ranking.recency(ageDays: age(dayText)) * Ranking.analysisImportance(kinds: kinds[id]?.count ?? 0)
+            let score =
+                Ranking.recency(ageDays: age(dayText)) * Ranking.analysisImportance(kinds: kinds[id]?.count ?? 0)
                 * Ranking.relevance(sameArchetype: same)
             return RankedItem(section: "analyses", id: id, score: score, json: a)
         }
@@ -282,18 +326,24 @@ extension MemoryStore {
 
     /// Insights seen before (the latest 200), ranked: recency × importance × relevance to this session's metrics.
     func insights(user: String, session: Session, age: (String?) -> Int, in db: Database) throws -> [RankedItem] {
-        try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT insight_id, kind, title, confidence, priority, useful, last_seen, seen_count, payload FROM insight
-            WHERE user_id = ? AND seen_count > 0 ORDER BY last_seen DESC, insight_id LIMIT 200
-            """), arguments: [user]).map { row in
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT insight_id, kind, title, confidence, priority, useful, last_seen, seen_count, payload FROM insight
+                    WHERE user_id = ? AND seen_count > 0 ORDER BY last_seen DESC, insight_id LIMIT 200
+                    """), arguments: [user]
+        ).map { row in
             let useful: Bool? = row["useful"]
             let confidence: Double? = row["confidence"]
             let text: String = row["payload"]
             let relevant = session.metrics.isEmpty || session.metrics.contains { text.contains($0) }
-            let score = Ranking.recency(ageDays: age(row["last_seen"]))
+            let score =
+                Ranking.recency(ageDays: age(row["last_seen"]))
                 * Ranking.insightImportance(confidence: confidence, useful: useful) * (relevant ? 1 : 0.5)
-            var j: [String: JSON] = ["insight_id": .string(row["insight_id"]), "last_seen": .string(row["last_seen"]),
-                                     "seen_count": .number(Double(row["seen_count"] as Int))]
+            var j: [String: JSON] = [
+                "insight_id": .string(row["insight_id"]), "last_seen": .string(row["last_seen"]),
+                "seen_count": .number(Double(row["seen_count"] as Int)),
+            ]
             if let k: String = row["kind"] { j["kind"] = .string(k) }
             if let t: String = row["title"] { j["title"] = .string(t) }
             if let confidence { j["confidence"] = .number(confidence, places: 3) }
@@ -307,12 +357,17 @@ extension MemoryStore {
     func shortTerm(user: String, in db: Database) throws -> [String: JSON] {
         var rolling: [String: JSON] = [:]
         var statsAsOf: String?
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT metric, window_days, as_of, n, mean, sd, min, max FROM short_term_stat WHERE user_id = ?
-            ORDER BY metric, window_days
-            """), arguments: [user]) {
-            var s: [String: JSON] = ["n": .number(Double(row["n"] as Int)), "mean": .number(row["mean"], places: 2),
-                                     "min": .number(row["min"]), "max": .number(row["max"])]
+        for row in try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT metric, window_days, as_of, n, mean, sd, min, max FROM short_term_stat WHERE user_id = ?
+                    ORDER BY metric, window_days
+                    """), arguments: [user])
+        {
+            var s: [String: JSON] = [
+                "n": .number(Double(row["n"] as Int)), "mean": .number(row["mean"], places: 2),
+                "min": .number(row["min"]), "max": .number(row["max"]),
+            ]
             if let sd: Double = row["sd"] { s["sd"] = .number(sd, places: 2) }
             let metric: String = row["metric"]
             var m = rolling[metric]?.objectValue ?? [:]
@@ -320,8 +375,10 @@ extension MemoryStore {
             rolling[metric] = .object(m)
             statsAsOf = row["as_of"]
         }
-        let recordDays = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(DISTINCT date) FROM short_term_record WHERE user_id = ?"),
-                                          arguments: [user]) ?? 0
+        let recordDays =
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT count(DISTINCT date) FROM short_term_record WHERE user_id = ?"),
+                arguments: [user]) ?? 0
         var shortTerm: [String: JSON] = ["days": .number(Double(recordDays)), "rolling": .object(rolling)]
         if let statsAsOf { shortTerm["as_of"] = .string(statsAsOf) }
         return shortTerm
@@ -330,9 +387,12 @@ extension MemoryStore {
     /// What hos-adapt decided: the difficulty, the chosen variants and each experiment's arms.
     func adaptationState(user: String, in db: Database) throws -> [String: JSON] {
         var adaptation: [String: JSON] = [:]
-        if let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT difficulty, previous, reason, predicted_adherence FROM adaptation_state WHERE user_id = ?
-            """), arguments: [user]) {
+        if let row = try Row.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT difficulty, previous, reason, predicted_adherence FROM adaptation_state WHERE user_id = ?
+                    """), arguments: [user])
+        {
             if let d: Int = row["difficulty"] { adaptation["difficulty"] = .number(Double(d)) }
             if let d: Int = row["previous"] { adaptation["previous_difficulty"] = .number(Double(d)) }
             if let r: String = row["reason"] { adaptation["reason"] = .string(r) }
@@ -340,24 +400,31 @@ extension MemoryStore {
         }
         var variants: [String: JSON] = [:]
         var experiments: [String: [JSON]] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT dimension, arm, successes, failures, p_best, chosen FROM experiment WHERE user_id = ?
-            ORDER BY dimension, arm
-            """), arguments: [user]) {
-            let dim: String = row["dimension"], arm: String = row["arm"]
+        for row in try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT dimension, arm, successes, failures, p_best, chosen FROM experiment WHERE user_id = ?
+                    ORDER BY dimension, arm
+                    """), arguments: [user])
+        {
+            let dim: String = row["dimension"]
+            let arm: String = row["arm"]
             if row["chosen"] as Bool { variants[dim] = .string(arm) }
-            var a: [String: JSON] = ["arm": .string(arm), "successes": .number(row["successes"]),
-                                     "failures": .number(row["failures"])]
+            var a: [String: JSON] = [
+                "arm": .string(arm), "successes": .number(row["successes"]),
+                "failures": .number(row["failures"]),
+            ]
             if let p: Double = row["p_best"] { a["p_best"] = .number(p, places: 3) }
             experiments[dim, default: []].append(.object(a))
         }
         adaptation["variants"] = .object(variants)
         if !experiments.isEmpty {
-            adaptation["experiments"] = .array(experiments.keys.sorted().map { dim in
-                var e: [String: JSON] = ["dimension": .string(dim), "arms": .array(experiments[dim]!)]
-                if let v = variants[dim] { e["chosen"] = v }
-                return .object(e)
-            })
+            adaptation["experiments"] = .array(
+                experiments.keys.sorted().map { dim in
+                    var e: [String: JSON] = ["dimension": .string(dim), "arms": .array(experiments[dim]!)]
+                    if let v = variants[dim] { e["chosen"] = v }
+                    return .object(e)
+                })
         }
         return adaptation
     }
@@ -386,16 +453,19 @@ extension MemoryStore {
     func insightHistory(user: String, analysisID: String?, asOf: LocalDate?, in db: Database) throws -> [String: JSON] {
         var subjects: [String: [String: JSON]] = [:]
         var order: [String] = []
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT json_extract(payload, '$.subject') AS subject, insight_id,
-                   CASE WHEN json_type(payload, '$.direction') = 'text' THEN json_extract(payload, '$.direction') END AS direction,
-                   last_seen, seen_count, useful,
-                   CASE WHEN json_type(payload, '$.evidence.value') IN ('integer', 'real')
-                        THEN json_extract(payload, '$.evidence.value') END AS value
-            FROM insight
-            WHERE user_id = ? AND seen_count > 0 AND json_type(payload, '$.subject') = 'text'
-            ORDER BY last_seen DESC, insight_id
-            """), arguments: [user]) {
+        for row in try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT json_extract(payload, '$.subject') AS subject, insight_id,
+                           CASE WHEN json_type(payload, '$.direction') = 'text' THEN json_extract(payload, '$.direction') END AS direction,
+                           last_seen, seen_count, useful,
+                           CASE WHEN json_type(payload, '$.evidence.value') IN ('integer', 'real')
+                                THEN json_extract(payload, '$.evidence.value') END AS value
+                    FROM insight
+                    WHERE user_id = ? AND seen_count > 0 AND json_type(payload, '$.subject') = 'text'
+                    ORDER BY last_seen DESC, insight_id
+                    """), arguments: [user])
+        {
             let subject: String = row["subject"]
             let value: Double? = row["value"]
             if var s = subjects[subject] {
@@ -407,48 +477,69 @@ extension MemoryStore {
             }
             guard order.count < InsightHistoryLimits.subjects else { continue }
             order.append(subject)
-            var s: [String: JSON] = ["insight_id": .string(row["insight_id"]),
-                                     "last_seen": .string(String((row["last_seen"] as String).prefix(10))),
-                                     "seen_count": .number(Double(row["seen_count"] as Int))]
+            var s: [String: JSON] = [
+                "insight_id": .string(row["insight_id"]),
+                "last_seen": .string(String((row["last_seen"] as String).prefix(10))),
+                "seen_count": .number(Double(row["seen_count"] as Int)),
+            ]
             if let d: String = row["direction"] { s["direction"] = .string(d) }
             if let useful: Bool = row["useful"] { s["useful"] = .bool(useful) }
             if let value { s["best"] = .number(value) }
             subjects[subject] = s
         }
         var feedback: [String: JSON] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT kind, sum(useful = 1) AS yes, sum(useful = 0) AS no FROM insight
-            WHERE user_id = ? AND useful IS NOT NULL AND kind IS NOT NULL GROUP BY kind ORDER BY kind
-            """), arguments: [user]) {
-            feedback[row["kind"]] = ["useful": .number(Double(row["yes"] as Int)),
-                                     "not_useful": .number(Double(row["no"] as Int))]
+        for row in try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT kind, sum(useful = 1) AS yes, sum(useful = 0) AS no FROM insight
+                    WHERE user_id = ? AND useful IS NOT NULL AND kind IS NOT NULL GROUP BY kind ORDER BY kind
+                    """), arguments: [user])
+        {
+            feedback[row["kind"]] = [
+                "useful": .number(Double(row["yes"] as Int)),
+                "not_useful": .number(Double(row["no"] as Int)),
+            ]
         }
         var metrics: [String: JSON] = [:]
         if let asOf {
-            struct Point { var asOf: LocalDate; var baseline: Double?; var recent: Double?; var n: Int? }
+            struct Point {
+                var asOf: LocalDate
+                var baseline: Double?
+                var recent: Double?
+                var n: Int?
+            }
             var points: [String: [Point]] = [:]
-            for row in try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT json_extract(a.payload, '$.as_of') AS as_of, m.key AS metric,
-                       CASE WHEN json_type(m.value, '$.baseline') IN ('integer', 'real') THEN json_extract(m.value, '$.baseline') END AS baseline,
-                       CASE WHEN json_type(m.value, '$.recent') IN ('integer', 'real') THEN json_extract(m.value, '$.recent') END AS recent,
-                       CASE WHEN json_type(m.value, '$.n') = 'integer' THEN json_extract(m.value, '$.n') END AS n
-                FROM analyses a, json_each(a.payload, '$.metrics') m
-                WHERE a.user_id = ? AND a.event_type = 'behavior_analysis' AND a.analysis_id <> ?
-                  AND json_type(a.payload, '$.metrics') = 'object' AND m.type = 'object'
-                  AND json_type(a.payload, '$.as_of') = 'text' AND json_extract(a.payload, '$.as_of') < ?
-                ORDER BY as_of, a.analysis_id, metric
-                """), arguments: [user, analysisID ?? "", asOf.description]) {
-                guard let text: String = row["as_of"], let d = LocalDate(text), let metric: String = row["metric"] else { continue }
-                points[metric, default: []].append(Point(asOf: d, baseline: row["baseline"], recent: row["recent"], n: row["n"]))
+            for row in try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT json_extract(a.payload, '$.as_of') AS as_of, m.key AS metric,
+                               CASE WHEN json_type(m.value, '$.baseline') IN ('integer', 'real') THEN json_extract(m.value, '$.baseline') END AS baseline,
+                               CASE WHEN json_type(m.value, '$.recent') IN ('integer', 'real') THEN json_extract(m.value, '$.recent') END AS recent,
+                               CASE WHEN json_type(m.value, '$.n') = 'integer' THEN json_extract(m.value, '$.n') END AS n
+                        FROM analyses a, json_each(a.payload, '$.metrics') m
+                        WHERE a.user_id = ? AND a.event_type = 'behavior_analysis' AND a.analysis_id <> ?
+                          AND json_type(a.payload, '$.metrics') = 'object' AND m.type = 'object'
+                          AND json_type(a.payload, '$.as_of') = 'text' AND json_extract(a.payload, '$.as_of') < ?
+                        ORDER BY as_of, a.analysis_id, metric
+                        """), arguments: [user, analysisID ?? "", asOf.description])
+            {
+                guard let text: String = row["as_of"], let d = LocalDate(text), let metric: String = row["metric"]
+                else { continue }
+                points[metric, default: []].append(
+                    Point(asOf: d, baseline: row["baseline"], recent: row["recent"], n: row["n"]))
             }
             let target = asOf.adding(days: -InsightHistoryLimits.referenceDays)
             for (metric, list) in points {
                 var m: [String: JSON] = ["analyses": .number(Double(list.count))]
-                let eligible = list.filter { asOf.days(since: $0.asOf) >= InsightHistoryLimits.referenceMinDays && $0.baseline != nil }
+                let eligible = list.filter {
+                    asOf.days(since: $0.asOf) >= InsightHistoryLimits.referenceMinDays && $0.baseline != nil
+                }
                 // Closest to 28 days before; of two equally close, the earlier.
                 if let ref = eligible.min(by: { abs($0.asOf.days(since: target)) < abs($1.asOf.days(since: target)) }) {
-                    m["ref"] = [.string(ref.asOf.description), .number(ref.baseline!, places: 2),
-                                ref.recent.map { .number($0, places: 2) } ?? .null, ref.n.map { .number(Double($0)) } ?? .null]
+                    m["ref"] = [
+                        .string(ref.asOf.description), .number(ref.baseline!, places: 2),
+                        ref.recent.map { .number($0, places: 2) } ?? .null, ref.n.map { .number(Double($0)) } ?? .null,
+                    ]
                 }
                 let recents = list.compactMap { p in p.recent.map { (p.asOf, $0) } }
                 if let hi = recents.max(by: { $0.1 < $1.1 }), let lo = recents.min(by: { $0.1 < $1.1 }) {
@@ -458,7 +549,9 @@ extension MemoryStore {
                 metrics[metric] = .object(m)
             }
         }
-        return ["insight_subjects": .object(subjects.mapValues(JSON.object)), "insight_feedback": .object(feedback),
-                "metrics": .object(metrics)]
+        return [
+            "insight_subjects": .object(subjects.mapValues(JSON.object)), "insight_feedback": .object(feedback),
+            "metrics": .object(metrics),
+        ]
     }
 }

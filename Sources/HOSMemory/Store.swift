@@ -79,8 +79,10 @@ public final class MemoryStore {
     /// Opens (creating with mode 0600 when missing, unless `create` is false) and migrates the file at `path`.
     /// With `readOnly`, the file must exist and is neither created nor migrated; in a folder where its -wal and
     /// -shm files cannot be made, and when they are absent, it is opened immutable (no writer can exist then).
-    public init(path: String, options: MemoryOptions = MemoryOptions(), readOnly: Bool = false,
-                create: Bool = true, check: OpenCheck = .smallFile) throws {
+    public init(
+        path: String, options: MemoryOptions = MemoryOptions(), readOnly: Bool = false,
+        create: Bool = true, check: OpenCheck = .smallFile
+    ) throws {
         self.path = path
         self.options = options
         self.isReadOnly = readOnly
@@ -169,8 +171,10 @@ public final class MemoryStore {
     public func verify(_ operation: String) throws {
         let problems = try read(operation) { db in try Self.quickCheck(db) }
         if let first = problems.first {
-            throw Self.damaged(path, operation, printable(first, limit: 120)
-                + (problems.count > 1 ? " (and \(problems.count - 1) more)" : ""))
+            throw Self.damaged(
+                path, operation,
+                printable(first, limit: 120)
+                    + (problems.count > 1 ? " (and \(problems.count - 1) more)" : ""))
         }
     }
 
@@ -224,8 +228,10 @@ public final class MemoryStore {
         try transaction(.deferred, operation, body)
     }
 
-    private func transaction<T>(_ kind: Database.TransactionKind, _ operation: String,
-                                _ body: (Database) throws -> T) throws -> T {
+    private func transaction<T>(
+        _ kind: Database.TransactionKind, _ operation: String,
+        _ body: (Database) throws -> T
+    ) throws -> T {
         do {
             return try Self.retrying {
                 try queue.writeWithoutTransaction { db in
@@ -257,8 +263,10 @@ public final class MemoryStore {
         while true {
             do {
                 return try body()
-            } catch let e as DatabaseError where (e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED)
-                && attempt < 8 {
+            } catch let e as DatabaseError
+                where (e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED)
+                && attempt < 8
+            {
                 attempt += 1
                 usleep(UInt32(min(500, 5 << attempt)) * 1000)
             }
@@ -294,7 +302,7 @@ public final class MemoryStore {
     /// not damage.
     static func damageReason(_ e: HOSError, path: String) -> String? {
         let head = damagePrefix + path + ": "
-        guard case let .io(message) = e, message.hasPrefix(head), message.hasSuffix(damageAdvice) else { return nil }
+        guard case .io(let message) = e, message.hasPrefix(head), message.hasSuffix(damageAdvice) else { return nil }
         let rest = message.dropFirst(head.count).dropLast(damageAdvice.count)
         // Operations hold no ": ".
         return rest.range(of: ": ").map { String(rest[$0.upperBound...]) } ?? String(rest)
@@ -302,8 +310,10 @@ public final class MemoryStore {
 
     /// The lines of an integrity or quick check, without the ones naming the schema ("*** in database main ***").
     static func findings(_ lines: [String]) -> [String] {
-        lines == ["ok"] ? [] : lines.flatMap { $0.split(separator: "\n").map(String.init) }
-            .filter { !$0.hasPrefix("*** in database") }
+        lines == ["ok"]
+            ? []
+            : lines.flatMap { $0.split(separator: "\n").map(String.init) }
+                .filter { !$0.hasPrefix("*** in database") }
     }
 
     // MARK: - Migrations
@@ -340,9 +350,11 @@ public final class MemoryStore {
     /// The schema as sorted `CREATE` statements, for the golden test and `check`.
     public func schemaDump() throws -> String {
         try read("read schema") { db in
-            let sql = try String.fetchAll(db, sql: """
-                SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY sql
-                """)
+            let sql = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY sql
+                    """)
             return sql.map { $0 + ";\n" }.joined()
         }
     }

@@ -1,7 +1,7 @@
 // A step's process: spawned with its standard input and output on pipes, killed and reaped on demand.
 
-import Glibc
 import Foundation
+import Glibc
 
 /// A running child process with a pipe to its stdin and one from its stdout; stderr is shared with hos-run.
 final class ChildProcess {
@@ -23,12 +23,15 @@ final class ChildProcess {
         var outPipe: [Int32] = [-1, -1]
         // The failure is the step's (or hos-run's: out of file descriptors), never its program's.
         guard closeOnExecPipe(&inPipe) else {
-            throw PipelineError.spawn(step: step, message: "cannot make a pipe: \(String(cString: strerror(errno)).lowercased())")
+            throw PipelineError.spawn(
+                step: step, message: "cannot make a pipe: \(String(cString: strerror(errno)).lowercased())")
         }
         guard closeOnExecPipe(&outPipe) else {
             let e = errno
-            close(inPipe[0]); close(inPipe[1])
-            throw PipelineError.spawn(step: step, message: "cannot make a pipe: \(String(cString: strerror(e)).lowercased())")
+            close(inPipe[0])
+            close(inPipe[1])
+            throw PipelineError.spawn(
+                step: step, message: "cannot make a pipe: \(String(cString: strerror(e)).lowercased())")
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -62,7 +65,8 @@ final class ChildProcess {
         close(inPipe[0])
         close(outPipe[1])
         guard rc == 0 else {
-            close(inPipe[1]); close(outPipe[0])
+            close(inPipe[1])
+            close(outPipe[0])
             throw PipelineError.spawn(step: step, message: "\(argv[0]): \(String(cString: strerror(rc)).lowercased())")
         }
         pid = child
@@ -138,7 +142,8 @@ enum Program {
         if let dir = selfDirectory(), FileManager.default.isExecutableFile(atPath: "\(dir)/\(exe)") {
             return "\(dir)/\(exe)"
         }
-        for dir in (path ?? "").split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(exe)") {
+        for dir in (path ?? "").split(separator: ":")
+        where FileManager.default.isExecutableFile(atPath: "\(dir)/\(exe)") {
             return "\(dir)/\(exe)"
         }
         return nil

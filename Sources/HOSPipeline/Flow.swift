@@ -1,7 +1,7 @@
 // What flows between the steps of a running pipeline: one analysis' events at a time, through bounded queues.
 
-import Glibc
 import Foundation
+import Glibc
 import HOSCore
 
 /// One event line between steps, with what the runner needs of it, found when the line was checked:
@@ -26,8 +26,10 @@ struct Line: Sendable {
     init?(checking bytes: [UInt8]) {
         let found: (String, String?, Bool)? = bytes.withUnsafeBufferPointer { buf in
             guard let env = try? Envelope.scan(buf), (try? env.check(in: buf)) != nil else { return nil }
-            return (env.string(env.eventID, in: buf) ?? "", env.string(env.userID, in: buf),
-                    env.field(env.eventType, in: buf, equals: "agent_error"))
+            return (
+                env.string(env.eventID, in: buf) ?? "", env.string(env.userID, in: buf),
+                env.field(env.eventType, in: buf, equals: "agent_error")
+            )
         }
         guard let found else { return nil }
         self.init(bytes: bytes, id: found.0, user: found.1, isAgentError: found.2)
@@ -153,7 +155,10 @@ final class BoundedQueue<T>: @unchecked Sendable {
     }
 
     /// The next item if one is there; `.closed` once the queue is closed and empty.
-    enum Poll { case item(T), empty, closed }
+    enum Poll {
+        case item(T)
+        case empty, closed
+    }
 
     func tryPop() -> Poll {
         condition.lock()
@@ -187,7 +192,6 @@ func nowMS() -> Double {
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec) / 1_000_000
 }
-
 
 /// Stops a run from any thread: the first reason wins; every queue is cancelled so that nothing waits.
 final class Cancellation: @unchecked Sendable {

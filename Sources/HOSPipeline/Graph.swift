@@ -7,8 +7,8 @@ extension PipelineSpec {
     static func describe(_ step: StepSpec) -> String {
         let program: String
         switch step.kind {
-        case let .agent(name): program = "hos-\(name)"
-        case let .run(command): program = "sh -c \(JSON.string(command).text)"
+        case .agent(let name): program = "hos-\(name)"
+        case .run(let command): program = "sh -c \(JSON.string(command).text)"
         }
         let args = step.args.isEmpty ? "" : " " + step.args.joined(separator: " ")
         return program + args
@@ -19,12 +19,14 @@ extension PipelineSpec {
         var out = "input\n"
         for stage in stages {
             switch stage {
-            case let .step(s):
-                out += "  -> \(s.id)  [\(Self.describe(s)); timeout \(s.policy.timeoutText), retries \(s.policy.retries), \(s.policy.onFailure.rawValue)]\n"
-            case let .parallel(branches, _):
+            case .step(let s):
+                out +=
+                    "  -> \(s.id)  [\(Self.describe(s)); timeout \(s.policy.timeoutText), retries \(s.policy.retries), \(s.policy.onFailure.rawValue)]\n"
+            case .parallel(let branches, _):
                 out += "  -> parallel\n"
                 for s in branches {
-                    out += "       | \(s.id)  [\(Self.describe(s)); timeout \(s.policy.timeoutText), retries \(s.policy.retries), \(s.policy.onFailure.rawValue)]\n"
+                    out +=
+                        "       | \(s.id)  [\(Self.describe(s)); timeout \(s.policy.timeoutText), retries \(s.policy.retries), \(s.policy.onFailure.rawValue)]\n"
                 }
                 out += "     join\n"
             }
@@ -41,11 +43,11 @@ extension PipelineSpec {
         var previous = ["input"]
         for (i, stage) in stages.enumerated() {
             switch stage {
-            case let .step(s):
+            case .step(let s):
                 out += "  \(q(s.id)) [label=\(q("\(s.id)\n\(Self.describe(s))"))];\n"
                 for p in previous { out += "  \(q(p)) -> \(q(s.id));\n" }
                 previous = [s.id]
-            case let .parallel(branches, _):
+            case .parallel(let branches, _):
                 let join = "join\(i)"
                 out += "  \(q(join)) [shape=point];\n"
                 for s in branches {

@@ -19,10 +19,15 @@ public struct PipelineTestFile: Sendable {
         var pipelineFile: String?
         if let top = r.mapping(root, "", allowed: ["version", "pipeline", "tests"]) {
             if top["version"]?.scalar?.string != "1" { r.problem(top["version"] ?? root, "version", "must be 1") }
-            if let p = top["pipeline"], let s = r.string(p, "pipeline") { pipelineFile = resolve(s, dir) }
-            else { r.problem(root, "pipeline", "missing (the pipeline file to test)") }
-            if case let .sequence(seq)? = top["tests"], !seq.isEmpty {
-                for (i, node) in seq.enumerated() { if let t = r.testCase(node, "tests[\(i)]", dir: dir) { tests.append(t) } }
+            if let p = top["pipeline"], let s = r.string(p, "pipeline") {
+                pipelineFile = resolve(s, dir)
+            } else {
+                r.problem(root, "pipeline", "missing (the pipeline file to test)")
+            }
+            if case .sequence(let seq)? = top["tests"], !seq.isEmpty {
+                for (i, node) in seq.enumerated() {
+                    if let t = r.testCase(node, "tests[\(i)]", dir: dir) { tests.append(t) }
+                }
             } else {
                 r.problem(top["tests"] ?? root, "tests", "must be a non-empty list")
             }
@@ -32,8 +37,10 @@ public struct PipelineTestFile: Sendable {
         var problems: [SpecProblem] = []
         for t in tests {
             for id in t.replace.keys where !pipeline.steps.contains(where: { $0.id == id }) {
-                problems.append(SpecProblem(file: file, line: t.line, path: "replace.\(id)",
-                                            message: "no step with this id in \(pipelineFile!)"))
+                problems.append(
+                    SpecProblem(
+                        file: file, line: t.line, path: "replace.\(id)",
+                        message: "no step with this id in \(pipelineFile!)"))
             }
         }
         if !problems.isEmpty { throw .invalid(problems) }
@@ -69,7 +76,9 @@ public struct Expectation: Sendable {
 
     /// The first failure, or nil when the output meets the expectation.
     public func check(_ events: [JSON]) -> String? {
-        let matched = events.enumerated().filter { _, e in whereFields.allSatisfy { Self.lookup(e, $0.path) == $0.value } }
+        let matched = events.enumerated().filter { _, e in
+            whereFields.allSatisfy { Self.lookup(e, $0.path) == $0.value }
+        }
         if let count, matched.count != count {
             return "\(matched.count) events match \(Self.describe(whereFields)), expected \(count)"
         }
@@ -81,7 +90,8 @@ public struct Expectation: Sendable {
             for (path, value) in equals {
                 let got = Self.lookup(e, path)
                 if got != value {
-                    return "output event \(i + 1) (event_id \(id)): \(path) is \(got?.text ?? "missing"), expected \(value.text)"
+                    return
+                        "output event \(i + 1) (event_id \(id)): \(path) is \(got?.text ?? "missing"), expected \(value.text)"
                 }
             }
             for path in exists where Self.lookup(e, path) == nil {
@@ -92,7 +102,8 @@ public struct Expectation: Sendable {
     }
 
     static func describe(_ fields: [(path: String, value: JSON)]) -> String {
-        fields.isEmpty ? "(every event)" : "{" + fields.map { "\($0.path): \($0.value.text)" }.joined(separator: ", ") + "}"
+        fields.isEmpty
+            ? "(every event)" : "{" + fields.map { "\($0.path): \($0.value.text)" }.joined(separator: ", ") + "}"
     }
 
     /// `payload.items.0.category`: object keys and array indexes, dot-separated.
@@ -100,8 +111,8 @@ public struct Expectation: Sendable {
         var cur: JSON? = json
         for part in path.split(separator: ".") {
             switch cur {
-            case let .object(o)?: cur = o[String(part)]
-            case let .array(a)?:
+            case .object(let o)?: cur = o[String(part)]
+            case .array(let a)?:
                 guard let i = Int(part), a.indices.contains(i) else { return nil }
                 cur = a[i]
             default: return nil
@@ -113,11 +124,18 @@ public struct Expectation: Sendable {
 
 extension SpecReader {
     mutating func testCase(_ node: Node, _ path: String, dir: String) -> PipelineTestCase? {
-        guard let m = mapping(node, path, allowed: ["name", "input", "input_file", "replace", "output", "allow_degraded", "expect"]) else {
+        guard
+            let m = mapping(
+                node, path, allowed: ["name", "input", "input_file", "replace", "output", "allow_degraded", "expect"])
+        else {
             return nil
         }
         var t = PipelineTestCase(name: "", line: node.mark?.line ?? 1, input: [], replace: [:], output: nil, expect: [])
-        if let n = m["name"], let s = string(n, "\(path).name") { t.name = s } else { problem(node, "\(path).name", "missing") }
+        if let n = m["name"], let s = string(n, "\(path).name") {
+            t.name = s
+        } else {
+            problem(node, "\(path).name", "missing")
+        }
         if let f = m["input_file"], let s = string(f, "\(path).input_file") {
             let file = PipelineTestFile.resolve(s, dir)
             if let text = try? String(contentsOfFile: file, encoding: .utf8) {
@@ -127,23 +145,31 @@ extension SpecReader {
             }
         }
         if let i = m["input"] {
-            if case let .sequence(seq) = i {
+            if case .sequence(let seq) = i {
                 for (k, e) in seq.enumerated() { if let j = json(e, "\(path).input[\(k)]") { t.input.append(j.text) } }
             } else {
                 problem(i, "\(path).input", "must be a list of events")
             }
         }
         if let o = m["output"], let s = string(o, "\(path).output") {
-            if let mode = OutputMode(rawValue: s) { t.output = mode } else { problem(o, "\(path).output", "must be complete or all") }
+            if let mode = OutputMode(rawValue: s) {
+                t.output = mode
+            } else {
+                problem(o, "\(path).output", "must be complete or all")
+            }
         }
         if let a = m["allow_degraded"], let s = string(a, "\(path).allow_degraded") {
-            if let b = Bool(s) { t.allowDegraded = b } else { problem(a, "\(path).allow_degraded", "must be true or false") }
+            if let b = Bool(s) {
+                t.allowDegraded = b
+            } else {
+                problem(a, "\(path).allow_degraded", "must be true or false")
+            }
         }
         if let r = m["replace"] {
-            if case let .mapping(rm) = r {
+            if case .mapping(let rm) = r {
                 for (k, v) in rm {
                     guard let id = k.scalar?.string else { continue }
-                    guard case let .sequence(seq) = v else {
+                    guard case .sequence(let seq) = v else {
                         problem(v, "\(path).replace.\(id)", "must be a list of events")
                         continue
                     }
@@ -153,7 +179,7 @@ extension SpecReader {
                 problem(r, "\(path).replace", "must map step ids to lists of events")
             }
         }
-        if case let .sequence(seq)? = m["expect"], !seq.isEmpty {
+        if case .sequence(let seq)? = m["expect"], !seq.isEmpty {
             for (k, e) in seq.enumerated() { if let x = expectation(e, "\(path).expect[\(k)]") { t.expect.append(x) } }
         } else {
             problem(m["expect"] ?? node, "\(path).expect", "must be a non-empty list of conditions")
@@ -172,7 +198,7 @@ extension SpecReader {
     }
 
     mutating func fields(_ node: Node, _ path: String) -> [(path: String, value: JSON)] {
-        guard case let .mapping(m) = node else {
+        guard case .mapping(let m) = node else {
             problem(node, path, "must map field paths to values")
             return []
         }
@@ -185,7 +211,7 @@ extension SpecReader {
     /// YAML → JSON, with YAML's own typing of plain scalars (numbers, booleans, null).
     mutating func json(_ node: Node, _ path: String) -> JSON? {
         switch node {
-        case let .scalar(s):
+        case .scalar(let s):
             if s.style == .plain {
                 if node.null != nil { return .null }
                 if let b = node.bool { return .bool(b) }
@@ -194,11 +220,11 @@ extension SpecReader {
             }
             guard let v = string(node, path) else { return nil }
             return .string(v)
-        case let .sequence(seq):
+        case .sequence(let seq):
             var out: [JSON] = []
             for (i, e) in seq.enumerated() { if let j = json(e, "\(path)[\(i)]") { out.append(j) } }
             return .array(out)
-        case let .mapping(m):
+        case .mapping(let m):
             var out: [String: JSON] = [:]
             for (k, v) in m { if let key = k.scalar?.string, let j = json(v, "\(path).\(key)") { out[key] = j } }
             return .object(out)
@@ -225,10 +251,13 @@ public struct FixedOutputStage: Stage {
         for (i, e) in events.enumerated() {
             var payload = e["payload"]?.objectValue ?? [:]
             if payload["analysis_id"] == nil, let a = request.analysisID { payload["analysis_id"] = .string(a) }
-            try emit(Event(
-                id: EventID.derive("fixed", step, request.eventID, String(i)),
-                type: e["event_type"]?.stringValue ?? "fixed_output", user: request.userID, timestamp: request.timestamp,
-                source: "hos-\(step)", archetype: request.archetype, analysisID: request.analysisID, payload: payload))
+            try emit(
+                Event(
+                    id: EventID.derive("fixed", step, request.eventID, String(i)),
+                    type: e["event_type"]?.stringValue ?? "fixed_output", user: request.userID,
+                    timestamp: request.timestamp,
+                    source: "hos-\(step)", archetype: request.archetype, analysisID: request.analysisID,
+                    payload: payload))
         }
     }
 }

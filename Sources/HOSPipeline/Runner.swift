@@ -1,7 +1,7 @@
 // Running a pipeline: input → shards of step processes → one ordered output with analysis_complete events.
 
-import Glibc
 import Foundation
+import Glibc
 import HOSCore
 
 /// How a run is set up beyond the pipeline file.
@@ -80,17 +80,19 @@ public final class PipelineRunner: @unchecked Sendable {
             var env = base
             for (k, v) in step.env { env[k] = v }
             switch step.kind {
-            case let .agent(name):
+            case .agent(let name):
                 // With an llm: section, the agents that can word their results are asked to.
-                let llm = spec.llm != nil && LLMSpec.agents.contains(name) && !step.args.contains("--llm") ? ["--llm"] : []
+                let llm =
+                    spec.llm != nil && LLMSpec.agents.contains(name) && !step.args.contains("--llm") ? ["--llm"] : []
                 guard let program = Program.agent(name, path: options.environment["PATH"]) else {
                     throw .agentNotFound(file: spec.file, line: step.line, command: "hos-\(name)")
                 }
                 // Every agent reads lines as long as hos-run accepts.
-                let limit = options.maxLineBytes == RunConfig.defaultMaxLineBytes
+                let limit =
+                    options.maxLineBytes == RunConfig.defaultMaxLineBytes
                     ? [] : ["--max-line-bytes", String(options.maxLineBytes)]
                 out[step.id] = Launch(argv: [program] + limit + llm + step.args, environment: env)
-            case let .run(command):
+            case .run(let command):
                 out[step.id] = Launch(argv: ["/bin/sh", "-c", command, step.id] + step.args, environment: env)
             }
         }
@@ -120,9 +122,9 @@ public final class PipelineRunner: @unchecked Sendable {
             for stage in spec.stages {
                 let next = queue(8)
                 switch stage {
-                case let .step(step):
+                case .step(let step):
                     threads.append(node(step, launches[step.id]!, q, next))
-                case let .parallel(branches, _):
+                case .parallel(let branches, _):
                     threads += parallel(branches, launches, q, next)
                 }
                 q = next
@@ -185,17 +187,22 @@ public final class PipelineRunner: @unchecked Sendable {
         return q
     }
 
-    private func node(_ step: StepSpec, _ launch: Launch, _ input: BoundedQueue<Segment>,
-                      _ output: BoundedQueue<Segment>) -> @Sendable () -> Void {
-        let n = StepNode(spec: step, launch: launch, input: input, output: output, maxLineBytes: options.maxLineBytes,
-                         cancellation: cancellation)
+    private func node(
+        _ step: StepSpec, _ launch: Launch, _ input: BoundedQueue<Segment>,
+        _ output: BoundedQueue<Segment>
+    ) -> @Sendable () -> Void {
+        let n = StepNode(
+            spec: step, launch: launch, input: input, output: output, maxLineBytes: options.maxLineBytes,
+            cancellation: cancellation)
         nodes.append(n)
         return { n.run() }
     }
 
     /// A fan-out to every branch, the branches, and a join that lets each event out once.
-    private func parallel(_ branches: [StepSpec], _ launches: [String: Launch], _ input: BoundedQueue<Segment>,
-                          _ output: BoundedQueue<Segment>) -> [@Sendable () -> Void] {
+    private func parallel(
+        _ branches: [StepSpec], _ launches: [String: Launch], _ input: BoundedQueue<Segment>,
+        _ output: BoundedQueue<Segment>
+    ) -> [@Sendable () -> Void] {
         let base = queue(64)
         let ins = branches.map { _ in queue(8) }
         let outs = branches.map { _ in queue(8) }
@@ -238,9 +245,9 @@ public final class PipelineRunner: @unchecked Sendable {
 
     /// This executable's path (the `hos-run fixed` of replaced test steps).
     public static func selfPath() -> String {
-        (Program.selfDirectory() ?? ".") + "/" + ((CommandLine.arguments.first ?? "hos-run") as NSString).lastPathComponent
+        (Program.selfDirectory() ?? ".") + "/"
+            + ((CommandLine.arguments.first ?? "hos-run") as NSString).lastPathComponent
     }
-
 
     func noteOwner(seq: Int, shard: Int) {
         ownersCondition.lock()
@@ -366,7 +373,8 @@ struct Dispatcher: LineHandler {
         // Every payload is checked here, as each agent would: a bad record is this run's bad input,
         // never a reason to restart a step.
         // A plain record is checked without being kept: routing needs only its envelope.
-        let event = try env.field(env.eventType, in: bytes, equals: "health_record")
+        let event =
+            try env.field(env.eventType, in: bytes, equals: "health_record")
             ? env.checkedPlainHealthRecord(in: bytes, fallbackID: EventID.forLine(bytes)) ?? env.decodedEvent(in: bytes)
             : env.decodedEvent(in: bytes)
         var line: [UInt8]
@@ -383,8 +391,10 @@ struct Dispatcher: LineHandler {
             close(user: event.userID, barrier: line, event: event)
         } else {
             let s = shard(of: event.userID)
-            open[s].append(Line(bytes: line, id: event.eventID, user: event.userID,
-                                isAgentError: event.eventType == EventType.agentError))
+            open[s].append(
+                Line(
+                    bytes: line, id: event.eventID, user: event.userID,
+                    isAgentError: event.eventType == EventType.agentError))
             if let u = openUser[s] {
                 if u != event.userID { openMixed[s] = true }
             } else {
@@ -405,9 +415,10 @@ struct Dispatcher: LineHandler {
 
     mutating func close(user: String, barrier: [UInt8], event: Event) {
         let s = shard(of: user)
-        var seg = Segment(seq: seq, lines: open[s], barrier: barrier, barrierID: event.eventID, user: user,
-                          analysisID: event.requestAnalysisID,
-                          archetype: event.archetype, timestamp: event.timestamp)
+        var seg = Segment(
+            seq: seq, lines: open[s], barrier: barrier, barrierID: event.eventID, user: user,
+            analysisID: event.requestAnalysisID,
+            archetype: event.archetype, timestamp: event.timestamp)
         seg.mixed = openMixed[s] || (openUser[s] != nil && openUser[s] != user)
         open[s] = []
         openUser[s] = nil
@@ -529,10 +540,13 @@ final class Sink: @unchecked Sendable {
             }
         }
         payload["degraded"] = .array(seg.degraded.map(JSON.string))
-        payload["timings_ms"] = .object(Dictionary(seg.timings.map { ($0.step, JSON.number($0.ms.rounded())) },
-                                                   uniquingKeysWith: { a, _ in a }))
-        return Event(id: EventID.derive("analysis_complete", seg.user, analysisID), type: EventType.analysisComplete,
-                     user: seg.user, timestamp: seg.timestamp, source: "hos-run", archetype: seg.archetype,
-                     analysisID: analysisID, payload: payload)
+        payload["timings_ms"] = .object(
+            Dictionary(
+                seg.timings.map { ($0.step, JSON.number($0.ms.rounded())) },
+                uniquingKeysWith: { a, _ in a }))
+        return Event(
+            id: EventID.derive("analysis_complete", seg.user, analysisID), type: EventType.analysisComplete,
+            user: seg.user, timestamp: seg.timestamp, source: "hos-run", archetype: seg.archetype,
+            analysisID: analysisID, payload: payload)
     }
 }

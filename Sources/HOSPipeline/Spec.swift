@@ -1,7 +1,7 @@
 // The pipeline file: YAML → a checked PipelineSpec, every problem named by its key path and line.
 
-import Glibc
 import Foundation
+import Glibc
 import HOSCore
 import Yams
 
@@ -68,8 +68,8 @@ public enum StageSpec: Sendable, Equatable {
 
     public var steps: [StepSpec] {
         switch self {
-        case let .step(s): [s]
-        case let .parallel(b, _): b
+        case .step(let s): [s]
+        case .parallel(let b, _): b
         }
     }
 }
@@ -134,9 +134,10 @@ public struct PipelineSpec: Sendable, Equatable {
         var reader = SpecReader(file: file, environment: environment)
         let spec = reader.pipeline(root)
         if !reader.problems.isEmpty {
-            throw PipelineError.invalid(reader.problems.enumerated().sorted {
-                ($0.element.line, $0.offset) < ($1.element.line, $1.offset)
-            }.map(\.element))
+            throw PipelineError.invalid(
+                reader.problems.enumerated().sorted {
+                    ($0.element.line, $0.offset) < ($1.element.line, $1.offset)
+                }.map(\.element))
         }
         var checked = spec!
         checked.warnings = reader.notes
@@ -165,13 +166,13 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unreadable(f, reason): "\(f): cannot read the pipeline file: \(reason)"
-        case let .yaml(f, l, m): "\(f):\(l): invalid YAML: \(m)"
-        case let .invalid(p): p.map(\.description).joined(separator: "\n")
-        case let .agentNotFound(f, l, c): "\(f):\(l): steps: \(c) not found beside hos-run or on PATH"
-        case let .spawn(s, m): "step \(s): cannot start: \(m)"
-        case let .stepFailed(s, m): "step \(s) failed: \(m)"
-        case let .io(m): m
+        case .unreadable(let f, let reason): "\(f): cannot read the pipeline file: \(reason)"
+        case .yaml(let f, let l, let m): "\(f):\(l): invalid YAML: \(m)"
+        case .invalid(let p): p.map(\.description).joined(separator: "\n")
+        case .agentNotFound(let f, let l, let c): "\(f):\(l): steps: \(c) not found beside hos-run or on PATH"
+        case .spawn(let s, let m): "step \(s): cannot start: \(m)"
+        case .stepFailed(let s, let m): "step \(s) failed: \(m)"
+        case .io(let m): m
         }
     }
 }
@@ -194,9 +195,13 @@ enum YAMLTree {
         guard stat(file, &st) == 0 else { throw .unreadable(file, reason: errnoText()) }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw .unreadable(file, reason: "is a directory") }
         if st.st_size > PipelineLimits.maxFileBytes {
-            throw .yaml(file: file, line: 1, message: "the file is \(st.st_size) bytes; the limit is \(PipelineLimits.maxFileBytes)")
+            throw .yaml(
+                file: file, line: 1,
+                message: "the file is \(st.st_size) bytes; the limit is \(PipelineLimits.maxFileBytes)")
         }
-        guard let data = FileManager.default.contents(atPath: file) else { throw .unreadable(file, reason: errnoText()) }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw .unreadable(file, reason: errnoText())
+        }
         if data.count > PipelineLimits.maxFileBytes {
             throw .yaml(file: file, line: 1, message: "the file is more than \(PipelineLimits.maxFileBytes) bytes")
         }
@@ -206,12 +211,14 @@ enum YAMLTree {
     /// UTF-8 text, or the line and column of the first NUL or invalid byte (YAML's own reader would blame
     /// the wrong line, or the file as a whole).
     static func text(_ bytes: [UInt8], file: String) throws(PipelineError) -> String {
-        var line = 1, lineStart = 0, offset = 0
+        var line = 1
+        var lineStart = 0
+        var offset = 0
         var parser = Unicode.UTF8.ForwardParser()
         var it = bytes.makeIterator()
         while true {
             switch parser.parseScalar(from: &it) {
-            case let .valid(scalar):
+            case .valid(let scalar):
                 if scalar.count == 1, scalar.first == 0 {
                     throw .yaml(file: file, line: line, message: "a NUL byte at column \(offset - lineStart + 1)")
                 }
@@ -222,7 +229,8 @@ enum YAMLTree {
                 offset += scalar.count
             case .error:
                 let byte = String(bytes[offset], radix: 16, uppercase: true)
-                throw .yaml(file: file, line: line, message: "not UTF-8: byte 0x\(byte) at column \(offset - lineStart + 1)")
+                throw .yaml(
+                    file: file, line: line, message: "not UTF-8: byte 0x\(byte) at column \(offset - lineStart + 1)")
             case .emptyInput:
                 return String(decoding: bytes, as: UTF8.self)
             }
@@ -231,7 +239,11 @@ enum YAMLTree {
 
     static func compose(_ text: String, file: String) throws(PipelineError) -> Node {
         if let line = complexKeyLine(text) {
-            throw .yaml(file: file, line: line, message: "a key that is a list, a mapping or an alias: keys are plain strings in a file with anchors (&name)")
+            throw .yaml(
+                file: file, line: line,
+                message:
+                    "a key that is a list, a mapping or an alias: keys are plain strings in a file with anchors (&name)"
+            )
         }
         let node: Node
         do {
@@ -260,12 +272,14 @@ extension YAMLTree {
     /// file with anchors may not have any. The scan is textual and may also refuse such text in a string.
     static func complexKeyLine(_ text: String) -> Int? {
         guard text.contains("&"), let anchors = try? NSRegularExpression(pattern: #"(^|[\s\[{,:-])&[A-Za-z0-9_-]"#),
-              let keys = try? NSRegularExpression(pattern: #"(^|[\s\[{,])(\?(\s|$)|\*[A-Za-z0-9_-]+\s*:(\s|$))|[\]}]\s*:(\s|$)"#,
-                                                  options: .anchorsMatchLines)
+            let keys = try? NSRegularExpression(
+                pattern: #"(^|[\s\[{,])(\?(\s|$)|\*[A-Za-z0-9_-]+\s*:(\s|$))|[\]}]\s*:(\s|$)"#,
+                options: .anchorsMatchLines)
         else { return nil }
         let all = NSRange(text.startIndex..., in: text)
         guard anchors.firstMatch(in: text, range: all) != nil, let hit = keys.firstMatch(in: text, range: all),
-              let r = Range(hit.range, in: text) else { return nil }
+            let r = Range(hit.range, in: text)
+        else { return nil }
         return text[..<r.lowerBound].reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
     }
 }
@@ -297,8 +311,12 @@ struct AliasBudget {
                 added += size
                 if added > PipelineLimits.maxAliasValues {
                     let where_ = path.isEmpty ? "(top)" : path.joined()
-                    throw .invalid([SpecProblem(file: file, line: line ?? node.mark?.line ?? 1, path: where_, message:
-                        "aliases expand to more than \(PipelineLimits.maxAliasValues) values (an alias bomb?)")])
+                    throw .invalid([
+                        SpecProblem(
+                            file: file, line: line ?? node.mark?.line ?? 1, path: where_,
+                            message:
+                                "aliases expand to more than \(PipelineLimits.maxAliasValues) values (an alias bomb?)")
+                    ])
                 }
                 return size
             }
@@ -306,14 +324,14 @@ struct AliasBudget {
         }
         var size = 1
         switch node {
-        case let .mapping(m):
+        case .mapping(let m):
             for (k, v) in m {
                 let name = k.scalar?.string ?? "?"
                 path.append(path.isEmpty ? name : ".\(name)")
                 size += try measure(k, line: k.mark?.line) + measure(v, line: k.mark?.line)
                 path.removeLast()
             }
-        case let .sequence(seq):
+        case .sequence(let seq):
             for (i, v) in seq.enumerated() {
                 path.append("[\(i)]")
                 size += try measure(v, line: line)
@@ -330,16 +348,16 @@ struct AliasBudget {
 extension YamlError {
     var line: Int {
         switch self {
-        case let .scanner(_, _, m, _), let .parser(_, _, m, _), let .composer(_, _, m, _): m.line
-        case let .duplicatedKeysInMapping(_, context): context.mark.line
+        case .scanner(_, _, let m, _), .parser(_, _, let m, _), .composer(_, _, let m, _): m.line
+        case .duplicatedKeysInMapping(_, let context): context.mark.line
         default: 1
         }
     }
 
     var problem: String {
         switch self {
-        case let .scanner(_, p, _, _), let .parser(_, p, _, _), let .composer(_, p, _, _): p
-        case let .duplicatedKeysInMapping(d, _): "duplicated key: \(d.joined(separator: ", "))"
+        case .scanner(_, let p, _, _), .parser(_, let p, _, _), .composer(_, let p, _, _): p
+        case .duplicatedKeysInMapping(let d, _): "duplicated key: \(d.joined(separator: ", "))"
         default: "\(self)"
         }
     }
@@ -364,7 +382,7 @@ struct SpecReader {
 
     /// The pairs of a mapping, with unknown and duplicated keys reported.
     mutating func mapping(_ node: Node, _ path: String, allowed: [String]) -> [String: Node]? {
-        guard case let .mapping(m) = node else {
+        guard case .mapping(let m) = node else {
             problem(node, path, "must be a mapping")
             return nil
         }
@@ -388,18 +406,21 @@ struct SpecReader {
 
     /// A string scalar with `${NAME}` expanded; in a shell command (`shell`), each value quoted as one word.
     mutating func string(_ node: Node, _ path: String, shell: Bool = false) -> String? {
-        guard case let .scalar(s) = node else {
+        guard case .scalar(let s) = node else {
             problem(node, path, "must be a string")
             return nil
         }
         switch Interpolation.expand(s.string, environment, shell: shell) {
-        case let .success(v):
+        case .success(let v):
             for name in v.raw {
-                notes.append(SpecProblem(file: file, line: node.mark?.line ?? 1, path: path, message:
-                    "${\(name):raw} is pasted into the shell command unquoted: its value runs as shell code"))
+                notes.append(
+                    SpecProblem(
+                        file: file, line: node.mark?.line ?? 1, path: path,
+                        message:
+                            "${\(name):raw} is pasted into the shell command unquoted: its value runs as shell code"))
             }
             return v.text
-        case let .failure(e):
+        case .failure(let e):
             problem(node, path, e.message)
             return nil
         }
@@ -434,7 +455,7 @@ struct SpecReader {
     }
 
     mutating func stringList(_ node: Node, _ path: String) -> [String] {
-        guard case let .sequence(seq) = node else {
+        guard case .sequence(let seq) = node else {
             problem(node, path, "must be a list of strings")
             return []
         }
@@ -454,22 +475,29 @@ struct SpecReader {
         if let d = top["description"] { spec.description = string(d, "description") }
         if let m = top["memory"] { spec.memory = string(m, "memory") }
         if let o = top["output"], let s = string(o, "output") {
-            if let mode = OutputMode(rawValue: s) { spec.output = mode } else {
+            if let mode = OutputMode(rawValue: s) {
+                spec.output = mode
+            } else {
                 problem(o, "output", "must be complete or all")
             }
         }
         if let l = top["llm"] { spec.llm = llm(l, "llm") }
-        if let d = top["defaults"] { spec.defaults = policy(d, "defaults", base: StepPolicy(), allowed: ["timeout", "retries", "on_failure"]).policy }
+        if let d = top["defaults"] {
+            spec.defaults =
+                policy(d, "defaults", base: StepPolicy(), allowed: ["timeout", "retries", "on_failure"]).policy
+        }
         guard let stepsNode = top["steps"] else {
             problem(root, "steps", "missing")
             return spec
         }
-        guard case let .sequence(seq) = stepsNode, !seq.isEmpty else {
+        guard case .sequence(let seq) = stepsNode, !seq.isEmpty else {
             problem(stepsNode, "steps", "must be a non-empty list")
             return spec
         }
         let count = seq.reduce(0) { n, node in
-            guard case let .mapping(m) = node, m.count == 1, case let .sequence(b)? = m["parallel"] else { return n + 1 }
+            guard case .mapping(let m) = node, m.count == 1, case .sequence(let b)? = m["parallel"] else {
+                return n + 1
+            }
             return n + b.count
         }
         if count > PipelineLimits.maxSteps {
@@ -478,13 +506,15 @@ struct SpecReader {
         }
         for (i, node) in seq.enumerated() {
             let path = "steps[\(i)]"
-            if case let .mapping(m) = node, m.count == 1, m.keys.first?.scalar?.string == "parallel" {
+            if case .mapping(let m) = node, m.count == 1, m.keys.first?.scalar?.string == "parallel" {
                 let branchesNode = m.values.first!
-                guard case let .sequence(b) = branchesNode, b.count >= 2 else {
+                guard case .sequence(let b) = branchesNode, b.count >= 2 else {
                     problem(branchesNode, "\(path).parallel", "must be a list of at least two steps")
                     continue
                 }
-                let branches = b.enumerated().compactMap { step($1, "\(path).parallel[\($0)]", defaults: spec.defaults) }
+                let branches = b.enumerated().compactMap {
+                    step($1, "\(path).parallel[\($0)]", defaults: spec.defaults)
+                }
                 spec.stages.append(.parallel(branches, line: node.mark?.line ?? 1))
             } else if let s = step(node, path, defaults: spec.defaults) {
                 spec.stages.append(.step(s))
@@ -492,13 +522,19 @@ struct SpecReader {
         }
         var seen: [String: Int] = [:]
         for s in spec.steps where ["analysis_id", "degraded", "timings_ms"].contains(s.id) {
-            problems.append(SpecProblem(file: file, line: s.line, path: "steps", message:
-                "step id '\(s.id)' is a key of analysis_complete: choose another 'id:'"))
+            problems.append(
+                SpecProblem(
+                    file: file, line: s.line, path: "steps",
+                    message:
+                        "step id '\(s.id)' is a key of analysis_complete: choose another 'id:'"))
         }
         for s in spec.steps {
             if let first = seen[s.id] {
-                problems.append(SpecProblem(file: file, line: s.line, path: "steps", message:
-                    "step id '\(s.id)' is used twice (lines \(first) and \(s.line)): give one an 'id:'"))
+                problems.append(
+                    SpecProblem(
+                        file: file, line: s.line, path: "steps",
+                        message:
+                            "step id '\(s.id)' is used twice (lines \(first) and \(s.line)): give one an 'id:'"))
             }
             seen[s.id] = s.line
         }
@@ -506,12 +542,15 @@ struct SpecReader {
     }
 
     mutating func llm(_ node: Node, _ path: String) -> LLMSpec? {
-        guard let m = mapping(node, path, allowed: ["base_url", "model", "api_key_env", "timeout", "budget", "stream"]) else {
+        guard let m = mapping(node, path, allowed: ["base_url", "model", "api_key_env", "timeout", "budget", "stream"])
+        else {
             return nil
         }
         var l = LLMSpec()
         if let n = m["base_url"], let s = string(n, "\(path).base_url") {
-            if s.hasPrefix("http://") || s.hasPrefix("https://") { l.baseURL = s } else {
+            if s.hasPrefix("http://") || s.hasPrefix("https://") {
+                l.baseURL = s
+            } else {
                 problem(n, "\(path).base_url", "must start with http:// or https://")
             }
         }
@@ -520,25 +559,38 @@ struct SpecReader {
         }
         if let n = m["api_key_env"], let s = string(n, "\(path).api_key_env") {
             // The name of a variable, never the key: a value that is not a variable name is refused unshown.
-            if !s.isEmpty, s.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) { l.apiKeyEnv = s } else {
-                problem(n, "\(path).api_key_env", "must be the name of the environment variable that holds the key (letters, digits, '_'), not the key")
+            if !s.isEmpty, s.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
+                l.apiKeyEnv = s
+            } else {
+                problem(
+                    n, "\(path).api_key_env",
+                    "must be the name of the environment variable that holds the key (letters, digits, '_'), not the key"
+                )
             }
         }
         if let n = m["timeout"], let v = duration(n, "\(path).timeout") { l.timeout = v }
         if let n = m["budget"], let v = int(n, "\(path).budget", in: 0...1_000_000_000) { l.budget = v }
         if let n = m["stream"], let s = string(n, "\(path).stream") {
-            if let b = ["true": true, "false": false][s] { l.stream = b } else { problem(n, "\(path).stream", "must be true or false") }
+            if let b = ["true": true, "false": false][s] {
+                l.stream = b
+            } else {
+                problem(n, "\(path).stream", "must be true or false")
+            }
         }
         return l
     }
 
-    mutating func policy(_ node: Node, _ path: String, base: StepPolicy, allowed: [String]) -> (policy: StepPolicy, map: [String: Node]) {
+    mutating func policy(_ node: Node, _ path: String, base: StepPolicy, allowed: [String]) -> (
+        policy: StepPolicy, map: [String: Node]
+    ) {
         var p = base
         guard let m = mapping(node, path, allowed: allowed) else { return (p, [:]) }
         if let t = m["timeout"], let v = duration(t, "\(path).timeout") { p.timeout = v }
         if let r = m["retries"], let v = int(r, "\(path).retries", in: 0...10) { p.retries = v }
         if let f = m["on_failure"], let s = string(f, "\(path).on_failure") {
-            if let v = FailurePolicy(rawValue: s) { p.onFailure = v } else {
+            if let v = FailurePolicy(rawValue: s) {
+                p.onFailure = v
+            } else {
                 problem(f, "\(path).on_failure", "must be degrade or fail")
             }
         }
@@ -553,7 +605,7 @@ struct SpecReader {
         var kind: StepSpec.Kind?
         var id: String?
         switch (m["agent"], m["run"]) {
-        case let (a?, nil):
+        case (let a?, nil):
             if let name = string(a, "\(path).agent") {
                 let bare = name.hasPrefix("hos-") ? String(name.dropFirst(4)) : name
                 if bare.isEmpty || bare.contains("/") || bare.contains(" ") {
@@ -563,7 +615,7 @@ struct SpecReader {
                     id = bare
                 }
             }
-        case let (nil, r?):
+        case (nil, let r?):
             if let cmd = string(r, "\(path).run", shell: true) {
                 if cmd.trimmingCharacters(in: .whitespaces).isEmpty {
                     problem(r, "\(path).run", "must be a shell command")
@@ -593,14 +645,15 @@ struct SpecReader {
 
     /// `env:` takes any keys: they are variable names, not pipeline keys.
     mutating func envMap(_ node: Node, _ path: String) -> [String: String] {
-        guard case let .mapping(m) = node else {
+        guard case .mapping(let m) = node else {
             problem(node, path, "must be a mapping of NAME: value")
             return [:]
         }
         var out: [String: String] = [:]
         for (k, v) in m {
             guard let key = k.scalar?.string, !key.isEmpty, !key.contains("="),
-                  key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+            else {
                 problem(k, path, "variable names are letters, digits and '_'")
                 continue
             }

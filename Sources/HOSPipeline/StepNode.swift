@@ -1,7 +1,7 @@
 // One step of a running pipeline: feeds its process, commits its output an analysis at a time, fails over.
 
-import Glibc
 import Foundation
+import Glibc
 import HOSCore
 
 /// What a step did over a run, for `--status`.
@@ -89,8 +89,10 @@ final class StepNode: @unchecked Sendable {
     private var expected: [Line] = []
     private var expectedHead = 0
 
-    init(spec: StepSpec, launch: Launch, input: BoundedQueue<Segment>, output: BoundedQueue<Segment>,
-         maxLineBytes: Int, cancellation: Cancellation) {
+    init(
+        spec: StepSpec, launch: Launch, input: BoundedQueue<Segment>, output: BoundedQueue<Segment>,
+        maxLineBytes: Int, cancellation: Cancellation
+    ) {
         self.spec = spec
         self.launch = launch
         self.input = input
@@ -196,7 +198,9 @@ final class StepNode: @unchecked Sendable {
 
     static func same(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
-        return a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in memcmp(pa.baseAddress!, pb.baseAddress!, a.count) == 0 } }
+        return a.withUnsafeBytes { pa in
+            b.withUnsafeBytes { pb in memcmp(pa.baseAddress!, pb.baseAddress!, a.count) == 0 }
+        }
     }
 
     private func closeInputIfDone() {
@@ -207,7 +211,7 @@ final class StepNode: @unchecked Sendable {
         input.drainWake()
         while inflight.count < window {
             switch input.tryPop() {
-            case let .item(seg):
+            case .item(let seg):
                 if inflight.isEmpty { headSince = nowMS() }
                 inflight.append(Inflight(segment: seg, firstWrite: nowMS()))
                 update { $0.eventsIn += seg.lines.count + (seg.barrier == nil ? 0 : 1) }
@@ -301,7 +305,8 @@ final class StepNode: @unchecked Sendable {
     static func newline(in buffer: [UInt8], from: Int) -> Int? {
         buffer.withUnsafeBufferPointer { b -> Int? in
             guard from < b.count, let base = b.baseAddress,
-                  let hit = memchr(base + from, 0x0A, b.count - from) else { return nil }
+                let hit = memchr(base + from, 0x0A, b.count - from)
+            else { return nil }
             return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
         }
     }
@@ -323,7 +328,8 @@ final class StepNode: @unchecked Sendable {
             pendingOut.append(line)
             pendingBytes += line.bytes.count + 1
             if pendingBytes > maxPendingBytes {
-                try failure("wrote more than \(maxPendingBytes >> 20) MiB for one analysis without passing its request on")
+                try failure(
+                    "wrote more than \(maxPendingBytes >> 20) MiB for one analysis without passing its request on")
             }
         }
     }
@@ -362,7 +368,9 @@ final class StepNode: @unchecked Sendable {
     static func created(_ output: [Line], input: [Line]) -> [Line] {
         // Agents forward their input in order and add a few events: the forwarded ones are met walking
         // both lists together, and only the rest are looked up, in a set once they are many.
-        var next = 0, ids: Set<String>? = nil, looked = 0
+        var next = 0
+        var ids: Set<String>? = nil
+        var looked = 0
         return output.filter { line in
             if line.id.isEmpty { return true }
             while next < input.count, input[next].id.isEmpty { next += 1 }
@@ -384,7 +392,8 @@ final class StepNode: @unchecked Sendable {
             // Every request was answered; what came after the last one goes on as it is.
             process = nil
             if !inflight.isEmpty || !pendingOut.isEmpty {
-                var tail = inflight.first?.segment
+                var tail =
+                    inflight.first?.segment
                     ?? Segment(seq: Int.max, lines: [], barrier: nil, barrierID: "", user: "", timestamp: "")
                 tail.lines = pendingOut
                 inflight.removeAll()
@@ -395,7 +404,8 @@ final class StepNode: @unchecked Sendable {
             return
         }
         process = nil
-        try failure(code == 0 ? "closed its output before passing every analysis_request on" : "exited with status \(code)")
+        try failure(
+            code == 0 ? "closed its output before passing every analysis_request on" : "exited with status \(code)")
     }
 
     private func endFailure(_ message: String) throws(PipelineError) {
@@ -415,23 +425,28 @@ final class StepNode: @unchecked Sendable {
         if stopping { return }
         guard !inflight.isEmpty else {
             // Nothing to replay: start again when input comes, so a step that cannot start does not spin.
-            printError("hos-run: step \(spec.id) \(reason) with no analysis in flight; it starts again with the next one")
+            printError(
+                "hos-run: step \(spec.id) \(reason) with no analysis in flight; it starts again with the next one")
             diedIdle = true
             return
         }
         attempts += 1
         let retrying = attempts <= spec.policy.retries
         let analysis = inflight.first.map { $0.segment.analysisID ?? $0.segment.barrierID } ?? "-"
-        printError("hos-run: step \(spec.id) \(reason)" + (retrying
-            ? "; restarting it (retry \(attempts) of \(spec.policy.retries))"
-            : spec.policy.onFailure == .degrade ? "; analysis \(analysis) completes without it" : ""))
+        printError(
+            "hos-run: step \(spec.id) \(reason)"
+                + (retrying
+                    ? "; restarting it (retry \(attempts) of \(spec.policy.retries))"
+                    : spec.policy.onFailure == .degrade ? "; analysis \(analysis) completes without it" : ""))
         if !retrying {
             if spec.policy.onFailure == .fail { throw .stepFailed(step: spec.id, message: reason) }
             var seg = inflight.removeFirst().segment
             seg.degraded.append(spec.id)
-            seg.lines.append(Line(bytes: agentError(for: seg, reason: reason),
-                                  id: EventID.derive("agent_error", spec.id, seg.barrierID), user: seg.user,
-                                  isAgentError: true))
+            seg.lines.append(
+                Line(
+                    bytes: agentError(for: seg, reason: reason),
+                    id: EventID.derive("agent_error", spec.id, seg.barrierID), user: seg.user,
+                    isAgentError: true))
             update { $0.degraded += 1 }
             attempts = 0
             output.push(seg)
@@ -446,9 +461,11 @@ final class StepNode: @unchecked Sendable {
         let event = Event(
             id: EventID.derive("agent_error", spec.id, seg.barrierID), type: EventType.agentError, user: seg.user,
             timestamp: seg.timestamp, source: "hos-run", archetype: seg.archetype, analysisID: seg.analysisID,
-            payload: ["agent": .string(spec.id), "code": "step_failed",
-                      "message": .string("\(reason); the analysis completes without it after \(spec.policy.retries) retries"),
-                      "event_id": .string(seg.barrierID)])
+            payload: [
+                "agent": .string(spec.id), "code": "step_failed",
+                "message": .string("\(reason); the analysis completes without it after \(spec.policy.retries) retries"),
+                "event_id": .string(seg.barrierID),
+            ])
         return event.encoded()
     }
 

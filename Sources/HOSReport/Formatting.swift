@@ -97,12 +97,12 @@ public enum MetricInfo {
     public static func better(_ name: String) -> Int {
         switch name {
         case "sleep_duration_min", "sleep_efficiency_pct", "deep_sleep_min", "rem_sleep_min", "hrv_rmssd_ms",
-             "hrv_sdnn_ms", "spo2_pct", "steps", "active_minutes", "distance_km", "floors_climbed",
-             "workout_minutes", "active_energy_kcal", "fiber_g", "water_ml", "readiness_score", "recovery_score",
-             "sleep_score", "mood", "energy", "mindfulness_min":
+            "hrv_sdnn_ms", "spo2_pct", "steps", "active_minutes", "distance_km", "floors_climbed",
+            "workout_minutes", "active_energy_kcal", "fiber_g", "water_ml", "readiness_score", "recovery_score",
+            "sleep_score", "mood", "energy", "mindfulness_min":
             1
         case "resting_hr_bpm", "sleep_latency_min", "awake_min", "sleep_interruptions", "sedentary_minutes",
-             "stress_score", "alcohol_units", "caffeine_mg", "body_fat_pct":
+            "stress_score", "alcohol_units", "caffeine_mg", "body_fat_pct":
             -1
         default: 0
         }
@@ -143,19 +143,21 @@ public enum Spark {
         guard let lo = scale?.lowerBound ?? present.min(), let hi = scale?.upperBound ?? present.max() else {
             return String(repeating: " ", count: series.count)
         }
-        return String(series.map { v -> Character in
-            guard let v else { return " " }
-            guard hi > lo else { return bars[3] }
-            let k = Int(((v - lo) / (hi - lo) * 7).rounded())
-            return bars[min(7, max(0, k))]
-        })
+        return String(
+            series.map { v -> Character in
+                guard let v else { return " " }
+                guard hi > lo else { return bars[3] }
+                let k = Int(((v - lo) / (hi - lo) * 7).rounded())
+                return bars[min(7, max(0, k))]
+            })
     }
 
     /// Averages a series into at most `width` bins; a bin with no value stays missing.
     public static func bin(_ values: [Double?], width: Int) -> [Double?] {
         guard width > 0, values.count > width else { return values }
         return (0..<width).map { b in
-            let lo = b * values.count / width, hi = (b + 1) * values.count / width
+            let lo = b * values.count / width
+            let hi = (b + 1) * values.count / width
             let vs = values[lo..<hi].compactMap { $0 }
             return vs.isEmpty ? nil : vs.reduce(0, +) / Double(vs.count)
         }
@@ -183,7 +185,8 @@ public enum Columns {
             case .nonspacingMark, .enclosingMark, .format, .control: continue
             default: break
             }
-            let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+            let wide =
+                (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
                 || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
                 || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1FAFF).contains(v) || (0x20000...0x3FFFD).contains(v)
             w += wide ? 2 : 1
@@ -269,8 +272,9 @@ public enum Phrases {
     public static func signature(_ b: BehaviorResult) -> String? {
         var parts = b.signature.map(Columns.oneLine)
         if let level = b.engagementLevel {
-            parts.append("engagement \(Columns.oneLine(level))"
-                + (b.engagementShare.map { " (\(Format.percent($0)) of days logged)" } ?? ""))
+            parts.append(
+                "engagement \(Columns.oneLine(level))"
+                    + (b.engagementShare.map { " (\(Format.percent($0)) of days logged)" } ?? ""))
         }
         return parts.isEmpty ? nil : parts.joined(separator: " · ")
     }
@@ -279,7 +283,10 @@ public enum Phrases {
     public static func memory(_ m: MemoryResult) -> String? {
         var parts: [String] = []
         if let n = m.analysesTotal {
-            parts.append(n == 0 ? "first analysis" : n == 1 ? "1 earlier analysis" : "\(Format.number(n, places: 0)) earlier analyses")
+            parts.append(
+                n == 0
+                    ? "first analysis"
+                    : n == 1 ? "1 earlier analysis" : "\(Format.number(n, places: 0)) earlier analyses")
         }
         if let d = m.difficulty { parts.append("difficulty \(Columns.oneLine(d))") }
         parts += m.preferences.map { "\(Columns.oneLine($0.name)) \(Columns.oneLine($0.value))" }
@@ -330,7 +337,8 @@ public enum Phrases {
     /// `difficulty 3 → 4: two good weeks`
     public static func difficulty(_ a: AdaptationResult) -> String? {
         guard a.difficultyFrom != nil || a.difficultyTo != nil else { return nil }
-        var s = "difficulty " + (a.difficultyFrom.map(Columns.oneLine) ?? "?") + " → "
+        var s =
+            "difficulty " + (a.difficultyFrom.map(Columns.oneLine) ?? "?") + " → "
             + (a.difficultyTo.map(Columns.oneLine) ?? "?")
         if let r = a.difficultyReason { s += ": " + Columns.oneLine(r) }
         return s
@@ -347,14 +355,17 @@ public enum Phrases {
     /// `morning 71% (chosen) · evening 20% · midday 9%`: each arm's chance of being the best.
     public static func arms(_ e: Experiment, chosenMark: String = " (chosen)") -> String {
         e.arms.map { a in
-            Columns.oneLine(a.arm) + (a.pBest.map { " " + Format.percent($0) } ?? "") + (a.arm == e.chosen ? chosenMark : "")
+            Columns.oneLine(a.arm) + (a.pBest.map { " " + Format.percent($0) } ?? "")
+                + (a.arm == e.chosen ? chosenMark : "")
         }.joined(separator: " · ")
     }
 
     /// `adherence 42% → 81% from 2026-02-01 to 2026-02-05 · lift +0.12`
     public static func curve(_ a: AdaptationResult) -> String? {
         guard let first = a.curve.first, let last = a.curve.last else { return nil }
-        var s = a.curve.count == 1 ? "adherence \(Format.percent(first.adherence)) on \(first.date)"
+        var s =
+            a.curve.count == 1
+            ? "adherence \(Format.percent(first.adherence)) on \(first.date)"
             : "adherence \(Format.percent(first.adherence)) → \(Format.percent(last.adherence)) from \(first.date) to \(last.date)"
         if let lift = a.lift { s += " · lift \(Format.signed(lift, places: 2))" }
         return s
@@ -367,7 +378,8 @@ public enum Phrases {
 
     /// `2026-02-11 high 103.9`
     public static func anomaly(_ a: Anomaly) -> String {
-        "\(a.date)" + (a.direction.map { " " + Columns.oneLine($0) } ?? "") + (a.value.map { " " + Format.value($0) } ?? "")
+        "\(a.date)" + (a.direction.map { " " + Columns.oneLine($0) } ?? "")
+            + (a.value.map { " " + Format.value($0) } ?? "")
     }
 
     /// `↗ +1.1/wk`, `→ flat`.
@@ -376,7 +388,9 @@ public enum Phrases {
         switch t.direction {
         case "rising", "falling":
             return Spark.arrow(t.direction)
-                + (t.slopePerWeek.map { " " + Format.signed($0, places: abs($0) >= 100 ? 0 : abs($0) < 1 ? 2 : 1) + "/wk" } ?? "")
+                + (t.slopePerWeek.map {
+                    " " + Format.signed($0, places: abs($0) >= 100 ? 0 : abs($0) < 1 ? 2 : 1) + "/wk"
+                } ?? "")
         case let d?: return Spark.arrow(d) + " " + Columns.oneLine(d)
         case nil: return ""
         }

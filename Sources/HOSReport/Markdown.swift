@@ -28,7 +28,8 @@ public struct MarkdownReport {
     /// The whole report, ending in a newline.
     public func render() -> String {
         var out: [String] = ["# hos report", ""]
-        let users = model.users.count, analyses = model.analysisCount
+        let users = model.users.count
+        let analyses = model.analysisCount
         out.append("\(users) user\(users == 1 ? "" : "s"), \(analyses) analys\(analyses == 1 ? "is" : "es").")
         for user in model.users {
             out.append("")
@@ -42,7 +43,9 @@ public struct MarkdownReport {
         let e = Self.esc
         var out = [""]
         let window = user.window(for: a)
-        var head = a.analysisID.isEmpty ? (a.hasResults ? "Results without an analysis id" : "Records only")
+        var head =
+            a.analysisID.isEmpty
+            ? (a.hasResults ? "Results without an analysis id" : "Records only")
             : "Analysis `\(a.analysisID.replacingBackticks)`"
         if let archetype = a.archetype, archetype != user.archetype { head += " (\(e(archetype)))" }
         if let asOf = a.asOf { head += ", as of \(asOf)" }
@@ -50,12 +53,15 @@ public struct MarkdownReport {
         out.append(head + ".")
         if !a.hasResults {
             out.append("")
-            out.append(a.analysisID.isEmpty ? "No agent results: pipe the records through hos-behavior and the other agents."
-                : "No agent results for this analysis yet.")
+            out.append(
+                a.analysisID.isEmpty
+                    ? "No agent results: pipe the records through hos-behavior and the other agents."
+                    : "No agent results for this analysis yet.")
         }
         if !a.degraded.isEmpty {
             out.append("")
-            out.append("> **Degraded:** \(a.degraded.map(e).joined(separator: ", ")) failed, so their results are missing.")
+            out.append(
+                "> **Degraded:** \(a.degraded.map(e).joined(separator: ", ")) failed, so their results are missing.")
         }
         var facts: [String] = []
         if let b = a.behavior {
@@ -91,17 +97,20 @@ public struct MarkdownReport {
         guard !names.isEmpty else { return [] }
         let days = window.upperBound.days(since: window.lowerBound) + 1
         let daily = user.hasRecords(in: window)
-        var out = ["", "### Metrics", "",
-                   "| metric | unit |" + (daily ? " \(days) days |" : "") + " baseline | recent | trend | anomalies |",
-                   "| --- | --- |" + (daily ? " --- |" : "") + " ---: | ---: | --- | --- |"]
+        var out = [
+            "", "### Metrics", "",
+            "| metric | unit |" + (daily ? " \(days) days |" : "") + " baseline | recent | trend | anomalies |",
+            "| --- | --- |" + (daily ? " --- |" : "") + " ---: | ---: | --- | --- |",
+        ]
         for name in names {
             let m = a.behavior?.metrics[name]
             let spark = Spark.line(user.series(name, over: window), width: 60)
-            let cells = [Self.esc(MetricInfo.label(name)), MetricInfo.unit(name)]
+            let cells =
+                [Self.esc(MetricInfo.label(name)), MetricInfo.unit(name)]
                 + (daily ? [spark.allSatisfy { $0 == " " } ? "" : "`\(spark)`"] : []) + [
-                m?.baseline.map(Format.value) ?? "–", m?.recent.map(Format.value) ?? "–",
-                Phrases.trend(m?.trend), m.map { $0.anomalies.map(Phrases.anomaly).joined(separator: ", ") } ?? "",
-            ]
+                    m?.baseline.map(Format.value) ?? "–", m?.recent.map(Format.value) ?? "–",
+                    Phrases.trend(m?.trend), m.map { $0.anomalies.map(Phrases.anomaly).joined(separator: ", ") } ?? "",
+                ]
             out.append("| " + cells.joined(separator: " | ") + " |")
         }
         return out
@@ -137,8 +146,10 @@ public struct MarkdownReport {
         if !facts.isEmpty { out += [facts.joined(separator: " · ").capitalizedFirst + ".", ""] }
         out += ["| start | end | minutes | category | intensity | item |", "| --- | --- | ---: | --- | ---: | --- |"]
         for item in r.items {
-            let cells = ["\(item.start)", "\(item.end)", Format.number(item.durationMin, places: 0), e(item.category),
-                         item.intensity.map { Format.number($0, places: 0) + "/5" } ?? "", e(item.title)]
+            let cells = [
+                "\(item.start)", "\(item.end)", Format.number(item.durationMin, places: 0), e(item.category),
+                item.intensity.map { Format.number($0, places: 0) + "/5" } ?? "", e(item.title),
+            ]
             out.append("| " + cells.joined(separator: " | ") + " |")
         }
         return out
@@ -150,16 +161,20 @@ public struct MarkdownReport {
         if let d = n.date { head += " for \(d)" }
         var out = ["", head, ""]
         if let kcal = n.energyKcal {
-            out += ["**\(Format.number(kcal, places: 0)) kcal**" + (n.goal.map { " (\(e($0)))" } ?? "")
-                + (Phrases.macros(n).map { " · " + e($0) } ?? ""), ""]
+            out += [
+                "**\(Format.number(kcal, places: 0)) kcal**" + (n.goal.map { " (\(e($0)))" } ?? "")
+                    + (Phrases.macros(n).map { " · " + e($0) } ?? ""), "",
+            ]
         } else if let m = Phrases.macros(n) {
             out += [e(m), ""]
         }
         if !n.meals.isEmpty {
             out += ["| time | meal | kcal | protein g | focus |", "| --- | --- | ---: | ---: | --- |"]
             for m in n.meals {
-                let cells = [m.time.map(\.description) ?? "", e(m.name), m.kcal.map { Format.number($0, places: 0) } ?? "",
-                             m.proteinG.map { Format.number($0, places: 0) } ?? "", m.focus.map(e) ?? ""]
+                let cells = [
+                    m.time.map(\.description) ?? "", e(m.name), m.kcal.map { Format.number($0, places: 0) } ?? "",
+                    m.proteinG.map { Format.number($0, places: 0) } ?? "", m.focus.map(e) ?? "",
+                ]
                 out.append("| " + cells.joined(separator: " | ") + " |")
             }
         }

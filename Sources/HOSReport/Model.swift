@@ -105,11 +105,12 @@ public struct ReportModel: Sendable, Equatable {
 
     /// Only each user's last analysis.
     public func latestOnly() -> ReportModel {
-        ReportModel(users: users.map { u in
-            var u = u
-            if let last = u.analyses.last { u.analyses = [last] }
-            return u
-        })
+        ReportModel(
+            users: users.map { u in
+                var u = u
+                if let last = u.analyses.last { u.analyses = [last] }
+                return u
+            })
     }
 }
 
@@ -133,13 +134,14 @@ public struct ReportCollector: Stage {
 
     /// The users and analyses read so far.
     public var model: ReportModel {
-        ReportModel(users: userOrder.compactMap { users[$0] }.map { u in
-            // A user with records and nothing else still gets one section, for the records.
-            guard u.analyses.isEmpty, !u.records.isEmpty else { return u }
-            var u = u
-            u.analyses = [AnalysisReport(analysisID: "")]
-            return u
-        })
+        ReportModel(
+            users: userOrder.compactMap { users[$0] }.map { u in
+                // A user with records and nothing else still gets one section, for the records.
+                guard u.analyses.isEmpty, !u.records.isEmpty else { return u }
+                var u = u
+                u.analyses = [AnalysisReport(analysisID: "")]
+                return u
+            })
     }
 
     /// A result read from an event, checked whole before it changes anything.
@@ -254,21 +256,21 @@ public struct ReportCollector: Stage {
 
     static func apply(_ piece: Piece, to a: inout AnalysisReport) {
         switch piece {
-        case let .behavior(b): a.behavior = b
-        case let .memory(m): a.memory = m
-        case let .nutrition(n): a.nutrition = n
-        case let .routine(r): a.routine = r
-        case let .insight(i):
+        case .behavior(let b): a.behavior = b
+        case .memory(let m): a.memory = m
+        case .nutrition(let n): a.nutrition = n
+        case .routine(let r): a.routine = r
+        case .insight(let i):
             if let k = a.insights.firstIndex(where: { $0.insightID == i.insightID }) {
                 a.insights[k] = i
             } else {
                 a.insights.append(i)
             }
-        case let .adaptation(x): a.adaptation = x
-        case let .degraded(d):
+        case .adaptation(let x): a.adaptation = x
+        case .degraded(let d):
             for step in d where !a.degraded.contains(step) { a.degraded.append(step) }
-        case let .timings(t): a.timings = t
-        case let .other(step, value):
+        case .timings(let t): a.timings = t
+        case .other(let step, let value):
             if let k = a.otherSteps.firstIndex(where: { $0.step == step }) {
                 a.otherSteps[k].value = value
             } else {
@@ -277,8 +279,10 @@ public struct ReportCollector: Stage {
         }
     }
 
-    mutating func update(_ user: String, archetype: String?,
-                         _ body: (inout UserReport, inout [String: [String: Int]]) -> Void) {
+    mutating func update(
+        _ user: String, archetype: String?,
+        _ body: (inout UserReport, inout [String: [String: Int]]) -> Void
+    ) {
         if users[user] == nil {
             users[user] = UserReport(userID: user)
             userOrder.append(user)
@@ -287,8 +291,10 @@ public struct ReportCollector: Stage {
         body(&users[user]!, &analysisIndex)
     }
 
-    static func withAnalysis(_ u: inout UserReport, _ id: String, _ index: inout [String: [String: Int]],
-                             _ body: (inout AnalysisReport) -> Void) {
+    static func withAnalysis(
+        _ u: inout UserReport, _ id: String, _ index: inout [String: [String: Int]],
+        _ body: (inout AnalysisReport) -> Void
+    ) {
         let k: Int
         if let existing = index[u.userID]?[id] {
             k = existing

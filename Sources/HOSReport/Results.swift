@@ -24,7 +24,7 @@ struct Fields {
     func number(_ key: String) throws(EventProblem) -> Double? {
         switch value(key) {
         case nil: return nil
-        case let .number(n)?: return n
+        case .number(let n)?: return n
         case let v?: throw EventProblem("\(at(key)) must be a number, not \(v.typeName)")
         }
     }
@@ -38,7 +38,7 @@ struct Fields {
     func string(_ key: String) throws(EventProblem) -> String? {
         switch value(key) {
         case nil: return nil
-        case let .string(s)?: return s
+        case .string(let s)?: return s
         case let v?: throw EventProblem("\(at(key)) must be a string, not \(v.typeName)")
         }
     }
@@ -47,9 +47,9 @@ struct Fields {
     func text(_ key: String) throws(EventProblem) -> String? {
         switch value(key) {
         case nil: return nil
-        case let .string(s)?: return s
-        case let .number(n)?: return JSON.number(n).text
-        case let .bool(b)?: return b ? "true" : "false"
+        case .string(let s)?: return s
+        case .number(let n)?: return JSON.number(n).text
+        case .bool(let b)?: return b ? "true" : "false"
         case let v?: throw EventProblem("\(at(key)) must be a string or a number, not \(v.typeName)")
         }
     }
@@ -69,7 +69,7 @@ struct Fields {
     func object(_ key: String) throws(EventProblem) -> Fields? {
         switch value(key) {
         case nil: return nil
-        case let .object(o)?: return Fields(o, path: at(key))
+        case .object(let o)?: return Fields(o, path: at(key))
         case let v?: throw EventProblem("\(at(key)) must be an object, not \(v.typeName)")
         }
     }
@@ -77,7 +77,7 @@ struct Fields {
     func array(_ key: String) throws(EventProblem) -> [JSON] {
         switch value(key) {
         case nil: return []
-        case let .array(a)?: return a
+        case .array(let a)?: return a
         case let v?: throw EventProblem("\(at(key)) must be an array, not \(v.typeName)")
         }
     }
@@ -86,7 +86,7 @@ struct Fields {
     func objects(_ key: String) throws(EventProblem) -> [Fields] {
         var out: [Fields] = []
         for (i, v) in try array(key).enumerated() {
-            guard case let .object(o) = v else {
+            guard case .object(let o) = v else {
                 throw EventProblem("\(at(key))[\(i)] must be an object, not \(v.typeName)")
             }
             out.append(Fields(o, path: "\(at(key))[\(i)]"))
@@ -97,7 +97,7 @@ struct Fields {
     func strings(_ key: String) throws(EventProblem) -> [String] {
         var out: [String] = []
         for (i, v) in try array(key).enumerated() {
-            guard case let .string(s) = v else {
+            guard case .string(let s) = v else {
                 throw EventProblem("\(at(key))[\(i)] must be a string, not \(v.typeName)")
             }
             out.append(s)
@@ -199,8 +199,9 @@ public struct BehaviorResult: Sendable, Equatable {
                 s.baseline = try f.number("baseline")
                 s.recent = try f.number("recent")
                 if let t = try f.object("trend") {
-                    s.trend = Trend(direction: try t.string("direction"), slopePerWeek: try t.number("slope_per_week"),
-                                    pValue: try t.number("p_value", in: 0...1))
+                    s.trend = Trend(
+                        direction: try t.string("direction"), slopePerWeek: try t.number("slope_per_week"),
+                        pValue: try t.number("p_value", in: 0...1))
                 }
                 if let v = try f.object("variability") {
                     s.cv = try v.number("cv")
@@ -208,8 +209,10 @@ public struct BehaviorResult: Sendable, Equatable {
                 }
                 for a in try f.objects("anomalies") {
                     guard let date = try a.date("date") else { throw EventProblem("missing \(a.at("date"))") }
-                    s.anomalies.append(Anomaly(date: date, direction: try a.string("direction"),
-                                               value: try a.number("value"), z: try a.number("z")))
+                    s.anomalies.append(
+                        Anomaly(
+                            date: date, direction: try a.string("direction"),
+                            value: try a.number("value"), z: try a.number("z")))
                 }
                 metrics[name] = s
             }
@@ -278,9 +281,10 @@ public struct RoutineResult: Sendable, Equatable {
             guard let minutes = try f.number("duration_min", in: 0...1440) else {
                 throw EventProblem("missing \(f.at("duration_min"))")
             }
-            var item = RoutineItem(itemID: try f.string("item_id") ?? "", category: try f.string("category") ?? "other",
-                                   start: start, durationMin: minutes, intensity: try f.number("intensity", in: 0...5),
-                                   title: try f.string("title") ?? "", why: try f.string("why"))
+            var item = RoutineItem(
+                itemID: try f.string("item_id") ?? "", category: try f.string("category") ?? "other",
+                start: start, durationMin: minutes, intensity: try f.number("intensity", in: 0...5),
+                title: try f.string("title") ?? "", why: try f.string("why"))
             if let v = try f.object("variant") {
                 for k in v.o.keys.sorted() {
                     if let arm = try v.text(k) { item.variant.append(Variant(dimension: k, arm: arm)) }
@@ -333,8 +337,10 @@ public struct NutritionResult: Sendable, Equatable {
         }
         hydrationMl = try p.number("hydration_ml")
         for (i, f) in try p.objects("meals").enumerated() {
-            meals.append(Meal(name: try f.string("name") ?? "meal \(i + 1)", time: try f.clock("time"),
-                              kcal: try f.number("kcal"), proteinG: try f.number("protein_g"), focus: try f.string("focus")))
+            meals.append(
+                Meal(
+                    name: try f.string("name") ?? "meal \(i + 1)", time: try f.clock("time"),
+                    kcal: try f.number("kcal"), proteinG: try f.number("protein_g"), focus: try f.string("focus")))
         }
     }
 
@@ -377,7 +383,8 @@ public struct InsightResult: Sendable, Equatable {
             effect = try e.text("effect")
         }
         // Without an id, the content names the insight, as hos-insights' own ids do.
-        insightID = try p.string("insight_id")
+        insightID =
+            try p.string("insight_id")
             ?? "i-" + StableHash.hex(StableHash.of(kind ?? "", title, detail ?? "", action ?? ""))
     }
 }
@@ -427,11 +434,15 @@ public struct AdaptationResult: Sendable, Equatable {
         for e in try p.objects("experiments") {
             var arms: [Arm] = []
             for a in try e.objects("arms") {
-                arms.append(Arm(arm: try a.text("arm") ?? "", successes: try a.number("successes"),
-                                failures: try a.number("failures"), pBest: try a.number("p_best", in: 0...1)))
+                arms.append(
+                    Arm(
+                        arm: try a.text("arm") ?? "", successes: try a.number("successes"),
+                        failures: try a.number("failures"), pBest: try a.number("p_best", in: 0...1)))
             }
-            experiments.append(Experiment(dimension: try e.string("dimension") ?? "", arms: arms,
-                                          chosen: try e.text("chosen"), propensity: try e.number("propensity", in: 0...1)))
+            experiments.append(
+                Experiment(
+                    dimension: try e.string("dimension") ?? "", arms: arms,
+                    chosen: try e.text("chosen"), propensity: try e.number("propensity", in: 0...1)))
         }
         if let pa = try p.object("predicted_adherence") {
             predictedMean = try pa.number("mean", in: 0...1)
@@ -473,9 +484,9 @@ public struct MemoryResult: Sendable, Equatable {
                 // A preference is {value, confidence, ...}; lists (allergies) are left to the nutrition plan.
                 guard let pref = try prefs.object(name), let value = pref.value("value") else { continue }
                 switch value {
-                case let .string(s): preferences.append(Preference(name: name, value: s))
-                case let .number(n): preferences.append(Preference(name: name, value: JSON.number(n).text))
-                case let .bool(b): preferences.append(Preference(name: name, value: b ? "yes" : "no"))
+                case .string(let s): preferences.append(Preference(name: name, value: s))
+                case .number(let n): preferences.append(Preference(name: name, value: JSON.number(n).text))
+                case .bool(let b): preferences.append(Preference(name: name, value: b ? "yes" : "no"))
                 default: continue
                 }
             }

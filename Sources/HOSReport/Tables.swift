@@ -10,20 +10,29 @@ public enum ReportTable: String, CaseIterable, Sendable {
     public var columns: [String] {
         switch self {
         case .summary:
-            ["user_id", "analysis_id", "archetype", "as_of", "window_start", "window_end", "readiness_score",
-             "readiness_state", "sleep_debt_hours", "plan_date", "difficulty", "focus", "wake", "bedtime", "energy_kcal",
-             "insights", "predicted_adherence", "degraded"]
+            [
+                "user_id", "analysis_id", "archetype", "as_of", "window_start", "window_end", "readiness_score",
+                "readiness_state", "sleep_debt_hours", "plan_date", "difficulty", "focus", "wake", "bedtime",
+                "energy_kcal",
+                "insights", "predicted_adherence", "degraded",
+            ]
         case .days:
             ["user_id", "analysis_id", "date", "metric", "value", "baseline", "band_low", "band_high", "anomaly"]
         case .metrics:
-            ["user_id", "analysis_id", "metric", "unit", "n", "completeness", "baseline", "recent", "band_low",
-             "band_high", "trend", "slope_per_week", "p_value", "cv", "mad", "anomalies"]
+            [
+                "user_id", "analysis_id", "metric", "unit", "n", "completeness", "baseline", "recent", "band_low",
+                "band_high", "trend", "slope_per_week", "p_value", "cv", "mad", "anomalies",
+            ]
         case .insights:
-            ["user_id", "analysis_id", "rank", "insight_id", "kind", "title", "detail", "confidence", "priority",
-             "statistic", "n", "p_value", "effect", "action"]
+            [
+                "user_id", "analysis_id", "rank", "insight_id", "kind", "title", "detail", "confidence", "priority",
+                "statistic", "n", "p_value", "effect", "action",
+            ]
         case .routine:
-            ["user_id", "analysis_id", "plan_id", "date", "item_id", "start", "end", "duration_min", "category",
-             "intensity", "variant", "title", "why"]
+            [
+                "user_id", "analysis_id", "plan_id", "date", "item_id", "start", "end", "duration_min", "category",
+                "intensity", "variant", "title", "why",
+            ]
         case .nutrition:
             ["user_id", "analysis_id", "plan_id", "date", "kind", "name", "time", "value", "unit", "focus"]
         case .arms:
@@ -105,32 +114,45 @@ public struct TableReport {
                 case .metrics: rows += metrics(a).map { ids + $0 }
                 case .insights:
                     for (i, x) in a.insights.enumerated() {
-                        rows.append(ids + [String(i + 1), x.insightID, x.kind ?? "", x.title, x.detail ?? "",
-                                           Self.n(x.confidence), x.priority ?? "", x.statistic ?? "", Self.n(x.n),
-                                           Self.n(x.pValue), x.effect ?? "", x.action ?? ""])
+                        rows.append(
+                            ids + [
+                                String(i + 1), x.insightID, x.kind ?? "", x.title, x.detail ?? "",
+                                Self.n(x.confidence), x.priority ?? "", x.statistic ?? "", Self.n(x.n),
+                                Self.n(x.pValue), x.effect ?? "", x.action ?? "",
+                            ])
                     }
                 case .routine:
                     guard let r = a.routine else { continue }
                     for item in r.items {
-                        rows.append(ids + [r.planID ?? "", r.date?.description ?? "", item.itemID, item.start.description,
-                                           item.end.description, Self.n(item.durationMin), item.category,
-                                           Self.n(item.intensity), item.variant.map { "\($0.dimension)=\($0.arm)" }.joined(separator: ";"),
-                                           item.title, item.why ?? ""])
+                        rows.append(
+                            ids + [
+                                r.planID ?? "", r.date?.description ?? "", item.itemID, item.start.description,
+                                item.end.description, Self.n(item.durationMin), item.category,
+                                Self.n(item.intensity),
+                                item.variant.map { "\($0.dimension)=\($0.arm)" }.joined(separator: ";"),
+                                item.title, item.why ?? "",
+                            ])
                     }
                 case .nutrition:
                     guard let nu = a.nutrition else { continue }
                     let head = ids + [nu.planID ?? "", nu.date?.description ?? ""]
                     for t in nu.targets { rows.append(head + ["target", t.name, "", Self.n(t.value), t.unit, ""]) }
                     for m in nu.meals {
-                        rows.append(head + ["meal", m.name, m.time?.description ?? "", Self.n(m.kcal), m.kcal == nil ? "" : "kcal",
-                                            m.focus ?? ""])
+                        rows.append(
+                            head + [
+                                "meal", m.name, m.time?.description ?? "", Self.n(m.kcal), m.kcal == nil ? "" : "kcal",
+                                m.focus ?? "",
+                            ])
                     }
                 case .arms:
                     for e in a.adaptation?.experiments ?? [] {
                         for arm in e.arms {
-                            rows.append(ids + [e.dimension, arm.arm, Self.n(arm.successes), Self.n(arm.failures),
-                                               Self.n(arm.pBest), e.chosen == nil ? "" : (e.chosen == arm.arm ? "true" : "false"),
-                                               e.chosen == arm.arm ? Self.n(e.propensity) : ""])
+                            rows.append(
+                                ids + [
+                                    e.dimension, arm.arm, Self.n(arm.successes), Self.n(arm.failures),
+                                    Self.n(arm.pBest), e.chosen == nil ? "" : (e.chosen == arm.arm ? "true" : "false"),
+                                    e.chosen == arm.arm ? Self.n(e.propensity) : "",
+                                ])
                         }
                     }
                 case .adherence:
@@ -146,12 +168,14 @@ public struct TableReport {
     func summary(_ a: AnalysisReport, _ user: UserReport) -> [String] {
         let w = user.window(for: a)
         let r = a.behavior?.readiness
-        return [a.archetype ?? user.archetype ?? "", a.asOf?.description ?? "", w?.lowerBound.description ?? "",
-                w?.upperBound.description ?? "", Self.n(r?.score), r?.state ?? "", Self.n(r?.sleepDebtHours),
-                (a.routine?.date ?? a.nutrition?.date)?.description ?? "", Self.n(a.routine?.difficulty),
-                a.routine?.focus ?? "", a.routine?.wake?.description ?? "", a.routine?.bedtime?.description ?? "",
-                Self.n(a.nutrition?.energyKcal), String(a.insights.count), Self.n(a.adaptation?.predictedMean),
-                a.degraded.joined(separator: ";")]
+        return [
+            a.archetype ?? user.archetype ?? "", a.asOf?.description ?? "", w?.lowerBound.description ?? "",
+            w?.upperBound.description ?? "", Self.n(r?.score), r?.state ?? "", Self.n(r?.sleepDebtHours),
+            (a.routine?.date ?? a.nutrition?.date)?.description ?? "", Self.n(a.routine?.difficulty),
+            a.routine?.focus ?? "", a.routine?.wake?.description ?? "", a.routine?.bedtime?.description ?? "",
+            Self.n(a.nutrition?.energyKcal), String(a.insights.count), Self.n(a.adaptation?.predictedMean),
+            a.degraded.joined(separator: ";"),
+        ]
     }
 
     /// Which analysis each recorded day belongs to: the last one (in input order) whose window holds it; −1 for none.
@@ -171,9 +195,11 @@ public struct TableReport {
             for name in metrics.keys.sorted() {
                 let m = a?.behavior?.metrics[name]
                 let anomaly = m?.anomalies.first { $0.date == day }
-                out.append([user.userID, a?.analysisID ?? "", day.description, name, metrics[name]!.description,
-                            Self.n(m?.baseline), Self.n(m?.band?.lowerBound.rounded(places: 3)),
-                            Self.n(m?.band?.upperBound.rounded(places: 3)), anomaly.map { $0.direction ?? "yes" } ?? ""])
+                out.append([
+                    user.userID, a?.analysisID ?? "", day.description, name, metrics[name]!.description,
+                    Self.n(m?.baseline), Self.n(m?.band?.lowerBound.rounded(places: 3)),
+                    Self.n(m?.band?.upperBound.rounded(places: 3)), anomaly.map { $0.direction ?? "yes" } ?? "",
+                ])
             }
         }
         return out
@@ -183,10 +209,12 @@ public struct TableReport {
         guard let b = a.behavior else { return [] }
         return b.metrics.keys.sorted().map { name in
             let m = b.metrics[name]!
-            return [name, MetricInfo.unit(name), Self.n(m.n), Self.n(m.completeness), Self.n(m.baseline), Self.n(m.recent),
-                    Self.n(m.band?.lowerBound.rounded(places: 3)), Self.n(m.band?.upperBound.rounded(places: 3)),
-                    m.trend?.direction ?? "", Self.n(m.trend?.slopePerWeek), Self.n(m.trend?.pValue), Self.n(m.cv),
-                    Self.n(m.mad), String(m.anomalies.count)]
+            return [
+                name, MetricInfo.unit(name), Self.n(m.n), Self.n(m.completeness), Self.n(m.baseline), Self.n(m.recent),
+                Self.n(m.band?.lowerBound.rounded(places: 3)), Self.n(m.band?.upperBound.rounded(places: 3)),
+                m.trend?.direction ?? "", Self.n(m.trend?.slopePerWeek), Self.n(m.trend?.pValue), Self.n(m.cv),
+                Self.n(m.mad), String(m.anomalies.count),
+            ]
         }
     }
 }

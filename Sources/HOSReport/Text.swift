@@ -34,7 +34,12 @@ public struct TextReport {
     var width: Int { options.width }
 
     enum Style: String {
-        case bold = "1", dim = "2", red = "31", green = "32", yellow = "33", cyan = "36"
+        case bold = "1"
+        case dim = "2"
+        case red = "31"
+        case green = "32"
+        case yellow = "33"
+        case cyan = "36"
     }
 
     /// Styles are applied after a line is laid out, so escape codes never count as columns.
@@ -46,12 +51,16 @@ public struct TextReport {
     /// The whole report, ending in a newline.
     public func render() -> String {
         var out: [String] = []
-        let users = model.users.count, analyses = model.analysisCount
-        out.append(paint("hos report", .bold)
-            + " · \(users) user\(users == 1 ? "" : "s") · \(analyses) analys\(analyses == 1 ? "is" : "es")")
+        let users = model.users.count
+        let analyses = model.analysisCount
+        out.append(
+            paint("hos report", .bold)
+                + " · \(users) user\(users == 1 ? "" : "s") · \(analyses) analys\(analyses == 1 ? "is" : "es")")
         if model.users.isEmpty {
             out.append("")
-            out += Columns.wrap("No users in the input: pipe in health_record events, agent results or analysis_complete events.", width)
+            out += Columns.wrap(
+                "No users in the input: pipe in health_record events, agent results or analysis_complete events.", width
+            )
         }
         for user in model.users {
             out.append("")
@@ -65,7 +74,9 @@ public struct TextReport {
     func heading(_ name: String, _ facts: [String]) -> [String] {
         let text = facts.joined(separator: " · ")
         if facts.isEmpty { return ["", paint(name, .bold)] }
-        if Columns.width(name + " for " + text) <= width { return ["", paint(name, .bold) + paint(" for " + text, .dim)] }
+        if Columns.width(name + " for " + text) <= width {
+            return ["", paint(name, .bold) + paint(" for " + text, .dim)]
+        }
         return ["", paint(name, .bold)] + Columns.wrap(text, width - 2).map { "  " + paint($0, .dim) }
     }
 
@@ -92,19 +103,29 @@ public struct TextReport {
     func analysisBlock(_ a: AnalysisReport, _ user: UserReport) -> [String] {
         var out: [String] = []
         var head: [String] = []
-        head.append(a.analysisID.isEmpty ? (a.hasResults ? "results without an analysis id" : "records only")
-            : "analysis " + Columns.oneLine(a.analysisID))
+        head.append(
+            a.analysisID.isEmpty
+                ? (a.hasResults ? "results without an analysis id" : "records only")
+                : "analysis " + Columns.oneLine(a.analysisID))
         if let archetype = a.archetype, archetype != user.archetype { head.append(Columns.oneLine(archetype)) }
         let window = user.window(for: a)
-        if let asOf = a.asOf { head.append("as of \(asOf)") } else if let w = window { head.append("records to \(w.upperBound)") }
+        if let asOf = a.asOf {
+            head.append("as of \(asOf)")
+        } else if let w = window {
+            head.append("records to \(w.upperBound)")
+        }
         out += Columns.wrap(head.joined(separator: " · "), width).map { paint($0, .dim) }
         if !a.hasResults {
-            out += Columns.wrap(a.analysisID.isEmpty ? "No agent results: pipe the records through hos-behavior and the other agents."
-                : "No agent results for this analysis yet.", width)
+            out += Columns.wrap(
+                a.analysisID.isEmpty
+                    ? "No agent results: pipe the records through hos-behavior and the other agents."
+                    : "No agent results for this analysis yet.", width)
         }
         if !a.degraded.isEmpty {
-            out += labelled("Degraded", a.degraded.map(Columns.oneLine).joined(separator: ", ")
-                + ": these steps failed, so their results are missing", style: .yellow)
+            out += labelled(
+                "Degraded",
+                a.degraded.map(Columns.oneLine).joined(separator: ", ")
+                    + ": these steps failed, so their results are missing", style: .yellow)
         }
         if let b = a.behavior {
             if let r = b.readiness { out += readiness(r) }
@@ -122,23 +143,27 @@ public struct TextReport {
             out.append(paint("Other steps", .bold))
             for s in a.otherSteps {
                 let name = Columns.truncate(Columns.oneLine(s.step), 16)
-                out.append("  " + name + "  " + Phrases.generic(s.value, limit: max(10, width - 4 - Columns.width(name))))
+                out.append(
+                    "  " + name + "  " + Phrases.generic(s.value, limit: max(10, width - 4 - Columns.width(name))))
             }
         }
         return out
     }
 
     func readiness(_ r: Readiness) -> [String] {
-        var line = "", plain = 0
+        var line = ""
+        var plain = 0
         if let score = r.score {
             let head = "\(Format.number(score, places: 0))/100" + (r.state.map { " " + Columns.oneLine($0) } ?? "")
             let cells = max(0, min(20, width - 14 - Columns.width(head)))
             let filled = Int((score / 100 * Double(cells)).rounded())
             let style: Style = r.state == "recovered" ? .green : r.state == "strained" ? .red : .yellow
-            line = paint("\(Format.number(score, places: 0))/100", .bold)
+            line =
+                paint("\(Format.number(score, places: 0))/100", .bold)
                 + (r.state.map { " " + paint(Columns.oneLine($0), style) } ?? "")
-                + (cells > 0 ? "  " + paint(String(repeating: "█", count: filled), style)
-                    + paint(String(repeating: "░", count: cells - filled), .dim) : "")
+                + (cells > 0
+                    ? "  " + paint(String(repeating: "█", count: filled), style)
+                        + paint(String(repeating: "░", count: cells - filled), .dim) : "")
             plain = Columns.width(head) + (cells > 0 ? cells + 2 : 0)
         } else if let state = r.state {
             line = Columns.oneLine(state)
@@ -152,7 +177,9 @@ public struct TextReport {
         if let d = Phrases.drivers(r) { rest.append("points: " + d) }
         var out = [paint(Columns.pad("Readiness", 12), .bold) + line]
         if !rest.isEmpty {
-            out += Columns.wrap(rest.joined(separator: " · "), width - 12).map { String(repeating: " ", count: 12) + paint($0, .dim) }
+            out += Columns.wrap(rest.joined(separator: " · "), width - 12).map {
+                String(repeating: " ", count: 12) + paint($0, .dim)
+            }
         }
         return out
     }
@@ -168,10 +195,13 @@ public struct TextReport {
         var out = [""]
         var sparkHead = ""
         if spark > 0 {
-            let long = "\(days) days to \(window.upperBound)", short = "\(days) days"
-            sparkHead = Columns.pad(Columns.width(long) <= spark ? long : Columns.width(short) <= spark ? short : "", spark + 1)
+            let long = "\(days) days to \(window.upperBound)"
+            let short = "\(days) days"
+            sparkHead = Columns.pad(
+                Columns.width(long) <= spark ? long : Columns.width(short) <= spark ? short : "", spark + 1)
         }
-        out.append(paint(Columns.pad("Metrics", nameWidth + 3), .bold) + paint(sparkHead + "baseline  recent  trend", .dim))
+        out.append(
+            paint(Columns.pad("Metrics", nameWidth + 3), .bold) + paint(sparkHead + "baseline  recent  trend", .dim))
         var anomalies: [String] = []
         for name in names {
             let m = a.behavior?.metrics[name]
@@ -187,9 +217,14 @@ public struct TextReport {
             if Columns.width(row) + Columns.width(trend) > width { trend = Spark.arrow(m?.trend?.direction) }
             let sign = m?.trend?.direction == "rising" ? 1 : m?.trend?.direction == "falling" ? -1 : 0
             let good = sign * MetricInfo.better(name)
-            out.append(row + (good > 0 ? paint(trend, .green) : good < 0 ? paint(trend, .red) : sign == 0 ? paint(trend, .dim) : trend))
+            out.append(
+                row
+                    + (good > 0
+                        ? paint(trend, .green) : good < 0 ? paint(trend, .red) : sign == 0 ? paint(trend, .dim) : trend)
+            )
             if let m, !m.anomalies.isEmpty {
-                anomalies.append(MetricInfo.label(name) + " " + m.anomalies.map(Phrases.anomaly).joined(separator: ", "))
+                anomalies.append(
+                    MetricInfo.label(name) + " " + m.anomalies.map(Phrases.anomaly).joined(separator: ", "))
             }
         }
         if !anomalies.isEmpty {
@@ -211,8 +246,9 @@ public struct TextReport {
             if meta.isEmpty || (titleRoom >= 24 && Columns.width(title) <= titleRoom) || titleRoom >= 40 {
                 let shown = Columns.truncate(title, meta.isEmpty ? width - indent.count : titleRoom)
                 let gap = max(2, width - indent.count - Columns.width(shown) - Columns.width(meta))
-                out.append(indent.dropLast(number.count) + number + paint(shown, .bold)
-                    + (meta.isEmpty ? "" : String(repeating: " ", count: gap) + paint(meta, .dim)))
+                out.append(
+                    indent.dropLast(number.count) + number + paint(shown, .bold)
+                        + (meta.isEmpty ? "" : String(repeating: " ", count: gap) + paint(meta, .dim)))
             } else {
                 // Narrow: the title wraps, and kind and confidence go on a line of their own.
                 let lines = Columns.wrap(title, width - indent.count)
@@ -220,12 +256,16 @@ public struct TextReport {
                 out += lines.dropFirst().map { indent + paint($0, .bold) }
                 out.append(indent + paint(Columns.truncate(meta, width - indent.count), .dim))
             }
-            if let d = insight.detail { out += Columns.wrap(Columns.oneLine(d), width - indent.count).map { indent + $0 } }
+            if let d = insight.detail {
+                out += Columns.wrap(Columns.oneLine(d), width - indent.count).map { indent + $0 }
+            }
             if let e = Phrases.evidence(insight) {
                 out += Columns.wrap(e, width - indent.count).map { indent + paint($0, .dim) }
             }
             if let act = insight.action {
-                out += Columns.wrap("→ " + Columns.oneLine(act), width - indent.count, indent: "  ").map { indent + paint($0, .green) }
+                out += Columns.wrap("→ " + Columns.oneLine(act), width - indent.count, indent: "  ").map {
+                    indent + paint($0, .green)
+                }
             }
         }
         if shown.count < all.count {
@@ -247,13 +287,15 @@ public struct TextReport {
             let under = "         " + paint("│", .cyan) + " "
             if width >= 64 {
                 // time 5, the line, category 12, minutes 6, intensity 5: the title starts at column 39.
-                let dots = item.intensity.map { v -> String in
-                    let k = min(5, max(0, Int(v.rounded())))
-                    return String(repeating: "●", count: k) + String(repeating: "○", count: 5 - k)
-                } ?? "     "
+                let dots =
+                    item.intensity.map { v -> String in
+                        let k = min(5, max(0, Int(v.rounded())))
+                        return String(repeating: "●", count: k) + String(repeating: "○", count: 5 - k)
+                    } ?? "     "
                 let title = Columns.wrap(Columns.oneLine(item.title), width - 39)
-                out.append(lead + Columns.pad(Columns.oneLine(item.category), 12) + " " + minutes + "  " + paint(dots, .yellow)
-                    + "  " + title[0])
+                out.append(
+                    lead + Columns.pad(Columns.oneLine(item.category), 12) + " " + minutes + "  " + paint(dots, .yellow)
+                        + "  " + title[0])
                 out += title.dropFirst().map { under + String(repeating: " ", count: 28) + $0 }
             } else {
                 // Narrow: minutes, then category and title wrapped from column 19.
@@ -275,8 +317,10 @@ public struct TextReport {
         var out = heading("Nutrition", head)
         if let m = Phrases.macros(n) { out += Columns.wrap(m, width - 2).map { "  " + $0 } }
         if !n.meals.isEmpty {
-            out += Columns.wrap("meals " + n.meals.map(Phrases.meal).joined(separator: " · "), width - 2, indent: "      ")
-                .map { "  " + $0 }
+            out += Columns.wrap(
+                "meals " + n.meals.map(Phrases.meal).joined(separator: " · "), width - 2, indent: "      "
+            )
+            .map { "  " + $0 }
         }
         return out
     }
@@ -293,7 +337,8 @@ public struct TextReport {
         }
         if !x.experiments.isEmpty { out.append(paint("  (each arm's chance of being the best)", .dim)) }
         if let c = Phrases.curve(x) {
-            let spark = x.curve.count > 1
+            let spark =
+                x.curve.count > 1
                 ? Spark.line(x.curve.map(\.adherence), width: min(30, width - 40), scale: 0...1) + "  " : ""
             out += Columns.wrap(spark + c, width - 2, indent: "  ").map { "  " + $0 }
         }

@@ -2,18 +2,21 @@
 // posterior updates, pooled priors, the policies' propensities, reproducibility, control events and IPS.
 // Reference values: scipy 1.17 (stats.beta.cdf; integrate.quad of pdf × Π cdf for p_best).
 
+import Glibc
 import HOSCore
 import Testing
-@testable import HOSAgents
 
-import Glibc
+@testable import HOSAgents
 
 // MARK: - Helpers
 
-private func item(_ plan: String, _ id: String, date: String, category: String = "exercise", intensity: Int = 1,
-                  difficulty: Int = 3, variant: [String: String] = [:]) -> AdaptPlanItem {
-    AdaptPlanItem(planID: plan, itemID: id, date: LocalDate(date), category: category, intensity: intensity,
-                  difficulty: difficulty, variant: variant)
+private func item(
+    _ plan: String, _ id: String, date: String, category: String = "exercise", intensity: Int = 1,
+    difficulty: Int = 3, variant: [String: String] = [:]
+) -> AdaptPlanItem {
+    AdaptPlanItem(
+        planID: plan, itemID: id, date: LocalDate(date), category: category, intensity: intensity,
+        difficulty: difficulty, variant: variant)
 }
 
 private func feedback(_ plan: String, _ id: String, _ date: String, _ status: PlanFeedback.Status) -> AdaptFeedback {
@@ -24,23 +27,31 @@ private func feedback(_ plan: String, _ id: String, _ date: String, _ status: Pl
 private func outcome(_ plan: String, date: String, difficulty: Int, completed: Int, of n: Int = 7) -> PlanOutcome {
     let items = [item(plan, "exercise", date: date, intensity: 3, difficulty: difficulty)]
     let start = LocalDate(date)!
-    let fb = (0..<n).map { i in feedback(plan, "exercise", start.adding(days: i).description, i < completed ? .completed : .skipped) }
+    let fb = (0..<n).map { i in
+        feedback(plan, "exercise", start.adding(days: i).description, i < completed ? .completed : .skipped)
+    }
     return PlanOutcome.of(FeedbackJoin(items: items, feedback: fb))[0]
 }
 
 /// A user's history: one plan per week from 2026-03-02 with exercise (an exercise_time arm) and sleep (a
 /// sleep_shift arm) items, each answered on 7 days with the statuses given per plan.
-private func history(weeks: [(exercise: String, sleep: String, exerciseDone: Int, sleepDone: Int)],
-                     difficulty: Int = 3) -> AdaptHistory {
+private func history(
+    weeks: [(exercise: String, sleep: String, exerciseDone: Int, sleepDone: Int)],
+    difficulty: Int = 3
+) -> AdaptHistory {
     var h = AdaptHistory()
     let start = LocalDate("2026-03-02")!
     for (w, week) in weeks.enumerated() {
         let plan = "rp-\(w)"
         let date = start.adding(days: 7 * w)
-        h.items.append(item(plan, "exercise", date: date.description, intensity: 3, difficulty: difficulty,
-                            variant: ["exercise_time": week.exercise]))
-        h.items.append(item(plan, "sleep", date: date.description, category: "sleep", difficulty: difficulty,
-                            variant: ["sleep_shift": week.sleep]))
+        h.items.append(
+            item(
+                plan, "exercise", date: date.description, intensity: 3, difficulty: difficulty,
+                variant: ["exercise_time": week.exercise]))
+        h.items.append(
+            item(
+                plan, "sleep", date: date.description, category: "sleep", difficulty: difficulty,
+                variant: ["sleep_shift": week.sleep]))
         for d in 0..<7 {
             let day = date.adding(days: d).description
             h.feedback.append(feedback(plan, "exercise", day, d < week.exerciseDone ? .completed : .skipped))
@@ -50,12 +61,15 @@ private func history(weeks: [(exercise: String, sleep: String, exerciseDone: Int
     return h
 }
 
-private func input(_ h: AdaptHistory, user: String = "u-1", archetype: Archetype = .systematicImprover,
-                   request: String = "req-1", controls: [AdaptControl] = [], window: [AdaptFeedback] = [],
-                   plans: [WindowPlan] = [], truth: OracleTruth? = nil) -> AdaptInput {
-    AdaptInput(user: user, archetype: archetype, analysisID: "a-" + request, requestID: request,
-               timestamp: "2026-06-01T00:00:00Z", history: h, windowFeedback: window, windowPlans: plans,
-               controls: controls, truth: truth)
+private func input(
+    _ h: AdaptHistory, user: String = "u-1", archetype: Archetype = .systematicImprover,
+    request: String = "req-1", controls: [AdaptControl] = [], window: [AdaptFeedback] = [],
+    plans: [WindowPlan] = [], truth: OracleTruth? = nil
+) -> AdaptInput {
+    AdaptInput(
+        user: user, archetype: archetype, analysisID: "a-" + request, requestID: request,
+        timestamp: "2026-06-01T00:00:00Z", history: h, windowFeedback: window, windowPlans: plans,
+        controls: controls, truth: truth)
 }
 
 private func experiment(_ o: AdaptOutcome, _ dim: String) -> JSON {
@@ -76,7 +90,9 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         #expect(abs(BetaDistribution(7.5, 7.5).cdf(0.5) - 0.5) < 1e-13)
         // stats.beta.cdf([0.1, 0.25, 0.5, 0.75, 0.9], 2.5, 7.25)
         let ref = [0.10841579, 0.53032853, 0.94847687, 0.99944579, 0.99999909]
-        for (x, r) in zip([0.1, 0.25, 0.5, 0.75, 0.9], ref) { #expect(abs(BetaDistribution(2.5, 7.25).cdf(x) - r) < 5e-9) }
+        for (x, r) in zip([0.1, 0.25, 0.5, 0.75, 0.9], ref) {
+            #expect(abs(BetaDistribution(2.5, 7.25).cdf(x) - r) < 5e-9)
+        }
         // stats.beta.cdf(0.3, 0.5, 0.5), stats.beta.cdf(0.97, 120, 3)
         #expect(abs(BetaDistribution(0.5, 0.5).cdf(0.3) - 0.36901011956554536) < 1e-12)
         #expect(abs(BetaDistribution(120, 3).cdf(0.97) - 0.2879117099834073) < 1e-12)
@@ -96,19 +112,27 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
             var s = 0.0
             for i in 0..<a2 {
                 let i = Double(i)
-                s += exp(lb(Double(a1) + i, Double(b1 + b2)) - log(Double(b2) + i) - lb(1 + i, Double(b2)) - lb(Double(a1), Double(b1)))
+                s += exp(
+                    lb(Double(a1) + i, Double(b1 + b2)) - log(Double(b2) + i) - lb(1 + i, Double(b2))
+                        - lb(Double(a1), Double(b1)))
             }
             return 1 - s
         }
         for (a1, b1, a2, b2) in [(2, 3, 3, 2), (12, 4, 8, 8), (30, 10, 25, 15), (1, 1, 5, 2)] {
-            let q = BetaDistribution.pBest([BetaDistribution(Double(a1), Double(b1)), BetaDistribution(Double(a2), Double(b2))])
+            let q = BetaDistribution.pBest([
+                BetaDistribution(Double(a1), Double(b1)), BetaDistribution(Double(a2), Double(b2)),
+            ])
             #expect(abs(q[0] - closed(a1, b1, a2, b2)) < 1e-9, "\(a1),\(b1) vs \(a2),\(b2)")
         }
         // scipy: integrate.quad(pdf_a × Π cdf_b) for three arms.
         let three = BetaDistribution.pBest([BetaDistribution(12, 4), BetaDistribution(8, 8), BetaDistribution(5, 9)])
-        for (q, r) in zip(three, [0.9289467549937646, 0.062366738597491554, 0.00868650640874401]) { #expect(abs(q - r) < 1e-9) }
+        for (q, r) in zip(three, [0.9289467549937646, 0.062366738597491554, 0.00868650640874401]) {
+            #expect(abs(q - r) < 1e-9)
+        }
         let wide = BetaDistribution.pBest([BetaDistribution(101, 51), BetaDistribution(95, 60), BetaDistribution(3, 3)])
-        for (q, r) in zip(wide, [0.6593245177105158, 0.1324500126550576, 0.20822546963442673]) { #expect(abs(q - r) < 1e-8) }
+        for (q, r) in zip(wide, [0.6593245177105158, 0.1324500126550576, 0.20822546963442673]) {
+            #expect(abs(q - r) < 1e-8)
+        }
         let far = BetaDistribution.pBest([BetaDistribution(40.5, 12.5), BetaDistribution(20, 30)])
         #expect(abs(far[1] - 6.27411635938451e-05) < 1e-9)
     }
@@ -125,11 +149,16 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
             let v = xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)
             // Five standard errors of the mean and (roughly) of the variance.
             #expect(abs(mean - d.mean) < 5 * (d.variance / Double(n)).squareRoot(), "mean of Beta(\(a), \(b))")
-            #expect(abs(v - d.variance) < 5 * d.variance * (2.0 / Double(n)).squareRoot() * 2, "variance of Beta(\(a), \(b))")
+            #expect(
+                abs(v - d.variance) < 5 * d.variance * (2.0 / Double(n)).squareRoot() * 2,
+                "variance of Beta(\(a), \(b))")
             #expect(xs.allSatisfy { $0 > 0 && $0 < 1 })
         }
-        var r1 = AdaptRandom(seed: 3, stream: "x"), r2 = AdaptRandom(seed: 3, stream: "x"), r3 = AdaptRandom(seed: 4, stream: "x")
-        let s1 = (0..<5).map { _ in r1.beta(2, 3) }, s2 = (0..<5).map { _ in r2.beta(2, 3) }
+        var r1 = AdaptRandom(seed: 3, stream: "x")
+        var r2 = AdaptRandom(seed: 3, stream: "x")
+        var r3 = AdaptRandom(seed: 4, stream: "x")
+        let s1 = (0..<5).map { _ in r1.beta(2, 3) }
+        let s2 = (0..<5).map { _ in r2.beta(2, 3) }
         let s3 = (0..<5).map { _ in r3.beta(2, 3) }
         #expect(s1 == s2)
         #expect(s1 != s3)
@@ -140,7 +169,10 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
 
 @Suite struct AdaptDifficultyTests {
     @Test func upOnlyAfterTwoHighPlansAtTheCurrentLevel() {
-        let high = [outcome("p1", date: "2026-03-02", difficulty: 3, completed: 6), outcome("p2", date: "2026-03-09", difficulty: 3, completed: 7)]
+        let high = [
+            outcome("p1", date: "2026-03-02", difficulty: 3, completed: 6),
+            outcome("p2", date: "2026-03-09", difficulty: 3, completed: 7),
+        ]
         let d = DifficultyRule.decide(current: 3, plans: high)
         #expect(d.to == 4 && d.rule == "up")
         #expect(d.reason.contains("0.86") && d.reason.contains("≥ 0.8"), "\(d.reason)")
@@ -152,25 +184,41 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
     }
 
     @Test func downAfterTwoLowPlansAndTheBoundsHold() {
-        let low = [outcome("p1", date: "2026-03-02", difficulty: 2, completed: 3), outcome("p2", date: "2026-03-09", difficulty: 2, completed: 1)]
+        let low = [
+            outcome("p1", date: "2026-03-02", difficulty: 2, completed: 3),
+            outcome("p2", date: "2026-03-09", difficulty: 2, completed: 1),
+        ]
         let d = DifficultyRule.decide(current: 2, plans: low)
         #expect(d.to == 1 && d.rule == "down")
-        let low1 = low.map { var p = $0; p.difficulty = 1; return p }
+        let low1 = low.map {
+            var p = $0
+            p.difficulty = 1
+            return p
+        }
         #expect(DifficultyRule.decide(current: 1, plans: low1).to == 1)
-        let high5 = [outcome("p1", date: "2026-03-02", difficulty: 5, completed: 7), outcome("p2", date: "2026-03-09", difficulty: 5, completed: 7)]
+        let high5 = [
+            outcome("p1", date: "2026-03-02", difficulty: 5, completed: 7),
+            outcome("p2", date: "2026-03-09", difficulty: 5, completed: 7),
+        ]
         #expect(DifficultyRule.decide(current: 5, plans: high5).to == 5)
     }
 
     @Test func hysteresisWaitsForPlansAtTheNewLevel() {
         // Stepped up to 4 after plans at 3: the same evidence does not step again.
-        let high3 = [outcome("p1", date: "2026-03-02", difficulty: 3, completed: 7), outcome("p2", date: "2026-03-09", difficulty: 3, completed: 7)]
+        let high3 = [
+            outcome("p1", date: "2026-03-02", difficulty: 3, completed: 7),
+            outcome("p2", date: "2026-03-09", difficulty: 3, completed: 7),
+        ]
         let after = DifficultyRule.decide(current: 4, plans: high3)
         #expect(after.to == 4 && after.rule == "hold")
         // One plan at 4 and one at 3: still waiting.
         let one = [high3[1], outcome("p3", date: "2026-03-16", difficulty: 4, completed: 7)]
         #expect(DifficultyRule.decide(current: 4, plans: one).to == 4)
         // Too little feedback on load items does not count.
-        let thin = [outcome("p1", date: "2026-03-02", difficulty: 3, completed: 2, of: 2), outcome("p2", date: "2026-03-09", difficulty: 3, completed: 2, of: 2)]
+        let thin = [
+            outcome("p1", date: "2026-03-02", difficulty: 3, completed: 2, of: 2),
+            outcome("p2", date: "2026-03-09", difficulty: 3, completed: 2, of: 2),
+        ]
         #expect(DifficultyRule.decide(current: 3, plans: thin).reason.contains("0 of the 2 plans"))
     }
 
@@ -181,8 +229,10 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
             let current = 1 + Int(rng.uniform() * 5)
             var plans: [PlanOutcome] = []
             for w in 0..<Int(rng.uniform() * 5) {
-                plans.append(outcome("p\(w)", date: LocalDate("2026-03-02")!.adding(days: 7 * w).description,
-                                     difficulty: 1 + Int(rng.uniform() * 5), completed: Int(rng.uniform() * 8)))
+                plans.append(
+                    outcome(
+                        "p\(w)", date: LocalDate("2026-03-02")!.adding(days: 7 * w).description,
+                        difficulty: 1 + Int(rng.uniform() * 5), completed: Int(rng.uniform() * 8)))
             }
             let d = DifficultyRule.decide(current: current, plans: plans)
             #expect(abs(d.to - current) <= 1 && (1...5).contains(d.to))
@@ -202,8 +252,12 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         // One week of morning exercise: completed, completed, partial, skipped × 4 → 2.5 successes, 4.5 failures.
         var h = AdaptHistory()
         h.items = [item("rp-1", "exercise", date: "2026-03-02", intensity: 3, variant: ["exercise_time": "morning"])]
-        let statuses: [PlanFeedback.Status] = [.completed, .completed, .partial, .skipped, .skipped, .skipped, .skipped]
-        h.feedback = statuses.enumerated().map { feedback("rp-1", "exercise", LocalDate("2026-03-02")!.adding(days: $0).description, $1) }
+        let statuses: [PlanFeedback.Status] = [
+            .completed, .completed, .partial, .skipped, .skipped, .skipped, .skipped,
+        ]
+        h.feedback = statuses.enumerated().map {
+            feedback("rp-1", "exercise", LocalDate("2026-03-02")!.adding(days: $0).description, $1)
+        }
         let o = engine.decide(input(h), pool: AdaptPool(rows: []))
         let morning = arm(experiment(o, "exercise_time"), "morning")
         #expect(morning["successes"] == 2.5 && morning["failures"] == 4.5)
@@ -228,7 +282,8 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         var chosen = Set<String>()
         for seed in 0..<40 {
             let e = AdaptEngine(settings: AdaptSettings(policy: .thompson, explore: 0.05, seed: UInt64(seed)))
-            chosen.insert(experiment(e.decide(input(h), pool: AdaptPool(rows: [])), "exercise_time")["chosen"]!.stringValue!)
+            chosen.insert(
+                experiment(e.decide(input(h), pool: AdaptPool(rows: [])), "exercise_time")["chosen"]!.stringValue!)
         }
         #expect(chosen.count == 3, "uncertain posteriors: every arm gets chosen under some seed")
     }
@@ -257,9 +312,12 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
 
     @Test func learnsTheBetterArm() {
         // Evening works, the others do not: greedy picks evening, Thompson's p_best favours it strongly.
-        let h = history(weeks: [("morning", "direct", 1, 6), ("midday", "direct", 2, 6), ("evening", "direct", 7, 6),
-                                ("evening", "gradual", 6, 2)])
-        let greedy = AdaptEngine(settings: AdaptSettings(policy: .greedy, explore: 0, seed: 1)).decide(input(h), pool: AdaptPool(rows: []))
+        let h = history(weeks: [
+            ("morning", "direct", 1, 6), ("midday", "direct", 2, 6), ("evening", "direct", 7, 6),
+            ("evening", "gradual", 6, 2),
+        ])
+        let greedy = AdaptEngine(settings: AdaptSettings(policy: .greedy, explore: 0, seed: 1)).decide(
+            input(h), pool: AdaptPool(rows: []))
         #expect(experiment(greedy, "exercise_time")["chosen"] == "evening")
         #expect(experiment(greedy, "sleep_shift")["chosen"] == "direct")
         #expect(experiment(greedy, "exercise_time")["propensity"] == 1)
@@ -271,8 +329,9 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
 
     @Test func pooledPriorsShrinkTowardThePopulationAndExcludeTheUser() {
         func row(_ user: String, _ arch: Archetype, _ armName: String, _ s: Double, _ f: Double) -> AdaptArmState {
-            AdaptArmState(user: user, archetype: arch.name, dimension: "exercise_time", arm: armName, priorAlpha: 1,
-                          priorBeta: 1, successes: s, failures: f, pulls: 2, pBest: nil, chosen: false)
+            AdaptArmState(
+                user: user, archetype: arch.name, dimension: "exercise_time", arm: armName, priorAlpha: 1,
+                priorBeta: 1, successes: s, failures: f, pulls: 2, pBest: nil, chosen: false)
         }
         // Peak Performers do well in the morning (80%), everyone else at 40%.
         var rows: [AdaptArmState] = []
@@ -282,17 +341,24 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         }
         rows.append(row("u-new", .peakPerformer, "morning", 0, 10))
         let pool = AdaptPool(rows: rows)
-        let pp = pool.prior(user: "u-new", archetype: Archetype.peakPerformer.name, dimension: "exercise_time", arm: "morning")
+        let pp = pool.prior(
+            user: "u-new", archetype: Archetype.peakPerformer.name, dimension: "exercise_time", arm: "morning")
         // Other users only: S_pop = 120, N_pop = 200 → p_pop 0.6; S_A = 80, N_A = 100 → p = (80 + 12) / 120.
-        let p = (80 + 20 * 0.6) / (100 + 20.0), w = 4 * 200 / 220.0
+        let p = (80 + 20 * 0.6) / (100 + 20.0)
+        let w = 4 * 200 / 220.0
         #expect(abs(pp.alpha - (1 + w * p)) < 1e-12 && abs(pp.beta - (1 + w * (1 - p))) < 1e-12)
         #expect(pp.source["archetype_users"] == 10 && pp.source["population_users"] == 20)
         // An archetype nobody of which has data gets the population's rate.
-        let ce = pool.prior(user: "u-x", archetype: Archetype.connectedExplorer.name, dimension: "exercise_time", arm: "morning")
+        let ce = pool.prior(
+            user: "u-x", archetype: Archetype.connectedExplorer.name, dimension: "exercise_time", arm: "morning")
         let nPop = 200.0 + 10
-        #expect(abs(ce.alpha / (ce.alpha + ce.beta) - (1 + 4 * nPop / (nPop + 20) * 120 / nPop) / (2 + 4 * nPop / (nPop + 20))) < 1e-12)
+        #expect(
+            abs(
+                ce.alpha / (ce.alpha + ce.beta) - (1 + 4 * nPop / (nPop + 20) * 120 / nPop)
+                    / (2 + 4 * nPop / (nPop + 20))) < 1e-12)
         // Nobody has data: the uniform prior.
-        let none = pool.prior(user: "u-1", archetype: Archetype.peakPerformer.name, dimension: "exercise_time", arm: "midday")
+        let none = pool.prior(
+            user: "u-1", archetype: Archetype.peakPerformer.name, dimension: "exercise_time", arm: "midday")
         #expect(none.alpha == 1 && none.beta == 1)
         // A newcomer Peak Performer's morning arm starts ahead.
         let o = engine.decide(input(AdaptHistory(), user: "u-newcomer", archetype: .peakPerformer), pool: pool)
@@ -302,9 +368,14 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
 
     @Test func unknownFeedbackIsReportedNotUsed() {
         var h = history(weeks: [("morning", "gradual", 5, 5)])
-        let stray = [feedback("rp-404", "exercise", "2026-03-10", .completed), feedback("rp-0", "yoga", "2026-03-10", .completed)]
+        let stray = [
+            feedback("rp-404", "exercise", "2026-03-10", .completed),
+            feedback("rp-0", "yoga", "2026-03-10", .completed),
+        ]
         h.feedback += stray
-        let o = engine.decide(input(h, window: stray + [feedback("rp-0", "exercise", "2026-03-03", .completed)]), pool: AdaptPool(rows: []))
+        let o = engine.decide(
+            input(h, window: stray + [feedback("rp-0", "exercise", "2026-03-03", .completed)]),
+            pool: AdaptPool(rows: []))
         let f = o.payload["feedback"]!
         #expect(f["received"] == 3 && f["matched"] == 1)
         #expect(f["unknown"]!["count"] == 2)
@@ -316,8 +387,11 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
 
     @Test func controlEventsChooseWhatRuns() throws {
         var h = history(weeks: [("morning", "gradual", 7, 7), ("morning", "gradual", 7, 7)])
-        h.arms = [AdaptArmState(user: "u-1", archetype: nil, dimension: "sleep_shift", arm: "direct", priorAlpha: 1, priorBeta: 1,
-                                successes: 0, failures: 0, pulls: 0, pBest: nil, chosen: true)]
+        h.arms = [
+            AdaptArmState(
+                user: "u-1", archetype: nil, dimension: "sleep_shift", arm: "direct", priorAlpha: 1, priorBeta: 1,
+                successes: 0, failures: 0, pulls: 0, pBest: nil, chosen: true)
+        ]
         // Only adapt_difficulty with a direction: difficulty steps down as asked, experiments hold.
         let o = engine.decide(input(h, controls: [.difficulty(.down, reason: "holiday")]), pool: AdaptPool(rows: []))
         #expect(o.difficulty.to == 2 && o.difficulty.rule == "requested")
@@ -325,7 +399,9 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         #expect(experiment(o, "exercise_time")["chosen"] == nil)
         #expect(o.decisions.isEmpty)
         // Only test_strategy on exercise_time among two arms: difficulty is not requested.
-        let t = engine.decide(input(h, controls: [.test(dimension: "exercise_time", arms: ["midday", "evening"])]), pool: AdaptPool(rows: []))
+        let t = engine.decide(
+            input(h, controls: [.test(dimension: "exercise_time", arms: ["midday", "evening"])]),
+            pool: AdaptPool(rows: []))
         #expect(t.difficulty.rule == "not_requested")
         let chosen = experiment(t, "exercise_time")["chosen"]!.stringValue!
         #expect(["midday", "evening"].contains(chosen))
@@ -338,9 +414,13 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         func event(_ type: String, _ payload: [String: JSON]) -> Event {
             Event(id: "e", type: type, user: "u", timestamp: "2026-01-01T00:00:00Z", payload: payload)
         }
-        #expect(throws: EventProblem.self) { try AdaptControl.parse(event("adapt_difficulty", ["direction": "sideways"])) }
+        #expect(throws: EventProblem.self) {
+            try AdaptControl.parse(event("adapt_difficulty", ["direction": "sideways"]))
+        }
         #expect(throws: EventProblem.self) { try AdaptControl.parse(event("test_strategy", ["dimension": "diet"])) }
-        #expect(throws: EventProblem.self) { try AdaptControl.parse(event("test_strategy", ["dimension": "sleep_shift", "arms": ["direct"]])) }
+        #expect(throws: EventProblem.self) {
+            try AdaptControl.parse(event("test_strategy", ["dimension": "sleep_shift", "arms": ["direct"]]))
+        }
         #expect(try AdaptControl.parse(event("optimize_recommendations", [:])) == .optimize(dimension: nil))
     }
 
@@ -348,7 +428,8 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         let e = AdaptEngine(settings: AdaptSettings(policy: .oracle, explore: 0.05, seed: 1))
         let truth = OracleTruth(arms: ["exercise_time": "midday", "sleep_shift": "direct"], intensityCapacity: 5)
         let o = e.decide(input(AdaptHistory(), truth: truth), pool: AdaptPool(rows: []))
-        #expect(experiment(o, "exercise_time")["chosen"] == "midday" && experiment(o, "exercise_time")["propensity"] == 1)
+        #expect(
+            experiment(o, "exercise_time")["chosen"] == "midday" && experiment(o, "exercise_time")["propensity"] == 1)
         #expect(experiment(o, "sleep_shift")["chosen"] == "direct")
         #expect(o.difficulty.from == 3 && o.difficulty.to == 4)
     }
@@ -360,29 +441,49 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         let chosen = experiment(first, "exercise_time")["chosen"]!.stringValue!
         // The next plan carries the chosen exercise arm and the other sleep arm.
         let sleepArm = experiment(first, "sleep_shift")["chosen"]!.stringValue! == "gradual" ? "direct" : "gradual"
-        let next = [item("rp-next", "exercise", date: "2026-03-09", intensity: 3, variant: ["exercise_time": chosen]),
-                    item("rp-next", "sleep", date: "2026-03-09", category: "sleep", variant: ["sleep_shift": sleepArm])]
+        let next = [
+            item("rp-next", "exercise", date: "2026-03-09", intensity: 3, variant: ["exercise_time": chosen]),
+            item("rp-next", "sleep", date: "2026-03-09", category: "sleep", variant: ["sleep_shift": sleepArm]),
+        ]
         h.items += next
-        let second = engine.decide(input(h, request: "req-2", plans: [WindowPlan(planID: "rp-next", date: LocalDate("2026-03-09"),
-                                                                                   focus: nil, readinessState: nil, items: next)]),
-                                   pool: AdaptPool(rows: []))
+        let second = engine.decide(
+            input(
+                h, request: "req-2",
+                plans: [
+                    WindowPlan(
+                        planID: "rp-next", date: LocalDate("2026-03-09"),
+                        focus: nil, readinessState: nil, items: next)
+                ]),
+            pool: AdaptPool(rows: []))
         let linked = second.decisions.filter { $0.decisionID == first.decisions[0].decisionID }
         #expect(linked.count == 2)
         #expect(linked.first { $0.dimension == "exercise_time" }?.applied == true)
         #expect(linked.first { $0.dimension == "sleep_shift" }?.applied == false)
         // Feedback on the plan's exercise item: 5 of 7 completed → reward 5/7.
-        h.decisions = first.decisions.map { d in linked.first { $0.dimension == d.dimension } ?? d } + second.decisions.filter { $0.planID == nil }
-        h.feedback += (0..<7).map { feedback("rp-next", "exercise", LocalDate("2026-03-09")!.adding(days: $0).description, $0 < 5 ? .completed : .skipped) }
+        h.decisions =
+            first.decisions.map { d in linked.first { $0.dimension == d.dimension } ?? d }
+            + second.decisions.filter { $0.planID == nil }
+        h.feedback += (0..<7).map {
+            feedback(
+                "rp-next", "exercise", LocalDate("2026-03-09")!.adding(days: $0).description,
+                $0 < 5 ? .completed : .skipped)
+        }
         let third = engine.decide(input(h, request: "req-3"), pool: AdaptPool(rows: []))
-        let rewarded = third.decisions.first { $0.decisionID == first.decisions[0].decisionID && $0.dimension == "exercise_time" }
+        let rewarded = third.decisions.first {
+            $0.decisionID == first.decisions[0].decisionID && $0.dimension == "exercise_time"
+        }
         #expect(rewarded?.reward == 5.0 / 7 && rewarded?.rewardN == 7)
     }
 
     @Test func predictionHasAnIntervalAroundItsMean() {
-        let h = history(weeks: [("morning", "gradual", 6, 5), ("morning", "gradual", 5, 6), ("morning", "gradual", 6, 6)])
+        let h = history(weeks: [
+            ("morning", "gradual", 6, 5), ("morning", "gradual", 5, 6), ("morning", "gradual", 6, 6),
+        ])
         let greedy = AdaptEngine(settings: AdaptSettings(policy: .greedy, explore: 0, seed: 1))
         let p = greedy.decide(input(h), pool: AdaptPool(rows: [])).payload["predicted_adherence"]!
-        let mean = p["mean"]!.doubleValue!, low = p["low"]!.doubleValue!, high = p["high"]!.doubleValue!
+        let mean = p["mean"]!.doubleValue!
+        let low = p["low"]!.doubleValue!
+        let high = p["high"]!.doubleValue!
         #expect(low < mean && mean < high && low >= 0 && high <= 1)
         // Exercise: morning Beta(1 + 17, 1 + 4) → 18/23; sleep: gradual Beta(1 + 17, 1 + 4) → 18/23.
         #expect(abs(mean - 18.0 / 23) < 1e-4)
@@ -398,16 +499,21 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
 @Suite struct AdaptOffPolicyTests {
     /// A decision logged by a uniform policy over two arms.
     func logged(_ i: Int, chosen: String, reward: Double, propensity: Double = 0.5) -> AdaptDecisionLog {
-        AdaptDecisionLog(decisionID: "d\(i)", dimension: "sleep_shift", analysisID: "a", decidedAt: "2026-01-01T00:00:00Z",
-                         policy: "random", chosen: chosen, propensity: propensity,
-                         arms: [ArmSnapshot(arm: "gradual", alpha: 3, beta: 1, pBest: 0.8, probability: 0.5),
-                                ArmSnapshot(arm: "direct", alpha: 1, beta: 3, pBest: 0.2, probability: 0.5)],
-                         context: [:], planID: "p\(i)", applied: true, reward: reward, rewardN: 7)
+        AdaptDecisionLog(
+            decisionID: "d\(i)", dimension: "sleep_shift", analysisID: "a", decidedAt: "2026-01-01T00:00:00Z",
+            policy: "random", chosen: chosen, propensity: propensity,
+            arms: [
+                ArmSnapshot(arm: "gradual", alpha: 3, beta: 1, pBest: 0.8, probability: 0.5),
+                ArmSnapshot(arm: "direct", alpha: 1, beta: 3, pBest: 0.2, probability: 0.5),
+            ],
+            context: [:], planID: "p\(i)", applied: true, reward: reward, rewardN: 7)
     }
 
     @Test func ipsByHand() {
-        let log = [logged(0, chosen: "gradual", reward: 0.8), logged(1, chosen: "direct", reward: 0.2),
-                   logged(2, chosen: "gradual", reward: 0.6), logged(3, chosen: "direct", reward: 0.4)]
+        let log = [
+            logged(0, chosen: "gradual", reward: 0.8), logged(1, chosen: "direct", reward: 0.2),
+            logged(2, chosen: "gradual", reward: 0.6), logged(3, chosen: "direct", reward: 0.4),
+        ]
         // arm:gradual: weights 2, 0, 2, 0 → IPS (1.6 + 1.2) / 4 = 0.7; SNIPS 2.8 / 4 = 0.7.
         let g = OffPolicy.evaluate(log, dimension: "sleep_shift", target: .arm("gradual"))
         #expect(abs(g.ips! - 0.7) < 1e-12 && abs(g.snips! - 0.7) < 1e-12 && g.effectiveN == 2)
@@ -416,7 +522,8 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         // Greedy picks gradual (mean 0.75): same as arm:gradual here.
         #expect(abs(OffPolicy.evaluate(log, dimension: "sleep_shift", target: .greedy).ips! - 0.7) < 1e-12)
         // Thompson: π = p_best: weights 1.6, 0.4, 1.6, 0.4 → (1.28 + 0.08 + 0.96 + 0.16) / 4 = 0.62.
-        #expect(abs(OffPolicy.evaluate(log, dimension: "sleep_shift", target: .thompson(explore: 0)).ips! - 0.62) < 1e-12)
+        #expect(
+            abs(OffPolicy.evaluate(log, dimension: "sleep_shift", target: .thompson(explore: 0)).ips! - 0.62) < 1e-12)
         // Unapplied or unrewarded decisions are left out.
         var skipped = log
         skipped[0].applied = false

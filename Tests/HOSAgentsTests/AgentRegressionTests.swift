@@ -2,6 +2,7 @@
 
 import HOSCore
 import Testing
+
 @testable import HOSAgents
 
 @Suite struct AgentRegressionTests {
@@ -14,9 +15,12 @@ import Testing
     /// Finding 1: numbers from another process are checked before use, never trapped on.
     @Test func routineSurvivesAbsurdUpstreamNumbers() throws {
         var stage = RoutineStage()
-        let bogus = Event(id: "b", type: EventType.behaviorAnalysis, user: "u", timestamp: "2026-01-10T00:00:00Z",
-                          payload: ["metrics": ["sleep_latency_min": ["baseline": 1e20], "sleep_duration_min": ["baseline": -5]],
-                                    "readiness": ["score": 1e20, "sleep_debt_hours": 1e300, "state": "foo"]])
+        let bogus = Event(
+            id: "b", type: EventType.behaviorAnalysis, user: "u", timestamp: "2026-01-10T00:00:00Z",
+            payload: [
+                "metrics": ["sleep_latency_min": ["baseline": 1e20], "sleep_duration_min": ["baseline": -5]],
+                "readiness": ["score": 1e20, "sleep_debt_hours": 1e300, "state": "foo"],
+            ])
         try stage.process(bogus) { _ in }
         var out: [Event] = []
         try stage.barrier(request()) { out.append($0) }
@@ -35,8 +39,9 @@ import Testing
 
     /// Finding 3: with no records, as_of is the request's day and both plans are for the day after.
     @Test func plansWithoutRecordsAgreeOnTheirDate() throws {
-        let profile = Event(id: "p", type: EventType.userProfile, user: "u", timestamp: "2026-01-01T00:00:00Z",
-                            payload: UserProfile(age: 40, sex: "female", heightCm: 165, weightKg: 60).payload)
+        let profile = Event(
+            id: "p", type: EventType.userProfile, user: "u", timestamp: "2026-01-01T00:00:00Z",
+            payload: UserProfile(age: 40, sex: "female", heightCm: 165, weightKg: 60).payload)
         let out = try chain([profile, request()])
         let dates = out.filter { $0.eventType.hasSuffix("_plan") }.map { $0.payload["date"] }
         #expect(dates == ["2026-01-12", "2026-01-12"])
@@ -47,18 +52,22 @@ import Testing
     @Test func deficitRoundingNeverPassesTheBound() throws {
         for burned in stride(from: 1800.0, through: 2600, by: 7) {
             let days = makeDays(from: "2026-01-01", count: 14) { _, _ in ["calories_burned_kcal": .number(burned)] }
-            let input = NutritionInput(profile: UserProfile(age: 30, sex: "male", heightCm: 175, weightKg: 70), days: days,
-                                       memory: MemoryContextView(payload: ["adaptation_state": ["difficulty": 5]]))
+            let input = NutritionInput(
+                profile: UserProfile(age: 30, sex: "male", heightCm: 175, weightKg: 70), days: days,
+                memory: MemoryContextView(payload: ["adaptation_state": ["difficulty": 5]]))
             let plan = NutritionPlanner(archetype: .transformationSeeker)
                 .plan(input, request: AnalysisRequest(analysisID: "a"), planID: "np")
-            #expect(Double(plan.energyKcal) >= burned * 0.8 - 1e-9 || Double(plan.energyKcal) >= max(plan.bmrKcal, 1200), "\(burned)")
+            #expect(
+                Double(plan.energyKcal) >= burned * 0.8 - 1e-9 || Double(plan.energyKcal) >= max(plan.bmrKcal, 1200),
+                "\(burned)")
         }
     }
 
     /// Finding 6: the edge of the accepted body ranges gives a positive BMR and a usable factor.
     @Test func tinyBodiesStillGetAPlan() {
-        let input = NutritionInput(profile: UserProfile(age: 120, sex: "female", heightCm: 50, weightKg: 20),
-                                   days: makeDays(from: "2026-01-01", count: 5) { _, _ in ["calories_burned_kcal": .number(0)] })
+        let input = NutritionInput(
+            profile: UserProfile(age: 120, sex: "female", heightCm: 50, weightKg: 20),
+            days: makeDays(from: "2026-01-01", count: 5) { _, _ in ["calories_burned_kcal": .number(0)] })
         let plan = NutritionPlanner(archetype: .foundationBuilder)
             .plan(input, request: AnalysisRequest(analysisID: "a"), planID: "np")
         #expect(plan.bmrKcal >= 500)
@@ -78,7 +87,9 @@ import Testing
 @Suite struct EvenlySpreadTimesTests {
     /// Regression: opposite times have no mean, and the reason says so.
     @Test func opposedTimesSayWhyThereIsNoMean() {
-        let days = makeDays(from: "2026-01-05", count: 10) { i, _ in ["sleep_end": .clock(ClockTime(minutes: i % 2 == 0 ? 360 : 1080))] }
+        let days = makeDays(from: "2026-01-05", count: 10) { i, _ in
+            ["sleep_end": .clock(ClockTime(minutes: i % 2 == 0 ? 360 : 1080))]
+        }
         let notes = analyze(days)["not_computed"]?.arrayValue ?? []
         #expect(notes.contains(["what": "sleep_end", "why": "no mean time: the times spread evenly round the clock"]))
     }

@@ -4,6 +4,7 @@
 import HOSCore
 import HOSImport
 import Testing
+
 @testable import HOSAgents
 
 /// Runs the three stages in order, as a pipe would, over the events; returns every event written.
@@ -27,23 +28,31 @@ func chain(_ events: [Event]) throws -> [Event] {
 @Suite struct ArchetypeTests {
     /// The same Foundation Builder persona's 45 days, analysed as each archetype in turn.
     func results(as archetype: Archetype) throws -> (behavior: Event, nutrition: Event, routine: Event) {
-        let synth = SyntheticUsers(options: SynthOptions(users: 4, days: 45, archetype: .foundationBuilder,
-                                                         start: LocalDate("2026-03-02")!, seed: 21))
+        let synth = SyntheticUsers(
+            options: SynthOptions(
+                users: 4, days: 45, archetype: .foundationBuilder,
+                start: LocalDate("2026-03-02")!, seed: 21))
         var events = synth.events(forUser: 3).map { e -> Event in
             var e = e
             e.archetype = nil
             return e
         }
-        events.append(AnalysisRequest.event(user: synth.userID(3), archetype: archetype, asOf: LocalDate("2026-04-15")!,
-                                            windowDays: 30, source: "test"))
+        events.append(
+            AnalysisRequest.event(
+                user: synth.userID(3), archetype: archetype, asOf: LocalDate("2026-04-15")!,
+                windowDays: 30, source: "test"))
         let out = try chain(events)
         func one(_ type: String) throws -> Event { try #require(out.first { $0.eventType == type }) }
         return try (one(EventType.behaviorAnalysis), one(EventType.nutritionPlan), one(EventType.routinePlan))
     }
 
     @Test func theSameDataGivesVisiblyDifferentResults() throws {
-        var energy: [Archetype: Double] = [:], goals: [Archetype: String] = [:], stepsTargets: [Archetype: Double] = [:]
-        var itemCounts: [Archetype: Int] = [:], difficulties: [Archetype: Int] = [:], titles: [Archetype: [String]] = [:]
+        var energy: [Archetype: Double] = [:]
+        var goals: [Archetype: String] = [:]
+        var stepsTargets: [Archetype: Double] = [:]
+        var itemCounts: [Archetype: Int] = [:]
+        var difficulties: [Archetype: Int] = [:]
+        var titles: [Archetype: [String]] = [:]
         var meals: [Archetype: Int] = [:]
         for a in Archetype.allCases {
             let r = try results(as: a)
@@ -76,17 +85,27 @@ func chain(_ events: [Event]) throws -> [Event] {
     }
 
     @Test func memoryContextChangesThePlans() throws {
-        let synth = SyntheticUsers(options: SynthOptions(users: 1, days: 30, archetype: .systematicImprover,
-                                                         start: LocalDate("2026-03-02")!, seed: 4))
+        let synth = SyntheticUsers(
+            options: SynthOptions(
+                users: 1, days: 30, archetype: .systematicImprover,
+                start: LocalDate("2026-03-02")!, seed: 4))
         let user = synth.userID(0)
-        let request = AnalysisRequest.event(user: user, archetype: nil, asOf: LocalDate("2026-03-31")!, windowDays: 30, source: "t")
+        let request = AnalysisRequest.event(
+            user: user, archetype: nil, asOf: LocalDate("2026-03-31")!, windowDays: 30, source: "t")
         let plain = try chain(synth.events(forUser: 0) + [request])
-        let memory = Event(id: "m", type: EventType.memoryContext, user: user, timestamp: "2026-03-31T12:00:00Z",
-                           payload: ["long_term": ["preferences": ["dietary_pattern": ["value": "vegan"]]],
-                                     "adaptation_state": ["difficulty": 5, "variants": ["exercise_time": "evening"]]])
+        let memory = Event(
+            id: "m", type: EventType.memoryContext, user: user, timestamp: "2026-03-31T12:00:00Z",
+            payload: [
+                "long_term": ["preferences": ["dietary_pattern": ["value": "vegan"]]],
+                "adaptation_state": ["difficulty": 5, "variants": ["exercise_time": "evening"]],
+            ])
         let remembered = try chain(synth.events(forUser: 0) + [memory, request])
-        func routine(_ events: [Event]) -> [String: JSON] { events.first { $0.eventType == EventType.routinePlan }!.payload }
-        func nutrition(_ events: [Event]) -> [String: JSON] { events.first { $0.eventType == EventType.nutritionPlan }!.payload }
+        func routine(_ events: [Event]) -> [String: JSON] {
+            events.first { $0.eventType == EventType.routinePlan }!.payload
+        }
+        func nutrition(_ events: [Event]) -> [String: JSON] {
+            events.first { $0.eventType == EventType.nutritionPlan }!.payload
+        }
         #expect(routine(plain)["difficulty"] != routine(remembered)["difficulty"])
         #expect(routine(remembered)["difficulty"] == 5)
         let exercise = routine(remembered)["items"]?.arrayValue?.first { $0["category"] == "exercise" }
@@ -99,8 +118,10 @@ func chain(_ events: [Event]) throws -> [Event] {
 @Suite struct PlanAgreementTests {
     /// Regression: nutrition places meals inside the day that hos-routine plans.
     @Test func nutritionAndRoutineAgreeOnTheDay() throws {
-        let synth = SyntheticUsers(options: SynthOptions(users: 60, days: 30, archetype: nil,
-                                                         start: LocalDate("2026-01-05")!, seed: 17, request: true))
+        let synth = SyntheticUsers(
+            options: SynthOptions(
+                users: 60, days: 30, archetype: nil,
+                start: LocalDate("2026-01-05")!, seed: 17, request: true))
         for i in 0..<60 {
             let out = try chain(synth.events(forUser: i))
             let n = try #require(out.first { $0.eventType == EventType.nutritionPlan }?.payload)

@@ -2,6 +2,7 @@
 
 import HOSCore
 import Testing
+
 @testable import HOSAgents
 
 /// Days from a closure giving each day's metrics (nil: not logged).
@@ -15,9 +16,13 @@ func makeDays(from start: String, count: Int, _ metrics: (Int, LocalDate) -> [St
     return days
 }
 
-func analyze(_ days: UserDays, archetype: Archetype = .foundationBuilder, window: Int = 30, asOf: String? = nil) -> JSON {
-    .object(BehaviorAnalyzer(archetype: archetype, explain: true)
-        .analyze(days, request: AnalysisRequest(analysisID: "a-1", windowDays: window, asOf: asOf.flatMap { LocalDate($0) })))
+func analyze(_ days: UserDays, archetype: Archetype = .foundationBuilder, window: Int = 30, asOf: String? = nil) -> JSON
+{
+    .object(
+        BehaviorAnalyzer(archetype: archetype, explain: true)
+            .analyze(
+                days,
+                request: AnalysisRequest(analysisID: "a-1", windowDays: window, asOf: asOf.flatMap { LocalDate($0) })))
 }
 
 @Suite struct BehaviorTests {
@@ -36,11 +41,15 @@ func analyze(_ days: UserDays, archetype: Archetype = .foundationBuilder, window
     }
 
     @Test func findsTrendsAndSaysWhenThereAreNone() {
-        let rising = makeDays(from: "2026-01-01", count: 30) { i, _ in ["sleep_duration_min": .number(400 + Double(i) * 2 + Double(i % 3))] }
+        let rising = makeDays(from: "2026-01-01", count: 30) { i, _ in
+            ["sleep_duration_min": .number(400 + Double(i) * 2 + Double(i % 3))]
+        }
         let t = analyze(rising)["metrics"]?["sleep_duration_min"]?["trend"]
         #expect(t?["direction"] == "rising")
         #expect(t?["slope_per_week"]?.doubleValue.map { abs($0 - 14) < 0.5 } == true)
-        let flat = makeDays(from: "2026-01-01", count: 30) { i, _ in ["sleep_duration_min": .number([400, 430, 410, 420][i % 4])] }
+        let flat = makeDays(from: "2026-01-01", count: 30) { i, _ in
+            ["sleep_duration_min": .number([400, 430, 410, 420][i % 4])]
+        }
         #expect(analyze(flat)["metrics"]?["sleep_duration_min"]?["trend"]?["direction"] == "flat")
     }
 
@@ -48,7 +57,8 @@ func analyze(_ days: UserDays, archetype: Archetype = .foundationBuilder, window
         let days = makeDays(from: "2026-01-01", count: 4) { _, _ in ["steps": .number(5000)] }
         let p = analyze(days)
         #expect(p["metrics"]?["steps"]?["trend"] == .null)
-        #expect(p["not_computed"]?.arrayValue?.contains(["what": "steps.trend", "why": "too few days (4, need 7)"]) == true)
+        #expect(
+            p["not_computed"]?.arrayValue?.contains(["what": "steps.trend", "why": "too few days (4, need 7)"]) == true)
         #expect(p["readiness"] == .null)
     }
 
@@ -65,7 +75,10 @@ func analyze(_ days: UserDays, archetype: Archetype = .foundationBuilder, window
     @Test func sleepTimingIsCircular() throws {
         // Bedtimes around midnight: a linear mean would be ~12:00, the circular one is ~00:00.
         let days = makeDays(from: "2026-01-05", count: 14) { i, _ in
-            ["sleep_start": .clock(ClockTime(minutes: [1430, 10, 1435, 5][i % 4])), "sleep_end": .clock(ClockTime(minutes: 450))]
+            [
+                "sleep_start": .clock(ClockTime(minutes: [1430, 10, 1435, 5][i % 4])),
+                "sleep_end": .clock(ClockTime(minutes: 450)),
+            ]
         }
         let t = try #require(analyze(days)["sleep_timing"])
         #expect(t["sleep_start"]?["mean"] == "00:00")
@@ -77,7 +90,10 @@ func analyze(_ days: UserDays, archetype: Archetype = .foundationBuilder, window
         // Waking Saturday and Sunday: an hour later to bed and to rise.
         let days = makeDays(from: "2026-01-05", count: 28) { _, d in
             let shift = d.isWeekend ? 60 : 0
-            return ["sleep_start": .clock(ClockTime(minutes: 1380 + shift)), "sleep_end": .clock(ClockTime(minutes: 420 + shift))]
+            return [
+                "sleep_start": .clock(ClockTime(minutes: 1380 + shift)),
+                "sleep_end": .clock(ClockTime(minutes: 420 + shift)),
+            ]
         }
         let t = try #require(analyze(days)["sleep_timing"])
         #expect(t["social_jet_lag_min"] == 60)
@@ -90,9 +106,11 @@ func analyze(_ days: UserDays, archetype: Archetype = .foundationBuilder, window
         func days(hrv: Double, rhr: Double, sleep: Double) -> UserDays {
             makeDays(from: "2026-01-01", count: 21) { i, _ in
                 let late = i >= 18
-                return ["hrv_rmssd_ms": .number(late ? hrv : [50, 54, 52, 48][i % 4]),
-                        "resting_hr_bpm": .number(late ? rhr : [58, 60, 59, 61][i % 4]),
-                        "sleep_duration_min": .number(late ? sleep : 460)]
+                return [
+                    "hrv_rmssd_ms": .number(late ? hrv : [50, 54, 52, 48][i % 4]),
+                    "resting_hr_bpm": .number(late ? rhr : [58, 60, 59, 61][i % 4]),
+                    "sleep_duration_min": .number(late ? sleep : 460),
+                ]
             }
         }
         let steady = try #require(analyze(days(hrv: 51, rhr: 59.5, sleep: 460))["readiness"])
@@ -113,7 +131,8 @@ func analyze(_ days: UserDays, archetype: Archetype = .foundationBuilder, window
     }
 
     @Test func engagementCountsGapsAndStreaks() throws {
-        let days = makeDays(from: "2026-01-01", count: 30) { i, _ in (10..<14).contains(i) ? nil : ["steps": .number(1)] }
+        let days = makeDays(from: "2026-01-01", count: 30) { i, _ in (10..<14).contains(i) ? nil : ["steps": .number(1)]
+        }
         let e = try #require(analyze(days)["engagement"])
         #expect(e["days_logged"] == 26)
         #expect(e["longest_gap_days"] == 4)
@@ -122,7 +141,9 @@ func analyze(_ days: UserDays, archetype: Archetype = .foundationBuilder, window
     }
 
     @Test func archetypeSetsTheConsistencyTargets() {
-        let days = makeDays(from: "2026-01-01", count: 20) { _, _ in ["steps": .number(8000), "sleep_duration_min": .number(460)] }
+        let days = makeDays(from: "2026-01-01", count: 20) { _, _ in
+            ["steps": .number(8000), "sleep_duration_min": .number(460)]
+        }
         let fb = analyze(days, archetype: .foundationBuilder)["consistency"]?["steps"]
         let pp = analyze(days, archetype: .peakPerformer)["consistency"]?["steps"]
         #expect(fb?["target"] == 7000 && fb?["share"] == 1)
@@ -131,13 +152,15 @@ func analyze(_ days: UserDays, archetype: Archetype = .foundationBuilder, window
 
     @Test func stageDropsAUsersStateAtItsBarrier() throws {
         var stage = BehaviorStage()
-        let record = Event(id: "r", type: EventType.healthRecord, user: "u", timestamp: "2026-01-01T00:00:00Z",
-                           payload: HealthRecord(date: LocalDate("2026-01-01")!, metrics: ["steps": .number(1)]).payload)
+        let record = Event(
+            id: "r", type: EventType.healthRecord, user: "u", timestamp: "2026-01-01T00:00:00Z",
+            payload: HealthRecord(date: LocalDate("2026-01-01")!, metrics: ["steps": .number(1)]).payload)
         try stage.process(record, emit: { _ in })
         #expect(stage.users.count == 1)
         var out: [Event] = []
-        let request = Event(id: "q", type: EventType.analysisRequest, user: "u", timestamp: "2026-01-02T00:00:00Z",
-                            archetype: "Peak Performer", payload: ["analysis_id": "a-9"])
+        let request = Event(
+            id: "q", type: EventType.analysisRequest, user: "u", timestamp: "2026-01-02T00:00:00Z",
+            archetype: "Peak Performer", payload: ["analysis_id": "a-9"])
         try stage.barrier(request, emit: { out.append($0) })
         #expect(stage.users.isEmpty)
         #expect(out.map(\.eventType) == [EventType.behaviorAnalysis])

@@ -5,11 +5,13 @@ import Foundation
 import HOSCore
 import HOSImport
 import Testing
+
 @testable import HOSAgents
 
 @Suite struct InsightsCustomMetricTests {
     @Test func journalDerivedCustomMetricIsCorrelated() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let export = root.appendingPathComponent("examples/whoop-report/export").path
         let reporter = try ProblemReporter(tool: "test", policy: .fail)
         let records = RecordSet(source: "whoop", reporter: reporter)

@@ -4,6 +4,7 @@
 import HOSCore
 import HOSImport
 import Testing
+
 @testable import HOSAgents
 
 /// The figures of one evaluation run.
@@ -14,7 +15,8 @@ struct EvalFigures: CustomStringConvertible {
     var falseShare: Double { Double(falseReported) / Double(max(1, reported)) }
 
     var description: String {
-        var s = "users \(users), planted \(planted), found \(found): recall \(percent(recall)); reported correlations \(reported), "
+        var s =
+            "users \(users), planted \(planted), found \(found): recall \(percent(recall)); reported correlations \(reported), "
             + "false \(falseReported): false discovery share \(percent(falseShare))"
         for (k, v) in byRelationship.sorted(by: { $0.key < $1.key }) {
             s += "\n    \(k): \(v.found) of \(v.planted) (\(percent(Double(v.found) / Double(max(1, v.planted)))))"
@@ -29,15 +31,20 @@ struct EvalFigures: CustomStringConvertible {
 /// is a planted relationship (cause on day d, effect on d + 1, the planted sign). Every other report is false:
 /// the stage's families and adjustment leave no other dependence among the pairs it tests in this generator.
 func evaluate(users: Int, days: Int, seed: UInt64, options: InsightOptions) throws -> EvalFigures {
-    let synth = SyntheticUsers(options: SynthOptions(users: users, days: days, archetype: nil,
-                                                     start: LocalDate("2026-01-05")!, seed: seed, request: true))
+    let synth = SyntheticUsers(
+        options: SynthOptions(
+            users: users, days: days, archetype: nil,
+            start: LocalDate("2026-01-05")!, seed: seed, request: true))
     var f = EvalFigures()
     for i in 0..<users {
         var stage = InsightsStage(options: options)
         var out: [Event] = []
         for e in synth.events(forUser: i) {
-            if e.eventType == EventType.analysisRequest { try stage.barrier(e) { out.append($0) } }
-            else if stage.consumes.contains(e.eventType) { try stage.process(e) { out.append($0) } }
+            if e.eventType == EventType.analysisRequest {
+                try stage.barrier(e) { out.append($0) }
+            } else if stage.consumes.contains(e.eventType) {
+                try stage.process(e) { out.append($0) }
+            }
         }
         let truth = synth.relationships(user: synth.userID(i))
         let reported = out.filter { $0.payload["kind"] == "correlation" }
@@ -69,7 +76,8 @@ func evaluate(users: Int, days: Int, seed: UInt64, options: InsightOptions) thro
         var plainOptions = InsightOptions()
         plainOptions.knownWeight = 1
         let plain = try evaluate(users: 240, days: 60, seed: 42, options: plainOptions)
-        print("""
+        print(
+            """
             hos-insights evaluation (hos-synth seed 42, 240 users x 60 days, correlations at q <= 0.05, |rho| >= 0.3):
               weighted Benjamini-Hochberg (default, established relationships weigh 4):
                 \(weighted.description.replacingOccurrences(of: "\n", with: "\n    "))

@@ -3,6 +3,7 @@
 
 import HOSCore
 import Testing
+
 @testable import HOSAgents
 
 @Suite struct InsightsStatsTests {
@@ -23,7 +24,8 @@ import Testing
         #expect(abs(s.p - 0.0021347182889562455) < 1e-12)
         #expect(s.n == 10)
         // A mostly-zero lever, as alcohol is: stats.spearmanr(z, v) → 0.8052561704203203, 0.0015745173079371546
-        let z: [Double] = [0, 0, 0, 1, 0, 0, 2, 0, 0, 0, 3, 0], v: [Double] = [5, 6, 5, 7, 6, 5, 8, 6, 5, 6, 9, 5]
+        let z: [Double] = [0, 0, 0, 1, 0, 0, 2, 0, 0, 0, 3, 0]
+        let v: [Double] = [5, 6, 5, 7, 6, 5, 8, 6, 5, 6, 9, 5]
         let t = try #require(Stats.spearman(z, v))
         #expect(abs(t.rho - 0.8052561704203203) < 1e-12)
         #expect(abs(t.p - 0.0015745173079371546) < 1e-12)
@@ -60,7 +62,9 @@ import Testing
         let expected = [0.01625, 0.104, 0.104, 0.37142857142857144, 0.27083333333333337, 0.013, 0.104]
         for (q, e) in zip(r.q, expected) { #expect(abs(q - e) < 1e-12) }
         // Equal weights are plain Benjamini–Hochberg.
-        #expect(Stats.weightedBenjaminiHochberg(p, weights: [Double](repeating: 2, count: 7)).q == Stats.benjaminiHochberg(p))
+        #expect(
+            Stats.weightedBenjaminiHochberg(p, weights: [Double](repeating: 2, count: 7)).q
+                == Stats.benjaminiHochberg(p))
     }
 
     @Test func adjustmentRemovesTrendAndWeekendAndKeepsTies() throws {
@@ -92,16 +96,21 @@ import Testing
         #expect(Insight.confidence(strength: 0.9, sample: 0.8, size: 0.5, agreement: -1) == 0.36)
         #expect(Insight.sample(14) == 0.5)
         // Foundation Builder: milestone first (80), correlation unlisted (45).
-        let m = Insight.priority(kind: "milestone", confidence: 0.9, metrics: ["steps"], archetype: .foundationBuilder, feedback: nil)
+        let m = Insight.priority(
+            kind: "milestone", confidence: 0.9, metrics: ["steps"], archetype: .foundationBuilder, feedback: nil)
         #expect(m == 80 + 6 + 5)
-        let c = Insight.priority(kind: "correlation", confidence: 0.5, metrics: ["x_y"], archetype: .foundationBuilder, feedback: nil)
+        let c = Insight.priority(
+            kind: "correlation", confidence: 0.5, metrics: ["x_y"], archetype: .foundationBuilder, feedback: nil)
         #expect(c == 45)
         // Two "not useful" marks: 12 × (0 − 2) / (0 + 2 + 2) = −6.
-        let f = Insight.priority(kind: "correlation", confidence: 0.5, metrics: ["x_y"], archetype: .foundationBuilder,
-                                 feedback: (0, 2))
+        let f = Insight.priority(
+            kind: "correlation", confidence: 0.5, metrics: ["x_y"], archetype: .foundationBuilder,
+            feedback: (0, 2))
         #expect(f == 39)
         // Risk never below 75 before confidence.
-        #expect(Insight.priority(kind: "risk", confidence: 0.5, metrics: [], archetype: .peakPerformer, feedback: nil) == 75)
+        #expect(
+            Insight.priority(kind: "risk", confidence: 0.5, metrics: [], archetype: .peakPerformer, feedback: nil) == 75
+        )
     }
 
     @Test func wordsFormatUnits() {

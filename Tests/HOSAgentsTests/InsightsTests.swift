@@ -4,6 +4,7 @@
 import HOSCore
 import HOSImport
 import Testing
+
 @testable import HOSAgents
 
 /// Runs an insights stage over events as the runtime would; returns every event written (results and inputs).
@@ -27,37 +28,54 @@ func insights(_ out: [Event]) -> [[String: JSON]] {
 
 /// One synthetic user's events, with a request for the whole span under `archetype`.
 func synthUser(_ index: Int, days: Int = 60, seed: UInt64 = 42, archetype: Archetype? = nil) -> [Event] {
-    let synth = SyntheticUsers(options: SynthOptions(users: index + 1, days: days, archetype: nil,
-                                                     start: LocalDate("2026-01-05")!, seed: seed))
+    let synth = SyntheticUsers(
+        options: SynthOptions(
+            users: index + 1, days: days, archetype: nil,
+            start: LocalDate("2026-01-05")!, seed: seed))
     var events = synth.events(forUser: index)
     let last = events.compactMap { $0.payload["date"]?.stringValue.flatMap { LocalDate($0) } }.max()!
     let a = archetype ?? synth.archetype(index)
-    if archetype != nil { events = events.map { var e = $0; e.archetype = nil; return e } }
-    events.append(AnalysisRequest.event(user: synth.userID(index), archetype: a, asOf: last, windowDays: 30, source: "test"))
+    if archetype != nil {
+        events = events.map {
+            var e = $0
+            e.archetype = nil
+            return e
+        }
+    }
+    events.append(
+        AnalysisRequest.event(user: synth.userID(index), archetype: a, asOf: last, windowDays: 30, source: "test"))
     return events
 }
 
 func record(_ user: String, _ date: LocalDate, _ metrics: [String: Double]) -> Event {
     let r = HealthRecord(date: date, metrics: metrics.mapValues { .number($0) })
-    return Event(id: "r-\(user)-\(date)", type: EventType.healthRecord, user: user, timestamp: Timestamp.startOf(date),
-                 payload: r.payload)
+    return Event(
+        id: "r-\(user)-\(date)", type: EventType.healthRecord, user: user, timestamp: Timestamp.startOf(date),
+        payload: r.payload)
 }
 
 func request(_ user: String, asOf: LocalDate, archetype: Archetype = .foundationBuilder, id: String = "req") -> Event {
-    Event(id: id, type: EventType.analysisRequest, user: user, timestamp: Timestamp.startOf(asOf.adding(days: 1)),
-          archetype: archetype.name, payload: AnalysisRequest(analysisID: "a-\(id)", archetype: archetype, asOf: asOf).payload)
+    Event(
+        id: id, type: EventType.analysisRequest, user: user, timestamp: Timestamp.startOf(asOf.adding(days: 1)),
+        archetype: archetype.name,
+        payload: AnalysisRequest(analysisID: "a-\(id)", archetype: archetype, asOf: asOf).payload)
 }
 
 @Suite struct InsightsTests {
     @Test func findsThePlantedRelationshipsOfAUser() throws {
         // u-0002 of seed 42 carries sleep → next-day HRV and readiness, and steps → next-day sleep efficiency.
-        let synth = SyntheticUsers(options: SynthOptions(users: 2, days: 60, archetype: nil, start: LocalDate("2026-01-05")!, seed: 42))
+        let synth = SyntheticUsers(
+            options: SynthOptions(users: 2, days: 60, archetype: nil, start: LocalDate("2026-01-05")!, seed: 42))
         let planted = synth.relationships(user: "u-0002")
         #expect(planted.count >= 2)
         let found = insights(try runInsights(synthUser(1))).filter { $0["kind"] == "correlation" }
         for p in planted where p.cause != "alcohol_units" {
-            #expect(found.contains { $0["subject"]?.stringValue == "correlation:\(p.cause):\(p.effect):1" && $0["direction"] == "positive" },
-                    "\(p.cause) → \(p.effect)")
+            #expect(
+                found.contains {
+                    $0["subject"]?.stringValue == "correlation:\(p.cause):\(p.effect):1"
+                        && $0["direction"] == "positive"
+                },
+                "\(p.cause) → \(p.effect)")
         }
         // Each correlation states its statistic, n, p, q and direction in words.
         for c in found {
@@ -72,16 +90,22 @@ func request(_ user: String, asOf: LocalDate, archetype: Archetype = .foundation
 
     @Test func shuffledDaysGiveAlmostNoCorrelations() throws {
         // Each metric's values shuffled across days: no relationship is left, and BH keeps discoveries rare.
-        var users = 0, withDiscovery = 0, tested = 0
+        var users = 0
+        var withDiscovery = 0
+        var tested = 0
         for i in 0..<30 {
             var events = synthUser(i)
             var rng = SeededRandom(seed: 9, stream: "shuffle", String(i))
             let idx = events.indices.filter { events[$0].eventType == EventType.healthRecord }
             var columns: [String: [JSON]] = [:]
-            for k in idx { for (m, v) in events[k].payload["metrics"]!.objectValue! { columns[m, default: []].append(v) } }
+            for k in idx {
+                for (m, v) in events[k].payload["metrics"]!.objectValue! { columns[m, default: []].append(v) }
+            }
             for m in columns.keys.sorted() {
                 var a = columns[m]!
-                for j in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(j, min(j, Int(rng.uniform(0, Double(j + 1))))) }
+                for j in stride(from: a.count - 1, to: 0, by: -1) {
+                    a.swapAt(j, min(j, Int(rng.uniform(0, Double(j + 1)))))
+                }
                 columns[m] = a
             }
             var used: [String: Int] = [:]
@@ -98,8 +122,11 @@ func request(_ user: String, asOf: LocalDate, archetype: Archetype = .foundation
             stage.onTests = { _, _, t in tests += t.count }
             var out: [Event] = []
             for e in events {
-                if e.eventType == EventType.analysisRequest { try stage.barrier(e) { out.append($0) } }
-                else if stage.consumes.contains(e.eventType) { try stage.process(e) { out.append($0) } }
+                if e.eventType == EventType.analysisRequest {
+                    try stage.barrier(e) { out.append($0) }
+                } else if stage.consumes.contains(e.eventType) {
+                    try stage.process(e) { out.append($0) }
+                }
             }
             users += 1
             tested += tests
@@ -111,7 +138,9 @@ func request(_ user: String, asOf: LocalDate, archetype: Archetype = .foundation
     }
 
     @Test func theSixArchetypesOrderAndWordTheSameDataDifferently() throws {
-        var orders: [Archetype: [String]] = [:], titles: [Archetype: [String]] = [:], actions: [Archetype: Set<String>] = [:]
+        var orders: [Archetype: [String]] = [:]
+        var titles: [Archetype: [String]] = [:]
+        var actions: [Archetype: Set<String>] = [:]
         for a in Archetype.allCases {
             let found = insights(try runInsights(synthUser(1, archetype: a)))
             #expect(!found.isEmpty)
@@ -138,35 +167,52 @@ func request(_ user: String, asOf: LocalDate, archetype: Archetype = .foundation
         #expect(Set(one).count == one.count)
     }
 
-    func memoryContext(user: String, subjects: [String: JSON], feedback: [String: JSON] = [:],
-                       metrics: [String: JSON] = [:], at date: LocalDate) -> Event {
-        Event(id: "ctx-\(user)", type: EventType.memoryContext, user: user, timestamp: Timestamp.startOf(date),
-              payload: ["history": ["insight_subjects": .object(subjects), "insight_feedback": .object(feedback),
-                                    "metrics": .object(metrics)]])
+    func memoryContext(
+        user: String, subjects: [String: JSON], feedback: [String: JSON] = [:],
+        metrics: [String: JSON] = [:], at date: LocalDate
+    ) -> Event {
+        Event(
+            id: "ctx-\(user)", type: EventType.memoryContext, user: user, timestamp: Timestamp.startOf(date),
+            payload: [
+                "history": [
+                    "insight_subjects": .object(subjects), "insight_feedback": .object(feedback),
+                    "metrics": .object(metrics),
+                ]
+            ])
     }
 
     @Test func memoryDedupsRecentInsightsAndMarksChangedOnes() throws {
         let events = synthUser(1)
         let first = insights(try runInsights(events))
         let c = try #require(first.first { $0["kind"] == "correlation" })
-        let subject = c["subject"]!.stringValue!, id = c["insight_id"]!.stringValue!
+        let subject = c["subject"]!.stringValue!
+        let id = c["insight_id"]!.stringValue!
         let req = events.last!
         let asOf = LocalDate(req.payload["as_of"]!.stringValue!)!
         func again(lastSeen: LocalDate, id: String) throws -> [[String: JSON]] {
-            let ctx = memoryContext(user: req.userID, subjects: [subject: ["insight_id": .string(id), "direction": c["direction"]!,
-                                                                          "last_seen": .string(lastSeen.description)]], at: asOf)
+            let ctx = memoryContext(
+                user: req.userID,
+                subjects: [
+                    subject: [
+                        "insight_id": .string(id), "direction": c["direction"]!,
+                        "last_seen": .string(lastSeen.description),
+                    ]
+                ], at: asOf)
             return insights(try runInsights(events.dropLast() + [ctx, req]))
         }
         // Given 5 days ago: not repeated. Given 20 days ago: repeated, agreeing, so more confident.
-        #expect(!(try again(lastSeen: asOf.adding(days: -5), id: id)).contains { $0["subject"]?.stringValue == subject })
-        let old = try #require(try again(lastSeen: asOf.adding(days: -20), id: id).first { $0["subject"]?.stringValue == subject })
+        #expect(
+            !(try again(lastSeen: asOf.adding(days: -5), id: id)).contains { $0["subject"]?.stringValue == subject })
+        let old = try #require(
+            try again(lastSeen: asOf.adding(days: -20), id: id).first { $0["subject"]?.stringValue == subject })
         #expect(old["status"] == "new")
         #expect(old["confidence_parts"]?["agreement"] == 1)
         #expect(old["confidence"]!.doubleValue! > c["confidence"]!.doubleValue!)
         // Memory had the subject under another id (another size or direction): written again, as changed.
-        let changed = try #require(try again(lastSeen: asOf.adding(days: -5), id: "ins-0000000000000000").first {
-            $0["subject"]?.stringValue == subject
-        })
+        let changed = try #require(
+            try again(lastSeen: asOf.adding(days: -5), id: "ins-0000000000000000").first {
+                $0["subject"]?.stringValue == subject
+            })
         #expect(changed["status"] == "changed")
         #expect(changed["previous"]?["insight_id"] == "ins-0000000000000000")
     }
@@ -178,24 +224,29 @@ func request(_ user: String, asOf: LocalDate, archetype: Archetype = .foundation
         func priorities(_ feedback: [String: JSON]) throws -> [String: Double] {
             let ctx = memoryContext(user: req.userID, subjects: [:], feedback: feedback, at: asOf)
             let found = insights(try runInsights(events.dropLast() + [ctx, req]))
-            return Dictionary(found.map { ($0["insight_id"]!.stringValue!, $0["priority"]!.doubleValue!) }) { a, _ in a }
+            return Dictionary(found.map { ($0["insight_id"]!.stringValue!, $0["priority"]!.doubleValue!) }) { a, _ in a
+            }
         }
         let neutral = try priorities([:])
         let disliked = try priorities(["correlation": ["useful": 0, "not_useful": 4]])
         let liked = try priorities(["correlation": ["useful": 4, "not_useful": 0]])
-        let correlations = insights(try runInsights(events)).filter { $0["kind"] == "correlation" }.map { $0["insight_id"]!.stringValue! }
+        let correlations = insights(try runInsights(events)).filter { $0["kind"] == "correlation" }.map {
+            $0["insight_id"]!.stringValue!
+        }
         #expect(!correlations.isEmpty)
         for id in correlations {
-            #expect(disliked[id]! == neutral[id]! - 8)  // 12 × (0 − 4) / 6
+            #expect(disliked[id]! == neutral[id]! - 8) // 12 × (0 − 4) / 6
             #expect(liked[id]! == min(99, neutral[id]! + 8))
         }
         // Without memory, the stream's own insight_feedback counts, once its insight is known.
         let firstID = correlations[0]
         let known = insights(try runInsights(events)).first { $0["insight_id"]?.stringValue == firstID }!
-        let insightEvent = Event(id: "old", type: EventType.insight, user: req.userID, timestamp: req.timestamp,
-                                 source: "earlier-run", payload: known)
-        let fb = Event(id: "fb", type: EventType.insightFeedback, user: req.userID, timestamp: req.timestamp,
-                       payload: ["insight_id": .string(firstID), "useful": false])
+        let insightEvent = Event(
+            id: "old", type: EventType.insight, user: req.userID, timestamp: req.timestamp,
+            source: "earlier-run", payload: known)
+        let fb = Event(
+            id: "fb", type: EventType.insightFeedback, user: req.userID, timestamp: req.timestamp,
+            payload: ["insight_id": .string(firstID), "useful": false])
         let withFeedback = insights(try runInsights(events.dropLast() + [insightEvent, fb, req]))
         // The insight in the stream is not repeated, and the other correlations lose 12 × (0 − 1) / 3 = 4.
         #expect(!withFeedback.contains { $0["insight_id"]?.stringValue == firstID })
@@ -207,8 +258,9 @@ func request(_ user: String, asOf: LocalDate, archetype: Archetype = .foundation
     @Test func generateInsightsAnswersAtOnceAndTheBarrierDoesNotRepeat() throws {
         var events = synthUser(1)
         let req = events.removeLast()
-        let control = Event(id: "gen", type: InsightsStage.generate, user: req.userID, timestamp: req.timestamp,
-                            payload: ["kinds": ["correlation"], "max": 1, "analysis_id": "a-now"])
+        let control = Event(
+            id: "gen", type: InsightsStage.generate, user: req.userID, timestamp: req.timestamp,
+            payload: ["kinds": ["correlation"], "max": 1, "analysis_id": "a-now"])
         let out = try runInsights(events + [control, req])
         let generated = out.prefix { $0.eventID != "gen" }.filter { $0.eventType == EventType.insight }
         #expect(generated.count == 1)
@@ -219,7 +271,8 @@ func request(_ user: String, asOf: LocalDate, archetype: Archetype = .foundation
         #expect(atBarrier.allSatisfy { !generatedIDs.contains($0.payload["insight_id"]!.stringValue!) })
         // A malformed payload is bad input.
         var stage = InsightsStage()
-        let bad = Event(id: "b", type: InsightsStage.generate, user: "u", timestamp: req.timestamp, payload: ["kinds": ["gossip"]])
+        let bad = Event(
+            id: "b", type: InsightsStage.generate, user: "u", timestamp: req.timestamp, payload: ["kinds": ["gossip"]])
         #expect(throws: EventProblem.self) { try stage.process(bad) { _ in } }
     }
 
@@ -228,24 +281,36 @@ func request(_ user: String, asOf: LocalDate, archetype: Archetype = .foundation
         let req = events.removeLast()
         let c = try #require(insights(try runInsights(events + [req])).first { $0["kind"] == "correlation" })
         let id = c["insight_id"]!.stringValue!
-        let earlier = Event(id: "earlier", type: EventType.insight, user: req.userID, timestamp: req.timestamp,
-                            source: InsightsStage.agent, payload: c)
+        let earlier = Event(
+            id: "earlier", type: EventType.insight, user: req.userID, timestamp: req.timestamp,
+            source: InsightsStage.agent, payload: c)
         func validate(_ payload: [String: JSON], data: [Event]) throws -> [Event] {
-            let v = Event(id: "val", type: InsightsStage.validation, user: req.userID, timestamp: req.timestamp, payload: payload)
-            return try runInsights(data + [v]).filter { $0.eventType != EventType.insight || $0.sourceAgent == InsightsStage.agent }
-                .prefix { $0.eventID != "val" }.filter { $0.eventType == EventType.insight || $0.eventType == EventType.agentError }
+            let v = Event(
+                id: "val", type: InsightsStage.validation, user: req.userID, timestamp: req.timestamp, payload: payload)
+            return try runInsights(data + [v]).filter {
+                $0.eventType != EventType.insight || $0.sourceAgent == InsightsStage.agent
+            }
+            .prefix { $0.eventID != "val" }.filter {
+                $0.eventType == EventType.insight || $0.eventType == EventType.agentError
+            }
         }
         let confirmed = try #require(try validate(["insight_id": .string(id)], data: events + [earlier]).last)
         #expect(confirmed.payload["validation"]?["status"] == "confirmed")
         #expect(confirmed.payload["title"]?.stringValue?.hasPrefix("Still holds: ") == true)
         // The same claim with the opposite direction is reversed.
-        let reversed = try #require(try validate(["insight_id": "ins-x", "subject": c["subject"]!, "direction": "negative"],
-                                                 data: events).last)
+        let reversed = try #require(
+            try validate(
+                ["insight_id": "ins-x", "subject": c["subject"]!, "direction": "negative"],
+                data: events
+            ).last)
         #expect(reversed.payload["validation"]?["status"] == "reversed")
         // With only a week of data the pair cannot be tested.
         let week = Array(events.prefix(8))
-        let thin = try #require(try validate(["insight_id": .string(id), "subject": c["subject"]!, "direction": c["direction"]!],
-                                             data: week).last)
+        let thin = try #require(
+            try validate(
+                ["insight_id": .string(id), "subject": c["subject"]!, "direction": c["direction"]!],
+                data: week
+            ).last)
         #expect(thin.payload["validation"]?["status"] == "insufficient_data")
         #expect(thin.payload["confidence"] == 0)
         // An id nobody knows: an agent_error, not silence.
@@ -254,7 +319,9 @@ func request(_ user: String, asOf: LocalDate, archetype: Archetype = .foundation
         #expect(unknown.payload["code"] == "unknown_insight")
         var stage = InsightsStage()
         #expect(throws: EventProblem.self) {
-            try stage.process(Event(id: "v", type: InsightsStage.validation, user: "u", timestamp: req.timestamp, payload: [:])) { _ in }
+            try stage.process(
+                Event(id: "v", type: InsightsStage.validation, user: "u", timestamp: req.timestamp, payload: [:])
+            ) { _ in }
         }
     }
 
@@ -266,10 +333,13 @@ func request(_ user: String, asOf: LocalDate, archetype: Archetype = .foundation
             let late = i >= 26
             // A little day-to-day variation so the baseline has a spread.
             let wobble = Double((i * 7) % 5) - 2
-            events.append(record(user, start.adding(days: i), [
-                "resting_hr_bpm": late ? 68 : 58 + wobble, "hrv_rmssd_ms": late ? 35 : 60 + 2 * wobble,
-                "sleep_duration_min": i >= 23 ? 330 : 450 + 5 * wobble,
-            ]))
+            events.append(
+                record(
+                    user, start.adding(days: i),
+                    [
+                        "resting_hr_bpm": late ? 68 : 58 + wobble, "hrv_rmssd_ms": late ? 35 : 60 + 2 * wobble,
+                        "sleep_duration_min": i >= 23 ? 330 : 450 + 5 * wobble,
+                    ]))
         }
         events.append(request(user, asOf: start.adding(days: 29), archetype: .resilienceRebuilder))
         let found = insights(try runInsights(events))
@@ -282,7 +352,8 @@ func request(_ user: String, asOf: LocalDate, archetype: Archetype = .foundation
         #expect(debt["evidence"]?["effect"] == 17.5)
         // Resilience Rebuilder puts risks first; the sustained HRV and HR runs are not told twice as anomalies.
         #expect(found.first?["kind"] == "risk")
-        #expect(!found.contains { $0["subject"] == "anomaly:resting_hr_bpm" || $0["subject"] == "anomaly:hrv_rmssd_ms" })
+        #expect(
+            !found.contains { $0["subject"] == "anomaly:resting_hr_bpm" || $0["subject"] == "anomaly:hrv_rmssd_ms" })
     }
 
     @Test func streaksBestWeeksAndProgressUseMemory() throws {
@@ -290,16 +361,29 @@ func request(_ user: String, asOf: LocalDate, archetype: Archetype = .foundation
         let start = LocalDate("2026-03-02")!
         var events: [Event] = []
         for i in 0..<30 {
-            events.append(record(user, start.adding(days: i), [
-                "steps": 9000 + Double((i * 37) % 11) * 100 + Double(i) * 40, "sleep_duration_min": 470 + Double((i * 3) % 7),
-            ]))
+            events.append(
+                record(
+                    user, start.adding(days: i),
+                    [
+                        "steps": 9000 + Double((i * 37) % 11) * 100 + Double(i) * 40,
+                        "sleep_duration_min": 470 + Double((i * 3) % 7),
+                    ]))
         }
         let asOf = start.adding(days: 29)
         let ctx = memoryContext(
-            user: user, subjects: ["milestone:streak:steps": ["insight_id": "ins-1111111111111111", "direction": "reached",
-                                                              "last_seen": "2026-01-01", "best": 21]],
-            metrics: ["steps": ["analyses": 4, "ref": ["2026-03-03", 7000, 7100], "max": [8000, "2026-03-03"],
-                                "min": [6000, "2026-02-01"]]],
+            user: user,
+            subjects: [
+                "milestone:streak:steps": [
+                    "insight_id": "ins-1111111111111111", "direction": "reached",
+                    "last_seen": "2026-01-01", "best": 21,
+                ]
+            ],
+            metrics: [
+                "steps": [
+                    "analyses": 4, "ref": ["2026-03-03", 7000, 7100], "max": [8000, "2026-03-03"],
+                    "min": [6000, "2026-02-01"],
+                ]
+            ],
             at: asOf)
         events.append(ctx)
         events.append(request(user, asOf: asOf, archetype: .foundationBuilder))
@@ -326,11 +410,16 @@ func request(_ user: String, asOf: LocalDate, archetype: Archetype = .foundation
     @Test func routinePlanTimesAppearInActions() throws {
         var events = synthUser(1)
         let req = events.removeLast()
-        let plan = Event(id: "plan", type: EventType.routinePlan, user: req.userID, timestamp: req.timestamp,
-                         payload: ["plan_id": "rp-1", "bedtime": "22:40",
-                                   "items": [["item_id": "exercise", "start": "18:00"]]])
+        let plan = Event(
+            id: "plan", type: EventType.routinePlan, user: req.userID, timestamp: req.timestamp,
+            payload: [
+                "plan_id": "rp-1", "bedtime": "22:40",
+                "items": [["item_id": "exercise", "start": "18:00"]],
+            ])
         let found = insights(try runInsights(events + [plan, req]))
-        let sleepAction = found.first { ($0["metrics"]?.arrayValue?.first?.stringValue ?? "") == "sleep_duration_min" && $0["kind"] == "correlation" }
+        let sleepAction = found.first {
+            ($0["metrics"]?.arrayValue?.first?.stringValue ?? "") == "sleep_duration_min" && $0["kind"] == "correlation"
+        }
         #expect(sleepAction?["action"]?.stringValue?.contains("lights out at 22:40") == true)
     }
 }

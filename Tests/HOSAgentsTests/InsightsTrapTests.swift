@@ -2,6 +2,7 @@
 
 import HOSCore
 import Testing
+
 @testable import HOSAgents
 
 @Suite struct InsightsTrapTests {
@@ -10,22 +11,30 @@ import Testing
     @Test func aWindowShorterThanAWeekWithHistoryDoesNotTrap() throws {
         let start = LocalDate("2026-01-01")!
         var events = (0..<5).map { record("u1", start.adding(days: $0), ["steps": Double(4000 + 1000 * $0)]) }
-        events.append(Event(id: "mc", type: EventType.memoryContext, user: "u1", timestamp: "2026-01-06T00:00:00Z",
-                            payload: ["history": ["metrics": ["steps": ["analyses": 5, "max": [100, "2026-01-01"]]]]]))
-        events.append(Event(id: "rq", type: EventType.analysisRequest, user: "u1", timestamp: "2026-01-06T00:00:00Z",
-                            payload: AnalysisRequest(analysisID: "a-1", archetype: .peakPerformer, windowDays: 5,
-                                                     asOf: start.adding(days: 4)).payload))
+        events.append(
+            Event(
+                id: "mc", type: EventType.memoryContext, user: "u1", timestamp: "2026-01-06T00:00:00Z",
+                payload: ["history": ["metrics": ["steps": ["analyses": 5, "max": [100, "2026-01-01"]]]]]))
+        events.append(
+            Event(
+                id: "rq", type: EventType.analysisRequest, user: "u1", timestamp: "2026-01-06T00:00:00Z",
+                payload: AnalysisRequest(
+                    analysisID: "a-1", archetype: .peakPerformer, windowDays: 5,
+                    asOf: start.adding(days: 4)
+                ).payload))
         let out = try runInsights(events)
         #expect(out.contains { $0.eventType == EventType.analysisRequest })
     }
 
     /// Finding 4: counts in a hand-written memory_context beyond Int's range trapped the conversion.
     @Test func hugeCountsInAMemoryContextAreClamped() {
-        let m = InsightMemory(payload: ["history": [
-            "insight_subjects": ["trend:steps": ["insight_id": "ins-x", "seen_count": 1e300]],
-            "insight_feedback": ["trend": ["useful": 1e30, "not_useful": -5]],
-            "metrics": ["steps": ["analyses": 1e30, "ref": ["2026-01-01", 5000, 1, 1e300]]],
-        ]])
+        let m = InsightMemory(payload: [
+            "history": [
+                "insight_subjects": ["trend:steps": ["insight_id": "ins-x", "seen_count": 1e300]],
+                "insight_feedback": ["trend": ["useful": 1e30, "not_useful": -5]],
+                "metrics": ["steps": ["analyses": 1e30, "ref": ["2026-01-01", 5000, 1, 1e300]]],
+            ]
+        ])
         #expect(m.subjects["trend:steps"]?.seenCount == 1_000_000_000)
         #expect(m.feedback["trend"]?.useful == 1_000_000_000)
         #expect(m.feedback["trend"]?.notUseful == 0)

@@ -2,6 +2,7 @@
 
 import HOSCore
 import Testing
+
 @testable import HOSAgents
 
 /// `n` days of records ending on 2026-03-14, each day's metrics from `metrics(i)` (i = 0 for the first day).
@@ -19,11 +20,14 @@ private func steps(_ n: Double, days: Int = 14) -> UserDays { records(days) { _ 
 private let male = UserProfile(age: 30, sex: "male", heightCm: 180, weightKg: 80)
 private let female = UserProfile(age: 40, sex: "female", heightCm: 165, weightKg: 60)
 
-private func plan(_ a: Archetype, profile: UserProfile? = male, days: UserDays = steps(8000),
-                  behavior: BehaviorView? = nil, memory: MemoryContextView? = nil,
-                  request: AnalysisRequest = AnalysisRequest(analysisID: "a-1")) -> NutritionPlan {
-    NutritionPlanner(archetype: a).plan(NutritionInput(profile: profile, days: days, behavior: behavior, memory: memory),
-                                        request: request, planID: "np-test")
+private func plan(
+    _ a: Archetype, profile: UserProfile? = male, days: UserDays = steps(8000),
+    behavior: BehaviorView? = nil, memory: MemoryContextView? = nil,
+    request: AnalysisRequest = AnalysisRequest(analysisID: "a-1")
+) -> NutritionPlan {
+    NutritionPlanner(archetype: a).plan(
+        NutritionInput(profile: profile, days: days, behavior: behavior, memory: memory),
+        request: request, planID: "np-test")
 }
 
 private func memory(difficulty: Int? = nil, preferences: [String: JSON] = [:]) -> MemoryContextView {
@@ -50,14 +54,19 @@ extension NutritionTests {
         }
 
         @Test func latestWeightRecordBeatsTheProfile() {
-            let days = records(14) { i in i == 5 ? ["steps": .number(8000), "weight_kg": .number(90)]
-                : i == 10 ? ["steps": .number(8000), "weight_kg": .number(84)] : ["steps": .number(8000)] }
+            let days = records(14) { i in
+                i == 5
+                    ? ["steps": .number(8000), "weight_kg": .number(90)]
+                    : i == 10 ? ["steps": .number(8000), "weight_kg": .number(84)] : ["steps": .number(8000)]
+            }
             // 10 × 84 + 1125 − 150 + 5
             #expect(plan(.foundationBuilder, profile: male, days: days).bmrKcal == 1820)
         }
 
-        @Test(arguments: [(3000.0, 1.2), (4999, 1.2), (5000, 1.375), (7499, 1.375), (7500, 1.55), (9999, 1.55),
-                          (10000, 1.725), (12499, 1.725), (12500, 1.9), (30000, 1.9)])
+        @Test(arguments: [
+            (3000.0, 1.2), (4999, 1.2), (5000, 1.375), (7499, 1.375), (7500, 1.55), (9999, 1.55),
+            (10000, 1.725), (12499, 1.725), (12500, 1.9), (30000, 1.9),
+        ])
         func activityFactorFromSteps(_ s: Double, _ factor: Double) {
             #expect(NutritionRules.stepsFactor(s) == factor)
             let p = plan(.foundationBuilder, days: steps(s))
@@ -75,10 +84,12 @@ extension NutritionTests {
         }
 
         @Test func measuredExpenditureReplacesTheFactor() {
-            let days = records(14) { i in ["steps": .number(3000), "calories_burned_kcal": .number(2400 + Double(i % 3) * 100)] }
+            let days = records(14) { i in
+                ["steps": .number(3000), "calories_burned_kcal": .number(2400 + Double(i % 3) * 100)]
+            }
             let p = plan(.foundationBuilder, days: days)
             #expect(p.activitySource == "calories_burned_kcal")
-            #expect(p.tdeeKcal == 2500)  // median of 2400, 2500, 2600 repeated
+            #expect(p.tdeeKcal == 2500) // median of 2400, 2500, 2600 repeated
             #expect(p.energyKcal == 2500)
             #expect(abs(p.activityFactor - 2500 / 1780) < 1e-9)
             #expect(p.rationale.contains { $0.contains("measured") && $0.contains("calories_burned_kcal") })
@@ -100,7 +111,7 @@ extension NutritionTests {
         }
 
         @Test func goalsByArchetype() {
-            let days = steps(8000)  // factor 1.55 → TDEE 2759
+            let days = steps(8000) // factor 1.55 → TDEE 2759
             let tdee = 1780 * 1.55
             #expect(plan(.foundationBuilder, days: days).energyKcal == 2760)
             #expect(plan(.peakPerformer, days: days).energyKcal == Int(NutritionPlanner.round(tdee * 1.1, to: 10)))
@@ -134,7 +145,9 @@ extension NutritionTests {
             #expect(hard.energyKcal < base.energyKcal)
             #expect(easy.difficulty == 1 && hard.difficulty == 5)
             // A maintenance archetype records the difficulty but keeps its energy.
-            #expect(plan(.foundationBuilder, memory: memory(difficulty: 5)).energyKcal == plan(.foundationBuilder).energyKcal)
+            #expect(
+                plan(.foundationBuilder, memory: memory(difficulty: 5)).energyKcal
+                    == plan(.foundationBuilder).energyKcal)
         }
 
         @Test func strainedReadinessEasesTheDeficit() {
@@ -181,8 +194,10 @@ extension NutritionTests {
 
 extension NutritionTests {
     @Suite struct Macros {
-        static let profiles = [male, female, UserProfile(age: 70, sex: "female", heightCm: 150, weightKg: 45),
-                               UserProfile(age: 25, sex: "male", heightCm: 200, weightKg: 140), nil]
+        static let profiles = [
+            male, female, UserProfile(age: 70, sex: "female", heightCm: 150, weightKg: 45),
+            UserProfile(age: 25, sex: "male", heightCm: 200, weightKg: 140), nil,
+        ]
 
         @Test func macrosAddUpToTheEnergy() {
             for a in Archetype.allCases {
@@ -210,7 +225,7 @@ extension NutritionTests {
         }
 
         @Test func fatFibreAndHydration() {
-            let p = plan(.foundationBuilder, days: steps(8000))  // 2,760 kcal, factor 1.55
+            let p = plan(.foundationBuilder, days: steps(8000)) // 2,760 kcal, factor 1.55
             #expect(p.fatG == Int((0.25 * 2760 / 9).rounded()))
             #expect(p.fiberG == Int((14 * 2.76).rounded()))
             // 35 × 80 + 500 = 3,300 ml.
@@ -224,7 +239,9 @@ extension NutritionTests {
 extension NutritionTests {
     @Suite struct Meals {
         /// Wake and bedtime pairs, including a late sleeper whose bedtime is after midnight.
-        static let windows: [(String, String)] = [("07:00", "23:00"), ("05:10", "21:02"), ("10:30", "02:30"), ("06:03", "22:41")]
+        static let windows: [(String, String)] = [
+            ("07:00", "23:00"), ("05:10", "21:02"), ("10:30", "02:30"), ("06:03", "22:41"),
+        ]
 
         @Test func mealsSitInsideTheWakingWindow() {
             for a in Archetype.allCases {
@@ -245,14 +262,19 @@ extension NutritionTests {
         }
 
         @Test func wakeTimeSources() {
-            let withTimes = records(14) { i in ["sleep_end": .clock(ClockTime(i % 2 == 0 ? "06:20" : "06:40")!),
-                                               "sleep_start": .clock(ClockTime(i % 2 == 0 ? "23:50" : "00:10")!)] }
+            let withTimes = records(14) { i in
+                [
+                    "sleep_end": .clock(ClockTime(i % 2 == 0 ? "06:20" : "06:40")!),
+                    "sleep_start": .clock(ClockTime(i % 2 == 0 ? "23:50" : "00:10")!),
+                ]
+            }
             let fromRecords = plan(.foundationBuilder, days: withTimes)
             #expect(fromRecords.wake == ClockTime("06:30"))
             // Around midnight the median is taken on the circle: 23:50 and 00:10 give 00:00, not 12:00.
             #expect(fromRecords.bedtime == ClockTime("00:00"))
             #expect(fromRecords.timingSource == "records")
-            let fromBehavior = plan(.foundationBuilder, days: withTimes, behavior: BehaviorView(wake: ClockTime("05:45")))
+            let fromBehavior = plan(
+                .foundationBuilder, days: withTimes, behavior: BehaviorView(wake: ClockTime("05:45")))
             #expect(fromBehavior.wake == ClockTime("05:45"))
             #expect(fromBehavior.bedtime == ClockTime("00:00"))
             var profile = male
@@ -266,7 +288,8 @@ extension NutritionTests {
         }
 
         @Test func tooShortADayFallsBackTo16Hours() {
-            let p = plan(.foundationBuilder, behavior: BehaviorView(wake: ClockTime("07:00"), bedtime: ClockTime("12:00")))
+            let p = plan(
+                .foundationBuilder, behavior: BehaviorView(wake: ClockTime("07:00"), bedtime: ClockTime("12:00")))
             #expect(p.bedtime == ClockTime("23:00"))
             #expect(p.rationale.contains { $0.contains("under 8 waking hours") })
         }
@@ -295,8 +318,9 @@ extension NutritionTests {
             #expect(p.rationale.contains { $0.contains("No user_profile") && $0.contains("default") })
             #expect(p.payload(explain: false)["profile_source"] == "default")
             // Weight records still count without a profile.
-            let weighed = plan(.foundationBuilder, profile: nil,
-                               days: records(14) { _ in ["steps": .number(3000), "weight_kg": .number(100)] })
+            let weighed = plan(
+                .foundationBuilder, profile: nil,
+                days: records(14) { _ in ["steps": .number(3000), "weight_kg": .number(100)] })
             #expect(weighed.bmrKcal == 1809.5)
             #expect(plan(.foundationBuilder).profileSource == "profile")
             #expect(!plan(.foundationBuilder).rationale.contains { $0.contains("default") })
@@ -318,7 +342,9 @@ extension NutritionTests {
             }
             for m in p.meals {
                 for text in m.foods + [m.focus] {
-                    #expect(!text.contains("egg") && !text.contains("peanut") && !text.contains("fish") && !text.contains("dairy"))
+                    #expect(
+                        !text.contains("egg") && !text.contains("peanut") && !text.contains("fish")
+                            && !text.contains("dairy"))
                 }
             }
             #expect(p.dietary.pattern == "vegetarian")
@@ -333,17 +359,25 @@ extension NutritionTests {
             let p = plan(.systematicImprover, profile: profile)
             for m in p.meals {
                 #expect(m.focus.hasPrefix("plant protein"))
-                #expect(!m.foods.contains { ["eggs", "greek yogurt", "chicken", "salmon", "tuna", "tofu", "tofu scramble"].contains($0) })
+                #expect(
+                    !m.foods.contains {
+                        ["eggs", "greek yogurt", "chicken", "salmon", "tuna", "tofu", "tofu scramble"].contains($0)
+                    })
             }
         }
 
         @Test func memoryOverridesThePatternAndUnionsTheLists() {
             var profile = male
             profile.dietary = ["pattern": "omnivore", "exclusions": ["pork"], "allergies": ["shellfish"]]
-            let m = memory(preferences: ["dietary_pattern": "pescatarian", "exclusions": ["Beef", "pork"], "allergies": "sesame"])
+            let m = memory(preferences: [
+                "dietary_pattern": "pescatarian", "exclusions": ["Beef", "pork"], "allergies": "sesame",
+            ])
             let p = plan(.foundationBuilder, profile: profile, memory: m)
-            #expect(p.dietary == Dietary(pattern: "pescatarian", exclusions: ["beef", "pork"],
-                                         allergies: ["sesame", "shellfish"], patternSource: "memory_context"))
+            #expect(
+                p.dietary
+                    == Dietary(
+                        pattern: "pescatarian", exclusions: ["beef", "pork"],
+                        allergies: ["sesame", "shellfish"], patternSource: "memory_context"))
             #expect(!p.meals.flatMap(\.foods).contains("chicken"))
             #expect(p.meals.flatMap(\.foods).contains("salmon"))
             #expect(plan(.foundationBuilder, profile: profile).meals.flatMap(\.foods).contains("chicken"))
@@ -360,14 +394,20 @@ extension NutritionTests {
         @Test func loggedIntakeIsComparedWithTheTargets() {
             let days = records(20) { i in
                 var m: [String: MetricValue] = ["steps": .number(8000)]
-                if i % 2 == 0 { m["protein_g"] = .number(60); m["calories_in_kcal"] = .number(2700) }
+                if i % 2 == 0 {
+                    m["protein_g"] = .number(60)
+                    m["calories_in_kcal"] = .number(2700)
+                }
                 return m
             }
-            let p = plan(.foundationBuilder, days: days)  // 2,760 kcal, 96 g protein
+            let p = plan(.foundationBuilder, days: days) // 2,760 kcal, 96 g protein
             let protein = p.intake.first { $0.metric == "protein_g" }!
             #expect(protein.logged == 60 && protein.target == 96 && protein.gap == -36 && protein.days == 10)
             #expect(p.intake.first { $0.metric == "calories_in_kcal" }?.gap == -60)
-            #expect(p.rationale.contains { $0.contains("protein 60 g") && $0.contains("36 g short") && $0.contains("largest gap") })
+            #expect(
+                p.rationale.contains {
+                    $0.contains("protein 60 g") && $0.contains("36 g short") && $0.contains("largest gap")
+                })
             let none = plan(.foundationBuilder)
             #expect(none.intake.isEmpty)
             #expect(none.rationale.contains { $0.hasPrefix("No logged intake") })
@@ -378,14 +418,20 @@ extension NutritionTests {
 extension NutritionTests {
     @Suite struct Archetypes {
         @Test func sixArchetypesGiveVisiblyDifferentPlans() {
-            let days = records(14) { i in ["steps": .number(8000 + Double(i) * 50), "sleep_end": .clock(ClockTime("06:45")!),
-                                          "sleep_start": .clock(ClockTime("22:50")!)] }
+            let days = records(14) { i in
+                [
+                    "steps": .number(8000 + Double(i) * 50), "sleep_end": .clock(ClockTime("06:45")!),
+                    "sleep_start": .clock(ClockTime("22:50")!),
+                ]
+            }
             let plans = Archetype.allCases.map { plan($0, days: days) }
             for (a, p) in zip(Archetype.allCases, plans) {
                 #expect(p.goal == ArchetypePolicy.of(a).nutritionGoal)
             }
             let byArchetype = Dictionary(uniqueKeysWithValues: zip(Archetype.allCases, plans))
-            let pp = byArchetype[.peakPerformer]!, ts = byArchetype[.transformationSeeker]!, fb = byArchetype[.foundationBuilder]!
+            let pp = byArchetype[.peakPerformer]!
+            let ts = byArchetype[.transformationSeeker]!
+            let fb = byArchetype[.foundationBuilder]!
             #expect(pp.energyKcal > fb.energyKcal && fb.energyKcal > ts.energyKcal)
             #expect(pp.proteinG > ts.proteinG && ts.proteinG > fb.proteinG)
             #expect(pp.meals.count == 4 && fb.meals.count == 3)
@@ -400,8 +446,12 @@ extension NutritionTests {
 
 extension NutritionTests {
     @Suite struct AsAStage {
-        func event(_ type: String, _ user: String, _ payload: [String: JSON], id: String, archetype: String? = nil) -> Event {
-            Event(id: id, type: type, user: user, timestamp: "2026-03-14T08:00:00Z", archetype: archetype, payload: payload)
+        func event(_ type: String, _ user: String, _ payload: [String: JSON], id: String, archetype: String? = nil)
+            -> Event
+        {
+            Event(
+                id: id, type: type, user: user, timestamp: "2026-03-14T08:00:00Z", archetype: archetype,
+                payload: payload)
         }
 
         func run(_ events: [Event]) throws -> [Event] {
@@ -419,12 +469,14 @@ extension NutritionTests {
 
         @Test func writesOnePlanPerBarrierAndDropsTheState() throws {
             let profile = event(EventType.userProfile, "u1", male.payload, id: "p1", archetype: "Transformation Seeker")
-            let rec = event(EventType.healthRecord, "u1",
-                            HealthRecord(date: LocalDate("2026-03-10")!, metrics: ["steps": .number(8000)]).payload, id: "r1")
+            let rec = event(
+                EventType.healthRecord, "u1",
+                HealthRecord(date: LocalDate("2026-03-10")!, metrics: ["steps": .number(8000)]).payload, id: "r1")
             let request = event(EventType.analysisRequest, "u1", ["analysis_id": "a-9"], id: "q1")
             let out = try run([profile, rec, request, request])
             #expect(out.count == 2)
-            let first = out[0].payload, second = out[1].payload
+            let first = out[0].payload
+            let second = out[1].payload
             #expect(out[0].eventType == EventType.nutritionPlan && out[0].sourceAgent == "hos-nutrition")
             #expect(out[0].archetype == "Transformation Seeker" && out[0].analysisID == "a-9")
             #expect(first["plan_id"] == .string("np-" + StableHash.hex(StableHash.of("u1", "a-9"))))
@@ -440,13 +492,20 @@ extension NutritionTests {
         }
 
         @Test func unusableAnalysisAndMemoryAreIgnored() throws {
-            let rec = event(EventType.healthRecord, "u1",
-                            HealthRecord(date: LocalDate("2026-03-10")!, metrics: ["steps": .number(8000)]).payload, id: "r1")
-            let request = event(EventType.analysisRequest, "u1", ["analysis_id": "a-9", "archetype": "Transformation Seeker"], id: "q1")
+            let rec = event(
+                EventType.healthRecord, "u1",
+                HealthRecord(date: LocalDate("2026-03-10")!, metrics: ["steps": .number(8000)]).payload, id: "r1")
+            let request = event(
+                EventType.analysisRequest, "u1", ["analysis_id": "a-9", "archetype": "Transformation Seeker"], id: "q1")
             let good = try run([rec, request])
-            let badBehavior = event(EventType.behaviorAnalysis, "u1", ["sleep_timing": "late", "readiness": ["state": 3]], id: "b1")
-            let badMemory = event(EventType.memoryContext, "u1", ["adaptation_state": ["difficulty": "hard"],
-                                                                  "long_term": 7], id: "m1")
+            let badBehavior = event(
+                EventType.behaviorAnalysis, "u1", ["sleep_timing": "late", "readiness": ["state": 3]], id: "b1")
+            let badMemory = event(
+                EventType.memoryContext, "u1",
+                [
+                    "adaptation_state": ["difficulty": "hard"],
+                    "long_term": 7,
+                ], id: "m1")
             let withBad = try run([rec, badBehavior, badMemory, request])
             #expect(withBad.count == 1)
             #expect(withBad[0].payload == good[0].payload)
@@ -463,8 +522,11 @@ extension NutritionTests {
                 "readiness": ["state": "strained", "score": 30],
                 "metrics": ["steps": ["baseline": 9000], "calories_burned_kcal": ["baseline": -4]],
             ])
-            #expect(view == BehaviorView(wake: ClockTime("06:10"), bedtime: ClockTime("22:05"), readinessState: "strained",
-                                         baselines: ["steps": 9000]))
+            #expect(
+                view
+                    == BehaviorView(
+                        wake: ClockTime("06:10"), bedtime: ClockTime("22:05"), readinessState: "strained",
+                        baselines: ["steps": 9000]))
             #expect(BehaviorView(payload: ["sleep_timing": ["sleep_end": ["mean": "25:99"]]]) == nil)
         }
     }

@@ -2,13 +2,16 @@
 
 import HOSCore
 import Testing
+
 @testable import HOSAgents
 
 private let marchEnd = LocalDate("2026-03-14")!
 
 /// A nutrition input with only what the waking window reads.
-private func wakingInput(behavior: BehaviorView? = nil, profile: UserProfile? = nil,
-                         routineDay: (wake: ClockTime, lightsOut: ClockTime)? = nil) -> NutritionInput {
+private func wakingInput(
+    behavior: BehaviorView? = nil, profile: UserProfile? = nil,
+    routineDay: (wake: ClockTime, lightsOut: ClockTime)? = nil
+) -> NutritionInput {
     var input = NutritionInput(profile: profile, behavior: behavior)
     input.routineDay = routineDay
     return input
@@ -19,18 +22,24 @@ private func window(_ input: NutritionInput, notes: inout NutritionPlanner.PlanN
 }
 
 @Suite struct NutritionStepTests {
-    @Test(arguments: [(0.0, 1.2), (14.9, 1.2), (15, 1.375), (29.9, 1.375), (30, 1.55), (59.9, 1.55), (60, 1.725),
-                      (89.9, 1.725), (90, 1.9), (600, 1.9)])
+    @Test(arguments: [
+        (0.0, 1.2), (14.9, 1.2), (15, 1.375), (29.9, 1.375), (30, 1.55), (59.9, 1.55), (60, 1.725),
+        (89.9, 1.725), (90, 1.9), (600, 1.9),
+    ])
     func activityFactorFromActiveMinutes(_ minutes: Double, _ factor: Double) {
         #expect(NutritionRules.activeMinutesActivity.factor(minutes) == factor)
     }
 
     @Test func activityTablesInWords() {
-        #expect(NutritionRules.stepsActivity.words()
-            == "< 5000 → 1.2, < 7500 → 1.375, < 10000 → 1.55, < 12500 → 1.725, else 1.9")
-        #expect(NutritionRules.stepsActivity.words(NutritionPlanner.grouped)
-            == "< 5,000 → 1.2, < 7,500 → 1.375, < 10,000 → 1.55, < 12,500 → 1.725, else 1.9")
-        #expect(NutritionRules.activeMinutesActivity.words() == "< 15 → 1.2, < 30 → 1.375, < 60 → 1.55, < 90 → 1.725, else 1.9")
+        #expect(
+            NutritionRules.stepsActivity.words()
+                == "< 5000 → 1.2, < 7500 → 1.375, < 10000 → 1.55, < 12500 → 1.725, else 1.9")
+        #expect(
+            NutritionRules.stepsActivity.words(NutritionPlanner.grouped)
+                == "< 5,000 → 1.2, < 7,500 → 1.375, < 10,000 → 1.55, < 12,500 → 1.725, else 1.9")
+        #expect(
+            NutritionRules.activeMinutesActivity.words()
+                == "< 15 → 1.2, < 30 → 1.375, < 60 → 1.55, < 90 → 1.725, else 1.9")
     }
 
     @Test func proteinPerKgByGoal() {
@@ -44,19 +53,27 @@ private func window(_ input: NutritionInput, notes: inout NutritionPlanner.PlanN
 
     @Test func wakingWindowFromBehaviorAnalysis() {
         var notes = NutritionPlanner.PlanNotes(rationale: [])
-        let w = window(wakingInput(behavior: BehaviorView(wake: ClockTime("06:30"), bedtime: ClockTime("22:30"))),
-                       notes: &notes)
-        #expect(w == NutritionPlanner.WakingWindow(wake: ClockTime("06:30")!, bedtime: ClockTime("22:30")!, awake: 960,
-                                                   source: "behavior_analysis"))
+        let w = window(
+            wakingInput(behavior: BehaviorView(wake: ClockTime("06:30"), bedtime: ClockTime("22:30"))),
+            notes: &notes)
+        #expect(
+            w
+                == NutritionPlanner.WakingWindow(
+                    wake: ClockTime("06:30")!, bedtime: ClockTime("22:30")!, awake: 960,
+                    source: "behavior_analysis"))
         #expect(notes.rationale.isEmpty)
-        #expect(notes.explain == ["wake 06:30 (behavior_analysis sleep_timing.sleep_end.mean), bedtime 22:30 "
-            + "(behavior_analysis sleep_timing.sleep_start.mean)"])
+        #expect(
+            notes.explain == [
+                "wake 06:30 (behavior_analysis sleep_timing.sleep_end.mean), bedtime 22:30 "
+                    + "(behavior_analysis sleep_timing.sleep_start.mean)"
+            ])
     }
 
     @Test func wakingWindowAcrossMidnight() {
         var notes = NutritionPlanner.PlanNotes(rationale: [])
-        let w = window(wakingInput(behavior: BehaviorView(wake: ClockTime("08:00"), bedtime: ClockTime("00:30"))),
-                       notes: &notes)
+        let w = window(
+            wakingInput(behavior: BehaviorView(wake: ClockTime("08:00"), bedtime: ClockTime("00:30"))),
+            notes: &notes)
         // From 08:00 to 00:30 the next day: 16 h 30 min.
         #expect(w.awake == 990)
         #expect(w.bedtime == ClockTime("00:30"))
@@ -64,39 +81,58 @@ private func window(_ input: NutritionInput, notes: inout NutritionPlanner.PlanN
 
     @Test func aWakingDayUnder8HoursBecomes16() {
         var notes = NutritionPlanner.PlanNotes(rationale: [])
-        let w = window(wakingInput(behavior: BehaviorView(wake: ClockTime("07:00"), bedtime: ClockTime("12:00"))),
-                       notes: &notes)
-        #expect(w == NutritionPlanner.WakingWindow(wake: ClockTime("07:00")!, bedtime: ClockTime("23:00")!, awake: 960,
-                                                   source: "wake: behavior_analysis, bedtime: wake + 16 h"))
+        let w = window(
+            wakingInput(behavior: BehaviorView(wake: ClockTime("07:00"), bedtime: ClockTime("12:00"))),
+            notes: &notes)
+        #expect(
+            w
+                == NutritionPlanner.WakingWindow(
+                    wake: ClockTime("07:00")!, bedtime: ClockTime("23:00")!, awake: 960,
+                    source: "wake: behavior_analysis, bedtime: wake + 16 h"))
         #expect(notes.rationale.contains { $0.contains("under 8 waking hours") })
     }
 
     @Test func wakingWindowFromTheProfileOrTheDefault() {
         var notes = NutritionPlanner.PlanNotes(rationale: [])
         let p = window(wakingInput(profile: UserProfile(wakePreference: ClockTime("06:00"))), notes: &notes)
-        #expect(p == NutritionPlanner.WakingWindow(wake: ClockTime("06:00")!, bedtime: ClockTime("22:00")!, awake: 960,
-                                                   source: "wake: profile, bedtime: wake + 16 h"))
-        #expect(notes.rationale == ["No sleep timing recorded: meals assume waking at 06:00 (the profile's "
-            + "wake_preference) and bedtime at 22:00."])
+        #expect(
+            p
+                == NutritionPlanner.WakingWindow(
+                    wake: ClockTime("06:00")!, bedtime: ClockTime("22:00")!, awake: 960,
+                    source: "wake: profile, bedtime: wake + 16 h"))
+        #expect(
+            notes.rationale == [
+                "No sleep timing recorded: meals assume waking at 06:00 (the profile's "
+                    + "wake_preference) and bedtime at 22:00."
+            ])
         var none = NutritionPlanner.PlanNotes(rationale: [])
         let d = window(wakingInput(), notes: &none)
-        #expect(d == NutritionPlanner.WakingWindow(wake: ClockTime("07:00")!, bedtime: ClockTime("23:00")!, awake: 960,
-                                                   source: "wake: default, bedtime: wake + 16 h"))
+        #expect(
+            d
+                == NutritionPlanner.WakingWindow(
+                    wake: ClockTime("07:00")!, bedtime: ClockTime("23:00")!, awake: 960,
+                    source: "wake: default, bedtime: wake + 16 h"))
     }
 
     @Test func routinesDayWinsOverBehaviorAnalysis() {
         var notes = NutritionPlanner.PlanNotes(rationale: [])
-        let w = window(wakingInput(behavior: BehaviorView(wake: ClockTime("06:30"), bedtime: ClockTime("22:30")),
-                                   routineDay: (ClockTime("05:45")!, ClockTime("21:30")!)), notes: &notes)
+        let w = window(
+            wakingInput(
+                behavior: BehaviorView(wake: ClockTime("06:30"), bedtime: ClockTime("22:30")),
+                routineDay: (ClockTime("05:45")!, ClockTime("21:30")!)), notes: &notes)
         // 05:45 to 21:30: 15 h 45 min.
-        #expect(w == NutritionPlanner.WakingWindow(wake: ClockTime("05:45")!, bedtime: ClockTime("21:30")!, awake: 945,
-                                                   source: "routine"))
+        #expect(
+            w
+                == NutritionPlanner.WakingWindow(
+                    wake: ClockTime("05:45")!, bedtime: ClockTime("21:30")!, awake: 945,
+                    source: "routine"))
     }
 
     /// The first meal on the nearest 5-minute mark within 30–60 min of waking; the last rounded down.
     @Test func mealSpanOnFiveMinuteMarks() {
         func span(_ a: Archetype, wake: String) -> (Int, Int) {
-            let w = NutritionPlanner.WakingWindow(wake: ClockTime(wake)!, bedtime: ClockTime(wake)!, awake: 960, source: "")
+            let w = NutritionPlanner.WakingWindow(
+                wake: ClockTime(wake)!, bedtime: ClockTime(wake)!, awake: 960, source: "")
             let s = NutritionPlanner.mealSpan(MealStyle.of(a, goal: "maintenance"), waking: w)
             return (s.first, s.last)
         }
@@ -113,13 +149,15 @@ private func window(_ input: NutritionInput, notes: inout NutritionPlanner.PlanN
     @Test func macrosByHand() {
         var notes = NutritionPlanner.PlanNotes(rationale: [])
         // Protein 1.2 × 70 = 84 g; fat 25% × 2000 / 9 = 55.6 → 56 g; carbs (2000 − 336 − 504) / 4 = 290 g; fibre 28 g.
-        #expect(NutritionPlanner.macros(energy: 2000, weight: 70, goal: "maintenance", factor: 1.2, notes: &notes)
-            == NutritionPlanner.Macros(protein: 84, fat: 56, carbs: 290, fibre: 28))
+        #expect(
+            NutritionPlanner.macros(energy: 2000, weight: 70, goal: "maintenance", factor: 1.2, notes: &notes)
+                == NutritionPlanner.Macros(protein: 84, fat: 56, carbs: 290, fibre: 28))
         // 2.0 g/kg × 150 kg = 300 g leaves nothing for carbs even at 20% fat (27 g): protein is capped at
         // ⌊(1200 − 243) / 4⌋ = 239 g and carbs are (1200 − 956 − 243) / 4 = 0.25 → 0.
         var capped = NutritionPlanner.PlanNotes(rationale: [])
-        #expect(NutritionPlanner.macros(energy: 1200, weight: 150, goal: "performance", factor: 1.9, notes: &capped)
-            == NutritionPlanner.Macros(protein: 239, fat: 27, carbs: 0, fibre: 17))
+        #expect(
+            NutritionPlanner.macros(energy: 1200, weight: 150, goal: "performance", factor: 1.9, notes: &capped)
+                == NutritionPlanner.Macros(protein: 239, fat: 27, carbs: 0, fibre: 17))
         #expect(capped.rationale.first == "Protein is capped at 239 g so that fat keeps 20% of the energy.")
     }
 
@@ -134,11 +172,14 @@ private func window(_ input: NutritionInput, notes: inout NutritionPlanner.PlanN
 }
 
 /// A routine input with a hand-made analysis payload.
-private func routineInput(_ a: Archetype = .foundationBuilder, analysis: [String: JSON] = [:],
-                          memory: MemoryContextView? = nil) -> RoutineInput {
-    RoutineInput(user: "u-step", analysisID: "a-step", archetype: a,
-                 request: AnalysisRequest(analysisID: "a-step", archetype: a, asOf: marchEnd), analysis: analysis,
-                 memory: memory)
+private func routineInput(
+    _ a: Archetype = .foundationBuilder, analysis: [String: JSON] = [:],
+    memory: MemoryContextView? = nil
+) -> RoutineInput {
+    RoutineInput(
+        user: "u-step", analysisID: "a-step", archetype: a,
+        request: AnalysisRequest(analysisID: "a-step", archetype: a, asOf: marchEnd), analysis: analysis,
+        memory: memory)
 }
 
 @Suite struct RoutineStepTests {
@@ -151,8 +192,9 @@ private func routineInput(_ a: Archetype = .foundationBuilder, analysis: [String
         let input = routineInput(a, analysis: analysis, memory: memory)
         var notes: [String] = []
         var basis: [String: JSON] = [:]
-        return RoutinePlanner.lightsOut(input, day: RoutinePlanner.day(input), wake: 420, need: 480,
-                                        latency: (15, "default"), notes: &notes, basis: &basis)
+        return RoutinePlanner.lightsOut(
+            input, day: RoutinePlanner.day(input), wake: 420, need: 480,
+            latency: (15, "default"), notes: &notes, basis: &basis)
     }
 
     @Test func lightsOutTarget() {
@@ -211,8 +253,9 @@ private func routineInput(_ a: Archetype = .foundationBuilder, analysis: [String
     @Test func restReplacesFocusOrTheLastItem() {
         func roles(_ a: Archetype, _ state: String) -> [RoutineRole] {
             var notes: [String] = []
-            return RoutinePlanner.otherRoles(a, readiness: RoutinePlanner.Readiness(state: state, text: "", debtReasons: []),
-                                             notes: &notes)
+            return RoutinePlanner.otherRoles(
+                a, readiness: RoutinePlanner.Readiness(state: state, text: "", debtReasons: []),
+                notes: &notes)
         }
         #expect(roles(.peakPerformer, "balanced") == [.focus, .recovery, .nutrition, .mindfulness])
         #expect(roles(.peakPerformer, "strained") == [.rest, .recovery, .nutrition, .mindfulness])
@@ -247,13 +290,16 @@ private func routineInput(_ a: Archetype = .foundationBuilder, analysis: [String
 @Suite struct RuleTableTests {
     @Test func archetypeValuesInWords() {
         let base = { (a: Archetype) in "\(ArchetypePolicy.of(a).baseDifficulty)" }
-        #expect(ArchetypePolicy.words(ArchetypePolicy.byDifficulty, base) == "Peak Performer 4, Systematic Improver 3, "
-            + "Transformation Seeker 3, Foundation Builder 2, Connected Explorer 2, Resilience Rebuilder 1")
-        #expect(ArchetypePolicy.words(ArchetypePolicy.byDifficulty, grouped: true, base) == "Peak Performer 4, "
-            + "Systematic Improver and Transformation Seeker 3, Foundation Builder and Connected Explorer 2, "
-            + "Resilience Rebuilder 1")
-        #expect(ArchetypePolicy.exceptions(unit: "min") { Int(ArchetypePolicy.of($0).sleepNeedMin) }
-            == "480 min for Peak Performer and Resilience Rebuilder, 450")
+        #expect(
+            ArchetypePolicy.words(ArchetypePolicy.byDifficulty, base) == "Peak Performer 4, Systematic Improver 3, "
+                + "Transformation Seeker 3, Foundation Builder 2, Connected Explorer 2, Resilience Rebuilder 1")
+        #expect(
+            ArchetypePolicy.words(ArchetypePolicy.byDifficulty, grouped: true, base) == "Peak Performer 4, "
+                + "Systematic Improver and Transformation Seeker 3, Foundation Builder and Connected Explorer 2, "
+                + "Resilience Rebuilder 1")
+        #expect(
+            ArchetypePolicy.exceptions(unit: "min") { Int(ArchetypePolicy.of($0).sleepNeedMin) }
+                == "480 min for Peak Performer and Resilience Rebuilder, 450")
     }
 
     @Test func mealStylesInWords() {
@@ -261,8 +307,10 @@ private func routineInput(_ a: Archetype = .foundationBuilder, analysis: [String
         #expect(MealStyle.of(.peakPerformer, goal: "performance").words == "30 min / 2.5 h / 25-35-10-30")
     }
 
-    @Test(arguments: [(0.5, "strong"), (-0.62, "strong"), (0.49, "moderate"), (0.3, "moderate"), (-0.29, "weak"),
-                      (0, "weak")])
+    @Test(arguments: [
+        (0.5, "strong"), (-0.62, "strong"), (0.49, "moderate"), (0.3, "moderate"), (-0.29, "weak"),
+        (0, "weak"),
+    ])
     func correlationStrengthInWords(_ rho: Double, _ word: String) {
         #expect(InsightRules.strength(rho) == word)
     }

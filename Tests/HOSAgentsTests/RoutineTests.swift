@@ -3,17 +3,21 @@
 import HOSCore
 import HOSImport
 import Testing
+
 @testable import HOSAgents
 
 /// One synthetic user's events (profile, records, request).
 private func syntheticEvents(index: Int, seed: UInt64 = 42, days: Int = 30) -> [Event] {
-    let options = SynthOptions(users: index + 1, days: days, archetype: nil, start: LocalDate("2026-01-05")!,
-                               seed: seed, request: true)
+    let options = SynthOptions(
+        users: index + 1, days: days, archetype: nil, start: LocalDate("2026-01-05")!,
+        seed: seed, request: true)
     return SyntheticUsers(options: options).events(forUser: index)
 }
 
 /// The planner's input for a user's events, analysed by hos-behavior's analyzer under `archetype`.
-private func routineInput(_ events: [Event], archetype: Archetype? = nil, memory: MemoryContextView? = nil) -> RoutineInput {
+private func routineInput(_ events: [Event], archetype: Archetype? = nil, memory: MemoryContextView? = nil)
+    -> RoutineInput
+{
     var days = UserDays()
     var profile: UserProfile?
     var request: Event?
@@ -30,29 +34,38 @@ private func routineInput(_ events: [Event], archetype: Archetype? = nil, memory
     let a = archetype ?? resolveArchetype(request: r, seen: nil)
     payload.archetype = a
     let analysis = BehaviorAnalyzer(archetype: a, explain: false).analyze(days, request: payload)
-    return RoutineInput(user: r.userID, analysisID: analysisID(of: r), archetype: a, request: payload, days: days,
-                        profile: profile, analysis: analysis, memory: memory)
+    return RoutineInput(
+        user: r.userID, analysisID: analysisID(of: r), archetype: a, request: payload, days: days,
+        profile: profile, analysis: analysis, memory: memory)
 }
 
 /// A hand-made user: `n` days of identical sleep, ending 2026-03-14.
-private func handMadeInput(archetype: Archetype, sleepStart: String, sleepEnd: String, sleepMin: Double,
-                           n: Int = 14, readiness: JSON? = nil, memory: MemoryContextView? = nil) -> RoutineInput {
+private func handMadeInput(
+    archetype: Archetype, sleepStart: String, sleepEnd: String, sleepMin: Double,
+    n: Int = 14, readiness: JSON? = nil, memory: MemoryContextView? = nil
+) -> RoutineInput {
     var days = UserDays()
     let end = LocalDate("2026-03-14")!
     for i in 0..<n {
-        days.add(HealthRecord(date: end.adding(days: -i), metrics: [
-            "sleep_start": .clock(ClockTime(sleepStart)!), "sleep_end": .clock(ClockTime(sleepEnd)!),
-            "sleep_duration_min": .number(sleepMin),
-        ]))
+        days.add(
+            HealthRecord(
+                date: end.adding(days: -i),
+                metrics: [
+                    "sleep_start": .clock(ClockTime(sleepStart)!), "sleep_end": .clock(ClockTime(sleepEnd)!),
+                    "sleep_duration_min": .number(sleepMin),
+                ]))
     }
     let request = AnalysisRequest(analysisID: "a-hand", archetype: archetype, asOf: end)
     var analysis = BehaviorAnalyzer(archetype: archetype, explain: false).analyze(days, request: request)
     if let readiness { analysis["readiness"] = readiness }
-    return RoutineInput(user: "u-hand", analysisID: "a-hand", archetype: archetype, request: request, days: days,
-                        analysis: analysis, memory: memory)
+    return RoutineInput(
+        user: "u-hand", analysisID: "a-hand", archetype: archetype, request: request, days: days,
+        analysis: analysis, memory: memory)
 }
 
-private func memory(difficulty: Int? = nil, variants: [String: String] = [:], preferences: [String: JSON] = [:]) -> MemoryContextView {
+private func memory(difficulty: Int? = nil, variants: [String: String] = [:], preferences: [String: JSON] = [:])
+    -> MemoryContextView
+{
     var m = MemoryContextView()
     m.difficulty = difficulty
     m.variants = variants
@@ -104,7 +117,8 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
     @Test func invariantsOverWakeTimesArmsAndStates() {
         // Every half hour of wake from 04:00 to 14:00, each arm, each readiness state, with and without sleep debt.
         for wake in stride(from: 240, through: 840, by: 30) {
-            let end = ClockTime(minutes: wake).description, start = ClockTime(minutes: wake - 500).description
+            let end = ClockTime(minutes: wake).description
+            let start = ClockTime(minutes: wake - 500).description
             for a in Archetype.allCases {
                 for arm in RoutineRules.exerciseArms {
                     for state in ["recovered", "balanced", "strained"] {
@@ -127,9 +141,10 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
 
     @Test func collidingSlotsAreMovedApart() {
         // Wake 10:00: the midday run (12:30) takes the focus block's slot (wake + 150 min), so focus moves after it.
-        let input = handMadeInput(archetype: .peakPerformer, sleepStart: "01:45", sleepEnd: "10:00", sleepMin: 480,
-                                  readiness: ["score": 60, "state": "balanced"],
-                                  memory: memory(variants: ["exercise_time": "midday"]))
+        let input = handMadeInput(
+            archetype: .peakPerformer, sleepStart: "01:45", sleepEnd: "10:00", sleepMin: 480,
+            readiness: ["score": 60, "state": "balanced"],
+            memory: memory(variants: ["exercise_time": "midday"]))
         let plan = RoutinePlanner(explain: true).plan(input)
         #expect(ClockTime(minutes: item(plan, "exercise")!.start).description == "12:30")
         #expect(ClockTime(minutes: item(plan, "focus")!.start).description == "13:30")
@@ -149,13 +164,15 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
             var input = routineInput(syntheticEvents(index: 0, seed: seed), archetype: .systematicImprover)
             input.analysis!["readiness"] = ["score": 60, "state": "balanced", "sleep_debt_hours": 1]
             input.analysis!["metrics"] = [:]
-            let ids = RoutinePlanner().plan(input).payload(explain: false)["items"]!.arrayValue!.map { $0["item_id"]!.stringValue! }
+            let ids = RoutinePlanner().plan(input).payload(explain: false)["items"]!.arrayValue!.map {
+                $0["item_id"]!.stringValue!
+            }
             #expect(Set(ids) == ["sleep", "exercise", "focus", "nutrition", "recovery"])
         }
     }
 
     @Test func sixArchetypesGiveDifferentPlansOnTheSameData() {
-        let events = syntheticEvents(index: 1)  // a Systematic Improver's data, planned under each archetype
+        let events = syntheticEvents(index: 1) // a Systematic Improver's data, planned under each archetype
         var plans: [Archetype: RoutinePlan] = [:]
         for a in Archetype.allCases { plans[a] = RoutinePlanner().plan(routineInput(events, archetype: a)) }
         for (a, plan) in plans {
@@ -173,13 +190,15 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
         for i in 0..<6 { for j in (i + 1)..<6 { #expect(titleSets[i].isDisjoint(with: titleSets[j])) } }
         let exerciseStarts = Set(plans.values.map { p in p.items.first { $0.variant["exercise_time"] != nil }!.start })
         #expect(exerciseStarts.count >= 3)
-        #expect(item(plans[.peakPerformer]!, "exercise")!.durationMin > item(plans[.foundationBuilder]!, "exercise")!.durationMin)
+        #expect(
+            item(plans[.peakPerformer]!, "exercise")!.durationMin
+                > item(plans[.foundationBuilder]!, "exercise")!.durationMin)
     }
 
     @Test func memoryVariantsChooseExerciseTime() {
         let events = syntheticEvents(index: 1)
         let base = RoutinePlanner().plan(routineInput(events))
-        #expect(item(base, "exercise")!.variant["exercise_time"] == "morning")  // Systematic Improver default
+        #expect(item(base, "exercise")!.variant["exercise_time"] == "morning") // Systematic Improver default
         #expect(item(base, "exercise")!.start == base.wake + 60)
         for (arm, clock) in [("midday", "12:30"), ("evening", "18:00")] {
             let plan = RoutinePlanner().plan(routineInput(events, memory: memory(variants: ["exercise_time": arm])))
@@ -190,8 +209,12 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
         // A stored preference counts when no variant is chosen; the variant wins over it.
         let pref = RoutinePlanner().plan(routineInput(events, memory: memory(preferences: ["exercise_time": "17:30"])))
         #expect(item(pref, "exercise")!.variant["exercise_time"] == "evening")
-        let both = RoutinePlanner().plan(routineInput(events, memory: memory(variants: ["exercise_time": "midday"],
-                                                                                preferences: ["exercise_time": "evening"])))
+        let both = RoutinePlanner().plan(
+            routineInput(
+                events,
+                memory: memory(
+                    variants: ["exercise_time": "midday"],
+                    preferences: ["exercise_time": "evening"])))
         #expect(item(both, "exercise")!.variant["exercise_time"] == "midday")
         // An unknown arm is ignored.
         let bad = RoutinePlanner().plan(routineInput(events, memory: memory(variants: ["exercise_time": "midnight"])))
@@ -201,22 +224,28 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
     @Test func memoryVariantsChooseSleepShift() {
         // Usual bedtime 00:30; Foundation Builder target: 07:00 − 450 − 15 min = 23:15, 75 min earlier.
         func plan(_ arm: String?) -> RoutinePlan {
-            RoutinePlanner().plan(handMadeInput(archetype: .foundationBuilder, sleepStart: "00:30", sleepEnd: "07:00",
-                                                sleepMin: 420, memory: memory(variants: arm.map { ["sleep_shift": $0] } ?? [:])))
+            RoutinePlanner().plan(
+                handMadeInput(
+                    archetype: .foundationBuilder, sleepStart: "00:30", sleepEnd: "07:00",
+                    sleepMin: 420, memory: memory(variants: arm.map { ["sleep_shift": $0] } ?? [:])))
         }
-        let gradual = plan("gradual"), direct = plan("direct"), none = plan(nil)
+        let gradual = plan("gradual")
+        let direct = plan("direct")
+        let none = plan(nil)
         #expect(ClockTime(minutes: gradual.targetBedtime).description == "23:15")
         #expect(ClockTime(minutes: gradual.bedtime).description == "00:15")
         #expect(ClockTime(minutes: direct.bedtime).description == "23:15")
         #expect(item(gradual, "sleep")!.variant == ["sleep_shift": "gradual"])
         #expect(item(direct, "sleep")!.variant == ["sleep_shift": "direct"])
-        #expect(none.bedtime == gradual.bedtime)  // Foundation Builder's default is gradual
+        #expect(none.bedtime == gradual.bedtime) // Foundation Builder's default is gradual
         checkInvariants(gradual, .foundationBuilder, "gradual")
         checkInvariants(direct, .foundationBuilder, "direct")
         // An earlier usual bedtime is kept, whatever the arm: never a later night than the user keeps (at most 2 h).
         for (start, expected) in [("22:00", "22:00"), ("20:00", "21:15"), ("23:00", "23:15")] {
-            let early = RoutinePlanner().plan(handMadeInput(archetype: .foundationBuilder, sleepStart: start, sleepEnd: "07:00",
-                                                            sleepMin: 430, memory: memory(variants: ["sleep_shift": "direct"])))
+            let early = RoutinePlanner().plan(
+                handMadeInput(
+                    archetype: .foundationBuilder, sleepStart: start, sleepEnd: "07:00",
+                    sleepMin: 430, memory: memory(variants: ["sleep_shift": "direct"])))
             #expect(ClockTime(minutes: early.bedtime).description == expected, "usual bedtime \(start)")
             #expect(ClockTime(minutes: early.targetBedtime).description == "23:15")
             checkInvariants(early, .foundationBuilder, "early \(start)")
@@ -231,7 +260,9 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
             input.analysis!["readiness"] = balanced
             return RoutinePlanner().plan(input)
         }
-        let low = plan(1), high = plan(5), none = plan(nil)
+        let low = plan(1)
+        let high = plan(5)
+        let none = plan(nil)
         #expect(low.difficulty == 1 && high.difficulty == 5 && none.difficulty == 3)
         #expect(item(low, "exercise")!.intensity == 1)
         #expect(item(high, "exercise")!.intensity == 5)
@@ -242,25 +273,38 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
     }
 
     @Test func exerciseSizeTable() {
-        #expect(RoutinePlanner.exerciseSize(.peakPerformer, difficulty: 4, state: "balanced", sleepFirst: false).intensity == 4)
-        #expect(RoutinePlanner.exerciseSize(.peakPerformer, difficulty: 4, state: "balanced", sleepFirst: false).duration == 60)
-        #expect(RoutinePlanner.exerciseSize(.peakPerformer, difficulty: 5, state: "recovered", sleepFirst: false).intensity == 5)
-        #expect(RoutinePlanner.exerciseSize(.systematicImprover, difficulty: 3, state: "recovered", sleepFirst: false).intensity == 4)
+        #expect(
+            RoutinePlanner.exerciseSize(.peakPerformer, difficulty: 4, state: "balanced", sleepFirst: false).intensity
+                == 4)
+        #expect(
+            RoutinePlanner.exerciseSize(.peakPerformer, difficulty: 4, state: "balanced", sleepFirst: false).duration
+                == 60)
+        #expect(
+            RoutinePlanner.exerciseSize(.peakPerformer, difficulty: 5, state: "recovered", sleepFirst: false).intensity
+                == 5)
+        #expect(
+            RoutinePlanner.exerciseSize(.systematicImprover, difficulty: 3, state: "recovered", sleepFirst: false)
+                .intensity == 4)
         let strained = RoutinePlanner.exerciseSize(.peakPerformer, difficulty: 3, state: "strained", sleepFirst: false)
-        #expect(strained.intensity == 2 && strained.duration == 30)  // 60 min × 0.85 (one step below base) × 0.6 = 30.6
-        #expect(RoutinePlanner.exerciseSize(.peakPerformer, difficulty: 5, state: "recovered", sleepFirst: true).intensity == 3)
-        #expect(RoutinePlanner.exerciseSize(.resilienceRebuilder, difficulty: 1, state: "strained", sleepFirst: false).duration == 10)
+        #expect(strained.intensity == 2 && strained.duration == 30) // 60 min × 0.85 (one step below base) × 0.6 = 30.6
+        #expect(
+            RoutinePlanner.exerciseSize(.peakPerformer, difficulty: 5, state: "recovered", sleepFirst: true).intensity
+                == 3)
+        #expect(
+            RoutinePlanner.exerciseSize(.resilienceRebuilder, difficulty: 1, state: "strained", sleepFirst: false)
+                .duration == 10)
     }
 
     @Test func strainedReadinessGivesALighterDay() {
-        let events = syntheticEvents(index: 0)  // Peak Performer
+        let events = syntheticEvents(index: 0) // Peak Performer
         func plan(_ state: String, score: Double, archetype: Archetype = .peakPerformer) -> RoutinePlan {
             var input = routineInput(events, archetype: archetype)
             input.analysis!["readiness"] = ["score": .number(score), "state": .string(state), "sleep_debt_hours": 1]
             input.analysis!["metrics"] = [:]
             return RoutinePlanner().plan(input)
         }
-        let normal = plan("balanced", score: 60), strained = plan("strained", score: 35)
+        let normal = plan("balanced", score: 60)
+        let strained = plan("strained", score: 35)
         #expect(strained.focus == "recovery" && normal.focus == "balanced")
         #expect(strained.difficulty == normal.difficulty - 1)
         let (e0, e1) = (item(normal, "exercise")!, item(strained, "exercise")!)
@@ -281,12 +325,14 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
     @Test func sleepDebtGivesASleepFirstPlan() {
         let events = syntheticEvents(index: 0)
         func plan(debt: Double, arm: String = "evening") -> RoutinePlan {
-            var input = routineInput(events, archetype: .peakPerformer, memory: memory(variants: ["exercise_time": arm]))
+            var input = routineInput(
+                events, archetype: .peakPerformer, memory: memory(variants: ["exercise_time": arm]))
             input.analysis!["readiness"] = ["score": 55, "state": "balanced", "sleep_debt_hours": .number(debt)]
             input.analysis!["metrics"] = [:]
             return RoutinePlanner().plan(input)
         }
-        let normal = plan(debt: 2), debt = plan(debt: 6.5)
+        let normal = plan(debt: 2)
+        let debt = plan(debt: 6.5)
         #expect(debt.focus == "sleep-first" && normal.focus == "balanced")
         #expect(item(debt, "sleep")!.durationMin == item(normal, "sleep")!.durationMin + 15)
         #expect(item(debt, "sleep")!.start < item(normal, "sleep")!.start || debt.bedtime != normal.bedtime)
@@ -297,8 +343,10 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
         #expect(item(debt, "sleep")!.why.contains("sleep debt 6.5 h"))
         checkInvariants(debt, .peakPerformer, "sleep debt")
         // Short median sleep alone makes a sleep-first plan: 330 min against a need of 450.
-        let short = RoutinePlanner().plan(handMadeInput(archetype: .foundationBuilder, sleepStart: "23:00", sleepEnd: "06:45",
-                                                        sleepMin: 330, readiness: ["score": 55, "state": "balanced"]))
+        let short = RoutinePlanner().plan(
+            handMadeInput(
+                archetype: .foundationBuilder, sleepStart: "23:00", sleepEnd: "06:45",
+                sleepMin: 330, readiness: ["score": 55, "state": "balanced"]))
         #expect(short.focus == "sleep-first")
         #expect(item(short, "rest") != nil)
         checkInvariants(short, .foundationBuilder, "short sleep")
@@ -307,9 +355,10 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
     @Test func lateChronotypeWrapsAroundMidnight() {
         // Wakes 10:30, sleeps from 02:00: Peak Performer target 10:30 − 480 − 15 min = 02:15 the next night.
         for arm in RoutineRules.exerciseArms {
-            let input = handMadeInput(archetype: .peakPerformer, sleepStart: "02:00", sleepEnd: "10:30", sleepMin: 500,
-                                      readiness: ["score": 60, "state": "balanced"],
-                                      memory: memory(variants: ["exercise_time": arm]))
+            let input = handMadeInput(
+                archetype: .peakPerformer, sleepStart: "02:00", sleepEnd: "10:30", sleepMin: 500,
+                readiness: ["score": 60, "state": "balanced"],
+                memory: memory(variants: ["exercise_time": arm]))
             let plan = RoutinePlanner(explain: true).plan(input)
             let payload = plan.payload(explain: true)
             #expect(payload["wake"] == "10:30")
@@ -324,38 +373,51 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
             if arm == "evening" { #expect(ClockTime(minutes: ex.start).description == "18:00") }
         }
         // Later still: usual bedtime 03:30, 45 min after the 02:45 target of a Foundation Builder waking 10:30.
-        let fb = RoutinePlanner().plan(handMadeInput(archetype: .foundationBuilder, sleepStart: "03:30", sleepEnd: "10:30",
-                                                     sleepMin: 400, readiness: ["score": 60, "state": "balanced"]))
+        let fb = RoutinePlanner().plan(
+            handMadeInput(
+                archetype: .foundationBuilder, sleepStart: "03:30", sleepEnd: "10:30",
+                sleepMin: 400, readiness: ["score": 60, "state": "balanced"]))
         #expect(ClockTime(minutes: fb.targetBedtime).description == "02:45")
-        #expect(ClockTime(minutes: fb.bedtime).description == "03:15")  // gradual: 15 min earlier than 03:30
+        #expect(ClockTime(minutes: fb.bedtime).description == "03:15") // gradual: 15 min earlier than 03:30
         checkInvariants(fb, .foundationBuilder, "late FB")
     }
 
     @Test func wakeFallbacks() {
         let request = AnalysisRequest(analysisID: "a-1", asOf: LocalDate("2026-04-01")!)
         func plan(memory m: MemoryContextView? = nil, profile: UserProfile? = nil) -> RoutinePlan {
-            RoutinePlanner().plan(RoutineInput(user: "u-1", analysisID: "a-1", archetype: .connectedExplorer,
-                                               request: request, profile: profile, memory: m))
+            RoutinePlanner().plan(
+                RoutineInput(
+                    user: "u-1", analysisID: "a-1", archetype: .connectedExplorer,
+                    request: request, profile: profile, memory: m))
         }
         #expect(ClockTime(minutes: plan().wake).description == "07:00")
         let withProfile = plan(profile: UserProfile(wakePreference: ClockTime("08:10")))
         #expect(ClockTime(minutes: withProfile.wake).description == "08:10")
-        let withMemory = plan(memory: memory(preferences: ["wake_time": "06:30"]), profile: UserProfile(wakePreference: ClockTime("08:10")))
+        let withMemory = plan(
+            memory: memory(preferences: ["wake_time": "06:30"]),
+            profile: UserProfile(wakePreference: ClockTime("08:10")))
         #expect(ClockTime(minutes: withMemory.wake).description == "06:30")
         #expect(withMemory.date.description == "2026-04-02")
         for p in [plan(), withProfile, withMemory] { checkInvariants(p, .connectedExplorer, "no data") }
         // Records without an analysis: the circular median of sleep_end (05:50, 06:10, 06:20 → 06:10).
         var days = UserDays()
         for (i, end) in ["05:50", "06:10", "06:20"].enumerated() {
-            days.add(HealthRecord(date: LocalDate("2026-03-30")!.adding(days: i), metrics: ["sleep_end": .clock(ClockTime(end)!),
-                                                                                          "sleep_latency_min": .number(25)]))
+            days.add(
+                HealthRecord(
+                    date: LocalDate("2026-03-30")!.adding(days: i),
+                    metrics: [
+                        "sleep_end": .clock(ClockTime(end)!),
+                        "sleep_latency_min": .number(25),
+                    ]))
         }
-        let fromRecords = RoutinePlanner().plan(RoutineInput(user: "u-1", analysisID: "a-1", archetype: .foundationBuilder,
-                                                             request: AnalysisRequest(analysisID: "a-1"), days: days))
+        let fromRecords = RoutinePlanner().plan(
+            RoutineInput(
+                user: "u-1", analysisID: "a-1", archetype: .foundationBuilder,
+                request: AnalysisRequest(analysisID: "a-1"), days: days))
         #expect(ClockTime(minutes: fromRecords.wake).description == "06:10")
         #expect(fromRecords.basis["sleep_latency_min"] == 25)
-        #expect(ClockTime(minutes: fromRecords.targetBedtime).description == "22:15")  // 06:10 − 450 − 25
-        #expect(fromRecords.date.description == "2026-04-02")  // after the latest record
+        #expect(ClockTime(minutes: fromRecords.targetBedtime).description == "22:15") // 06:10 − 450 − 25
+        #expect(fromRecords.date.description == "2026-04-02") // after the latest record
         #expect(RoutineFormat.circularMedian([1430, 10, 20]) == 10)
     }
 
@@ -363,8 +425,9 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
         var behavior = BehaviorStage()
         var routine = RoutineStage(explain: true)
         var out: [Event] = []
-        let memoryEvent = Event(id: "m1", type: EventType.memoryContext, user: "u-0002", timestamp: "2026-02-04T00:00:00Z",
-                                payload: ["adaptation_state": ["difficulty": 5, "variants": ["exercise_time": "evening"]]])
+        let memoryEvent = Event(
+            id: "m1", type: EventType.memoryContext, user: "u-0002", timestamp: "2026-02-04T00:00:00Z",
+            payload: ["adaptation_state": ["difficulty": 5, "variants": ["exercise_time": "evening"]]])
         for index in 0..<2 {
             var events = syntheticEvents(index: index)
             if index == 1 { events.insert(memoryEvent, at: events.count - 1) }

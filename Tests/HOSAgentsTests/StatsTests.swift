@@ -3,6 +3,7 @@
 
 import HOSCore
 import Testing
+
 @testable import HOSAgents
 
 @Suite struct StatsTests {
@@ -35,7 +36,8 @@ import Testing
 
     @Test func robustZFlagsOnlyOutliers() {
         let v = [10.0, 11, 9, 10, 12, 10, 11, 9, 10, 40]
-        let m = Stats.median(v)!, mad = Stats.mad(v)!
+        let m = Stats.median(v)!
+        let mad = Stats.mad(v)!
         let flagged = v.filter { abs(Stats.robustZ($0, median: m, mad: mad) ?? 0) > 3.5 }
         #expect(flagged == [40])
         #expect(Stats.robustZ(5, median: 5, mad: 0) == nil)

@@ -32,7 +32,9 @@ struct ShellResult {
 }
 
 /// Runs `sh -c command` in `directory`, feeding `input`; real processes and pipes.
-func shell(_ command: String, in directory: URL, input: Data? = nil, environment: [String: String] = [:]) throws -> ShellResult {
+func shell(_ command: String, in directory: URL, input: Data? = nil, environment: [String: String] = [:]) throws
+    -> ShellResult
+{
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
     process.arguments = ["-c", command]
@@ -43,13 +45,16 @@ func shell(_ command: String, in directory: URL, input: Data? = nil, environment
     env.removeValue(forKey: "HOS_MEMORY")
     for (k, v) in environment { env[k] = v }
     process.environment = env
-    let out = Pipe(), err = Pipe(), inp = Pipe()
+    let out = Pipe()
+    let err = Pipe()
+    let inp = Pipe()
     process.standardOutput = out
     process.standardError = err
     process.standardInput = inp
     try process.run()
     // Read both pipes while the process runs, so a large output cannot block it.
-    nonisolated(unsafe) var outData = Data(), errData = Data()
+    nonisolated(unsafe) var outData = Data()
+    nonisolated(unsafe) var errData = Data()
     let group = DispatchGroup()
     group.enter()
     DispatchQueue.global().async {
@@ -87,11 +92,16 @@ func shell(_ command: String, in directory: URL, input: Data? = nil, environment
             }
             return
         }
-        let expectedStatus = file("status").flatMap { Int32(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+        let expectedStatus =
+            file("status").flatMap {
+                Int32(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            } ?? 0
         #expect(result.status == expectedStatus, "exit status of \(name)")
-        #expect(String(decoding: result.stdout, as: UTF8.self) == String(decoding: file("expout") ?? Data(), as: UTF8.self),
-                "stdout of \(name)")
-        #expect(String(decoding: result.stderr, as: UTF8.self) == String(decoding: file("experr") ?? Data(), as: UTF8.self),
-                "stderr of \(name)")
+        #expect(
+            String(decoding: result.stdout, as: UTF8.self) == String(decoding: file("expout") ?? Data(), as: UTF8.self),
+            "stdout of \(name)")
+        #expect(
+            String(decoding: result.stderr, as: UTF8.self) == String(decoding: file("experr") ?? Data(), as: UTF8.self),
+            "stderr of \(name)")
     }
 }

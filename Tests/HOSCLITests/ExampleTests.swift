@@ -9,8 +9,10 @@ let examplesDir = packageRoot.appendingPathComponent("examples")
 
 func allExamples() -> [String] {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: examplesDir.path)) ?? []
-    return names.filter { FileManager.default.fileExists(atPath: examplesDir.appendingPathComponent("\($0)/run.sh").path) }
-        .sorted()
+    return names.filter {
+        FileManager.default.fileExists(atPath: examplesDir.appendingPathComponent("\($0)/run.sh").path)
+    }
+    .sorted()
 }
 
 @Suite struct ExampleTests {
@@ -30,8 +32,9 @@ func allExamples() -> [String] {
 
     @Test func everyExampleHasAReadme() {
         for name in allExamples() {
-            #expect(FileManager.default.fileExists(atPath: examplesDir.appendingPathComponent("\(name)/README.md").path),
-                    "examples/\(name)/README.md")
+            #expect(
+                FileManager.default.fileExists(atPath: examplesDir.appendingPathComponent("\(name)/README.md").path),
+                "examples/\(name)/README.md")
         }
     }
 }
@@ -45,15 +48,20 @@ func allExamples() -> [String] {
         #expect(rows.count == 43)
         for row in rows {
             let cells = row.split(separator: " ", omittingEmptySubsequences: true)
-            let manRow = [cells[0], cells[1], cells[2]].joined(separator: "\t").replacingOccurrences(of: "–", with: "\\(en")
+            let manRow = [cells[0], cells[1], cells[2]].joined(separator: "\t").replacingOccurrences(
+                of: "–", with: "\\(en")
             #expect(page.contains(manRow + "\t"), "man/hos-events.7 lacks or misstates \(cells[0])")
         }
     }
 
     @Test func everyCommandHasAPage() {
-        for tool in ["hos-validate", "hos-import", "hos-synth", "hos-behavior", "hos-nutrition", "hos-routine",
-                     "hos-memory", "hos-insights", "hos-adapt", "hos-report", "hos-run"] {
-            #expect(FileManager.default.fileExists(atPath: packageRoot.appendingPathComponent("man/\(tool).1").path), "\(tool)")
+        for tool in [
+            "hos-validate", "hos-import", "hos-synth", "hos-behavior", "hos-nutrition", "hos-routine",
+            "hos-memory", "hos-insights", "hos-adapt", "hos-report", "hos-run",
+        ] {
+            #expect(
+                FileManager.default.fileExists(atPath: packageRoot.appendingPathComponent("man/\(tool).1").path),
+                "\(tool)")
         }
     }
 }

@@ -61,13 +61,15 @@ final class SnapshotReader: @unchecked Sendable {
     }
 }
 
-let hasSQLiteShell = FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3")
+let hasSQLiteShell =
+    FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3")
     || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/sqlite3")
 
 @Suite(.serialized) struct MemoryFileTests {
     /// A memory file holding synthetic users and one user with a distinctive id and value.
     func populated(_ s: MemoryScratch) throws {
-        let r = try s.sh("""
+        let r = try s.sh(
+            """
             { hos-synth --users 4 --days 30 --seed 4 --request
               jq -nc '{event_type: "user_profile", user_id: "forget-me-7f3a", timestamp: "2026-01-01T00:00:00Z",
                        payload: {dietary: {pattern: "zebra-quokka-diet", exclusions: [], allergies: []}}},
@@ -125,7 +127,9 @@ let hasSQLiteShell = FileManager.default.isExecutableFile(atPath: "/usr/bin/sqli
     /// Overwrites 50 seeded random bytes of one leaf page of short_term_record in `name`, trying seeds from
     /// 1 until `PRAGMA quick_check` flags the page; returns the seed.
     func damage(_ s: MemoryScratch, _ name: String, from pristine: String) throws -> UInt64 {
-        let pages = try s.sh("sqlite3 \(pristine) \"SELECT pageno FROM dbstat WHERE name = 'short_term_record' AND pagetype = 'leaf' ORDER BY pageno\"")
+        let pages = try s.sh(
+            "sqlite3 \(pristine) \"SELECT pageno FROM dbstat WHERE name = 'short_term_record' AND pagetype = 'leaf' ORDER BY pageno\""
+        )
         let leaves = text(pages.stdout).split(separator: "\n").compactMap { Int($0) }
         try #require(leaves.count > 4)
         let original = try #require(FileManager.default.contents(atPath: s.path(pristine)))
@@ -150,7 +154,10 @@ let hasSQLiteShell = FileManager.default.isExecutableFile(atPath: "/usr/bin/sqli
     @Test(.enabled(if: hasSQLiteShell)) func aDamagedFileIsNeverReadAsIfWhole() throws {
         let s = try MemoryScratch()
         try populated(s)
-        #expect(try s.sh("hos-memory backup --memory m.sqlite good.sqlite && sqlite3 m.sqlite 'PRAGMA wal_checkpoint(TRUNCATE)'").status == 0)
+        #expect(
+            try s.sh(
+                "hos-memory backup --memory m.sqlite good.sqlite && sqlite3 m.sqlite 'PRAGMA wal_checkpoint(TRUNCATE)'"
+            ).status == 0)
         let seed = try damage(s, "damaged.sqlite", from: "m.sqlite")
         #expect(seed == 1, "the damage is seeded; a change of seed changes the page")
         let commands = [
@@ -175,11 +182,14 @@ let hasSQLiteShell = FileManager.default.isExecutableFile(atPath: "/usr/bin/sqli
         #expect(!FileManager.default.fileExists(atPath: s.path("copy.sqlite")), "a backup of a damaged file")
         // forget deleted nothing: the rows of u-0001 in the tables that can still be read are all there.
         let count = "sqlite3 t.sqlite \"SELECT count(*) FROM event_seen WHERE user_id = 'u-0001'\""
-        let counts = try s.sh("cp damaged.sqlite t.sqlite; \(count); hos-memory forget --memory t.sqlite --user u-0001; \(count)")
+        let counts = try s.sh(
+            "cp damaged.sqlite t.sqlite; \(count); hos-memory forget --memory t.sqlite --user u-0001; \(count)")
         let lines = text(counts.stdout).split(separator: "\n")
         #expect(lines.count == 2 && lines[0] == lines[1] && lines[0] != "0", "\(lines)")
         // hos-run does not succeed on it.
-        let run = try s.sh("cp damaged.sqlite t.sqlite; hos-run \(pipelines)/full-analysis.yaml --memory t.sqlite -i users.jsonl -o out.jsonl")
+        let run = try s.sh(
+            "cp damaged.sqlite t.sqlite; hos-run \(pipelines)/full-analysis.yaml --memory t.sqlite -i users.jsonl -o out.jsonl"
+        )
         #expect(run.status != 0)
         #expect(text(run.stderr).contains("hos-memory: memory file damaged: t.sqlite: "))
         // check reports it (exit 1), restore refuses it as a source and replaces it as the memory file.
@@ -187,17 +197,26 @@ let hasSQLiteShell = FileManager.default.isExecutableFile(atPath: "/usr/bin/sqli
         #expect(check.status == 1)
         #expect(text(check.stderr).hasPrefix("hos-memory: check: integrity: "))
         #expect(try s.sh("hos-memory restore --memory new.sqlite damaged.sqlite").status == 65)
-        let restore = try s.sh("cp damaged.sqlite t.sqlite; hos-memory restore --memory t.sqlite good.sqlite && hos-memory check --memory t.sqlite")
+        let restore = try s.sh(
+            "cp damaged.sqlite t.sqlite; hos-memory restore --memory t.sqlite good.sqlite && hos-memory check --memory t.sqlite"
+        )
         #expect(restore.status == 0, "\(text(restore.stderr))")
-        #expect(text(restore.stderr).contains("warning: t.sqlite is damaged: its audit entries after the backup are not carried over"))
+        #expect(
+            text(restore.stderr).contains(
+                "warning: t.sqlite is damaged: its audit entries after the backup are not carried over"))
     }
 
     /// Regression (issue 17): a file that is not a database was set to 0600 before the error.
     @Test func aFileThatIsNotADatabaseKeepsItsMode() throws {
         let s = try MemoryScratch()
-        let r = try s.sh("printf 'plain text, not a database file at all' > t.sqlite; chmod 644 t.sqlite; hos-memory stats --memory t.sqlite; echo \"status $?\"; ls -l t.sqlite | cut -c1-10")
+        let r = try s.sh(
+            "printf 'plain text, not a database file at all' > t.sqlite; chmod 644 t.sqlite; hos-memory stats --memory t.sqlite; echo \"status $?\"; ls -l t.sqlite | cut -c1-10"
+        )
         #expect(text(r.stdout) == "status 74\n-rw-r--r--\n")
-        #expect(text(r.stderr) == "hos-memory: memory file damaged: t.sqlite: open: file is not a database; run 'hos-memory check'; restore from a backup\n")
+        #expect(
+            text(r.stderr)
+                == "hos-memory: memory file damaged: t.sqlite: open: file is not a database; run 'hos-memory check'; restore from a backup\n"
+        )
     }
 
     /// Regression (issue 17): with a 0400 file every read command failed with "attempt to write a readonly
@@ -212,7 +231,9 @@ let hasSQLiteShell = FileManager.default.isExecutableFile(atPath: "/usr/bin/sqli
         if getuid() == 0 {
             #expect(try s.sh("chown -R 65534:65534 . && chmod 777 \(s.dir.path)").status == 0)
         }
-        #expect(try s.sh("mkdir out && chmod 777 out && mkdir ro && mv m.sqlite ro/ && rm -f m.sqlite-wal m.sqlite-shm").status == 0)
+        #expect(
+            try s.sh("mkdir out && chmod 777 out && mkdir ro && mv m.sqlite ro/ && rm -f m.sqlite-wal m.sqlite-shm")
+                .status == 0)
         #expect(try s.sh(kind == "file 0400" ? "chmod 400 ro/m.sqlite" : "chmod 555 ro").status == 0)
         for command in ["stats", "check", "recall --user u-0001", "export --user u-0001", "backup out/copy.sqlite"] {
             let r = try s.sh(asOther + "hos-memory \(command) --memory ro/m.sqlite")
@@ -220,7 +241,9 @@ let hasSQLiteShell = FileManager.default.isExecutableFile(atPath: "/usr/bin/sqli
             if command.hasPrefix("recall") || command.hasPrefix("export") {
                 #expect(text(r.stdout).contains("u-0001"))
                 let verb = command.prefix(6)
-                #expect(text(r.stderr) == "hos-memory: warning: ro/m.sqlite is read-only: this \(verb) is not in the audit log\n")
+                #expect(
+                    text(r.stderr)
+                        == "hos-memory: warning: ro/m.sqlite is read-only: this \(verb) is not in the audit log\n")
             } else {
                 #expect(text(r.stderr) == "", "\(kind): \(command)")
             }

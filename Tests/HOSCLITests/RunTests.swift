@@ -44,7 +44,8 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
 @Suite(.serialized) struct RunTests {
     @Test func fullPipelineCompletesEveryAnalysis() throws {
         let s = try RunScratch()
-        let r = try s.sh("hos-run \(pipelines)/full-analysis.yaml --memory m.sqlite -i users.jsonl -o out.jsonl --status")
+        let r = try s.sh(
+            "hos-run \(pipelines)/full-analysis.yaml --memory m.sqlite -i users.jsonl -o out.jsonl --status")
         #expect(r.status == 0, "\(text(r.stderr))")
         let out = s.lines("out.jsonl")
         #expect(out.count == 12)
@@ -54,7 +55,10 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
             #expect(p["behavior"] is [String: Any] && p["memory"] is [String: Any] && p["nutrition"] is [String: Any])
             #expect(p["routine"] is [String: Any] && p["insights"] is [Any] && p["adapt"] is [String: Any])
             #expect((p["degraded"] as? [Any])?.isEmpty == true)
-            #expect(Set((p["timings_ms"] as? [String: Any] ?? [:]).keys) == ["behavior", "memory", "nutrition", "routine", "insights", "adapt"])
+            #expect(
+                Set((p["timings_ms"] as? [String: Any] ?? [:]).keys) == [
+                    "behavior", "memory", "nutrition", "routine", "insights", "adapt",
+                ])
             #expect(p["analysis_id"] as? String == e["analysis_id"] as? String)
         }
         #expect(text(r.stderr).contains("analyses=12 degraded=0"))
@@ -63,8 +67,9 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
     /// The issue's own case: hos-insights dies at its 5th input event; every analysis still completes.
     @Test func crashedAgentIsRestartedAndReplayed() throws {
         let s = try RunScratch()
-        let r = try s.sh("hos-run \(pipelines)/full-analysis.yaml --memory m.sqlite -i users.jsonl --output-mode all -o out.jsonl",
-                         env: ["HOS_FAULT": "crash:insights:5"])
+        let r = try s.sh(
+            "hos-run \(pipelines)/full-analysis.yaml --memory m.sqlite -i users.jsonl --output-mode all -o out.jsonl",
+            env: ["HOS_FAULT": "crash:insights:5"])
         #expect(r.status == 0, "\(text(r.stderr))")
         #expect(text(r.stderr).contains("step insights exited with status 70; restarting it (retry 1 of 1)"))
         let done = s.lines("out.jsonl").filter { $0["event_type"] as? String == "analysis_complete" }
@@ -76,7 +81,9 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
     @Test(arguments: ["hang:nutrition:30", "garbage:behavior:50", "crash:memory:100"])
     func everyKindOfFaultRecovers(fault: String) throws {
         let s = try RunScratch(users: 4, days: 30)
-        try s.write("p.yaml", """
+        try s.write(
+            "p.yaml",
+            """
             version: 1
             name: faults
             defaults: {timeout: 2s, retries: 1}
@@ -85,7 +92,8 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
               - agent: memory
               - parallel: [{agent: nutrition}, {agent: routine}]
             """)
-        let r = try s.sh("hos-run p.yaml --memory m.sqlite -i users.jsonl --output-mode all -o out.jsonl", env: ["HOS_FAULT": fault])
+        let r = try s.sh(
+            "hos-run p.yaml --memory m.sqlite -i users.jsonl --output-mode all -o out.jsonl", env: ["HOS_FAULT": fault])
         #expect(r.status == 0, "\(text(r.stderr))")
         #expect(text(r.stderr).contains("restarting it (retry 1 of 1)"))
         #expect(s.lines("out.jsonl").filter { $0["event_type"] as? String == "analysis_complete" }.count == 4)
@@ -95,8 +103,9 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
     /// A step that fails every time: each analysis completes degraded, with its events and an agent_error.
     @Test func failingStepDegradesAndTheOthersGoOn() throws {
         let s = try RunScratch(users: 5, days: 20)
-        let r = try s.sh("hos-run \(pipelines)/quick.yaml --memory m.sqlite -i users.jsonl --output-mode all -o out.jsonl",
-                         env: ["HOS_FAULT": "crash:routine:3:99"])
+        let r = try s.sh(
+            "hos-run \(pipelines)/quick.yaml --memory m.sqlite -i users.jsonl --output-mode all -o out.jsonl",
+            env: ["HOS_FAULT": "crash:routine:3:99"])
         #expect(r.status == 1)
         #expect(text(r.stderr).contains("hos-run: 5 of 5 analyses degraded"))
         let out = s.lines("out.jsonl")
@@ -111,8 +120,9 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
         #expect(errors.count == 5)
         #expect(errors.allSatisfy { payload($0)["agent"] as? String == "routine" })
         try expectNothingLost(s, "out.jsonl")
-        let allowed = try s.sh("hos-run \(pipelines)/quick.yaml --memory m2.sqlite -i users.jsonl --allow-degraded > /dev/null",
-                               env: ["HOS_FAULT": "crash:routine:3:99"])
+        let allowed = try s.sh(
+            "hos-run \(pipelines)/quick.yaml --memory m2.sqlite -i users.jsonl --allow-degraded > /dev/null",
+            env: ["HOS_FAULT": "crash:routine:3:99"])
         #expect(allowed.status == 0)
     }
 
@@ -120,8 +130,9 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
     @Test func followingUsersGoOnAfterADegradedOne() throws {
         let s = try RunScratch(users: 3, days: 20)
         // The first three starts crash (the first try and its retry, then one more): user 1 degrades; later starts work.
-        let r = try s.sh("hos-run \(pipelines)/quick.yaml --memory m.sqlite -i users.jsonl -o out.jsonl",
-                         env: ["HOS_FAULT": "crash:routine:3:2"])
+        let r = try s.sh(
+            "hos-run \(pipelines)/quick.yaml --memory m.sqlite -i users.jsonl -o out.jsonl",
+            env: ["HOS_FAULT": "crash:routine:3:2"])
         #expect(r.status == 1)
         let degraded = s.lines("out.jsonl").filter { $0["event_type"] as? String == "analysis_complete" }
             .map { payload($0)["degraded"] as? [String] ?? ["?"] }
@@ -130,9 +141,12 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
 
     @Test func sameEventsAsAPlainPipe() throws {
         let s = try RunScratch(users: 6, days: 40)
-        let a = try s.sh("hos-behavior users.jsonl | hos-memory --memory a.sqlite | hos-nutrition | hos-routine | sort > pipe.txt")
+        let a = try s.sh(
+            "hos-behavior users.jsonl | hos-memory --memory a.sqlite | hos-nutrition | hos-routine | sort > pipe.txt")
         #expect(a.status == 0)
-        try s.write("p.yaml", """
+        try s.write(
+            "p.yaml",
+            """
             version: 1
             name: same
             output: all
@@ -141,14 +155,17 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
               - agent: memory
               - parallel: [{agent: nutrition}, {agent: routine}]
             """)
-        let b = try s.sh("hos-run p.yaml --memory b.sqlite -i users.jsonl | grep -v '\"analysis_complete\"' | sort > run.txt && cmp pipe.txt run.txt")
+        let b = try s.sh(
+            "hos-run p.yaml --memory b.sqlite -i users.jsonl | grep -v '\"analysis_complete\"' | sort > run.txt && cmp pipe.txt run.txt"
+        )
         #expect(b.status == 0, "\(text(b.stdout))\(text(b.stderr))")
     }
 
     @Test func jobsGiveTheSameResults() throws {
         let s = try RunScratch(users: 12, days: 30)
         let strip = "jq -c 'del(.payload.timings_ms)'"
-        let r = try s.sh("""
+        let r = try s.sh(
+            """
             hos-run \(pipelines)/full-analysis.yaml --memory one.sqlite -i users.jsonl --output-mode all | \(strip) > one.txt &&
             hos-run \(pipelines)/full-analysis.yaml --memory three.sqlite -i users.jsonl --output-mode all --jobs 3 | \(strip) > three.txt &&
             cmp one.txt three.txt && wc -l < one.txt
@@ -159,7 +176,8 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
 
     @Test func tenRunsShareOneMemoryFile() throws {
         let s = try RunScratch(users: 10, days: 20)
-        let r = try s.sh("""
+        let r = try s.sh(
+            """
             for i in 0 1 2 3 4 5 6 7 8 9; do
               jq -c "select(.user_id == \\"u-000$((i + 1))\\" or .user_id == \\"u-00$((i + 1))\\")" users.jsonl > in$i.jsonl
               (hos-run \(pipelines)/quick.yaml --memory shared.sqlite -i in$i.jsonl -o out$i.jsonl; echo $? > status$i) &
@@ -178,43 +196,57 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
         try s.write("p.yaml", "version: 1\nname: m\nmemory: from-file.sqlite\nsteps: [{agent: memory}]\n")
         _ = try s.sh("hos-run p.yaml -i users.jsonl > /dev/null")
         _ = try s.sh("hos-run p.yaml -i users.jsonl > /dev/null", env: ["HOS_MEMORY": "from-env.sqlite"])
-        _ = try s.sh("hos-run p.yaml -i users.jsonl --memory from-flag.sqlite > /dev/null", env: ["HOS_MEMORY": "from-env.sqlite"])
-        let files = try FileManager.default.contentsOfDirectory(atPath: s.dir.path).filter { $0.hasSuffix(".sqlite") }.sorted()
+        _ = try s.sh(
+            "hos-run p.yaml -i users.jsonl --memory from-flag.sqlite > /dev/null",
+            env: ["HOS_MEMORY": "from-env.sqlite"])
+        let files = try FileManager.default.contentsOfDirectory(atPath: s.dir.path).filter { $0.hasSuffix(".sqlite") }
+            .sorted()
         #expect(files == ["from-env.sqlite", "from-file.sqlite", "from-flag.sqlite"])
     }
 
     @Test func progressAsEventsAndAsABarOnATerminal() throws {
         let s = try RunScratch(users: 3, days: 20)
-        let r = try s.sh("hos-run \(pipelines)/quick.yaml --memory m.sqlite -i users.jsonl --progress json=progress.jsonl > /dev/null 2> err.txt")
+        let r = try s.sh(
+            "hos-run \(pipelines)/quick.yaml --memory m.sqlite -i users.jsonl --progress json=progress.jsonl > /dev/null 2> err.txt"
+        )
         #expect(r.status == 0)
         let progress = s.lines("progress.jsonl")
         #expect(!progress.isEmpty && progress.allSatisfy { $0["event_type"] as? String == "progress" })
         let last = progress.last.map(payload) ?? [:]
-        #expect(last["stage"] as? String == "done" && last["users_done"] as? Int == 3 && last["users_total"] as? Int == 3)
+        #expect(
+            last["stage"] as? String == "done" && last["users_done"] as? Int == 3 && last["users_total"] as? Int == 3)
         // No terminal, no bar.
         #expect(try String(contentsOf: s.dir.appendingPathComponent("err.txt"), encoding: .utf8).isEmpty)
         // Under a pseudo-terminal (script(1)), the bar is drawn on standard error.
-        let tty = try s.sh("script -qec 'hos-run \(pipelines)/quick.yaml --memory t.sqlite -i users.jsonl -o out.jsonl' /dev/null")
+        let tty = try s.sh(
+            "script -qec 'hos-run \(pipelines)/quick.yaml --memory t.sqlite -i users.jsonl -o out.jsonl' /dev/null")
         #expect(tty.status == 0)
         #expect(text(tty.stdout).contains("3/3 users"))
     }
 
     @Test func badInputAndMissingAgents() throws {
         let s = try RunScratch(users: 1, days: 3)
-        let bad = try s.sh("(head -2 users.jsonl; echo '{oops'; tail -n +3 users.jsonl) > bad.jsonl; hos-run \(pipelines)/quick.yaml --memory m.sqlite -i bad.jsonl")
+        let bad = try s.sh(
+            "(head -2 users.jsonl; echo '{oops'; tail -n +3 users.jsonl) > bad.jsonl; hos-run \(pipelines)/quick.yaml --memory m.sqlite -i bad.jsonl"
+        )
         #expect(bad.status == 65)
         #expect(text(bad.stderr) == "hos-run: bad.jsonl:3: invalid JSON: expected a key, found 'o' at column 2\n")
-        let skip = try s.sh("hos-run \(pipelines)/quick.yaml --memory m.sqlite -i bad.jsonl --on-error dead-letter=dead.jsonl | wc -l; cat dead.jsonl")
+        let skip = try s.sh(
+            "hos-run \(pipelines)/quick.yaml --memory m.sqlite -i bad.jsonl --on-error dead-letter=dead.jsonl | wc -l; cat dead.jsonl"
+        )
         #expect(text(skip.stdout) == "1\n{oops\n")
         try s.write("p.yaml", "version: 1\nname: x\nsteps: [{agent: nosuchagent}]\n")
         let missing = try s.sh("hos-run p.yaml -i users.jsonl")
         #expect(missing.status == 78)
-        #expect(text(missing.stderr) == "hos-run: p.yaml:3: steps: hos-nosuchagent not found beside hos-run or on PATH\n")
+        #expect(
+            text(missing.stderr) == "hos-run: p.yaml:3: steps: hos-nosuchagent not found beside hos-run or on PATH\n")
     }
 
     @Test func eventLogKeepsEveryEvent() throws {
         let s = try RunScratch(users: 2, days: 5)
-        let r = try s.sh("hos-run \(pipelines)/quick.yaml --memory m.sqlite -i users.jsonl --event-log > /dev/null && sqlite3 m.sqlite 'SELECT count(*) FROM event_log'")
+        let r = try s.sh(
+            "hos-run \(pipelines)/quick.yaml --memory m.sqlite -i users.jsonl --event-log > /dev/null && sqlite3 m.sqlite 'SELECT count(*) FROM event_log'"
+        )
         #expect(r.status == 0)
         // Every input event, each agent's result (behavior_analysis, memory_context, routine_plan) and analysis_complete.
         let input = s.lines("users.jsonl").count
@@ -224,7 +256,9 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
     /// Regression: a closed output ends a sharded run at once, with status 0 (hos-events(7), EXIT STATUS).
     @Test func closedOutputEndsAShardedRun() throws {
         let s = try RunScratch(users: 40, days: 30)
-        let r = try s.sh("hos-run \(pipelines)/quick.yaml --jobs 2 --memory m.sqlite -i users.jsonl --output-mode all | head -1 | wc -l")
+        let r = try s.sh(
+            "hos-run \(pipelines)/quick.yaml --jobs 2 --memory m.sqlite -i users.jsonl --output-mode all | head -1 | wc -l"
+        )
         #expect(r.status == 0)
         #expect(text(r.stdout) == "1\n")
     }
@@ -233,17 +267,25 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
     @Test(arguments: [SIGINT, SIGTERM])
     func signalStopsTheRunAndItsSteps(signal: Int32) throws {
         let s = try RunScratch(users: 12, days: 5)
-        try s.write("slow.yaml", "version: 1\nname: slow\nsteps:\n  - run: \"while read -r l; do echo \\\"$l\\\"; sleep 0.3; done\"\n    id: slow\n")
-        let r = try s.sh("hos-run slow.yaml --memory m.sqlite -i users.jsonl > out.jsonl 2> err.txt & pid=$!; sleep 1; kill -\(signal) $pid; wait $pid; echo $?; sleep 0.5; pgrep -f 'sleep 0[.]3' | wc -l")
+        try s.write(
+            "slow.yaml",
+            "version: 1\nname: slow\nsteps:\n  - run: \"while read -r l; do echo \\\"$l\\\"; sleep 0.3; done\"\n    id: slow\n"
+        )
+        let r = try s.sh(
+            "hos-run slow.yaml --memory m.sqlite -i users.jsonl > out.jsonl 2> err.txt & pid=$!; sleep 1; kill -\(signal) $pid; wait $pid; echo $?; sleep 0.5; pgrep -f 'sleep 0[.]3' | wc -l"
+        )
         #expect(text(r.stdout) == "\(128 + signal)\n0\n")
-        #expect(!(try String(contentsOf: s.dir.appendingPathComponent("err.txt"), encoding: .utf8)).contains("restarting"))
+        #expect(
+            !(try String(contentsOf: s.dir.appendingPathComponent("err.txt"), encoding: .utf8)).contains("restarting"))
     }
 
     /// Regression: a step that chatters without answering, one that lingers after its input,
     /// and a run: pipeline that hangs are all stopped by their timeout, leaving no process behind.
     @Test func timeoutsStopEveryKindOfStuckStep() throws {
         let s = try RunScratch(users: 2, days: 3)
-        try s.write("chatter.yaml", """
+        try s.write(
+            "chatter.yaml",
+            """
             version: 1
             name: chatter
             steps:
@@ -252,9 +294,15 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
                 timeout: 1s
                 retries: 0
             """)
-        try s.write("linger.yaml", "version: 1\nname: linger\nsteps:\n  - run: \"cat; sleep 30\"\n    id: linger\n    timeout: 1s\n")
-        try s.write("stuck.yaml", "version: 1\nname: stuck\nsteps:\n  - run: \"cat | sleep 31\"\n    id: stuck\n    timeout: 1s\n    retries: 0\n")
-        let r = try s.sh("""
+        try s.write(
+            "linger.yaml",
+            "version: 1\nname: linger\nsteps:\n  - run: \"cat; sleep 30\"\n    id: linger\n    timeout: 1s\n")
+        try s.write(
+            "stuck.yaml",
+            "version: 1\nname: stuck\nsteps:\n  - run: \"cat | sleep 31\"\n    id: stuck\n    timeout: 1s\n    retries: 0\n"
+        )
+        let r = try s.sh(
+            """
             for p in chatter linger stuck; do timeout 20 hos-run $p.yaml --memory m.sqlite -i users.jsonl > /dev/null 2>> err.txt; echo "$p $?"; done
             sleep 0.5; pgrep -f 'sleep 3[01]$' | wc -l
             """)
@@ -267,7 +315,9 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
     /// Regression: what a parallel branch writes after the last request is not dropped by the join.
     @Test func joinKeepsWhatABranchWritesAtTheEnd() throws {
         let s = try RunScratch(users: 2, days: 3)
-        try s.write("p.yaml", """
+        try s.write(
+            "p.yaml",
+            """
             version: 1
             name: tail
             output: all
@@ -283,8 +333,10 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
     /// Regression: on_failure: fail stops the run with status 1 and no output file.
     @Test func failPolicyStopsTheRun() throws {
         let s = try RunScratch(users: 3, days: 5)
-        try s.write("p.yaml", "version: 1\nname: f\ndefaults: {on_failure: fail, retries: 0}\nsteps: [{agent: behavior}]\n")
-        let r = try s.sh("hos-run p.yaml --memory m.sqlite -i users.jsonl -o out.jsonl", env: ["HOS_FAULT": "crash:behavior:3"])
+        try s.write(
+            "p.yaml", "version: 1\nname: f\ndefaults: {on_failure: fail, retries: 0}\nsteps: [{agent: behavior}]\n")
+        let r = try s.sh(
+            "hos-run p.yaml --memory m.sqlite -i users.jsonl -o out.jsonl", env: ["HOS_FAULT": "crash:behavior:3"])
         #expect(r.status == 1)
         #expect(text(r.stderr).hasSuffix("hos-run: step behavior failed: exited with status 70\n"))
         #expect(!FileManager.default.fileExists(atPath: s.dir.appendingPathComponent("out.jsonl").path))
@@ -293,7 +345,9 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
     /// Regression: hos-run's own events fed back in open no analysis.
     @Test func ownOutputFedBackOpensNoAnalysis() throws {
         let s = try RunScratch(users: 3, days: 5)
-        let r = try s.sh("hos-run \(pipelines)/quick.yaml --memory m.sqlite -i users.jsonl > done.jsonl && hos-run \(pipelines)/quick.yaml --memory m.sqlite -i done.jsonl | wc -l")
+        let r = try s.sh(
+            "hos-run \(pipelines)/quick.yaml --memory m.sqlite -i users.jsonl > done.jsonl && hos-run \(pipelines)/quick.yaml --memory m.sqlite -i done.jsonl | wc -l"
+        )
         #expect(text(r.stdout) == "0\n")
     }
 
@@ -301,15 +355,20 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
     /// with or without a parallel block, with one shard or two.
     @Test func ownEventsAfterTheLastRequestAreNotLost() throws {
         let s = try RunScratch(users: 2, days: 10)
-        try s.write("fed.jsonl", """
+        try s.write(
+            "fed.jsonl",
+            """
             {"event_id":"ac-old","event_type":"analysis_complete","user_id":"u-0009","timestamp":"2026-01-01T00:00:00Z","payload":{}}
             {"event_id":"ae-old","event_type":"agent_error","user_id":"u-0001","timestamp":"2026-01-01T00:00:00Z","payload":{"agent":"x","code":1,"message":"m"}}
 
             """)
         try s.sh("cat fed.jsonl >> users.jsonl")
-        try s.write("par.yaml", "version: 1\nname: par\nsteps:\n  - parallel:\n    - agent: behavior\n    - agent: routine\n")
+        try s.write(
+            "par.yaml", "version: 1\nname: par\nsteps:\n  - parallel:\n    - agent: behavior\n    - agent: routine\n")
         for (pipeline, jobs) in [("\(pipelines)/quick.yaml", 1), ("par.yaml", 1), ("par.yaml", 2)] {
-            let r = try s.sh("rm -f m.sqlite*; hos-run \(pipeline) --memory m.sqlite -i users.jsonl --jobs \(jobs) --output-mode all -o all.jsonl")
+            let r = try s.sh(
+                "rm -f m.sqlite*; hos-run \(pipeline) --memory m.sqlite -i users.jsonl --jobs \(jobs) --output-mode all -o all.jsonl"
+            )
             #expect(r.status == 0, "\(text(r.stderr))")
             try expectNothingLost(s, "all.jsonl")
         }
@@ -321,16 +380,21 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
     @Test func restartReplaysAnInterleavedUsersEarlierEvents() throws {
         let s = try RunScratch(users: 2, days: 30)
         // u-0001's first 20 events, all of u-0002 with its request, then the rest of u-0001.
-        try s.sh("""
+        try s.sh(
+            """
             jq -c 'select(.user_id == "u-0001")' users.jsonl > a.jsonl
             jq -c 'select(.user_id == "u-0002")' users.jsonl > b.jsonl
             { head -n 20 a.jsonl; cat b.jsonl; tail -n +21 a.jsonl; } > inter.jsonl
             """)
-        try s.write("p.yaml", "version: 1\nname: p\ndefaults: {retries: 2}\nsteps: [{agent: behavior}, {agent: insights}]\n")
-        let clean = try s.sh("hos-run p.yaml -i inter.jsonl --output-mode all --memory m1.sqlite | jq -c 'select(.event_type != \"analysis_complete\")'")
+        try s.write(
+            "p.yaml", "version: 1\nname: p\ndefaults: {retries: 2}\nsteps: [{agent: behavior}, {agent: insights}]\n")
+        let clean = try s.sh(
+            "hos-run p.yaml -i inter.jsonl --output-mode all --memory m1.sqlite | jq -c 'select(.event_type != \"analysis_complete\")'"
+        )
         // The crash comes after u-0002's request has passed on, with u-0001's first events in its segment.
-        let crashed = try s.sh("hos-run p.yaml -i inter.jsonl --output-mode all --memory m2.sqlite | jq -c 'select(.event_type != \"analysis_complete\")'",
-                               env: ["HOS_FAULT": "crash:behavior:58"])
+        let crashed = try s.sh(
+            "hos-run p.yaml -i inter.jsonl --output-mode all --memory m2.sqlite | jq -c 'select(.event_type != \"analysis_complete\")'",
+            env: ["HOS_FAULT": "crash:behavior:58"])
         #expect(text(crashed.stderr).contains("restarting it"))
         #expect(!text(clean.stdout).isEmpty)
         #expect(text(crashed.stdout) == text(clean.stdout))

@@ -10,11 +10,13 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binDir + "/hos-validate")
         process.arguments = ["--pass"]
-        let input = Pipe(), output = Pipe()
+        let input = Pipe()
+        let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
         try process.run()
-        let line = #"{"event_id":"e","event_type":"health_record","user_id":"u","timestamp":"2026-01-01T00:00:00Z","payload":{"date":"2026-01-01","metrics":{"steps":1}}}"#
+        let line =
+            #"{"event_id":"e","event_type":"health_record","user_id":"u","timestamp":"2026-01-01T00:00:00Z","payload":{"date":"2026-01-01","metrics":{"steps":1}}}"#
         // Whole events, then half of one: the half must not appear in the output.
         input.fileHandleForWriting.write(Data(String(repeating: line + "\n", count: 100).utf8))
         input.fileHandleForWriting.write(Data(line.prefix(40).utf8))

@@ -1,6 +1,7 @@
 // The JSON parser, the envelope scanner and the deterministic encoder.
 
 import Testing
+
 @testable import HOSCore
 
 @Suite struct JSONTests {
@@ -86,7 +87,8 @@ import Testing
     }
 
     @Test func findsEnvelopeFieldsAtTopLevelOnly() throws {
-        let line = #"{"payload":{"user_id":"inner"},"user_id":"u\"1","event_type":"x","timestamp":"2026-01-01T00:00:00Z","target_agent":null}"#
+        let line =
+            #"{"payload":{"user_id":"inner"},"user_id":"u\"1","event_type":"x","timestamp":"2026-01-01T00:00:00Z","target_agent":null}"#
         let (env, bytes) = try scan(line)
         bytes.withUnsafeBufferPointer { buf in
             #expect(env.string(env.userID, in: buf) == "u\"1")
@@ -103,9 +105,15 @@ import Testing
         (#"{"user_id":"u","event_type":"x"}"#, "missing timestamp"),
         (#"{"user_id":7,"event_type":"x","timestamp":"2026-01-01T00:00:00Z"}"#, "user_id must be a string, not number"),
         (#"{"user_id":"","event_type":"x","timestamp":"2026-01-01T00:00:00Z"}"#, "empty user_id"),
-        (#"{"user_id":"u","event_type":"x","timestamp":"2026-13-01T00:00:00Z"}"#, "timestamp is not an RFC 3339 date-time"),
+        (
+            #"{"user_id":"u","event_type":"x","timestamp":"2026-13-01T00:00:00Z"}"#,
+            "timestamp is not an RFC 3339 date-time"
+        ),
         (#"{"user_id":"u","event_type":"x","timestamp":"yesterday"}"#, "timestamp is not an RFC 3339 date-time"),
-        (#"{"user_id":"u","event_type":"x","timestamp":"2026-01-01T00:00:00Z","target_agent":[1]}"#, "target_agent must be a string, not array"),
+        (
+            #"{"user_id":"u","event_type":"x","timestamp":"2026-01-01T00:00:00Z","target_agent":[1]}"#,
+            "target_agent must be a string, not array"
+        ),
     ])
     func checksRequiredFields(line: String, message: String) throws {
         let (env, bytes) = try scan(line)
@@ -142,10 +150,13 @@ import Testing
     static let head = #"{"event_type":"health_record","user_id":"u-1","timestamp":"2026-01-02T07:00:00Z""#
 
     @Test(arguments: [
-        head + #","event_id":"e1","source_agent":"hos-synth","archetype":"Peak Performer","analysis_id":"a1","payload":{"date":"2026-01-02","metrics":{"steps":9687,"hrv_rmssd_ms":129.3,"sleep_start":"23:06","sleep_end":"07:00","weight_kg":70.5},"source":"hos-synth"}}"#,
+        head
+            + #","event_id":"e1","source_agent":"hos-synth","archetype":"Peak Performer","analysis_id":"a1","payload":{"date":"2026-01-02","metrics":{"steps":9687,"hrv_rmssd_ms":129.3,"sleep_start":"23:06","sleep_end":"07:00","weight_kg":70.5},"source":"hos-synth"}}"#,
         head + #","payload":{"metrics":{},"date":"2026-01-02"}}"#,
-        head + #","event_id":"e2","payload":{"date":"2026-01-02","metrics":{"steps":1,"steps":2,"x_focus_score":-0.0}}}"#,
-        head + #","event_id":"e3","payload":{"date":"2026-01-01","date":"2026-01-02","metrics":{"distance_km":1e1},"source":"caf\u00e9"}}"#,
+        head
+            + #","event_id":"e2","payload":{"date":"2026-01-02","metrics":{"steps":1,"steps":2,"x_focus_score":-0.0}}}"#,
+        head
+            + #","event_id":"e3","payload":{"date":"2026-01-01","date":"2026-01-02","metrics":{"distance_km":1e1},"source":"caf\u00e9"}}"#,
         #"{"user_id":"u\u002d1","event_type":"health_record","timestamp":"2026-01-02T07:00:00Z","target_agent":null,"payload":{"date":"2026-01-02","metrics":{"resting_hr_bpm":51}}}"#,
     ])
     func aPlainRecordDecodesAsTheGeneralDecoderDoes(line: String) throws {
@@ -158,35 +169,50 @@ import Testing
         #expect(event.json == expected.json)
     }
 
-    @Test(arguments: [
-        // Off the plain shape: the general decoder alone decides, with its own messages.
-        (head + #","extra":1,"payload":{"date":"2026-01-02","metrics":{"steps":1}}}"#, nil),
-        (head + #","payload":{"date":"2026-01-02","metrics":{"steps":1},"note":"x"}}"#, nil),
-        (head + #","payload":{"date":"2026-01-02","metrics":{"steps":1},"source":null}}"#, nil),
-        (head + #","payload":{"date":"2026-01-02","metrics":{"sleep_start":"7:05"}}}"#, nil),
-        (head + #","payload":{"date":"2026-01-02","metrics":{"st\u0065ps":1}}}"#, nil),
-        (head + #","source_agent":"","payload":{"date":"2026-01-02","metrics":{"steps":1}}}"#, "empty source_agent"),
-        (head + #","payload":{"date":"2026-01-02","metrics":{"steps":-1}}}"#, "metric steps outside its plausible range 0–200000"),
-        (head + #","payload":{"date":"2026-01-02","metrics":{"stepz":1}}}"#, "unknown metric stepz"),
-        (head + #","payload":{"date":"2026-02-30","metrics":{"steps":1}}}"#, "payload.date is not a YYYY-MM-DD calendar date"),
-        (head + #","payload":{"metrics":{"steps":1}}}"#, "missing payload.date"),
-        (head + #","payload":{"date":"2026-01-02","metrics":{"sleep_start":1}}}"#, "metric sleep_start must be a \"HH:MM\" string, not number"),
-        (head + #","payload":{"date":"2026-01-02","metrics":[]}}"#, "payload.metrics must be an object"),
-        (head + #","payload":null}"#, "missing payload.date"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            // Off the plain shape: the general decoder alone decides, with its own messages.
+            (head + #","extra":1,"payload":{"date":"2026-01-02","metrics":{"steps":1}}}"#, nil),
+            (head + #","payload":{"date":"2026-01-02","metrics":{"steps":1},"note":"x"}}"#, nil),
+            (head + #","payload":{"date":"2026-01-02","metrics":{"steps":1},"source":null}}"#, nil),
+            (head + #","payload":{"date":"2026-01-02","metrics":{"sleep_start":"7:05"}}}"#, nil),
+            (head + #","payload":{"date":"2026-01-02","metrics":{"st\u0065ps":1}}}"#, nil),
+            (
+                head + #","source_agent":"","payload":{"date":"2026-01-02","metrics":{"steps":1}}}"#,
+                "empty source_agent"
+            ),
+            (
+                head + #","payload":{"date":"2026-01-02","metrics":{"steps":-1}}}"#,
+                "metric steps outside its plausible range 0–200000"
+            ),
+            (head + #","payload":{"date":"2026-01-02","metrics":{"stepz":1}}}"#, "unknown metric stepz"),
+            (
+                head + #","payload":{"date":"2026-02-30","metrics":{"steps":1}}}"#,
+                "payload.date is not a YYYY-MM-DD calendar date"
+            ),
+            (head + #","payload":{"metrics":{"steps":1}}}"#, "missing payload.date"),
+            (
+                head + #","payload":{"date":"2026-01-02","metrics":{"sleep_start":1}}}"#,
+                "metric sleep_start must be a \"HH:MM\" string, not number"
+            ),
+            (head + #","payload":{"date":"2026-01-02","metrics":[]}}"#, "payload.metrics must be an object"),
+            (head + #","payload":null}"#, "missing payload.date"),
+        ] as [(String, String?)])
     func aRecordOffThePlainShapeIsLeftToTheGeneralDecoder(line: String, message: String?) throws {
         let (plain, general) = try bothDecodings(line)
         #expect(plain == nil)
         switch general {
         case .success: #expect(message == nil)
-        case let .failure(problem): #expect(problem.message == message)
+        case .failure(let problem): #expect(problem.message == message)
         }
     }
 
     @Test func shortDecimalsParseAsStrtodParsesThem() throws {
         var rng = SplitMix(seed: 7)
-        var texts = ["0.1", "-0.0", "0.5", "129.3", "87.1", "999999999999.999", "123456789012345.0", "0.000000000000001",
-                     "-12.75", "1.0", "70.5"]
+        var texts = [
+            "0.1", "-0.0", "0.5", "129.3", "87.1", "999999999999.999", "123456789012345.0", "0.000000000000001",
+            "-12.75", "1.0", "70.5",
+        ]
         for _ in 0..<200_000 {
             let digits = Int(rng.next() % 15) + 1
             let point = Int(rng.next() % UInt64(digits))
@@ -201,7 +227,7 @@ import Testing
         }
         var checked = 0
         for text in texts {
-            guard case let .number(v)? = try? JSONParser.parse(text), let expected = Double(text) else { continue }
+            guard case .number(let v)? = try? JSONParser.parse(text), let expected = Double(text) else { continue }
             #expect(v.bitPattern == expected.bitPattern, "\(text)")
             checked += 1
         }

@@ -2,6 +2,7 @@
 
 import Foundation
 import Testing
+
 @testable import HOSCore
 
 /// A stage that keeps the records it is given.
@@ -25,8 +26,10 @@ struct CountingStage: Stage {
     mutating func barrier(_ request: Event, emit: (Event) throws -> Void) throws {
         barriers.append(request.userID)
         let n = seen.removeValue(forKey: request.userID) ?? 0
-        try emit(Event(id: "result-\(request.userID)", type: "test_result", user: request.userID,
-                       timestamp: request.timestamp, payload: ["records": .number(Double(n))]))
+        try emit(
+            Event(
+                id: "result-\(request.userID)", type: "test_result", user: request.userID,
+                timestamp: request.timestamp, payload: ["records": .number(Double(n))]))
     }
 
     mutating func finish(emit: (Event) throws -> Void) throws { finished = true }
@@ -66,12 +69,17 @@ struct CountingStage: Stage {
     }
 
     @Test func writesResultsBeforeTheBarrierAndDropsState() {
-        let input = [record("a", "2026-01-01", id: "1"), record("a", "2026-01-02", id: "2"), request("a", id: "ra"),
-                     record("b", "2026-01-01", id: "3"), request("b", id: "rb")].joined(separator: "\n")
+        let input = [
+            record("a", "2026-01-01", id: "1"), record("a", "2026-01-02", id: "2"), request("a", id: "ra"),
+            record("b", "2026-01-01", id: "3"), request("b", id: "rb"),
+        ].joined(separator: "\n")
         let r = runStage(CountingStage(), input: input)
         let types = r.output.map { parse($0)["event_type"]!.stringValue! }
-        #expect(types == ["health_record", "health_record", "test_result", "analysis_request",
-                          "health_record", "test_result", "analysis_request"])
+        #expect(
+            types == [
+                "health_record", "health_record", "test_result", "analysis_request",
+                "health_record", "test_result", "analysis_request",
+            ])
         #expect(parse(r.output[2])["payload"]?["records"] == 2)
         #expect(r.stage.seen.isEmpty)
         #expect(r.stage.finished)
@@ -79,12 +87,17 @@ struct CountingStage: Stage {
     }
 
     @Test func addsImplicitRequestsAtEndOfInputInFirstSeenOrder() throws {
-        let input = [record("b", "2026-01-01"), record("a", "2026-01-01"), record("b", "2026-01-02"),
-                     record("c", "2026-01-01"), request("c")].joined(separator: "\n")
+        let input = [
+            record("b", "2026-01-01"), record("a", "2026-01-01"), record("b", "2026-01-02"),
+            record("c", "2026-01-01"), request("c"),
+        ].joined(separator: "\n")
         let r = runStage(CountingStage(), input: input, agent: "hos-test")
         #expect(r.stage.barriers == ["c", "b", "a"])
         let tail = r.output.suffix(4).map(parse)
-        #expect(tail.map { $0["event_type"]!.stringValue! } == ["test_result", "analysis_request", "test_result", "analysis_request"])
+        #expect(
+            tail.map { $0["event_type"]!.stringValue! } == [
+                "test_result", "analysis_request", "test_result", "analysis_request",
+            ])
         #expect(tail.map { $0["user_id"]!.stringValue! } == ["b", "b", "a", "a"])
         #expect(tail[1]["payload"]?["implicit"] == true)
         #expect(tail[1]["source_agent"] == "hos-test")
@@ -101,7 +114,8 @@ struct CountingStage: Stage {
     @Test func skipsButForwardsEventsTargetedAtAnotherAgent() {
         let other = record("a", "2026-01-01", id: "t1", extra: #","target_agent":"hos-nutrition""#)
         let mine = record("a", "2026-01-02", id: "t2", extra: #","target_agent":"hos-test""#)
-        let otherRequest = #"{"event_id":"r9","event_type":"analysis_request","user_id":"a","timestamp":"2026-01-10T00:00:00Z","target_agent":"hos-nutrition"}"#
+        let otherRequest =
+            #"{"event_id":"r9","event_type":"analysis_request","user_id":"a","timestamp":"2026-01-10T00:00:00Z","target_agent":"hos-nutrition"}"#
         let r = runStage(CountingStage(), input: [other, mine, otherRequest, request("a")].joined(separator: "\n"))
         #expect(r.output[0] == other)
         #expect(r.output[2] == otherRequest, "a request for another agent is no barrier here")
@@ -117,10 +131,15 @@ struct CountingStage: Stage {
         (#"{"event_type":"health_record","timestamp":"2026-01-01T00:00:00Z","payload":{}}"#, "missing user_id"),
         (#"{"user_id":"u","timestamp":"2026-01-01T00:00:00Z","payload":{}}"#, "missing event_type"),
         (record("u", "2026-01-01", #"{"steps":"many"}"#), "metric steps must be a number, not string"),
-        (record("u", "2026-01-01", #"{"resting_hr_bpm":400}"#), "metric resting_hr_bpm outside its plausible range 25–220"),
+        (
+            record("u", "2026-01-01", #"{"resting_hr_bpm":400}"#),
+            "metric resting_hr_bpm outside its plausible range 25–220"
+        ),
         (record("u", "2026-01-01", #"{"steps":1e999}"#), "invalid JSON: number out of range at column"),
-        (#"{"event_type":"health_record","user_id":"u","timestamp":"2026-03-01T00:00:00Z","payload":{"date":"2026-02-30","metrics":{}}}"#,
-         "payload.date is not a YYYY-MM-DD calendar date"),
+        (
+            #"{"event_type":"health_record","user_id":"u","timestamp":"2026-03-01T00:00:00Z","payload":{"date":"2026-02-30","metrics":{}}}"#,
+            "payload.date is not a YYYY-MM-DD calendar date"
+        ),
         (record("u", "2026-01-01", #"{"sleep_start":"25:00"}"#), "metric sleep_start is not a valid HH:MM time"),
     ])
     func rejectsBadInputWithItsReason(bad: String, message: String) throws {
@@ -128,7 +147,7 @@ struct CountingStage: Stage {
         let input = good + "\n" + bad + "\n" + good + "\n"
         let failed = runStage(CountingStage(), input: input)
         let error = try #require(failed.error as? HOSError)
-        guard case let .badInput(location, text) = error else {
+        guard case .badInput(let location, let text) = error else {
             Issue.record("expected badInput, got \(error)")
             return
         }
@@ -147,7 +166,9 @@ struct CountingStage: Stage {
     }
 
     @Test func rejectsInvalidUTF8() throws {
-        let bytes = Array(#"{"event_type":"x","user_id":"u"#.utf8) + [0xC3, 0x28] + Array(#"","timestamp":"2026-01-01T00:00:00Z"}"#.utf8) + [0x0A]
+        let bytes =
+            Array(#"{"event_type":"x","user_id":"u"#.utf8) + [0xC3, 0x28]
+            + Array(#"","timestamp":"2026-01-01T00:00:00Z"}"#.utf8) + [0x0A]
         let r = runStage(PassThroughStage(), bytes: bytes, policy: .deadLetter("x"))
         #expect(r.stats.rejected == 1)
         #expect(r.deadLetterBytes == bytes, "the line, byte for byte")
@@ -168,7 +189,8 @@ struct CountingStage: Stage {
     }
 
     @Test func handlesCRLFBlankLinesAndNoFinalNewline() {
-        let a = record("u", "2026-01-01", id: "a"), b = record("u", "2026-01-02", id: "b")
+        let a = record("u", "2026-01-01", id: "a")
+        let b = record("u", "2026-01-02", id: "b")
         let r = runStage(PassThroughStage(), input: a + "\r\n\n   \n" + b)
         #expect(r.output == [a, b])
         #expect(r.stats.linesIn == 2)
@@ -182,14 +204,17 @@ struct CountingStage: Stage {
     }
 
     @Test func deepCheckRejectsPayloadsThatPassThroughForwards() {
-        let bad = #"{"event_type":"plan_feedback","user_id":"u","timestamp":"2026-01-01T00:00:00Z","payload":{"plan_id":"p","item_id":"i","status":"maybe","date":"2026-01-01"}}"#
+        let bad =
+            #"{"event_type":"plan_feedback","user_id":"u","timestamp":"2026-01-01T00:00:00Z","payload":{"plan_id":"p","item_id":"i","status":"maybe","date":"2026-01-01"}}"#
         #expect(runStage(PassThroughStage(), input: bad).stats.rejected == 0)
         #expect(runStage(DeepPassStage(), input: bad, policy: .skip).stats.rejected == 1)
     }
 
     @Test func validateStageSummarises() {
-        let input = [record("a", "2026-01-03"), record("a", "2026-01-01", #"{"steps":1,"mood":3}"#),
-                     #"{"event_type":"mystery","user_id":"b","timestamp":"2026-01-01T00:00:00Z"}"#, request("a")]
+        let input = [
+            record("a", "2026-01-03"), record("a", "2026-01-01", #"{"steps":1,"mood":3}"#),
+            #"{"event_type":"mystery","user_id":"b","timestamp":"2026-01-01T00:00:00Z"}"#, request("a"),
+        ]
         let r = runStage(ValidateStage(), input: input.joined(separator: "\n"))
         #expect(r.stage.types == ["health_record": 2, "mystery": 1, "analysis_request": 1])
         #expect(r.stage.users["a"]?.first == LocalDate("2026-01-01"))
@@ -281,7 +306,8 @@ struct CollectingHandler: LineHandler {
 
     /// Regression: another agent's barrier ends the user's window here too.
     @Test func aRequestForAnotherAgentLeavesNothingBehindIt() {
-        let targeted = #"{"event_id":"q","event_type":"analysis_request","user_id":"a","timestamp":"2026-01-02T00:00:00Z","target_agent":"hos-insights"}"#
+        let targeted =
+            #"{"event_id":"q","event_type":"analysis_request","user_id":"a","timestamp":"2026-01-02T00:00:00Z","target_agent":"hos-insights"}"#
         let r = runStage(CountingStage(), input: record("a", "2026-01-01", id: "r") + "\n" + targeted)
         #expect(r.output.map { parse($0)["event_type"]!.stringValue! } == ["health_record", "analysis_request"])
         #expect(r.stage.barriers.isEmpty)
@@ -296,7 +322,9 @@ struct CollectingHandler: LineHandler {
         #expect(runStage(PassThroughStage(), input: nfc).stats.rejected == 0)
         for line in [nfd, escapedNFD] {
             let r = runStage(PassThroughStage(), input: line)
-            #expect((r.error as? HOSError)?.description == "in.jsonl:1: user_id is not in Unicode normalization form C (NFC)")
+            #expect(
+                (r.error as? HOSError)?.description
+                    == "in.jsonl:1: user_id is not in Unicode normalization form C (NFC)")
         }
         #expect(UserID.isNFC("u-0001") && UserID.isNFC("ユーザー") && !UserID.isNFC("cafe\u{301}"))
     }
@@ -323,8 +351,10 @@ struct CollectingHandler: LineHandler {
             let r = runStage(PassThroughStage(), input: line(id))
             #expect((r.error as? HOSError)?.description == "in.jsonl:1: \(message)", "\(id.prefix(20))")
         }
-        for id in [#"a\ufffd"#, #"a\ud83d\ude00"#, "a\u{a0}b", String(repeating: "x", count: 256),
-                   String(repeating: "é", count: 128), #"\u0062ob"#] {
+        for id in [
+            #"a\ufffd"#, #"a\ud83d\ude00"#, "a\u{a0}b", String(repeating: "x", count: 256),
+            String(repeating: "é", count: 128), #"\u0062ob"#,
+        ] {
             let r = runStage(PassThroughStage(), input: line(id))
             #expect(r.error == nil && r.stats.rejected == 0, "\(id.prefix(20))")
         }
@@ -341,7 +371,8 @@ struct CollectingHandler: LineHandler {
 
     /// Regression: names from input cannot forge a second diagnostic line.
     @Test func messagesEscapeControlCharacters() {
-        let line = #"{"event_type":"health_record","user_id":"u","timestamp":"2026-01-01T00:00:00Z","payload":{"date":"2026-01-01","metrics":{"72 bpm\nhos-validate: ok\u001b[31m":1}}}"#
+        let line =
+            #"{"event_type":"health_record","user_id":"u","timestamp":"2026-01-01T00:00:00Z","payload":{"date":"2026-01-01","metrics":{"72 bpm\nhos-validate: ok\u001b[31m":1}}}"#
         let r = runStage(DeepPassStage(), input: line)
         let message = (r.error as? HOSError)?.description ?? ""
         #expect(!message.contains("\n") && !message.contains("\u{1b}"))
@@ -364,7 +395,9 @@ struct CollectingHandler: LineHandler {
         try again.commit()
         stat(path, &st)
         #expect(st.st_mode & 0o777 == 0o640)
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.contains(".tmp-") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter {
+            $0.contains(".tmp-")
+        }
         #expect(leftovers.isEmpty)
     }
 }

@@ -1,6 +1,7 @@
 // Helpers for running the runtime in-process over real temporary files.
 
 import Foundation
+
 @testable import HOSCore
 
 /// A fresh temporary directory, removed when the value is dropped by the test's end of scope.
@@ -46,13 +47,17 @@ struct RunResult<S: Stage> {
 }
 
 /// Runs `stage` over `input` (a file's content) and returns the output lines.
-func runStage<S: Stage>(_ stage: S, input: String, agent: String = "hos-test", policy: ErrorPolicy = .fail,
-                        maxLineBytes: Int = RunConfig.defaultMaxLineBytes) -> RunResult<S> {
+func runStage<S: Stage>(
+    _ stage: S, input: String, agent: String = "hos-test", policy: ErrorPolicy = .fail,
+    maxLineBytes: Int = RunConfig.defaultMaxLineBytes
+) -> RunResult<S> {
     runStage(stage, bytes: Array(input.utf8), agent: agent, policy: policy, maxLineBytes: maxLineBytes)
 }
 
-func runStage<S: Stage>(_ stage: S, bytes: [UInt8], agent: String = "hos-test", policy: ErrorPolicy = .fail,
-                        maxLineBytes: Int = RunConfig.defaultMaxLineBytes) -> RunResult<S> {
+func runStage<S: Stage>(
+    _ stage: S, bytes: [UInt8], agent: String = "hos-test", policy: ErrorPolicy = .fail,
+    maxLineBytes: Int = RunConfig.defaultMaxLineBytes
+) -> RunResult<S> {
     let dir = TempDir()
     let input = dir.write("in.jsonl", bytes: bytes)
     var policy = policy
@@ -61,7 +66,7 @@ func runStage<S: Stage>(_ stage: S, bytes: [UInt8], agent: String = "hos-test", 
     config.printProblems = false
     let sink = try! OutputSink(path: dir.path("out.jsonl"))
     var dead: OutputSink?
-    if case let .deadLetter(p) = policy { dead = try! OutputSink(appendingTo: p) }
+    if case .deadLetter(let p) = policy { dead = try! OutputSink(appendingTo: p) }
     let runner = StreamRunner(stage: stage, config: config, output: sink, deadLetter: dead)
     var error: Error?
     do {
@@ -72,16 +77,20 @@ func runStage<S: Stage>(_ stage: S, bytes: [UInt8], agent: String = "hos-test", 
     try! sink.commit()
     try! dead?.flush()
     let text = dir.read("out.jsonl")
-    return RunResult(output: text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init),
-                     stats: runner.stats, stage: runner.stage, error: error, deadLetter: dir.read("dead.jsonl"),
-                     deadLetterBytes: dir.readBytes("dead.jsonl"))
+    return RunResult(
+        output: text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init),
+        stats: runner.stats, stage: runner.stage, error: error, deadLetter: dir.read("dead.jsonl"),
+        deadLetterBytes: dir.readBytes("dead.jsonl"))
 }
 
 /// A health_record line for tests.
-func record(_ user: String, _ date: String, _ metrics: String = #"{"steps":8000}"#, id: String? = nil,
-            extra: String = "") -> String {
+func record(
+    _ user: String, _ date: String, _ metrics: String = #"{"steps":8000}"#, id: String? = nil,
+    extra: String = ""
+) -> String {
     let idPart = id.map { #""event_id":"\#($0)","# } ?? ""
-    return #"{\#(idPart)"event_type":"health_record","user_id":"\#(user)","timestamp":"\#(date)T00:00:00Z","payload":{"date":"\#(date)","metrics":\#(metrics)}\#(extra)}"#
+    return
+        #"{\#(idPart)"event_type":"health_record","user_id":"\#(user)","timestamp":"\#(date)T00:00:00Z","payload":{"date":"\#(date)","metrics":\#(metrics)}\#(extra)}"#
 }
 
 func request(_ user: String, id: String = "r1") -> String {

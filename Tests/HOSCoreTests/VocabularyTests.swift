@@ -1,19 +1,20 @@
 // Metrics, archetypes, dates, times and ids: the single source of truth every command reads.
 
 import Testing
+
 @testable import HOSCore
 
 @Suite struct VocabularyTests {
     @Test func holdsEveryMetricOfTheDesign() {
         // hos-events(7) METRICS, in its order.
         let design = """
-        sleep_duration_min time_in_bed_min sleep_efficiency_pct sleep_start sleep_end sleep_latency_min awake_min \
-        sleep_interruptions deep_sleep_min rem_sleep_min light_sleep_min hrv_rmssd_ms hrv_sdnn_ms resting_hr_bpm \
-        respiratory_rate_bpm spo2_pct steps active_minutes sedentary_minutes distance_km floors_climbed \
-        calories_burned_kcal active_energy_kcal workout_minutes strain skin_temp_dev_c calories_in_kcal protein_g \
-        carbs_g fat_g fiber_g water_ml caffeine_mg alcohol_units weight_kg body_fat_pct readiness_score \
-        recovery_score sleep_score stress_score mood energy mindfulness_min
-        """.split(separator: " ").map(String.init)
+            sleep_duration_min time_in_bed_min sleep_efficiency_pct sleep_start sleep_end sleep_latency_min awake_min \
+            sleep_interruptions deep_sleep_min rem_sleep_min light_sleep_min hrv_rmssd_ms hrv_sdnn_ms resting_hr_bpm \
+            respiratory_rate_bpm spo2_pct steps active_minutes sedentary_minutes distance_km floors_climbed \
+            calories_burned_kcal active_energy_kcal workout_minutes strain skin_temp_dev_c calories_in_kcal protein_g \
+            carbs_g fat_g fiber_g water_ml caffeine_mg alcohol_units weight_kg body_fat_pct readiness_score \
+            recovery_score sleep_score stress_score mood energy mindfulness_min
+            """.split(separator: " ").map(String.init)
         #expect(Metrics.all.map(\.name) == design)
     }
 
@@ -57,8 +58,11 @@ import Testing
         #expect(Archetype(named: "CONNECTED_EXPLORER") == .connectedExplorer)
         #expect(Archetype(named: "couch potato") == nil)
         let loads = Dictionary(uniqueKeysWithValues: Archetype.allCases.map { ($0, $0.dailyLoad) })
-        #expect(loads == [.foundationBuilder: 2, .resilienceRebuilder: 2, .connectedExplorer: 3,
-                          .systematicImprover: 4, .transformationSeeker: 4, .peakPerformer: 5])
+        #expect(
+            loads == [
+                .foundationBuilder: 2, .resilienceRebuilder: 2, .connectedExplorer: 3,
+                .systematicImprover: 4, .transformationSeeker: 4, .peakPerformer: 5,
+            ])
     }
 }
 
@@ -73,13 +77,13 @@ import Testing
 
     @Test func countsDaysAndWeekdaysLikeTheCalendar() {
         let d = LocalDate("2026-11-25")!
-        #expect(d.weekday == 3)  // a Wednesday
+        #expect(d.weekday == 3) // a Wednesday
         #expect(LocalDate("1970-01-01")!.daysSinceEpoch == 0)
         #expect(d.adding(days: 7).description == "2026-12-02")
         #expect(LocalDate("2024-03-01")!.adding(days: -1).description == "2024-02-29")
         #expect(LocalDate("1969-12-31")!.daysSinceEpoch == -1)
         #expect(LocalDate("2026-11-28")!.isWeekend)
-        for n in stride(from: -719_000, through: 2_900_000, by: 997) {  // years 1 to 9910
+        for n in stride(from: -719_000, through: 2_900_000, by: 997) { // years 1 to 9910
             let date = LocalDate(daysSinceEpoch: n)
             #expect(LocalDate(date.description) == date)
         }

@@ -2,8 +2,9 @@
 
 import Foundation
 import HOSCore
-@testable import HOSImport
 import Testing
+
+@testable import HOSImport
 
 private func fixture(_ name: String) -> String {
     Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("apple-health/" + name).path
@@ -137,15 +138,20 @@ private func filtered(_ name: String, readSize: Int) throws -> (text: String, mi
         // 44 top-level Records and 2 Workouts; the 2 Records inside the Correlation are not counted.
         #expect(r.inputCount == 46)
         let events = r.events(request: nil)
-        #expect(events.map { $0.payload["date"] } == ["2024-01-15", "2024-01-16", "2024-03-10", "2024-03-11"].map { .string($0) })
+        #expect(
+            events.map { $0.payload["date"] }
+                == ["2024-01-15", "2024-01-16", "2024-03-10", "2024-03-11"].map { .string($0) })
         #expect(events.allSatisfy { $0.userID == "me" && $0.payload["source"] == .string("apple-health") })
     }
 
     @Test func outOfRangeValueFailsWithFileAndLine() throws {
         let error = #expect(throws: HOSError.self) { try importExport("out-of-range.xml") }
         // Line 10 is a 900 kg BodyMass; the message never holds the value.
-        #expect(error == .badInput(SourceLocation(file: fixture("out-of-range.xml"), line: 10),
-                                   "user me 2024-02-01: metric weight_kg outside its plausible range 20–400"))
+        #expect(
+            error
+                == .badInput(
+                    SourceLocation(file: fixture("out-of-range.xml"), line: 10),
+                    "user me 2024-02-01: metric weight_kg outside its plausible range 20–400"))
         #expect(error?.exitCode == .badInput)
     }
 
@@ -159,8 +165,11 @@ private func filtered(_ name: String, readSize: Int) throws -> (text: String, mi
 
     @Test func unknownUnitOfAKnownTypeIsRejected() throws {
         let error = #expect(throws: HOSError.self) { try importExport("bad-unit.xml") }
-        #expect(error == .badInput(SourceLocation(file: fixture("bad-unit.xml"), line: 10),
-                                   "DietaryWater in unit 'cup_imp' is not supported"))
+        #expect(
+            error
+                == .badInput(
+                    SourceLocation(file: fixture("bad-unit.xml"), line: 10),
+                    "DietaryWater in unit 'cup_imp' is not supported"))
         let (r, reporter) = try importExport("bad-unit.xml", policy: .skip)
         #expect(reporter.rejected == 1)
         #expect(number(r, "2024-02-01", "water_ml") == 300)
@@ -168,7 +177,7 @@ private func filtered(_ name: String, readSize: Int) throws -> (text: String, mi
 
     @Test func malformedXMLFailsAtItsLine() throws {
         let error = #expect(throws: HOSError.self) { try importExport("malformed.xml", policy: .skip) }
-        guard case let .badInput(location, message)? = error else {
+        guard case .badInput(let location, let message)? = error else {
             Issue.record("expected bad input, got \(String(describing: error))")
             return
         }
@@ -178,7 +187,7 @@ private func filtered(_ name: String, readSize: Int) throws -> (text: String, mi
 
     @Test func truncatedExportFails() throws {
         let error = #expect(throws: HOSError.self) { try importExport("truncated.xml") }
-        guard case let .badInput(_, message)? = error else {
+        guard case .badInput(_, let message)? = error else {
             Issue.record("expected bad input, got \(String(describing: error))")
             return
         }
@@ -188,7 +197,7 @@ private func filtered(_ name: String, readSize: Int) throws -> (text: String, mi
     @Test func externalEntitiesAreNeverResolved() throws {
         // The DTD declares an entity pointing at a local file; it must not be read into a record.
         let error = #expect(throws: HOSError.self) { try importExport("external-entity.xml") }
-        guard case let .badInput(location, message)? = error else {
+        guard case .badInput(let location, let message)? = error else {
             Issue.record("expected bad input, got \(String(describing: error))")
             return
         }
@@ -199,8 +208,11 @@ private func filtered(_ name: String, readSize: Int) throws -> (text: String, mi
     @Test func internalEntitiesAreNeverExpanded() throws {
         // The DTD declares `src` (after a comment holding `<x`); it goes with the DTD, so `&src;` is undeclared.
         let error = #expect(throws: HOSError.self) { try importExport("internal-entity.xml", policy: .skip) }
-        #expect(error == .badInput(SourceLocation(file: fixture("internal-entity.xml"), line: 8),
-                                   "invalid XML: undeclared entity (libxml2 error 26)"))
+        #expect(
+            error
+                == .badInput(
+                    SourceLocation(file: fixture("internal-entity.xml"), line: 8),
+                    "invalid XML: undeclared entity (libxml2 error 26)"))
     }
 
     @Test func markupBeforeTheDoctypeDoesNotLetTheDTDThrough() throws {
@@ -220,32 +232,40 @@ private func filtered(_ name: String, readSize: Int) throws -> (text: String, mi
         // A DOCTYPE or ENTITY after the root's start tag, or a second DOCTYPE: rejected at its line, never parsed.
         for (name, line) in [("doctype-in-body.xml", 9), ("entity-in-body.xml", 9), ("second-doctype.xml", 3)] {
             let error = #expect(throws: HOSError.self, "\(name)") { try importExport(name, policy: .skip) }
-            #expect(error == .badInput(SourceLocation(file: fixture(name), line: line),
-                                       "invalid XML: DOCTYPE or declaration out of place"), "\(name)")
+            #expect(
+                error
+                    == .badInput(
+                        SourceLocation(file: fixture(name), line: line),
+                        "invalid XML: DOCTYPE or declaration out of place"), "\(name)")
             #expect(error?.exitCode == .badInput)
         }
     }
 
     @Test func theFilterDoesNotDependOnTheReadSize() throws {
-        let names = ["export.xml", "comment-before-doctype.xml", "comment-with-doctype.xml", "pi-before-doctype.xml",
-                     "internal-entity.xml", "doctype-in-body.xml", "entity-in-body.xml", "second-doctype.xml"]
+        let names = [
+            "export.xml", "comment-before-doctype.xml", "comment-with-doctype.xml", "pi-before-doctype.xml",
+            "internal-entity.xml", "doctype-in-body.xml", "entity-in-body.xml", "second-doctype.xml",
+        ]
         for name in names {
             let file = try String(contentsOfFile: fixture(name), encoding: .utf8)
             let whole = try filtered(name, readSize: 1 << 16)
-            #expect(!whole.text.contains("<!ENTITY src \"Watch\">\n") && !whole.text.contains("CDATA #REQUIRED"),
-                    "\(name)")
+            #expect(
+                !whole.text.contains("<!ENTITY src \"Watch\">\n") && !whole.text.contains("CDATA #REQUIRED"),
+                "\(name)")
             for readSize in [1, 2, 3, 5, 8] {
                 let small = try filtered(name, readSize: readSize)
                 #expect(small.misplaced == whole.misplaced, "\(name) \(readSize)")
                 if whole.misplaced == nil {
                     #expect(small.text == whole.text, "\(name) \(readSize)")
                     // Newlines are kept, so the parser's line numbers are the file's.
-                    #expect(whole.text.split(separator: "\n", omittingEmptySubsequences: false).count
+                    #expect(
+                        whole.text.split(separator: "\n", omittingEmptySubsequences: false).count
                             == file.split(separator: "\n", omittingEmptySubsequences: false).count)
                 } else {
                     // Cut before the declaration, or at most just after its `<!` when that came in an earlier read.
-                    #expect(small.text.hasPrefix(whole.text) && small.text.count <= whole.text.count + 2,
-                            "\(name) \(readSize)")
+                    #expect(
+                        small.text.hasPrefix(whole.text) && small.text.count <= whole.text.count + 2,
+                        "\(name) \(readSize)")
                 }
             }
         }
@@ -290,8 +310,10 @@ private func filtered(_ name: String, readSize: Int) throws -> (text: String, mi
 
     @Test func documentationNamesTheMethods() {
         let doc = AppleHealthImporter.documentation
-        for phrase in ["largest daily total", "SDNN", "4.184", "0.45359237", "wake day", "own UTC offset", "naps",
-                       "never expanded", "counted once", "never above 100"] {
+        for phrase in [
+            "largest daily total", "SDNN", "4.184", "0.45359237", "wake day", "own UTC offset", "naps",
+            "never expanded", "counted once", "never above 100",
+        ] {
             #expect(doc.contains(phrase), "documentation lacks \(phrase)")
         }
     }
@@ -303,12 +325,14 @@ private func filtered(_ name: String, readSize: Int) throws -> (text: String, mi
         defer { try? FileManager.default.removeItem(atPath: path) }
         let reporter = try ProblemReporter(tool: "hos-import", policy: .deadLetter(path))
         let records = RecordSet(source: "apple-health", reporter: reporter)
-        try AppleHealthImporter(user: "me").read(InputFile(argument: fixture("bad-unit.xml")), into: records, reporter: reporter)
+        try AppleHealthImporter(user: "me").read(
+            InputFile(argument: fixture("bad-unit.xml")), into: records, reporter: reporter)
         let dead = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(dead == """
-            <Record endDate="2024-02-01 09:00:00 +0100" sourceName="iPhone" startDate="2024-02-01 09:00:00 +0100" \
-            type="HKQuantityTypeIdentifierDietaryWater" unit="cup_imp" value="2"/>
+        #expect(
+            dead == """
+                <Record endDate="2024-02-01 09:00:00 +0100" sourceName="iPhone" startDate="2024-02-01 09:00:00 +0100" \
+                type="HKQuantityTypeIdentifierDietaryWater" unit="cup_imp" value="2"/>
 
-            """)
+                """)
     }
 }

@@ -48,7 +48,10 @@ private func clock(_ records: RecordSet, _ user: String, _ date: String, _ metri
         for metric in ["steps", "distance_km", "active_minutes", "sedentary_minutes", "calories_burned_kcal"] {
             #expect(r.value(user: "1503960366", date: day("2016-04-14"), metric: metric) == nil)
         }
-        #expect(!r.events(request: nil).contains { $0.userID == "1503960366" && $0.payload["date"] == .string("2016-04-14") })
+        #expect(
+            !r.events(request: nil).contains {
+                $0.userID == "1503960366" && $0.payload["date"] == .string("2016-04-14")
+            })
         // 0 steps with only 1380 sedentary minutes is a worn, lazy day: kept.
         #expect(number(r, "1624580081", "2016-04-13", "steps") == 0)
         #expect(number(r, "1624580081", "2016-04-13", "sedentary_minutes") == 1380)
@@ -120,8 +123,11 @@ private func clock(_ records: RecordSet, _ user: String, _ date: String, _ metri
         let file = fixture("fitbit-bad") + "/dailyActivity_merged.csv"
         let error = #expect(throws: HOSError.self) { try importFitbit("fitbit-bad") }
         // Line 3 has 250000 steps; the message names the metric and range, never the value.
-        #expect(error == .badInput(SourceLocation(file: file, line: 3),
-                                   "user 1503960366 2016-04-13: metric steps outside its plausible range 0–200000"))
+        #expect(
+            error
+                == .badInput(
+                    SourceLocation(file: file, line: 3),
+                    "user 1503960366 2016-04-13: metric steps outside its plausible range 0–200000"))
         #expect(!(error?.description.contains("250000") ?? true))
     }
 
@@ -160,9 +166,11 @@ private func clock(_ records: RecordSet, _ user: String, _ date: String, _ metri
 
     @Test func documentationNamesEveryFileAndTheRestingMethod() {
         let doc = FitbitImporter.documentation
-        for name in ["dailyActivity_merged.csv", "sleepDay_merged.csv", "minuteSleep_merged.csv",
-                     "heartrate_seconds_merged.csv", "weightLogInfo_merged.csv", "30 consecutive minutes",
-                     "at least 20 minutes", "not worn", "0.45359237"] {
+        for name in [
+            "dailyActivity_merged.csv", "sleepDay_merged.csv", "minuteSleep_merged.csv",
+            "heartrate_seconds_merged.csv", "weightLogInfo_merged.csv", "30 consecutive minutes",
+            "at least 20 minutes", "not worn", "0.45359237",
+        ] {
             #expect(doc.contains(name), "documentation lacks \(name)")
         }
     }

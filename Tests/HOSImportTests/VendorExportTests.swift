@@ -3,15 +3,18 @@
 
 import Foundation
 import HOSCore
-@testable import HOSImport
 import Testing
+
+@testable import HOSImport
 
 private func fixture(_ name: String) -> String {
     Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent(name).path
 }
 
-private func records(_ source: String, policy: ErrorPolicy = .fail,
-                     _ body: (RecordSet, ProblemReporter) throws -> Void) throws -> (RecordSet, ProblemReporter) {
+private func records(
+    _ source: String, policy: ErrorPolicy = .fail,
+    _ body: (RecordSet, ProblemReporter) throws -> Void
+) throws -> (RecordSet, ProblemReporter) {
     let reporter = try ProblemReporter(tool: "hos-import", policy: policy)
     let r = RecordSet(source: source, reporter: reporter)
     try body(r, reporter)
@@ -19,7 +22,9 @@ private func records(_ source: String, policy: ErrorPolicy = .fail,
 }
 
 private func whoop(_ dirs: [String]) throws -> (RecordSet, ProblemReporter) {
-    try records("whoop") { r, rep in try WhoopImporter(user: "me").read(directories: dirs.map(fixture), into: r, reporter: rep) }
+    try records("whoop") { r, rep in
+        try WhoopImporter(user: "me").read(directories: dirs.map(fixture), into: r, reporter: rep)
+    }
 }
 
 private func n(_ r: RecordSet, _ date: String, _ metric: String, user: String = "me") -> Double? {
@@ -101,7 +106,8 @@ private func text(_ r: RecordSet, _ date: String, _ metric: String, user: String
         // The workout and journal answer of 03-14 are in both exports and count once.
         #expect(n(both, "2024-03-14", "workout_minutes") == 60)
         #expect(n(both, "2024-03-14", "x_workout_count") == 1)
-        let a = both.events(request: nil), b = reversed.events(request: nil)
+        let a = both.events(request: nil)
+        let b = reversed.events(request: nil)
         #expect(a.map(\.eventID) == b.map(\.eventID))
         #expect(Set(a.map { $0.payload["date"]!.stringValue! }).count == a.count)
         // A day that only one export holds gets the same id as from that export alone.
@@ -133,9 +139,14 @@ private func text(_ r: RecordSet, _ date: String, _ metric: String, user: String
         2024-03-08 23:00:00,2024-03-09 23:00:00,EST,10
         2024-03-09 23:00:00,2024-03-10 23:00:00,UTC-05:00,25
         """.write(to: dir.appendingPathComponent("physiological_cycles.csv"), atomically: true, encoding: .utf8)
-        #expect(throws: HOSError.badInput(SourceLocation(file: dir.path + "/physiological_cycles.csv", line: 2),
-                                          "Cycle timezone is not UTC[+-HH:MM]")) {
-            _ = try records("whoop") { r, rep in try WhoopImporter(user: "me").read(directory: dir.path, into: r, reporter: rep) }
+        #expect(
+            throws: HOSError.badInput(
+                SourceLocation(file: dir.path + "/physiological_cycles.csv", line: 2),
+                "Cycle timezone is not UTC[+-HH:MM]")
+        ) {
+            _ = try records("whoop") { r, rep in
+                try WhoopImporter(user: "me").read(directory: dir.path, into: r, reporter: rep)
+            }
         }
         let (r, rep) = try records("whoop", policy: .skip) { r, rep in
             try WhoopImporter(user: "me").read(directory: dir.path, into: r, reporter: rep)
@@ -149,8 +160,9 @@ private func text(_ r: RecordSet, _ date: String, _ metric: String, user: String
 @Suite struct CronometerTests {
     private func read(_ names: [String]) throws -> (RecordSet, ProblemReporter) {
         try records("cronometer") { r, rep in
-            try CronometerImporter(user: "me").read(names.map { InputFile(argument: fixture("cronometer/" + $0)) },
-                                                    into: r, reporter: rep)
+            try CronometerImporter(user: "me").read(
+                names.map { InputFile(argument: fixture("cronometer/" + $0)) },
+                into: r, reporter: rep)
         }
     }
 
@@ -190,7 +202,8 @@ private func text(_ r: RecordSet, _ date: String, _ metric: String, user: String
 
     @Test func vocabularyNutrientInAnUnknownUnitIsBadInput() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("cron-\(getpid()).csv").path
-        try "Date,Energy (kcal),Caffeine (g)\n2024-03-08,2000,0.1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "Date,Energy (kcal),Caffeine (g)\n2024-03-08,2000,0.1\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: HOSError.self) {
             _ = try records("cronometer") { r, rep in

@@ -3,9 +3,10 @@
 // malformed JSON, a schema failure, 401, a closed connection, streaming, and the token budget.
 
 import Foundation
-@testable import HOSLLM
 import HOSCore
 import Testing
+
+@testable import HOSLLM
 
 @Suite(.serialized) struct ClientTests {
     let summarySchema = Prompts.schema(items: nil)
@@ -50,13 +51,19 @@ import Testing
     @Test func status500IsRetriedWithBackoffThenGivesUp() throws {
         let server = try FakeLLM()
         try server.script(["500", "500"])
-        let (c, delays) = client(server) { $0.backoff = 1; $0.seed = 7 }
+        let (c, delays) = client(server) {
+            $0.backoff = 1
+            $0.seed = 7
+        }
         _ = try c.complete(chat, schema: summarySchema, jitterKey: "k").get()
         #expect(delays.values.count == 2)
         // Exponential with jitter in [50%, 100%]: attempt 0 within 0.5–1 s, attempt 1 within 1–2 s; reproducible.
         #expect(delays.values[0] >= 0.5 && delays.values[0] <= 1)
         #expect(delays.values[1] >= 1 && delays.values[1] <= 2)
-        #expect(delays.values == [c.delay(attempt: 0, retryAfter: nil, key: "k"), c.delay(attempt: 1, retryAfter: nil, key: "k")])
+        #expect(
+            delays.values == [
+                c.delay(attempt: 0, retryAfter: nil, key: "k"), c.delay(attempt: 1, retryAfter: nil, key: "k"),
+            ])
 
         try server.script(["500", "500", "500"])
         let (few, _) = client(server) { $0.retries = 1 }
@@ -110,7 +117,8 @@ import Testing
         let server = try FakeLLM()
         let (c, _) = client(server) { $0.stream = true }
         let reply = try c.complete(chat, schema: summarySchema).get()
-        #expect(reply.json?["summary"]?.stringValue == "Your sleep held near its baseline and your readiness is balanced.")
+        #expect(
+            reply.json?["summary"]?.stringValue == "Your sleep held near its baseline and your readiness is balanced.")
         #expect(reply.usage.completionTokens == 12)
         #expect(try server.requests().contains("\"stream\": true"))
     }
@@ -136,9 +144,11 @@ import Testing
     }
 
     @Test func configFromTheEnvironmentNeverShowsValues() throws {
-        let c = try LLMConfig.from(environment: ["HOS_LLM_BASE_URL": "http://h:1/v1/", "HOS_LLM_MODEL": "m",
-                                                 "HOS_LLM_API_KEY_ENV": "MY_KEY", "MY_KEY": "k1", "OPENAI_API_KEY": "k2",
-                                                 "HOS_LLM_BUDGET": "50", "HOS_LLM_STREAM": "1"])
+        let c = try LLMConfig.from(environment: [
+            "HOS_LLM_BASE_URL": "http://h:1/v1/", "HOS_LLM_MODEL": "m",
+            "HOS_LLM_API_KEY_ENV": "MY_KEY", "MY_KEY": "k1", "OPENAI_API_KEY": "k2",
+            "HOS_LLM_BUDGET": "50", "HOS_LLM_STREAM": "1",
+        ])
         #expect(c.apiKey == "k1")
         #expect(c.completionsURL == "http://h:1/v1/chat/completions")
         #expect(c.budget == 50 && c.stream)
@@ -153,7 +163,7 @@ import Testing
 
 extension Result {
     var failure: Failure? {
-        if case let .failure(f) = self { return f }
+        if case .failure(let f) = self { return f }
         return nil
     }
 }

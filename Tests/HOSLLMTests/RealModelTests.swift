@@ -5,10 +5,11 @@
 // failure (CI, after make llm-server), HOS_LLM_E2E=0 skips on purpose.
 
 import Foundation
-import HOSTestSupport
 import HOSCore
-@testable import HOSLLM
+import HOSTestSupport
 import Testing
+
+@testable import HOSLLM
 
 /// The binary and model paths from `scripts/llm-server.sh paths`, or why there are none.
 let realModel: (paths: (server: String, model: String)?, why: String) = {
@@ -17,7 +18,10 @@ let realModel: (paths: (server: String, model: String)?, why: String) = {
     let r = try? run(packageRoot.appendingPathComponent("scripts/llm-server.sh").path, ["paths"])
     let parts = (r?.stdout ?? "").split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
     guard r?.status == 0, parts.count == 2 else {
-        return (nil, "skipped: llama-server or the SmolLM2 model is not built (run 'make llm-server'; it caches in ${HOS_LLM_CACHE:-~/.cache/hos-llm})")
+        return (
+            nil,
+            "skipped: llama-server or the SmolLM2 model is not built (run 'make llm-server'; it caches in ${HOS_LLM_CACHE:-~/.cache/hos-llm})"
+        )
     }
     return ((parts[0], parts[1]), "")
 }()
@@ -40,12 +44,18 @@ final class LlamaServer {
 
     init() throws {
         guard let paths = realModel.paths else { throw HOSError.io(realModel.why) }
-        let free = try run("/usr/bin/env", ["python3", "-c",
-                                            "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
+        let free = try run(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])",
+            ])
         port = Int(free.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 18080
         process.executableURL = URL(fileURLWithPath: paths.server)
-        process.arguments = ["-m", paths.model, "--host", "127.0.0.1", "--port", String(port), "-c", "2048", "-t", "2",
-                             "--no-webui", "--api-key", key]
+        process.arguments = [
+            "-m", paths.model, "--host", "127.0.0.1", "--port", String(port), "-c", "2048", "-t", "2",
+            "--no-webui", "--api-key", key,
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -77,8 +87,10 @@ final class LlamaServer {
     }
 
     var environment: [String: String] {
-        ["HOS_LLM_BASE_URL": baseURL, "HOS_LLM_MODEL": "SmolLM2-135M-Instruct", "OPENAI_API_KEY": key,
-         "HOS_LLM_TIMEOUT": "240", "HOS_LLM_RETRIES": "1", "HOS_LLM_BACKOFF": "0.2"]
+        [
+            "HOS_LLM_BASE_URL": baseURL, "HOS_LLM_MODEL": "SmolLM2-135M-Instruct", "OPENAI_API_KEY": key,
+            "HOS_LLM_TIMEOUT": "240", "HOS_LLM_RETRIES": "1", "HOS_LLM_BACKOFF": "0.2",
+        ]
     }
 }
 
@@ -87,15 +99,21 @@ func smallUser(_ user: String) -> String {
     var lines: [String] = []
     for d in 1...10 {
         let day = String(format: "2026-11-%02d", d)
-        let metrics: JSON = ["sleep_duration_min": .number(Double(400 + 5 * d)), "steps": .number(Double(7000 + 150 * d)),
-                             "resting_hr_bpm": .number(Double(60 - d % 3))]
-        let e: JSON = ["event_id": .string("\(user)-\(d)"), "event_type": "health_record", "user_id": .string(user),
-                       "archetype": "Foundation Builder", "timestamp": .string("\(day)T07:00:00Z"),
-                       "payload": ["date": .string(day), "metrics": metrics]]
+        let metrics: JSON = [
+            "sleep_duration_min": .number(Double(400 + 5 * d)), "steps": .number(Double(7000 + 150 * d)),
+            "resting_hr_bpm": .number(Double(60 - d % 3)),
+        ]
+        let e: JSON = [
+            "event_id": .string("\(user)-\(d)"), "event_type": "health_record", "user_id": .string(user),
+            "archetype": "Foundation Builder", "timestamp": .string("\(day)T07:00:00Z"),
+            "payload": ["date": .string(day), "metrics": metrics],
+        ]
         lines.append(e.text)
     }
-    let request: JSON = ["event_id": .string("\(user)-request"), "event_type": "analysis_request", "user_id": .string(user),
-                         "timestamp": "2026-11-10T08:00:00Z", "payload": ["analysis_id": .string("\(user)-analysis")]]
+    let request: JSON = [
+        "event_id": .string("\(user)-request"), "event_type": "analysis_request", "user_id": .string(user),
+        "timestamp": "2026-11-10T08:00:00Z", "payload": ["analysis_id": .string("\(user)-analysis")],
+    ]
     lines.append(request.text)
     return lines.joined(separator: "\n") + "\n"
 }
@@ -104,8 +122,10 @@ func smallUser(_ user: String) -> String {
 struct RealModelTests {
     @Test func narrativeSchemaStreamingAndAWrongKey() throws {
         let server = try LlamaServer()
-        let chat = [ChatMessage(role: "system", content: "You answer in one short sentence."),
-                    ChatMessage(role: "user", content: "Why does regular sleep help?")]
+        let chat = [
+            ChatMessage(role: "system", content: "You answer in one short sentence."),
+            ChatMessage(role: "user", content: "Why does regular sleep help?"),
+        ]
         var plain = server.config()
         plain.maxTokens = 40
         let narrative = try LLMClient(config: plain).complete(chat).get()
@@ -113,8 +133,10 @@ struct RealModelTests {
         #expect(narrative.usage.completionTokens > 0 && narrative.usage.promptTokens > 0)
 
         // A JSON-schema reply: grammar-constrained by the server, checked again by the client.
-        let schema: JSON = ["type": "object", "required": ["summary"], "additionalProperties": false,
-                            "properties": ["summary": ["type": "string", "minLength": 1, "maxLength": 120]]]
+        let schema: JSON = [
+            "type": "object", "required": ["summary"], "additionalProperties": false,
+            "properties": ["summary": ["type": "string", "minLength": 1, "maxLength": 120]],
+        ]
         var structured = server.config()
         structured.maxTokens = 120
         let reply = try LLMClient(config: structured).complete(chat, schema: schema).get()
@@ -168,9 +190,13 @@ struct RealModelTests {
         // The server is gone, and the first user's analysis is answered again, from the cache.
         let again = try run("hos-behavior", ["--llm"], input: smallUser("e2e-a"), environment: env)
         #expect(again.events("behavior_analysis").first?["payload"]?["narrative"] == first["narrative"])
-        #expect(try sqlite(dir.path("m.sqlite"), "SELECT user_id, cache_hits, fallbacks FROM llm_usage ORDER BY user_id")
-            == ["e2e-a|1|0", "e2e-b|0|1"])
-        #expect(try sqlite(dir.path("m.sqlite"), "SELECT count(*) FROM llm_usage WHERE prompt_tokens > 0 AND completion_tokens > 0")
-            == ["1"])
+        #expect(
+            try sqlite(dir.path("m.sqlite"), "SELECT user_id, cache_hits, fallbacks FROM llm_usage ORDER BY user_id")
+                == ["e2e-a|1|0", "e2e-b|0|1"])
+        #expect(
+            try sqlite(
+                dir.path("m.sqlite"), "SELECT count(*) FROM llm_usage WHERE prompt_tokens > 0 AND completion_tokens > 0"
+            )
+                == ["1"])
     }
 }

@@ -2,9 +2,9 @@
 // the built tools, and a runner of real processes.
 
 import Foundation
-import HOSTestSupport
 import FoundationNetworking
 import HOSCore
+import HOSTestSupport
 
 /// A fresh temporary folder, removed when the value goes.
 final class TempDir {
@@ -42,7 +42,8 @@ final class FakeLLM {
 
     init(key: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", packageRoot.appendingPathComponent("Tests/HOSLLMTests/Support/fake_llm.py").path]
+        process.arguments =
+            ["python3", packageRoot.appendingPathComponent("Tests/HOSLLMTests/Support/fake_llm.py").path]
             + (key.map { ["--key", $0] } ?? [])
         let out = Pipe()
         process.standardOutput = out
@@ -54,7 +55,8 @@ final class FakeLLM {
             line.append(chunk)
         }
         guard let text = String(data: line, encoding: .utf8), text.hasPrefix("PORT "),
-              let p = Int(text.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            let p = Int(text.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
             throw HOSError.io("fake_llm.py did not start")
         }
         port = p
@@ -110,13 +112,16 @@ func spawn(_ tool: String, _ arguments: [String], environment: [String: String] 
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
     var env = ProcessInfo.processInfo.environment
-    for k in env.keys where (k.hasPrefix("HOS_LLM") && k != "HOS_LLM_CACHE") || k == "OPENAI_API_KEY" || k == "HOS_MEMORY" {
+    for k in env.keys
+    where (k.hasPrefix("HOS_LLM") && k != "HOS_LLM_CACHE") || k == "OPENAI_API_KEY" || k == "HOS_MEMORY" {
         env[k] = nil
     }
     env["PATH"] = binDir + ":" + (env["PATH"] ?? "/usr/bin:/bin")
     for (k, v) in environment { env[k] = v }
     process.environment = env
-    let out = Pipe(), err = Pipe(), inp = Pipe()
+    let out = Pipe()
+    let err = Pipe()
+    let inp = Pipe()
     process.standardOutput = out
     process.standardError = err
     process.standardInput = inp
@@ -125,10 +130,13 @@ func spawn(_ tool: String, _ arguments: [String], environment: [String: String] 
 }
 
 /// Runs a built tool (or any program with a path) with arguments, input and extra environment.
-func run(_ tool: String, _ arguments: [String], input: String = "", environment: [String: String] = [:],
-         in directory: URL? = nil) throws -> ToolResult {
+func run(
+    _ tool: String, _ arguments: [String], input: String = "", environment: [String: String] = [:],
+    in directory: URL? = nil
+) throws -> ToolResult {
     let (process, inp, out, err) = try spawn(tool, arguments, environment: environment, in: directory)
-    nonisolated(unsafe) var outData = Data(), errData = Data()
+    nonisolated(unsafe) var outData = Data()
+    nonisolated(unsafe) var errData = Data()
     let group = DispatchGroup()
     group.enter()
     DispatchQueue.global().async {
@@ -144,8 +152,9 @@ func run(_ tool: String, _ arguments: [String], input: String = "", environment:
     try inp.fileHandleForWriting.close()
     process.waitUntilExit()
     group.wait()
-    return ToolResult(stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
-                      status: process.terminationStatus)
+    return ToolResult(
+        stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
+        status: process.terminationStatus)
 }
 
 /// Two synthetic users' 30 days and their requests.

@@ -3,6 +3,7 @@
 import Foundation
 import HOSCore
 import Testing
+
 @testable import HOSMemory
 
 /// Ids that break naive SQL or string handling: quotes, LIKE wildcards, unicode, an id of the longest length allowed (256 bytes), prefixes.
@@ -15,45 +16,68 @@ let adversarialIDs = [
     /// A file holding every kind of row for each of `users`.
     func populated(_ users: [String]) throws -> (TempDir, MemoryStore) {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"), options: {
-            var o = MemoryOptions()
-            o.logEvents = true
-            return o
-        }())
+        let store = try MemoryStore(
+            path: dir.path("m.sqlite"),
+            options: {
+                var o = MemoryOptions()
+                o.logEvents = true
+                return o
+            }())
         var input: [String] = []
         for (n, u) in users.enumerated() {
             let e = "\(n)"
             input.append(profile(u, id: "p" + e, pattern: "pattern-\(n)", allergies: ["allergy-\(n)"]))
             input += days(u, from: "2026-01-05", count: 29, prefix: "r" + e)
             input.append(record(u, "2026-01-05", #"{"steps":1}"#, id: "late" + e, ts: "2026-01-01T00:00:00Z"))
-            input.append(#"{"event_id":\#(q("b" + e)),"event_type":"behavior_analysis","user_id":\#(q(u)),"timestamp":"2026-02-03T00:00:00Z","analysis_id":"a-x","payload":{"as_of":"2026-02-02","readiness":{"score":70,"state":"recovered"}}}"#)
-            input.append(#"{"event_id":\#(q("rp" + e)),"event_type":"routine_plan","user_id":\#(q(u)),"timestamp":"2026-02-03T00:00:00Z","analysis_id":"a-x","payload":{"plan_id":"rp","date":"2026-02-03","difficulty":2,"items":[{"item_id":"exercise","category":"exercise","variant":{"exercise_time":"midday"}}]}}"#)
+            input.append(
+                #"{"event_id":\#(q("b" + e)),"event_type":"behavior_analysis","user_id":\#(q(u)),"timestamp":"2026-02-03T00:00:00Z","analysis_id":"a-x","payload":{"as_of":"2026-02-02","readiness":{"score":70,"state":"recovered"}}}"#
+            )
+            input.append(
+                #"{"event_id":\#(q("rp" + e)),"event_type":"routine_plan","user_id":\#(q(u)),"timestamp":"2026-02-03T00:00:00Z","analysis_id":"a-x","payload":{"plan_id":"rp","date":"2026-02-03","difficulty":2,"items":[{"item_id":"exercise","category":"exercise","variant":{"exercise_time":"midday"}}]}}"#
+            )
             for d in 3...8 {
-                input.append(#"{"event_id":\#(q("f\(d)-" + e)),"event_type":"plan_feedback","user_id":\#(q(u)),"timestamp":"2026-02-0\#(d)T20:00:00Z","payload":{"plan_id":"rp","item_id":"exercise","status":"completed","date":"2026-02-0\#(d)"}}"#)
+                input.append(
+                    #"{"event_id":\#(q("f\(d)-" + e)),"event_type":"plan_feedback","user_id":\#(q(u)),"timestamp":"2026-02-0\#(d)T20:00:00Z","payload":{"plan_id":"rp","item_id":"exercise","status":"completed","date":"2026-02-0\#(d)"}}"#
+                )
             }
-            input.append(#"{"event_id":\#(q("i" + e)),"event_type":"insight","user_id":\#(q(u)),"timestamp":"2026-02-03T00:00:00Z","payload":{"insight_id":"ins","kind":"trend","title":"secret-\#(n)","confidence":0.7}}"#)
-            input.append(#"{"event_id":\#(q("if" + e)),"event_type":"insight_feedback","user_id":\#(q(u)),"timestamp":"2026-02-04T00:00:00Z","payload":{"insight_id":"ins","useful":true}}"#)
-            input.append(#"{"event_id":\#(q("ad" + e)),"event_type":"adaptation","user_id":\#(q(u)),"timestamp":"2026-02-04T00:00:00Z","payload":{"difficulty":{"from":2,"to":3},"experiments":[{"dimension":"exercise_time","arms":[{"arm":"midday","successes":3,"failures":1}],"chosen":"midday"}]}}"#)
+            input.append(
+                #"{"event_id":\#(q("i" + e)),"event_type":"insight","user_id":\#(q(u)),"timestamp":"2026-02-03T00:00:00Z","payload":{"insight_id":"ins","kind":"trend","title":"secret-\#(n)","confidence":0.7}}"#
+            )
+            input.append(
+                #"{"event_id":\#(q("if" + e)),"event_type":"insight_feedback","user_id":\#(q(u)),"timestamp":"2026-02-04T00:00:00Z","payload":{"insight_id":"ins","useful":true}}"#
+            )
+            input.append(
+                #"{"event_id":\#(q("ad" + e)),"event_type":"adaptation","user_id":\#(q(u)),"timestamp":"2026-02-04T00:00:00Z","payload":{"difficulty":{"from":2,"to":3},"experiments":[{"dimension":"exercise_time","arms":[{"arm":"midday","successes":3,"failures":1}],"chosen":"midday"}]}}"#
+            )
             input.append(request(u, id: "q" + e, ts: "2026-02-09T00:00:00Z"))
         }
         _ = try runMemory(store, input)
         // hos-adapt's own tables, written as hos-adapt writes them.
         for u in users {
             try store.saveAdaptation(
-                event: Event(id: "ad2-" + u, type: EventType.adaptation, user: u, timestamp: "2026-02-10T00:00:00Z",
-                             payload: ["difficulty": ["from": 2, "to": 2]]),
+                event: Event(
+                    id: "ad2-" + u, type: EventType.adaptation, user: u, timestamp: "2026-02-10T00:00:00Z",
+                    payload: ["difficulty": ["from": 2, "to": 2]]),
                 predictedAdherence: 0.5,
-                arms: [StoredArm(user: u, archetype: nil, dimension: "exercise_time", arm: "midday", priorAlpha: 1,
-                                 priorBeta: 1, successes: 3, failures: 1, pulls: 1, pBest: 1, chosen: true)],
-                decisions: [StoredDecision(user: u, decisionID: "d", dimension: "exercise_time", analysisID: "a-x",
-                                           decidedAt: "2026-02-10T00:00:00Z", policy: "thompson", chosen: "midday",
-                                           propensity: 1, arms: [], context: [:], planID: nil, applied: nil, reward: nil,
-                                           rewardN: 0)])
+                arms: [
+                    StoredArm(
+                        user: u, archetype: nil, dimension: "exercise_time", arm: "midday", priorAlpha: 1,
+                        priorBeta: 1, successes: 3, failures: 1, pulls: 1, pBest: 1, chosen: true)
+                ],
+                decisions: [
+                    StoredDecision(
+                        user: u, decisionID: "d", dimension: "exercise_time", analysisID: "a-x",
+                        decidedAt: "2026-02-10T00:00:00Z", policy: "thompson", chosen: "midday",
+                        propensity: 1, arms: [], context: [:], planID: nil, applied: nil, reward: nil,
+                        rewardN: 0)
+                ])
             // The LLM's cache and accounting (hos-behavior --llm).
-            try store.storeLLMReply(user: u, key: "k-" + u, agent: "hos-behavior", model: "m", reply: #"{"summary":"s"}"#,
-                                    promptTokens: 10, completionTokens: 2, at: "2026-02-10T00:00:00Z")
-            try store.recordLLMUsage(user: u, agent: "hos-behavior", model: "m", requests: 1, cacheHits: 0, fallbacks: 0,
-                                     promptTokens: 10, completionTokens: 2, costUSD: 0, at: "2026-02-10T00:00:00Z")
+            try store.storeLLMReply(
+                user: u, key: "k-" + u, agent: "hos-behavior", model: "m", reply: #"{"summary":"s"}"#,
+                promptTokens: 10, completionTokens: 2, at: "2026-02-10T00:00:00Z")
+            try store.recordLLMUsage(
+                user: u, agent: "hos-behavior", model: "m", requests: 1, cacheHits: 0, fallbacks: 0,
+                promptTokens: 10, completionTokens: 2, costUSD: 0, at: "2026-02-10T00:00:00Z")
         }
         return (dir, store)
     }
@@ -122,7 +146,8 @@ let adversarialIDs = [
             let u = line["user_id"]!.stringValue!
             let n = adversarialIDs.firstIndex(of: u)!
             let text = line["payload"]!.text
-            #expect(line["payload"]?["long_term"]?["preferences"]?["dietary_pattern"]?["value"] == .string("pattern-\(n)"))
+            #expect(
+                line["payload"]?["long_term"]?["preferences"]?["dietary_pattern"]?["value"] == .string("pattern-\(n)"))
             for m in adversarialIDs.indices where m != n { #expect(!text.contains("pattern-\(m)\"")) }
         }
     }
@@ -131,7 +156,8 @@ let adversarialIDs = [
         let (_, store) = try populated(["alice"])
         #expect(throws: HOSError.self) { try store.recall(user: "alice", layer: "nope", at: "2026-03-01T00:00:00Z") }
         let rows = try store.recall(user: "alice", layer: "long_term", at: "2026-03-01T00:00:00Z")
-        #expect(Set(rows.map(\.table)).isSubset(of: ["long_term_preference", "long_term_strategy", "candidate", "profile"]))
+        #expect(
+            Set(rows.map(\.table)).isSubset(of: ["long_term_preference", "long_term_strategy", "candidate", "profile"]))
     }
 
     @Test func backupAndRestore() throws {
@@ -146,9 +172,12 @@ let adversarialIDs = [
         #expect(try store.restore(from: dir.path("copy.sqlite"), at: "2026-03-02T00:00:00Z") == 1)
         var after = try store.rowCounts(user: nil)
         #expect(after["audit_log"] == (before["audit_log"] ?? 0) + 2)
-        #expect(try store.testQuery("SELECT action || ' ' || detail FROM audit_log ORDER BY id").suffix(2)
-            == ["forget {\"rows\":\(aliceRows)}",
-                "restore {\"forgets_undone\":1}"])
+        #expect(
+            try store.testQuery("SELECT action || ' ' || detail FROM audit_log ORDER BY id").suffix(2)
+                == [
+                    "forget {\"rows\":\(aliceRows)}",
+                    "restore {\"forgets_undone\":1}",
+                ])
         after["audit_log"] = before["audit_log"]
         #expect(after == before)
         #expect(try store.check() == [])
@@ -200,7 +229,8 @@ let adversarialIDs = [
         let store = try MemoryStore(path: dir.path("m.sqlite"))
         try runMemory(store, days("u1", from: "2026-01-05", count: 3) + [request("u1", id: "q1")])
         #expect(try store.check() == [])
-        try store.testExecute("""
+        try store.testExecute(
+            """
             INSERT INTO short_term_record (user_id, date, metric, value, kind, event_id, recorded_at)
             VALUES ('', '2026-01-01', 'steps', 1, 'number', 'nowhere', '2026-01-01T00:00:00Z')
             """)
@@ -221,7 +251,10 @@ let adversarialIDs = [
             do {
                 let store = try MemoryStore(path: path)
                 var input: [String] = []
-                for u in 0..<3 { input += days("w\(i)-\(u)", from: "2026-01-05", count: 20) + [request("w\(i)-\(u)", id: "q\(i)-\(u)")] }
+                for u in 0..<3 {
+                    input +=
+                        days("w\(i)-\(u)", from: "2026-01-05", count: 20) + [request("w\(i)-\(u)", id: "q\(i)-\(u)")]
+                }
                 input += days("shared", from: "2026-01-05", count: 20)
                 try runMemory(store, input, emitContext: false)
             } catch {
@@ -240,6 +273,14 @@ let adversarialIDs = [
 final class LockedErrors: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [String] = []
-    func append(_ s: String) { lock.lock(); items.append(s); lock.unlock() }
-    var all: [String] { lock.lock(); defer { lock.unlock() }; return items }
+    func append(_ s: String) {
+        lock.lock()
+        items.append(s)
+        lock.unlock()
+    }
+    var all: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
+    }
 }

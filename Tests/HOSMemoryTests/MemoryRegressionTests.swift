@@ -4,6 +4,7 @@
 import Foundation
 import HOSCore
 import Testing
+
 @testable import HOSMemory
 
 @Suite struct MemoryRegressionTests {
@@ -14,12 +15,15 @@ import Testing
     @Test func checkAndRestoreRefuseAPlantedTrigger() throws {
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
-        try runMemory(store, days("alice", from: "2026-01-05", count: 3) + days("bob", from: "2026-01-05", count: 3)
-                      + [request("alice", id: "q1")])
+        try runMemory(
+            store,
+            days("alice", from: "2026-01-05", count: 3) + days("bob", from: "2026-01-05", count: 3)
+                + [request("alice", id: "q1")])
         try store.backup(to: dir.path("copy.sqlite"))
         let copy = try MemoryStore(path: dir.path("copy.sqlite"))
         #expect(try copy.check() == [])
-        try copy.testExecute("""
+        try copy.testExecute(
+            """
             CREATE TRIGGER leak AFTER INSERT ON short_term_record WHEN new.user_id = 'alice'
             BEGIN UPDATE short_term_record SET value = new.value WHERE user_id = 'bob'; END
             """)
@@ -44,7 +48,8 @@ import Testing
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
         var input = (0..<10).map { i in
-            record("u1", "2026-11-\(10 + i)", #"{"steps":\#(1000 + i)}"#, id: "s\(i)", ts: "2026-11-\(10 + i)T07:00:00Z")
+            record(
+                "u1", "2026-11-\(10 + i)", #"{"steps":\#(1000 + i)}"#, id: "s\(i)", ts: "2026-11-\(10 + i)T07:00:00Z")
         }
         input.append(record("u1", "2062-11-20", #"{"steps":5}"#, id: "typo", ts: "2026-11-21T07:00:00Z"))
         input.append(request("u1", id: "r", ts: "2026-11-21T08:00:00Z"))
@@ -53,20 +58,27 @@ import Testing
         _ = try store.consolidateAll(user: "u1", now: "2026-11-22T00:00:00Z")
         #expect(try store.rowCounts(user: "u1")["short_term_record"] == 11)
         // The window ends at the latest plausible record: the stats count the 10 days, not the typo.
-        #expect(try store.testQuery("SELECT as_of || ' ' || n FROM short_term_stat WHERE metric = 'steps' AND window_days = 30")
+        #expect(
+            try store.testQuery(
+                "SELECT as_of || ' ' || n FROM short_term_stat WHERE metric = 'steps' AND window_days = 30")
                 == ["2026-11-19 10"])
     }
 
     @Test func emptyArmsOrDimensionsDoNotCrashConsolidation() throws {
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
-        try runMemory(store, [
-            event("e1", "routine_plan", "2026-11-24T07:00:00Z",
-                  #"{"plan_id":"p1","difficulty":2,"items":[{"item_id":"i1","category":"sleep","variant":{"exercise_time":"","":"x","=":"="}}]}"#),
-            event("e2", "plan_feedback", "2026-11-25T07:00:00Z",
-                  #"{"plan_id":"p1","item_id":"i1","status":"completed","date":"2026-11-25"}"#),
-            request("u1", id: "e3", ts: "2026-11-26T07:00:00Z"),
-        ])
+        try runMemory(
+            store,
+            [
+                event(
+                    "e1", "routine_plan", "2026-11-24T07:00:00Z",
+                    #"{"plan_id":"p1","difficulty":2,"items":[{"item_id":"i1","category":"sleep","variant":{"exercise_time":"","":"x","=":"="}}]}"#
+                ),
+                event(
+                    "e2", "plan_feedback", "2026-11-25T07:00:00Z",
+                    #"{"plan_id":"p1","item_id":"i1","status":"completed","date":"2026-11-25"}"#),
+                request("u1", id: "e3", ts: "2026-11-26T07:00:00Z"),
+            ])
         let reports = try store.consolidateAll(user: nil, now: "2026-11-27T00:00:00Z")
         #expect(reports.count == 1)
         let kinds = try store.testQuery("SELECT value FROM meta WHERE user_id = 'u1' AND key = 'strategy_kinds'")
@@ -83,28 +95,41 @@ import Testing
         #expect(MemoryStore.level(nil) == nil)
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
-        try runMemory(store, [
-            event("e1", "routine_plan", "2026-11-24T07:00:00Z",
-                  #"{"plan_id":"p1","difficulty":1e300,"items":[{"item_id":"i1","category":"sleep","intensity":-1e300},{"item_id":"i2","category":"sleep","intensity":3,"difficulty":2}]}"#),
-            event("e2", "adaptation", "2026-11-24T08:00:00Z", #"{"difficulty":{"from":1e300,"to":3}}"#),
-        ], emitContext: false)
-        #expect(try store.testQuery("SELECT coalesce(intensity, 'null') || ' ' || coalesce(difficulty, 'null') FROM plan_item ORDER BY item_id")
+        try runMemory(
+            store,
+            [
+                event(
+                    "e1", "routine_plan", "2026-11-24T07:00:00Z",
+                    #"{"plan_id":"p1","difficulty":1e300,"items":[{"item_id":"i1","category":"sleep","intensity":-1e300},{"item_id":"i2","category":"sleep","intensity":3,"difficulty":2}]}"#
+                ),
+                event("e2", "adaptation", "2026-11-24T08:00:00Z", #"{"difficulty":{"from":1e300,"to":3}}"#),
+            ], emitContext: false)
+        #expect(
+            try store.testQuery(
+                "SELECT coalesce(intensity, 'null') || ' ' || coalesce(difficulty, 'null') FROM plan_item ORDER BY item_id"
+            )
                 == ["null null", "3 null"])
-        #expect(try store.testQuery("SELECT difficulty || ' ' || coalesce(previous, 'null') FROM adaptation_state")
+        #expect(
+            try store.testQuery("SELECT difficulty || ' ' || coalesce(previous, 'null') FROM adaptation_state")
                 == ["3 null"])
     }
 
     @Test func anInsightAfterItsFeedbackKeepsItsContent() throws {
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
-        try runMemory(store, [
-            event("f1", "insight_feedback", "2026-11-20T07:00:00Z", #"{"insight_id":"I1","useful":true}"#),
-            event("i1", "insight", "2026-11-21T07:00:00Z",
-                  #"{"insight_id":"I1","kind":"trend","title":"t","detail":"x","confidence":0.9,"priority":0.5}"#),
-            event("i2", "insight", "2026-11-22T07:00:00Z",
-                  #"{"insight_id":"I2","kind":"trend","title":"t","detail":"x","confidence":0.9}"#),
-        ], emitContext: false)
-        let rows = try store.testQuery("""
+        try runMemory(
+            store,
+            [
+                event("f1", "insight_feedback", "2026-11-20T07:00:00Z", #"{"insight_id":"I1","useful":true}"#),
+                event(
+                    "i1", "insight", "2026-11-21T07:00:00Z",
+                    #"{"insight_id":"I1","kind":"trend","title":"t","detail":"x","confidence":0.9,"priority":0.5}"#),
+                event(
+                    "i2", "insight", "2026-11-22T07:00:00Z",
+                    #"{"insight_id":"I2","kind":"trend","title":"t","detail":"x","confidence":0.9}"#),
+            ], emitContext: false)
+        let rows = try store.testQuery(
+            """
             SELECT insight_id || ' ' || kind || ' ' || title || ' ' || confidence || ' ' || priority || ' ' ||
                    seen_count || ' ' || useful || ' ' || (content_hash NOT LIKE 'feedback:%') || ' ' ||
                    json_extract(payload, '$.detail') FROM insight
@@ -130,15 +155,19 @@ import Testing
     @Test func auditLogNamesNoUser() throws {
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
-        try runMemory(store, days("alice", from: "2026-01-05", count: 2) + days("bob", from: "2026-01-05", count: 2),
-                      emitContext: false)
+        try runMemory(
+            store, days("alice", from: "2026-01-05", count: 2) + days("bob", from: "2026-01-05", count: 2),
+            emitContext: false)
         _ = try store.recall(user: "alice", layer: nil, at: "2026-03-01T00:00:00Z")
         _ = try store.export(user: "alice", at: "2026-03-01T00:00:01Z")
         _ = try store.recall(user: "bob", layer: nil, at: "2026-03-01T00:00:02Z")
         _ = try store.forget(user: "alice", vacuum: false, at: "2026-03-01T00:00:03Z")
-        #expect(try store.testQuery("SELECT action || ' ' || user_hash || ' ' || detail FROM audit_log ORDER BY id")
-                == [#"recall  {"layer":"all","rows":8}"#, #"export  {"rows":10}"#, #"recall  {"layer":"all","rows":8}"#,
-                    #"forget  {"rows":10}"#])
+        #expect(
+            try store.testQuery("SELECT action || ' ' || user_hash || ' ' || detail FROM audit_log ORDER BY id")
+                == [
+                    #"recall  {"layer":"all","rows":8}"#, #"export  {"rows":10}"#, #"recall  {"layer":"all","rows":8}"#,
+                    #"forget  {"rows":10}"#,
+                ])
         #expect(try store.check() == [])
     }
 
@@ -151,7 +180,8 @@ import Testing
         let oldHash = StableHash.hex(StableHash.of("user", "alice"), digits: 32)
         do {
             let store = try MemoryStore(path: path)
-            try store.testExecute("""
+            try store.testExecute(
+                """
                 INSERT INTO audit_log (at, action, user_hash, detail) VALUES ('2026-03-01T00:00:00Z', 'export', '\(oldHash)', '{}');
                 DELETE FROM grdb_migrations WHERE identifier = '2026-12-06-audit-without-user'
                 """)

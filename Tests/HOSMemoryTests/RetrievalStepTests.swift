@@ -2,14 +2,17 @@
 
 import HOSCore
 import Testing
+
 @testable import HOSMemory
 
 @Suite struct RetrievalStepTests {
     /// Each kind of result adds its fields and counts towards the analysis's importance; the request does not.
     @Test func resultsMergeIntoTheirAnalysis() {
         var a: [String: JSON] = [:]
-        #expect(MemoryStore.merge(summary: ["difficulty": .number(3), "items": .number(5)], of: EventType.routinePlan,
-                                  into: &a))
+        #expect(
+            MemoryStore.merge(
+                summary: ["difficulty": .number(3), "items": .number(5)], of: EventType.routinePlan,
+                into: &a))
         #expect(a["routine_difficulty"] == .number(3) && a["routine_items"] == .number(5))
         #expect(MemoryStore.merge(summary: ["energy_kcal": .number(2100)], of: EventType.nutritionPlan, into: &a))
         #expect(MemoryStore.merge(summary: [:], of: EventType.insight, into: &a))

@@ -3,6 +3,7 @@
 import Foundation
 import HOSCore
 import Testing
+
 @testable import HOSMemory
 
 @Suite struct StageTests {
@@ -33,7 +34,8 @@ import Testing
     @Test func theSameInputTwiceAddsNoRowAndGivesTheSameOutput() throws {
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
-        let input = [profile("u1", id: "p1", pattern: "vegetarian")] + days("u1", from: "2026-01-05", count: 30)
+        let input =
+            [profile("u1", id: "p1", pattern: "vegetarian")] + days("u1", from: "2026-01-05", count: 30)
             + [request("u1", id: "q1")]
         let first = try runMemory(store, input)
         let counts = try store.rowCounts(user: nil)
@@ -45,7 +47,8 @@ import Testing
         #expect(contexts(first)[0]["payload"]?["working"]?["session"]?["new_events"] == 31)
         #expect(contexts(second)[0]["payload"]?["working"]?["session"]?["new_events"] == 0)
         #expect(contexts(second)[0]["payload"]?["working"]?["session"]?["seen_before"] == 31)
-        var a = contexts(first)[0]["payload"]!.objectValue!, b = contexts(second)[0]["payload"]!.objectValue!
+        var a = contexts(first)[0]["payload"]!.objectValue!
+        var b = contexts(second)[0]["payload"]!.objectValue!
         a["working"] = nil
         b["working"] = nil
         #expect(a == b)
@@ -57,11 +60,13 @@ import Testing
     @Test func newestRecordWinsAndTheOldValueIsKept() throws {
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
-        try runMemory(store, [
-            record("u", "2026-01-05", #"{"steps":100}"#, id: "b", ts: "2026-01-05T10:00:00Z"),
-            record("u", "2026-01-05", #"{"steps":200}"#, id: "a", ts: "2026-01-05T09:00:00Z"),
-            record("u", "2026-01-05", #"{"steps":300}"#, id: "c", ts: "2026-01-05T11:00:00Z"),
-        ], emitContext: false)
+        try runMemory(
+            store,
+            [
+                record("u", "2026-01-05", #"{"steps":100}"#, id: "b", ts: "2026-01-05T10:00:00Z"),
+                record("u", "2026-01-05", #"{"steps":200}"#, id: "a", ts: "2026-01-05T09:00:00Z"),
+                record("u", "2026-01-05", #"{"steps":300}"#, id: "c", ts: "2026-01-05T11:00:00Z"),
+            ], emitContext: false)
         let rows = try store.recall(user: "u", layer: "short_term", at: "2026-01-06T00:00:00Z")
         let current = rows.filter { $0.table == "short_term_record" }
         #expect(current.count == 1)
@@ -73,8 +78,12 @@ import Testing
     @Test func dietaryProfileBecomesPreferencesAtOnce() throws {
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
-        let out = try runMemory(store, [profile("u1", id: "p1", pattern: "vegan", allergies: ["peanut"]),
-                                        request("u1", id: "q1")])
+        let out = try runMemory(
+            store,
+            [
+                profile("u1", id: "p1", pattern: "vegan", allergies: ["peanut"]),
+                request("u1", id: "q1"),
+            ])
         let prefs = contexts(out)[0]["payload"]?["long_term"]?["preferences"]
         #expect(prefs?["dietary_pattern"]?["value"] == "vegan")
         #expect(prefs?["dietary_pattern"]?["confidence"] == 1)
@@ -112,13 +121,20 @@ import Testing
     @Test func adaptationAndFeedbackReachTheContext() throws {
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
-        let plan = #"{"event_id":"rp1","event_type":"routine_plan","user_id":"u1","timestamp":"2026-01-10T00:00:00Z","analysis_id":"a-q0","payload":{"plan_id":"rp-1","date":"2026-01-10","difficulty":3,"items":[{"item_id":"exercise","category":"exercise","start":"18:00","duration_min":30,"intensity":3,"variant":{"exercise_time":"evening"}},{"item_id":"sleep","category":"sleep","start":"22:30","duration_min":30,"intensity":1,"variant":{"sleep_shift":"gradual"}}]}}"#
+        let plan =
+            #"{"event_id":"rp1","event_type":"routine_plan","user_id":"u1","timestamp":"2026-01-10T00:00:00Z","analysis_id":"a-q0","payload":{"plan_id":"rp-1","date":"2026-01-10","difficulty":3,"items":[{"item_id":"exercise","category":"exercise","start":"18:00","duration_min":30,"intensity":3,"variant":{"exercise_time":"evening"}},{"item_id":"sleep","category":"sleep","start":"22:30","duration_min":30,"intensity":1,"variant":{"sleep_shift":"gradual"}}]}}"#
         var input = [plan]
         for d in 10...16 {
-            input.append(#"{"event_id":"f\#(d)","event_type":"plan_feedback","user_id":"u1","timestamp":"2026-01-\#(d)T21:00:00Z","payload":{"plan_id":"rp-1","item_id":"exercise","status":"completed","date":"2026-01-\#(d)"}}"#)
-            input.append(#"{"event_id":"g\#(d)","event_type":"plan_feedback","user_id":"u1","timestamp":"2026-01-\#(d)T21:00:00Z","payload":{"plan_id":"rp-1","item_id":"sleep","status":"skipped","date":"2026-01-\#(d)"}}"#)
+            input.append(
+                #"{"event_id":"f\#(d)","event_type":"plan_feedback","user_id":"u1","timestamp":"2026-01-\#(d)T21:00:00Z","payload":{"plan_id":"rp-1","item_id":"exercise","status":"completed","date":"2026-01-\#(d)"}}"#
+            )
+            input.append(
+                #"{"event_id":"g\#(d)","event_type":"plan_feedback","user_id":"u1","timestamp":"2026-01-\#(d)T21:00:00Z","payload":{"plan_id":"rp-1","item_id":"sleep","status":"skipped","date":"2026-01-\#(d)"}}"#
+            )
         }
-        input.append(#"{"event_id":"ad1","event_type":"adaptation","user_id":"u1","timestamp":"2026-01-17T00:00:00Z","payload":{"difficulty":{"from":3,"to":4,"reason":"high adherence"},"experiments":[{"dimension":"exercise_time","arms":[{"arm":"evening","successes":7,"failures":0,"p_best":0.9},{"arm":"morning","successes":1,"failures":3,"p_best":0.1}],"chosen":"evening"}],"predicted_adherence":0.7}}"#)
+        input.append(
+            #"{"event_id":"ad1","event_type":"adaptation","user_id":"u1","timestamp":"2026-01-17T00:00:00Z","payload":{"difficulty":{"from":3,"to":4,"reason":"high adherence"},"experiments":[{"dimension":"exercise_time","arms":[{"arm":"evening","successes":7,"failures":0,"p_best":0.9},{"arm":"morning","successes":1,"failures":3,"p_best":0.1}],"chosen":"evening"}],"predicted_adherence":0.7}}"#
+        )
         input.append(request("u1", id: "q1", asOf: "2026-01-17", ts: "2026-01-18T00:00:00Z"))
         let p = contexts(try runMemory(store, input))[0]["payload"]!
         #expect(p["adaptation_state"]?["difficulty"] == 4)
@@ -136,8 +152,11 @@ import Testing
         func insight(_ event: String, _ id: String) -> String {
             #"{"event_id":"\#(event)","event_type":"insight","user_id":"u1","timestamp":"2026-01-10T00:00:00Z","payload":{"insight_id":"\#(id)","kind":"trend","title":"Steps rising","detail":"steps up 10% a week","confidence":0.8}}"#
         }
-        try runMemory(store, [insight("i1", "ins-1"), insight("i2", "ins-2"), insight("i3", "ins-1")], emitContext: false)
-        let rows = try store.recall(user: "u1", layer: "history", at: "2026-01-10T00:00:00Z").filter { $0.table == "insight" }
+        try runMemory(
+            store, [insight("i1", "ins-1"), insight("i2", "ins-2"), insight("i3", "ins-1")], emitContext: false)
+        let rows = try store.recall(user: "u1", layer: "history", at: "2026-01-10T00:00:00Z").filter {
+            $0.table == "insight"
+        }
         #expect(rows.count == 1)
         #expect(rows[0].row["seen_count"] == 3)
     }
@@ -165,10 +184,12 @@ import Testing
     @Test func memoryRetrieveIsAnsweredAndStoreControlIsKept() throws {
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
-        let out = try runMemory(store, [
-            #"{"event_id":"s1","event_type":"memory_store","user_id":"u1","timestamp":"2026-01-10T00:00:00Z","payload":{"preferences":{"exercise_time":"morning"}}}"#,
-            #"{"event_id":"s2","event_type":"memory_retrieve","user_id":"u1","timestamp":"2026-01-10T00:00:01Z","payload":{}}"#,
-        ])
+        let out = try runMemory(
+            store,
+            [
+                #"{"event_id":"s1","event_type":"memory_store","user_id":"u1","timestamp":"2026-01-10T00:00:00Z","payload":{"preferences":{"exercise_time":"morning"}}}"#,
+                #"{"event_id":"s2","event_type":"memory_retrieve","user_id":"u1","timestamp":"2026-01-10T00:00:01Z","payload":{}}"#,
+            ])
         let c = contexts(out)
         #expect(c.count == 2) // the retrieve's, then the implicit request's
         #expect(c[0]["payload"]?["long_term"]?["preferences"]?["exercise_time"]?["value"] == "morning")
@@ -179,13 +200,21 @@ import Testing
     @Test func storeAndRetrieveForOtherCommands() throws {
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
-        let adaptation = Event(id: "ad-1", type: EventType.adaptation, user: "u1", timestamp: "2026-01-10T00:00:00Z",
-                               source: "hos-adapt", payload: [
-                                "difficulty": ["from": 3, "to": 2, "reason": "low adherence"],
-                                "experiments": [["dimension": "sleep_shift", "chosen": "direct",
-                                                 "arms": [["arm": "direct", "successes": 4, "failures": 1],
-                                                          ["arm": "gradual", "successes": 1, "failures": 4]]]],
-                               ])
+        let adaptation = Event(
+            id: "ad-1", type: EventType.adaptation, user: "u1", timestamp: "2026-01-10T00:00:00Z",
+            source: "hos-adapt",
+            payload: [
+                "difficulty": ["from": 3, "to": 2, "reason": "low adherence"],
+                "experiments": [
+                    [
+                        "dimension": "sleep_shift", "chosen": "direct",
+                        "arms": [
+                            ["arm": "direct", "successes": 4, "failures": 1],
+                            ["arm": "gradual", "successes": 1, "failures": 4],
+                        ],
+                    ]
+                ],
+            ])
         #expect(try store.store([adaptation]) == 1)
         #expect(try store.store([adaptation]) == 0)
         let c = try store.retrieve(user: "u1", asOf: LocalDate("2026-01-10"))
@@ -199,12 +228,17 @@ import Testing
     @Test func memoryConsolidateRunsAtTheEventsTime() throws {
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
-        try runMemory(store, days("u1", from: "2026-01-05", count: 3) + [request("u1", id: "q1", ts: "2026-01-08T00:00:00Z")],
-                      emitContext: false)
+        try runMemory(
+            store, days("u1", from: "2026-01-05", count: 3) + [request("u1", id: "q1", ts: "2026-01-08T00:00:00Z")],
+            emitContext: false)
         #expect(try store.rowCounts(user: "u1")["working"] == 1)
         // A day and a second after the request, its working memory has expired.
-        try runMemory(store, [#"{"event_id":"c1","event_type":"memory_consolidate","user_id":"u1","timestamp":"2026-01-09T00:00:01Z","payload":{}}"#],
-                      emitContext: false)
+        try runMemory(
+            store,
+            [
+                #"{"event_id":"c1","event_type":"memory_consolidate","user_id":"u1","timestamp":"2026-01-09T00:00:01Z","payload":{}}"#
+            ],
+            emitContext: false)
         #expect(try store.rowCounts(user: "u1")["working"] == 0)
         #expect(try store.rowCounts(user: "u1")["event_seen"] == 5)
     }
@@ -214,10 +248,12 @@ import Testing
     @Test func theSameValueUnderANewIDKeepsNoHistory() throws {
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
-        try runMemory(store, [
-            record("u", "2026-01-05", #"{"steps":100,"sleep_end":"06:30"}"#, id: "a", ts: "2026-01-05T09:00:00Z"),
-            record("u", "2026-01-05", #"{"steps":100,"sleep_end":"06:30"}"#, id: "b", ts: "2026-01-05T10:00:00Z"),
-        ], emitContext: false)
+        try runMemory(
+            store,
+            [
+                record("u", "2026-01-05", #"{"steps":100,"sleep_end":"06:30"}"#, id: "a", ts: "2026-01-05T09:00:00Z"),
+                record("u", "2026-01-05", #"{"steps":100,"sleep_end":"06:30"}"#, id: "b", ts: "2026-01-05T10:00:00Z"),
+            ], emitContext: false)
         let counts = try store.rowCounts(user: "u")
         #expect(counts["short_term_record"] == 2)
         #expect(counts["short_term_history"] == 0)
@@ -228,10 +264,13 @@ import Testing
     /// consolidation reads them; the memory must be the same as when every value is written first.
     @Test func recordsPastTheWindowAtTheirBarrierLeaveTheSameMemory() throws {
         let dir = TempDir()
-        let records = days("u1", from: "2026-01-05", count: 90)
+        let records =
+            days("u1", from: "2026-01-05", count: 90)
             // A late correction of an expired day, and a record without metrics after the last day.
-            + [record("u1", "2026-01-20", #"{"steps":9999}"#, id: "late", ts: "2026-04-04T08:00:00Z"),
-               record("u1", "2026-04-06", "{}", id: "empty")]
+            + [
+                record("u1", "2026-01-20", #"{"steps":9999}"#, id: "late", ts: "2026-04-04T08:00:00Z"),
+                record("u1", "2026-04-06", "{}", id: "empty"),
+            ]
         let ask = request("u1", id: "q1", ts: "2026-04-07T00:00:00Z")
         let atBarrier = try MemoryStore(path: dir.path("a.sqlite"))
         let context = { (lines: [String]) in lines.map(parse).first { $0["event_type"] == "memory_context" }! }
@@ -249,7 +288,8 @@ import Testing
         let counts = try atBarrier.rowCounts(user: "u1")
         #expect(counts["short_term_record"]! > 0 && counts["short_term_record"]! <= 4 * 31)
         #expect(contextA["payload"]?["long_term"]?["preferences"]?["wake_time"] != nil)
-        var a = contextA["payload"]!.objectValue!, b = contextB["payload"]!.objectValue!
+        var a = contextA["payload"]!.objectValue!
+        var b = contextB["payload"]!.objectValue!
         a["working"] = nil
         b["working"] = nil
         #expect(a == b)

@@ -3,6 +3,7 @@
 import Foundation
 import HOSCore
 import Testing
+
 @testable import HOSMemory
 
 @Suite struct StoreTests {
@@ -51,8 +52,11 @@ import Testing
     @Test func migrationsAreNamedAndTheSchemaMatchesTheGoldenFile() throws {
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))
-        #expect(try store.appliedMigrations() == ["2026-11-25-layers", "2026-11-25-views", "2026-12-01-adaptation", "2026-12-03-llm",
-                                                       "2026-12-06-audit-without-user"])
+        #expect(
+            try store.appliedMigrations() == [
+                "2026-11-25-layers", "2026-11-25-views", "2026-12-01-adaptation", "2026-12-03-llm",
+                "2026-12-06-audit-without-user",
+            ])
         let golden = testsDir.appendingPathComponent("Golden/schema.sql")
         let dump = try store.schemaDump()
         if ProcessInfo.processInfo.environment["RECORD_SCHEMA"] == "1" {
@@ -70,7 +74,8 @@ import Testing
         let dump = try store.schemaDump()
         // Each CREATE TABLE with a user_id column is in Schema.userTables, so forget and export miss none.
         for line in dump.split(separator: ";") where line.contains("CREATE TABLE") && line.contains("user_id") {
-            let name = line.split(separator: " ")[2].split(separator: "(")[0].trimmingCharacters(in: .whitespacesAndNewlines)
+            let name = line.split(separator: " ")[2].split(separator: "(")[0].trimmingCharacters(
+                in: .whitespacesAndNewlines)
             #expect(Schema.userTables.contains(name), "\(name)")
         }
     }
@@ -94,8 +99,11 @@ import Testing
             _ = try MemoryStore(path: path)
             Issue.record("no error")
         } catch let e as HOSError {
-            #expect(e == .io("memory file damaged: \(path): open: file is not a database; run 'hos-memory check'; "
-                + "restore from a backup"))
+            #expect(
+                e
+                    == .io(
+                        "memory file damaged: \(path): open: file is not a database; run 'hos-memory check'; "
+                            + "restore from a backup"))
         }
         let attrs = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attrs[.posixPermissions] as! NSNumber).intValue == 0o644)

@@ -2,6 +2,7 @@
 
 import Foundation
 import HOSCore
+
 @testable import HOSMemory
 
 /// A fresh temporary directory, removed when the value is dropped.
@@ -54,20 +55,25 @@ func q(_ s: String) -> String { JSON.string(s).text }
 
 func record(_ user: String, _ date: String, _ metrics: String, id: String? = nil, ts: String? = nil) -> String {
     let idPart = id.map { #""event_id":\#(q($0)),"# } ?? ""
-    return #"{\#(idPart)"event_type":"health_record","user_id":\#(q(user)),"timestamp":"\#(ts ?? date + "T08:00:00Z")","payload":{"date":"\#(date)","metrics":\#(metrics)}}"#
+    return
+        #"{\#(idPart)"event_type":"health_record","user_id":\#(q(user)),"timestamp":"\#(ts ?? date + "T08:00:00Z")","payload":{"date":"\#(date)","metrics":\#(metrics)}}"#
 }
 
-func request(_ user: String, id: String, asOf: String? = nil, ts: String = "2026-02-10T00:00:00Z",
-             archetype: String? = nil) -> String {
+func request(
+    _ user: String, id: String, asOf: String? = nil, ts: String = "2026-02-10T00:00:00Z",
+    archetype: String? = nil
+) -> String {
     var p = [#""analysis_id":\#(q("a-" + id))"#]
     if let asOf { p.append(#""as_of":"\#(asOf)""#) }
     let arch = archetype.map { #","archetype":\#(q($0))"# } ?? ""
-    return #"{"event_id":\#(q(id)),"event_type":"analysis_request","user_id":\#(q(user)),"timestamp":"\#(ts)"\#(arch),"payload":{\#(p.joined(separator: ","))}}"#
+    return
+        #"{"event_id":\#(q(id)),"event_type":"analysis_request","user_id":\#(q(user)),"timestamp":"\#(ts)"\#(arch),"payload":{\#(p.joined(separator: ","))}}"#
 }
 
 func profile(_ user: String, id: String, pattern: String, allergies: [String] = []) -> String {
     let a = allergies.map(q).joined(separator: ",")
-    return #"{"event_id":\#(q(id)),"event_type":"user_profile","user_id":\#(q(user)),"timestamp":"2026-01-01T00:00:00Z","payload":{"age":35,"dietary":{"pattern":\#(q(pattern)),"exclusions":[],"allergies":[\#(a)]}}}"#
+    return
+        #"{"event_id":\#(q(id)),"event_type":"user_profile","user_id":\#(q(user)),"timestamp":"2026-01-01T00:00:00Z","payload":{"age":35,"dietary":{"pattern":\#(q(pattern)),"exclusions":[],"allergies":[\#(a)]}}}"#
 }
 
 /// Days of records from `start`: sleep_end at `wake` (± a few minutes), steps.
@@ -76,8 +82,10 @@ func days(_ user: String, from start: String, count: Int, wake: Int = 390, prefi
     return (0..<count).map { i in
         let d = first.adding(days: i)
         let w = ClockTime(minutes: wake + (i % 3) * 5 - 5)
-        return record(user, d.description, #"{"sleep_end":"\#(w)","sleep_start":"23:00","steps":\#(6000 + i * 10),"sleep_duration_min":450}"#,
-                      id: "\(prefix)-\(user)-\(d)")
+        return record(
+            user, d.description,
+            #"{"sleep_end":"\#(w)","sleep_start":"23:00","steps":\#(6000 + i * 10),"sleep_duration_min":450}"#,
+            id: "\(prefix)-\(user)-\(d)")
     }
 }
 

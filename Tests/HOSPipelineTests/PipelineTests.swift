@@ -3,6 +3,7 @@
 import Foundation
 import HOSCore
 import Testing
+
 @testable import HOSPipeline
 
 func parse(_ text: String, env: [String: String] = [:]) throws -> PipelineSpec {
@@ -22,7 +23,8 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
 
 @Suite struct SpecTests {
     @Test func fullFileParses() throws {
-        let spec = try parse("""
+        let spec = try parse(
+            """
             version: 1
             name: full
             description: all of it
@@ -61,7 +63,8 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
     }
 
     @Test func everyProblemHasItsPathAndLine() {
-        let p = problems("""
+        let p = problems(
+            """
             version: 2
             name: bad
             defaults: {timeout: fast, retries: 20}
@@ -74,16 +77,17 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
                   - agent: nutrition
               - agent: behavior
             """)
-        #expect(p == [
-            "p.yaml:1: version: unsupported version (this hos-run reads version 1)",
-            "p.yaml:3: defaults.timeout: must be a duration from 1ms to 24h, such as 30s, 500ms, 2m or 1h",
-            "p.yaml:3: defaults.retries: must be a whole number from 0 to 10",
-            "p.yaml:4: outptu: unknown key (expected one of: version, name, description, memory, defaults, output, llm, steps)",
-            "p.yaml:7: steps[0].argz: unknown key (expected one of: agent, run, id, args, env, timeout, retries, on_failure)",
-            "p.yaml:8: steps[1].id: a 'run:' step needs an 'id:'",
-            "p.yaml:10: steps[2].parallel: must be a list of at least two steps",
-            "p.yaml:11: steps: step id 'behavior' is used twice (lines 6 and 11): give one an 'id:'",
-        ])
+        #expect(
+            p == [
+                "p.yaml:1: version: unsupported version (this hos-run reads version 1)",
+                "p.yaml:3: defaults.timeout: must be a duration from 1ms to 24h, such as 30s, 500ms, 2m or 1h",
+                "p.yaml:3: defaults.retries: must be a whole number from 0 to 10",
+                "p.yaml:4: outptu: unknown key (expected one of: version, name, description, memory, defaults, output, llm, steps)",
+                "p.yaml:7: steps[0].argz: unknown key (expected one of: agent, run, id, args, env, timeout, retries, on_failure)",
+                "p.yaml:8: steps[1].id: a 'run:' step needs an 'id:'",
+                "p.yaml:10: steps[2].parallel: must be a list of at least two steps",
+                "p.yaml:11: steps: step id 'behavior' is used twice (lines 6 and 11): give one an 'id:'",
+            ])
     }
 
     /// Regression: 1e300h passed lint as finite and became an infinite timeout that
@@ -91,16 +95,21 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
     @Test func durationsAreBoundedAfterTheirUnit() {
         let bad = "p.yaml:3: defaults.timeout: must be a duration from 1ms to 24h, such as 30s, 500ms, 2m or 1h"
         for t in ["1e300h", "25h", "0.0001s", "0", "-5s", "nan", "infs"] {
-            #expect(problems("version: 1\nname: x\ndefaults: {timeout: \"\(t)\"}\nsteps: [{agent: behavior}]\n") == [bad], "\(t)")
+            #expect(
+                problems("version: 1\nname: x\ndefaults: {timeout: \"\(t)\"}\nsteps: [{agent: behavior}]\n") == [bad],
+                "\(t)")
         }
         for t in ["24h", "1ms", "90", "2.5m"] {
-            #expect(problems("version: 1\nname: x\ndefaults: {timeout: \"\(t)\"}\nsteps: [{agent: behavior}]\n").isEmpty, "\(t)")
+            #expect(
+                problems("version: 1\nname: x\ndefaults: {timeout: \"\(t)\"}\nsteps: [{agent: behavior}]\n").isEmpty,
+                "\(t)")
         }
     }
 
     /// Issue #10: the llm: section reaches the agents as --llm and HOS_LLM_* variables; the key never is in the file.
     @Test func llmSectionBecomesFlagsAndEnvironment() throws {
-        let spec = try parse("""
+        let spec = try parse(
+            """
             version: 1
             name: llm
             llm:
@@ -116,46 +125,58 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
               - agent: insights
                 args: [--llm]
             """)
-        #expect(spec.llm?.environment == ["HOS_LLM_BASE_URL": "http://127.0.0.1:8080/v1", "HOS_LLM_MODEL": "tiny",
-                                          "HOS_LLM_API_KEY_ENV": "MY_KEY", "HOS_LLM_TIMEOUT": "90.0",
-                                          "HOS_LLM_BUDGET": "1000", "HOS_LLM_STREAM": "1"])
-        #expect(problems("""
-            version: 1
-            name: llm
-            llm:
-              base_url: ftp://x
-              api_key_env: sk-live-123
-              modle: tiny
-              budget: -1
-            steps:
-              - agent: behavior
-            """) == [
-            "p.yaml:4: llm.base_url: must start with http:// or https://",
-            "p.yaml:5: llm.api_key_env: must be the name of the environment variable that holds the key (letters, digits, '_'), not the key",
-            "p.yaml:6: llm.modle: unknown key (expected one of: base_url, model, api_key_env, timeout, budget, stream)",
-            "p.yaml:7: llm.budget: must be a whole number from 0 to 1000000000",
-        ])
+        #expect(
+            spec.llm?.environment == [
+                "HOS_LLM_BASE_URL": "http://127.0.0.1:8080/v1", "HOS_LLM_MODEL": "tiny",
+                "HOS_LLM_API_KEY_ENV": "MY_KEY", "HOS_LLM_TIMEOUT": "90.0",
+                "HOS_LLM_BUDGET": "1000", "HOS_LLM_STREAM": "1",
+            ])
+        #expect(
+            problems(
+                """
+                version: 1
+                name: llm
+                llm:
+                  base_url: ftp://x
+                  api_key_env: sk-live-123
+                  modle: tiny
+                  budget: -1
+                steps:
+                  - agent: behavior
+                """) == [
+                    "p.yaml:4: llm.base_url: must start with http:// or https://",
+                    "p.yaml:5: llm.api_key_env: must be the name of the environment variable that holds the key (letters, digits, '_'), not the key",
+                    "p.yaml:6: llm.modle: unknown key (expected one of: base_url, model, api_key_env, timeout, budget, stream)",
+                    "p.yaml:7: llm.budget: must be a whole number from 0 to 1000000000",
+                ])
     }
 
     @Test func missingKeysAndWrongShapes() {
-        #expect(problems("name: x\nsteps: []\n") == [
-            "p.yaml:1: version: missing (add 'version: 1')", "p.yaml:2: steps: must be a non-empty list",
-        ])
-        #expect(problems("version: 1\nname: x\nsteps:\n  - agent: a\n    run: b\n    id: c\n")
-            == ["p.yaml:4: steps[0]: has both 'agent' and 'run': a step is one or the other"])
-        #expect(problems("version: 1\nname: x\nsteps:\n  - agent: a\n    id: degraded\n")
-            == ["p.yaml:4: steps: step id 'degraded' is a key of analysis_complete: choose another 'id:'"])
+        #expect(
+            problems("name: x\nsteps: []\n") == [
+                "p.yaml:1: version: missing (add 'version: 1')", "p.yaml:2: steps: must be a non-empty list",
+            ])
+        #expect(
+            problems("version: 1\nname: x\nsteps:\n  - agent: a\n    run: b\n    id: c\n")
+                == ["p.yaml:4: steps[0]: has both 'agent' and 'run': a step is one or the other"])
+        #expect(
+            problems("version: 1\nname: x\nsteps:\n  - agent: a\n    id: degraded\n")
+                == ["p.yaml:4: steps: step id 'degraded' is a key of analysis_complete: choose another 'id:'"])
         #expect(problems("- a\n- b\n") == ["p.yaml:1: : must be a mapping"])
     }
 
     @Test func brokenYAMLNamesItsLine() {
-        #expect(throws: PipelineError.yaml(file: "p.yaml", line: 3, message: "mapping values are not allowed in this context")) {
+        #expect(
+            throws: PipelineError.yaml(
+                file: "p.yaml", line: 3, message: "mapping values are not allowed in this context")
+        ) {
             try parse("version: 1\nname: x\nsteps: a: b\n")
         }
     }
 
     @Test func variablesExpand() throws {
-        let spec = try parse("""
+        let spec = try parse(
+            """
             version: 1
             name: ${NAME}-$$1
             memory: ${DIR:-/var/hos}/m.sqlite
@@ -166,8 +187,9 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
         #expect(spec.name == "nightly-$1")
         #expect(spec.memory == "/var/hos/m.sqlite")
         #expect(spec.steps[0].env["HOME_COPY"] == "/home/u")
-        #expect(problems("version: 1\nname: ${UNSET}\nsteps: [{agent: a}]\n")
-            == ["p.yaml:2: name: ${UNSET} is not set (write ${UNSET:-default} for a default)"])
+        #expect(
+            problems("version: 1\nname: ${UNSET}\nsteps: [{agent: a}]\n")
+                == ["p.yaml:2: name: ${UNSET} is not set (write ${UNSET:-default} for a default)"])
     }
 
     /// Regression: duplicate keys name their line; nested variables are refused, not mangled.
@@ -175,28 +197,31 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
         #expect(throws: PipelineError.yaml(file: "p.yaml", line: 5, message: "duplicated key: timeout")) {
             try parse("version: 1\nname: x\nsteps:\n  - agent: a\n    timeout: 5s\n    timeout: 6s\n")
         }
-        #expect(problems("version: 1\nname: x\nmemory: ${A:-${HOME}}/m\nsteps: [{agent: a}]\n", env: ["HOME": "/h"])
-            == ["p.yaml:3: memory: nested ${...} is not supported: write the default without '$'"])
+        #expect(
+            problems("version: 1\nname: x\nmemory: ${A:-${HOME}}/m\nsteps: [{agent: a}]\n", env: ["HOME": "/h"])
+                == ["p.yaml:3: memory: nested ${...} is not supported: write the default without '$'"])
     }
 
     @Test func graphs() throws {
-        let spec = try parse("""
+        let spec = try parse(
+            """
             version: 1
             name: g
             steps:
               - agent: behavior
               - parallel: [{agent: nutrition}, {agent: routine, timeout: 1500ms}]
             """)
-        #expect(spec.graphText() == """
-            input
-              -> behavior  [hos-behavior; timeout 60s, retries 1, degrade]
-              -> parallel
-                   | nutrition  [hos-nutrition; timeout 60s, retries 1, degrade]
-                   | routine  [hos-routine; timeout 1.5s, retries 1, degrade]
-                 join
-              -> output (complete)
+        #expect(
+            spec.graphText() == """
+                input
+                  -> behavior  [hos-behavior; timeout 60s, retries 1, degrade]
+                  -> parallel
+                       | nutrition  [hos-nutrition; timeout 60s, retries 1, degrade]
+                       | routine  [hos-routine; timeout 1.5s, retries 1, degrade]
+                     join
+                  -> output (complete)
 
-            """)
+                """)
         let dot = spec.graphDOT()
         #expect(dot.contains("\"behavior\" -> \"nutrition\";") && dot.contains("\"routine\" -> \"join1\";"))
         #expect(dot.contains("\"join1\" -> \"output\";"))
@@ -205,7 +230,10 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
 
 @Suite struct ExpectationTests {
     let events: [JSON] = [
-        ["event_id": "e1", "event_type": "analysis_complete", "payload": ["routine": ["difficulty": 2, "items": [["category": "sleep"]]]]],
+        [
+            "event_id": "e1", "event_type": "analysis_complete",
+            "payload": ["routine": ["difficulty": 2, "items": [["category": "sleep"]]]],
+        ],
         ["event_id": "e2", "event_type": "agent_error", "payload": ["agent": "insights"]],
     ]
 
@@ -216,8 +244,9 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
     }
 
     @Test func countsEqualsAndExists() {
-        var x = Expectation(line: 3, whereFields: [("event_type", "analysis_complete")], count: 1,
-                            equals: [("payload.routine.difficulty", 2)], exists: ["payload.routine.items.0"])
+        var x = Expectation(
+            line: 3, whereFields: [("event_type", "analysis_complete")], count: 1,
+            equals: [("payload.routine.difficulty", 2)], exists: ["payload.routine.items.0"])
         #expect(x.check(events) == nil)
         x.count = 2
         #expect(x.check(events) == "1 events match {event_type: \"analysis_complete\"}, expected 2")
@@ -255,12 +284,12 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
         for _ in 0..<500 {
             let input = (0..<next(40)).map { i in line(next(6) == 0 ? "" : "in\(i)") }
             var output: [Line] = []
-            for l in input where next(5) != 0 { output.append(l) }       // most forwarded, some dropped
-            for k in 0..<next(20) {                                         // new ones, some with no id
+            for l in input where next(5) != 0 { output.append(l) } // most forwarded, some dropped
+            for k in 0..<next(20) { // new ones, some with no id
                 output.insert(line(next(4) == 0 ? "" : "new\(k)"), at: next(output.count + 1))
             }
-            if next(3) == 0 { output.shuffle(using: &rng) }  // an agent that reorders
-            if next(4) == 0, let l = input.randomElement(using: &rng), !l.id.isEmpty { output.append(l) }  // twice
+            if next(3) == 0 { output.shuffle(using: &rng) } // an agent that reorders
+            if next(4) == 0, let l = input.randomElement(using: &rng), !l.id.isEmpty { output.append(l) } // twice
             let ids = Set(input.map(\.id).filter { !$0.isEmpty })
             let expected = output.filter { $0.id.isEmpty || !ids.contains($0.id) }.map(\.id)
             #expect(StepNode.created(output, input: input).map(\.id) == expected)

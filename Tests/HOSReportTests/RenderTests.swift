@@ -3,6 +3,7 @@
 
 import HOSCore
 import Testing
+
 @testable import HOSReport
 
 @Suite struct RenderTests {
@@ -34,12 +35,14 @@ import Testing
 
     @Test func textShowsEachPart() throws {
         let text = TextReport(try model(), options: TextOptions(width: 100, insights: 2)).render()
-        for part in ["62/100 balanced", "sleep debt 2.5 h", "usually 22:40 to 06:30", "↗ +35.0/wk",
-                     "resting HR 2026-02-27 high 70", "1. Sleep and HRV", "+ 1 more (--insights 0 shows them all)",
-                     "07:30  │ exercise", "45 min  ●●●○○  Intervals, 45 minutes", "22:30  ● lights out",
-                     "2,400 kcal (performance)", "water 2.9 l", "difficulty 3 → 4: two good weeks",
-                     "morning 70% ◀ chosen · evening 30%", "adherence 40% → 80% from 2026-02-26 to 2026-02-28 · lift +0.20",
-                     "2 earlier analyses · difficulty 3 · wake_time 06:30", "jq_step", "{\"count\":3}", "records only"] {
+        for part in [
+            "62/100 balanced", "sleep debt 2.5 h", "usually 22:40 to 06:30", "↗ +35.0/wk",
+            "resting HR 2026-02-27 high 70", "1. Sleep and HRV", "+ 1 more (--insights 0 shows them all)",
+            "07:30  │ exercise", "45 min  ●●●○○  Intervals, 45 minutes", "22:30  ● lights out",
+            "2,400 kcal (performance)", "water 2.9 l", "difficulty 3 → 4: two good weeks",
+            "morning 70% ◀ chosen · evening 30%", "adherence 40% → 80% from 2026-02-26 to 2026-02-28 · lift +0.20",
+            "2 earlier analyses · difficulty 3 · wake_time 06:30", "jq_step", "{\"count\":3}", "records only",
+        ] {
             #expect(text.contains(part), "missing: \(part)")
         }
     }
@@ -64,8 +67,11 @@ import Testing
         let lines = tsv.split(separator: "\n")
         #expect(lines.count == 4)
         for l in lines { #expect(l.split(separator: "\t", omittingEmptySubsequences: false).count == 14) }
-        #expect(TableReport(m, table: .days).rows().count == 60, "every recorded value once: 2 users × 10 days × 3 metrics")
-        #expect(TableReport(m, table: .days).rows().first { $0[3] == "resting_hr_bpm" && $0[2] == "2026-02-27" }?.last == "high")
+        #expect(
+            TableReport(m, table: .days).rows().count == 60, "every recorded value once: 2 users × 10 days × 3 metrics")
+        #expect(
+            TableReport(m, table: .days).rows().first { $0[3] == "resting_hr_bpm" && $0[2] == "2026-02-27" }?.last
+                == "high")
     }
 
     @Test func markdownKeepsInputInert() throws {
@@ -99,7 +105,8 @@ import Testing
         #expect(html.contains("<meter min=\"0\" max=\"1\" value=\"0.8\""))
         // Elements open and close in pairs.
         for tag in ["section", "article", "svg", "table", "figure", "div", "p", "h2", "h3", "h4"] {
-            #expect(html.components(separatedBy: "<\(tag)>").count + html.components(separatedBy: "<\(tag) ").count - 2
+            #expect(
+                html.components(separatedBy: "<\(tag)>").count + html.components(separatedBy: "<\(tag) ").count - 2
                     == html.components(separatedBy: "</\(tag)>").count - 1, "\(tag)")
         }
     }

@@ -2,6 +2,7 @@
 
 import HOSCore
 import Testing
+
 @testable import HOSReport
 
 @Suite struct ModelTests {
@@ -15,7 +16,10 @@ import Testing
         #expect(a.behavior?.readiness?.score == 62)
         #expect(a.behavior?.metrics["resting_hr_bpm"]?.anomalies.map(\.date.description) == ["2026-02-27"])
         #expect(a.routine?.items.map(\.itemID) == ["exercise", "sleep"])
-        #expect(a.nutrition?.targets.map(\.name) == ["energy_kcal", "protein_g", "carbs_g", "fat_g", "fiber_g", "hydration_ml"])
+        #expect(
+            a.nutrition?.targets.map(\.name) == [
+                "energy_kcal", "protein_g", "carbs_g", "fat_g", "fiber_g", "hydration_ml",
+            ])
         #expect(a.insights.map(\.insightID) == ["i-1", "i-2"])
         #expect(a.adaptation?.curve.map(\.date.description) == ["2026-02-26", "2026-02-27", "2026-02-28"])
         #expect(a.memory?.preferences == [Preference(name: "wake_time", value: "06:30")])
@@ -27,19 +31,24 @@ import Testing
     }
 
     @Test func theBaselineBandIsOneRobustStandardDeviation() throws {
-        let m = try #require(try collect(fullStream()).model.users[0].analyses[0].behavior?.metrics["sleep_duration_min"])
+        let m = try #require(
+            try collect(fullStream()).model.users[0].analyses[0].behavior?.metrics["sleep_duration_min"])
         let band = try #require(m.band)
         #expect(abs(band.lowerBound - (442.5 - 1.4826 * 12.5)) < 1e-9)
         #expect(abs(band.upperBound - (442.5 + 1.4826 * 12.5)) < 1e-9)
     }
 
     @Test func analysisCompleteAndAgentEventsMergeWithoutDoubling() throws {
-        let complete = line("analysis_complete", analysis: nil, [
-            "analysis_id": "a-1", "behavior": behaviorPayload, "routine": routinePayload,
-            "insights": [insightPayload("i-1", title: "Sleep and HRV, again"), insightPayload("i-3", title: "New one")],
-            "adapt": adaptationPayload, "degraded": ["nutrition"], "timings_ms": ["routine": 4, "behavior": 12],
-            "summary": ["users": 1, "note": "from a jq step"],
-        ])
+        let complete = line(
+            "analysis_complete", analysis: nil,
+            [
+                "analysis_id": "a-1", "behavior": behaviorPayload, "routine": routinePayload,
+                "insights": [
+                    insightPayload("i-1", title: "Sleep and HRV, again"), insightPayload("i-3", title: "New one"),
+                ],
+                "adapt": adaptationPayload, "degraded": ["nutrition"], "timings_ms": ["routine": 4, "behavior": 12],
+                "summary": ["users": 1, "note": "from a jq step"],
+            ])
         let model = try collect(fullStream() + [complete]).model
         let a = model.users[0].analyses[0]
         #expect(model.users[0].analyses.count == 1)
@@ -53,10 +62,12 @@ import Testing
     }
 
     @Test func analysisCompleteAloneGivesEveryResult() throws {
-        let complete = line("analysis_complete", analysis: "a-9", [
-            "behavior": behaviorPayload, "nutrition": nutritionPayload, "routine": routinePayload,
-            "insights": insightPayload("i-1", title: "One"), "adapt": adaptationPayload,
-        ])
+        let complete = line(
+            "analysis_complete", analysis: "a-9",
+            [
+                "behavior": behaviorPayload, "nutrition": nutritionPayload, "routine": routinePayload,
+                "insights": insightPayload("i-1", title: "One"), "adapt": adaptationPayload,
+            ])
         let a = try collect([complete]).model.users[0].analyses[0]
         #expect(a.analysisID == "a-9")
         #expect(a.behavior != nil && a.nutrition != nil && a.routine != nil && a.adaptation != nil)
@@ -73,18 +84,32 @@ import Testing
     @Test func aFieldOfTheWrongTypeIsBadInputNamingItsPathAndLine() throws {
         var bad = fullStream()
         bad.insert(line("insight", ["insight_id": "x", "title": "t", "confidence": "high"]), at: 3)
-        #expect(throws: HOSError.badInput(SourceLocation(file: "events.jsonl", line: 4),
-                                          "payload.confidence must be a number, not string")) {
+        #expect(
+            throws: HOSError.badInput(
+                SourceLocation(file: "events.jsonl", line: 4),
+                "payload.confidence must be a number, not string")
+        ) {
             try collect(bad)
         }
-        let nested = line("routine_plan", ["plan_id": "rp-x", "items": [["start": "07:00", "duration_min": 30], ["start": "7h", "duration_min": 5]]])
-        #expect(throws: HOSError.badInput(SourceLocation(file: "events.jsonl", line: 1),
-                                          "payload.items[1].start is not a valid HH:MM time")) {
+        let nested = line(
+            "routine_plan",
+            [
+                "plan_id": "rp-x",
+                "items": [["start": "07:00", "duration_min": 30], ["start": "7h", "duration_min": 5]],
+            ])
+        #expect(
+            throws: HOSError.badInput(
+                SourceLocation(file: "events.jsonl", line: 1),
+                "payload.items[1].start is not a valid HH:MM time")
+        ) {
             try collect([nested])
         }
         let range = line("adaptation", ["effectiveness": ["adherence": [["date": "2026-01-01", "adherence": 1.5]]]])
-        #expect(throws: HOSError.badInput(SourceLocation(file: "events.jsonl", line: 1),
-                                          "payload.effectiveness.adherence[0].adherence must be within 0–1")) {
+        #expect(
+            throws: HOSError.badInput(
+                SourceLocation(file: "events.jsonl", line: 1),
+                "payload.effectiveness.adherence[0].adherence must be within 0–1")
+        ) {
             try collect([range])
         }
     }
@@ -158,7 +183,9 @@ import Testing
         for limit in [10, 17, 30] {
             for l in Columns.wrap(text, limit, indent: "  ") { #expect(Columns.width(l) <= limit) }
         }
-        #expect(Columns.wrap(text, 30, indent: "  ").joined(separator: " ").split(separator: " ") == text.split(separator: " "))
+        #expect(
+            Columns.wrap(text, 30, indent: "  ").joined(separator: " ").split(separator: " ")
+                == text.split(separator: " "))
         #expect(Columns.oneLine("a\nb\tc") == "a b c")
     }
 }

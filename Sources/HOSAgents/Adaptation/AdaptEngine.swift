@@ -1,8 +1,7 @@
 // hos-adapt's decision for one user at a barrier: a pure function of the user's history, the pool and the controls.
 
-import HOSCore
-
 import Glibc
+import HOSCore
 
 /// A control event (named in hos-events(7)), as hos-adapt honours it.
 public enum AdaptControl: Sendable, Equatable {
@@ -19,9 +18,11 @@ public enum AdaptControl: Sendable, Equatable {
         func dimension() throws(EventProblem) -> String? {
             switch p["dimension"] {
             case nil, .null?: return nil
-            case let .string(d)? where AdaptationRules.arms(of: d) != nil: return d
+            case .string(let d)? where AdaptationRules.arms(of: d) != nil: return d
             case _?:
-                throw EventProblem("payload.dimension must be one of " + AdaptationRules.dimensions.map(\.name).joined(separator: ", "))
+                throw EventProblem(
+                    "payload.dimension must be one of " + AdaptationRules.dimensions.map(\.name).joined(separator: ", ")
+                )
             }
         }
         switch event.eventType {
@@ -29,13 +30,14 @@ public enum AdaptControl: Sendable, Equatable {
             var request: DifficultyRule.Request?
             switch p["direction"] {
             case nil, .null?: request = nil
-            case let .string(s)? where DifficultyRule.Request(rawValue: s) != nil: request = DifficultyRule.Request(rawValue: s)
+            case .string(let s)? where DifficultyRule.Request(rawValue: s) != nil:
+                request = DifficultyRule.Request(rawValue: s)
             case _?: throw EventProblem("payload.direction must be up, down or hold")
             }
             var reason: String?
             switch p["reason"] {
             case nil, .null?: reason = nil
-            case let .string(s)?: reason = s
+            case .string(let s)?: reason = s
             case _?: throw EventProblem("payload.reason must be a string")
             }
             return .difficulty(request, reason: reason)
@@ -43,7 +45,7 @@ public enum AdaptControl: Sendable, Equatable {
             let dim = try dimension()
             switch p["arms"] {
             case nil, .null?: return .test(dimension: dim, arms: nil)
-            case let .array(a)?:
+            case .array(let a)?:
                 guard let dim else { throw EventProblem("payload.arms needs payload.dimension") }
                 let known = AdaptationRules.arms(of: dim)!
                 var arms: [String] = []
@@ -92,9 +94,10 @@ public struct WindowPlan: Sendable, Equatable {
     /// A `routine_plan` payload, checked.
     public init(payload p: [String: JSON]) throws(EventProblem) {
         let items = try AdaptPlanItem.items(ofPlan: p)
-        self.init(planID: p["plan_id"]!.stringValue!, date: p["date"]?.stringValue.flatMap { LocalDate($0) },
-                  focus: p["focus"]?.stringValue, readinessState: p["basis"]?["readiness_state"]?.stringValue,
-                  items: items)
+        self.init(
+            planID: p["plan_id"]!.stringValue!, date: p["date"]?.stringValue.flatMap { LocalDate($0) },
+            focus: p["focus"]?.stringValue, readinessState: p["basis"]?["readiness_state"]?.stringValue,
+            items: items)
     }
 }
 
@@ -126,9 +129,11 @@ public struct AdaptInput: Sendable {
     public var controls: [AdaptControl]
     public var truth: OracleTruth?
 
-    public init(user: String, archetype: Archetype, analysisID: String, requestID: String, timestamp: String,
-                history: AdaptHistory, windowFeedback: [AdaptFeedback] = [], windowPlans: [WindowPlan] = [],
-                controls: [AdaptControl] = [], truth: OracleTruth? = nil) {
+    public init(
+        user: String, archetype: Archetype, analysisID: String, requestID: String, timestamp: String,
+        history: AdaptHistory, windowFeedback: [AdaptFeedback] = [], windowPlans: [WindowPlan] = [],
+        controls: [AdaptControl] = [], truth: OracleTruth? = nil
+    ) {
         self.user = user
         self.archetype = archetype
         self.analysisID = analysisID
@@ -175,16 +180,18 @@ public struct AdaptEngine: Sendable {
         let difficulty = difficulty(input, parts: parts, plans: plans)
 
         let latestPlan = input.windowPlans.last
-        let context = Self.decisionContext(input.archetype, difficulty: difficulty.to, feedback: success.overall.n,
-                                           latestPlan: latestPlan)
+        let context = Self.decisionContext(
+            input.archetype, difficulty: difficulty.to, feedback: success.overall.n,
+            latestPlan: latestPlan)
         var experiments: [JSON] = []
         var armStates: [AdaptArmState] = []
         var newDecisions: [AdaptDecisionLog] = []
         var chosenNow: [String: String] = [:]
         var posteriors: [String: [ArmPosterior]] = [:]
         for (dim, armNames) in AdaptationRules.dimensions {
-            let e = experiment(dim, arms: armNames, input: input, join: join, mode: parts.modes[dim], pool: pool,
-                               context: context)
+            let e = experiment(
+                dim, arms: armNames, input: input, join: join, mode: parts.modes[dim], pool: pool,
+                context: context)
             posteriors[dim] = e.arms
             experiments.append(e.json)
             armStates += e.states
@@ -195,11 +202,14 @@ public struct AdaptEngine: Sendable {
         // The decision log: plans link to the decision that shaped them, feedback gives the reward.
         let updated = Self.linkAndReward(history: h.decisions, windowPlans: input.windowPlans, join: join)
 
-        let prediction = Self.predict(join: join, success: success, plans: plans, latestItems: latestPlan?.items ?? Self.latestItems(h.items),
-                                      chosen: chosenNow, posteriors: posteriors)
-        let effectiveness = Self.effectiveness(plans: plans, join: join, decisions: h.decisions.map { d in
-            updated.first { $0.decisionID == d.decisionID && $0.dimension == d.dimension } ?? d
-        } + newDecisions, chosen: chosenNow)
+        let prediction = Self.predict(
+            join: join, success: success, plans: plans, latestItems: latestPlan?.items ?? Self.latestItems(h.items),
+            chosen: chosenNow, posteriors: posteriors)
+        let effectiveness = Self.effectiveness(
+            plans: plans, join: join,
+            decisions: h.decisions.map { d in
+                updated.first { $0.decisionID == d.decisionID && $0.dimension == d.dimension } ?? d
+            } + newDecisions, chosen: chosenNow)
 
         var payload: [String: JSON] = [
             "difficulty": difficulty.json, "experiments": .array(experiments), "predicted_adherence": prediction.json,
@@ -207,16 +217,18 @@ public struct AdaptEngine: Sendable {
             "policy": .string(settings.policy.rawValue), "explore": .number(settings.explore, places: 4),
         ]
         if parts.controlled {
-            payload["controls"] = .array(input.controls.map { c in
-                switch c {
-                case .difficulty: .string(AdaptEvents.adaptDifficulty)
-                case .test: .string(AdaptEvents.testStrategy)
-                case .optimize: .string(AdaptEvents.optimizeRecommendations)
-                }
-            })
+            payload["controls"] = .array(
+                input.controls.map { c in
+                    switch c {
+                    case .difficulty: .string(AdaptEvents.adaptDifficulty)
+                    case .test: .string(AdaptEvents.testStrategy)
+                    case .optimize: .string(AdaptEvents.optimizeRecommendations)
+                    }
+                })
         }
-        return AdaptOutcome(payload: payload, difficulty: difficulty, predictedMean: prediction.mean, arms: armStates,
-                            decisions: newDecisions + updated)
+        return AdaptOutcome(
+            payload: payload, difficulty: difficulty, predictedMean: prediction.mean, arms: armStates,
+            decisions: newDecisions + updated)
     }
 
     /// Which parts of a decision run, from the analysis's control events.
@@ -235,11 +247,11 @@ public struct AdaptEngine: Sendable {
         for c in controls {
             switch c {
             case .difficulty: difficultyControl = c
-            case let .test(dim, arms):
+            case .test(let dim, let arms):
                 for (name, _) in AdaptationRules.dimensions where dim == nil || dim == name {
                     modes[name] = (settings.policy, arms)
                 }
-            case let .optimize(dim):
+            case .optimize(let dim):
                 for (name, _) in AdaptationRules.dimensions where dim == nil || dim == name {
                     modes[name] = (.greedy, nil)
                 }
@@ -255,12 +267,13 @@ public struct AdaptEngine: Sendable {
     /// --truth, else the rule on the plans' outcomes.
     func difficulty(_ input: AdaptInput, parts: Parts, plans: [PlanOutcome]) -> DifficultyDecision {
         let current = input.history.difficulty ?? ArchetypePolicy.of(input.archetype).baseDifficulty
-        if case let .difficulty(request, reason)? = parts.difficultyControl, let request {
+        if case .difficulty(let request, let reason)? = parts.difficultyControl, let request {
             return DifficultyRule.requested(current: current, request, reason: reason)
         }
         if parts.controlled && parts.difficultyControl == nil {
-            return DifficultyDecision(from: current, to: current, rule: "not_requested",
-                                      reason: "holding at \(current): the control events of this analysis did not ask for adapt_difficulty")
+            return DifficultyDecision(
+                from: current, to: current, rule: "not_requested",
+                reason: "holding at \(current): the control events of this analysis did not ask for adapt_difficulty")
         }
         if settings.policy == .oracle, let t = input.truth {
             return DifficultyRule.oracle(current: current, capacity: t.intensityCapacity)
@@ -269,15 +282,20 @@ public struct AdaptEngine: Sendable {
     }
 
     /// The context a decision is logged with: archetype, difficulty, feedback seen, and the latest plan's day.
-    static func decisionContext(_ archetype: Archetype, difficulty: Int, feedback: Int,
-                                latestPlan: WindowPlan?) -> [String: JSON] {
+    static func decisionContext(
+        _ archetype: Archetype, difficulty: Int, feedback: Int,
+        latestPlan: WindowPlan?
+    ) -> [String: JSON] {
         var context: [String: JSON] = [
             "archetype": .string(archetype.name), "difficulty": .number(Double(difficulty)),
             "feedback": .number(Double(feedback)),
         ]
         if let f = latestPlan?.focus { context["focus"] = .string(f) }
         if let s = latestPlan?.readinessState { context["readiness_state"] = .string(s) }
-        if let d = latestPlan?.date { context["plan_date"] = .string(d.description); context["weekday"] = .number(Double(d.weekday)) }
+        if let d = latestPlan?.date {
+            context["plan_date"] = .string(d.description)
+            context["weekday"] = .number(Double(d.weekday))
+        }
         return context
     }
 
@@ -293,8 +311,10 @@ public struct AdaptEngine: Sendable {
 
     /// One dimension: Beta posteriors from the pooled prior and this user's outcomes, p_best, and the choice
     /// among the allowed arms by the policy (when the dimension runs; else the previous choice holds).
-    func experiment(_ dim: String, arms armNames: [String], input: AdaptInput, join: FeedbackJoin,
-                    mode: (policy: AdaptPolicy, arms: [String]?)?, pool: AdaptPool, context: [String: JSON]) -> Experiment {
+    func experiment(
+        _ dim: String, arms armNames: [String], input: AdaptInput, join: FeedbackJoin,
+        mode: (policy: AdaptPolicy, arms: [String]?)?, pool: AdaptPool, context: [String: JSON]
+    ) -> Experiment {
         let archetype = input.archetype
         let decisionID = Self.decisionID(user: input.user, requestID: input.requestID)
         let (arms, priorSource) = Self.posteriors(dim, arms: armNames, input: input, join: join, pool: pool)
@@ -310,8 +330,9 @@ public struct AdaptEngine: Sendable {
                 for i in subset.indices { subset[i].pBest = p[i] }
             }
             var rng = AdaptRandom(seed: settings.seed, stream: "adapt", input.user, input.requestID, dim)
-            let choice = ArmChooser.choose(subset, policy: mode.policy, explore: settings.explore,
-                                           preferred: input.truth?.arms[dim], rng: &rng)
+            let choice = ArmChooser.choose(
+                subset, policy: mode.policy, explore: settings.explore,
+                preferred: input.truth?.arms[dim], rng: &rng)
             for a in arms { probabilities[a.arm] = 0 }
             for (a, p) in zip(subset, choice.probabilities) { probabilities[a.arm] = p }
             let arm = subset[choice.index].arm
@@ -325,8 +346,11 @@ public struct AdaptEngine: Sendable {
             decision = AdaptDecisionLog(
                 decisionID: decisionID, dimension: dim, analysisID: input.analysisID, decidedAt: input.timestamp,
                 policy: mode.policy.rawValue, chosen: arm, propensity: propensity,
-                arms: arms.map { ArmSnapshot(arm: $0.arm, alpha: $0.alpha, beta: $0.beta, pBest: $0.pBest,
-                                             probability: probabilities[$0.arm] ?? 0) },
+                arms: arms.map {
+                    ArmSnapshot(
+                        arm: $0.arm, alpha: $0.alpha, beta: $0.beta, pBest: $0.pBest,
+                        probability: probabilities[$0.arm] ?? 0)
+                },
                 context: context)
         } else {
             entry["held"] = .bool(true)
@@ -335,25 +359,30 @@ public struct AdaptEngine: Sendable {
         entry["arms"] = .array(arms.map { Self.armJSON($0, probability: probabilities[$0.arm]) })
         entry["prior"] = .object(priorSource)
         let states = arms.map { a in
-            AdaptArmState(user: input.user, archetype: archetype.name, dimension: dim, arm: a.arm,
-                          priorAlpha: a.priorAlpha, priorBeta: a.priorBeta, successes: a.successes,
-                          failures: a.failures, pulls: a.pulls, pBest: a.pBest, chosen: a.arm == chosen)
+            AdaptArmState(
+                user: input.user, archetype: archetype.name, dimension: dim, arm: a.arm,
+                priorAlpha: a.priorAlpha, priorBeta: a.priorBeta, successes: a.successes,
+                failures: a.failures, pulls: a.pulls, pBest: a.pBest, chosen: a.arm == chosen)
         }
         return Experiment(arms: arms, chosen: chosen, json: .object(entry), states: states, decision: decision)
     }
 
     /// A dimension's arms as Beta posteriors: the pooled prior plus this user's successes and failures, with
     /// p_best; and where each prior came from.
-    static func posteriors(_ dim: String, arms armNames: [String], input: AdaptInput, join: FeedbackJoin,
-                           pool: AdaptPool) -> ([ArmPosterior], [String: JSON]) {
+    static func posteriors(
+        _ dim: String, arms armNames: [String], input: AdaptInput, join: FeedbackJoin,
+        pool: AdaptPool
+    ) -> ([ArmPosterior], [String: JSON]) {
         let counts = ArmPosterior.counts(join, dimension: dim)
         var arms: [ArmPosterior] = []
         var priorSource: [String: JSON] = [:]
         for name in armNames {
             let prior = pool.prior(user: input.user, archetype: input.archetype.name, dimension: dim, arm: name)
             let c = counts[name]
-            arms.append(ArmPosterior(arm: name, priorAlpha: prior.alpha, priorBeta: prior.beta,
-                                     successes: c?.s ?? 0, failures: c?.f ?? 0, pulls: c?.plans.count ?? 0))
+            arms.append(
+                ArmPosterior(
+                    arm: name, priorAlpha: prior.alpha, priorBeta: prior.beta,
+                    successes: c?.s ?? 0, failures: c?.f ?? 0, pulls: c?.plans.count ?? 0))
             priorSource[name] = .object(prior.source)
         }
         let pBest = BetaDistribution.pBest(arms.map(\.distribution))
@@ -382,15 +411,20 @@ public struct AdaptEngine: Sendable {
         return [
             "received": .number(Double(input.windowFeedback.count)),
             "matched": .number(Double(input.windowFeedback.count - unknown.count)),
-            "unknown": ["count": .number(Double(unknown.count)),
-                        "ids": .array(unknownIDs.prefix(AdaptationRules.maxUnknownIDs).map(JSON.string))],
+            "unknown": [
+                "count": .number(Double(unknown.count)),
+                "ids": .array(unknownIDs.prefix(AdaptationRules.maxUnknownIDs).map(JSON.string)),
+            ],
             "stored_unmatched": .number(Double(join.unmatched.count)),
         ]
     }
 
     /// The items of the user's latest plan in the file (by date, then plan id).
     static func latestItems(_ items: [AdaptPlanItem]) -> [AdaptPlanItem] {
-        guard let last = items.max(by: { ($0.date?.daysSinceEpoch ?? Int.min, $0.planID) < ($1.date?.daysSinceEpoch ?? Int.min, $1.planID) })
+        guard
+            let last = items.max(by: {
+                ($0.date?.daysSinceEpoch ?? Int.min, $0.planID) < ($1.date?.daysSinceEpoch ?? Int.min, $1.planID)
+            })
         else { return [] }
         return items.filter { $0.planID == last.planID }
     }
@@ -398,11 +432,15 @@ public struct AdaptEngine: Sendable {
     /// Links each plan of the window to the latest decision not yet linked (applied when the plan's item
     /// carries the chosen arm), and recomputes the reward of every linked decision from its plan's feedback
     /// on the dimension's items. Returns the decisions that changed.
-    static func linkAndReward(history: [AdaptDecisionLog], windowPlans: [WindowPlan], join: FeedbackJoin) -> [AdaptDecisionLog] {
+    static func linkAndReward(history: [AdaptDecisionLog], windowPlans: [WindowPlan], join: FeedbackJoin)
+        -> [AdaptDecisionLog]
+    {
         var decisions = history
         var changed = Set<Int>()
         for plan in windowPlans {
-            guard let latest = decisions.indices.filter({ decisions[$0].planID == nil }).map({ decisions[$0].decisionID }).last
+            guard
+                let latest = decisions.indices.filter({ decisions[$0].planID == nil }).map({ decisions[$0].decisionID })
+                    .last
             else { break }
             // A plan already linked (a replayed window) links nothing new.
             if decisions.contains(where: { $0.planID == plan.planID }) { continue }
@@ -432,8 +470,10 @@ public struct AdaptEngine: Sendable {
     /// mean (the chosen arm's posterior for an item with a variant, else the user's Beta(1 + S, 1 + F) of
     /// its category), with a 90% interval from the posteriors' variance plus the variance of k items × d
     /// days of outcomes, μ(1 − μ) / (k·d), by the normal approximation, clipped to 0–1.
-    static func predict(join: FeedbackJoin, success: SuccessAnalysis, plans: [PlanOutcome], latestItems: [AdaptPlanItem],
-                        chosen: [String: String], posteriors: [String: [ArmPosterior]]) -> Prediction {
+    static func predict(
+        join: FeedbackJoin, success: SuccessAnalysis, plans: [PlanOutcome], latestItems: [AdaptPlanItem],
+        chosen: [String: String], posteriors: [String: [ArmPosterior]]
+    ) -> Prediction {
         var parts: [BetaDistribution] = []
         for item in latestItems {
             var dists: [BetaDistribution] = []
@@ -460,21 +500,26 @@ public struct AdaptEngine: Sendable {
         let days = Double(max(1, plans.last?.days ?? 1))
         let variance = parts.map(\.variance).reduce(0, +) / (k * k) + mean * (1 - mean) / (k * days)
         let half = AdaptationRules.intervalZ * variance.squareRoot()
-        return Prediction(mean: mean, low: max(0, mean - half), high: min(1, mean + half), items: parts.count,
-                          days: Int(days))
+        return Prediction(
+            mean: mean, low: max(0, mean - half), high: min(1, mean + half), items: parts.count,
+            days: Int(days))
     }
 
     /// Adherence per plan, before and since adaptation began (the first plan that followed a decision), and
     /// the lift of the arms chosen now over the other arms on the same dimensions.
-    static func effectiveness(plans: [PlanOutcome], join: FeedbackJoin, decisions: [AdaptDecisionLog],
-                              chosen: [String: String]) -> JSON {
+    static func effectiveness(
+        plans: [PlanOutcome], join: FeedbackJoin, decisions: [AdaptDecisionLog],
+        chosen: [String: String]
+    ) -> JSON {
         let linked = Set(decisions.compactMap(\.planID))
         let sinceDate = plans.first { linked.contains($0.planID) }?.date
-        var before = AdherenceTally(), since = AdherenceTally()
+        var before = AdherenceTally()
+        var since = AdherenceTally()
         for (item, f) in join.pairs {
             if let s = sinceDate, let d = item.date, d >= s { since.add(f) } else if sinceDate != nil { before.add(f) }
         }
-        var chosenTally = AdherenceTally(), others = AdherenceTally()
+        var chosenTally = AdherenceTally()
+        var others = AdherenceTally()
         for (item, f) in join.pairs {
             for (dim, arm) in item.variant {
                 guard let c = chosen[dim] else { continue }
@@ -484,13 +529,16 @@ public struct AdaptEngine: Sendable {
         var lift: JSON = .null
         if let a = chosenTally.adherence, let b = others.adherence { lift = .number(a - b, places: 4) }
         var out: [String: JSON] = [
-            "adherence": .array(plans.suffix(AdaptationRules.maxSeries).map { p in
-                var j: [String: JSON] = ["adherence": .number(p.all.adherence ?? 0, places: 4), "n": .number(Double(p.all.n)),
-                                         "plan_id": .string(p.planID)]
-                if let d = p.date { j["date"] = .string(d.description) }
-                if let d = p.difficulty { j["difficulty"] = .number(Double(d)) }
-                return .object(j)
-            }),
+            "adherence": .array(
+                plans.suffix(AdaptationRules.maxSeries).map { p in
+                    var j: [String: JSON] = [
+                        "adherence": .number(p.all.adherence ?? 0, places: 4), "n": .number(Double(p.all.n)),
+                        "plan_id": .string(p.planID),
+                    ]
+                    if let d = p.date { j["date"] = .string(d.description) }
+                    if let d = p.difficulty { j["difficulty"] = .number(Double(d)) }
+                    return .object(j)
+                }),
             "lift": lift, "chosen_arms": chosenTally.json, "other_arms": others.json,
             "decisions": .number(Double(decisions.count)),
             "rewarded": .number(Double(decisions.filter { $0.reward != nil }.count)),
@@ -513,8 +561,11 @@ public struct Prediction: Sendable, Equatable {
     public var days: Int
 
     public var json: JSON {
-        ["mean": .number(mean, places: 4), "low": .number(low, places: 4), "high": .number(high, places: 4),
-         "level": .number(AdaptationRules.intervalLevel), "items": .number(Double(items)), "days": .number(Double(days))]
+        [
+            "mean": .number(mean, places: 4), "low": .number(low, places: 4), "high": .number(high, places: 4),
+            "level": .number(AdaptationRules.intervalLevel), "items": .number(Double(items)),
+            "days": .number(Double(days)),
+        ]
     }
 }
 

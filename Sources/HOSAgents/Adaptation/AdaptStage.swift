@@ -69,8 +69,10 @@ public struct AdaptStage<Memory: AdaptationMemory>: Stage {
         if var stored = history.previousAnswer {
             // This request was answered before: the decision stands, and the answer says it is a replay.
             stored["replayed"] = .bool(true)
-            try emit(resultEvent(type: EventType.adaptation, agent: Self.agent, request: request, archetype: archetype,
-                                 payload: stored))
+            try emit(
+                resultEvent(
+                    type: EventType.adaptation, agent: Self.agent, request: request, archetype: archetype,
+                    payload: stored))
             return
         }
         if settings.policy == .oracle, truth[request.userID] == nil {
@@ -79,13 +81,15 @@ public struct AdaptStage<Memory: AdaptationMemory>: Stage {
         // The pool is what the file held when the run's first decision was made, so that no user's
         // decision depends on the order of the others in the input.
         if pool == nil { pool = AdaptPool(rows: try memory.arms()) }
-        let input = AdaptInput(user: request.userID, archetype: archetype, analysisID: analysisID(of: request),
-                               requestID: request.eventID, timestamp: request.timestamp, history: history,
-                               windowFeedback: w.feedback, windowPlans: w.plans, controls: w.controls,
-                               truth: truth[request.userID])
+        let input = AdaptInput(
+            user: request.userID, archetype: archetype, analysisID: analysisID(of: request),
+            requestID: request.eventID, timestamp: request.timestamp, history: history,
+            windowFeedback: w.feedback, windowPlans: w.plans, controls: w.controls,
+            truth: truth[request.userID])
         let outcome = AdaptEngine(settings: settings).decide(input, pool: pool!)
-        let event = resultEvent(type: EventType.adaptation, agent: Self.agent, request: request, archetype: archetype,
-                                payload: outcome.payload)
+        let event = resultEvent(
+            type: EventType.adaptation, agent: Self.agent, request: request, archetype: archetype,
+            payload: outcome.payload)
         try memory.save(outcome, event: event)
         try emit(event)
     }

@@ -74,8 +74,10 @@ public struct AdaptPlanItem: Sendable, Equatable {
     /// Strategy dimension → arm.
     public var variant: [String: String]
 
-    public init(planID: String, itemID: String, date: LocalDate?, category: String, intensity: Int?,
-                difficulty: Int?, variant: [String: String]) {
+    public init(
+        planID: String, itemID: String, date: LocalDate?, category: String, intensity: Int?,
+        difficulty: Int?, variant: [String: String]
+    ) {
         self.planID = planID
         self.itemID = itemID
         self.date = date
@@ -91,32 +93,38 @@ public struct AdaptPlanItem: Sendable, Equatable {
         var date: LocalDate?
         switch p["date"] {
         case nil, .null?: date = nil
-        case let .string(s)?:
+        case .string(let s)?:
             guard let d = LocalDate(s) else { throw EventProblem("payload.date is not a YYYY-MM-DD calendar date") }
             date = d
         case _?: throw EventProblem("payload.date is not a YYYY-MM-DD calendar date")
         }
         let difficulty = try level(p["difficulty"], "payload.difficulty")
-        guard case let .array(items)? = p["items"] else { throw EventProblem("payload.items must be an array") }
+        guard case .array(let items)? = p["items"] else { throw EventProblem("payload.items must be an array") }
         var out: [AdaptPlanItem] = []
         for (i, item) in items.enumerated() {
             let at = "payload.items[\(i)]"
-            guard case let .object(o) = item else { throw EventProblem("\(at) must be an object") }
-            guard let id = o["item_id"]?.stringValue, !id.isEmpty else { throw EventProblem("\(at).item_id must be a string") }
-            guard let category = o["category"]?.stringValue else { throw EventProblem("\(at).category must be a string") }
+            guard case .object(let o) = item else { throw EventProblem("\(at) must be an object") }
+            guard let id = o["item_id"]?.stringValue, !id.isEmpty else {
+                throw EventProblem("\(at).item_id must be a string")
+            }
+            guard let category = o["category"]?.stringValue else {
+                throw EventProblem("\(at).category must be a string")
+            }
             var variant: [String: String] = [:]
             switch o["variant"] {
             case nil, .null?: break
-            case let .object(v)?:
+            case .object(let v)?:
                 for (k, arm) in v {
                     guard let a = arm.stringValue else { throw EventProblem("\(at).variant values must be strings") }
                     variant[k] = a
                 }
             case _?: throw EventProblem("\(at).variant must be an object")
             }
-            out.append(AdaptPlanItem(planID: planID, itemID: id, date: date, category: category,
-                                     intensity: try level(o["intensity"], "\(at).intensity"), difficulty: difficulty,
-                                     variant: variant))
+            out.append(
+                AdaptPlanItem(
+                    planID: planID, itemID: id, date: date, category: category,
+                    intensity: try level(o["intensity"], "\(at).intensity"), difficulty: difficulty,
+                    variant: variant))
         }
         return out
     }
@@ -124,7 +132,7 @@ public struct AdaptPlanItem: Sendable, Equatable {
     static func level(_ v: JSON?, _ name: String) throws(EventProblem) -> Int? {
         switch v {
         case nil, .null?: return nil
-        case let .number(n)? where n == n.rounded() && (1...5).contains(n): return Int(n)
+        case .number(let n)? where n == n.rounded() && (1...5).contains(n): return Int(n)
         case _?: throw EventProblem("\(name) must be a whole number from 1 to 5")
         }
     }
@@ -164,13 +172,16 @@ public struct ArmSnapshot: Sendable, Equatable {
     }
 
     public var json: JSON {
-        ["arm": .string(arm), "alpha": .number(alpha, places: 4), "beta": .number(beta, places: 4),
-         "p_best": .number(pBest, places: 6), "probability": .number(probability, places: 6)]
+        [
+            "arm": .string(arm), "alpha": .number(alpha, places: 4), "beta": .number(beta, places: 4),
+            "p_best": .number(pBest, places: 6), "probability": .number(probability, places: 6),
+        ]
     }
 
     public init?(json j: JSON) {
         guard let arm = j["arm"]?.stringValue, let a = j["alpha"]?.doubleValue, let b = j["beta"]?.doubleValue,
-              let p = j["p_best"]?.doubleValue, let q = j["probability"]?.doubleValue else { return nil }
+            let p = j["p_best"]?.doubleValue, let q = j["probability"]?.doubleValue
+        else { return nil }
         self.init(arm: arm, alpha: a, beta: b, pBest: p, probability: q)
     }
 }
@@ -195,9 +206,11 @@ public struct AdaptDecisionLog: Sendable, Equatable {
     public var reward: Double?
     public var rewardN: Int
 
-    public init(decisionID: String, dimension: String, analysisID: String, decidedAt: String, policy: String,
-                chosen: String, propensity: Double, arms: [ArmSnapshot], context: [String: JSON],
-                planID: String? = nil, applied: Bool? = nil, reward: Double? = nil, rewardN: Int = 0) {
+    public init(
+        decisionID: String, dimension: String, analysisID: String, decidedAt: String, policy: String,
+        chosen: String, propensity: Double, arms: [ArmSnapshot], context: [String: JSON],
+        planID: String? = nil, applied: Bool? = nil, reward: Double? = nil, rewardN: Int = 0
+    ) {
         self.decisionID = decisionID
         self.dimension = dimension
         self.analysisID = analysisID
@@ -228,8 +241,10 @@ public struct AdaptArmState: Sendable, Equatable {
     public var pBest: Double?
     public var chosen: Bool
 
-    public init(user: String, archetype: String?, dimension: String, arm: String, priorAlpha: Double,
-                priorBeta: Double, successes: Double, failures: Double, pulls: Int, pBest: Double?, chosen: Bool) {
+    public init(
+        user: String, archetype: String?, dimension: String, arm: String, priorAlpha: Double,
+        priorBeta: Double, successes: Double, failures: Double, pulls: Int, pBest: Double?, chosen: Bool
+    ) {
         self.user = user
         self.archetype = archetype
         self.dimension = dimension
@@ -273,7 +288,7 @@ public struct OracleTruth: Sendable, Equatable {
 
     /// Users of a `hos-synth --truth` file; throws a message naming what is wrong.
     public static func parse(_ truth: JSON) throws(EventProblem) -> [String: OracleTruth] {
-        guard case let .array(users)? = truth["users"] else { throw EventProblem("no users array") }
+        guard case .array(let users)? = truth["users"] else { throw EventProblem("no users array") }
         var out: [String: OracleTruth] = [:]
         for (i, u) in users.enumerated() {
             guard let id = u["user_id"]?.stringValue, let p = u["preferences"] else {
@@ -282,7 +297,8 @@ public struct OracleTruth: Sendable, Equatable {
             var arms: [String: String] = [:]
             for (name, options) in AdaptationRules.dimensions {
                 guard let a = p[name]?.stringValue, options.contains(a) else {
-                    throw EventProblem("users[\(i)].preferences.\(name) must be one of \(options.joined(separator: ", "))")
+                    throw EventProblem(
+                        "users[\(i)].preferences.\(name) must be one of \(options.joined(separator: ", "))")
                 }
                 arms[name] = a
             }

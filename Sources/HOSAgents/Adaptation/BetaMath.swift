@@ -34,7 +34,8 @@ public struct AdaptRandom: RandomNumberGenerator, Sendable {
         let d = shape - 1.0 / 3.0
         let c = 1 / (9 * d).squareRoot()
         while true {
-            var x = 0.0, v = 0.0
+            var x = 0.0
+            var v = 0.0
             repeat {
                 x = normal()
                 v = 1 + c * x
@@ -48,7 +49,8 @@ public struct AdaptRandom: RandomNumberGenerator, Sendable {
 
     /// Beta(a, b) as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b).
     public mutating func beta(_ a: Double, _ b: Double) -> Double {
-        let x = gamma(a), y = gamma(b)
+        let x = gamma(a)
+        let y = gamma(b)
         return x / (x + y)
     }
 }
@@ -108,7 +110,9 @@ public struct BetaDistribution: Sendable, Equatable {
     /// value for alpha, beta ≥ 1.
     public static func pBest(_ arms: [BetaDistribution]) -> [Double] {
         guard arms.count > 1 else { return arms.map { _ in 1 } }
-        var lo = 1.0, hi = 0.0, narrowest = 1.0
+        var lo = 1.0
+        var hi = 0.0
+        var narrowest = 1.0
         for a in arms {
             let sd = a.variance.squareRoot()
             lo = min(lo, a.mean - 12 * sd)
@@ -127,7 +131,8 @@ public struct BetaDistribution: Sendable, Equatable {
             let mid = lo + (Double(p) + 0.5) * width
             for (node, weight) in zip(gaussNodes, gaussWeights) {
                 let x = mid + node * width / 2
-                let lx = log(x), l1x = log1p(-x)
+                let lx = log(x)
+                let l1x = log1p(-x)
                 for (i, a) in arms.enumerated() {
                     // One pair of logarithms per node serves every arm's density and distribution function.
                     let density = exp(norms[i] + (a.alpha - 1) * lx + (a.beta - 1) * l1x)

@@ -39,7 +39,9 @@ public enum DifficultyRule {
             DifficultyDecision(from: current, to: current, rule: "hold", reason: "holding at \(current): " + why)
         }
         guard recent.count == k else {
-            return hold("\(counted.count) of the \(k) plans with at least \(r.minLoadFeedback) load-item feedbacks that a change needs")
+            return hold(
+                "\(counted.count) of the \(k) plans with at least \(r.minLoadFeedback) load-item feedbacks that a change needs"
+            )
         }
         guard recent.allSatisfy({ $0.difficulty == current }) else {
             let levels = recent.map { $0.difficulty.map(String.init) ?? "unknown" }.joined(separator: ", ")
@@ -52,24 +54,38 @@ public enum DifficultyRule {
                 return hold("the highest difficulty; load-item adherence \(text(recent)) ≥ \(fmt(r.upThreshold))")
             }
             if let failed = failedAttempt(at: current + 1, in: Array(counted.suffix(r.retryAfterPlans))) {
-                return hold("load-item adherence \(text(recent)) ≥ \(fmt(r.upThreshold)), but the step to \(current + 1) was taken back after \(failed) within the last \(r.retryAfterPlans) plans")
+                return hold(
+                    "load-item adherence \(text(recent)) ≥ \(fmt(r.upThreshold)), but the step to \(current + 1) was taken back after \(failed) within the last \(r.retryAfterPlans) plans"
+                )
             }
-            return DifficultyDecision(from: current, to: current + 1, rule: "up",
-                                      reason: "up one step: load-item adherence \(text(recent)) on the last \(k) plans at difficulty \(current), each ≥ \(fmt(r.upThreshold))")
+            return DifficultyDecision(
+                from: current, to: current + 1, rule: "up",
+                reason:
+                    "up one step: load-item adherence \(text(recent)) on the last \(k) plans at difficulty \(current), each ≥ \(fmt(r.upThreshold))"
+            )
         }
         if rates.allSatisfy({ $0 <= r.downThreshold }), current > r.difficultyRange.lowerBound {
-            return DifficultyDecision(from: current, to: current - 1, rule: "down",
-                                      reason: "down one step: load-item adherence \(text(recent)) on the last \(k) plans at difficulty \(current), each ≤ \(fmt(r.downThreshold))")
+            return DifficultyDecision(
+                from: current, to: current - 1, rule: "down",
+                reason:
+                    "down one step: load-item adherence \(text(recent)) on the last \(k) plans at difficulty \(current), each ≤ \(fmt(r.downThreshold))"
+            )
         }
         if rates.allSatisfy({ $0 < r.holdThreshold }), current > r.difficultyRange.lowerBound, before.count == k,
-           before.allSatisfy({ $0.difficulty == current - 1 && ($0.load.adherence ?? 0) >= r.upThreshold }) {
-            return DifficultyDecision(from: current, to: current - 1, rule: "step_back",
-                                      reason: "taking back the step up to \(current): load-item adherence \(text(recent)) at \(current), each < \(fmt(r.holdThreshold)), after \(text(before)) at \(current - 1)")
+            before.allSatisfy({ $0.difficulty == current - 1 && ($0.load.adherence ?? 0) >= r.upThreshold })
+        {
+            return DifficultyDecision(
+                from: current, to: current - 1, rule: "step_back",
+                reason:
+                    "taking back the step up to \(current): load-item adherence \(text(recent)) at \(current), each < \(fmt(r.holdThreshold)), after \(text(before)) at \(current - 1)"
+            )
         }
         if rates.allSatisfy({ $0 <= r.downThreshold }) {
             return hold("the lowest difficulty; load-item adherence \(text(recent)) ≤ \(fmt(r.downThreshold))")
         }
-        return hold("load-item adherence \(text(recent)) is neither all ≥ \(fmt(r.upThreshold)) nor all ≤ \(fmt(r.downThreshold))")
+        return hold(
+            "load-item adherence \(text(recent)) is neither all ≥ \(fmt(r.upThreshold)) nor all ≤ \(fmt(r.downThreshold))"
+        )
     }
 
     /// A level the plans show was taken back: `sustainedPlans` plans in a row at it, each below the hold
@@ -93,23 +109,29 @@ public enum DifficultyRule {
         switch request {
         case .up:
             let to = min(r.upperBound, current + 1)
-            return DifficultyDecision(from: current, to: to, rule: "requested",
-                                      reason: (to == current ? "already at the highest difficulty \(current)" : "up one step") + " as an adapt_difficulty event asked" + why)
+            return DifficultyDecision(
+                from: current, to: to, rule: "requested",
+                reason: (to == current ? "already at the highest difficulty \(current)" : "up one step")
+                    + " as an adapt_difficulty event asked" + why)
         case .down:
             let to = max(r.lowerBound, current - 1)
-            return DifficultyDecision(from: current, to: to, rule: "requested",
-                                      reason: (to == current ? "already at the lowest difficulty \(current)" : "down one step") + " as an adapt_difficulty event asked" + why)
+            return DifficultyDecision(
+                from: current, to: to, rule: "requested",
+                reason: (to == current ? "already at the lowest difficulty \(current)" : "down one step")
+                    + " as an adapt_difficulty event asked" + why)
         case .hold:
-            return DifficultyDecision(from: current, to: current, rule: "requested",
-                                      reason: "holding at \(current) as an adapt_difficulty event asked" + why)
+            return DifficultyDecision(
+                from: current, to: current, rule: "requested",
+                reason: "holding at \(current) as an adapt_difficulty event asked" + why)
         }
     }
 
     /// The oracle's difficulty: one step toward the user's intensity capacity.
     public static func oracle(current: Int, capacity: Int) -> DifficultyDecision {
         let to = capacity > current ? current + 1 : capacity < current ? current - 1 : current
-        return DifficultyDecision(from: current, to: to, rule: "oracle",
-                                  reason: "oracle: one step toward the intensity capacity \(capacity) of the --truth file")
+        return DifficultyDecision(
+            from: current, to: to, rule: "oracle",
+            reason: "oracle: one step toward the intensity capacity \(capacity) of the --truth file")
     }
 
     static func fmt(_ x: Double) -> String {
@@ -122,7 +144,8 @@ extension String {
     /// A number with two decimals at most, without trailing zeros ("0.8", "0.85", "1").
     init(format2 v: Double) {
         let cents = Int((v * 100).rounded())
-        let whole = cents / 100, frac = abs(cents % 100)
+        let whole = cents / 100
+        let frac = abs(cents % 100)
         let sign = cents < 0 && whole == 0 ? "-" : ""
         if frac == 0 {
             self = sign + String(whole)

@@ -53,7 +53,8 @@ public struct AdaptPool: Sendable {
     /// toward the population's, p = (S_A + m·p_pop) / (N_A + m), p_pop = S_pop / N_pop (0.5 without any),
     /// and w = W · N_pop / (N_pop + m); counts are other users' feedback scores on the arm.
     public func prior(user: String, archetype: String, dimension: String, arm: String)
-        -> (alpha: Double, beta: Double, source: [String: JSON]) {
+        -> (alpha: Double, beta: Double, source: [String: JSON])
+    {
         let r = AdaptationRules.self
         var a = byArchetype[Key(archetype: archetype, dimension: dimension, arm: arm)] ?? Sum()
         var p = population[Key(archetype: "", dimension: dimension, arm: arm)] ?? Sum()
@@ -61,7 +62,8 @@ public struct AdaptPool: Sendable {
             p.add(-mine.successes, -mine.failures, -1)
             if (mine.archetype ?? "") == archetype { a.add(-mine.successes, -mine.failures, -1) }
         }
-        let nPop = max(0, p.successes + p.failures), nA = max(0, a.successes + a.failures)
+        let nPop = max(0, p.successes + p.failures)
+        let nA = max(0, a.successes + a.failures)
         let pPop = nPop > 0 ? max(0, p.successes) / nPop : 0.5
         let pA = (max(0, a.successes) + r.shrinkage * pPop) / (nA + r.shrinkage)
         let w = r.priorWeight * nPop / (nPop + r.shrinkage)
@@ -93,7 +95,9 @@ public struct ArmPosterior: Sendable, Equatable {
 
     /// The user's counts of each arm of a dimension (conjugate update: each feedback adds its score to
     /// successes and 1 − score to failures).
-    public static func counts(_ join: FeedbackJoin, dimension: String) -> [String: (s: Double, f: Double, plans: Set<String>)] {
+    public static func counts(_ join: FeedbackJoin, dimension: String) -> [String: (
+        s: Double, f: Double, plans: Set<String>
+    )] {
         var out: [String: (s: Double, f: Double, plans: Set<String>)] = [:]
         for (item, f) in join.pairs {
             guard let arm = item.variant[dimension] else { continue }
@@ -120,8 +124,10 @@ public enum ArmChooser {
     /// Chooses among `arms` (their posteriors with p_best set). Every policy but the oracle keeps each arm's
     /// probability at least `explore` (≤ 1/k): with probability k·explore the arm is uniform, else the
     /// policy's own choice, so P(arm) = explore + (1 − k·explore) · P_policy(arm).
-    public static func choose(_ arms: [ArmPosterior], policy: AdaptPolicy, explore: Double,
-                              preferred: String? = nil, rng: inout AdaptRandom) -> ArmChoice {
+    public static func choose(
+        _ arms: [ArmPosterior], policy: AdaptPolicy, explore: Double,
+        preferred: String? = nil, rng: inout AdaptRandom
+    ) -> ArmChoice {
         let k = arms.count
         let eps = min(max(0, explore), 1 / Double(k))
         switch policy {
@@ -140,7 +146,8 @@ public enum ArmChooser {
                 return ArmChoice(index: i, probabilities: probabilities, mode: "explore")
             }
             if policy == .greedy { return ArmChoice(index: best, probabilities: probabilities, mode: "greedy") }
-            var top = 0, topValue = -1.0
+            var top = 0
+            var topValue = -1.0
             for (i, a) in arms.enumerated() {
                 let v = rng.beta(a.alpha, a.beta)
                 if v > topValue { (top, topValue) = (i, v) }

@@ -1,9 +1,8 @@
 // Off-line evaluation of a policy on the logged decisions: inverse propensity scoring (IPS) and its
 // self-normalised form, with the effective sample size.
 
-import HOSCore
-
 import Glibc
+import HOSCore
 
 /// A policy to evaluate on logged decisions.
 public enum TargetPolicy: Sendable, Equatable, CustomStringConvertible {
@@ -41,8 +40,8 @@ public enum TargetPolicy: Sendable, Equatable, CustomStringConvertible {
         case .logged: "logged"
         case .uniform: "uniform"
         case .greedy: "greedy"
-        case let .thompson(e): e == 0 ? "thompson" : "thompson:\(e)"
-        case let .arm(a): "arm:\(a)"
+        case .thompson(let e): e == 0 ? "thompson" : "thompson:\(e)"
+        case .arm(let a): "arm:\(a)"
         }
     }
 
@@ -54,12 +53,14 @@ public enum TargetPolicy: Sendable, Equatable, CustomStringConvertible {
         case .uniform: return 1 / k
         case .greedy:
             var best = arms.first
-            for a in arms where a.alpha / (a.alpha + a.beta) > (best.map { $0.alpha / ($0.alpha + $0.beta) } ?? -1) { best = a }
+            for a in arms where a.alpha / (a.alpha + a.beta) > (best.map { $0.alpha / ($0.alpha + $0.beta) } ?? -1) {
+                best = a
+            }
             return best?.arm == arm ? 1 : 0
-        case let .thompson(explore):
+        case .thompson(let explore):
             let eps = min(explore, 1 / k)
             return eps + (1 - k * eps) * (arms.first { $0.arm == arm }?.pBest ?? 0)
-        case let .arm(a): return a == arm ? 1 : 0
+        case .arm(let a): return a == arm ? 1 : 0
         }
     }
 }
@@ -86,19 +87,27 @@ public struct OffPolicyEstimate: Sendable, Equatable {
 
     public var json: JSON {
         func num(_ v: Double?) -> JSON { v.map { .number($0, places: 4) } ?? .null }
-        return ["dimension": .string(dimension), "policy": .string(policy), "n": .number(Double(n)), "ips": num(ips),
-                "se": num(standardError), "ci95": [num(low), num(high)], "snips": num(snips),
-                "effective_n": .number(effectiveN, places: 2), "max_weight": .number(maxWeight, places: 3),
-                "logged_mean": num(loggedMean)]
+        return [
+            "dimension": .string(dimension), "policy": .string(policy), "n": .number(Double(n)), "ips": num(ips),
+            "se": num(standardError), "ci95": [num(low), num(high)], "snips": num(snips),
+            "effective_n": .number(effectiveN, places: 2), "max_weight": .number(maxWeight, places: 3),
+            "logged_mean": num(loggedMean),
+        ]
     }
 }
 
 /// Inverse propensity scoring over logged decisions.
 public enum OffPolicy {
     /// Estimates the policy's mean reward per decision on one dimension's decisions.
-    public static func evaluate(_ decisions: [AdaptDecisionLog], dimension: String, target: TargetPolicy) -> OffPolicyEstimate {
-        let usable = decisions.filter { $0.dimension == dimension && $0.applied == true && $0.reward != nil && $0.propensity > 0 }
-        var weights: [Double] = [], values: [Double] = [], rewards: [Double] = []
+    public static func evaluate(_ decisions: [AdaptDecisionLog], dimension: String, target: TargetPolicy)
+        -> OffPolicyEstimate
+    {
+        let usable = decisions.filter {
+            $0.dimension == dimension && $0.applied == true && $0.reward != nil && $0.propensity > 0
+        }
+        var weights: [Double] = []
+        var values: [Double] = []
+        var rewards: [Double] = []
         for d in usable {
             let w = target.probability(of: d.chosen, arms: d.arms) / d.propensity
             weights.append(w)
@@ -106,7 +115,8 @@ public enum OffPolicy {
             rewards.append(d.reward!)
         }
         let n = usable.count
-        var e = OffPolicyEstimate(dimension: dimension, policy: target.description, n: n, effectiveN: 0, maxWeight: weights.max() ?? 0)
+        var e = OffPolicyEstimate(
+            dimension: dimension, policy: target.description, n: n, effectiveN: 0, maxWeight: weights.max() ?? 0)
         guard n > 0 else { return e }
         let mean = values.reduce(0, +) / Double(n)
         e.ips = mean
@@ -117,7 +127,8 @@ public enum OffPolicy {
             e.low = mean - 1.959963984540054 * e.standardError!
             e.high = mean + 1.959963984540054 * e.standardError!
         }
-        let sw = weights.reduce(0, +), sw2 = weights.reduce(0) { $0 + $1 * $1 }
+        let sw = weights.reduce(0, +)
+        let sw2 = weights.reduce(0) { $0 + $1 * $1 }
         if sw > 0 { e.snips = values.reduce(0, +) / sw }
         e.effectiveN = sw2 > 0 ? sw * sw / sw2 : 0
         return e

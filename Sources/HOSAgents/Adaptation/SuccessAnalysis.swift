@@ -20,9 +20,11 @@ public struct AdherenceTally: Sendable, Equatable {
     public var adherence: Double? { n > 0 ? sum / Double(n) : nil }
 
     public var json: JSON {
-        ["adherence": adherence.map { .number($0, places: 4) } ?? .null,
-         "completed": n > 0 ? .number(Double(completed) / Double(n), places: 4) : .null,
-         "n": .number(Double(n))]
+        [
+            "adherence": adherence.map { .number($0, places: 4) } ?? .null,
+            "completed": n > 0 ? .number(Double(completed) / Double(n), places: 4) : .null,
+            "n": .number(Double(n)),
+        ]
     }
 }
 
@@ -66,9 +68,11 @@ public struct SuccessAnalysis: Sendable {
     }
 
     public var json: JSON {
-        ["overall": overall.json, "by_category": .object(byCategory.mapValues(\.json)),
-         "by_weekday": .object(byWeekday.mapValues(\.json)), "by_intensity": .object(byIntensity.mapValues(\.json)),
-         "by_variant": .object(byVariant.mapValues(\.json))]
+        [
+            "overall": overall.json, "by_category": .object(byCategory.mapValues(\.json)),
+            "by_weekday": .object(byWeekday.mapValues(\.json)), "by_intensity": .object(byIntensity.mapValues(\.json)),
+            "by_variant": .object(byVariant.mapValues(\.json)),
+        ]
     }
 }
 

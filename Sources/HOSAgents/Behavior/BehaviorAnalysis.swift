@@ -20,17 +20,20 @@ public struct UserDays: Sendable {
     public var latest: LocalDate? { days.keys.max() }
 
     /// The numeric series of a metric within [start, end], in date order.
-    public func series(_ metric: String, from start: LocalDate, to end: LocalDate) -> [(date: LocalDate, value: Double)] {
+    public func series(_ metric: String, from start: LocalDate, to end: LocalDate) -> [(date: LocalDate, value: Double)]
+    {
         days.filter { $0.key >= start && $0.key <= end }
             .compactMap { d, m in m[metric]?.number.map { (d, $0) } }
             .sorted { $0.date < $1.date }
     }
 
     /// The clock series of a metric within [start, end], as minutes after midnight.
-    public func clockSeries(_ metric: String, from start: LocalDate, to end: LocalDate) -> [(date: LocalDate, minutes: Double)] {
+    public func clockSeries(_ metric: String, from start: LocalDate, to end: LocalDate) -> [(
+        date: LocalDate, minutes: Double
+    )] {
         days.filter { $0.key >= start && $0.key <= end }
             .compactMap { d, m in
-                if case let .clock(t)? = m[metric] { return (d, Double(t.minutes)) }
+                if case .clock(let t)? = m[metric] { return (d, Double(t.minutes)) }
                 return nil
             }
             .sorted { $0.date < $1.date }
@@ -98,11 +101,14 @@ public struct BehaviorAnalyzer {
             let s = data.series(metric, from: start, to: asOf)
             guard !s.isEmpty else { continue }
             let met = s.filter { $0.value >= target }.count
-            consistency[metric] = ["target": .number(target), "days": .number(Double(s.count)),
-                                   "days_met": .number(Double(met)),
-                                   "share": .number(Double(met) / Double(s.count), places: 3)]
+            consistency[metric] = [
+                "target": .number(target), "days": .number(Double(s.count)),
+                "days_met": .number(Double(met)),
+                "share": .number(Double(met) / Double(s.count), places: 3),
+            ]
             if explain {
-                reasons.append(.string("\(metric): target \(Int(target)) for \(archetype.name); met on \(met) of \(s.count) days"))
+                reasons.append(
+                    .string("\(metric): target \(Int(target)) for \(archetype.name); met on \(met) of \(s.count) days"))
             }
         }
         payload["consistency"] = .object(consistency)
@@ -113,16 +119,21 @@ public struct BehaviorAnalyzer {
         payload["engagement"] = .object(engagement(data, start: start, asOf: asOf, windowDays: request.windowDays))
         payload["not_computed"] = .array(notes)
         if explain {
-            if case let .object(r)? = payload["readiness"], let score = r["score"]?.doubleValue {
-                reasons.append(.string("readiness \(Int(score)): 65 + 12 × HRV z + 8 × resting-HR z − 2.5 × sleep debt hours, kept within 0–100"))
+            if case .object(let r)? = payload["readiness"], let score = r["score"]?.doubleValue {
+                reasons.append(
+                    .string(
+                        "readiness \(Int(score)): 65 + 12 × HRV z + 8 × resting-HR z − 2.5 × sleep debt hours, kept within 0–100"
+                    ))
             }
             payload["explain"] = .array(reasons)
         }
         return payload
     }
 
-    func metricSummary(_ name: String, _ s: [(date: LocalDate, value: Double)], start: LocalDate, asOf: LocalDate,
-                       windowDays: Int, skip: (String, String) -> Void) -> JSON {
+    func metricSummary(
+        _ name: String, _ s: [(date: LocalDate, value: Double)], start: LocalDate, asOf: LocalDate,
+        windowDays: Int, skip: (String, String) -> Void
+    ) -> JSON {
         let values = s.map(\.value)
         var o: [String: JSON] = [
             "n": .number(Double(values.count)),
@@ -133,8 +144,10 @@ public struct BehaviorAnalyzer {
         let recent = s.filter { $0.date >= recentStart }.map(\.value)
         o["recent"] = Stats.mean(recent).map { .number($0, places: 2) } ?? .null
         let mad = Stats.mad(values)!
-        o["variability"] = ["cv": Stats.coefficientOfVariation(values).map { .number($0, places: 4) } ?? .null,
-                            "mad": .number(mad, places: 2)]
+        o["variability"] = [
+            "cv": Stats.coefficientOfVariation(values).map { .number($0, places: 4) } ?? .null,
+            "mad": .number(mad, places: 2),
+        ]
         guard values.count >= BehaviorRules.minDaysForTrend else {
             skip("\(name).trend", "too few days (\(values.count), need \(BehaviorRules.minDaysForTrend))")
             o["trend"] = .null
@@ -143,16 +156,21 @@ public struct BehaviorAnalyzer {
         }
         let x = s.map { Double($0.date.days(since: start)) }
         if let ts = Stats.theilSen(x: x, y: values), let mk = Stats.mannKendall(values) {
-            let direction = mk.p < BehaviorRules.trendAlpha ? (ts.slope > 0 ? "rising" : ts.slope < 0 ? "falling" : "flat") : "flat"
-            o["trend"] = ["slope_per_week": .number(ts.slope * 7, places: 3), "p_value": .number(mk.p, places: 5),
-                          "direction": .string(direction)]
+            let direction =
+                mk.p < BehaviorRules.trendAlpha ? (ts.slope > 0 ? "rising" : ts.slope < 0 ? "falling" : "flat") : "flat"
+            o["trend"] = [
+                "slope_per_week": .number(ts.slope * 7, places: 3), "p_value": .number(mk.p, places: 5),
+                "direction": .string(direction),
+            ]
         }
         let median = Stats.median(values)!
         var anomalies: [JSON] = []
         for (date, v) in s {
             guard let z = Stats.robustZ(v, median: median, mad: mad), abs(z) > BehaviorRules.anomalyZ else { continue }
-            anomalies.append(["date": .string(date.description), "value": .number(v, places: 2),
-                              "z": .number(z, places: 2), "direction": .string(z > 0 ? "high" : "low")])
+            anomalies.append([
+                "date": .string(date.description), "value": .number(v, places: 2),
+                "z": .number(z, places: 2), "direction": .string(z > 0 ? "high" : "low"),
+            ])
         }
         if mad == 0 { skip("\(name).anomalies", "no spread (MAD 0)") }
         o["anomalies"] = .array(anomalies)
@@ -174,13 +192,17 @@ public struct BehaviorAnalyzer {
         for metric in ["sleep_start", "sleep_end"] {
             let s = data.clockSeries(metric, from: start, to: asOf).map(\.minutes)
             guard let m = CircularStats.mean(minutes: s), let sd = CircularStats.standardDeviation(minutes: s) else {
-                skip(metric, s.isEmpty ? "no values in the window" : "no mean time: the times spread evenly round the clock")
+                skip(
+                    metric,
+                    s.isEmpty ? "no values in the window" : "no mean time: the times spread evenly round the clock")
                 continue
             }
             let regularity = sd <= 30 ? "regular" : sd <= 60 ? "moderate" : "irregular"
-            t.json[metric] = ["mean": .string(ClockTime(minutes: Int(m.mean.rounded())).description),
-                              "sd_min": .number(sd, places: 1), "n": .number(Double(s.count)),
-                              "regularity": .string(regularity)]
+            t.json[metric] = [
+                "mean": .string(ClockTime(minutes: Int(m.mean.rounded())).description),
+                "sd_min": .number(sd, places: 1), "n": .number(Double(s.count)),
+                "regularity": .string(regularity),
+            ]
             if metric == "sleep_start" {
                 t.startSD = sd
                 t.bedtime = m.mean
@@ -189,8 +211,10 @@ public struct BehaviorAnalyzer {
             }
         }
         // Mid-sleep per night, from the night's own start and end.
-        let starts = Dictionary(uniqueKeysWithValues: data.clockSeries("sleep_start", from: start, to: asOf).map { ($0.date, $0.minutes) })
-        var free: [Double] = [], work: [Double] = []
+        let starts = Dictionary(
+            uniqueKeysWithValues: data.clockSeries("sleep_start", from: start, to: asOf).map { ($0.date, $0.minutes) })
+        var free: [Double] = []
+        var work: [Double] = []
         for (date, end) in data.clockSeries("sleep_end", from: start, to: asOf) {
             guard let s = starts[date] else { continue }
             let length = (end - s + 1440).truncatingRemainder(dividingBy: 1440)
@@ -198,7 +222,9 @@ public struct BehaviorAnalyzer {
             // A record's date is the wake day: waking on Saturday or Sunday follows a free night.
             if date.isWeekend { free.append(mid) } else { work.append(mid) }
         }
-        if let f = CircularStats.mean(minutes: free), let w = CircularStats.mean(minutes: work), free.count >= 2, work.count >= 2 {
+        if let f = CircularStats.mean(minutes: free), let w = CircularStats.mean(minutes: work), free.count >= 2,
+            work.count >= 2
+        {
             t.socialJetLag = CircularStats.difference(f.mean, w.mean)
             t.json["social_jet_lag_min"] = .number(t.socialJetLag!, places: 1)
             t.json["mid_sleep_free"] = .string(ClockTime(minutes: Int(f.mean.rounded())).description)
@@ -217,8 +243,10 @@ public struct BehaviorAnalyzer {
         return t
     }
 
-    func readiness(_ data: UserDays, asOf: LocalDate, start: LocalDate, need: Double,
-                   skip: (String, String) -> Void) -> [String: JSON]? {
+    func readiness(
+        _ data: UserDays, asOf: LocalDate, start: LocalDate, need: Double,
+        skip: (String, String) -> Void
+    ) -> [String: JSON]? {
         // The last three days against the user's own window baseline (median and robust spread).
         let recentStart = asOf.adding(days: -2)
         var drivers: [(String, Double, JSON)] = []
@@ -228,13 +256,20 @@ public struct BehaviorAnalyzer {
             let base = s.filter { $0.date < recentStart }.map(\.value)
             let recent = s.filter { $0.date >= recentStart }.map(\.value)
             guard base.count >= 5, let b = Stats.median(base), let mad = Stats.mad(base), mad > 0,
-                  let r = Stats.mean(recent) else { return false }
+                let r = Stats.mean(recent)
+            else { return false }
             let z = max(-3, min(3, sign * (r - b) / (1.4826 * mad)))
             let effect = weight * z
             score += effect
-            drivers.append((metric, effect, ["metric": .string(metric), "recent": .number(r, places: 1),
-                                             "baseline": .number(b, places: 1), "z": .number(z, places: 2),
-                                             "effect": .number(effect, places: 1)]))
+            drivers.append(
+                (
+                    metric, effect,
+                    [
+                        "metric": .string(metric), "recent": .number(r, places: 1),
+                        "baseline": .number(b, places: 1), "z": .number(z, places: 2),
+                        "effect": .number(effect, places: 1),
+                    ]
+                ))
             return true
         }
         let hrv = component("hrv_rmssd_ms", weight: 12, sign: 1) || component("hrv_sdnn_ms", weight: 12, sign: 1)
@@ -246,8 +281,14 @@ public struct BehaviorAnalyzer {
             debtHours = debt
             let effect = -2.5 * min(debt, 12)
             score += effect
-            drivers.append(("sleep_debt", effect, ["metric": "sleep_debt_hours", "recent": .number(debt, places: 1),
-                                                   "need_min": .number(need), "effect": .number(effect, places: 1)]))
+            drivers.append(
+                (
+                    "sleep_debt", effect,
+                    [
+                        "metric": "sleep_debt_hours", "recent": .number(debt, places: 1),
+                        "need_min": .number(need), "effect": .number(effect, places: 1),
+                    ]
+                ))
         }
         guard hrv || rhr || debtHours != nil else {
             skip("readiness", "needs HRV, resting heart rate (5 baseline days each) or sleep duration")
@@ -263,7 +304,9 @@ public struct BehaviorAnalyzer {
         return out
     }
 
-    func signature(_ data: UserDays, start: LocalDate, asOf: LocalDate, timing: Timing, metrics: [String: JSON]) -> [JSON] {
+    func signature(_ data: UserDays, start: LocalDate, asOf: LocalDate, timing: Timing, metrics: [String: JSON])
+        -> [JSON]
+    {
         var labels: [JSON] = []
         func label(_ name: String, _ evidence: [String: JSON]) {
             labels.append(["label": .string(name), "evidence": .object(evidence)])
@@ -271,7 +314,9 @@ public struct BehaviorAnalyzer {
         let sleep = data.series("sleep_duration_min", from: start, to: asOf).map(\.value)
         if let sd = timing.startSD, let cv = Stats.coefficientOfVariation(sleep) {
             if sd <= 30, cv <= 0.1 {
-                label("consistent sleeper", ["sleep_start_sd_min": .number(sd, places: 1), "sleep_duration_cv": .number(cv, places: 3)])
+                label(
+                    "consistent sleeper",
+                    ["sleep_start_sd_min": .number(sd, places: 1), "sleep_duration_cv": .number(cv, places: 3)])
             } else if sd > 60 {
                 label("irregular sleeper", ["sleep_start_sd_min": .number(sd, places: 1)])
             }
@@ -284,10 +329,14 @@ public struct BehaviorAnalyzer {
         let weekday = steps.filter { !$0.date.isWeekend }.map(\.value)
         if let we = Stats.mean(weekend), let wd = Stats.mean(weekday), weekend.count >= 2, weekday.count >= 4 {
             if we >= 1.3 * wd {
-                label("weekend warrior", ["weekend_steps": .number(we, places: 0), "weekday_steps": .number(wd, places: 0)])
+                label(
+                    "weekend warrior",
+                    ["weekend_steps": .number(we, places: 0), "weekday_steps": .number(wd, places: 0)])
             }
             if wd < 5000 { label("sedentary weekdays", ["weekday_steps": .number(wd, places: 0)]) }
-            if let m = Stats.median(steps.map(\.value)), m >= 10000 { label("highly active", ["median_steps": .number(m, places: 0)]) }
+            if let m = Stats.median(steps.map(\.value)), m >= 10000 {
+                label("highly active", ["median_steps": .number(m, places: 0)])
+            }
         }
         if let c = timing.chronotype, c != "intermediate", let msf = timing.midSleepFree {
             label("\(c) chronotype", ["mid_sleep_free": .string(ClockTime(minutes: Int(msf.rounded())).description)])
@@ -300,19 +349,30 @@ public struct BehaviorAnalyzer {
 
     func engagement(_ data: UserDays, start: LocalDate, asOf: LocalDate, windowDays: Int) -> [String: JSON] {
         let logged = Set(data.days.keys.filter { $0 >= start && $0 <= asOf })
-        var longestGap = 0, gap = 0
+        var longestGap = 0
+        var gap = 0
         var d = start
         while d <= asOf {
-            if logged.contains(d) { gap = 0 } else { gap += 1; longestGap = max(longestGap, gap) }
+            if logged.contains(d) {
+                gap = 0
+            } else {
+                gap += 1
+                longestGap = max(longestGap, gap)
+            }
             d = d.adding(days: 1)
         }
         var streak = 0
         d = asOf
-        while logged.contains(d) { streak += 1; d = d.adding(days: -1) }
+        while logged.contains(d) {
+            streak += 1
+            d = d.adding(days: -1)
+        }
         let share = Double(logged.count) / Double(windowDays)
         let level = share >= 0.85 ? "high" : share >= 0.6 ? "moderate" : "low"
-        return ["days_logged": .number(Double(logged.count)), "share": .number(share, places: 3),
-                "longest_gap_days": .number(Double(longestGap)), "current_streak_days": .number(Double(streak)),
-                "level": .string(level)]
+        return [
+            "days_logged": .number(Double(logged.count)), "share": .number(share, places: 3),
+            "longest_gap_days": .number(Double(longestGap)), "current_streak_days": .number(Double(streak)),
+            "level": .string(level),
+        ]
     }
 }

@@ -30,12 +30,16 @@ public struct BehaviorStage: Stage {
         var payload = BehaviorAnalyzer(archetype: archetype, explain: explain)
             .analyze(state.days, request: requestPayload(request), requestDay: requestDay(request))
         if let narrator {
-            let result = narrator.narrate(NarrationRequest(agent: Self.agent, user: request.userID, archetype: archetype.name,
-                                                           facts: NarrationFacts.behavior(payload)))
+            let result = narrator.narrate(
+                NarrationRequest(
+                    agent: Self.agent, user: request.userID, archetype: archetype.name,
+                    facts: NarrationFacts.behavior(payload)))
             NarrationFacts.markText(result, &payload)
         }
-        try emit(resultEvent(type: EventType.behaviorAnalysis, agent: Self.agent, request: request,
-                             archetype: archetype, payload: payload))
+        try emit(
+            resultEvent(
+                type: EventType.behaviorAnalysis, agent: Self.agent, request: request,
+                archetype: archetype, payload: payload))
     }
 
     public mutating func discard(user: String) { users[user] = nil }

@@ -33,8 +33,10 @@ public struct Insight: Sendable {
     public var words: [String: Double] = [:]
     public var notes: [String: String] = [:]
 
-    public init(kind: String, subject: String, direction: String, sizeClass: String, metrics: [String],
-                evidence: [String: JSON], strength: Double, sample: Double, size: Double) {
+    public init(
+        kind: String, subject: String, direction: String, sizeClass: String, metrics: [String],
+        evidence: [String: JSON], strength: Double, sample: Double, size: Double
+    ) {
         self.kind = kind
         self.subject = subject
         self.direction = direction
@@ -66,8 +68,10 @@ public struct Insight: Sendable {
     /// Priority 1–99: the kind's place in the archetype's order (first 80, second 70, third 60, others 45;
     /// risk at least 75), + 15 × (confidence − 0.5), + 5 when a metric is one the archetype watches, + 12 × the
     /// user's feedback on the kind, (useful − not useful) / (useful + not useful + 2).
-    public static func priority(kind: String, confidence: Double, metrics: [String], archetype: Archetype,
-                                feedback: (useful: Int, notUseful: Int)?) -> Int {
+    public static func priority(
+        kind: String, confidence: Double, metrics: [String], archetype: Archetype,
+        feedback: (useful: Int, notUseful: Int)?
+    ) -> Int {
         let order = ArchetypePolicy.of(archetype).priorities
         var base = 45.0
         if let i = order.firstIndex(of: kind) { base = [80.0, 70, 60][min(i, 2)] }

@@ -1,5 +1,6 @@
 // hos-insights' analysis of one user: every kind's candidates, confidence, dedup against memory, priority, words.
 
+import Glibc
 import HOSCore
 
 /// Everything the engine reads for one user and one analysis.
@@ -21,10 +22,12 @@ public struct InsightInput: Sendable {
     /// Ids this run already gave the user (an earlier generate_insights): not repeated.
     public var given: Set<String>
 
-    public init(user: String, archetype: Archetype, asOf: LocalDate, windowDays: Int, days: UserDays,
-                analysis: [String: JSON]? = nil, memory: InsightMemory = InsightMemory(), routine: [String: JSON]? = nil,
-                streamFeedback: [String: Bool] = [:], streamSubjects: [String: (subject: String, direction: String)] = [:],
-                given: Set<String> = []) {
+    public init(
+        user: String, archetype: Archetype, asOf: LocalDate, windowDays: Int, days: UserDays,
+        analysis: [String: JSON]? = nil, memory: InsightMemory = InsightMemory(), routine: [String: JSON]? = nil,
+        streamFeedback: [String: Bool] = [:], streamSubjects: [String: (subject: String, direction: String)] = [:],
+        given: Set<String> = []
+    ) {
         self.user = user
         self.archetype = archetype
         self.asOf = asOf
@@ -53,10 +56,13 @@ public struct CorrelationTest: Sendable, Equatable {
     public var reported: Bool
 
     public var json: JSON {
-        ["x": .string(x), "y": .string(y), "lag_days": .number(Double(lag)), "n": .number(Double(n)),
-         "rho": .number(rho, places: 6), "p_value": InsightEngine.significant(p), "weight": .number(weight, places: 6),
-         "q_value": InsightEngine.significant(q),
-         "reported": .bool(reported)]
+        [
+            "x": .string(x), "y": .string(y), "lag_days": .number(Double(lag)), "n": .number(Double(n)),
+            "rho": .number(rho, places: 6), "p_value": InsightEngine.significant(p),
+            "weight": .number(weight, places: 6),
+            "q_value": InsightEngine.significant(q),
+            "reported": .bool(reported),
+        ]
     }
 }
 
@@ -82,7 +88,8 @@ public struct InsightEngine {
     public func run(_ input: InsightInput, kinds: Set<String>? = nil) -> InsightResult {
         var (candidates, tests) = self.candidates(input)
         if let kinds { candidates = candidates.filter { kinds.contains($0.kind) } }
-        var out: [Insight] = [], suppressed: [String] = []
+        var out: [Insight] = []
+        var suppressed: [String] = []
         for var c in candidates {
             let id = c.id(user: input.user)
             let earlier = input.memory.subjects[c.subject]
@@ -93,7 +100,9 @@ public struct InsightEngine {
                 suppressed.append(id)
                 continue
             }
-            if let e = earlier, e.insightID == id, let seen = e.lastSeen, input.asOf.days(since: seen) < options.dedupDays {
+            if let e = earlier, e.insightID == id, let seen = e.lastSeen,
+                input.asOf.days(since: seen) < options.dedupDays
+            {
                 suppressed.append(id)
                 continue
             }
@@ -130,8 +139,9 @@ public struct InsightEngine {
     func score(_ c: Insight, _ input: InsightInput) -> Insight {
         var c = c
         c.confidence = Insight.confidence(strength: c.strength, sample: c.sample, size: c.size, agreement: c.agreement)
-        c.priority = Insight.priority(kind: c.kind, confidence: c.confidence, metrics: c.metrics,
-                                      archetype: input.archetype, feedback: feedback(c.kind, input))
+        c.priority = Insight.priority(
+            kind: c.kind, confidence: c.confidence, metrics: c.metrics,
+            archetype: input.archetype, feedback: feedback(c.kind, input))
         return c
     }
 
@@ -139,7 +149,8 @@ public struct InsightEngine {
     /// stored this stream's feedback before writing it), else the stream's own insight_feedback.
     func feedback(_ kind: String, _ input: InsightInput) -> (useful: Int, notUseful: Int)? {
         if input.memory.present { return input.memory.feedback[kind] }
-        var yes = 0, no = 0
+        var yes = 0
+        var no = 0
         for (id, useful) in input.streamFeedback {
             let subject = input.streamSubjects[id]?.subject ?? input.memory.subjectOfID[id]
             guard let subject, subject.hasPrefix(kind + ":") else { continue }
@@ -218,7 +229,9 @@ public struct InsightEngine {
         var tested: [Pair] = []
         for (x, y, lag) in pairs(levers: levers, outcomes: outcomes) {
             guard let rx = residuals[x], let ry = residuals[y], let rawY = s.values[y] else { continue }
-            var xs: [Double] = [], ys: [Double] = [], raw: [Double] = []
+            var xs: [Double] = []
+            var ys: [Double] = []
+            var raw: [Double] = []
             for i in 0..<(s.count - lag) where !rx[i].isNaN && !ry[i + lag].isNaN {
                 xs.append(rx[i])
                 ys.append(ry[i + lag])
@@ -233,17 +246,24 @@ public struct InsightEngine {
         var insights: [Insight] = []
         for (k, t) in tested.enumerated() {
             let reported = q[k] <= options.fdr && abs(t.rho) >= options.minEffect
-            tests.append(CorrelationTest(x: t.x, y: t.y, lag: t.lag, n: t.xs.count, rho: t.rho, p: t.p, weight: weights[k],
-                                         q: q[k], reported: reported))
+            tests.append(
+                CorrelationTest(
+                    x: t.x, y: t.y, lag: t.lag, n: t.xs.count, rho: t.rho, p: t.p, weight: weights[k],
+                    q: q[k], reported: reported))
             guard reported else { continue }
             let strength = InsightRules.strength(t.rho)
             var c = Insight(
                 kind: "correlation", subject: "correlation:\(t.x):\(t.y):\(t.lag)",
                 direction: t.rho > 0 ? "positive" : "negative", sizeClass: strength, metrics: [t.x, t.y],
-                evidence: ["statistic": "spearman_rho", "effect": .number(t.rho, places: 3), "p_value": Self.significant(t.p),
-                           "q_value": Self.significant(q[k]), "weight": .number(weights[k], places: 4), "n": .number(Double(t.xs.count)),
-                           "tests": .number(Double(tested.count)), "fdr": .number(options.fdr), "lag_days": .number(Double(t.lag)),
-                           "x": .string(t.x), "y": .string(t.y), "adjusted": "Theil–Sen line and weekend or weekday median removed"],
+                evidence: [
+                    "statistic": "spearman_rho", "effect": .number(t.rho, places: 3), "p_value": Self.significant(t.p),
+                    "q_value": Self.significant(q[k]), "weight": .number(weights[k], places: 4),
+                    "n": .number(Double(t.xs.count)),
+                    "tests": .number(Double(tested.count)), "fdr": .number(options.fdr),
+                    "lag_days": .number(Double(t.lag)),
+                    "x": .string(t.x), "y": .string(t.y),
+                    "adjusted": "Theil–Sen line and weekend or weekday median removed",
+                ],
                 strength: 1 - q[k], sample: Insight.sample(t.xs.count), size: min(1, abs(t.rho) / 0.5))
             // The size in the metric's own units: y after the lever's higher half of days against its lower half.
             let median = Stats.median(t.xs)!
@@ -252,8 +272,10 @@ public struct InsightEngine {
             if let h = Stats.mean(high), let l = Stats.mean(low), !MetricSemantics.isClock(t.y) {
                 c.words["y_high"] = h
                 c.words["y_low"] = l
-                c.evidence["split"] = ["y_mean_after_high_x": .number(h, places: 2), "y_mean_after_low_x": .number(l, places: 2),
-                                       "days_high": .number(Double(high.count)), "days_low": .number(Double(low.count))]
+                c.evidence["split"] = [
+                    "y_mean_after_high_x": .number(h, places: 2), "y_mean_after_low_x": .number(l, places: 2),
+                    "days_high": .number(Double(high.count)), "days_low": .number(Double(low.count)),
+                ]
             }
             if let xm = Stats.median(s.points(t.x).map(\.value)) { c.words["x_median"] = xm }
             c.notes["strength"] = strength
@@ -275,31 +297,45 @@ public struct InsightEngine {
     }
 
     func trends(_ input: InsightInput, _ s: DailySeries) -> [Insight] {
-        struct T { var metric: String; var n: Int; var slope: Double; var p: Double; var sd: Double; var change: Double; var span: Int }
+        struct T {
+            var metric: String
+            var n: Int
+            var slope: Double
+            var p: Double
+            var sd: Double
+            var change: Double
+            var span: Int
+        }
         var tested: [T] = []
         for m in goalMetrics(input, s) {
             let pts = s.points(m)
             guard pts.count >= options.minPairs else { continue }
-            let x = pts.map { Double($0.index) }, y = pts.map(\.value)
+            let x = pts.map { Double($0.index) }
+            let y = pts.map(\.value)
             guard let ts = Stats.theilSen(x: x, y: y), let mk = Stats.mannKendall(y) else { continue }
             let sd = robustSD(y)
             let span = pts.last!.index - pts.first!.index
-            tested.append(T(metric: m, n: y.count, slope: ts.slope, p: mk.p, sd: sd, change: ts.slope * Double(span), span: span))
+            tested.append(
+                T(metric: m, n: y.count, slope: ts.slope, p: mk.p, sd: sd, change: ts.slope * Double(span), span: span))
         }
         let q = Stats.benjaminiHochberg(tested.map(\.p))
         var out: [Insight] = []
         for (k, t) in tested.enumerated() {
-            guard q[k] <= options.fdr, t.slope != 0, t.sd > 0, abs(t.change) >= InsightRules.materialShare * t.sd else { continue }
+            guard q[k] <= options.fdr, t.slope != 0, t.sd > 0, abs(t.change) >= InsightRules.materialShare * t.sd else {
+                continue
+            }
             let goal = MetricSemantics.goal(t.metric, for: input.archetype)
             let improving = (t.slope > 0 ? 1 : -1) == goal
             let ratio = abs(t.change) / t.sd
             var c = Insight(
                 kind: "trend", subject: "trend:\(t.metric)", direction: improving ? "improving" : "worsening",
                 sizeClass: ratio >= 1 ? "large" : ratio >= 0.5 ? "medium" : "small", metrics: [t.metric],
-                evidence: ["statistic": "mann_kendall", "p_value": Self.significant(t.p), "q_value": Self.significant(q[k]),
-                           "n": .number(Double(t.n)), "effect": .number(t.slope * 7, places: 4),
-                           "effect_unit": "per week (Theil–Sen)", "tests": .number(Double(tested.count)),
-                           "change_over_window": .number(t.change, places: 3), "robust_sd": .number(t.sd, places: 3)],
+                evidence: [
+                    "statistic": "mann_kendall", "p_value": Self.significant(t.p), "q_value": Self.significant(q[k]),
+                    "n": .number(Double(t.n)), "effect": .number(t.slope * 7, places: 4),
+                    "effect_unit": "per week (Theil–Sen)", "tests": .number(Double(tested.count)),
+                    "change_over_window": .number(t.change, places: 3), "robust_sd": .number(t.sd, places: 3),
+                ],
                 strength: 1 - q[k], sample: Insight.sample(t.n), size: min(1, ratio))
             c.words["slope_week"] = t.slope * 7
             c.words["change"] = t.change
@@ -326,13 +362,16 @@ public struct InsightEngine {
             let subject = "milestone:streak:\(key)"
             let best = input.memory.subjects[subject]?.best
             let record = best.map { Double(days) > $0 } ?? false
-            var evidence: [String: JSON] = ["statistic": "streak_days", "value": .number(Double(days)), "n": .number(Double(days)),
-                                            "effect": .number(Double(level)), "level": .number(Double(level))]
+            var evidence: [String: JSON] = [
+                "statistic": "streak_days", "value": .number(Double(days)), "n": .number(Double(days)),
+                "effect": .number(Double(level)), "level": .number(Double(level)),
+            ]
             if let target { evidence["target"] = .number(target) }
             if let best { evidence["previous_best"] = .number(best) }
-            var c = Insight(kind: "milestone", subject: subject, direction: record ? "record" : "reached",
-                            sizeClass: String(level), metrics: metric.map { [$0] } ?? [], evidence: evidence,
-                            strength: 1, sample: Insight.sample(days), size: min(1, Double(days) / 30))
+            var c = Insight(
+                kind: "milestone", subject: subject, direction: record ? "record" : "reached",
+                sizeClass: String(level), metrics: metric.map { [$0] } ?? [], evidence: evidence,
+                strength: 1, sample: Insight.sample(days), size: min(1, Double(days) / 30))
             c.words["days"] = Double(days)
             c.words["level"] = Double(level)
             if let target { c.words["target"] = target }
@@ -342,19 +381,22 @@ public struct InsightEngine {
         }
         for (metric, target) in policy.targets.sorted(by: { $0.key < $1.key }) {
             guard let values = span.values[metric] else { continue }
-            milestone(metric, metric: metric, days: streak { values[$0].isNaN ? nil : values[$0] >= target }, target: target,
-                      minLevel: InsightRules.targetStreakFrom)
+            milestone(
+                metric, metric: metric, days: streak { values[$0].isNaN ? nil : values[$0] >= target }, target: target,
+                minLevel: InsightRules.targetStreakFrom)
         }
         let logged = Set(input.days.days.keys)
-        milestone("logging", metric: nil, days: streak { logged.contains(span.date($0)) }, target: nil,
-                  minLevel: InsightRules.loggingStreakFrom)
+        milestone(
+            "logging", metric: nil, days: streak { logged.contains(span.date($0)) }, target: nil,
+            minLevel: InsightRules.loggingStreakFrom)
 
         // Best week on record: a 7-day mean ending in the last 14 days that beats every earlier analysis' one;
         // the two that beat it by most, when memory has enough weeks to make a record mean something.
         var bestWeeks: [Insight] = []
         for metric in goalMetrics(input, win) where !MetricSemantics.isClock(metric) {
             guard let history = input.memory.metrics[metric], history.analyses >= InsightRules.bestWeekAnalyses,
-                  let values = win.values[metric] else { continue }
+                let values = win.values[metric]
+            else { continue }
             let goal = MetricSemantics.goal(metric, for: input.archetype)
             guard let onRecord = goal > 0 ? history.max : history.min else { continue }
             var best: (mean: Double, end: Int)?
@@ -372,10 +414,13 @@ public struct InsightEngine {
             var c = Insight(
                 kind: "milestone", subject: "milestone:best_week:\(metric)", direction: "record",
                 sizeClass: JSON.number(b.mean, places: 1).text, metrics: [metric],
-                evidence: ["statistic": "best_7_day_mean", "week_mean": .number(b.mean, places: 2),
-                           "week_end": .string(win.date(b.end).description), "previous_best": .number(onRecord.value, places: 2),
-                           "previous_best_as_of": .string(onRecord.asOf.description), "n": .number(Double(history.analyses)),
-                           "effect": .number(margin / sd, places: 3)],
+                evidence: [
+                    "statistic": "best_7_day_mean", "week_mean": .number(b.mean, places: 2),
+                    "week_end": .string(win.date(b.end).description),
+                    "previous_best": .number(onRecord.value, places: 2),
+                    "previous_best_as_of": .string(onRecord.asOf.description), "n": .number(Double(history.analyses)),
+                    "effect": .number(margin / sd, places: 3),
+                ],
                 strength: 1, sample: Insight.sample(7 * history.analyses), size: min(1, margin / sd))
             c.words["mean"] = b.mean
             c.words["previous"] = onRecord.value
@@ -390,8 +435,15 @@ public struct InsightEngine {
     // MARK: - Progress
 
     func progress(_ input: InsightInput, _ win: DailySeries) -> [Insight] {
-        struct P { var metric: String; var current: Double; var delta: Double; var sd: Double; var n: Int; var p: Double
-                   var ref: (asOf: LocalDate, baseline: Double, recent: Double?, n: Int?) }
+        struct P {
+            var metric: String
+            var current: Double
+            var delta: Double
+            var sd: Double
+            var n: Int
+            var p: Double
+            var ref: (asOf: LocalDate, baseline: Double, recent: Double?, n: Int?)
+        }
         var tested: [P] = []
         for metric in goalMetrics(input, win) where !MetricSemantics.isClock(metric) {
             guard let ref = input.memory.metrics[metric]?.ref else { continue }
@@ -403,7 +455,8 @@ public struct InsightEngine {
             // Two medians, each with standard error 1.2533 σ / √n (the reference's n from memory, else the same n).
             let refN = Double(max(1, ref.n ?? y.count))
             let z = delta / (1.2533 * sd * (1 / Double(y.count) + 1 / refN).squareRoot())
-            tested.append(P(metric: metric, current: current, delta: delta, sd: sd, n: y.count, p: Stats.twoSidedP(z), ref: ref))
+            tested.append(
+                P(metric: metric, current: current, delta: delta, sd: sd, n: y.count, p: Stats.twoSidedP(z), ref: ref))
         }
         let q = Stats.benjaminiHochberg(tested.map(\.p))
         var out: [Insight] = []
@@ -415,11 +468,14 @@ public struct InsightEngine {
             var c = Insight(
                 kind: "progress", subject: "progress:\(t.metric)", direction: improving ? "improving" : "worsening",
                 sizeClass: ratio >= 1 ? "large" : ratio >= 0.5 ? "medium" : "small", metrics: [t.metric],
-                evidence: ["statistic": "median_change", "effect": .number(t.delta, places: 3), "p_value": Self.significant(t.p),
-                           "q_value": Self.significant(q[k]), "tests": .number(Double(tested.count)),
-                           "n": .number(Double(t.n)), "current_median": .number(t.current, places: 2),
-                           "reference_median": .number(t.ref.baseline, places: 2),
-                           "reference_as_of": .string(t.ref.asOf.description), "robust_sd": .number(t.sd, places: 3)],
+                evidence: [
+                    "statistic": "median_change", "effect": .number(t.delta, places: 3),
+                    "p_value": Self.significant(t.p),
+                    "q_value": Self.significant(q[k]), "tests": .number(Double(tested.count)),
+                    "n": .number(Double(t.n)), "current_median": .number(t.current, places: 2),
+                    "reference_median": .number(t.ref.baseline, places: 2),
+                    "reference_as_of": .string(t.ref.asOf.description), "robust_sd": .number(t.sd, places: 3),
+                ],
                 strength: 1 - q[k], sample: Insight.sample(t.n), size: min(1, ratio))
             c.words["current"] = t.current
             c.words["reference"] = t.ref.baseline
@@ -435,7 +491,9 @@ public struct InsightEngine {
     /// A robust baseline from the window's days before the last 7: median and 1.4826 × MAD; nil below 10 values.
     func baseline(_ values: [Double]) -> (median: Double, sd: Double, values: [Double])? {
         let before = values.dropLast(7).filter { !$0.isNaN }
-        guard before.count >= InsightRules.minBaselineValues, let m = Stats.median(Array(before)), let mad = Stats.mad(Array(before)), mad > 0 else {
+        guard before.count >= InsightRules.minBaselineValues, let m = Stats.median(Array(before)),
+            let mad = Stats.mad(Array(before)), mad > 0
+        else {
             return nil
         }
         return (m, 1.4826 * mad, Array(before))
@@ -468,17 +526,22 @@ public struct InsightEngine {
     func strainRisk(_ input: InsightInput, _ win: DailySeries) -> Insight? {
         let hrvName = win.values["hrv_rmssd_ms"] != nil ? "hrv_rmssd_ms" : "hrv_sdnn_ms"
         guard let rhr = win.values["resting_hr_bpm"], let hrv = win.values[hrvName], let br = baseline(rhr),
-              let bh = baseline(hrv) else { return nil }
+            let bh = baseline(hrv)
+        else { return nil }
         let run = trailingRun(count: win.count) { i in
             guard !rhr[i].isNaN, !hrv[i].isNaN else { return nil }
-            return (rhr[i] - br.median) / br.sd >= InsightRules.strainZ && (hrv[i] - bh.median) / bh.sd <= -InsightRules.strainZ
+            return (rhr[i] - br.median) / br.sd >= InsightRules.strainZ
+                && (hrv[i] - bh.median) / bh.sd <= -InsightRules.strainZ
         }
         guard run >= InsightRules.anomalyDays else { return nil }
         // Chance of one such day under the baseline days, smoothed, to the run's length, over 7 places.
-        var joint = 0, both = 0
+        var joint = 0
+        var both = 0
         for i in 0..<(win.count - 7) where !rhr[i].isNaN && !hrv[i].isNaN {
             both += 1
-            if (rhr[i] - br.median) / br.sd >= InsightRules.strainZ && (hrv[i] - bh.median) / bh.sd <= -InsightRules.strainZ {
+            if (rhr[i] - br.median) / br.sd >= InsightRules.strainZ
+                && (hrv[i] - bh.median) / bh.sd <= -InsightRules.strainZ
+            {
                 joint += 1
             }
         }
@@ -493,11 +556,16 @@ public struct InsightEngine {
             "resting_hr_recent": .number(rhrRecent, places: 1), "resting_hr_baseline": .number(br.median, places: 1),
             "hrv_recent": .number(hrvRecent, places: 1), "hrv_baseline": .number(bh.median, places: 1),
         ]
-        if let state = input.analysis?["readiness"]?["state"]?.stringValue { evidence["readiness_state"] = .string(state) }
-        var c = Insight(kind: "risk", subject: "risk:strain", direction: "elevated", sizeClass: Self.runClass(run),
-                        metrics: ["resting_hr_bpm", hrvName], evidence: evidence, strength: 1 - p,
-                        sample: Insight.sample(br.values.count), size: min(1, abs(evidence["effect"]!.doubleValue!) / 2))
-        c.words = ["days": Double(run), "rhr": rhrRecent, "rhr_base": br.median, "hrv": hrvRecent, "hrv_base": bh.median]
+        if let state = input.analysis?["readiness"]?["state"]?.stringValue {
+            evidence["readiness_state"] = .string(state)
+        }
+        var c = Insight(
+            kind: "risk", subject: "risk:strain", direction: "elevated", sizeClass: Self.runClass(run),
+            metrics: ["resting_hr_bpm", hrvName], evidence: evidence, strength: 1 - p,
+            sample: Insight.sample(br.values.count), size: min(1, abs(evidence["effect"]!.doubleValue!) / 2))
+        c.words = [
+            "days": Double(run), "rhr": rhrRecent, "rhr_base": br.median, "hrv": hrvRecent, "hrv_base": bh.median,
+        ]
         c.notes["hrv"] = hrvName
         return c
     }
@@ -513,13 +581,16 @@ public struct InsightEngine {
         let last = debt((win.count - 7)..<win.count)
         guard last.nights >= InsightRules.sleepDebtNights, last.hours >= InsightRules.sleepDebtHours else { return nil }
         let before = debt((win.count - 14)..<(win.count - 7))
-        var c = Insight(kind: "risk", subject: "risk:sleep_debt", direction: "elevated",
-                        sizeClass: "\(Int(last.hours / 5) * 5)h", metrics: ["sleep_duration_min"],
-                        evidence: ["statistic": "sleep_debt_hours_7d", "effect": .number(last.hours, places: 1),
-                                   "n": .number(Double(last.nights)), "need_min": .number(need),
-                                   "previous_7d_hours": before.nights > 0 ? .number(before.hours, places: 1) : .null],
-                        strength: Double(last.nights) / 7, sample: Insight.sample(last.nights),
-                        size: min(1, last.hours / 10))
+        var c = Insight(
+            kind: "risk", subject: "risk:sleep_debt", direction: "elevated",
+            sizeClass: "\(Int(last.hours / 5) * 5)h", metrics: ["sleep_duration_min"],
+            evidence: [
+                "statistic": "sleep_debt_hours_7d", "effect": .number(last.hours, places: 1),
+                "n": .number(Double(last.nights)), "need_min": .number(need),
+                "previous_7d_hours": before.nights > 0 ? .number(before.hours, places: 1) : .null,
+            ],
+            strength: Double(last.nights) / 7, sample: Insight.sample(last.nights),
+            size: min(1, last.hours / 10))
         c.words = ["hours": last.hours, "need": need, "nights": Double(last.nights)]
         if before.nights >= InsightRules.sleepDebtNights { c.words["before"] = before.hours }
         return c
@@ -533,7 +604,10 @@ public struct InsightEngine {
             let goal = MetricSemantics.goal(metric, for: input.archetype)
             guard goal != 0 || MetricSemantics.role(metric) == .outcome else { continue }
             if let f = MetricSemantics.family(metric),
-               MetricSemantics.families[f].first(where: { win.values[$0] != nil }) != metric { continue }
+                MetricSemantics.families[f].first(where: { win.values[$0] != nil }) != metric
+            {
+                continue
+            }
             let values = win.values[metric]!
             guard let b = baseline(values) else { continue }
             for sign in [1.0, -1.0] where goal == 0 || Int(sign) == -goal {
@@ -547,12 +621,15 @@ public struct InsightEngine {
                 let recent = (win.count - run - 1..<win.count).map { values[$0] }.filter { !$0.isNaN }.suffix(run)
                 let mean = Stats.mean(Array(recent)) ?? b.median
                 let z = (mean - b.median) / b.sd
-                var c = Insight(kind: "anomaly", subject: "anomaly:\(metric)", direction: sign > 0 ? "high" : "low",
-                                sizeClass: Self.runClass(run), metrics: [metric],
-                                evidence: ["statistic": "days_beyond_robust_z_2", "n": .number(Double(run)),
-                                           "p_value": Self.significant(p), "effect": .number(z, places: 2),
-                                           "recent_mean": .number(mean, places: 2), "baseline": .number(b.median, places: 2)],
-                                strength: 1 - p, sample: Insight.sample(b.values.count), size: min(1, abs(z) / 3))
+                var c = Insight(
+                    kind: "anomaly", subject: "anomaly:\(metric)", direction: sign > 0 ? "high" : "low",
+                    sizeClass: Self.runClass(run), metrics: [metric],
+                    evidence: [
+                        "statistic": "days_beyond_robust_z_2", "n": .number(Double(run)),
+                        "p_value": Self.significant(p), "effect": .number(z, places: 2),
+                        "recent_mean": .number(mean, places: 2), "baseline": .number(b.median, places: 2),
+                    ],
+                    strength: 1 - p, sample: Insight.sample(b.values.count), size: min(1, abs(z) / 3))
                 c.words = ["days": Double(run), "mean": mean, "baseline": b.median]
                 out.append(c)
             }
@@ -574,5 +651,3 @@ extension MetricSemantics {
     /// Clock metrics ("HH:MM"), whose series hold minutes from their circular mean.
     public static func isClock(_ metric: String) -> Bool { Metrics.metric(named: metric)?.kind == .clock }
 }
-
-import Glibc

@@ -50,7 +50,7 @@ public struct InsightMemory: Sendable, Equatable {
     public init(payload p: [String: JSON]) {
         present = true
         let h = p["history"]
-        if case let .object(subjects)? = h?["insight_subjects"] {
+        if case .object(let subjects)? = h?["insight_subjects"] {
             for (subject, v) in subjects {
                 guard let id = v["insight_id"]?.stringValue else { continue }
                 self.subjects[subject] = Subject(
@@ -61,21 +61,23 @@ public struct InsightMemory: Sendable, Equatable {
                 subjectOfID[id] = subject
             }
         }
-        if case let .object(f)? = h?["insight_feedback"] {
+        if case .object(let f)? = h?["insight_feedback"] {
             for (kind, v) in f {
                 feedback[kind] = (v["useful"]?.countValue ?? 0, v["not_useful"]?.countValue ?? 0)
             }
         }
-        if case let .object(m)? = h?["metrics"] {
+        if case .object(let m)? = h?["metrics"] {
             for (metric, v) in m {
                 var mh = MetricHistory(analyses: v["analyses"]?.countValue ?? 0)
-                if case let .array(r)? = v["ref"], r.count >= 2, let d = r[0].stringValue.flatMap({ LocalDate($0) }),
-                   let b = r[1].doubleValue {
+                if case .array(let r)? = v["ref"], r.count >= 2, let d = r[0].stringValue.flatMap({ LocalDate($0) }),
+                    let b = r[1].doubleValue
+                {
                     mh.ref = (d, b, r.count > 2 ? r[2].doubleValue : nil, r.count > 3 ? r[3].countValue : nil)
                 }
                 func point(_ key: String) -> (Double, LocalDate)? {
-                    guard case let .array(a)? = v[key], a.count == 2, let x = a[0].doubleValue,
-                          let d = a[1].stringValue.flatMap({ LocalDate($0) }) else { return nil }
+                    guard case .array(let a)? = v[key], a.count == 2, let x = a[0].doubleValue,
+                        let d = a[1].stringValue.flatMap({ LocalDate($0) })
+                    else { return nil }
                     return (x, d)
                 }
                 mh.max = point("max")

@@ -128,7 +128,8 @@ public enum MetricSemantics {
     public static func goal(_ metric: String, for archetype: Archetype) -> Int {
         switch (archetype, metric) {
         case (.transformationSeeker, "weight_kg"), (.transformationSeeker, "body_fat_pct"),
-             (.transformationSeeker, "calories_in_kcal"), (.peakPerformer, "body_fat_pct"): return -1
+            (.transformationSeeker, "calories_in_kcal"), (.peakPerformer, "body_fat_pct"):
+            return -1
         case (.peakPerformer, "protein_g"), (.peakPerformer, "strain"): return 1
         default: break
         }
@@ -140,8 +141,10 @@ public enum MetricSemantics {
     /// Relationships established in sleep and exercise physiology (lever → outcome, same day or next): their
     /// tests get `knownWeight` times the weight of the others in the weighted Benjamini–Hochberg procedure.
     public static let known: [String: Set<String>] = [
-        "sleep_duration_min": ["hrv_rmssd_ms", "resting_hr_bpm", "readiness_score", "recovery_score", "mood", "energy",
-                               "stress_score"],
+        "sleep_duration_min": [
+            "hrv_rmssd_ms", "resting_hr_bpm", "readiness_score", "recovery_score", "mood", "energy",
+            "stress_score",
+        ],
         "sleep_start": ["sleep_duration_min", "sleep_efficiency_pct", "sleep_latency_min"],
         "steps": ["sleep_efficiency_pct", "sleep_duration_min", "mood"],
         "workout_minutes": ["sleep_efficiency_pct", "hrv_rmssd_ms", "resting_hr_bpm"],
@@ -157,11 +160,13 @@ public enum MetricSemantics {
     /// The metrics each archetype watches most closely: an insight naming one gains priority.
     public static func focus(_ archetype: Archetype) -> Set<String> {
         switch archetype {
-        case .peakPerformer: ["hrv_rmssd_ms", "readiness_score", "resting_hr_bpm", "recovery_score", "strain", "sleep_duration_min"]
+        case .peakPerformer:
+            ["hrv_rmssd_ms", "readiness_score", "resting_hr_bpm", "recovery_score", "strain", "sleep_duration_min"]
         case .systematicImprover: ["sleep_duration_min", "sleep_efficiency_pct", "steps", "hrv_rmssd_ms"]
         case .transformationSeeker: ["weight_kg", "body_fat_pct", "steps", "calories_in_kcal", "active_minutes"]
         case .foundationBuilder: ["sleep_duration_min", "steps", "mood"]
-        case .resilienceRebuilder: ["hrv_rmssd_ms", "resting_hr_bpm", "sleep_duration_min", "stress_score", "mood", "energy"]
+        case .resilienceRebuilder:
+            ["hrv_rmssd_ms", "resting_hr_bpm", "sleep_duration_min", "stress_score", "mood", "energy"]
         case .connectedExplorer: ["steps", "mood", "energy", "active_minutes"]
         }
     }
@@ -170,7 +175,8 @@ public enum MetricSemantics {
         "sleep_duration_min": "sleep", "time_in_bed_min": "time in bed", "sleep_efficiency_pct": "sleep efficiency",
         "sleep_start": "bedtime", "sleep_end": "wake time", "sleep_latency_min": "time to fall asleep",
         "awake_min": "time awake at night", "sleep_interruptions": "night awakenings", "deep_sleep_min": "deep sleep",
-        "rem_sleep_min": "REM sleep", "light_sleep_min": "light sleep", "hrv_rmssd_ms": "HRV", "hrv_sdnn_ms": "HRV (SDNN)",
+        "rem_sleep_min": "REM sleep", "light_sleep_min": "light sleep", "hrv_rmssd_ms": "HRV",
+        "hrv_sdnn_ms": "HRV (SDNN)",
         "resting_hr_bpm": "resting heart rate", "respiratory_rate_bpm": "breathing rate", "spo2_pct": "blood oxygen",
         "steps": "steps", "active_minutes": "active minutes", "sedentary_minutes": "sedentary time",
         "distance_km": "distance", "floors_climbed": "floors climbed", "calories_burned_kcal": "energy burned",
@@ -196,7 +202,8 @@ public enum MetricSemantics {
         }
         switch metric {
         case "sleep_duration_min", "time_in_bed_min", "deep_sleep_min", "rem_sleep_min", "light_sleep_min",
-             "sleep_latency_min", "awake_min", "active_minutes", "sedentary_minutes", "workout_minutes", "mindfulness_min":
+            "sleep_latency_min", "awake_min", "active_minutes", "sedentary_minutes", "workout_minutes",
+            "mindfulness_min":
             return duration(v)
         case "steps": return grouped(v) + " steps"
         case "hrv_rmssd_ms", "hrv_sdnn_ms": return fixed(v, 1) + " ms"
@@ -239,7 +246,8 @@ public enum MetricSemantics {
         for _ in 0..<places { scale *= 10 }
         guard abs(r) * scale < 1e18 else { return huge(r) }
         let whole = Int((abs(r) * scale).rounded())
-        let intPart = whole / Int(scale), frac = whole % Int(scale)
+        let intPart = whole / Int(scale)
+        let frac = whole % Int(scale)
         let fracText = String(frac)
         return (r < 0 ? "-" : "") + "\(intPart)." + String(repeating: "0", count: places - fracText.count) + fracText
     }
@@ -266,8 +274,14 @@ public enum MetricSemantics {
         guard v.isFinite else { return v.isNaN ? "nan" : (v < 0 ? "-inf" : "inf") }
         var e = 0
         var m = abs(v)
-        while m >= 10 { m /= 10; e += 1 }
-        while m < 1, m > 0 { m *= 10; e -= 1 }
+        while m >= 10 {
+            m /= 10
+            e += 1
+        }
+        while m < 1, m > 0 {
+            m *= 10
+            e -= 1
+        }
         return (v < 0 ? "-" : "") + fixed(m, 2) + "e" + (e < 0 ? "-" : "+") + String(abs(e))
     }
 }

@@ -75,14 +75,16 @@ public struct InsightsStage: Stage {
             let control = try ControlPayload(event.payload, needsIDs: true)
             let input = self.input(for: event, state: state, request: control.request)
             for id in control.ids {
-                let known = control.subject.map { ($0, control.direction ?? "") } ?? state.seen[id]
+                let known =
+                    control.subject.map { ($0, control.direction ?? "") } ?? state.seen[id]
                     ?? state.memory?.subjectOfID[id].map { s in (s, state.memory?.subjects[s]?.direction ?? "") }
                 guard let (subject, direction) = known else {
                     try emit(unknownInsight(id, trigger: event))
                     continue
                 }
                 let v = InsightEngine(options: options).validate(input, subject: subject, direction: direction)
-                try emit(validationEvent(v, of: id, subject: subject, direction: direction, trigger: event, input: input))
+                try emit(
+                    validationEvent(v, of: id, subject: subject, direction: direction, trigger: event, input: input))
             }
         default: break
         }
@@ -94,12 +96,18 @@ public struct InsightsStage: Stage {
         let input = self.input(for: request, state: state, request: requestPayload(request))
         let result = InsightEngine(options: options).run(input)
         try report(result, trigger: request, input: input)
-        var events = result.insights.enumerated().map { rank, i in insightEvent(i, trigger: request, input: input, rank: rank + 1) }
+        var events = result.insights.enumerated().map { rank, i in
+            insightEvent(i, trigger: request, input: input, rank: rank + 1)
+        }
         if let narrator, !events.isEmpty {
-            let words = narrator.narrate(NarrationRequest(agent: Self.agent, user: request.userID, archetype: input.archetype.name,
-                                                          facts: NarrationFacts.insights(events.map(\.payload)),
-                                                          items: events.count))
-            for k in events.indices { NarrationFacts.markItem(words, index: k, count: events.count, &events[k].payload) }
+            let words = narrator.narrate(
+                NarrationRequest(
+                    agent: Self.agent, user: request.userID, archetype: input.archetype.name,
+                    facts: NarrationFacts.insights(events.map(\.payload)),
+                    items: events.count))
+            for k in events.indices {
+                NarrationFacts.markItem(words, index: k, count: events.count, &events[k].payload)
+            }
         }
         for e in events { try emit(e) }
     }
@@ -114,12 +122,14 @@ public struct InsightsStage: Stage {
     /// analysis', else the UTC day of the event's timestamp.
     func input(for event: Event, state: UserState, request: AnalysisRequest) -> InsightInput {
         let archetype = resolveArchetype(request: event, seen: state.archetype)
-        let asOf = request.asOf ?? state.days.latest ?? state.analysis?["as_of"]?.stringValue.flatMap { LocalDate($0) }
+        let asOf =
+            request.asOf ?? state.days.latest ?? state.analysis?["as_of"]?.stringValue.flatMap { LocalDate($0) }
             ?? requestDay(event) ?? LocalDate(daysSinceEpoch: 0)
-        return InsightInput(user: event.userID, archetype: archetype, asOf: asOf, windowDays: request.windowDays,
-                            days: state.days, analysis: state.analysis, memory: state.memory ?? InsightMemory(),
-                            routine: state.routine, streamFeedback: state.feedback, streamSubjects: state.seen,
-                            given: state.given)
+        return InsightInput(
+            user: event.userID, archetype: archetype, asOf: asOf, windowDays: request.windowDays,
+            days: state.days, analysis: state.analysis, memory: state.memory ?? InsightMemory(),
+            routine: state.routine, streamFeedback: state.feedback, streamSubjects: state.seen,
+            given: state.given)
     }
 
     func insightEvent(_ i: Insight, trigger: Event, input: InsightInput, rank: Int?) -> Event {
@@ -127,29 +137,41 @@ public struct InsightsStage: Stage {
         var p: [String: JSON] = [
             "insight_id": .string(id), "kind": .string(i.kind), "subject": .string(i.subject),
             "direction": .string(i.direction), "title": .string(i.title), "detail": .string(i.detail),
-            "action": .string(i.action), "evidence": .object(i.evidence), "confidence": .number(i.confidence, places: 2),
-            "confidence_parts": ["evidence": .number(i.strength, places: 3), "sample": .number(i.sample, places: 3),
-                                 "size": .number(i.size, places: 3), "agreement": .number(Double(i.agreement))],
+            "action": .string(i.action), "evidence": .object(i.evidence),
+            "confidence": .number(i.confidence, places: 2),
+            "confidence_parts": [
+                "evidence": .number(i.strength, places: 3), "sample": .number(i.sample, places: 3),
+                "size": .number(i.size, places: 3), "agreement": .number(Double(i.agreement)),
+            ],
             "priority": .number(Double(i.priority)), "metrics": .array(i.metrics.map(JSON.string)),
             "status": .string(i.status), "as_of": .string(input.asOf.description),
         ]
         if let rank { p["rank"] = .number(Double(rank)) }
         if let prev = i.previous { p["previous"] = .object(prev) }
-        return Event(id: EventID.derive(Self.agent, EventType.insight, trigger.eventID, id), type: EventType.insight,
-                     user: input.user, timestamp: trigger.timestamp, source: Self.agent, archetype: input.archetype.name,
-                     analysisID: analysisID(of: trigger), payload: p)
+        return Event(
+            id: EventID.derive(Self.agent, EventType.insight, trigger.eventID, id), type: EventType.insight,
+            user: input.user, timestamp: trigger.timestamp, source: Self.agent, archetype: input.archetype.name,
+            analysisID: analysisID(of: trigger), payload: p)
     }
 
-    func validationEvent(_ v: InsightValidation, of original: String, subject: String, direction: String,
-                         trigger: Event, input: InsightInput) -> Event {
+    func validationEvent(
+        _ v: InsightValidation, of original: String, subject: String, direction: String,
+        trigger: Event, input: InsightInput
+    ) -> Event {
         let kind = String(subject.prefix { $0 != ":" })
-        let id = "ins-" + StableHash.hex(StableHash.of("validation", input.user, original, v.status, input.asOf.description))
-        var validation: [String: JSON] = ["insight_id": .string(original), "status": .string(v.status),
-                                          "subject": .string(subject), "as_of": .string(input.asOf.description)]
+        let id =
+            "ins-" + StableHash.hex(StableHash.of("validation", input.user, original, v.status, input.asOf.description))
+        var validation: [String: JSON] = [
+            "insight_id": .string(original), "status": .string(v.status),
+            "subject": .string(subject), "as_of": .string(input.asOf.description),
+        ]
         if !direction.isEmpty { validation["direction_before"] = .string(direction) }
         if let now = v.insight?.direction { validation["direction_now"] = .string(now) }
-        let statusWords = ["confirmed": "Still holds", "reversed": "Reversed", "not_confirmed": "No longer supported",
-                           "insufficient_data": "Cannot be checked yet"][v.status] ?? v.status
+        let statusWords =
+            [
+                "confirmed": "Still holds", "reversed": "Reversed", "not_confirmed": "No longer supported",
+                "insufficient_data": "Cannot be checked yet",
+            ][v.status] ?? v.status
         var p: [String: JSON] = [
             "insight_id": .string(id), "kind": .string(InsightRules.kinds.contains(kind) ? kind : "correlation"),
             "validation": .object(validation), "evidence": .object(v.insight?.evidence ?? v.evidence),
@@ -168,17 +190,22 @@ public struct InsightsStage: Stage {
             p["confidence"] = .number(0)
             p["priority"] = .number(1)
         }
-        return Event(id: EventID.derive(Self.agent, EventType.insight, trigger.eventID, id), type: EventType.insight,
-                     user: input.user, timestamp: trigger.timestamp, source: Self.agent, archetype: input.archetype.name,
-                     analysisID: analysisID(of: trigger), payload: p)
+        return Event(
+            id: EventID.derive(Self.agent, EventType.insight, trigger.eventID, id), type: EventType.insight,
+            user: input.user, timestamp: trigger.timestamp, source: Self.agent, archetype: input.archetype.name,
+            analysisID: analysisID(of: trigger), payload: p)
     }
 
     func unknownInsight(_ id: String, trigger: Event) -> Event {
-        Event(id: EventID.derive(Self.agent, EventType.agentError, trigger.eventID, id), type: EventType.agentError,
-              user: trigger.userID, timestamp: trigger.timestamp, source: Self.agent, analysisID: analysisID(of: trigger),
-              payload: ["agent": .string(Self.agent), "code": "unknown_insight", "event_id": .string(trigger.eventID),
-                        "message": .string("insight_validation: insight \(printable(id)) is not known for this user "
-                            + "(not in its memory_context or earlier in the stream, and the event names no subject)")])
+        Event(
+            id: EventID.derive(Self.agent, EventType.agentError, trigger.eventID, id), type: EventType.agentError,
+            user: trigger.userID, timestamp: trigger.timestamp, source: Self.agent, analysisID: analysisID(of: trigger),
+            payload: [
+                "agent": .string(Self.agent), "code": "unknown_insight", "event_id": .string(trigger.eventID),
+                "message": .string(
+                    "insight_validation: insight \(printable(id)) is not known for this user "
+                        + "(not in its memory_context or earlier in the stream, and the event names no subject)"),
+            ])
     }
 }
 
@@ -198,16 +225,18 @@ struct ControlPayload {
         request = try AnalysisRequest(payload: r)
         switch p["insight_ids"] {
         case nil, .null?: break
-        case let .array(a)?:
+        case .array(let a)?:
             for v in a {
-                guard let s = v.stringValue, !s.isEmpty else { throw EventProblem("payload.insight_ids must hold strings") }
+                guard let s = v.stringValue, !s.isEmpty else {
+                    throw EventProblem("payload.insight_ids must hold strings")
+                }
                 ids.append(s)
             }
         case _?: throw EventProblem("payload.insight_ids must be an array of strings")
         }
         switch p["insight_id"] {
         case nil, .null?: break
-        case let .string(s)? where !s.isEmpty: ids.insert(s, at: 0)
+        case .string(let s)? where !s.isEmpty: ids.insert(s, at: 0)
         case _?: throw EventProblem("payload.insight_id must be a non-empty string")
         }
         if needsIDs, ids.isEmpty { throw EventProblem("missing payload.insight_id") }
@@ -215,11 +244,12 @@ struct ControlPayload {
         direction = p["direction"]?.stringValue
         switch p["kinds"] {
         case nil, .null?: kinds = nil
-        case let .array(a)?:
+        case .array(let a)?:
             var k: Set<String> = []
             for v in a {
                 guard let s = v.stringValue, InsightRules.kinds.contains(s) else {
-                    throw EventProblem("payload.kinds must hold kinds of insight: \(InsightRules.kinds.joined(separator: ", "))")
+                    throw EventProblem(
+                        "payload.kinds must hold kinds of insight: \(InsightRules.kinds.joined(separator: ", "))")
                 }
                 k.insert(s)
             }
@@ -228,7 +258,7 @@ struct ControlPayload {
         }
         switch p["max"] {
         case nil, .null?: max = nil
-        case let .number(n)? where n == n.rounded() && n >= 0 && n <= 1000: max = Int(n)
+        case .number(let n)? where n == n.rounded() && n >= 0 && n <= 1000: max = Int(n)
         case _?: throw EventProblem("payload.max must be a whole number from 0 to 1000")
         }
     }

@@ -21,10 +21,10 @@ public struct DailySeries: Sendable {
             let i = date.days(since: start)
             for (name, value) in metrics {
                 switch value {
-                case let .number(v):
+                case .number(let v):
                     if values[name] == nil { values[name] = [Double](repeating: .nan, count: n) }
                     values[name]![i] = v
-                case let .clock(t):
+                case .clock(let t):
                     clocks[name, default: []].append((i, Double(t.minutes)))
                 }
             }
@@ -51,7 +51,7 @@ public struct DailySeries: Sendable {
     /// A clock metric's value back in minutes after midnight, from its offset (for words).
     public func clockMinutes(_ metric: String, offset: Double, days: UserDays) -> Double? {
         let raw = days.days.compactMap { d, m -> Double? in
-            guard d >= start && d <= end, case let .clock(t)? = m[metric] else { return nil }
+            guard d >= start && d <= end, case .clock(let t)? = m[metric] else { return nil }
             return Double(t.minutes)
         }
         guard let centre = CircularStats.mean(minutes: raw)?.mean else { return nil }
@@ -67,7 +67,8 @@ public struct DailySeries: Sendable {
 public enum Adjustment {
     /// Adjusted values by day index (NaN where missing), or nil below 5 values.
     public static func residuals(_ series: [Double], start: LocalDate) -> [Double]? {
-        var idx: [Int] = [], y: [Double] = []
+        var idx: [Int] = []
+        var y: [Double] = []
         for (i, v) in series.enumerated() where !v.isNaN {
             idx.append(i)
             y.append(v)
@@ -75,7 +76,8 @@ public enum Adjustment {
         guard y.count >= 5, let line = Stats.theilSen(x: idx.map(Double.init), y: y) else { return nil }
         var r = zip(idx, y).map { i, v in v - (line.intercept + line.slope * Double(i)) }
         let weekend = idx.map { start.adding(days: $0).isWeekend }
-        let we = zip(r, weekend).filter(\.1).map(\.0), wd = zip(r, weekend).filter { !$0.1 }.map(\.0)
+        let we = zip(r, weekend).filter(\.1).map(\.0)
+        let wd = zip(r, weekend).filter { !$0.1 }.map(\.0)
         if we.count >= 3, wd.count >= 3, let mWe = Stats.median(we), let mWd = Stats.median(wd) {
             for k in r.indices { r[k] -= weekend[k] ? mWe : mWd }
         } else if let m = Stats.median(r) {

@@ -49,7 +49,9 @@ public struct Voice: Sendable {
         switch archetype {
         case .peakPerformer: "Optimise: \(core)."
         case .systematicImprover:
-            kind == "correlation" ? "Test it for 14 days: \(core); then compare the numbers." : "Next step: \(core); keep logging so the data can confirm it."
+            kind == "correlation"
+                ? "Test it for 14 days: \(core); then compare the numbers."
+                : "Next step: \(core); keep logging so the data can confirm it."
         case .transformationSeeker: "Commit to it: \(core). Small levers compound into transformation."
         case .foundationBuilder: "One small step: \(core). Consistency matters more than perfection."
         case .resilienceRebuilder: "Gently, when you feel able: \(core). Rest counts as progress too."

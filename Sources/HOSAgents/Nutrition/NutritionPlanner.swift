@@ -16,8 +16,10 @@ public struct BehaviorView: Sendable, Equatable {
     /// `metrics.<name>.baseline` of the activity metrics, used when the records hold none.
     public var baselines: [String: Double] = [:]
 
-    public init(wake: ClockTime? = nil, bedtime: ClockTime? = nil, readinessState: String? = nil,
-                baselines: [String: Double] = [:]) {
+    public init(
+        wake: ClockTime? = nil, bedtime: ClockTime? = nil, readinessState: String? = nil,
+        baselines: [String: Double] = [:]
+    ) {
         self.wake = wake
         self.bedtime = bedtime
         self.readinessState = readinessState
@@ -34,7 +36,8 @@ public struct BehaviorView: Sendable, Equatable {
         for name in NutritionRules.activityMetrics {
             // A baseline outside the metric's plausible range is as unusable as a missing one.
             if let b = p["metrics"]?[name]?["baseline"]?.doubleValue, let m = Metrics.metric(named: name),
-               m.range.contains(b) {
+                m.range.contains(b)
+            {
                 baselines[name] = b
             }
         }
@@ -55,8 +58,10 @@ public struct NutritionInput: Sendable {
     /// two plans never disagree about bedtime. Nil: the usual sleep times are used.
     public var routineDay: (wake: ClockTime, lightsOut: ClockTime)?
 
-    public init(profile: UserProfile? = nil, days: UserDays = UserDays(), behavior: BehaviorView? = nil,
-                memory: MemoryContextView? = nil) {
+    public init(
+        profile: UserProfile? = nil, days: UserDays = UserDays(), behavior: BehaviorView? = nil,
+        memory: MemoryContextView? = nil
+    ) {
         self.profile = profile
         self.days = days
         self.behavior = behavior
@@ -196,20 +201,23 @@ public struct MealStyle: Sendable, Equatable {
 
     public static func of(_ a: Archetype, goal: String) -> MealStyle {
         if goal == "performance" || a == .peakPerformer {
-            return MealStyle(firstMealAfterWakeMin: 30, lastMealBeforeBedMin: a == .peakPerformer ? 150 : 180,
-                             names: ["breakfast", "lunch", "snack", "dinner"], energyShares: [0.25, 0.35, 0.10, 0.30],
-                             proteinShares: [0.3, 0.3, 0.1, 0.3], positions: [0, 0.4, 0.7, 1])
+            return MealStyle(
+                firstMealAfterWakeMin: 30, lastMealBeforeBedMin: a == .peakPerformer ? 150 : 180,
+                names: ["breakfast", "lunch", "snack", "dinner"], energyShares: [0.25, 0.35, 0.10, 0.30],
+                proteinShares: [0.3, 0.3, 0.1, 0.3], positions: [0, 0.4, 0.7, 1])
         }
-        let (first, shares): (Int, [Double]) = switch a {
-        case .foundationBuilder: (45, [0.30, 0.40, 0.30])
-        case .resilienceRebuilder: (60, [0.30, 0.35, 0.35])
-        case .connectedExplorer: (45, [0.25, 0.35, 0.40])
-        case .systematicImprover: (30, [0.30, 0.35, 0.35])
-        case .transformationSeeker: (60, [0.35, 0.40, 0.25])
-        case .peakPerformer: (30, [0.25, 0.40, 0.35])
-        }
-        return MealStyle(firstMealAfterWakeMin: first, lastMealBeforeBedMin: 180, names: ["breakfast", "lunch", "dinner"],
-                         energyShares: shares, proteinShares: [1.0 / 3, 1.0 / 3, 1.0 / 3], positions: [0, 0.5, 1])
+        let (first, shares): (Int, [Double]) =
+            switch a {
+            case .foundationBuilder: (45, [0.30, 0.40, 0.30])
+            case .resilienceRebuilder: (60, [0.30, 0.35, 0.35])
+            case .connectedExplorer: (45, [0.25, 0.35, 0.40])
+            case .systematicImprover: (30, [0.30, 0.35, 0.35])
+            case .transformationSeeker: (60, [0.35, 0.40, 0.25])
+            case .peakPerformer: (30, [0.25, 0.40, 0.35])
+            }
+        return MealStyle(
+            firstMealAfterWakeMin: first, lastMealBeforeBedMin: 180, names: ["breakfast", "lunch", "dinner"],
+            energyShares: shares, proteinShares: [1.0 / 3, 1.0 / 3, 1.0 / 3], positions: [0, 0.5, 1])
     }
 }
 
@@ -226,16 +234,28 @@ public struct Dietary: Sendable, Equatable {
     public var exclusions: [String]
     public var allergies: [String]
 
-    public init(pattern: String? = nil, exclusions: [String] = [], allergies: [String] = [], patternSource: String = "profile") {
+    public init(
+        pattern: String? = nil, exclusions: [String] = [], allergies: [String] = [], patternSource: String = "profile"
+    ) {
         let p = pattern.map(cleaned) ?? ""
         self.pattern = p.isEmpty ? "omnivore" : p
         self.patternSource = p.isEmpty ? "default" : patternSource
         switch self.pattern {
-        case "omnivore", "none", "standard", "mixed", "omnivorous": kind = .omnivore; known = true
-        case "pescatarian", "pescetarian": kind = .pescatarian; known = true
-        case "vegetarian", "lacto-ovo vegetarian", "ovo-lacto vegetarian", "lacto-ovo": kind = .vegetarian; known = true
-        case "vegan", "plant-based", "plant based": kind = .vegan; known = true
-        default: kind = .omnivore; known = false
+        case "omnivore", "none", "standard", "mixed", "omnivorous":
+            kind = .omnivore
+            known = true
+        case "pescatarian", "pescetarian":
+            kind = .pescatarian
+            known = true
+        case "vegetarian", "lacto-ovo vegetarian", "ovo-lacto vegetarian", "lacto-ovo":
+            kind = .vegetarian
+            known = true
+        case "vegan", "plant-based", "plant based":
+            kind = .vegan
+            known = true
+        default:
+            kind = .omnivore
+            known = false
         }
         self.exclusions = Dietary.normalised(exclusions)
         self.allergies = Dietary.normalised(allergies)
@@ -245,8 +265,8 @@ public struct Dietary: Sendable, Equatable {
     public static func merge(profile: [String: JSON], memory: MemoryContextView?) -> Dietary {
         func strings(_ v: JSON?) -> [String] {
             switch v {
-            case let .array(a)?: a.compactMap(\.stringValue)
-            case let .string(s)?: [s]
+            case .array(let a)?: a.compactMap(\.stringValue)
+            case .string(let s)?: [s]
             default: []
             }
         }
@@ -256,9 +276,10 @@ public struct Dietary: Sendable, Equatable {
             pattern = m
             source = "memory_context"
         }
-        return Dietary(pattern: pattern, exclusions: strings(profile["exclusions"]) + (memory?.strings("exclusions") ?? []),
-                       allergies: strings(profile["allergies"]) + (memory?.strings("allergies") ?? []),
-                       patternSource: source)
+        return Dietary(
+            pattern: pattern, exclusions: strings(profile["exclusions"]) + (memory?.strings("exclusions") ?? []),
+            allergies: strings(profile["allergies"]) + (memory?.strings("allergies") ?? []),
+            patternSource: source)
     }
 
     static func normalised(_ items: [String]) -> [String] {
@@ -279,8 +300,10 @@ public struct Dietary: Sendable, Equatable {
     }
 
     public var json: JSON {
-        ["pattern": .string(pattern), "exclusions": .array(exclusions.map(JSON.string)),
-         "allergies": .array(allergies.map(JSON.string))]
+        [
+            "pattern": .string(pattern), "exclusions": .array(exclusions.map(JSON.string)),
+            "allergies": .array(allergies.map(JSON.string)),
+        ]
     }
 }
 
@@ -303,7 +326,9 @@ struct Food: Sendable {
         for term in avoided {
             var forms: Set<String> = [term, term + "s"]
             if term.hasSuffix("s") { forms.insert(String(term.dropLast())) }
-            if forms.contains(name) || !forms.isDisjoint(with: words) || !forms.isDisjoint(with: triggers) { return true }
+            if forms.contains(name) || !forms.isDisjoint(with: words) || !forms.isDisjoint(with: triggers) {
+                return true
+            }
         }
         return false
     }
@@ -341,10 +366,16 @@ struct Food: Sendable {
 
     /// Candidates per meal: a protein, a carbohydrate and (for main meals) produce, first allowed one wins.
     static let catalogue: [String: [[Food]]] = [
-        "breakfast": [[eggs, yogurt, tofuScramble, peanutButter], [oats, toast, buckwheat], [berries, banana, apple]],
-        "lunch": [[chicken, tuna, lentils, chickpeas, tofu, eggs], [rice, quinoa, bread, potatoes], [greens, vegetables]],
+        "breakfast": [
+            [eggs, yogurt, tofuScramble, peanutButter], [oats, toast, buckwheat], [berries, banana, apple],
+        ],
+        "lunch": [
+            [chicken, tuna, lentils, chickpeas, tofu, eggs], [rice, quinoa, bread, potatoes], [greens, vegetables],
+        ],
         "snack": [[yogurt, nuts, hummus, edamame], [fruit, riceCakes]],
-        "dinner": [[salmon, chicken, tofu, beans, lentils, eggs], [potatoes, quinoa, rice], [roasted, greens, oliveOil]],
+        "dinner": [
+            [salmon, chicken, tofu, beans, lentils, eggs], [potatoes, quinoa, rice], [roasted, greens, oliveOil],
+        ],
     ]
 }
 
@@ -407,22 +438,36 @@ public struct NutritionPlan: Sendable, Equatable {
             "tdee_kcal": .number(NutritionPlanner.round(tdeeKcal, to: 10)),
             "activity_factor": .number(activityFactor, places: 3),
             "activity_source": .string(activitySource),
-            "macros": ["protein_g": .number(Double(proteinG)), "carbs_g": .number(Double(carbsG)),
-                       "fat_g": .number(Double(fatG)), "fiber_g": .number(Double(fiberG))],
+            "macros": [
+                "protein_g": .number(Double(proteinG)), "carbs_g": .number(Double(carbsG)),
+                "fat_g": .number(Double(fatG)), "fiber_g": .number(Double(fiberG)),
+            ],
             "hydration_ml": .number(Double(hydrationMl)),
-            "meals": .array(meals.map { m in
-                ["name": .string(m.name), "time": .string(m.time.description), "kcal": .number(Double(m.kcal)),
-                 "protein_g": .number(Double(m.proteinG)), "focus": .string(m.focus),
-                 "foods": .array(m.foods.map(JSON.string))]
-            }),
-            "waking_window": ["wake": .string(wake.description), "bedtime": .string(bedtime.description),
-                              "source": .string(timingSource)],
-            "intake": .object(Dictionary(uniqueKeysWithValues: intake.map { g in
-                let places = g.metric == "calories_in_kcal" ? 10.0 : 1.0
-                return (g.metric, JSON.object(["logged": .number(g.logged), "target": .number(g.target),
-                                               "gap": .number(NutritionPlanner.round(g.gap, to: places)),
-                                               "days": .number(Double(g.days))]))
-            })),
+            "meals": .array(
+                meals.map { m in
+                    [
+                        "name": .string(m.name), "time": .string(m.time.description), "kcal": .number(Double(m.kcal)),
+                        "protein_g": .number(Double(m.proteinG)), "focus": .string(m.focus),
+                        "foods": .array(m.foods.map(JSON.string)),
+                    ]
+                }),
+            "waking_window": [
+                "wake": .string(wake.description), "bedtime": .string(bedtime.description),
+                "source": .string(timingSource),
+            ],
+            "intake": .object(
+                Dictionary(
+                    uniqueKeysWithValues: intake.map { g in
+                        let places = g.metric == "calories_in_kcal" ? 10.0 : 1.0
+                        return (
+                            g.metric,
+                            JSON.object([
+                                "logged": .number(g.logged), "target": .number(g.target),
+                                "gap": .number(NutritionPlanner.round(g.gap, to: places)),
+                                "days": .number(Double(g.days)),
+                            ])
+                        )
+                    })),
             "profile_source": .string(profileSource),
             "dietary": dietary.json,
             "rationale": .array(rationale.map(JSON.string)),
@@ -464,8 +509,10 @@ public struct NutritionPlanner: Sendable {
 
     /// The plan for one user; `requestDay` (the request's timestamp day) dates a plan without records or as_of.
     /// Each step appends its reasons to the rationale and its arithmetic to `explain`, in this order.
-    public func plan(_ input: NutritionInput, request: AnalysisRequest, planID: String,
-                     requestDay: LocalDate? = nil) -> NutritionPlan {
+    public func plan(
+        _ input: NutritionInput, request: AnalysisRequest, planID: String,
+        requestDay: LocalDate? = nil
+    ) -> NutritionPlan {
         var notes = PlanNotes(rationale: [Self.tone(archetype)])
         let goal = ArchetypePolicy.of(archetype).nutritionGoal
         let asOf = request.asOf ?? input.days.latest
@@ -481,8 +528,9 @@ public struct NutritionPlanner: Sendable {
         let water = Self.hydration(weight: body.weight, factor: use.factor, notes: &notes)
         let waking = Self.wakingWindow(input, window: window, notes: &notes)
         let dietary = Dietary.merge(profile: input.profile?.dietary ?? [:], memory: input.memory)
-        let meals = Self.meals(MealStyle.of(archetype, goal: goal), waking: waking, energy: energy,
-                               protein: macros.protein, goal: goal, dietary: dietary, notes: &notes)
+        let meals = Self.meals(
+            MealStyle.of(archetype, goal: goal), waking: waking, energy: energy,
+            protein: macros.protein, goal: goal, dietary: dietary, notes: &notes)
         Self.dietaryNotes(dietary, notes: &notes)
         let intake = intake(input.days, window: window, energy: energy, macros: macros, notes: &notes)
 
@@ -537,14 +585,17 @@ public struct NutritionPlanner: Sendable {
             weightText = "weight \(Int(weight)) kg by default"
         }
         if profile == nil {
-            notes.rationale.append("No user_profile: this plan uses default body data (\(defaulted.joined(separator: ", "))); "
-                + "send a profile for targets that fit you.")
+            notes.rationale.append(
+                "No user_profile: this plan uses default body data (\(defaulted.joined(separator: ", "))); "
+                    + "send a profile for targets that fit you.")
         } else if !defaulted.isEmpty {
-            notes.rationale.append("The profile lacks some body data: defaults used (\(defaulted.joined(separator: ", "))).")
+            notes.rationale.append(
+                "The profile lacks some body data: defaults used (\(defaulted.joined(separator: ", "))).")
         }
-        return Body(age: profile?.age ?? NutritionRules.defaultAge, sex: profile?.sex ?? NutritionRules.defaultSex,
-                    heightCm: profile?.heightCm ?? NutritionRules.defaultHeightCm, weight: weight,
-                    weightText: weightText, profileSource: profile == nil ? "default" : "profile")
+        return Body(
+            age: profile?.age ?? NutritionRules.defaultAge, sex: profile?.sex ?? NutritionRules.defaultSex,
+            heightCm: profile?.heightCm ?? NutritionRules.defaultHeightCm, weight: weight,
+            weightText: weightText, profileSource: profile == nil ? "default" : "profile")
     }
 
     /// Energy used in a day: the BMR, the activity factor, the TDEE, and the metric they came from.
@@ -561,12 +612,15 @@ public struct NutritionPlanner: Sendable {
         // The formula can go to 0 or below at the edges of the accepted body ranges (20 kg, 50 cm, age 120):
         // no body burns less than this, and the activity factor divides by it.
         let sex = body.sex
-        let bmr = max(NutritionRules.minBMRKcal,
-                      NutritionRules.bmr(weightKg: body.weight, heightCm: body.heightCm, age: body.age, sex: sex))
+        let bmr = max(
+            NutritionRules.minBMRKcal,
+            NutritionRules.bmr(weightKg: body.weight, heightCm: body.heightCm, age: body.age, sex: sex))
         let sexName = sex == "male" || sex == "female" ? sex : "other: mean of +5 and −161"
-        notes.explain.append("BMR (Mifflin–St Jeor) = 10 × \(decimal(body.weight)) kg + 6.25 × \(decimal(body.heightCm)) cm "
-            + "− 5 × \(decimal(body.age)) y \(NutritionRules.sexConstant(sex) < 0 ? "−" : "+") "
-            + "\(Int(abs(NutritionRules.sexConstant(sex)))) (\(sexName)) = \(grouped(bmr)) kcal; \(body.weightText)")
+        notes.explain.append(
+            "BMR (Mifflin–St Jeor) = 10 × \(decimal(body.weight)) kg + 6.25 × \(decimal(body.heightCm)) cm "
+                + "− 5 × \(decimal(body.age)) y \(NutritionRules.sexConstant(sex) < 0 ? "−" : "+") "
+                + "\(Int(abs(NutritionRules.sexConstant(sex)))) (\(sexName)) = \(grouped(bmr)) kcal; \(body.weightText)"
+        )
 
         func level(_ metric: String) -> (value: Double, from: String)? {
             activityLevel(metric, days: input.days, asOf: asOf, behavior: input.behavior)
@@ -574,27 +628,33 @@ public struct NutritionPlanner: Sendable {
         // Measured expenditure below the BMR is not a day a body can have: the device missed most of it.
         if let m = level("calories_burned_kcal"), m.value >= bmr {
             let factor = m.value / bmr
-            notes.rationale.append("Energy use measured: \(grouped(m.value)) kcal a day (\(m.from)), used instead of a "
-                + "step-based activity factor.")
-            notes.explain.append("TDEE = \(m.from) = \(grouped(m.value)) kcal; activity factor = TDEE / BMR = "
-                + decimal(factor, places: 3))
+            notes.rationale.append(
+                "Energy use measured: \(grouped(m.value)) kcal a day (\(m.from)), used instead of a "
+                    + "step-based activity factor.")
+            notes.explain.append(
+                "TDEE = \(m.from) = \(grouped(m.value)) kcal; activity factor = TDEE / BMR = "
+                    + decimal(factor, places: 3))
             return EnergyUse(bmr: bmr, factor: factor, tdee: m.value, source: "calories_burned_kcal")
         }
         // Steps first, else active minutes (each with its table), else sedentary.
         let estimates: [(metric: String, table: ActivityTable, text: (Double) -> String, unit: String)] = [
             ("steps", NutritionRules.stepsActivity, { grouped($0) }, "steps a day."),
-            ("active_minutes", NutritionRules.activeMinutesActivity, { decimal($0) },
-             "active minutes a day (no steps recorded)."),
+            (
+                "active_minutes", NutritionRules.activeMinutesActivity, { decimal($0) },
+                "active minutes a day (no steps recorded)."
+            ),
         ]
         var factor = NutritionRules.sedentaryFactor
         var source = "default"
         if let (e, l) = estimates.lazy.compactMap({ e in level(e.metric).map { (e, $0) } }).first {
             factor = e.table.factor(l.value)
             source = e.metric
-            notes.rationale.append("Energy use estimated: BMR \(grouped(bmr)) kcal × activity factor "
-                + "\(decimal(factor, places: 3)) from \(e.text(l.value)) \(e.unit)")
-            notes.explain.append("activity factor \(decimal(factor, places: 3)) from \(l.from) = \(e.text(l.value)) "
-                + "(\(e.table.words(grouped)))")
+            notes.rationale.append(
+                "Energy use estimated: BMR \(grouped(bmr)) kcal × activity factor "
+                    + "\(decimal(factor, places: 3)) from \(e.text(l.value)) \(e.unit)")
+            notes.explain.append(
+                "activity factor \(decimal(factor, places: 3)) from \(l.from) = \(e.text(l.value)) "
+                    + "(\(e.table.words(grouped)))")
         } else {
             let text = decimal(factor, places: 3)
             notes.rationale.append("No activity data: a sedentary activity factor of \(text) is assumed.")
@@ -607,9 +667,11 @@ public struct NutritionPlanner: Sendable {
 
     /// A metric's activity level: its median over the last 14 days to as_of, else behavior_analysis's baseline.
     static func activityLevel(_ metric: String, days: UserDays, asOf: LocalDate?, behavior: BehaviorView?)
-        -> (value: Double, from: String)? {
+        -> (value: Double, from: String)?
+    {
         if let asOf {
-            let s = days.series(metric, from: asOf.adding(days: -(NutritionRules.recentDays - 1)), to: asOf).map(\.value)
+            let s = days.series(metric, from: asOf.adding(days: -(NutritionRules.recentDays - 1)), to: asOf).map(
+                \.value)
             if let m = Stats.median(s) { return (m, "median \(metric) over \(s.count) of the last 14 days") }
         }
         if let b = behavior?.baselines[metric] { return (b, "behavior_analysis baseline of \(metric)") }
@@ -625,7 +687,8 @@ public struct NutritionPlanner: Sendable {
             notes.explain.append("difficulty \(d) from memory_context adaptation_state")
         } else {
             difficulty = ArchetypePolicy.of(archetype).baseDifficulty
-            notes.explain.append("difficulty \(difficulty): \(archetype.name)'s starting difficulty (no adaptation state)")
+            notes.explain.append(
+                "difficulty \(difficulty): \(archetype.name)'s starting difficulty (no adaptation state)")
         }
         if input.behavior?.readinessState == "strained", difficulty > 1 {
             difficulty -= 1
@@ -647,13 +710,18 @@ public struct NutritionPlanner: Sendable {
         case "deficit":
             let share = NutritionRules.deficitShare(difficulty: difficulty)
             target = tdee * (1 - share)
-            notes.rationale.append(Self.goalLine(archetype, goal: goal, percent: share * 100, tdee: tdee,
-                                                 difficulty: difficulty))
-            notes.explain.append("deficit = 7.5% + 2.5% × difficulty \(difficulty) = \(Self.decimal(share * 100))% "
-                + "(at most 20%): \(grouped(tdee)) × \(Self.decimal(1 - share, places: 3)) = \(grouped(target)) kcal")
+            notes.rationale.append(
+                Self.goalLine(
+                    archetype, goal: goal, percent: share * 100, tdee: tdee,
+                    difficulty: difficulty))
+            notes.explain.append(
+                "deficit = 7.5% + 2.5% × difficulty \(difficulty) = \(Self.decimal(share * 100))% "
+                    + "(at most 20%): \(grouped(tdee)) × \(Self.decimal(1 - share, places: 3)) = \(grouped(target)) kcal"
+            )
         case "performance":
             target = tdee * (1 + NutritionRules.performanceSurplus)
-            notes.rationale.append(Self.goalLine(archetype, goal: goal, percent: 10, tdee: tdee, difficulty: difficulty))
+            notes.rationale.append(
+                Self.goalLine(archetype, goal: goal, percent: 10, tdee: tdee, difficulty: difficulty))
             notes.explain.append("performance: \(grouped(tdee)) × 1.1 = \(grouped(target)) kcal")
         default:
             target = tdee
@@ -665,13 +733,15 @@ public struct NutritionPlanner: Sendable {
         var energy = goal == "deficit" ? (target / 10).rounded(.up) * 10 : Self.round(target, to: 10)
         if target < floor {
             let which = bmr >= NutritionRules.minEnergyKcal ? "your BMR" : "the 1,200 kcal minimum"
-            notes.rationale.append("Safety floor: the goal would give \(grouped(target)) kcal, so energy is raised to "
-                + "\(which) (never below the BMR nor 1,200 kcal).")
+            notes.rationale.append(
+                "Safety floor: the goal would give \(grouped(target)) kcal, so energy is raised to "
+                    + "\(which) (never below the BMR nor 1,200 kcal).")
         }
         if energy < floor {
             energy = (floor / 10).rounded(.up) * 10
-            notes.explain.append("floor max(BMR \(grouped(bmr)), 1,200) = \(grouped(floor)) kcal, rounded up to "
-                + grouped(energy))
+            notes.explain.append(
+                "floor max(BMR \(grouped(bmr)), 1,200) = \(grouped(floor)) kcal, rounded up to "
+                    + grouped(energy))
         }
         notes.explain.append("energy \(grouped(energy)) kcal (rounded to 10)")
         return energy
@@ -704,15 +774,18 @@ public struct NutritionPlanner: Sendable {
         }
         carbs = max(0, carbs.rounded())
         let fibre = (NutritionRules.fibrePer1000Kcal * energy / 1000).rounded()
-        notes.rationale.append("Protein \(Int(protein)) g (\(decimal(perKg)) g/kg for a \(goal) goal"
-            + (factor >= NutritionRules.activeProteinFactor ? ", raised for a very active day" : "")
-            + "), spread evenly over the main meals.")
-        notes.explain.append("protein \(decimal(perKg)) g/kg (\(NutritionRules.proteinWords); "
-            + "+\(decimal(NutritionRules.activeProteinBonus)) when the activity factor ≥ "
-            + "\(decimal(NutritionRules.activeProteinFactor, places: 3))) × \(decimal(weight)) kg = \(Int(protein)) g = "
-            + "\(Int(4 * protein)) kcal")
-        notes.explain.append("fat \(Int(fatShare * 100))% of \(grouped(energy)) kcal / 9 = \(Int(fat)) g; carbs (energy − "
-            + "4 × protein − 9 × fat) / 4 = \(Int(carbs)) g; fibre 14 g per 1,000 kcal = \(Int(fibre)) g")
+        notes.rationale.append(
+            "Protein \(Int(protein)) g (\(decimal(perKg)) g/kg for a \(goal) goal"
+                + (factor >= NutritionRules.activeProteinFactor ? ", raised for a very active day" : "")
+                + "), spread evenly over the main meals.")
+        notes.explain.append(
+            "protein \(decimal(perKg)) g/kg (\(NutritionRules.proteinWords); "
+                + "+\(decimal(NutritionRules.activeProteinBonus)) when the activity factor ≥ "
+                + "\(decimal(NutritionRules.activeProteinFactor, places: 3))) × \(decimal(weight)) kg = \(Int(protein)) g = "
+                + "\(Int(4 * protein)) kcal")
+        notes.explain.append(
+            "fat \(Int(fatShare * 100))% of \(grouped(energy)) kcal / 9 = \(Int(fat)) g; carbs (energy − "
+                + "4 × protein − 9 × fat) / 4 = \(Int(carbs)) g; fibre 14 g per 1,000 kcal = \(Int(fibre)) g")
         return Macros(protein: protein, fat: fat, carbs: carbs, fibre: fibre)
     }
 
@@ -720,8 +793,9 @@ public struct NutritionPlanner: Sendable {
     static func hydration(weight: Double, factor: Double, notes: inout PlanNotes) -> Double {
         let active = factor >= NutritionRules.activeWaterFactor
         let water = round(NutritionRules.waterMlPerKg * weight + (active ? NutritionRules.activeWaterMl : 0), to: 50)
-        notes.explain.append("hydration 35 ml × \(decimal(weight)) kg" + (active ? " + 500 ml (activity factor ≥ 1.55)" : "")
-            + " = \(grouped(water)) ml (rounded to 50)")
+        notes.explain.append(
+            "hydration 35 ml × \(decimal(weight)) kg" + (active ? " + 500 ml (activity factor ≥ 1.55)" : "")
+                + " = \(grouped(water)) ml (rounded to 50)")
         return water
     }
 
@@ -738,7 +812,8 @@ public struct NutritionPlanner: Sendable {
     /// The waking window: hos-routine's day when known, else behavior_analysis's sleep times, the records'
     /// medians, the profile's wake_preference, 07:00; bedtime wake + 16 h when unknown or under 8 h after waking.
     static func wakingWindow(_ input: NutritionInput, window: (LocalDate, LocalDate)?, notes: inout PlanNotes)
-        -> WakingWindow {
+        -> WakingWindow
+    {
         func recordedClock(_ metric: String) -> ClockTime? {
             guard let window else { return nil }
             return circularMedian(input.days.clockSeries(metric, from: window.0, to: window.1).map(\.minutes))
@@ -767,19 +842,24 @@ public struct NutritionPlanner: Sendable {
         }
         var awake = (bedtime.minutes - wake.minutes + 1440) % 1440
         if awake < NutritionRules.minAwakeMin {
-            notes.rationale.append("The recorded sleep times leave under 8 waking hours; bedtime is taken as 16 h after waking.")
+            notes.rationale.append(
+                "The recorded sleep times leave under 8 waking hours; bedtime is taken as 16 h after waking.")
             awake = NutritionRules.defaultAwakeMin
             bedtime = ClockTime(minutes: wake.minutes + awake)
             bedSource = "wake + 16 h"
         }
         if wakeSource == "default" || wakeSource == "profile", bedSource == "wake + 16 h" {
-            notes.rationale.append("No sleep timing recorded: meals assume waking at \(wake)"
-                + (wakeSource == "profile" ? " (the profile's wake_preference)" : "") + " and bedtime at \(bedtime).")
+            notes.rationale.append(
+                "No sleep timing recorded: meals assume waking at \(wake)"
+                    + (wakeSource == "profile" ? " (the profile's wake_preference)" : "")
+                    + " and bedtime at \(bedtime).")
         }
-        notes.explain.append("wake \(wake) (\(sourceText(wakeSource, "sleep_end"))), bedtime \(bedtime) "
-            + "(\(sourceText(bedSource, "sleep_start")))")
-        return WakingWindow(wake: wake, bedtime: bedtime, awake: awake,
-                            source: wakeSource == bedSource ? wakeSource : "wake: \(wakeSource), bedtime: \(bedSource)")
+        notes.explain.append(
+            "wake \(wake) (\(sourceText(wakeSource, "sleep_end"))), bedtime \(bedtime) "
+                + "(\(sourceText(bedSource, "sleep_start")))")
+        return WakingWindow(
+            wake: wake, bedtime: bedtime, awake: awake,
+            source: wakeSource == bedSource ? wakeSource : "wake: \(wakeSource), bedtime: \(bedSource)")
     }
 
     /// Minutes after waking of the first and the last meal, on 5-minute marks of the clock: the first one kept
@@ -794,8 +874,10 @@ public struct NutritionPlanner: Sendable {
     }
 
     /// The day's meals: times in the waking window, energy and protein split by the meal style, foods.
-    static func meals(_ style: MealStyle, waking: WakingWindow, energy: Double, protein: Double, goal: String,
-                      dietary: Dietary, notes: inout PlanNotes) -> [NutritionPlan.Meal] {
+    static func meals(
+        _ style: MealStyle, waking: WakingWindow, energy: Double, protein: Double, goal: String,
+        dietary: Dietary, notes: inout PlanNotes
+    ) -> [NutritionPlan.Meal] {
         let (wake, bedtime) = (waking.wake, waking.bedtime)
         let (firstOffset, lastOffset) = mealSpan(style, waking: waking)
         var mealKcal = style.energyShares.map { Int(round($0 * energy, to: 10)) }
@@ -806,20 +888,28 @@ public struct NutritionPlanner: Sendable {
         mealProtein[mealProtein.count - 1] += Int(protein) - mealProtein.reduce(0, +)
         var meals: [NutritionPlan.Meal] = []
         for (i, name) in style.names.enumerated() {
-            let offset = i == 0 ? firstOffset : i == style.names.count - 1 ? lastOffset
-                : firstOffset + Int((style.positions[i] * Double(lastOffset - firstOffset) / 5).rounded()) * 5
-            meals.append(NutritionPlan.Meal(
-                name: name, time: ClockTime(minutes: wake.minutes + offset), minutesAfterWake: offset,
-                kcal: mealKcal[i], proteinG: mealProtein[i], focus: focus(name, goal: goal, dietary: dietary),
-                foods: foods(name, dietary: dietary)))
+            let offset =
+                i == 0
+                ? firstOffset
+                : i == style.names.count - 1
+                    ? lastOffset
+                    : firstOffset + Int((style.positions[i] * Double(lastOffset - firstOffset) / 5).rounded()) * 5
+            meals.append(
+                NutritionPlan.Meal(
+                    name: name, time: ClockTime(minutes: wake.minutes + offset), minutesAfterWake: offset,
+                    kcal: mealKcal[i], proteinG: mealProtein[i], focus: focus(name, goal: goal, dietary: dietary),
+                    foods: foods(name, dietary: dietary)))
         }
         let split = style.energyShares.map { String(Int(($0 * 100).rounded())) }.joined(separator: "/")
-        notes.rationale.append("\(meals.count) meals from \(meals[0].time) (\(firstOffset) min after waking at "
-            + "\(wake)) to \(meals[meals.count - 1].time) (at least \(hours(style.lastMealBeforeBedMin)) before "
-            + "bedtime at \(bedtime)), energy split \(split).")
-        notes.explain.append("meals: " + meals.map { "\($0.name) \($0.time) \($0.kcal) kcal \($0.proteinG) g protein" }
-            .joined(separator: "; ") + " (split \(split) by energy; protein even over the main meals"
-            + (meals.count > 3 ? ", 10% to the snack)" : ")"))
+        notes.rationale.append(
+            "\(meals.count) meals from \(meals[0].time) (\(firstOffset) min after waking at "
+                + "\(wake)) to \(meals[meals.count - 1].time) (at least \(hours(style.lastMealBeforeBedMin)) before "
+                + "bedtime at \(bedtime)), energy split \(split).")
+        notes.explain.append(
+            "meals: "
+                + meals.map { "\($0.name) \($0.time) \($0.kcal) kcal \($0.proteinG) g protein" }
+                .joined(separator: "; ") + " (split \(split) by energy; protein even over the main meals"
+                + (meals.count > 3 ? ", 10% to the snack)" : ")"))
         return meals
     }
 
@@ -827,29 +917,39 @@ public struct NutritionPlanner: Sendable {
     static func dietaryNotes(_ dietary: Dietary, notes: inout PlanNotes) {
         var constraints: [String] = []
         if dietary.kind != .omnivore { constraints.append("a \(dietary.pattern) pattern") }
-        if !dietary.allergies.isEmpty { constraints.append("no \(dietary.allergies.joined(separator: ", ")) (allergy)") }
+        if !dietary.allergies.isEmpty {
+            constraints.append("no \(dietary.allergies.joined(separator: ", ")) (allergy)")
+        }
         if !dietary.exclusions.isEmpty { constraints.append("no \(dietary.exclusions.joined(separator: ", "))") }
         if !dietary.known {
-            notes.rationale.append("The dietary pattern '\(dietary.pattern)' is not one hos-nutrition knows: foods are "
-                + "chosen as for an omnivore, so check them.")
+            notes.rationale.append(
+                "The dietary pattern '\(dietary.pattern)' is not one hos-nutrition knows: foods are "
+                    + "chosen as for an omnivore, so check them.")
         }
         if !constraints.isEmpty {
-            let list = constraints.count == 1 ? constraints[0]
+            let list =
+                constraints.count == 1
+                ? constraints[0]
                 : constraints.dropLast().joined(separator: ", ") + " and " + constraints[constraints.count - 1]
             notes.rationale.append("Meal suggestions respect \(list).")
         }
-        notes.explain.append("dietary: pattern \(dietary.pattern) (\(dietary.patternSource)); exclusions and allergies "
-            + "are the union of user_profile.dietary and memory_context preferences")
+        notes.explain.append(
+            "dietary: pattern \(dietary.pattern) (\(dietary.patternSource)); exclusions and allergies "
+                + "are the union of user_profile.dietary and memory_context preferences")
     }
 
     /// Logged intake against the targets: the median of the last logged days per metric, and the largest gap.
-    func intake(_ days: UserDays, window: (LocalDate, LocalDate)?, energy: Double, macros: Macros,
-                notes: inout PlanNotes) -> [NutritionPlan.IntakeGap] {
+    func intake(
+        _ days: UserDays, window: (LocalDate, LocalDate)?, energy: Double, macros: Macros,
+        notes: inout PlanNotes
+    ) -> [NutritionPlan.IntakeGap] {
         var intake: [NutritionPlan.IntakeGap] = []
         if let window {
             let (start, end) = window
-            let targets: [(String, Double)] = [("calories_in_kcal", energy), ("protein_g", macros.protein),
-                                               ("carbs_g", macros.carbs), ("fat_g", macros.fat), ("fiber_g", macros.fibre)]
+            let targets: [(String, Double)] = [
+                ("calories_in_kcal", energy), ("protein_g", macros.protein),
+                ("carbs_g", macros.carbs), ("fat_g", macros.fat), ("fiber_g", macros.fibre),
+            ]
             for (metric, t) in targets {
                 let values = days.series(metric, from: start, to: end).suffix(NutritionRules.intakeDays).map(\.value)
                 guard let m = Stats.median(values) else { continue }
@@ -858,24 +958,29 @@ public struct NutritionPlanner: Sendable {
             }
         }
         if intake.isEmpty {
-            notes.rationale.append("No logged intake (calories_in_kcal, protein_g, carbs_g, fat_g, fiber_g): nothing to "
-                + "compare with the targets yet.")
+            notes.rationale.append(
+                "No logged intake (calories_in_kcal, protein_g, carbs_g, fat_g, fiber_g): nothing to "
+                    + "compare with the targets yet.")
             return intake
         }
         let largest = intake.filter { $0.target > 0 }.max { abs($0.gap) / $0.target < abs($1.gap) / $1.target }
         if let g = largest, abs(g.gap) / g.target >= NutritionRules.onTargetGap {
             let grouped = Self.grouped
             let unit = g.metric == "calories_in_kcal" ? "kcal" : "g"
-            let what = ["calories_in_kcal": "energy", "protein_g": "protein", "carbs_g": "carbohydrate",
-                        "fat_g": "fat", "fiber_g": "fibre"][g.metric]!
-            notes.rationale.append("Logged intake (median of \(g.days) logged days): \(what) \(grouped(g.logged)) \(unit) "
-                + "against a target of \(grouped(g.target)) \(unit), \(grouped(abs(g.gap))) \(unit) "
-                + "\(g.gap < 0 ? "short" : "over"), the largest gap; \(Self.gapAdvice(archetype)).")
+            let what = [
+                "calories_in_kcal": "energy", "protein_g": "protein", "carbs_g": "carbohydrate",
+                "fat_g": "fat", "fiber_g": "fibre",
+            ][g.metric]!
+            notes.rationale.append(
+                "Logged intake (median of \(g.days) logged days): \(what) \(grouped(g.logged)) \(unit) "
+                    + "against a target of \(grouped(g.target)) \(unit), \(grouped(abs(g.gap))) \(unit) "
+                    + "\(g.gap < 0 ? "short" : "over"), the largest gap; \(Self.gapAdvice(archetype)).")
         } else {
             notes.rationale.append("Logged intake is within 10% of every target.")
         }
-        notes.explain.append("intake: median of the last \(NutritionRules.intakeDays) logged days in the window per "
-            + "metric; gap = logged − target; the largest gap is the largest |gap| / target")
+        notes.explain.append(
+            "intake: median of the last \(NutritionRules.intakeDays) logged days in the window per "
+                + "metric; gap = logged − target; the largest gap is the largest |gap| / target")
         return intake
     }
 
@@ -886,7 +991,8 @@ public struct NutritionPlanner: Sendable {
 
     static func sourceText(_ source: String, _ metric: String) -> String {
         switch source {
-        case "routine": metric == "sleep_end" ? "hos-routine's wake time for the day" : "hos-routine's lights-out for tonight"
+        case "routine":
+            metric == "sleep_end" ? "hos-routine's wake time for the day" : "hos-routine's lights-out for tonight"
         case "behavior_analysis": "behavior_analysis sleep_timing.\(metric).mean"
         case "records": "median \(metric) of the window's records"
         case "profile": "the profile's wake_preference"
@@ -898,19 +1004,20 @@ public struct NutritionPlanner: Sendable {
     /// The words of a meal's focus: what the meal is for, protein first.
     static func focus(_ meal: String, goal: String, dietary: Dietary) -> String {
         let protein = dietary.kind == .vegan ? "plant protein" : "protein"
-        let rest: String = switch (goal, meal) {
-        case ("deficit", "breakfast"): "fibre"
-        case ("deficit", "lunch"): "vegetables + fibre"
-        case ("deficit", _): "vegetables"
-        case ("performance", "breakfast"): "carbohydrate"
-        case ("performance", "lunch"): "complex carbs"
-        case ("performance", "snack"): "quick carbs"
-        case ("performance", _): "carbohydrate + vegetables"
-        case (_, "breakfast"): "complex carbs"
-        case (_, "lunch"): "vegetables + complex carbs"
-        case (_, "snack"): "fruit"
-        default: "vegetables + healthy fats"
-        }
+        let rest: String =
+            switch (goal, meal) {
+            case ("deficit", "breakfast"): "fibre"
+            case ("deficit", "lunch"): "vegetables + fibre"
+            case ("deficit", _): "vegetables"
+            case ("performance", "breakfast"): "carbohydrate"
+            case ("performance", "lunch"): "complex carbs"
+            case ("performance", "snack"): "quick carbs"
+            case ("performance", _): "carbohydrate + vegetables"
+            case (_, "breakfast"): "complex carbs"
+            case (_, "lunch"): "vegetables + complex carbs"
+            case (_, "snack"): "fruit"
+            default: "vegetables + healthy fats"
+            }
         return protein + " + " + rest
     }
 
@@ -918,21 +1025,29 @@ public struct NutritionPlanner: Sendable {
     static func foods(_ meal: String, dietary: Dietary) -> [String] {
         let groups = Food.catalogue[meal] ?? []
         return groups.enumerated().map { i, candidates in
-            if let f = candidates.first(where: { dietary.allowed.contains($0.source) && !$0.conflicts(with: dietary.avoided) }) {
+            if let f = candidates.first(where: {
+                dietary.allowed.contains($0.source) && !$0.conflicts(with: dietary.avoided)
+            }) {
                 return f.name
             }
-            return i == 0 ? (dietary.kind == .vegan ? "plant protein" : "protein") : i == 1 ? "whole foods" : "vegetables"
+            return i == 0
+                ? (dietary.kind == .vegan ? "plant protein" : "protein") : i == 1 ? "whole foods" : "vegetables"
         }
     }
 
     /// The opening line of the rationale, in the archetype's tone (hos-events(7), ARCHETYPES).
     static func tone(_ a: Archetype) -> String {
         switch a {
-        case .foundationBuilder: "A gentle, simple plan: steady, regular meals are the foundation, and small consistent steps add up."
-        case .resilienceRebuilder: "A restorative plan: regular, nourishing meals to support your recovery; be kind to yourself on harder days."
-        case .connectedExplorer: "A plan made for sharing: meals that fit the people you eat with, and room to explore new foods."
-        case .systematicImprover: "A methodical plan: each target below is derived step by step from your data, so progress can be measured."
-        case .transformationSeeker: "A plan for transformation: a clear, safe deficit to drive the breakthrough you are working for."
+        case .foundationBuilder:
+            "A gentle, simple plan: steady, regular meals are the foundation, and small consistent steps add up."
+        case .resilienceRebuilder:
+            "A restorative plan: regular, nourishing meals to support your recovery; be kind to yourself on harder days."
+        case .connectedExplorer:
+            "A plan made for sharing: meals that fit the people you eat with, and room to explore new foods."
+        case .systematicImprover:
+            "A methodical plan: each target below is derived step by step from your data, so progress can be measured."
+        case .transformationSeeker:
+            "A plan for transformation: a clear, safe deficit to drive the breakthrough you are working for."
         case .peakPerformer: "A performance plan: energy and protein timed to fuel training and optimise recovery."
         }
     }

@@ -55,15 +55,18 @@ public struct NutritionStage: Stage {
         let planID = "np-" + StableHash.hex(StableHash.of(request.userID, id))
         // Tonight's wake and lights-out exactly as hos-routine plans them from the same inputs.
         var input = state.input
-        let day = RoutinePlanner(explain: false).plan(RoutineInput(
-            user: request.userID, analysisID: id, archetype: archetype, request: requestPayload(request),
-            days: input.days, profile: input.profile, analysis: state.analysis, memory: input.memory,
-            requestDay: requestDay(request)))
+        let day = RoutinePlanner(explain: false).plan(
+            RoutineInput(
+                user: request.userID, analysisID: id, archetype: archetype, request: requestPayload(request),
+                days: input.days, profile: input.profile, analysis: state.analysis, memory: input.memory,
+                requestDay: requestDay(request)))
         input.routineDay = (ClockTime(minutes: day.wake), ClockTime(minutes: day.bedtime))
         let plan = NutritionPlanner(archetype: archetype).plan(
             input, request: requestPayload(request), planID: planID, requestDay: requestDay(request))
-        try emit(resultEvent(type: EventType.nutritionPlan, agent: Self.agent, request: request,
-                             archetype: archetype, payload: plan.payload(explain: explain)))
+        try emit(
+            resultEvent(
+                type: EventType.nutritionPlan, agent: Self.agent, request: request,
+                archetype: archetype, payload: plan.payload(explain: explain)))
     }
 
     public mutating func discard(user: String) { users[user] = nil }

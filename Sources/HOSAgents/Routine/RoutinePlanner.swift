@@ -17,9 +17,11 @@ public struct RoutineInput: Sendable {
     /// The day the request was made (its timestamp's date): the last resort for the plan's date.
     public var requestDay: LocalDate?
 
-    public init(user: String, analysisID: String, archetype: Archetype, request: AnalysisRequest,
-                days: UserDays = UserDays(), profile: UserProfile? = nil, analysis: [String: JSON]? = nil,
-                memory: MemoryContextView? = nil, requestDay: LocalDate? = nil) {
+    public init(
+        user: String, analysisID: String, archetype: Archetype, request: AnalysisRequest,
+        days: UserDays = UserDays(), profile: UserProfile? = nil, analysis: [String: JSON]? = nil,
+        memory: MemoryContextView? = nil, requestDay: LocalDate? = nil
+    ) {
         self.user = user
         self.analysisID = analysisID
         self.archetype = archetype
@@ -169,10 +171,12 @@ public struct RoutineItem: Sendable, Equatable {
     public var end: Int { start + durationMin }
 
     public var json: JSON {
-        ["item_id": .string(role.rawValue), "category": .string(role.category),
-         "start": .string(ClockTime(minutes: start).description), "duration_min": .number(Double(durationMin)),
-         "intensity": .number(Double(intensity)), "variant": .object(variant.mapValues(JSON.string)),
-         "title": .string(title), "why": .string(why)]
+        [
+            "item_id": .string(role.rawValue), "category": .string(role.category),
+            "start": .string(ClockTime(minutes: start).description), "duration_min": .number(Double(durationMin)),
+            "intensity": .number(Double(intensity)), "variant": .object(variant.mapValues(JSON.string)),
+            "title": .string(title), "why": .string(why),
+        ]
     }
 }
 
@@ -226,7 +230,9 @@ public struct RoutinePlanner: Sendable {
         let memory = input.memory ?? MemoryContextView()
         let day = Self.day(input)
         let need = Int(ArchetypePolicy.of(a).sleepNeedMin)
-        notes.append("\(a.name): \(a.dailyLoad) items beyond sleep (daily load), sleep need \(F.hours(Double(need))) h; plan for \(day.date), the day after \(day.asOf)")
+        notes.append(
+            "\(a.name): \(a.dailyLoad) items beyond sleep (daily load), sleep need \(F.hours(Double(need))) h; plan for \(day.date), the day after \(day.asOf)"
+        )
 
         let wake = Self.wake(input, day: day, notes: &notes, basis: &basis)
         let latency = Self.latency(input, day: day)
@@ -236,35 +242,41 @@ public struct RoutinePlanner: Sendable {
         let difficulty = Self.difficulty(a, memory: memory, strained: readiness.strained, notes: &notes, basis: &basis)
         let focus = Self.focus(a, readiness: readiness)
         notes.append("focus \(focus): \(readiness.text)" + (readiness.sleepFirst ? "; \(readiness.debtText)" : ""))
-        let night = Self.lightsOut(input, day: day, wake: wake, need: need, latency: latency, notes: &notes,
-                                   basis: &basis)
+        let night = Self.lightsOut(
+            input, day: day, wake: wake, need: need, latency: latency, notes: &notes,
+            basis: &basis)
 
         let windDown = RoutineRules.windDownMin(a, sleepFirst: readiness.sleepFirst)
-        let ctx = RoutineContext(archetype: a, wake: wake, bedtime: night.bedtime, target: night.target, need: need,
-                                 latency: latency.minutes, readinessText: readiness.text, state: readiness.state,
-                                 sleepFirst: readiness.sleepFirst, strained: readiness.strained,
-                                 debtText: readiness.debtText, difficulty: difficulty)
+        let ctx = RoutineContext(
+            archetype: a, wake: wake, bedtime: night.bedtime, target: night.target, need: need,
+            latency: latency.minutes, readinessText: readiness.text, state: readiness.state,
+            sleepFirst: readiness.sleepFirst, strained: readiness.strained,
+            debtText: readiness.debtText, difficulty: difficulty)
         var timeline = RoutineDay(wake: wake)
         let sleepItem = RoutineItem(
             role: .sleep, start: night.bedtime - windDown, durationMin: windDown, intensity: 1,
-            variant: ["sleep_shift": night.shiftArm], title: RoutineTone.sleepTitle(a, lightsOut: F.clock(night.bedtime)),
+            variant: ["sleep_shift": night.shiftArm],
+            title: RoutineTone.sleepTitle(a, lightsOut: F.clock(night.bedtime)),
             why: RoutineTone.sleepWhy(ctx, shiftText: night.shiftText, windDown: windDown))
         timeline.add(sleepItem)
         let exercise = Self.exercise(ctx, memory: memory, windDownStart: sleepItem.start, notes: &notes)
         let roles = Self.otherRoles(a, readiness: readiness, notes: &notes)
-        timeline.place(exercise.item, latestEnd: exercise.latestEnd, fallback: exercise.gapLimit,
-                   shortest: RoutineRules.exerciseDurationRange.lowerBound)
+        timeline.place(
+            exercise.item, latestEnd: exercise.latestEnd, fallback: exercise.gapLimit,
+            shortest: RoutineRules.exerciseDurationRange.lowerBound)
         for item in Self.otherItems(roles, ctx, windDownStart: sleepItem.start) {
             timeline.place(item, latestEnd: sleepItem.start, fallback: sleepItem.start)
         }
         let items = timeline.items.sorted { $0.start < $1.start }
-        notes.append("placed in priority order (exercise, " + roles.map(\.rawValue).joined(separator: ", ")
-            + ") without overlaps between wake and wind-down"
-            + (timeline.moves.isEmpty ? "" : "; moved: " + timeline.moves.joined(separator: "; ")))
+        notes.append(
+            "placed in priority order (exercise, " + roles.map(\.rawValue).joined(separator: ", ")
+                + ") without overlaps between wake and wind-down"
+                + (timeline.moves.isEmpty ? "" : "; moved: " + timeline.moves.joined(separator: "; ")))
 
         let planID = "rp-" + StableHash.hex(StableHash.of(input.user, input.analysisID))
-        return RoutinePlan(planID: planID, date: day.date, difficulty: difficulty, wake: wake, bedtime: night.bedtime,
-                           targetBedtime: night.target, focus: focus, items: items, basis: basis, explain: notes)
+        return RoutinePlan(
+            planID: planID, date: day.date, difficulty: difficulty, wake: wake, bedtime: night.bedtime,
+            targetBedtime: night.target, focus: focus, items: items, basis: basis, explain: notes)
     }
 
     /// The day planned and the window of records read: the plan is for the day after the data ends.
@@ -276,11 +288,13 @@ public struct RoutinePlanner: Sendable {
 
     /// The day after as_of (the request's, else the latest record's, else the analysis's, else the request's day).
     static func day(_ input: RoutineInput) -> PlanDay {
-        let asOf = input.request.asOf ?? input.days.latest
+        let asOf =
+            input.request.asOf ?? input.days.latest
             ?? input.analysis?["as_of"]?.stringValue.flatMap { LocalDate($0) } ?? input.requestDay
             ?? LocalDate(daysSinceEpoch: 0)
-        return PlanDay(asOf: asOf, date: asOf.adding(days: 1),
-                       windowStart: asOf.adding(days: -(input.request.windowDays - 1)))
+        return PlanDay(
+            asOf: asOf, date: asOf.adding(days: 1),
+            windowStart: asOf.adding(days: -(input.request.windowDays - 1)))
     }
 
     /// Wake (minutes after midnight, on the 5-minute grid): behavior_analysis's mean sleep_end, else the records'
@@ -291,8 +305,10 @@ public struct RoutinePlanner: Sendable {
         let wakeSource: String
         if let w = F.minutes(input.analysis?["sleep_timing"]?["sleep_end"]?["mean"]) {
             (wakeRaw, wakeSource) = (w, "behavior_analysis sleep_end mean")
-        } else if let w = F.circularMedian(input.days.clockSeries("sleep_end", from: day.windowStart, to: day.asOf)
-            .map(\.minutes)) {
+        } else if let w = F.circularMedian(
+            input.days.clockSeries("sleep_end", from: day.windowStart, to: day.asOf)
+                .map(\.minutes))
+        {
             (wakeRaw, wakeSource) = (w, "median sleep_end of the records")
         } else if let w = F.minutes(memory.preferences["wake_time"]) {
             (wakeRaw, wakeSource) = (w, "memory preference wake_time")
@@ -303,7 +319,8 @@ public struct RoutinePlanner: Sendable {
         }
         let wake = F.grid(wakeRaw) % 1440
         basis["wake_source"] = .string(wakeSource)
-        notes.append("wake \(F.clock(wake)) from \(wakeSource) (\(F.clock(wakeRaw)), rounded to \(RoutineRules.grid) min)")
+        notes.append(
+            "wake \(F.clock(wake)) from \(wakeSource) (\(F.clock(wakeRaw)), rounded to \(RoutineRules.grid) min)")
         return wake
     }
 
@@ -313,8 +330,10 @@ public struct RoutinePlanner: Sendable {
         var source = "default"
         if let b = F.checked(input.analysis?["metrics"]?["sleep_latency_min"]?["baseline"], 0...720) {
             (latency, source) = (Int(b.rounded()), "behavior_analysis sleep_latency_min baseline")
-        } else if let m = Stats.median(input.days.series("sleep_latency_min", from: day.windowStart, to: day.asOf)
-            .map(\.value)) {
+        } else if let m = Stats.median(
+            input.days.series("sleep_latency_min", from: day.windowStart, to: day.asOf)
+                .map(\.value))
+        {
             (latency, source) = (Int(m.rounded()), "median sleep_latency_min of the records")
         }
         return (min(120, max(0, latency)), source)
@@ -340,10 +359,12 @@ public struct RoutinePlanner: Sendable {
         let readiness = analysis["readiness"]
         // Another process wrote these: only finite numbers in range and the three states are used.
         let score = F.checked(readiness?["score"], 0...100)
-        let state = readiness?["state"]?.stringValue.flatMap { ["recovered", "balanced", "strained"].contains($0) ? $0 : nil }
+        let state =
+            readiness?["state"]?.stringValue.flatMap { ["recovered", "balanced", "strained"].contains($0) ? $0 : nil }
             ?? "unknown"
         let debt = F.checked(readiness?["sleep_debt_hours"], 0...168)
-        let medianSleep = F.checked(analysis["metrics"]?["sleep_duration_min"]?["baseline"], 0...1440)
+        let medianSleep =
+            F.checked(analysis["metrics"]?["sleep_duration_min"]?["baseline"], 0...1440)
             ?? Stats.median(input.days.series("sleep_duration_min", from: day.windowStart, to: day.asOf).map(\.value))
         if let score { basis["readiness_score"] = .number(score) }
         basis["readiness_state"] = .string(state)
@@ -354,20 +375,25 @@ public struct RoutinePlanner: Sendable {
         if let m = medianSleep, m < Double(need) - RoutineRules.shortSleepMarginMin {
             debtReasons.append("median sleep \(F.hours(m)) h against a need of \(F.hours(Double(need))) h")
         }
-        return Readiness(state: state, text: score.map { "readiness \(Int($0)) (\(state))" } ?? "readiness unknown",
-                         debtReasons: debtReasons)
+        return Readiness(
+            state: state, text: score.map { "readiness \(Int($0)) (\(state))" } ?? "readiness unknown",
+            debtReasons: debtReasons)
     }
 
     /// Difficulty: memory's adaptation state, else the archetype's base; one less (never below 1) when strained.
-    static func difficulty(_ a: Archetype, memory: MemoryContextView, strained: Bool, notes: inout [String],
-                           basis: inout [String: JSON]) -> Int {
+    static func difficulty(
+        _ a: Archetype, memory: MemoryContextView, strained: Bool, notes: inout [String],
+        basis: inout [String: JSON]
+    ) -> Int {
         let base = ArchetypePolicy.of(a).baseDifficulty
         var difficulty = memory.difficulty ?? base
-        let source = memory.difficulty.map { "memory_context adaptation_state difficulty \($0)" }
+        let source =
+            memory.difficulty.map { "memory_context adaptation_state difficulty \($0)" }
             ?? "\(a.name) base difficulty \(base)"
         if strained { difficulty = max(1, difficulty - 1) }
         basis["difficulty_source"] = .string(memory.difficulty != nil ? "memory_context" : "archetype")
-        notes.append("difficulty \(difficulty): \(source)" + (strained ? ", −1 for strained readiness (never below 1)" : ""))
+        notes.append(
+            "difficulty \(difficulty): \(source)" + (strained ? ", −1 for strained readiness (never below 1)" : ""))
         return difficulty
     }
 
@@ -393,20 +419,25 @@ public struct RoutinePlanner: Sendable {
 
     /// Lights out: the target from wake, sleep need and latency; a usual bedtime more than 30 min later moves
     /// 15 min towards it (gradual, at most 3 h late) or straight to it (direct); an earlier one stays (up to 2 h).
-    static func lightsOut(_ input: RoutineInput, day: PlanDay, wake: Int, need: Int,
-                          latency: (minutes: Int, source: String), notes: inout [String],
-                          basis: inout [String: JSON]) -> Night {
+    static func lightsOut(
+        _ input: RoutineInput, day: PlanDay, wake: Int, need: Int,
+        latency: (minutes: Int, source: String), notes: inout [String],
+        basis: inout [String: JSON]
+    ) -> Night {
         let a = input.archetype
         let memory = input.memory ?? MemoryContextView()
         let target = wake + 1440 - need - latency.minutes
-        let shiftArm: String, shiftSource: String
+        let shiftArm: String
+        let shiftSource: String
         if let v = memory.variants["sleep_shift"], RoutineRules.sleepShiftArms.contains(v) {
             (shiftArm, shiftSource) = (v, "memory_context variant")
         } else {
             (shiftArm, shiftSource) = (RoutineRules.defaultSleepShift(a), "\(a.name) default")
         }
-        let currentRaw = F.minutes(input.analysis?["sleep_timing"]?["sleep_start"]?["mean"])
-            ?? F.circularMedian(input.days.clockSeries("sleep_start", from: day.windowStart, to: day.asOf).map(\.minutes))
+        let currentRaw =
+            F.minutes(input.analysis?["sleep_timing"]?["sleep_start"]?["mean"])
+            ?? F.circularMedian(
+                input.days.clockSeries("sleep_start", from: day.windowStart, to: day.asOf).map(\.minutes))
         var bedtime = target
         var shiftText: String
         if let current = currentRaw {
@@ -415,30 +446,38 @@ public struct RoutinePlanner: Sendable {
             if late > RoutineRules.shiftThresholdMin {
                 if shiftArm == "gradual" {
                     bedtime = target + min(RoutineRules.maxLateMin, F.grid(late - RoutineRules.gradualStepMin))
-                    shiftText = "your usual bedtime \(F.clock(current)) is \(late) min later, so tonight moves \(RoutineRules.gradualStepMin) min earlier, to \(F.clock(bedtime)) (gradual)"
+                    shiftText =
+                        "your usual bedtime \(F.clock(current)) is \(late) min later, so tonight moves \(RoutineRules.gradualStepMin) min earlier, to \(F.clock(bedtime)) (gradual)"
                 } else {
-                    shiftText = "your usual bedtime \(F.clock(current)) is \(late) min later; tonight goes straight to \(F.clock(target)) (direct)"
+                    shiftText =
+                        "your usual bedtime \(F.clock(current)) is \(late) min later; tonight goes straight to \(F.clock(target)) (direct)"
                 }
             } else if late >= -RoutineRules.shiftThresholdMin {
-                shiftText = "your usual bedtime \(F.clock(current)) is within \(RoutineRules.shiftThresholdMin) min of it"
+                shiftText =
+                    "your usual bedtime \(F.clock(current)) is within \(RoutineRules.shiftThresholdMin) min of it"
             } else {
                 // Never ask for a later night than the user already keeps: the earlier bedtime stays.
                 bedtime = target - min(RoutineRules.maxEarlyMin, F.grid(-late))
-                shiftText = "your usual bedtime \(F.clock(current)) is \(-late) min earlier, so lights out stays early, at \(F.clock(bedtime))"
+                shiftText =
+                    "your usual bedtime \(F.clock(current)) is \(-late) min earlier, so lights out stays early, at \(F.clock(bedtime))"
             }
         } else {
             shiftText = "no usual bedtime recorded"
         }
-        notes.append("target lights out \(F.clock(target)) = wake \(F.clock(wake)) − \(need) min sleep need − \(latency.minutes) min latency (\(latency.source)); \(shiftText); sleep_shift \(shiftArm) from \(shiftSource)")
+        notes.append(
+            "target lights out \(F.clock(target)) = wake \(F.clock(wake)) − \(need) min sleep need − \(latency.minutes) min latency (\(latency.source)); \(shiftText); sleep_shift \(shiftArm) from \(shiftSource)"
+        )
         return Night(target: target, bedtime: bedtime, shiftArm: shiftArm, shiftText: shiftText)
     }
 
     /// Exercise (or the gentle walk), sized by readiness and difficulty, timed by its arm, with the latest end
     /// it may have (`gapLimit`: its gap before lights out; `latestEnd`: also sleep-first's 19:00 cap).
     static func exercise(_ ctx: RoutineContext, memory: MemoryContextView, windDownStart: Int, notes: inout [String])
-        -> (item: RoutineItem, latestEnd: Int, gapLimit: Int) {
+        -> (item: RoutineItem, latestEnd: Int, gapLimit: Int)
+    {
         let (a, wake, bedtime) = (ctx.archetype, ctx.wake, ctx.bedtime)
-        let exArm: String, exSource: String
+        let exArm: String
+        let exSource: String
         if let v = memory.variants["exercise_time"], RoutineRules.exerciseArms.contains(v) {
             (exArm, exSource) = (v, "memory_context variant")
         } else if let p = memory.preferences["exercise_time"], let arm = Self.arm(ofPreference: p) {
@@ -446,34 +485,42 @@ public struct RoutinePlanner: Sendable {
         } else {
             (exArm, exSource) = (RoutineRules.defaultExerciseTime(a), "\(a.name) default")
         }
-        let anchor: Int = switch exArm {
-        case "morning": wake + RoutineRules.morningAfterWakeMin
-        case "midday": F.onTimeline(RoutineRules.middayStart.minutes, wake: wake, bedtime: windDownStart)
-        default: F.onTimeline(RoutineRules.eveningStart.minutes, wake: wake, bedtime: windDownStart)
-        }
+        let anchor: Int =
+            switch exArm {
+            case "morning": wake + RoutineRules.morningAfterWakeMin
+            case "midday": F.onTimeline(RoutineRules.middayStart.minutes, wake: wake, bedtime: windDownStart)
+            default: F.onTimeline(RoutineRules.eveningStart.minutes, wake: wake, bedtime: windDownStart)
+            }
         // The gap before lights out is a promise in the item's reason: only the 19:00 cap may give way.
-        let gapLimit = min(windDownStart,
-                           bedtime - (ctx.sleepFirst ? RoutineRules.sleepFirstExerciseGapMin : RoutineRules.exerciseGapMin))
+        let gapLimit = min(
+            windDownStart,
+            bedtime - (ctx.sleepFirst ? RoutineRules.sleepFirstExerciseGapMin : RoutineRules.exerciseGapMin))
         var latestEnd = gapLimit
-        if ctx.sleepFirst, let cap = F.inWindow(RoutineRules.sleepFirstExerciseEnd.minutes, wake: wake, end: windDownStart) {
+        if ctx.sleepFirst,
+            let cap = F.inWindow(RoutineRules.sleepFirstExerciseEnd.minutes, wake: wake, end: windDownStart)
+        {
             latestEnd = min(latestEnd, cap)
         }
         let exercise: RoutineItem
         if ctx.strained && a == .resilienceRebuilder {
             let minutes = RoutineRules.durationMin(.walk, a)
-            exercise = RoutineItem(role: .walk, start: anchor, durationMin: minutes, intensity: 1,
-                                   variant: ["exercise_time": exArm], title: RoutineTone.walkTitle(minutes),
-                                   why: RoutineTone.walkWhy(ctx, arm: exArm))
-            notes.append("exercise becomes a gentle walk (category recovery): Resilience Rebuilder with strained readiness")
+            exercise = RoutineItem(
+                role: .walk, start: anchor, durationMin: minutes, intensity: 1,
+                variant: ["exercise_time": exArm], title: RoutineTone.walkTitle(minutes),
+                why: RoutineTone.walkWhy(ctx, arm: exArm))
+            notes.append(
+                "exercise becomes a gentle walk (category recovery): Resilience Rebuilder with strained readiness")
         } else {
             let size = Self.exerciseSize(a, difficulty: ctx.difficulty, state: ctx.state, sleepFirst: ctx.sleepFirst)
-            exercise = RoutineItem(role: .exercise, start: anchor, durationMin: size.duration, intensity: size.intensity,
-                                   variant: ["exercise_time": exArm],
-                                   title: RoutineTone.exerciseTitle(a, minutes: size.duration, intensity: size.intensity),
-                                   why: RoutineTone.exerciseWhy(ctx, size: size, arm: exArm))
+            exercise = RoutineItem(
+                role: .exercise, start: anchor, durationMin: size.duration, intensity: size.intensity,
+                variant: ["exercise_time": exArm],
+                title: RoutineTone.exerciseTitle(a, minutes: size.duration, intensity: size.intensity),
+                why: RoutineTone.exerciseWhy(ctx, size: size, arm: exArm))
             notes.append("exercise: \(size.rule) → intensity \(size.intensity), \(size.duration) min")
         }
-        notes.append("exercise_time \(exArm) from \(exSource): anchor \(F.clock(anchor)); ends by \(F.clock(latestEnd))")
+        notes.append(
+            "exercise_time \(exArm) from \(exSource): anchor \(F.clock(anchor)); ends by \(F.clock(latestEnd))")
         return (exercise, latestEnd, gapLimit)
     }
 
@@ -498,28 +545,32 @@ public struct RoutinePlanner: Sendable {
         let (a, wake) = (ctx.archetype, ctx.wake)
         return roles.map { role in
             let d = RoutineRules.durationMin(role, a)
-            let start: Int = switch role {
-            case .mindfulness: a == .connectedExplorer ? windDownStart - 150 : wake + 20
-            case .focus: wake + 150
-            case .recovery: windDownStart - 75
-            case .nutrition: ctx.bedtime - 210
-            case .rest: wake + 420
-            default: wake
-            }
-            return RoutineItem(role: role, start: start, durationMin: d,
-                               intensity: role == .focus ? (ctx.difficulty >= 4 ? 3 : 2) : 1, variant: [:],
-                               title: RoutineTone.title(role, ctx, minutes: d), why: RoutineTone.why(role, ctx, minutes: d))
+            let start: Int =
+                switch role {
+                case .mindfulness: a == .connectedExplorer ? windDownStart - 150 : wake + 20
+                case .focus: wake + 150
+                case .recovery: windDownStart - 75
+                case .nutrition: ctx.bedtime - 210
+                case .rest: wake + 420
+                default: wake
+                }
+            return RoutineItem(
+                role: role, start: start, durationMin: d,
+                intensity: role == .focus ? (ctx.difficulty >= 4 ? 3 : 2) : 1, variant: [:],
+                title: RoutineTone.title(role, ctx, minutes: d), why: RoutineTone.why(role, ctx, minutes: d))
         }
     }
 
     /// Exercise intensity and minutes from the archetype, difficulty and readiness (the table of hos-routine(1)).
     public static func exerciseSize(_ a: Archetype, difficulty: Int, state: String, sleepFirst: Bool)
-        -> (intensity: Int, duration: Int, rule: String) {
+        -> (intensity: Int, duration: Int, rule: String)
+    {
         let base = Double(RoutineRules.exerciseBaseMin(a))
         let steps = difficulty - ArchetypePolicy.of(a).baseDifficulty
         var minutes = base * (1 + RoutineRules.durationStep * Double(steps))
         var intensity = difficulty
-        var rule = "\(Int(base)) min at base difficulty \(ArchetypePolicy.of(a).baseDifficulty), "
+        var rule =
+            "\(Int(base)) min at base difficulty \(ArchetypePolicy.of(a).baseDifficulty), "
             + "\(steps >= 0 ? "+" : "−")\(abs(steps) * Int(RoutineRules.durationStep * 100))% for difficulty \(difficulty)"
         switch state {
         case "recovered":
@@ -614,7 +665,9 @@ struct RoutineSlots {
         let a = min(max(anchor, lo), hi - d)
         // A free interval starts at the anchor or where a busy one ends, and ends where a busy one starts or at hi.
         for s in ([a] + taken.map(\.1).filter { $0 > a }.sorted()) where s + d <= hi && fits(s, d) { return s }
-        for s in (taken.map { $0.0 - d }.filter { $0 < a && $0 >= lo }.sorted(by: >) + [lo]) where fits(s, d) { return s }
+        for s in (taken.map { $0.0 - d }.filter { $0 < a && $0 >= lo }.sorted(by: >) + [lo]) where fits(s, d) {
+            return s
+        }
         return nil
     }
 }
@@ -645,7 +698,8 @@ enum RoutineFormat {
     /// The median of clock times around their circular mean, so 23:50 and 00:10 have the median 00:00.
     static func circularMedian(_ minutes: [Double]) -> Int? {
         guard let m = CircularStats.mean(minutes: minutes)?.mean,
-              let med = CircularStats.median(minutes: minutes, around: m) else { return nil }
+            let med = CircularStats.median(minutes: minutes, around: m)
+        else { return nil }
         return Int(med.rounded()) % 1440
     }
 
@@ -690,9 +744,12 @@ enum RoutineTone {
     }
 
     static func sleepWhy(_ c: RoutineContext, shiftText: String, windDown: Int) -> String {
-        var s = "Target lights out \(F.clock(c.target)): wake \(F.clock(c.wake)) minus \(F.hours(Double(c.need))) h of sleep "
+        var s =
+            "Target lights out \(F.clock(c.target)): wake \(F.clock(c.wake)) minus \(F.hours(Double(c.need))) h of sleep "
             + "and \(c.latency) min to fall asleep; \(shiftText)."
-        if c.sleepFirst { s += " Sleep comes first today (\(c.debtText)), so the wind-down starts \(windDown) min before." }
+        if c.sleepFirst {
+            s += " Sleep comes first today (\(c.debtText)), so the wind-down starts \(windDown) min before."
+        }
         return s + " " + tail(c.archetype, .sleep)
     }
 
@@ -719,8 +776,11 @@ enum RoutineTone {
         }
     }
 
-    static func exerciseWhy(_ c: RoutineContext, size: (intensity: Int, duration: Int, rule: String), arm: String) -> String {
-        var s = "\(F.sentence(c.readinessText)) at difficulty \(c.difficulty): intensity \(size.intensity), \(size.duration) min; \(arm) slot."
+    static func exerciseWhy(_ c: RoutineContext, size: (intensity: Int, duration: Int, rule: String), arm: String)
+        -> String
+    {
+        var s =
+            "\(F.sentence(c.readinessText)) at difficulty \(c.difficulty): intensity \(size.intensity), \(size.duration) min; \(arm) slot."
         if c.strained { s += " Strained readiness keeps it light (intensity at most 2, 40% shorter)." }
         if c.sleepFirst { s += " Sleep first (\(c.debtText)): done by 19:00 and at least 3 h before lights out." }
         return s + " " + tail(c.archetype, .exercise)
@@ -789,17 +849,21 @@ enum RoutineTone {
         let s: String
         switch role {
         case .mindfulness:
-            s = c.archetype == .connectedExplorer
+            s =
+                c.archetype == .connectedExplorer
                 ? "An evening moment of connection, before the wind-down; \(c.readinessText)."
                 : "A short practice soon after waking (\(F.clock(c.wake))) anchors the day; \(c.readinessText)."
         case .focus:
-            s = "Placed 2.5 h after waking (\(F.clock(c.wake))), when alertness climbs; \(m) min at difficulty \(c.difficulty)."
+            s =
+                "Placed 2.5 h after waking (\(F.clock(c.wake))), when alertness climbs; \(m) min at difficulty \(c.difficulty)."
         case .recovery:
             s = "In the evening, before the wind-down, to bring arousal down; \(c.readinessText)."
         case .nutrition:
-            s = "Finishing eating 3 h before lights out (\(F.clock(c.bedtime))) protects sleep; water through the day keeps energy even."
+            s =
+                "Finishing eating 3 h before lights out (\(F.clock(c.bedtime))) protects sleep; water through the day keeps energy even."
         case .rest:
-            s = c.sleepFirst
+            s =
+                c.sleepFirst
                 ? "\(F.sentence(c.debtText)): a \(m)-minute rest about 7 h after waking repays some without costing tonight's sleep."
                 : "\(F.sentence(c.readinessText)): a \(m)-minute rest takes the place of harder work today."
         case .sleep, .exercise, .walk:
@@ -818,9 +882,11 @@ enum RoutineTone {
         case .connectedExplorer:
             role == .sleep ? "Good nights make room for tomorrow's adventures." : "Share it, and explore something new."
         case .systematicImprover:
-            role == .sleep ? "Regular timing is the variable that moves sleep quality." : "Log it, so the data can show progress."
+            role == .sleep
+                ? "Regular timing is the variable that moves sleep quality." : "Log it, so the data can show progress."
         case .transformationSeeker:
-            role == .sleep ? "This is where the transformation starts." : "Every session is a step toward your breakthrough."
+            role == .sleep
+                ? "This is where the transformation starts." : "Every session is a step toward your breakthrough."
         case .peakPerformer:
             role == .sleep ? "Sleep is your biggest performance lever." : "Precise timing, measurable gains."
         }

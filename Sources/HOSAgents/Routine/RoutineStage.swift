@@ -51,18 +51,22 @@ public struct RoutineStage: Stage {
             memory: state.memory, requestDay: requestDay(request))
         var payload = RoutinePlanner(explain: explain).payload(input)
         if let narrator, let items = payload["items"]?.arrayValue, !items.isEmpty {
-            let result = narrator.narrate(NarrationRequest(agent: Self.agent, user: request.userID, archetype: archetype.name,
-                                                           facts: NarrationFacts.routine(payload), items: items.count))
+            let result = narrator.narrate(
+                NarrationRequest(
+                    agent: Self.agent, user: request.userID, archetype: archetype.name,
+                    facts: NarrationFacts.routine(payload), items: items.count))
             // One explanation per item, keyed by item_id, beside the planner's own `why`.
             NarrationMark.apply(result, to: &payload) { r in
-                guard case let .items(list) = r, list.count == items.count else { return nil }
+                guard case .items(let list) = r, list.count == items.count else { return nil }
                 var words: [String: JSON] = [:]
                 for (item, text) in zip(items, list) { words[item["item_id"]?.stringValue ?? ""] = .string(text) }
                 return .object(words)
             }
         }
-        try emit(resultEvent(type: EventType.routinePlan, agent: Self.agent, request: request,
-                             archetype: archetype, payload: payload))
+        try emit(
+            resultEvent(
+                type: EventType.routinePlan, agent: Self.agent, request: request,
+                archetype: archetype, payload: payload))
     }
 
     public mutating func discard(user: String) { users[user] = nil }

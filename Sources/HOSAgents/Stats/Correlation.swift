@@ -23,9 +23,12 @@ extension Stats {
     public static func pearson(_ x: [Double], _ y: [Double]) -> Double? {
         precondition(x.count == y.count)
         guard x.count >= 2, let mx = mean(x), let my = mean(y) else { return nil }
-        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        var sxy = 0.0
+        var sxx = 0.0
+        var syy = 0.0
         for i in x.indices {
-            let dx = x[i] - mx, dy = y[i] - my
+            let dx = x[i] - mx
+            let dy = y[i] - my
             sxy += dx * dy
             sxx += dx * dx
             syy += dy * dy
@@ -76,15 +79,19 @@ extension Stats {
 
     /// The continued fraction of I_x(a, b) by the modified Lentz method, at most `maxTerms` terms.
     static func betaContinuedFraction(a: Double, b: Double, x: Double, maxTerms: Int = 300) -> Double {
-        let tiny = 1e-300, epsilon = 1e-15
-        let qab = a + b, qap = a + 1, qam = a - 1
+        let tiny = 1e-300
+        let epsilon = 1e-15
+        let qab = a + b
+        let qap = a + 1
+        let qam = a - 1
         var c = 1.0
         var d = 1 - qab * x / qap
         if abs(d) < tiny { d = tiny }
         d = 1 / d
         var h = d
         for m in 1...maxTerms {
-            let m = Double(m), m2 = 2 * m
+            let m = Double(m)
+            let m2 = 2 * m
             var aa = m * (b - m) * x / ((qam + m2) * (a + m2))
             d = 1 + aa * d
             if abs(d) < tiny { d = tiny }

@@ -29,11 +29,13 @@ public enum Stats {
 
     static func select(_ a: UnsafeMutableBufferPointer<Double>, _ k: Int) -> Double {
         precondition(k >= 0 && k < a.count)
-        var lo = 0, hi = a.count - 1
+        var lo = 0
+        var hi = a.count - 1
         while lo < hi {
             let mid = lo + (hi - lo) / 2
             let pivot = Swift.max(Swift.min(a[lo], a[mid]), Swift.min(Swift.max(a[lo], a[mid]), a[hi]))
-            var i = lo, j = hi
+            var i = lo
+            var j = hi
             while i <= j {
                 while a[i] < pivot { i += 1 }
                 while a[j] > pivot { j -= 1 }
@@ -97,7 +99,8 @@ public enum Stats {
         let ranks = Dictionary(zip(Array(Set(y)).sorted(), 1...), uniquingKeysWith: { a, _ in a })
         var tree = [Int](repeating: 0, count: ranks.count + 1)
         func countUpTo(_ r: Int) -> Int {
-            var i = r, c = 0
+            var i = r
+            var c = 0
             while i > 0 {
                 c += tree[i]
                 i -= i & -i

@@ -3,9 +3,9 @@
 import CLibFuzzer
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A private temporary file that holds the current input; removed from the directory at once, reached by
@@ -21,10 +21,10 @@ public final class ScratchFile {
         precondition(fd >= 0, "mkstemp failed")
         let name = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         #if os(Linux)
-        unlink(name)
-        path = "/proc/self/fd/\(fd)"
+            unlink(name)
+            path = "/proc/self/fd/\(fd)"
         #else
-        path = name
+            path = name
         #endif
     }
 

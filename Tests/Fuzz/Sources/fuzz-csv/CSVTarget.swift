@@ -13,8 +13,9 @@ nonisolated(unsafe) let file = ScratchFile()
 nonisolated(unsafe) let importers = [
     CSVImporter(),
     CSVImporter(user: "fuzz-user"),
-    CSVImporter(map: ["steps": "Steps", "user_id": "who", "date": "day"], ignore: ["note"],
-                scales: ["mood": WellnessScale(metric: "mood", from: 0, to: 10)]),
+    CSVImporter(
+        map: ["steps": "Steps", "user_id": "who", "date": "day"], ignore: ["note"],
+        scales: ["mood": WellnessScale(metric: "mood", from: 0, to: 10)]),
 ]
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -10,12 +10,13 @@
 //   - the runner loses nothing (in = forwarded + rejected) and every line it writes passes scan and check.
 
 import FuzzSupport
+
 @testable import HOSCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 nonisolated(unsafe) let input = ScratchFile()
@@ -103,19 +104,19 @@ func checkLine(_ line: UnsafeBufferPointer<UInt8>) {
     switch (scanned, parsed) {
     case (.success, .success(.object)), (.failure, .failure), (.failure, .success):
         break
-    case let (.success, .failure(error)) where error.message == "number out of range":
+    case (.success, .failure(let error)) where error.message == "number out of range":
         // As hos-events(7) says: the envelope pass reads no value outside the envelope, so a number too
         // large for a double (1e400) passes it, and only a command that reads the field rejects it.
         break
-    case let (.success, .success(value)):
+    case (.success, .success(let value)):
         propertyFailed("scan accepted a line that parses as \(value.typeName)")
-    case let (.success, .failure(error)):
+    case (.success, .failure(let error)):
         propertyFailed("scan accepted a line that parse rejects: \(error)")
     }
-    if case let .failure(error) = scanned, case .success(.object) = parsed {
+    if case .failure(let error) = scanned, case .success(.object) = parsed {
         propertyFailed("parse read an object that scan rejects: \(error)")
     }
-    guard case let .success(env) = scanned, case let .success(json) = parsed else { return }
+    guard case .success(let env) = scanned, case .success(let json) = parsed else { return }
     do throws(EventProblem) {
         try env.check(in: line)
     } catch {
@@ -126,8 +127,9 @@ func checkLine(_ line: UnsafeBufferPointer<UInt8>) {
         try ContractCheck.decoded(Event(json: json, fallbackID: fallback))
     }
     if env.field(env.eventType, in: line, equals: "health_record"),
-       let fast = env.plainHealthRecord(in: line, fallbackID: fallback) {
-        guard case let .success(event) = general else {
+        let fast = env.plainHealthRecord(in: line, fallbackID: fallback)
+    {
+        guard case .success(let event) = general else {
             propertyFailed("fast health_record decoder accepted a line the general one rejects: \(general)")
         }
         if fast != event || fast.record != event.record {
@@ -141,10 +143,10 @@ func checkLine(_ line: UnsafeBufferPointer<UInt8>) {
     do {
         decoded = try env.decodedEvent(in: line)
     } catch {
-        if case let .success(event) = general { propertyFailed("decodedEvent threw \(error); general gave \(event)") }
+        if case .success(let event) = general { propertyFailed("decodedEvent threw \(error); general gave \(event)") }
         return
     }
-    guard case let .success(event) = general, event == decoded else {
+    guard case .success(let event) = general, event == decoded else {
         propertyFailed("decodedEvent gave \(decoded); general gave \(general)")
     }
     checkRoundTrip(decoded)

@@ -14,7 +14,8 @@ public func fuzzPipeline(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         // Foundation's String(contentsOfFile:) leaks 4 KiB on an empty file (swift-foundation's
         // readBytesFromFile, Swift 6.3.1); the empty text goes to the parser directly, so that LeakSanitizer
         // keeps watching everything else.
-        let spec = size == 0
+        let spec =
+            size == 0
             ? try PipelineSpec.parse("", file: file.path, environment: environment)
             : try PipelineSpec.load(file: file.path, environment: environment)
         // What `hos-run graph` prints, and what a step's process is given.
