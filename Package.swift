@@ -34,10 +34,12 @@ let package = Package(
         // The agents' logic as pure stages, and the statistics they share.
         .target(name: "HOSAgents", dependencies: ["HOSCore"]),
         // The 4-layer memory in one SQLite file: the only module that imports GRDB.
-        .target(name: "HOSMemory", dependencies: [
-            "HOSCore", .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "GRDBSQLite", package: "GRDB.swift"),
-        ]),
+        .target(
+            name: "HOSMemory",
+            dependencies: [
+                "HOSCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         // Rendering results for people: terminal text, Markdown, CSV/TSV tables, one-file HTML.
         .target(name: "HOSReport", dependencies: ["HOSCore"]),
         // The optional LLM: an OpenAI-compatible client over URLSession, prompt files, the narrator behind --llm.
@@ -45,10 +47,12 @@ let package = Package(
         // Pipeline files and the process runner behind hos-run: the only module that imports Yams.
         .target(name: "HOSPipeline", dependencies: ["HOSCore", .product(name: "Yams", package: "Yams")]),
         // The commands: the only module that imports ArgumentParser.
-        .target(name: "HOSCommandLine", dependencies: [
-            "HOSCore", "HOSImport", "HOSAgents", "HOSMemory", "HOSReport", "HOSPipeline", "HOSLLM",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "HOSCommandLine",
+            dependencies: [
+                "HOSCore", "HOSImport", "HOSAgents", "HOSMemory", "HOSReport", "HOSPipeline", "HOSLLM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(name: "hos-validate", dependencies: ["HOSCommandLine"]),
         .executableTarget(name: "hos-import", dependencies: ["HOSCommandLine"]),
         .executableTarget(name: "hos-synth", dependencies: ["HOSCommandLine"]),
@@ -61,19 +65,31 @@ let package = Package(
         .executableTarget(name: "hos-report", dependencies: ["HOSCommandLine"]),
         .executableTarget(name: "hos-run", dependencies: ["HOSCommandLine"]),
         .testTarget(name: "HOSCoreTests", dependencies: ["HOSCore"]),
-        .testTarget(name: "HOSImportTests", dependencies: ["HOSImport", "HOSCore"],
-                    resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "HOSImportTests", dependencies: ["HOSImport", "HOSCore"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "HOSAgentsTests", dependencies: ["HOSAgents", "HOSCore", "HOSImport"]),
-        .testTarget(name: "HOSMemoryTests", dependencies: ["HOSMemory", "HOSCore"],
-                    exclude: ["Golden"]),
+        .testTarget(
+            name: "HOSMemoryTests", dependencies: ["HOSMemory", "HOSCore"],
+            exclude: ["Golden"]),
         .testTarget(name: "HOSReportTests", dependencies: ["HOSReport", "HOSCore"]),
         .testTarget(name: "HOSPipelineTests", dependencies: ["HOSPipeline", "HOSCore"]),
         // The package root and the built tools, for the test targets that run the commands.
         .target(name: "HOSTestSupport", path: "Tests/HOSTestSupport"),
-        .testTarget(name: "HOSLLMTests", dependencies: ["HOSLLM", "HOSCore", "HOSMemory", "HOSCommandLine", "HOSTestSupport"],
-                    exclude: ["Support"]),
-        .testTarget(name: "HOSCLITests", dependencies: ["HOSCore", "HOSTestSupport"],
-                    exclude: ["Cases"]),
+        .testTarget(
+            name: "HOSLLMTests", dependencies: ["HOSLLM", "HOSCore", "HOSMemory", "HOSCommandLine", "HOSTestSupport"],
+            exclude: ["Support"]),
+        .testTarget(
+            name: "HOSCLITests", dependencies: ["HOSCore", "HOSTestSupport"],
+            exclude: ["Cases"]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// `make lint` builds with HOS_WERROR=1 (in its own scratch folder): there, a compiler warning in hos's own
+// code is an error. Dependencies keep their own settings.
+if Context.environment["HOS_WERROR"] == "1" {
+    for target in package.targets {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-warnings-as-errors"])]
+    }
+}

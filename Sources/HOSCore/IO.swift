@@ -89,15 +89,7 @@ struct LineSplitter {
                         number: lineNumber, isEnd: true)
                     oversize = false
                 } else {
-                    var length = k - start
-                    if length > 0, buf[k - 1] == 0x0D { length -= 1 }
-                    if length > maxLineBytes {
-                        try handler.oversizeChunk(
-                            UnsafeBufferPointer(start: buf + start, count: k - start),
-                            number: lineNumber, isEnd: true)
-                    } else {
-                        try handler.line(UnsafeBufferPointer(start: buf + start, count: length), number: lineNumber)
-                    }
+                    try complete(buf + start, count: k - start, number: lineNumber, &handler)
                 }
                 start = k + 1
                 scanned = start
@@ -131,18 +123,26 @@ struct LineSplitter {
                         UnsafeBufferPointer(start: buf, count: end), number: lineNumber, isEnd: true)
                 } else if end > 0 {
                     lineNumber += 1
-                    var length = end
-                    if buf[length - 1] == 0x0D { length -= 1 }
-                    if length > maxLineBytes {
-                        try handler.oversizeChunk(
-                            UnsafeBufferPointer(start: buf, count: end), number: lineNumber, isEnd: true)
-                    } else {
-                        try handler.line(UnsafeBufferPointer(start: buf, count: length), number: lineNumber)
-                    }
+                    try complete(buf, count: end, number: lineNumber, &handler)
                 }
                 return
             }
             end += n
+        }
+    }
+
+    /// A whole line of `count` bytes at `p` (without its LF): the line less a final CR, or, over the limit, one
+    /// oversize piece that is also its end.
+    @inline(__always)
+    func complete<H: LineHandler>(_ p: UnsafeMutablePointer<UInt8>, count: Int, number: Int, _ handler: inout H)
+        throws
+    {
+        var length = count
+        if length > 0, p[length - 1] == 0x0D { length -= 1 }
+        if length > maxLineBytes {
+            try handler.oversizeChunk(UnsafeBufferPointer(start: p, count: count), number: number, isEnd: true)
+        } else {
+            try handler.line(UnsafeBufferPointer(start: p, count: length), number: number)
         }
     }
 }

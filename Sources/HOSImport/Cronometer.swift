@@ -198,11 +198,8 @@ public struct CronometerImporter {
         try HOSImport.readTable(
             file.path ?? "-", required: required, records: records, reporter: reporter,
             maxLineBytes: maxLineBytes,
-            header: { fields, location in
-                found = try nutrients(fields, location)
-            }
-        ) { row, t, location in
-            try body(row, t, found, location)
-        }
+            header: { fields, location in found = try nutrients(fields, location) },
+            { row, t, location in try body(row, t, found, location) }
+        )
     }
 }

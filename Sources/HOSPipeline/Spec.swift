@@ -310,10 +310,10 @@ struct AliasBudget {
             if let size = sizes[k] {
                 added += size
                 if added > PipelineLimits.maxAliasValues {
-                    let where_ = path.isEmpty ? "(top)" : path.joined()
+                    let keyPath = path.isEmpty ? "(top)" : path.joined()
                     throw .invalid([
                         SpecProblem(
-                            file: file, line: line ?? node.mark?.line ?? 1, path: where_,
+                            file: file, line: line ?? node.mark?.line ?? 1, path: keyPath,
                             message:
                                 "aliases expand to more than \(PipelineLimits.maxAliasValues) values (an alias bomb?)")
                     ])
