@@ -351,15 +351,11 @@ extension MemoryStore {
                     WHERE f.user_id = ? ORDER BY f.date, f.plan_id, f.item_id
                     """), arguments: [user])
         guard !rows.isEmpty else { return }
-        struct Tally { var sum = 0.0, n = 0 }
+        typealias Tally = FeedbackTally
+        typealias Arm = StrategyArm
         var weekday: [String: Tally] = [:]
         var category: [String: Tally] = [:]
         var difficulty: [String: Tally] = [:]
-        struct Arm: Hashable, Comparable {
-            var dimension: String, arm: String
-            static func < (a: Arm, b: Arm) -> Bool { (a.dimension, a.arm) < (b.dimension, b.arm) }
-            var name: String { dimension + "=" + arm }
-        }
         var arms: [Arm: (category: String, tally: Tally)] = [:]
         var overall = Tally()
         let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -402,6 +398,15 @@ extension MemoryStore {
                 now: now, in: db)
         }
 
+        try provenStrategies(user: user, arms: arms, now: now, promoted: &promoted, in: db)
+    }
+
+    /// Arms with enough feedback and a high enough success rate (Laplace) become proven strategies, others
+    /// leave the table; the best proven exercise_time arm becomes the `exercise_time` preference.
+    func provenStrategies(
+        user: String, arms: [StrategyArm: (category: String, tally: FeedbackTally)], now: String,
+        promoted: inout [String], in db: Database
+    ) throws {
         var bestExercise: (arm: String, rate: Double, n: Int)?
         for key in arms.keys.sorted() {
             let (cat, t) = arms[key]!
@@ -435,4 +440,18 @@ extension MemoryStore {
             if !promoted.contains("exercise_time") { promoted.append("exercise_time") }
         }
     }
+}
+
+/// Feedback scores summed: the adherence of a weekday, a category, a difficulty or an arm.
+struct FeedbackTally {
+    var sum = 0.0
+    var n = 0
+}
+
+/// A strategy arm of a dimension (exercise_time=morning).
+struct StrategyArm: Hashable, Comparable {
+    var dimension: String
+    var arm: String
+    static func < (a: StrategyArm, b: StrategyArm) -> Bool { (a.dimension, a.arm) < (b.dimension, b.arm) }
+    var name: String { dimension + "=" + arm }
 }

@@ -451,6 +451,16 @@ extension MemoryStore {
     ///   many), `ref` of the one closest to 28 days before (at least 14 before), `max` and `min`
     ///   [recent, as_of]: the highest and lowest 7-day mean (`recent`) on record.
     func insightHistory(user: String, analysisID: String?, asOf: LocalDate?, in db: Database) throws -> [String: JSON] {
+        [
+            "insight_subjects": .object(try insightSubjects(user: user, in: db).mapValues(JSON.object)),
+            "insight_feedback": .object(try insightFeedback(user: user, in: db)),
+            "metrics": .object(try metricHistory(user: user, analysisID: analysisID, asOf: asOf, in: db)),
+        ]
+    }
+
+    /// Each insight subject shown to the user, newest first (up to `InsightHistoryLimits.subjects`): its id,
+    /// when last seen, how often, its direction, whether it was useful, and the best value it cited.
+    func insightSubjects(user: String, in db: Database) throws -> [String: [String: JSON]] {
         var subjects: [String: [String: JSON]] = [:]
         var order: [String] = []
         for row in try Row.fetchAll(
@@ -487,6 +497,11 @@ extension MemoryStore {
             if let value { s["best"] = .number(value) }
             subjects[subject] = s
         }
+        return subjects
+    }
+
+    /// The user's insight feedback per kind: useful and not useful counts.
+    func insightFeedback(user: String, in db: Database) throws -> [String: JSON] {
         var feedback: [String: JSON] = [:]
         for row in try Row.fetchAll(
             db.cachedStatement(
@@ -500,6 +515,12 @@ extension MemoryStore {
                 "not_useful": .number(Double(row["no"] as Int)),
             ]
         }
+        return feedback
+    }
+
+    /// Per metric, from earlier behaviour analyses before `asOf`: how many, the reference one closest to
+    /// `InsightHistoryLimits.referenceDays` before, and the highest and lowest recent means.
+    func metricHistory(user: String, analysisID: String?, asOf: LocalDate?, in db: Database) throws -> [String: JSON] {
         var metrics: [String: JSON] = [:]
         if let asOf {
             struct Point {
@@ -549,9 +570,6 @@ extension MemoryStore {
                 metrics[metric] = .object(m)
             }
         }
-        return [
-            "insight_subjects": .object(subjects.mapValues(JSON.object)), "insight_feedback": .object(feedback),
-            "metrics": .object(metrics),
-        ]
+        return metrics
     }
 }

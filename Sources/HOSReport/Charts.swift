@@ -83,18 +83,7 @@ public enum Charts {
         func x(_ i: Int) -> Double { left + (n > 1 ? Double(i) / Double(n - 1) * plotW : plotW / 2) }
         func y(_ v: Double) -> Double { top + (hi - v) / (hi - lo) * plotH }
 
-        var desc: [String] = ["\(n) days from \(start) to \(start.adding(days: max(0, n - 1)))"]
-        let recorded = values.compactMap { $0 }.count
-        desc.append("\(recorded) recorded")
-        if let b = summary?.baseline { desc.append("baseline \(Format.value(b))\(unit.isEmpty ? "" : " " + unit)") }
-        if let band = summary?.band {
-            desc.append("usual range \(Format.value(band.lowerBound)) to \(Format.value(band.upperBound))")
-        }
-        if let r = summary?.recent { desc.append("recent mean \(Format.value(r))") }
-        if let t = summary?.trend?.direction { desc.append("trend \(t)") }
-        if let a = summary?.anomalies, !a.isEmpty {
-            desc.append("anomalies: " + a.map(Phrases.anomaly).joined(separator: ", "))
-        }
+        let desc = description(values: values, start: start, summary: summary, unit: unit)
 
         var s =
             "<svg class=\"chart\" viewBox=\"0 0 \(Markup.c(w)) \(Markup.c(h))\" role=\"img\" aria-labelledby=\"\(id)-t \(id)-d\">"
@@ -130,7 +119,41 @@ public enum Charts {
             if let v { run.append("\(Markup.c(x(i))),\(Markup.c(y(v)))") } else { flush() }
         }
         flush()
-        let anomalies = Dictionary((summary?.anomalies ?? []).map { ($0.date, $0) }, uniquingKeysWith: { a, _ in a })
+        s += dots(values: values, start: start, anomalies: summary?.anomalies ?? [], x: x, y: y)
+        // Dates under the first, middle and last day.
+        for (i, anchor) in [(0, "start"), ((n - 1) / 2, "middle"), (n - 1, "end")]
+        where n > 0 && (i != (n - 1) / 2 || n > 2) {
+            s +=
+                "<text x=\"\(Markup.c(x(i)))\" y=\"\(Markup.c(h - 8))\" text-anchor=\"\(anchor)\" class=\"tick\">\(start.adding(days: i))</text>"
+        }
+        return s + "</svg>"
+    }
+
+    /// The chart's text description: the days, what was recorded, baseline, usual range, recent mean, trend,
+    /// anomalies.
+    static func description(values: [Double?], start: LocalDate, summary: MetricSummary?, unit: String) -> [String] {
+        let n = values.count
+        var desc: [String] = ["\(n) days from \(start) to \(start.adding(days: max(0, n - 1)))"]
+        let recorded = values.compactMap { $0 }.count
+        desc.append("\(recorded) recorded")
+        if let b = summary?.baseline { desc.append("baseline \(Format.value(b))\(unit.isEmpty ? "" : " " + unit)") }
+        if let band = summary?.band {
+            desc.append("usual range \(Format.value(band.lowerBound)) to \(Format.value(band.upperBound))")
+        }
+        if let r = summary?.recent { desc.append("recent mean \(Format.value(r))") }
+        if let t = summary?.trend?.direction { desc.append("trend \(t)") }
+        if let a = summary?.anomalies, !a.isEmpty {
+            desc.append("anomalies: " + a.map(Phrases.anomaly).joined(separator: ", "))
+        }
+        return desc
+    }
+
+    /// One dot per recorded day, larger and coloured on an anomaly, each with its value as a tooltip.
+    static func dots(
+        values: [Double?], start: LocalDate, anomalies list: [Anomaly], x: (Int) -> Double, y: (Double) -> Double
+    ) -> String {
+        var s = ""
+        let anomalies = Dictionary((list).map { ($0.date, $0) }, uniquingKeysWith: { a, _ in a })
         for (i, v) in values.enumerated() {
             guard let v else { continue }
             let day = start.adding(days: i)
@@ -142,13 +165,7 @@ public enum Charts {
                     "<circle cx=\"\(Markup.c(x(i)))\" cy=\"\(Markup.c(y(v)))\" r=\"2.5\" fill=\"\(Palette.line)\"><title>\(day): \(Markup.esc(Format.value(v)))</title></circle>"
             }
         }
-        // Dates under the first, middle and last day.
-        for (i, anchor) in [(0, "start"), ((n - 1) / 2, "middle"), (n - 1, "end")]
-        where n > 0 && (i != (n - 1) / 2 || n > 2) {
-            s +=
-                "<text x=\"\(Markup.c(x(i)))\" y=\"\(Markup.c(h - 8))\" text-anchor=\"\(anchor)\" class=\"tick\">\(start.adding(days: i))</text>"
-        }
-        return s + "</svg>"
+        return s
     }
 
     /// The day as a strip from wake to lights out, one block per item.
