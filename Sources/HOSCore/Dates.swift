@@ -19,7 +19,7 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Parses exactly `YYYY-MM-DD` from its UTF-8 bytes.
     init?<C: RandomAccessCollection<UInt8>>(utf8 u: C) where C.Index == Int {
-        guard u.count == 10, u[4] == 0x2D, u[7] == 0x2D,
+        guard u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"),
             let y = digits(u, 0, 4), let m = digits(u, 5, 2), let d = digits(u, 8, 2),
             let date = LocalDate(year: y, month: m, day: d)
         else { return nil }
@@ -98,7 +98,7 @@ public struct ClockTime: Sendable, Hashable, CustomStringConvertible {
     init?<C: RandomAccessCollection<UInt8>>(utf8 u: C) where C.Index == Int {
         guard u.count == 5 || u.count == 4 else { return nil }
         let colon = u.count - 3
-        guard u[colon] == 0x3A, let h = digits(u, 0, colon), let m = digits(u, colon + 1, 2),
+        guard u[colon] == UInt8(ascii: ":"), let h = digits(u, 0, colon), let m = digits(u, colon + 1, 2),
             h < 24, m < 60
         else { return nil }
         minutes = h * 60 + m
@@ -117,28 +117,29 @@ public enum Timestamp {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`; `t`/space for `T` and `z` for `Z` are accepted.
     public static func parse<C: RandomAccessCollection<UInt8>>(_ u: C) -> (seconds: Int, offsetSeconds: Int)?
     where C.Index == Int {
-        guard u.startIndex == 0, u.count >= 20, u[4] == 0x2D, u[7] == 0x2D,
-            u[10] == 0x54 || u[10] == 0x74 || u[10] == 0x20, u[13] == 0x3A, u[16] == 0x3A,
+        guard u.startIndex == 0, u.count >= 20, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"),
+            u[10] == UInt8(ascii: "T") || u[10] == UInt8(ascii: "t") || u[10] == UInt8(ascii: " "),
+            u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":"),
             let y = digits(u, 0, 4), let mo = digits(u, 5, 2), let d = digits(u, 8, 2),
             let h = digits(u, 11, 2), let mi = digits(u, 14, 2), let s = digits(u, 17, 2),
             let date = LocalDate(year: y, month: mo, day: d), h < 24, mi < 60, s <= 60
         else { return nil }
         var i = 19
-        if i < u.count, u[i] == 0x2E {
+        if i < u.count, u[i] == UInt8(ascii: ".") {
             i += 1
             let start = i
-            while i < u.count, u[i] >= 0x30, u[i] <= 0x39 { i += 1 }
+            while i < u.count, u[i] >= UInt8(ascii: "0"), u[i] <= UInt8(ascii: "9") { i += 1 }
             guard i > start else { return nil }
         }
         guard i < u.count else { return nil }
         var offset = 0
-        if u[i] == 0x5A || u[i] == 0x7A {
+        if u[i] == UInt8(ascii: "Z") || u[i] == UInt8(ascii: "z") {
             i += 1
-        } else if u[i] == 0x2B || u[i] == 0x2D {
-            guard i + 6 == u.count, u[i + 3] == 0x3A, let oh = digits(u, i + 1, 2),
+        } else if u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") {
+            guard i + 6 == u.count, u[i + 3] == UInt8(ascii: ":"), let oh = digits(u, i + 1, 2),
                 let om = digits(u, i + 4, 2), oh < 24, om < 60
             else { return nil }
-            offset = (oh * 60 + om) * 60 * (u[i] == 0x2D ? -1 : 1)
+            offset = (oh * 60 + om) * 60 * (u[i] == UInt8(ascii: "-") ? -1 : 1)
             i += 6
         } else {
             return nil
@@ -167,8 +168,8 @@ func digits<C: RandomAccessCollection<UInt8>>(_ u: C, _ start: Int, _ count: Int
     var v = 0
     for i in start..<start + count {
         let c = u[i]
-        guard c >= 0x30, c <= 0x39 else { return nil }
-        v = v * 10 + Int(c - 0x30)
+        guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
+        v = v * 10 + Int(c - UInt8(ascii: "0"))
     }
     return v
 }

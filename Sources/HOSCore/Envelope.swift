@@ -42,7 +42,7 @@ public struct Envelope: Sendable {
         var env = Envelope()
         parser.skipWhitespace()
         guard parser.i < line.count else { throw parser.fail("unexpected end of input") }
-        guard line[parser.i] == 0x7B else {
+        guard line[parser.i] == UInt8(ascii: "{") else {
             // Validate first, so a broken line reports its syntax error rather than its type.
             try parser.skipValue()
             throw parser.fail("an event must be a JSON object", at: 0)
@@ -51,13 +51,13 @@ public struct Envelope: Sendable {
         env.bodyStart = parser.i
         parser.depth = 1
         parser.skipWhitespace()
-        if parser.i < line.count, line[parser.i] == 0x7D {
+        if parser.i < line.count, line[parser.i] == UInt8(ascii: "}") {
             parser.i += 1
         } else {
             env.isEmpty = false
             while true {
                 guard parser.i < line.count else { throw parser.fail("unexpected end of input") }
-                guard line[parser.i] == 0x22 else {
+                guard line[parser.i] == UInt8(ascii: "\"") else {
                     throw parser.fail("expected a key, found \(parser.describe(line[parser.i]))")
                 }
                 let key = try parser.scanString()
@@ -71,10 +71,10 @@ public struct Envelope: Sendable {
                     let field: RawField
                     guard parser.i < line.count else { throw parser.fail("unexpected end of input") }
                     switch line[parser.i] {
-                    case 0x22:
+                    case UInt8(ascii: "\""):
                         let s = try parser.scanString()
                         field = .string(RawString(start: s.start, end: s.end, escaped: s.escaped))
-                    case 0x6E:
+                    case UInt8(ascii: "n"):
                         try parser.expectLiteral("null")
                         field = .null
                     default:
@@ -84,7 +84,7 @@ public struct Envelope: Sendable {
                     }
                     env.set(slot, field)
                 } else {
-                    if !key.escaped, key.end - key.start == 7, line[key.start] == 0x70,
+                    if !key.escaped, key.end - key.start == 7, line[key.start] == UInt8(ascii: "p"),
                         line[key.start..<key.end].elementsEqual("payload".utf8)
                     {
                         env.payload = parser.i
@@ -93,7 +93,7 @@ public struct Envelope: Sendable {
                     }
                     try parser.skipValue()
                 }
-                if try parser.endOfMember(close: 0x7D) { break }
+                if try parser.endOfMember(close: UInt8(ascii: "}")) { break }
             }
         }
         parser.skipWhitespace()
@@ -183,7 +183,10 @@ enum EnvelopeKey {
         // Every envelope key is 7–12 bytes and starts with a, e, s, t or u: most other keys fail here.
         guard n >= 7, n <= 12 else { return nil }
         let first = line[start]
-        guard first == 0x61 || first == 0x65 || first == 0x73 || first == 0x74 || first == 0x75 else { return nil }
+        guard
+            first == UInt8(ascii: "a") || first == UInt8(ascii: "e") || first == UInt8(ascii: "s")
+                || first == UInt8(ascii: "t") || first == UInt8(ascii: "u")
+        else { return nil }
         for (name, key) in EnvelopeKey.names where name.utf8CodeUnitCount == n {
             let v = name.utf8Start
             var same = true
@@ -203,9 +206,9 @@ enum EnvelopeKey {
 extension JSONParser {
     static func typeName(of first: UInt8) -> String {
         switch first {
-        case 0x7B: "object"
-        case 0x5B: "array"
-        case 0x74, 0x66: "boolean"
+        case UInt8(ascii: "{"): "object"
+        case UInt8(ascii: "["): "array"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): "boolean"
         default: "number"
         }
     }
@@ -251,7 +254,7 @@ extension Envelope {
         in line: UnsafeBufferPointer<UInt8>, fallbackID: @autoclosure () -> String,
         keep: Bool
     ) -> Event? {
-        guard !hasExtra, let at = payload, line[at] == 0x7B else { return nil }
+        guard !hasExtra, let at = payload, line[at] == UInt8(ascii: "{") else { return nil }
         func optional(_ field: RawField?) -> String?? {
             switch field {
             case nil, .null?: return .some(nil)
@@ -279,7 +282,7 @@ extension Envelope {
         var date: LocalDate?
         var metrics: [String: MetricValue]?
         var source: String?
-        guard parser.i < line.count, line[parser.i] != 0x7D else { return nil }
+        guard parser.i < line.count, line[parser.i] != UInt8(ascii: "}") else { return nil }
         do {
             while true {
                 let key = try parser.scanString()
@@ -287,24 +290,24 @@ extension Envelope {
                 guard !key.escaped else { return nil }
                 let name = UnsafeBufferPointer(rebasing: line[key.start..<key.end])
                 if name.elementsEqual("metrics".utf8) {
-                    guard line[parser.i] == 0x7B else { return nil }
+                    guard line[parser.i] == UInt8(ascii: "{") else { return nil }
                     guard let m = try plainMetrics(&parser, keep: keep) else { return nil }
                     metrics = m
                 } else if name.elementsEqual("date".utf8) {
-                    guard line[parser.i] == 0x22 else { return nil }
+                    guard line[parser.i] == UInt8(ascii: "\"") else { return nil }
                     let s = try parser.scanString()
                     guard let d = LocalDate(utf8: UnsafeBufferPointer(rebasing: line[s.start..<s.end])) else {
                         return nil
                     }
                     date = d
                 } else if name.elementsEqual("source".utf8) {
-                    guard line[parser.i] == 0x22 else { return nil }
+                    guard line[parser.i] == UInt8(ascii: "\"") else { return nil }
                     let s = try parser.scanString()
                     source = parser.decodeString(s.start, s.end, escaped: s.escaped)
                 } else {
                     return nil
                 }
-                if try parser.endOfMember(close: 0x7D) { break }
+                if try parser.endOfMember(close: UInt8(ascii: "}")) { break }
             }
         } catch {
             return nil
@@ -321,7 +324,7 @@ extension Envelope {
         parser.i += 1
         parser.skipWhitespace()
         var metrics = [String: MetricValue](minimumCapacity: keep ? 24 : 0)
-        guard line[parser.i] != 0x7D else {
+        guard line[parser.i] != UInt8(ascii: "}") else {
             parser.i += 1
             return metrics
         }
@@ -333,12 +336,12 @@ extension Envelope {
             let entry = Metrics.metric(utf8: UnsafeBufferPointer(rebasing: line[key.start..<key.end]))
             let name = entry?.name ?? parser.decodeString(key.start, key.end, escaped: false)
             switch line[parser.i] {
-            case 0x2D, 0x30...0x39:
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 let n = try parser.scanNumber()
                 let value = JSON.number(try parser.numberValue(n.start, n.end, integer: n.integer))
                 guard let v = try? Metrics.validate(entry, name: name, value: value) else { return nil }
                 if keep { metrics[name] = v }
-            case 0x22:
+            case UInt8(ascii: "\""):
                 // Only a clock metric's canonical HH:MM, whose payload written back is the same text.
                 let s = try parser.scanString()
                 guard entry?.kind == .clock, s.end - s.start == 5, !s.escaped,
@@ -348,7 +351,7 @@ extension Envelope {
             default:
                 return nil
             }
-            if try parser.endOfMember(close: 0x7D) { return metrics }
+            if try parser.endOfMember(close: UInt8(ascii: "}")) { return metrics }
         }
     }
 }

@@ -86,21 +86,21 @@ public enum JSON: Sendable, Equatable {
         case .number(let n): JSON.encodeNumber(n, into: &out)
         case .string(let s): JSON.encodeString(s, into: &out)
         case .array(let a):
-            out.append(0x5B)
+            out.append(UInt8(ascii: "["))
             for (i, v) in a.enumerated() {
-                if i > 0 { out.append(0x2C) }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 v.encode(into: &out)
             }
-            out.append(0x5D)
+            out.append(UInt8(ascii: "]"))
         case .object(let o):
-            out.append(0x7B)
+            out.append(UInt8(ascii: "{"))
             for (i, k) in o.keys.sorted().enumerated() {
-                if i > 0 { out.append(0x2C) }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSON.encodeString(k, into: &out)
-                out.append(0x3A)
+                out.append(UInt8(ascii: ":"))
                 o[k]!.encode(into: &out)
             }
-            out.append(0x7D)
+            out.append(UInt8(ascii: "}"))
         }
     }
 
@@ -120,22 +120,22 @@ public enum JSON: Sendable, Equatable {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     static func encodeString(_ s: String, into out: inout [UInt8]) {
-        out.append(0x22)
+        out.append(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-            case 0x09: out.append(contentsOf: [0x5C, 0x74])
-            case 0..<0x20:
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30])
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<UInt8(ascii: " "):
+                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
                 out.append(hexDigits[Int(b >> 4)])
                 out.append(hexDigits[Int(b & 15)])
             default: out.append(b)
             }
         }
-        out.append(0x22)
+        out.append(UInt8(ascii: "\""))
     }
 }
 

@@ -15,7 +15,9 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
 /// Bytes that need a closer look inside a string: quote, backslash, controls, and non-ASCII.
 nonisolated(unsafe) private let stringSpecial: UnsafePointer<Bool> = {
     let t = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
-    for b in 0..<256 { t[b] = b == 0x22 || b == 0x5C || b < 0x20 || b >= 0x80 }
+    for b in UInt8.min...UInt8.max {
+        t[Int(b)] = b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < UInt8(ascii: " ") || b >= 0x80
+    }
     return UnsafePointer(t)
 }()
 
@@ -30,6 +32,9 @@ public struct JSONParser {
     let special: UnsafePointer<Bool>
     /// Members of the objects being built, innermost last.
     var members: [(String, JSON)] = []
+
+    /// The bit that tells an ASCII letter's cases apart: `c | lowercaseBit` is `c` in lower case.
+    static let lowercaseBit: UInt8 = 0x20
 
     public init(_ bytes: UnsafeBufferPointer<UInt8>) {
         p = bytes
@@ -53,14 +58,14 @@ public struct JSONParser {
     {
         var parser = JSONParser(bytes)
         parser.skipWhitespace()
-        guard parser.i < bytes.count, bytes[parser.i] == 0x5B else {
+        guard parser.i < bytes.count, bytes[parser.i] == UInt8(ascii: "[") else {
             _ = try parse(bytes)
             return nil
         }
         parser.i += 1
         var out: [(value: JSON, offset: Int)] = []
         parser.skipWhitespace()
-        if parser.i < bytes.count, bytes[parser.i] == 0x5D {
+        if parser.i < bytes.count, bytes[parser.i] == UInt8(ascii: "]") {
             parser.i += 1
         } else {
             while true {
@@ -69,11 +74,11 @@ public struct JSONParser {
                 out.append((try parser.parseValue(), start))
                 parser.skipWhitespace()
                 guard parser.i < bytes.count else { throw parser.fail("unexpected end of input") }
-                if bytes[parser.i] == 0x2C {
+                if bytes[parser.i] == UInt8(ascii: ",") {
                     parser.i += 1
                     continue
                 }
-                guard bytes[parser.i] == 0x5D else {
+                guard bytes[parser.i] == UInt8(ascii: "]") else {
                     throw parser.fail("expected ',' or ']', found \(parser.describe(bytes[parser.i]))")
                 }
                 parser.i += 1
@@ -102,13 +107,15 @@ public struct JSONParser {
     mutating func skipWhitespace() {
         while i < p.count {
             let c = p[i]
-            guard c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D else { return }
+            guard
+                c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\n") || c == UInt8(ascii: "\r")
+            else { return }
             i += 1
         }
     }
 
     func describe(_ c: UInt8) -> String {
-        c >= 0x21 && c < 0x7F ? "'\(Character(Unicode.Scalar(c)))'" : "byte 0x" + String(c, radix: 16)
+        c >= UInt8(ascii: "!") && c < 0x7F ? "'\(Character(Unicode.Scalar(c)))'" : "byte 0x" + String(c, radix: 16)
     }
 
     /// Skips a string starting at the opening quote; returns the content's bounds and whether it holds escapes.
@@ -122,13 +129,13 @@ public struct JSONParser {
             while i < n, !special[Int(p[i])] { i += 1 }
             guard i < n else { throw fail("unterminated string", at: start - 1) }
             let c = p[i]
-            if c == 0x22 {
+            if c == UInt8(ascii: "\"") {
                 i += 1
                 return (start, i - 1, escaped)
-            } else if c == 0x5C {
+            } else if c == UInt8(ascii: "\\") {
                 escaped = true
                 try skipEscape()
-            } else if c < 0x20 {
+            } else if c < UInt8(ascii: " ") {
                 throw fail("control character in string")
             } else {
                 try skipUTF8Sequence()
@@ -139,9 +146,10 @@ public struct JSONParser {
     mutating func skipEscape() throws(JSONSyntaxError) {
         guard i + 1 < p.count else { throw fail("unterminated string") }
         switch p[i + 1] {
-        case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
             i += 2
-        case 0x75:
+        case UInt8(ascii: "u"):
             guard i + 5 < p.count, (2...5).allSatisfy({ isHex(p[i + $0]) }) else {
                 throw fail("bad \\u escape")
             }
@@ -151,7 +159,10 @@ public struct JSONParser {
         }
     }
 
-    func isHex(_ c: UInt8) -> Bool { (c >= 0x30 && c <= 0x39) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x66) }
+    func isHex(_ c: UInt8) -> Bool {
+        (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
+            || (c | Self.lowercaseBit >= UInt8(ascii: "a") && c | Self.lowercaseBit <= UInt8(ascii: "f"))
+    }
 
     /// Validates one multi-byte UTF-8 sequence at `i` (RFC 3629: no overlongs, surrogates or > U+10FFFF).
     mutating func skipUTF8Sequence() throws(JSONSyntaxError) {
@@ -190,35 +201,35 @@ public struct JSONParser {
     /// Skips a number; returns its bounds and whether it is a plain integer.
     mutating func scanNumber() throws(JSONSyntaxError) -> (start: Int, end: Int, integer: Bool) {
         let start = i
-        if p[i] == 0x2D {
+        if p[i] == UInt8(ascii: "-") {
             i += 1
-            if i < p.count, p[i] == 0x49 { throw fail("Infinity is not a JSON number", at: start) }
+            if i < p.count, p[i] == UInt8(ascii: "I") { throw fail("Infinity is not a JSON number", at: start) }
         }
         guard i < p.count, isDigit(p[i]) else { throw fail("bad number", at: start) }
-        if p[i] == 0x30 {
+        if p[i] == UInt8(ascii: "0") {
             i += 1
             if i < p.count, isDigit(p[i]) { throw fail("leading zero in number", at: start) }
         } else {
             while i < p.count, isDigit(p[i]) { i += 1 }
         }
         var integer = true
-        if i < p.count, p[i] == 0x2E {
+        if i < p.count, p[i] == UInt8(ascii: ".") {
             integer = false
             i += 1
             guard i < p.count, isDigit(p[i]) else { throw fail("bad number", at: start) }
             while i < p.count, isDigit(p[i]) { i += 1 }
         }
-        if i < p.count, p[i] | 0x20 == 0x65 {
+        if i < p.count, p[i] | Self.lowercaseBit == UInt8(ascii: "e") {
             integer = false
             i += 1
-            if i < p.count, p[i] == 0x2B || p[i] == 0x2D { i += 1 }
+            if i < p.count, p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-") { i += 1 }
             guard i < p.count, isDigit(p[i]) else { throw fail("bad number", at: start) }
             while i < p.count, isDigit(p[i]) { i += 1 }
         }
         return (start, i, integer)
     }
 
-    @inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+    @inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
 
     mutating func expectLiteral(_ word: StaticString) throws(JSONSyntaxError) {
         let n = word.utf8CodeUnitCount
@@ -234,46 +245,46 @@ public struct JSONParser {
     public mutating func skipValue() throws(JSONSyntaxError) {
         guard i < p.count else { throw fail("unexpected end of input") }
         switch p[i] {
-        case 0x22: _ = try scanString()
-        case 0x7B:
+        case UInt8(ascii: "\""): _ = try scanString()
+        case UInt8(ascii: "{"):
             depth += 1
             guard depth <= maxJSONDepth else { throw fail("nesting deeper than \(maxJSONDepth)") }
             i += 1
             skipWhitespace()
-            if i < p.count, p[i] == 0x7D {
+            if i < p.count, p[i] == UInt8(ascii: "}") {
                 i += 1
             } else {
                 while true {
                     guard i < p.count else { throw fail("unexpected end of input") }
-                    guard p[i] == 0x22 else { throw fail("expected a key, found \(describe(p[i]))") }
+                    guard p[i] == UInt8(ascii: "\"") else { throw fail("expected a key, found \(describe(p[i]))") }
                     _ = try scanString()
                     try expectColon()
                     try skipValue()
-                    if try endOfMember(close: 0x7D) { break }
+                    if try endOfMember(close: UInt8(ascii: "}")) { break }
                 }
             }
             depth -= 1
-        case 0x5B:
+        case UInt8(ascii: "["):
             depth += 1
             guard depth <= maxJSONDepth else { throw fail("nesting deeper than \(maxJSONDepth)") }
             i += 1
             skipWhitespace()
-            if i < p.count, p[i] == 0x5D {
+            if i < p.count, p[i] == UInt8(ascii: "]") {
                 i += 1
             } else {
                 while true {
                     skipWhitespace()
                     try skipValue()
-                    if try endOfMember(close: 0x5D) { break }
+                    if try endOfMember(close: UInt8(ascii: "]")) { break }
                 }
             }
             depth -= 1
-        case 0x74: try expectLiteral("true")
-        case 0x66: try expectLiteral("false")
-        case 0x6E: try expectLiteral("null")
-        case 0x4E: throw fail("NaN is not a JSON number")
-        case 0x49: throw fail("Infinity is not a JSON number")
-        case 0x2D, 0x30...0x39: _ = try scanNumber()
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        case UInt8(ascii: "N"): throw fail("NaN is not a JSON number")
+        case UInt8(ascii: "I"): throw fail("Infinity is not a JSON number")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try scanNumber()
         default: throw fail("unexpected \(describe(p[i]))")
         }
     }
@@ -282,7 +293,7 @@ public struct JSONParser {
     mutating func expectColon() throws(JSONSyntaxError) {
         skipWhitespace()
         guard i < p.count else { throw fail("unexpected end of input") }
-        guard p[i] == 0x3A else { throw fail("expected ':', found \(describe(p[i]))") }
+        guard p[i] == UInt8(ascii: ":") else { throw fail("expected ':', found \(describe(p[i]))") }
         i += 1
         skipWhitespace()
     }
@@ -295,7 +306,7 @@ public struct JSONParser {
         let c = p[i]
         i += 1
         if c == close { return true }
-        guard c == 0x2C else {
+        guard c == UInt8(ascii: ",") else {
             throw fail("expected ',' or '\(Character(Unicode.Scalar(close)))', found \(describe(c))", at: i - 1)
         }
         skipWhitespace()
@@ -308,16 +319,16 @@ public struct JSONParser {
     public mutating func parseValue() throws(JSONSyntaxError) -> JSON {
         guard i < p.count else { throw fail("unexpected end of input") }
         switch p[i] {
-        case 0x22:
+        case UInt8(ascii: "\""):
             let s = try scanString()
             return .string(decodeString(s.start, s.end, escaped: s.escaped))
-        case 0x7B:
+        case UInt8(ascii: "{"):
             depth += 1
             guard depth <= maxJSONDepth else { throw fail("nesting deeper than \(maxJSONDepth)") }
             defer { depth -= 1 }
             i += 1
             skipWhitespace()
-            if i < p.count, p[i] == 0x7D {
+            if i < p.count, p[i] == UInt8(ascii: "}") {
                 i += 1
                 return .object([:])
             }
@@ -327,45 +338,45 @@ public struct JSONParser {
             defer { members.removeSubrange(base...) }
             while true {
                 guard i < p.count else { throw fail("unexpected end of input") }
-                guard p[i] == 0x22 else { throw fail("expected a key, found \(describe(p[i]))") }
+                guard p[i] == UInt8(ascii: "\"") else { throw fail("expected a key, found \(describe(p[i]))") }
                 let k = try scanString()
                 try expectColon()
                 let key = decodeString(k.start, k.end, escaped: k.escaped)
                 members.append((key, try parseValue()))
-                if try endOfMember(close: 0x7D) { break }
+                if try endOfMember(close: UInt8(ascii: "}")) { break }
             }
             var object = [String: JSON](minimumCapacity: members.count - base)
             // Later duplicates win, as in jq.
             for m in members[base...] { object[m.0] = m.1 }
             return .object(object)
-        case 0x5B:
+        case UInt8(ascii: "["):
             depth += 1
             guard depth <= maxJSONDepth else { throw fail("nesting deeper than \(maxJSONDepth)") }
             defer { depth -= 1 }
             i += 1
             skipWhitespace()
             var array: [JSON] = []
-            if i < p.count, p[i] == 0x5D {
+            if i < p.count, p[i] == UInt8(ascii: "]") {
                 i += 1
                 return .array(array)
             }
             while true {
                 skipWhitespace()
                 array.append(try parseValue())
-                if try endOfMember(close: 0x5D) { return .array(array) }
+                if try endOfMember(close: UInt8(ascii: "]")) { return .array(array) }
             }
-        case 0x74:
+        case UInt8(ascii: "t"):
             try expectLiteral("true")
             return .bool(true)
-        case 0x66:
+        case UInt8(ascii: "f"):
             try expectLiteral("false")
             return .bool(false)
-        case 0x6E:
+        case UInt8(ascii: "n"):
             try expectLiteral("null")
             return .null
-        case 0x4E: throw fail("NaN is not a JSON number")
-        case 0x49: throw fail("Infinity is not a JSON number")
-        case 0x2D, 0x30...0x39:
+        case UInt8(ascii: "N"): throw fail("NaN is not a JSON number")
+        case UInt8(ascii: "I"): throw fail("Infinity is not a JSON number")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let n = try scanNumber()
             return .number(try numberValue(n.start, n.end, integer: n.integer))
         default: throw fail("unexpected \(describe(p[i]))")
@@ -376,10 +387,10 @@ public struct JSONParser {
         if integer, end - start <= 15 {
             var v = 0
             var k = start
-            let negative = p[k] == 0x2D
+            let negative = p[k] == UInt8(ascii: "-")
             if negative { k += 1 }
             while k < end {
-                v = v * 10 + Int(p[k] - 0x30)
+                v = v * 10 + Int(p[k] - UInt8(ascii: "0"))
                 k += 1
             }
             return Double(negative ? -v : v)
@@ -396,17 +407,17 @@ public struct JSONParser {
     func shortDecimal(_ start: Int, _ end: Int) -> Double? {
         guard end - start <= 17 else { return nil }
         var k = start
-        let negative = p[k] == 0x2D
+        let negative = p[k] == UInt8(ascii: "-")
         if negative { k += 1 }
         var m = 0
         var digits = 0
         var fraction = -1
         while k < end {
             let c = p[k]
-            if c == 0x2E {
+            if c == UInt8(ascii: ".") {
                 fraction = 0
-            } else if c >= 0x30, c <= 0x39 {
-                m = m * 10 + Int(c - 0x30)
+            } else if c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") {
+                m = m * 10 + Int(c - UInt8(ascii: "0"))
                 digits += 1
                 if fraction >= 0 { fraction += 1 }
             } else {
@@ -430,7 +441,7 @@ public struct JSONParser {
         var k = start
         while k < end {
             let c = p[k]
-            guard c == 0x5C else {
+            guard c == UInt8(ascii: "\\") else {
                 out.append(c)
                 k += 1
                 continue
@@ -438,15 +449,17 @@ public struct JSONParser {
             let e = p[k + 1]
             k += 2
             switch e {
-            case 0x62: out.append(0x08)
-            case 0x66: out.append(0x0C)
-            case 0x6E: out.append(0x0A)
-            case 0x72: out.append(0x0D)
-            case 0x74: out.append(0x09)
-            case 0x75:
+            case UInt8(ascii: "b"): out.append(0x08) // backspace
+            case UInt8(ascii: "f"): out.append(0x0C) // form feed
+            case UInt8(ascii: "n"): out.append(UInt8(ascii: "\n"))
+            case UInt8(ascii: "r"): out.append(UInt8(ascii: "\r"))
+            case UInt8(ascii: "t"): out.append(UInt8(ascii: "\t"))
+            case UInt8(ascii: "u"):
                 var scalar = hex4(k)
                 k += 4
-                if (0xD800...0xDBFF).contains(scalar), k + 6 <= end, p[k] == 0x5C, p[k + 1] == 0x75 {
+                if (0xD800...0xDBFF).contains(scalar), k + 6 <= end, p[k] == UInt8(ascii: "\\"),
+                    p[k + 1] == UInt8(ascii: "u")
+                {
                     let low = hex4(k + 2)
                     if (0xDC00...0xDFFF).contains(low) {
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
@@ -466,7 +479,8 @@ public struct JSONParser {
         var v: UInt32 = 0
         for k in at..<at + 4 {
             let c = p[k]
-            let d: UInt8 = c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x61 + 10
+            let d: UInt8 =
+                c <= UInt8(ascii: "9") ? c - UInt8(ascii: "0") : (c | Self.lowercaseBit) - UInt8(ascii: "a") + 10
             v = v << 4 | UInt32(d)
         }
         return v

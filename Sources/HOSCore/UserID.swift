@@ -68,11 +68,11 @@ extension JSONParser {
     func hasLoneSurrogate(_ start: Int, _ end: Int) -> Bool {
         var k = start
         while k < end {
-            guard p[k] == 0x5C else {
+            guard p[k] == UInt8(ascii: "\\") else {
                 k += 1
                 continue
             }
-            guard p[k + 1] == 0x75 else {
+            guard p[k + 1] == UInt8(ascii: "u") else {
                 k += 2
                 continue
             }
@@ -80,7 +80,7 @@ extension JSONParser {
             k += 6
             if (0xDC00...0xDFFF).contains(unit) { return true }
             if (0xD800...0xDBFF).contains(unit) {
-                guard k + 6 <= end, p[k] == 0x5C, p[k + 1] == 0x75,
+                guard k + 6 <= end, p[k] == UInt8(ascii: "\\"), p[k + 1] == UInt8(ascii: "u"),
                     (0xDC00...0xDFFF).contains(hex4(k + 2))
                 else { return true }
                 k += 6

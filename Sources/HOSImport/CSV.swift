@@ -60,10 +60,10 @@ public struct CSVReader {
                 if b.starts(with: [0xEF, 0xBB, 0xBF]) { b.removeFirst(3) }
             }
             if inQuote {
-                pending.append(0x0A)
+                pending.append(UInt8(ascii: "\n"))
                 pending.append(contentsOf: b)
             } else {
-                if b.isEmpty || b.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+                if b.isEmpty || b.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { return }
                 pending = b
                 pendingStart = number
             }
@@ -110,17 +110,17 @@ public struct CSVReader {
         while i < line.count {
             let c = line[i]
             if inQuote {
-                if c == 0x22 {
-                    if i + 1 < line.count, line[i + 1] == 0x22 { i += 1 } else { inQuote = false }
+                if c == UInt8(ascii: "\"") {
+                    if i + 1 < line.count, line[i + 1] == UInt8(ascii: "\"") { i += 1 } else { inQuote = false }
                 }
-            } else if c == 0x2C {
+            } else if c == UInt8(ascii: ",") {
                 atFieldStart = true
                 i += 1
                 continue
-            } else if c == 0x22, atFieldStart {
+            } else if c == UInt8(ascii: "\""), atFieldStart {
                 inQuote = true
             }
-            if c != 0x20 { atFieldStart = false }
+            if c != UInt8(ascii: " ") { atFieldStart = false }
             i += 1
         }
         return inQuote
@@ -136,9 +136,9 @@ public struct CSVReader {
         while i < r.count {
             let c = r[i]
             if quoted {
-                if c == 0x22 {
-                    if i + 1 < r.count, r[i + 1] == 0x22 {
-                        field.append(0x22)
+                if c == UInt8(ascii: "\"") {
+                    if i + 1 < r.count, r[i + 1] == UInt8(ascii: "\"") {
+                        field.append(UInt8(ascii: "\""))
                         i += 1
                     } else {
                         quoted = false
@@ -146,18 +146,18 @@ public struct CSVReader {
                 } else {
                     field.append(c)
                 }
-            } else if c == 0x2C {
+            } else if c == UInt8(ascii: ",") {
                 fields.append(String(decoding: field, as: UTF8.self))
                 field.removeAll(keepingCapacity: true)
                 wasQuoted = false
-            } else if c == 0x22, !wasQuoted, field.allSatisfy({ $0 == 0x20 }) {
+            } else if c == UInt8(ascii: "\""), !wasQuoted, field.allSatisfy({ $0 == UInt8(ascii: " ") }) {
                 field.removeAll()
                 quoted = true
                 wasQuoted = true
-            } else if c == 0x22 {
+            } else if c == UInt8(ascii: "\"") {
                 throw EventProblem("stray quote inside an unquoted field")
             } else if wasQuoted {
-                if c != 0x20 { throw EventProblem("text after a closing quote") }
+                if c != UInt8(ascii: " ") { throw EventProblem("text after a closing quote") }
             } else {
                 field.append(c)
             }
