@@ -374,7 +374,7 @@ public func printError(_ line: String) {
     }
 }
 
-/// The text of the current `errno`.
-public func errnoText() -> String {
-    String(cString: strerror(errno)).lowercased()
+/// The text of an errno value (by default the current one), in lower case.
+public func errnoText(_ code: Int32 = errno) -> String {
+    String(cString: strerror(code)).lowercased()
 }

@@ -66,7 +66,7 @@ public enum EventID {
     public static let addedBytes = #""event_id":"","#.utf8.count + 26
 
     /// Refuses a line that would be longer than `limit` once forwarded, so that what one hos command
-    /// writes, the next one accepts with the same limit (hos-events(7), LINES).
+    /// writes, the next one accepts with the same limit (hos-events(7), BAD INPUT).
     public static func checkForwardedLength(_ bytes: Int, hasID: Bool, limit: Int) throws(EventProblem) {
         if !hasID, bytes + addedBytes > limit {
             throw EventProblem("line longer than \(limit) bytes once its event_id is added (\(bytes) + \(addedBytes))")

@@ -2,6 +2,7 @@
 
 import Foundation
 import Glibc
+import HOSCore
 
 /// A running child process with a pipe to its stdin and one from its stdout; stderr is shared with hos-run.
 final class ChildProcess {
@@ -23,15 +24,13 @@ final class ChildProcess {
         var outPipe: [Int32] = [-1, -1]
         // The failure is the step's (or hos-run's: out of file descriptors), never its program's.
         guard closeOnExecPipe(&inPipe) else {
-            throw PipelineError.spawn(
-                step: step, message: "cannot make a pipe: \(String(cString: strerror(errno)).lowercased())")
+            throw PipelineError.spawn(step: step, message: "cannot make a pipe: \(errnoText())")
         }
         guard closeOnExecPipe(&outPipe) else {
             let e = errno
             close(inPipe[0])
             close(inPipe[1])
-            throw PipelineError.spawn(
-                step: step, message: "cannot make a pipe: \(String(cString: strerror(e)).lowercased())")
+            throw PipelineError.spawn(step: step, message: "cannot make a pipe: \(errnoText(e))")
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -67,7 +66,7 @@ final class ChildProcess {
         guard rc == 0 else {
             close(inPipe[1])
             close(outPipe[0])
-            throw PipelineError.spawn(step: step, message: "\(argv[0]): \(String(cString: strerror(rc)).lowercased())")
+            throw PipelineError.spawn(step: step, message: "\(argv[0]): \(errnoText(rc))")
         }
         pid = child
         stdinFD = inPipe[1]
