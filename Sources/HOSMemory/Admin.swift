@@ -59,8 +59,7 @@ extension MemoryStore {
         _ body: (Database) throws -> (T, action: String, detail: JSON)
     ) throws -> T {
         func verified(_ db: Database) throws -> (T, action: String, detail: JSON) {
-            let problems = try Self.quickCheck(db)
-            if let first = problems.first { throw Self.damaged(path, operation, printable(first, limit: 120)) }
+            try Self.requireSound(db, path: path, operation)
             return try body(db)
         }
         if isReadOnly { return try read(operation) { try verified($0).0 } }
@@ -106,10 +105,7 @@ extension MemoryStore {
         rows: [String: Int], erasure: Erasure
     ) {
         let counts = try write("forget") { db in
-            let problems = try Self.quickCheck(db)
-            if let first = problems.first {
-                throw Self.damaged(path, "forget", printable(first, limit: 120) + "; nothing was deleted")
-            }
+            try Self.requireSound(db, path: path, "forget", consequence: "; nothing was deleted")
             var counts: [String: Int] = [:]
             for table in Schema.userTables {
                 try db.execute(sql: "DELETE FROM \(table) WHERE user_id = ?", arguments: [user])
@@ -324,10 +320,7 @@ extension MemoryStore {
             try Self.retrying { try queue.backup(to: dest) }
             // The copy is verified before it replaces anything: a damaged memory file gives no backup, and
             // an older good backup at `file` is kept.
-            let problems = try dest.read { db in try Self.quickCheck(db) }
-            if let first = problems.first {
-                throw Self.damaged(path, "backup", printable(first, limit: 120) + "; no backup written")
-            }
+            try dest.read { db in try Self.requireSound(db, path: path, "backup", consequence: "; no backup written") }
             try dest.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
             try dest.close()
         } catch {

@@ -169,13 +169,16 @@ public final class MemoryStore {
 
     /// `PRAGMA quick_check` of the whole file; damage is an error (exit 74) naming the first problem.
     public func verify(_ operation: String) throws {
-        let problems = try read(operation) { db in try Self.quickCheck(db) }
-        if let first = problems.first {
-            throw Self.damaged(
-                path, operation,
-                printable(first, limit: 120)
-                    + (problems.count > 1 ? " (and \(problems.count - 1) more)" : ""))
-        }
+        try read(operation) { db in try Self.requireSound(db, path: path, operation) }
+    }
+
+    /// Throws the damaged-file error (exit 74) when `PRAGMA quick_check` of `db` finds a problem, naming the
+    /// first and how many more; `consequence` says what was therefore left undone.
+    static func requireSound(_ db: Database, path: String, _ operation: String, consequence: String = "") throws {
+        let problems = try quickCheck(db)
+        guard let first = problems.first else { return }
+        let more = problems.count > 1 ? " (and \(problems.count - 1) more)" : ""
+        throw damaged(path, operation, printable(first, limit: 120) + more + consequence)
     }
 
     /// The problems `PRAGMA quick_check` finds (empty: none).
