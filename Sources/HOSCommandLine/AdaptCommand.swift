@@ -266,7 +266,7 @@ public struct AdaptCommand: ParsableCommand {
         public func run() throws {
             try runTool("hos-adapt") {
                 let store = try openExisting(memory)
-                let decisions = try store.adaptationDecisions(user: user, dimension: dimension).map(decisionLog)
+                let decisions = try store.adaptationDecisions(user: user, dimension: dimension).map(\.decision)
                 var estimates: [OffPolicyEstimate] = []
                 for (dim, _) in AdaptationRules.dimensions where dimension == nil || dimension == dim {
                     for t in targets {
@@ -337,15 +337,16 @@ public struct AdaptCommand: ParsableCommand {
             try runTool("hos-adapt") {
                 let rows = try openExisting(memory).adaptationDecisions(user: user, dimension: dimension)
                 let out = try OutputSink(path: "-")
-                for r in rows {
+                for (user, r) in rows {
                     switch format {
                     case .json:
                         var j: [String: JSON] = [
-                            "user_id": .string(r.user), "decision_id": .string(r.decisionID),
+                            "user_id": .string(user), "decision_id": .string(r.decisionID),
                             "dimension": .string(r.dimension),
                             "analysis_id": .string(r.analysisID), "decided_at": .string(r.decidedAt),
                             "policy": .string(r.policy), "chosen": .string(r.chosen),
-                            "propensity": .number(r.propensity, places: 6), "arms": r.arms, "context": r.context,
+                            "propensity": .number(r.propensity, places: 6), "arms": .array(r.arms.map(\.json)),
+                            "context": .object(r.context),
                             "reward_n": .number(Double(r.rewardN)),
                         ]
                         if let p = r.planID { j["plan_id"] = .string(p) }
@@ -469,17 +470,7 @@ func alignedTable(_ rows: [[String]]) -> String {
     }.joined(separator: "\n") + "\n"
 }
 
-/// A stored decision as the engine sees it.
-func decisionLog(_ r: StoredDecision) -> AdaptDecisionLog {
-    AdaptDecisionLog(
-        decisionID: r.decisionID, dimension: r.dimension, analysisID: r.analysisID, decidedAt: r.decidedAt,
-        policy: r.policy, chosen: r.chosen, propensity: r.propensity,
-        arms: (r.arms.arrayValue ?? []).compactMap(ArmSnapshot.init(json:)),
-        context: r.context.objectValue ?? [:], planID: r.planID, applied: r.applied, reward: r.reward,
-        rewardN: r.rewardN)
-}
-
-/// hos-adapt's view of the memory file: HOSMemory's adaptation rows mapped to HOSAgents' types.
+/// hos-adapt's view of the memory file.
 struct StoreAdaptationMemory: AdaptationMemory {
     let store: MemoryStore
 
@@ -488,48 +479,13 @@ struct StoreAdaptationMemory: AdaptationMemory {
     }
 
     func history(user: String, resultEventID: String) throws -> AdaptHistory {
-        let s = try store.adaptation(user: user, resultEventID: resultEventID)
-        var h = AdaptHistory()
-        h.items = s.items.map {
-            AdaptPlanItem(
-                planID: $0.planID, itemID: $0.itemID, date: $0.date.flatMap { LocalDate($0) }, category: $0.category,
-                intensity: $0.intensity, difficulty: $0.difficulty, variant: $0.variant)
-        }
-        h.feedback = s.feedback.compactMap { f in
-            guard let d = LocalDate(f.date), let status = PlanFeedback.Status(rawValue: f.status) else { return nil }
-            return AdaptFeedback(planID: f.planID, itemID: f.itemID, date: d, status: status)
-        }
-        h.arms = s.arms.map(armState)
-        h.decisions = s.decisions.map(decisionLog)
-        h.difficulty = s.difficulty.flatMap { AdaptationRules.difficultyRange.contains($0) ? $0 : nil }
-        h.previousAnswer = s.previousPayload
-        return h
+        try store.adaptation(user: user, resultEventID: resultEventID)
     }
 
-    func arms() throws -> [AdaptArmState] { try store.adaptationArms().map(armState) }
+    func arms() throws -> [AdaptArmState] { try store.adaptationArms() }
 
     func save(_ outcome: AdaptOutcome, event: Event) throws {
-        let arms = outcome.arms.map {
-            StoredArm(
-                user: $0.user, archetype: $0.archetype, dimension: $0.dimension, arm: $0.arm, priorAlpha: $0.priorAlpha,
-                priorBeta: $0.priorBeta, successes: $0.successes, failures: $0.failures, pulls: $0.pulls,
-                pBest: $0.pBest, chosen: $0.chosen)
-        }
-        let decisions = outcome.decisions.map { d in
-            StoredDecision(
-                user: event.userID, decisionID: d.decisionID, dimension: d.dimension, analysisID: d.analysisID,
-                decidedAt: d.decidedAt, policy: d.policy, chosen: d.chosen, propensity: d.propensity,
-                arms: .array(d.arms.map(\.json)), context: .object(d.context), planID: d.planID,
-                applied: d.applied, reward: d.reward, rewardN: d.rewardN)
-        }
         try store.saveAdaptation(
-            event: event, predictedAdherence: outcome.predictedMean, arms: arms, decisions: decisions)
-    }
-
-    func armState(_ a: StoredArm) -> AdaptArmState {
-        AdaptArmState(
-            user: a.user, archetype: a.archetype, dimension: a.dimension, arm: a.arm, priorAlpha: a.priorAlpha,
-            priorBeta: a.priorBeta, successes: a.successes, failures: a.failures, pulls: a.pulls,
-            pBest: a.pBest, chosen: a.chosen)
+            event: event, predictedAdherence: outcome.predictedMean, arms: outcome.arms, decisions: outcome.decisions)
     }
 }

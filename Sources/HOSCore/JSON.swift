@@ -12,10 +12,17 @@ public enum JSON: Sendable, Equatable {
     /// A number rounded to `places` decimals, so golden files do not depend on float noise.
     public static func number(_ v: Double, places: Int) -> JSON {
         guard v.isFinite else { return .null }
+        return .number(rounded(v, places: places))
+    }
+
+    /// `v` rounded to `places` decimals as `number(_:places:)` writes it (no negative zero); a value that is
+    /// not finite stays as it is, and is written as null.
+    public static func rounded(_ v: Double, places: Int) -> Double {
+        guard v.isFinite else { return v }
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
         let r = (v * scale).rounded() / scale
-        return .number(r == 0 ? 0 : r)
+        return r == 0 ? 0 : r
     }
 
     public subscript(key: String) -> JSON? {

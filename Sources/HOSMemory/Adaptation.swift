@@ -4,114 +4,11 @@
 import GRDB
 import HOSCore
 
-/// A stored plan item, as hos-adapt joins feedback to it.
-public struct StoredPlanItem: Sendable, Equatable {
-    public var planID: String
-    public var itemID: String
-    public var date: String?
-    public var category: String
-    public var intensity: Int?
-    public var difficulty: Int?
-    public var variant: [String: String]
-}
-
-/// A stored plan_feedback.
-public struct StoredFeedback: Sendable, Equatable {
-    public var planID: String
-    public var itemID: String
-    public var date: String
-    public var status: String
-}
-
-/// One row of adapt_arm: a user's Beta posterior on one arm (prior + own counts).
-public struct StoredArm: Sendable, Equatable {
-    public var user: String
-    public var archetype: String?
-    public var dimension: String
-    public var arm: String
-    public var priorAlpha: Double
-    public var priorBeta: Double
-    public var successes: Double
-    public var failures: Double
-    public var pulls: Int
-    public var pBest: Double?
-    public var chosen: Bool
-
-    public init(
-        user: String, archetype: String?, dimension: String, arm: String, priorAlpha: Double, priorBeta: Double,
-        successes: Double, failures: Double, pulls: Int, pBest: Double?, chosen: Bool
-    ) {
-        self.user = user
-        self.archetype = archetype
-        self.dimension = dimension
-        self.arm = arm
-        self.priorAlpha = priorAlpha
-        self.priorBeta = priorBeta
-        self.successes = successes
-        self.failures = failures
-        self.pulls = pulls
-        self.pBest = pBest
-        self.chosen = chosen
-    }
-}
-
-/// One row of adapt_decision: a logged decision on one dimension.
-public struct StoredDecision: Sendable, Equatable {
-    public var user: String
-    public var decisionID: String
-    public var dimension: String
-    public var analysisID: String
-    public var decidedAt: String
-    public var policy: String
-    public var chosen: String
-    public var propensity: Double
-    /// JSON array of the arms as the decision saw them.
-    public var arms: JSON
-    public var context: JSON
-    public var planID: String?
-    public var applied: Bool?
-    public var reward: Double?
-    public var rewardN: Int
-
-    public init(
-        user: String, decisionID: String, dimension: String, analysisID: String, decidedAt: String,
-        policy: String, chosen: String, propensity: Double, arms: JSON, context: JSON, planID: String?,
-        applied: Bool?, reward: Double?, rewardN: Int
-    ) {
-        self.user = user
-        self.decisionID = decisionID
-        self.dimension = dimension
-        self.analysisID = analysisID
-        self.decidedAt = decidedAt
-        self.policy = policy
-        self.chosen = chosen
-        self.propensity = propensity
-        self.arms = arms
-        self.context = context
-        self.planID = planID
-        self.applied = applied
-        self.reward = reward
-        self.rewardN = rewardN
-    }
-}
-
-/// Everything hos-adapt reads of one user.
-public struct StoredAdaptation: Sendable, Equatable {
-    public var items: [StoredPlanItem] = []
-    public var feedback: [StoredFeedback] = []
-    public var arms: [StoredArm] = []
-    public var decisions: [StoredDecision] = []
-    /// adaptation_state.difficulty.
-    public var difficulty: Int?
-    /// The payload of the adaptation event `resultEventID`, when the file holds it.
-    public var previousPayload: [String: JSON]?
-}
-
 extension MemoryStore {
     /// One user's plans, feedback, arms, decisions and difficulty, in one read transaction.
-    public func adaptation(user: String, resultEventID: String) throws -> StoredAdaptation {
+    public func adaptation(user: String, resultEventID: String) throws -> AdaptHistory {
         try read("read adaptation") { db in
-            var out = StoredAdaptation()
+            var out = AdaptHistory()
             for row in try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
@@ -124,8 +21,9 @@ extension MemoryStore {
                     for (k, a) in v { if let s = a.stringValue { variant[k] = s } }
                 }
                 out.items.append(
-                    StoredPlanItem(
-                        planID: row["plan_id"], itemID: row["item_id"], date: row["date"],
+                    AdaptPlanItem(
+                        planID: row["plan_id"], itemID: row["item_id"],
+                        date: (row["date"] as String?).flatMap(LocalDate.init),
                         category: row["category"], intensity: row["intensity"],
                         difficulty: row["difficulty"], variant: variant))
             }
@@ -135,34 +33,37 @@ extension MemoryStore {
                         SELECT plan_id, item_id, date, status FROM plan_feedback WHERE user_id = ? ORDER BY date, plan_id, item_id
                         """), arguments: [user])
             {
+                // Rows the contract would not accept (written by an older version) are not evidence.
+                guard let date = LocalDate(row["date"] as String),
+                    let status = PlanFeedback.Status(rawValue: row["status"])
+                else { continue }
                 out.feedback.append(
-                    StoredFeedback(
-                        planID: row["plan_id"], itemID: row["item_id"], date: row["date"],
-                        status: row["status"]))
+                    AdaptFeedback(planID: row["plan_id"], itemID: row["item_id"], date: date, status: status))
             }
             out.arms = try Self.arms(user: user, in: db)
-            out.decisions = try Self.decisions(user: user, dimension: nil, in: db)
+            out.decisions = try Self.decisions(user: user, dimension: nil, in: db).map(\.decision)
             out.difficulty = try Int.fetchOne(
                 db.cachedStatement(sql: "SELECT difficulty FROM adaptation_state WHERE user_id = ?"),
-                arguments: [user])
+                arguments: [user]
+            ).flatMap { AdaptPlanItem.levels.contains($0) ? $0 : nil }
             if let text = try String.fetchOne(
                 db.cachedStatement(
                     sql: """
                         SELECT payload FROM analyses WHERE user_id = ? AND event_id = ? AND event_type = 'adaptation'
                         """), arguments: [user, resultEventID]), case .object(let p) = JSON.parseStored(text)
             {
-                out.previousPayload = p
+                out.previousAnswer = p
             }
             return out
         }
     }
 
     /// The arms of one user, or of every user (nil): the pooled priors' source.
-    public func adaptationArms(user: String? = nil) throws -> [StoredArm] {
+    public func adaptationArms(user: String? = nil) throws -> [AdaptArmState] {
         try read("read adaptation arms") { db in try Self.arms(user: user, in: db) }
     }
 
-    static func arms(user: String?, in db: Database) throws -> [StoredArm] {
+    static func arms(user: String?, in db: Database) throws -> [AdaptArmState] {
         let rows = try Row.fetchAll(
             db.cachedStatement(
                 sql: """
@@ -170,19 +71,23 @@ extension MemoryStore {
                     FROM adapt_arm \(user == nil ? "" : "WHERE user_id = ?") ORDER BY user_id, dimension, arm
                     """), arguments: StatementArguments(user.map { [$0] } ?? []))
         return rows.map { r in
-            StoredArm(
+            AdaptArmState(
                 user: r["user_id"], archetype: r["archetype"], dimension: r["dimension"], arm: r["arm"],
                 priorAlpha: r["prior_alpha"], priorBeta: r["prior_beta"], successes: r["successes"],
                 failures: r["failures"], pulls: r["pulls"], pBest: r["p_best"], chosen: r["chosen"])
         }
     }
 
-    /// Logged decisions, oldest first: of one user (or all), on one dimension (or all).
-    public func adaptationDecisions(user: String?, dimension: String?) throws -> [StoredDecision] {
+    /// Logged decisions with their users, oldest first per user: of one user (or all), on one dimension (or all).
+    public func adaptationDecisions(user: String?, dimension: String?) throws -> [(
+        user: String, decision: AdaptDecisionLog
+    )] {
         try read("read adaptation decisions") { db in try Self.decisions(user: user, dimension: dimension, in: db) }
     }
 
-    static func decisions(user: String?, dimension: String?, in db: Database) throws -> [StoredDecision] {
+    static func decisions(
+        user: String?, dimension: String?, in db: Database
+    ) throws -> [(user: String, decision: AdaptDecisionLog)] {
         var conditions: [String] = []
         var arguments: [DatabaseValueConvertible] = []
         if let user {
@@ -202,12 +107,13 @@ extension MemoryStore {
                     FROM adapt_decision \(whereClause) ORDER BY user_id, decided_at, decision_id, dimension
                     """), arguments: StatementArguments(arguments))
         return rows.map { r in
-            StoredDecision(
-                user: r["user_id"], decisionID: r["decision_id"], dimension: r["dimension"],
-                analysisID: r["analysis_id"], decidedAt: r["decided_at"], policy: r["policy"],
-                chosen: r["chosen"], propensity: r["propensity"], arms: JSON.parseStored(r["arms"]),
-                context: JSON.parseStored(r["context"]), planID: r["plan_id"], applied: r["applied"],
-                reward: r["reward"], rewardN: r["reward_n"])
+            let decision = AdaptDecisionLog(
+                decisionID: r["decision_id"], dimension: r["dimension"], analysisID: r["analysis_id"],
+                decidedAt: r["decided_at"], policy: r["policy"], chosen: r["chosen"], propensity: r["propensity"],
+                arms: (JSON.parseStored(r["arms"]).arrayValue ?? []).compactMap(ArmSnapshot.init(json:)),
+                context: JSON.parseStored(r["context"]).objectValue ?? [:], planID: r["plan_id"],
+                applied: r["applied"], reward: r["reward"], rewardN: r["reward_n"])
+            return (r["user_id"], decision)
         }
     }
 
@@ -215,8 +121,8 @@ extension MemoryStore {
     /// adaptation_state, experiment), the predicted adherence, the user's arms and the decision log rows
     /// (new ones inserted; earlier ones get their plan, applied flag and reward).
     public func saveAdaptation(
-        event: Event, predictedAdherence: Double?, arms: [StoredArm],
-        decisions: [StoredDecision]
+        event: Event, predictedAdherence: Double?, arms: [AdaptArmState],
+        decisions: [AdaptDecisionLog]
     ) throws {
         try write("store adaptation") { db in
             _ = try ingest(event, in: db)
@@ -254,8 +160,9 @@ extension MemoryStore {
                           applied = excluded.applied, reward = excluded.reward, reward_n = excluded.reward_n
                         """
                 ).execute(arguments: [
-                    d.user, d.decisionID, d.dimension, d.analysisID, utc(d.decidedAt), d.policy, d.chosen,
-                    min(1, max(1e-12, d.propensity)), d.arms.stored, d.context.stored, d.planID,
+                    event.userID, d.decisionID, d.dimension, d.analysisID, utc(d.decidedAt), d.policy, d.chosen,
+                    min(1, max(1e-12, d.propensity)), JSON.array(d.arms.map(\.json)).stored,
+                    JSON.object(d.context).stored, d.planID,
                     d.applied, d.reward.map { min(1, max(0, $0)) }, d.rewardN,
                 ])
             }

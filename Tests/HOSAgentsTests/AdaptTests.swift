@@ -73,7 +73,7 @@ private func input(
 }
 
 private func experiment(_ o: AdaptOutcome, _ dim: String) -> JSON {
-    o.payload["experiments"]!.arrayValue!.first { $0["dimension"]?.stringValue == dim }!
+    o.payload.payload["experiments"]!.arrayValue!.first { $0["dimension"]?.stringValue == dim }!
 }
 
 private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.first { $0["arm"]?.stringValue == name }! }
@@ -278,7 +278,7 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         let h = history(weeks: [("morning", "gradual", 4, 4), ("evening", "direct", 5, 3)])
         let a = engine.decide(input(h), pool: AdaptPool(rows: []))
         let b = engine.decide(input(h), pool: AdaptPool(rows: []))
-        #expect(JSON.object(a.payload).text == JSON.object(b.payload).text)
+        #expect(JSON.object(a.payload.payload).text == JSON.object(b.payload.payload).text)
         var chosen = Set<String>()
         for seed in 0..<40 {
             let e = AdaptEngine(settings: AdaptSettings(policy: .thompson, explore: 0.05, seed: UInt64(seed)))
@@ -324,7 +324,7 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         let t = engine.decide(input(h), pool: AdaptPool(rows: []))
         #expect(arm(experiment(t, "exercise_time"), "evening")["p_best"]!.doubleValue! > 0.95)
         // The lift of the chosen arms over the others is positive.
-        #expect(t.payload["effectiveness"]!["lift"]!.doubleValue! > 0.3)
+        #expect(t.payload.payload["effectiveness"]!["lift"]!.doubleValue! > 0.3)
     }
 
     @Test func pooledPriorsShrinkTowardThePopulationAndExcludeTheUser() {
@@ -347,7 +347,7 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         let p = (80 + 20 * 0.6) / (100 + 20.0)
         let w = 4 * 200 / 220.0
         #expect(abs(pp.alpha - (1 + w * p)) < 1e-12 && abs(pp.beta - (1 + w * (1 - p))) < 1e-12)
-        #expect(pp.source["archetype_users"] == 10 && pp.source["population_users"] == 20)
+        #expect(pp.source.archetypeUsers == 10 && pp.source.populationUsers == 20)
         // An archetype nobody of which has data gets the population's rate.
         let ce = pool.prior(
             user: "u-x", archetype: Archetype.connectedExplorer.name, dimension: "exercise_time", arm: "morning")
@@ -376,13 +376,13 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         let o = engine.decide(
             input(h, window: stray + [feedback("rp-0", "exercise", "2026-03-03", .completed)]),
             pool: AdaptPool(rows: []))
-        let f = o.payload["feedback"]!
+        let f = o.payload.payload["feedback"]!
         #expect(f["received"] == 3 && f["matched"] == 1)
         #expect(f["unknown"]!["count"] == 2)
         #expect(f["unknown"]!["ids"] == ["rp-0/yoga", "rp-404/exercise"])
         #expect(f["stored_unmatched"] == 2)
         // The analysis counts the 14 matched feedbacks only.
-        #expect(o.payload["success"]!["overall"]!["n"] == 14)
+        #expect(o.payload.payload["success"]!["overall"]!["n"] == 14)
     }
 
     @Test func controlEventsChooseWhatRuns() throws {
@@ -480,7 +480,7 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
             ("morning", "gradual", 6, 5), ("morning", "gradual", 5, 6), ("morning", "gradual", 6, 6),
         ])
         let greedy = AdaptEngine(settings: AdaptSettings(policy: .greedy, explore: 0, seed: 1))
-        let p = greedy.decide(input(h), pool: AdaptPool(rows: [])).payload["predicted_adherence"]!
+        let p = greedy.decide(input(h), pool: AdaptPool(rows: [])).payload.payload["predicted_adherence"]!
         let mean = p["mean"]!.doubleValue!
         let low = p["low"]!.doubleValue!
         let high = p["high"]!.doubleValue!
@@ -489,7 +489,8 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         #expect(abs(mean - 18.0 / 23) < 1e-4)
         #expect(p["items"] == 2 && p["days"] == 7)
         // With no history at all: 0.5 with a wide interval.
-        let empty = engine.decide(input(AdaptHistory()), pool: AdaptPool(rows: [])).payload["predicted_adherence"]!
+        let empty = engine.decide(input(AdaptHistory()), pool: AdaptPool(rows: [])).payload.payload[
+            "predicted_adherence"]!
         #expect(empty["mean"] == 0.5 && empty["low"]!.doubleValue! < 0.1)
     }
 }

@@ -49,17 +49,17 @@ private func adaptation(_ user: String, id: String, ts: String, chosen: String, 
         archetype: "Peak Performer", analysisID: "a-" + id, payload: payload.objectValue!)
 }
 
-private func arm(_ user: String, _ name: String, s: Double, f: Double, chosen: Bool) -> StoredArm {
-    StoredArm(
+private func arm(_ user: String, _ name: String, s: Double, f: Double, chosen: Bool) -> AdaptArmState {
+    AdaptArmState(
         user: user, archetype: "Peak Performer", dimension: "exercise_time", arm: name, priorAlpha: 1.5,
         priorBeta: 1.25, successes: s, failures: f, pulls: 1, pBest: chosen ? 0.9 : 0.1, chosen: chosen)
 }
 
-private func decision(_ user: String, id: String, plan: String? = nil, reward: Double? = nil) -> StoredDecision {
-    StoredDecision(
-        user: user, decisionID: id, dimension: "exercise_time", analysisID: "a-1",
+private func decision(id: String, plan: String? = nil, reward: Double? = nil) -> AdaptDecisionLog {
+    AdaptDecisionLog(
+        decisionID: id, dimension: "exercise_time", analysisID: "a-1",
         decidedAt: "2026-03-02T00:00:00Z", policy: "thompson", chosen: "morning", propensity: 0.9,
-        arms: [["arm": "morning", "alpha": 6.5, "beta": 3.25, "p_best": 0.9, "probability": 0.9]],
+        arms: [ArmSnapshot(arm: "morning", alpha: 6.5, beta: 3.25, pBest: 0.9, probability: 0.9)],
         context: ["archetype": "Peak Performer"], planID: plan, applied: plan.map { _ in true },
         reward: reward, rewardN: reward == nil ? 0 : 7)
 }
@@ -82,8 +82,8 @@ private func decision(_ user: String, id: String, plan: String? = nil, reward: D
         #expect(
             s.items[0].variant == ["exercise_time": "morning"] && s.items[0].intensity == 3
                 && s.items[0].difficulty == 3)
-        #expect(s.feedback.map(\.status) == ["completed", "partial"])
-        #expect(s.difficulty == nil && s.previousPayload == nil)
+        #expect(s.feedback.map(\.status) == [.completed, .partial])
+        #expect(s.difficulty == nil && s.previousAnswer == nil)
         // Nothing of u-2 in u-1's history.
         #expect(!s.items.contains { $0.planID == "rp-2" })
     }
@@ -95,7 +95,7 @@ private func decision(_ user: String, id: String, plan: String? = nil, reward: D
         try store.saveAdaptation(
             event: event, predictedAdherence: 0.71,
             arms: [arm("u-1", "morning", s: 5, f: 2, chosen: true), arm("u-1", "evening", s: 1, f: 6, chosen: false)],
-            decisions: [decision("u-1", id: "d1")])
+            decisions: [decision(id: "d1")])
         let context = try store.retrieve(user: "u-1", asOf: LocalDate("2026-03-08"))
         let state = try #require(context["adaptation_state"])
         #expect(state["difficulty"] == 4)
@@ -104,7 +104,7 @@ private func decision(_ user: String, id: String, plan: String? = nil, reward: D
         #expect(state["experiments"]?.arrayValue?.first?["chosen"] == "morning")
         // The stored answer is found again by its event id (a replayed request).
         let s = try store.adaptation(user: "u-1", resultEventID: "ad-1")
-        #expect(s.previousPayload?["predicted_adherence"]?["mean"] == 0.71)
+        #expect(s.previousAnswer?["predicted_adherence"]?["mean"] == 0.71)
         #expect(s.difficulty == 4)
         #expect(s.arms.map(\.arm) == ["evening", "morning"] && s.arms[1].chosen)
         #expect(try store.check() == [])
@@ -116,12 +116,12 @@ private func decision(_ user: String, id: String, plan: String? = nil, reward: D
         try store.saveAdaptation(
             event: adaptation("u-1", id: "ad-1", ts: "2026-03-09T00:00:00Z", chosen: "morning", difficulty: 3),
             predictedAdherence: nil, arms: [arm("u-1", "morning", s: 5, f: 2, chosen: true)],
-            decisions: [decision("u-1", id: "d1")])
+            decisions: [decision(id: "d1")])
         // A later decision updates the arm and links the earlier decision to its plan with a reward.
         try store.saveAdaptation(
             event: adaptation("u-1", id: "ad-2", ts: "2026-03-16T00:00:00Z", chosen: "morning", difficulty: 3),
             predictedAdherence: nil, arms: [arm("u-1", "morning", s: 10, f: 4, chosen: true)],
-            decisions: [decision("u-1", id: "d1", plan: "rp-9", reward: 0.75), decision("u-1", id: "d2")])
+            decisions: [decision(id: "d1", plan: "rp-9", reward: 0.75), decision(id: "d2")])
         // An older report does not overwrite the newer arm.
         try store.saveAdaptation(
             event: adaptation("u-1", id: "ad-0", ts: "2026-03-01T00:00:00Z", chosen: "evening", difficulty: 3),
@@ -129,9 +129,10 @@ private func decision(_ user: String, id: String, plan: String? = nil, reward: D
         let arms = try store.adaptationArms()
         #expect(arms.count == 1 && arms[0].successes == 10 && arms[0].chosen && arms[0].priorAlpha == 1.5)
         let log = try store.adaptationDecisions(user: "u-1", dimension: "exercise_time")
-        #expect(log.map(\.decisionID) == ["d1", "d2"])
-        #expect(log[0].planID == "rp-9" && log[0].applied == true && log[0].reward == 0.75 && log[0].rewardN == 7)
-        #expect(log[0].arms.arrayValue?.first?["alpha"] == 6.5)
+        #expect(log.map(\.decision.decisionID) == ["d1", "d2"] && log.allSatisfy { $0.user == "u-1" })
+        let first = log[0].decision
+        #expect(first.planID == "rp-9" && first.applied == true && first.reward == 0.75 && first.rewardN == 7)
+        #expect(first.arms.first?.alpha == 6.5)
         #expect(try store.adaptationDecisions(user: "u-2", dimension: nil).isEmpty)
     }
 
@@ -142,7 +143,7 @@ private func decision(_ user: String, id: String, plan: String? = nil, reward: D
             try store.saveAdaptation(
                 event: adaptation(u, id: "ad-\(u)", ts: "2026-03-09T00:00:00Z", chosen: "morning", difficulty: 3),
                 predictedAdherence: 0.6, arms: [arm(u, "morning", s: 1, f: 1, chosen: true)],
-                decisions: [decision(u, id: "d-\(u)")])
+                decisions: [decision(id: "d-\(u)")])
         }
         let counts = try store.forget(user: "u-1", vacuum: false, at: "2026-03-10T00:00:00Z").rows
         #expect(counts["adapt_arm"] == 1 && counts["adapt_decision"] == 1 && counts["adaptation_state"] == 1)

@@ -60,16 +60,15 @@ let adversarialIDs = [
                     payload: ["difficulty": ["from": 2, "to": 2]]),
                 predictedAdherence: 0.5,
                 arms: [
-                    StoredArm(
+                    AdaptArmState(
                         user: u, archetype: nil, dimension: "exercise_time", arm: "midday", priorAlpha: 1,
                         priorBeta: 1, successes: 3, failures: 1, pulls: 1, pBest: 1, chosen: true)
                 ],
                 decisions: [
-                    StoredDecision(
-                        user: u, decisionID: "d", dimension: "exercise_time", analysisID: "a-x",
+                    AdaptDecisionLog(
+                        decisionID: "d", dimension: "exercise_time", analysisID: "a-x",
                         decidedAt: "2026-02-10T00:00:00Z", policy: "thompson", chosen: "midday",
-                        propensity: 1, arms: [], context: [:], planID: nil, applied: nil, reward: nil,
-                        rewardN: 0)
+                        propensity: 1, arms: [], context: [:])
                 ])
             // The LLM's cache and accounting (hos-behavior --llm).
             try store.storeLLMReply(

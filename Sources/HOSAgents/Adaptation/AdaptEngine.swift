@@ -149,7 +149,7 @@ public struct AdaptInput: Sendable {
 
 /// The decision of one barrier: the `adaptation` payload and what the memory file keeps of it.
 public struct AdaptOutcome: Sendable {
-    public var payload: [String: JSON]
+    public var payload: AdaptationPayload
     public var difficulty: DifficultyDecision
     public var predictedMean: Double
     /// The user's arms with their new counts and choice (adapt_arm).
@@ -183,7 +183,7 @@ public struct AdaptEngine: Sendable {
         let context = Self.decisionContext(
             input.archetype, difficulty: difficulty.to, feedback: success.overall.n,
             latestPlan: latestPlan)
-        var experiments: [JSON] = []
+        var experiments: [ExperimentReport] = []
         var armStates: [AdaptArmState] = []
         var newDecisions: [AdaptDecisionLog] = []
         var chosenNow: [String: String] = [:]
@@ -193,7 +193,7 @@ public struct AdaptEngine: Sendable {
                 dim, arms: armNames, input: input, join: join, mode: parts.modes[dim], pool: pool,
                 context: context)
             posteriors[dim] = e.arms
-            experiments.append(e.json)
+            experiments.append(e.report)
             armStates += e.states
             if let d = e.decision { newDecisions.append(d) }
             if let c = e.chosen { chosenNow[dim] = c }
@@ -211,20 +211,23 @@ public struct AdaptEngine: Sendable {
                 updated.first { $0.decisionID == d.decisionID && $0.dimension == d.dimension } ?? d
             } + newDecisions, chosen: chosenNow)
 
-        var payload: [String: JSON] = [
-            "difficulty": difficulty.json, "experiments": .array(experiments), "predicted_adherence": prediction.json,
-            "effectiveness": effectiveness, "success": success.json, "feedback": Self.feedbackReport(input, join: join),
-            "policy": .string(settings.policy.rawValue), "explore": .number(settings.explore, places: 4),
-        ]
+        var payload = AdaptationPayload()
+        payload.difficulty = difficulty
+        payload.experiments = experiments
+        payload.predictedAdherence = prediction.report
+        payload.effectiveness = effectiveness
+        payload.success = success.report
+        payload.feedback = Self.feedbackReport(input, join: join)
+        payload.policy = settings.policy.rawValue
+        payload.explore = JSON.rounded(settings.explore, places: 4)
         if parts.controlled {
-            payload["controls"] = .array(
-                input.controls.map { c in
-                    switch c {
-                    case .difficulty: .string(AdaptEvents.adaptDifficulty)
-                    case .test: .string(AdaptEvents.testStrategy)
-                    case .optimize: .string(AdaptEvents.optimizeRecommendations)
-                    }
-                })
+            payload.controls = input.controls.map { c in
+                switch c {
+                case .difficulty: AdaptEvents.adaptDifficulty
+                case .test: AdaptEvents.testStrategy
+                case .optimize: AdaptEvents.optimizeRecommendations
+                }
+            }
         }
         return AdaptOutcome(
             payload: payload, difficulty: difficulty, predictedMean: prediction.mean, arms: armStates,
@@ -304,7 +307,7 @@ public struct AdaptEngine: Sendable {
     struct Experiment {
         var arms: [ArmPosterior]
         var chosen: String?
-        var json: JSON
+        var report: ExperimentReport
         var states: [AdaptArmState]
         var decision: AdaptDecisionLog?
     }
@@ -318,7 +321,8 @@ public struct AdaptEngine: Sendable {
         let archetype = input.archetype
         let decisionID = Self.decisionID(user: input.user, requestID: input.requestID)
         let (arms, priorSource) = Self.posteriors(dim, arms: armNames, input: input, join: join, pool: pool)
-        var entry: [String: JSON] = ["dimension": .string(dim)]
+        var entry = ExperimentReport()
+        entry.dimension = dim
         var probabilities: [String: Double] = [:]
         var chosen = input.history.arms.first { $0.dimension == dim && $0.chosen }?.arm
         var decision: AdaptDecisionLog?
@@ -338,11 +342,11 @@ public struct AdaptEngine: Sendable {
             let arm = subset[choice.index].arm
             chosen = arm
             let propensity = max(AdaptationRules.minPropensity, probabilities[arm] ?? 0)
-            entry["propensity"] = .number(propensity, places: 6)
-            entry["policy"] = .string(mode.policy.rawValue)
-            entry["mode"] = .string(choice.mode)
-            entry["decision_id"] = .string(decisionID)
-            if let allowed = mode.arms { entry["tested_arms"] = .array(allowed.map(JSON.string)) }
+            entry.propensity = JSON.rounded(propensity, places: 6)
+            entry.policy = mode.policy.rawValue
+            entry.mode = choice.mode
+            entry.decisionID = decisionID
+            entry.testedArms = mode.arms
             decision = AdaptDecisionLog(
                 decisionID: decisionID, dimension: dim, analysisID: input.analysisID, decidedAt: input.timestamp,
                 policy: mode.policy.rawValue, chosen: arm, propensity: propensity,
@@ -353,18 +357,18 @@ public struct AdaptEngine: Sendable {
                 },
                 context: context)
         } else {
-            entry["held"] = .bool(true)
+            entry.held = true
         }
-        if let chosen { entry["chosen"] = .string(chosen) }
-        entry["arms"] = .array(arms.map { Self.armJSON($0, probability: probabilities[$0.arm]) })
-        entry["prior"] = .object(priorSource)
+        entry.chosen = chosen
+        entry.arms = arms.map { Self.armReport($0, probability: probabilities[$0.arm]) }
+        entry.prior = priorSource
         let states = arms.map { a in
             AdaptArmState(
                 user: input.user, archetype: archetype.name, dimension: dim, arm: a.arm,
                 priorAlpha: a.priorAlpha, priorBeta: a.priorBeta, successes: a.successes,
                 failures: a.failures, pulls: a.pulls, pBest: a.pBest, chosen: a.arm == chosen)
         }
-        return Experiment(arms: arms, chosen: chosen, json: .object(entry), states: states, decision: decision)
+        return Experiment(arms: arms, chosen: chosen, report: entry, states: states, decision: decision)
     }
 
     /// A dimension's arms as Beta posteriors: the pooled prior plus this user's successes and failures, with
@@ -372,10 +376,10 @@ public struct AdaptEngine: Sendable {
     static func posteriors(
         _ dim: String, arms armNames: [String], input: AdaptInput, join: FeedbackJoin,
         pool: AdaptPool
-    ) -> ([ArmPosterior], [String: JSON]) {
+    ) -> ([ArmPosterior], [String: PriorSource]) {
         let counts = ArmPosterior.counts(join, dimension: dim)
         var arms: [ArmPosterior] = []
-        var priorSource: [String: JSON] = [:]
+        var priorSource: [String: PriorSource] = [:]
         for name in armNames {
             let prior = pool.prior(user: input.user, archetype: input.archetype.name, dimension: dim, arm: name)
             let c = counts[name]
@@ -383,7 +387,7 @@ public struct AdaptEngine: Sendable {
                 ArmPosterior(
                     arm: name, priorAlpha: prior.alpha, priorBeta: prior.beta,
                     successes: c?.s ?? 0, failures: c?.f ?? 0, pulls: c?.plans.count ?? 0))
-            priorSource[name] = .object(prior.source)
+            priorSource[name] = prior.source
         }
         let pBest = BetaDistribution.pBest(arms.map(\.distribution))
         for i in arms.indices { arms[i].pBest = pBest[i] }
@@ -391,32 +395,30 @@ public struct AdaptEngine: Sendable {
     }
 
     /// One arm in the adaptation payload; `probability` is its chance of being chosen now, when it ran.
-    static func armJSON(_ a: ArmPosterior, probability: Double?) -> JSON {
-        var j: [String: JSON] = [
-            "arm": .string(a.arm), "successes": .number(a.successes, places: 4),
-            "failures": .number(a.failures, places: 4), "p_best": .number(a.pBest, places: 4),
-            "alpha": .number(a.alpha, places: 4), "beta": .number(a.beta, places: 4),
-            "mean": .number(a.mean, places: 4), "prior_alpha": .number(a.priorAlpha, places: 4),
-            "prior_beta": .number(a.priorBeta, places: 4), "pulls": .number(Double(a.pulls)),
-        ]
-        if let probability { j["probability"] = .number(probability, places: 4) }
-        return .object(j)
+    static func armReport(_ a: ArmPosterior, probability: Double?) -> ArmReport {
+        func r(_ v: Double) -> Double { JSON.rounded(v, places: 4) }
+        var j = ArmReport()
+        j.arm = a.arm
+        (j.successes, j.failures, j.pBest) = (r(a.successes), r(a.failures), r(a.pBest))
+        (j.alpha, j.beta, j.mean) = (r(a.alpha), r(a.beta), r(a.mean))
+        (j.priorAlpha, j.priorBeta, j.pulls) = (r(a.priorAlpha), r(a.priorBeta), a.pulls)
+        j.probability = probability.map(r)
+        return j
     }
 
     /// Feedback of this window that names no stored plan item: reported, never guessed.
-    static func feedbackReport(_ input: AdaptInput, join: FeedbackJoin) -> JSON {
+    static func feedbackReport(_ input: AdaptInput, join: FeedbackJoin) -> FeedbackReport {
         let known = Set(input.history.items.map { FeedbackJoin.key($0.planID, $0.itemID) })
         let unknown = input.windowFeedback.filter { !known.contains(FeedbackJoin.key($0.planID, $0.itemID)) }
         let unknownIDs = Array(Set(unknown.map { $0.planID + "/" + $0.itemID })).sorted()
-        return [
-            "received": .number(Double(input.windowFeedback.count)),
-            "matched": .number(Double(input.windowFeedback.count - unknown.count)),
-            "unknown": [
-                "count": .number(Double(unknown.count)),
-                "ids": .array(unknownIDs.prefix(AdaptationRules.maxUnknownIDs).map(JSON.string)),
-            ],
-            "stored_unmatched": .number(Double(join.unmatched.count)),
-        ]
+        var r = FeedbackReport()
+        r.received = input.windowFeedback.count
+        r.matched = input.windowFeedback.count - unknown.count
+        r.unknown = UnknownFeedback()
+        r.unknown?.count = unknown.count
+        r.unknown?.ids = Array(unknownIDs.prefix(AdaptationRules.maxUnknownIDs))
+        r.storedUnmatched = join.unmatched.count
+        return r
     }
 
     /// The items of the user's latest plan in the file (by date, then plan id).
@@ -510,7 +512,7 @@ public struct AdaptEngine: Sendable {
     static func effectiveness(
         plans: [PlanOutcome], join: FeedbackJoin, decisions: [AdaptDecisionLog],
         chosen: [String: String]
-    ) -> JSON {
+    ) -> Effectiveness {
         let linked = Set(decisions.compactMap(\.planID))
         let sinceDate = plans.first { linked.contains($0.planID) }?.date
         var before = AdherenceTally()
@@ -526,29 +528,19 @@ public struct AdaptEngine: Sendable {
                 if arm == c { chosenTally.add(f) } else { others.add(f) }
             }
         }
-        var lift: JSON = .null
-        if let a = chosenTally.adherence, let b = others.adherence { lift = .number(a - b, places: 4) }
-        var out: [String: JSON] = [
-            "adherence": .array(
-                plans.suffix(AdaptationRules.maxSeries).map { p in
-                    var j: [String: JSON] = [
-                        "adherence": .number(p.all.adherence ?? 0, places: 4), "n": .number(Double(p.all.n)),
-                        "plan_id": .string(p.planID),
-                    ]
-                    if let d = p.date { j["date"] = .string(d.description) }
-                    if let d = p.difficulty { j["difficulty"] = .number(Double(d)) }
-                    return .object(j)
-                }),
-            "lift": lift, "chosen_arms": chosenTally.json, "other_arms": others.json,
-            "decisions": .number(Double(decisions.count)),
-            "rewarded": .number(Double(decisions.filter { $0.reward != nil }.count)),
-        ]
-        if let s = sinceDate {
-            out["since"] = .string(s.description)
-            out["before"] = before.json
-            out["after"] = since.json
+        var out = Effectiveness()
+        if let a = chosenTally.adherence, let b = others.adherence { out.lift = JSON.rounded(a - b, places: 4) }
+        out.adherence = plans.suffix(AdaptationRules.maxSeries).map { p in
+            var j = PlanAdherence()
+            (j.planID, j.date, j.difficulty) = (p.planID, p.date, p.difficulty)
+            (j.adherence, j.n) = (JSON.rounded(p.all.adherence ?? 0, places: 4), p.all.n)
+            return j
         }
-        return .object(out)
+        (out.chosenArms, out.otherArms) = (chosenTally.summary, others.summary)
+        out.decisions = decisions.count
+        out.rewarded = decisions.filter { $0.reward != nil }.count
+        if let s = sinceDate { (out.since, out.before, out.after) = (s, before.summary, since.summary) }
+        return out
     }
 }
 
@@ -560,12 +552,11 @@ public struct Prediction: Sendable, Equatable {
     public var items: Int
     public var days: Int
 
-    public var json: JSON {
-        [
-            "mean": .number(mean, places: 4), "low": .number(low, places: 4), "high": .number(high, places: 4),
-            "level": .number(AdaptationRules.intervalLevel), "items": .number(Double(items)),
-            "days": .number(Double(days)),
-        ]
+    /// As the adaptation payload reports it, rounded to 4 places.
+    public var report: PredictedAdherence {
+        func r(_ v: Double) -> Double { JSON.rounded(v, places: 4) }
+        return PredictedAdherence(
+            mean: r(mean), low: r(low), high: r(high), level: AdaptationRules.intervalLevel, items: items, days: days)
     }
 }
 

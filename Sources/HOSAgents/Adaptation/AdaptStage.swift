@@ -89,7 +89,7 @@ public struct AdaptStage<Memory: AdaptationMemory>: Stage {
         let outcome = AdaptEngine(settings: settings).decide(input, pool: pool!)
         let event = resultEvent(
             type: EventType.adaptation, agent: Self.agent, request: request, archetype: archetype,
-            payload: outcome.payload)
+            payload: outcome.payload.payload)
         try memory.save(outcome, event: event)
         try emit(event)
     }

@@ -2,19 +2,6 @@
 
 import HOSCore
 
-/// A difficulty decision: from, to, which rule, and the reason in words.
-public struct DifficultyDecision: Sendable, Equatable {
-    public var from: Int
-    public var to: Int
-    /// initial, hold, up, down, requested, not_requested, oracle.
-    public var rule: String
-    public var reason: String
-
-    public var json: JSON {
-        ["from": .number(Double(from)), "to": .number(Double(to)), "rule": .string(rule), "reason": .string(reason)]
-    }
-}
-
 /// The difficulty rule of hos-adapt(1).
 public enum DifficultyRule {
     /// What a control event asks of the difficulty.

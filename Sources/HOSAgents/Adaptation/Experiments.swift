@@ -53,7 +53,7 @@ public struct AdaptPool: Sendable {
     /// toward the population's, p = (S_A + m·p_pop) / (N_A + m), p_pop = S_pop / N_pop (0.5 without any),
     /// and w = W · N_pop / (N_pop + m); counts are other users' feedback scores on the arm.
     public func prior(user: String, archetype: String, dimension: String, arm: String)
-        -> (alpha: Double, beta: Double, source: [String: JSON])
+        -> (alpha: Double, beta: Double, source: PriorSource)
     {
         let r = AdaptationRules.self
         var a = byArchetype[Key(archetype: archetype, dimension: dimension, arm: arm)] ?? Sum()
@@ -67,11 +67,10 @@ public struct AdaptPool: Sendable {
         let pPop = nPop > 0 ? max(0, p.successes) / nPop : 0.5
         let pA = (max(0, a.successes) + r.shrinkage * pPop) / (nA + r.shrinkage)
         let w = r.priorWeight * nPop / (nPop + r.shrinkage)
-        let source: [String: JSON] = [
-            "archetype_users": .number(Double(max(0, a.users))), "archetype_n": .number(nA, places: 1),
-            "population_users": .number(Double(max(0, p.users))), "population_n": .number(nPop, places: 1),
-            "rate": .number(pA, places: 4), "weight": .number(w, places: 4),
-        ]
+        var source = PriorSource()
+        (source.archetypeUsers, source.archetypeN) = (max(0, a.users), JSON.rounded(nA, places: 1))
+        (source.populationUsers, source.populationN) = (max(0, p.users), JSON.rounded(nPop, places: 1))
+        (source.rate, source.weight) = (JSON.rounded(pA, places: 4), JSON.rounded(w, places: 4))
         return (1 + w * pA, 1 + w * (1 - pA), source)
     }
 }

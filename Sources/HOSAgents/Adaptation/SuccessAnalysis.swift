@@ -19,12 +19,11 @@ public struct AdherenceTally: Sendable, Equatable {
     /// Mean score (completed 1, partial 0.5, skipped 0); nil without feedback.
     public var adherence: Double? { n > 0 ? sum / Double(n) : nil }
 
-    public var json: JSON {
-        [
-            "adherence": adherence.map { .number($0, places: 4) } ?? .null,
-            "completed": n > 0 ? .number(Double(completed) / Double(n), places: 4) : .null,
-            "n": .number(Double(n)),
-        ]
+    /// As the adaptation payload reports it, rounded to 4 places.
+    public var summary: AdherenceSummary {
+        AdherenceSummary(
+            adherence: adherence.map { JSON.rounded($0, places: 4) },
+            completed: n > 0 ? JSON.rounded(Double(completed) / Double(n), places: 4) : nil, n: n)
     }
 }
 
@@ -67,12 +66,14 @@ public struct SuccessAnalysis: Sendable {
         }
     }
 
-    public var json: JSON {
-        [
-            "overall": overall.json, "by_category": .object(byCategory.mapValues(\.json)),
-            "by_weekday": .object(byWeekday.mapValues(\.json)), "by_intensity": .object(byIntensity.mapValues(\.json)),
-            "by_variant": .object(byVariant.mapValues(\.json)),
-        ]
+    public var report: SuccessReport {
+        var r = SuccessReport()
+        r.overall = overall.summary
+        r.byCategory = byCategory.mapValues(\.summary)
+        r.byWeekday = byWeekday.mapValues(\.summary)
+        r.byIntensity = byIntensity.mapValues(\.summary)
+        r.byVariant = byVariant.mapValues(\.summary)
+        return r
     }
 }
 
