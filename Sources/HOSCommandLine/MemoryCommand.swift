@@ -366,21 +366,23 @@ public struct MemoryCommand: ParsableCommand {
                 (which names no user). SQLite's secure_delete is on, so the deleted rows are overwritten with \
                 zeros in the pages that transaction writes; those pages are in the WAL, and the file's old \
                 pages still hold the rows, until a checkpoint copies the WAL into the file and truncates it. \
-                forget does that checkpoint at once. A process reading an older snapshot (a long read \
+                forget does that checkpoint at once, after rebuilding the file (VACUUM): secure_delete zeroes \
+                a deleted row, but a copy that an earlier page split left in a page's unused space survives \
+                it, and only a rebuild is sure to drop it. A process reading an older snapshot (a long read \
                 transaction, e.g. an open sqlite3 shell) prevents it: forget waits for it up to --wait \
                 seconds (default 10), then prints its result with "erased": false and exits 74 with a message \
                 saying that the deleted rows' bytes remain in the file and its WAL; 'hos-memory forget \
                 --finish' (once the reader is done, or with a longer --wait) completes the erasure, and so \
                 does the last process to close the file. Prints {"erased": true|false, "rows": N, "tables": \
-                {table: n}}. With --vacuum the file is also rebuilt (VACUUM), which drops the free space \
-                that files written before secure_delete was on may still hold. --user takes any id, even \
+                {table: n}}. --vacuum is accepted for scripts written when the rebuild was optional. \
+                --user takes any id, even \
                 one the user_id rule of hos-events(7) refuses, so that rows stored before the rule can \
                 still be erased.
                 """)
 
         @OptionGroup public var file: MemoryFileOptions
         @Option(help: ArgumentHelp("The user (not with --finish).", valueName: "id")) public var user: String?
-        @Flag(help: "Rebuild the file afterwards (VACUUM).") public var vacuum = false
+        @Flag(help: "Accepted for older scripts: forget always rebuilds the file (VACUUM).") public var vacuum = false
         @Option(
             help: ArgumentHelp(
                 "Seconds to wait for readers of an older snapshot before giving up (default 10).",
@@ -403,7 +405,7 @@ public struct MemoryCommand: ParsableCommand {
                 let out = try OutputSink(path: "-")
                 let erasure: MemoryStore.Erasure
                 if let user {
-                    let result = try store.forget(user: user, vacuum: vacuum, wait: wait, at: memoryNow())
+                    let result = try store.forget(user: user, wait: wait, at: memoryNow())
                     erasure = result.erasure
                     let total = result.rows.values.reduce(0, +)
                     try out.writeLine(

@@ -98,10 +98,13 @@ extension MemoryStore {
     }
 
     /// Deletes every row of a user in every table and writes the audit entry, in one transaction that first
-    /// verifies the file (a damaged one is left as it was); then, with `vacuum`, rebuilds the file, and
-    /// checkpoints and truncates the WAL so that no byte of the deleted rows is left (`finishErasure`).
+    /// verifies the file (a damaged one is left as it was); then rebuilds the file, and checkpoints and
+    /// truncates the WAL so that no byte of the deleted rows is left (`finishErasure`).
     /// Returns rows per table; `Erasure.waitedOut` when readers kept the old bytes in place.
-    public func forget(user: String, vacuum: Bool, wait: Double? = nil, at: String) throws -> (
+    ///
+    /// The rebuild is not optional: secure_delete zeroes a deleted cell, but an earlier page split can have
+    /// left a copy of it in a page's unallocated space, which only a rebuild (VACUUM) is sure to drop.
+    public func forget(user: String, wait: Double? = nil, at: String) throws -> (
         rows: [String: Int], erasure: Erasure
     ) {
         let counts = try write("forget") { db in
@@ -114,7 +117,7 @@ extension MemoryStore {
             try audit("forget", detail: ["rows": .number(Double(counts.values.reduce(0, +)))], at: at, in: db)
             return counts
         }
-        if vacuum { try withoutTransaction("vacuum") { db in try db.execute(sql: "VACUUM") } }
+        try withoutTransaction("vacuum") { db in try db.execute(sql: "VACUUM") }
         return (counts, try finishErasure(wait: wait))
     }
 

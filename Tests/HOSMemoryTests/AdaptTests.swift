@@ -145,7 +145,7 @@ private func decision(id: String, plan: String? = nil, reward: Double? = nil) ->
                 predictedAdherence: 0.6, arms: [arm(u, "morning", s: 1, f: 1, chosen: true)],
                 decisions: [decision(id: "d-\(u)")])
         }
-        let counts = try store.forget(user: "u-1", vacuum: false, at: "2026-03-10T00:00:00Z").rows
+        let counts = try store.forget(user: "u-1", at: "2026-03-10T00:00:00Z").rows
         #expect(counts["adapt_arm"] == 1 && counts["adapt_decision"] == 1 && counts["adaptation_state"] == 1)
         #expect(try store.adaptationArms().map(\.user) == ["u-2"])
         #expect(try store.adaptationDecisions(user: nil, dimension: nil).map(\.user) == ["u-2"])

@@ -92,7 +92,7 @@ let adversarialIDs = [
     @Test func forgetLeavesNoRowOfTheUserInAnyTable() throws {
         let (_, store) = try populated(["alice", "bob"])
         let bobBefore = try store.rowCounts(user: "bob")
-        let result = try store.forget(user: "alice", vacuum: true, at: "2026-03-01T00:00:00Z")
+        let result = try store.forget(user: "alice", at: "2026-03-01T00:00:00Z")
         #expect(result.rows.values.reduce(0, +) > 0)
         #expect(result.erasure == .complete)
         for (table, n) in try store.rowCounts(user: "alice") {
@@ -124,7 +124,7 @@ let adversarialIDs = [
         }
         // Forgetting the LIKE wildcards and quotes forgets exactly those users.
         for u in ["%", "_", "u'1"] {
-            _ = try store.forget(user: u, vacuum: false, at: "2026-03-01T00:00:00Z")
+            _ = try store.forget(user: u, at: "2026-03-01T00:00:00Z")
         }
         for u in adversarialIDs {
             let n = try store.rowCounts(user: u).values.reduce(0, +)
@@ -166,7 +166,7 @@ let adversarialIDs = [
         let attrs = try FileManager.default.attributesOfItem(atPath: dir.path("copy.sqlite"))
         #expect((attrs[.posixPermissions] as! NSNumber).intValue == 0o600)
         let aliceRows = try store.rowCounts(user: "alice").values.reduce(0, +)
-        _ = try store.forget(user: "alice", vacuum: false, at: "2026-03-01T00:00:00Z")
+        _ = try store.forget(user: "alice", at: "2026-03-01T00:00:00Z")
         // The forget made after the backup is undone by the restore, and said so; the audit trail keeps it.
         #expect(try store.restore(from: dir.path("copy.sqlite"), at: "2026-03-02T00:00:00Z") == 1)
         var after = try store.rowCounts(user: nil)

@@ -161,7 +161,7 @@ import Testing
         _ = try store.recall(user: "alice", layer: nil, at: "2026-03-01T00:00:00Z")
         _ = try store.export(user: "alice", at: "2026-03-01T00:00:01Z")
         _ = try store.recall(user: "bob", layer: nil, at: "2026-03-01T00:00:02Z")
-        _ = try store.forget(user: "alice", vacuum: false, at: "2026-03-01T00:00:03Z")
+        _ = try store.forget(user: "alice", at: "2026-03-01T00:00:03Z")
         #expect(
             try store.testQuery("SELECT action || ' ' || user_hash || ' ' || detail FROM audit_log ORDER BY id")
                 == [
