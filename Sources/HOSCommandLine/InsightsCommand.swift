@@ -87,7 +87,9 @@ public struct InsightsCommand: ParsableCommand {
             mood; workout_minutes → sleep_efficiency_pct, hrv_rmssd_ms, resting_hr_bpm; alcohol_units \
             → resting_hr_bpm, hrv_rmssd_ms, sleep_efficiency_pct, readiness_score; caffeine_mg → \
             sleep_latency_min, sleep_efficiency_pct, sleep_duration_min; mindfulness_min → \
-            stress_score, hrv_rmssd_ms, mood; calories_in_kcal → weight_kg. A pair is reported when \
+            stress_score, hrv_rmssd_ms, mood; calories_in_kcal → weight_kg; and WHOOP's journal answers \
+            (hos-import whoop) as the behaviour they ask about: x_journal_alcohol as alcohol_units, \
+            x_journal_caffeine as caffeine_mg. A pair is reported when \
             q ≤ --fdr (0.05) and |ρ| ≥ --min-effect (0.3). Strength in words: \(strengthWords). Evidence: \
             statistic spearman_rho, effect ρ, p_value, weight, q_value, n, tests, fdr, lag_days, x, y, \
             adjusted, and split \

@@ -102,6 +102,8 @@ public struct AppleHealthImporter {
                 "invalid XML: unexpected end of file (HealthData not closed)")
         }
         try reader.finish()
+        // The export's own date bounds the days it can describe; without one, the file's time does.
+        if let made = reader.exportDate { records.noteLivedUntil(made) } else { records.noteFileTime(file) }
     }
 
     /// A date as the export writes it, `2024-01-15 07:30:00 -0500` (RFC 3339 is accepted too).
@@ -113,6 +115,8 @@ public struct AppleHealthImporter {
 
         /// The local day in the instant's own offset.
         var date: LocalDate { LocalDate(daysSinceEpoch: floorDiv(seconds + offset, 86_400)) }
+        /// The night's wake day of a time in sleep: its date, or the next one from noon on (as WHOOP's cycles).
+        var wakeDay: LocalDate { date.adding(days: clock.minutes >= 720 ? 1 : 0) }
         /// The local time of day in the instant's own offset.
         var clock: ClockTime { ClockTime(minutes: floorDiv(seconds + offset, 60)) }
 
@@ -376,6 +380,8 @@ final class ExportReader: NSObject, XMLParserDelegate {
     private(set) var failure: Error?
     private(set) var sawRoot = false
     private(set) var rootClosed = false
+    /// The local day of the export's ExportDate, when it has one.
+    private(set) var exportDate: LocalDate?
     private var correlationDepth = 0
 
     init(user: String, file: String, records: RecordSet, reporter: ProblemReporter, stream: ExportStream) {
@@ -395,6 +401,8 @@ final class ExportReader: NSObject, XMLParserDelegate {
         var aggregate: Aggregate
         /// Accepted units and the factor to the metric's unit.
         var units: [String: Double]
+        /// Measured only in sleep: a sample belongs to the night's wake day.
+        var inSleep = false
     }
 
     static let quantityPrefix = "HKQuantityTypeIdentifier"
@@ -421,7 +429,9 @@ final class ExportReader: NSObject, XMLParserDelegate {
         "RestingHeartRate": Quantity(metric: "resting_hr_bpm", aggregate: .mean, units: ["count/min": 1]),
         // SDNN is what Apple measures; it is not RMSSD and is never stored as hrv_rmssd_ms.
         "HeartRateVariabilitySDNN": Quantity(metric: "hrv_sdnn_ms", aggregate: .mean, units: ["ms": 1]),
-        "RespiratoryRate": Quantity(metric: "respiratory_rate_bpm", aggregate: .mean, units: ["count/min": 1]),
+        // The Watch measures it only in sleep: an evening sample is the night before its wake day.
+        "RespiratoryRate": Quantity(
+            metric: "respiratory_rate_bpm", aggregate: .mean, units: ["count/min": 1], inSleep: true),
         // Apple writes saturation as a fraction with the unit "%".
         "OxygenSaturation": Quantity(metric: "spo2_pct", aggregate: .mean, units: ["%": 100]),
         "BodyMass": Quantity(metric: "weight_kg", aggregate: .last, units: ["kg": 1, "lb": 0.45359237, "g": 0.001]),
@@ -489,6 +499,7 @@ final class ExportReader: NSObject, XMLParserDelegate {
         do {
             switch name {
             case "HealthData": sawRoot = true
+            case "ExportDate": exportDate = attributes["value"].flatMap(AppleHealthImporter.Instant.init)?.date
             case "Correlation": correlationDepth += 1
             case "Record" where correlationDepth == 0:
                 records.inputCount += 1
@@ -658,7 +669,7 @@ final class ExportReader: NSObject, XMLParserDelegate {
             return
         }
         let value = raw * factor
-        let day = DayMetric(date: start.date, metric: q.metric)
+        let day = DayMetric(date: q.inSleep ? start.wakeDay : start.date, metric: q.metric)
         switch q.aggregate {
         case .sum:
             guard value >= 0 else {

@@ -161,6 +161,7 @@ public enum MetricSemantics {
 
     /// Relationships established in sleep and exercise physiology (lever → outcome, same day or next): their
     /// tests get `knownWeight` times the weight of the others in the weighted Benjamini–Hochberg procedure.
+    /// WHOOP's journal answers (hos-import whoop) are the same behaviours asked yes or no: they share them.
     public static let known: [String: Set<String>] = [
         "sleep_duration_min": [
             "hrv_rmssd_ms", "resting_hr_bpm", "readiness_score", "recovery_score", "mood", "energy",
@@ -173,6 +174,8 @@ public enum MetricSemantics {
         "caffeine_mg": ["sleep_latency_min", "sleep_efficiency_pct", "sleep_duration_min"],
         "mindfulness_min": ["stress_score", "hrv_rmssd_ms", "mood"],
         "calories_in_kcal": ["weight_kg"],
+        "x_journal_alcohol": ["resting_hr_bpm", "hrv_rmssd_ms", "sleep_efficiency_pct", "readiness_score"],
+        "x_journal_caffeine": ["sleep_latency_min", "sleep_efficiency_pct", "sleep_duration_min"],
     ]
 
     /// True when x → y is an established relationship.
