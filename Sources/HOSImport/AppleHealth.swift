@@ -22,7 +22,10 @@ public struct AppleHealthImporter {
 
         The local day of a sample is the date of its startDate in the sample's own UTC offset, as the \
         phone wrote it (not the UTC day), so travel and daylight-saving changes keep each sample on \
-        the day it was lived. Sleep belongs to the day its session ends on (the wake day).
+        the day it was lived. Sleep belongs to the day its session ends on (the wake day), and so does \
+        RespiratoryRate, which the Watch measures only in sleep: a sample from noon on belongs to the \
+        next date. The export's ExportDate is the last day it can describe (hos-import(1), days not \
+        lived).
 
         Record types read (HKQuantityTypeIdentifier...), with the units accepted: StepCount (count) \
         -> steps; ActiveEnergyBurned (kcal, Cal; kJ / 4.184) -> active_energy_kcal; \
@@ -38,7 +41,7 @@ public struct AppleHealthImporter {
         RestingHeartRate (count/min) -> resting_hr_bpm, HeartRateVariabilitySDNN (ms) -> hrv_sdnn_ms \
         (SDNN, never stored as RMSSD), RespiratoryRate (count/min) -> respiratory_rate_bpm and \
         OxygenSaturation (a 0-1 fraction, unit %, x 100) -> spo2_pct are the mean of the day's \
-        samples. BodyMass (kg; lb x 0.45359237; g / 1000) -> weight_kg is the day's last sample by time.
+        samples (RespiratoryRate's of the night's, as above). BodyMass (kg; lb x 0.45359237; g / 1000) -> weight_kg is the day's last sample by time.
 
         HKCategoryTypeIdentifierSleepAnalysis: one source's samples less than an hour apart form a \
         session. A day's main sleep is the session ending on it with the most asleep minutes; only \

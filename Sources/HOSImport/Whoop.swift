@@ -29,7 +29,8 @@ public struct WhoopImporter {
         Friday evening are answered in the cycle that starts with Friday night's sleep, whose day is \
         Saturday), so it is dated on that day, the day it describes. A \
         sleep belongs to the day it ends (the local date of Wake onset), as in the other importers; \
-        for a night that starts a cycle the two days agree.
+        for a night that starts a cycle the two days agree. The day of the export's last cycle is the \
+        last day it can describe (hos-import(1), days not lived).
 
         physiological_cycles.csv (per cycle): strain = Day Strain (0-21); calories_burned_kcal = \
         Energy burned (cal) (WHOOP's "cal" are kilocalories). An in-progress cycle (empty Cycle end \
