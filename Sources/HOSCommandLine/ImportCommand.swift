@@ -1,6 +1,7 @@
 // hos-import: recorded health data (CSV, Fitbit, Apple Health, WHOOP, Cronometer) to health_record events.
 
 import ArgumentParser
+import Foundation
 import HOSCore
 import HOSImport
 
@@ -31,6 +32,12 @@ public struct ImportOptions: ParsableArguments {
     @Flag(help: "Print each warning as it happens instead of one line per kind with its count and first place.")
     public var verbose = false
 
+    @Flag(
+        help:
+            "Write the records of days not lived (after the export's date, or far after the user's other records) instead of leaving them out; a request is still never after the export's date."
+    )
+    public var keepFuture = false
+
     public init() {}
 
     public mutating func validate() throws {
@@ -48,6 +55,9 @@ public struct ImportOptions: ParsableArguments {
         try runTool(tool) {
             let reporter = try ProblemReporter(tool: tool, policy: onError)
             let records = RecordSet(source: source, reporter: reporter)
+            // Standard input has no file time: nothing read now can have been lived after today.
+            records.today = LocalDate(daysSinceEpoch: Int(Date().timeIntervalSince1970) / 86_400)
+            records.keepFuture = keepFuture
             try body(records, reporter)
             let sink = try OutputSink(path: output ?? "-")
             do {
@@ -79,11 +89,22 @@ public struct ImportCommand: ParsableCommand {
             reported with file and line, never written. When two rows give the same user, day and metric \
             different values, the later one is kept and a warning says so.
 
-            Days: a record's date is the user's local day as the export writes it, never the UTC day. Sleep \
-            belongs to the day it ends (the wake day) in every format. Importing two overlapping exports \
+            Days: a record's date is the user's local day as the export writes it, never the UTC day. A \
+            behaviour (steps, energy, strain, workouts, food, alcohol, caffeine, a journal answer about a \
+            day) is dated on the day it was lived; sleep and the night's measures (HRV, resting heart \
+            rate, recovery and readiness, respiratory rate) on the day the night ends (the wake day), in \
+            every format (hos-events(7), METRICS). Importing two overlapping exports \
             together gives each day once, with the same event ids as either alone. Custom metrics outside the \
             vocabulary carry the prefix x_ (finite numbers, no range check). --list-formats prints every format \
             with its files, column mapping and unit conversions.
+
+            Days not lived: a record dated after its export was made (Apple Health's ExportDate, the day \
+            of a WHOOP export's last cycle, else the day after the file was last written, or after today \
+            for standard input) or far after the rest of the user's records (the days after a gap of more \
+            than \(LivedDays.farGapDays) days, when they are at most a tenth of the user's days) is left \
+            out of the output, so that no analysis lands on it: one warning counts them, with the first \
+            one's file and line (--verbose lists each). --keep-future writes them; the request (--request) \
+            is then as of the user's last day not after the export's date.
 
             EXIT STATUS: 0 success; 65 bad input; 66 unreadable input; 74 I/O error; 64 usage.
             """,

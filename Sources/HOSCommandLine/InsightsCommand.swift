@@ -56,9 +56,17 @@ public struct InsightsCommand: ParsableCommand {
             sleep_start (sleep_end); steps (distance_km, active_minutes, calories_burned_kcal, \
             active_energy_kcal, floors_climbed); calories_in_kcal (carbs_g, fat_g, protein_g); \
             hrv_rmssd_ms (hrv_sdnn_ms). At most 12 levers and 12 outcomes take part (sleep metrics count \
-            in both), those with most days first (then by name), so at most 288 pairs are tested: same \
-            day, each lever with each outcome (a pair of two sleep metrics once); next day, each lever \
-            on day d with each other outcome on day d + 1. Two behaviours are not compared with each \
+            in both), those with most days first (then by name), so at most 288 pairs are tested, each \
+            lever before its outcome in time (hos-events(7), METRICS, says when each metric is measured: \
+            overnight, day or evening): same day, each lever with each outcome measured later that day \
+            (a day's steps with that evening's mood), or with one measured in the same night (bedtime \
+            with that night's sleep; a pair of two sleep metrics once), never with one measured before \
+            it (a day's steps and the resting heart rate of the night before, dated on the same wake \
+            day); next day, each lever on day d with each other outcome on day d + 1 (an evening's \
+            alcohol with the next morning's resting heart rate). A custom x_ metric is measured when its \
+            importer says (hos-import(1): WHOOP's journal answers and workouts during the day, its skin \
+            temperature and sleep need overnight; Fitbit's light activity and naps during the day) or \
+            when --timing says; one that neither names is paired with next-day outcomes only. Two behaviours are not compared with each \
             other, nor two outcomes. Clock metrics count in signed minutes from their circular \
             mean. Each series is first adjusted: less its Theil–Sen line over the days, then less the \
             median of those residuals on its kind of day (weekend or weekday; one median when either \
@@ -79,7 +87,9 @@ public struct InsightsCommand: ParsableCommand {
             mood; workout_minutes → sleep_efficiency_pct, hrv_rmssd_ms, resting_hr_bpm; alcohol_units \
             → resting_hr_bpm, hrv_rmssd_ms, sleep_efficiency_pct, readiness_score; caffeine_mg → \
             sleep_latency_min, sleep_efficiency_pct, sleep_duration_min; mindfulness_min → \
-            stress_score, hrv_rmssd_ms, mood; calories_in_kcal → weight_kg. A pair is reported when \
+            stress_score, hrv_rmssd_ms, mood; calories_in_kcal → weight_kg; and WHOOP's journal answers \
+            (hos-import whoop) as the behaviour they ask about: x_journal_alcohol as alcohol_units, \
+            x_journal_caffeine as caffeine_mg. A pair is reported when \
             q ≤ --fdr (0.05) and |ρ| ≥ --min-effect (0.3). Strength in words: \(strengthWords). Evidence: \
             statistic spearman_rho, effect ρ, p_value, weight, q_value, n, tests, fdr, lag_days, x, y, \
             adjusted, and split \
@@ -216,6 +226,12 @@ public struct InsightsCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "When a custom metric is measured: METRIC=overnight, day or evening; METRIC may end in * for a prefix (repeatable).",
+            valueName: "x_metric=timing"))
+    public var timing: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
             "Write every correlation test, reported or not, to this file (JSON lines).",
             valueName: "file"))
     public var tests: String?
@@ -240,6 +256,26 @@ public struct InsightsCommand: ParsableCommand {
             throw ValidationError("--dedup-days must be between 0 and 3660")
         }
         guard maxInsights >= 0 else { throw ValidationError("--max-insights must be 0 or more") }
+        _ = try timings()
+    }
+
+    /// `--timing` as a table: each METRIC a custom x_ name (or prefix ending in *), each timing a known one.
+    func timings() throws -> [String: MetricTiming] {
+        var out: [String: MetricTiming] = [:]
+        for item in timing {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            let names = MetricTiming.allCases.map(\.rawValue).joined(separator: ", ")
+            guard parts.count == 2, let when = MetricTiming(rawValue: parts[1]) else {
+                throw ValidationError("--timing takes X_METRIC=TIMING with TIMING one of \(names), not '\(item)'")
+            }
+            let name = parts[0].hasSuffix("*") ? String(parts[0].dropLast()) + "a" : parts[0]
+            guard Metrics.isCustom(name) else {
+                throw ValidationError(
+                    "--timing is for custom x_ metrics (the vocabulary's are fixed), not '\(parts[0])'")
+            }
+            out[parts[0]] = when
+        }
+        return out
     }
 
     public func run() throws {
@@ -251,6 +287,7 @@ public struct InsightsCommand: ParsableCommand {
         options.correlationDays = correlationDays
         options.dedupDays = dedupDays
         options.maxInsights = maxInsights
+        options.timings = try timings()
         try runTool(InsightsStage.agent) {
             var stage = InsightsStage(options: options)
             stage.narrator = try llm.narrator(agent: InsightsStage.agent)

@@ -34,9 +34,14 @@ public struct SynthCommand: ParsableCommand {
 
                 Planted relationships, each carried by a user with probability 0.6 and a strength (correlation) \
                 of 0.55–0.8: sleep_duration_min → next-day hrv_rmssd_ms and readiness_score; steps → next-day \
-                sleep_efficiency_pct; alcohol_units → next-day resting_hr_bpm (a user who carries it drinks \
-                on 20–30% of weekdays and twice that share of weekend days). --truth writes them per user, \
-                with the metrics derived from others and each user's hidden preferences (exercise time of day, \
+                sleep_efficiency_pct; alcohol_units (an evening's drinks) → the next night's resting_hr_bpm \
+                (higher) and hrv_rmssd_ms (lower) (a user who carries either drinks on 20–30% of weekdays and \
+                twice that share of weekend days; with two causes of HRV, their strengths are scaled down \
+                together so that at least 10% of its variance stays noise). A reverse artefact, carried by \
+                half of the users: a low readiness_score in the morning drives more caffeine_mg that day \
+                (correlation −0.6 to −0.8); caffeine causes nothing, so a correlation with caffeine as the \
+                lever is false (hos-insights does not test a lever with a measure taken before it). --truth \
+                writes them per user (reverse_artefact: its strength, or null), with the metrics derived from others and each user's hidden preferences (exercise time of day, \
                 sleep-shift style, intensity capacity, adherence by weekday) that 'hos-synth respond' acts on.
 
                 Output per user: one user_profile, then one health_record per logged day in date order, then \

@@ -39,7 +39,7 @@ public struct ValidateCommand: ParsableCommand {
     @Flag(help: "With --pass: check every payload, not only the envelope.")
     public var deep = false
 
-    @Flag(help: "Print the metric vocabulary (name, kind, unit, plausible range) and exit.")
+    @Flag(help: "Print the metric vocabulary (name, kind, plausible range, timing, unit) and exit.")
     public var listMetrics = false
 
     @Option(help: ArgumentHelp("Summary format: text or json.", valueName: "format"))
@@ -63,13 +63,14 @@ public struct ValidateCommand: ParsableCommand {
                         let o: JSON = [
                             "name": .string(m.name), "kind": .string(m.kind.rawValue), "unit": .string(m.unit),
                             "min": .number(m.range.lowerBound), "max": .number(m.range.upperBound),
-                            "summary": .string(m.summary),
+                            "summary": .string(m.summary), "timing": .string(m.timing.rawValue),
                         ]
                         try sink.writeLine(o.encoded())
                     } else {
                         let range = m.kind == .clock ? "00:00–23:59" : Metrics.rangeText(m.range)
                         try sink.write(
-                            "\(m.name.padding(24))\(m.kind.rawValue.padding(8))\(range.padding(14))\(m.unit)\n")
+                            "\(m.name.padding(24))\(m.kind.rawValue.padding(8))\(range.padding(14))"
+                                + "\(m.timing.rawValue.padding(11))\(m.unit)\n")
                     }
                 }
                 try sink.flush()

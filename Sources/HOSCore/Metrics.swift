@@ -10,6 +10,27 @@ public enum MetricKind: String, Sendable {
     case clock
 }
 
+/// When in the day a metric is measured (hos-events(7), METRICS): what can have caused what on one date.
+/// The cases are in the order of a day: a wake day's night comes first, its evening last.
+public enum MetricTiming: String, Sendable, CaseIterable, Comparable {
+    /// Overnight or on waking: the night before the wake day it is dated on (sleep, HRV, resting HR, scores).
+    case overnight
+    /// During the day: what the day's waking hours hold (steps, energy, workouts, food, caffeine).
+    case day
+    /// In the evening or at the end of the day: a day's total scored at its end, an evening's drinks or mood.
+    case evening
+
+    public static func < (a: MetricTiming, b: MetricTiming) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+
+    /// True when a metric measured at `self` can have caused one measured at `later` on the same date: it
+    /// comes earlier in the day, or both are measures of the one night (bedtime and that night's sleep).
+    public func precedesSameDay(_ later: MetricTiming) -> Bool {
+        self < later || (self == .overnight && later == .overnight)
+    }
+}
+
 /// One metric of the vocabulary.
 public struct Metric: Sendable, Equatable {
     public var name: String
@@ -18,6 +39,8 @@ public struct Metric: Sendable, Equatable {
     public var unit: String
     public var range: ClosedRange<Double>
     public var summary: String
+    /// When it is measured, relative to the date of its record.
+    public var timing: MetricTiming
 }
 
 /// A metric value as it appears in a `health_record`.
@@ -51,59 +74,82 @@ public enum Metrics {
     public static let customPrefix = "x_"
 
     public static let all: [Metric] = [
-        m("sleep_duration_min", "minutes", 0...1440, "time asleep in the main sleep"),
-        m("time_in_bed_min", "minutes", 0...1440, "time in bed for the main sleep"),
-        m("sleep_efficiency_pct", "percent", 0...100, "asleep / in bed"),
-        Metric(name: "sleep_start", kind: .clock, unit: "HH:MM local", range: 0...1439, summary: "sleep onset"),
-        Metric(name: "sleep_end", kind: .clock, unit: "HH:MM local", range: 0...1439, summary: "final wake"),
-        m("sleep_latency_min", "minutes", 0...720, "time to fall asleep"),
-        m("awake_min", "minutes", 0...1440, "time awake after sleep onset"),
-        m("sleep_interruptions", "count", 0...500, "awakenings"),
-        m("deep_sleep_min", "minutes", 0...1440, "deep (N3) sleep"),
-        m("rem_sleep_min", "minutes", 0...1440, "REM sleep"),
-        m("light_sleep_min", "minutes", 0...1440, "light (N1/N2, 'core') sleep"),
-        m("hrv_rmssd_ms", "milliseconds", 1...500, "heart-rate variability, RMSSD"),
-        m("hrv_sdnn_ms", "milliseconds", 1...500, "heart-rate variability, SDNN"),
-        m("resting_hr_bpm", "beats per minute", 25...220, "resting heart rate"),
-        m("respiratory_rate_bpm", "breaths per minute", 4...60, "respiratory rate in sleep"),
-        m("spo2_pct", "percent", 50...100, "blood oxygen saturation"),
-        m("steps", "count", 0...200_000, "steps"),
-        m("active_minutes", "minutes", 0...1440, "moderate-to-vigorous activity"),
-        m("sedentary_minutes", "minutes", 0...1440, "sedentary time"),
-        m("distance_km", "kilometres", 0...500, "distance travelled on foot"),
-        m("floors_climbed", "count", 0...2000, "floors climbed"),
-        m("calories_burned_kcal", "kilocalories", 0...20000, "total energy expenditure"),
-        m("active_energy_kcal", "kilocalories", 0...15000, "active energy expenditure"),
-        m("workout_minutes", "minutes", 0...1440, "time in recorded workouts"),
-        m("strain", "0–21 scale", 0...21, "cardiovascular load (WHOOP scale)"),
-        m("skin_temp_dev_c", "degrees Celsius", -5...5, "skin temperature deviation from baseline"),
-        m("calories_in_kcal", "kilocalories", 0...20000, "energy eaten"),
-        m("protein_g", "grams", 0...1000, "protein eaten"),
-        m("carbs_g", "grams", 0...2000, "carbohydrate eaten"),
-        m("fat_g", "grams", 0...1000, "fat eaten"),
-        m("fiber_g", "grams", 0...300, "fibre eaten"),
-        m("water_ml", "millilitres", 0...20000, "water drunk"),
-        m("caffeine_mg", "milligrams", 0...3000, "caffeine"),
-        m("alcohol_units", "UK units (8 g ethanol)", 0...100, "alcohol"),
-        m("weight_kg", "kilograms", 20...400, "body weight"),
-        m("body_fat_pct", "percent", 2...75, "body fat"),
-        m("readiness_score", "0–100", 0...100, "vendor readiness score"),
-        m("recovery_score", "0–100", 0...100, "vendor recovery score"),
-        m("sleep_score", "0–100", 0...100, "vendor sleep score"),
-        m("stress_score", "0–100", 0...100, "stress"),
-        m("mood", "1–5", 1...5, "self-reported mood"),
-        m("energy", "1–5", 1...5, "self-reported energy"),
-        m("mindfulness_min", "minutes", 0...1440, "mindfulness practice"),
+        m("sleep_duration_min", .overnight, "minutes", 0...1440, "time asleep in the main sleep"),
+        m("time_in_bed_min", .overnight, "minutes", 0...1440, "time in bed for the main sleep"),
+        m("sleep_efficiency_pct", .overnight, "percent", 0...100, "asleep / in bed"),
+        Metric(
+            name: "sleep_start", kind: .clock, unit: "HH:MM local", range: 0...1439, summary: "sleep onset",
+            timing: .overnight),
+        Metric(
+            name: "sleep_end", kind: .clock, unit: "HH:MM local", range: 0...1439, summary: "final wake",
+            timing: .overnight),
+        m("sleep_latency_min", .overnight, "minutes", 0...720, "time to fall asleep"),
+        m("awake_min", .overnight, "minutes", 0...1440, "time awake after sleep onset"),
+        m("sleep_interruptions", .overnight, "count", 0...500, "awakenings"),
+        m("deep_sleep_min", .overnight, "minutes", 0...1440, "deep (N3) sleep"),
+        m("rem_sleep_min", .overnight, "minutes", 0...1440, "REM sleep"),
+        m("light_sleep_min", .overnight, "minutes", 0...1440, "light (N1/N2, 'core') sleep"),
+        m("hrv_rmssd_ms", .overnight, "milliseconds", 1...500, "heart-rate variability, RMSSD"),
+        m("hrv_sdnn_ms", .overnight, "milliseconds", 1...500, "heart-rate variability, SDNN"),
+        m("resting_hr_bpm", .overnight, "beats per minute", 25...220, "resting heart rate"),
+        m("respiratory_rate_bpm", .overnight, "breaths per minute", 4...60, "respiratory rate in sleep"),
+        m("spo2_pct", .overnight, "percent", 50...100, "blood oxygen saturation"),
+        m("steps", .day, "count", 0...200_000, "steps"),
+        m("active_minutes", .day, "minutes", 0...1440, "moderate-to-vigorous activity"),
+        m("sedentary_minutes", .day, "minutes", 0...1440, "sedentary time"),
+        m("distance_km", .day, "kilometres", 0...500, "distance travelled on foot"),
+        m("floors_climbed", .day, "count", 0...2000, "floors climbed"),
+        m("calories_burned_kcal", .day, "kilocalories", 0...20000, "total energy expenditure"),
+        m("active_energy_kcal", .day, "kilocalories", 0...15000, "active energy expenditure"),
+        m("workout_minutes", .day, "minutes", 0...1440, "time in recorded workouts"),
+        m("strain", .evening, "0–21 scale", 0...21, "cardiovascular load (WHOOP scale)"),
+        m("skin_temp_dev_c", .overnight, "degrees Celsius", -5...5, "skin temperature deviation from baseline"),
+        m("calories_in_kcal", .day, "kilocalories", 0...20000, "energy eaten"),
+        m("protein_g", .day, "grams", 0...1000, "protein eaten"),
+        m("carbs_g", .day, "grams", 0...2000, "carbohydrate eaten"),
+        m("fat_g", .day, "grams", 0...1000, "fat eaten"),
+        m("fiber_g", .day, "grams", 0...300, "fibre eaten"),
+        m("water_ml", .day, "millilitres", 0...20000, "water drunk"),
+        m("caffeine_mg", .day, "milligrams", 0...3000, "caffeine"),
+        m("alcohol_units", .evening, "UK units (8 g ethanol)", 0...100, "alcohol"),
+        m("weight_kg", .overnight, "kilograms", 20...400, "body weight"),
+        m("body_fat_pct", .overnight, "percent", 2...75, "body fat"),
+        m("readiness_score", .overnight, "0–100", 0...100, "vendor readiness score"),
+        m("recovery_score", .overnight, "0–100", 0...100, "vendor recovery score"),
+        m("sleep_score", .overnight, "0–100", 0...100, "vendor sleep score"),
+        m("stress_score", .day, "0–100", 0...100, "stress"),
+        m("mood", .evening, "1–5", 1...5, "self-reported mood"),
+        m("energy", .evening, "1–5", 1...5, "self-reported energy"),
+        m("mindfulness_min", .day, "minutes", 0...1440, "mindfulness practice"),
     ]
 
-    private static func m(_ name: String, _ unit: String, _ range: ClosedRange<Double>, _ summary: String) -> Metric {
-        Metric(name: name, kind: .number, unit: unit, range: range, summary: summary)
+    private static func m(
+        _ name: String, _ timing: MetricTiming, _ unit: String, _ range: ClosedRange<Double>, _ summary: String
+    ) -> Metric {
+        Metric(name: name, kind: .number, unit: unit, range: range, summary: summary, timing: timing)
     }
 
     private static let byName: [String: Metric] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
     /// The vocabulary entry for `name`, or nil (custom `x_` metrics have none).
     public static func metric(named name: String) -> Metric? { byName[name] }
+
+    /// When the custom metrics that hos-import's formats write are measured (each format's description says
+    /// what they hold): by name, or by prefix for a name ending in `_` (a WHOOP journal answer is about the day
+    /// lived). Other custom metrics have no timing unless a tool is told one (`hos-insights --timing`).
+    public static let importedTimings: [String: MetricTiming] = [
+        "x_skin_temp_c": .overnight, "x_sleep_need_min": .overnight, "x_sleep_debt_min": .overnight,
+        "x_sleep_consistency_pct": .overnight, "x_nap_min": .day, "x_workout_count": .day,
+        "x_workout_energy_kcal": .day, "x_workout_strain_max": .day, "x_lightly_active_min": .day,
+        "x_journal_": .day,
+    ]
+
+    /// When a metric is measured: the vocabulary's timing, or an imported custom metric's; nil when unknown.
+    public static func timing(of name: String) -> MetricTiming? {
+        if let m = byName[name] { return m.timing }
+        if let t = importedTimings[name] { return t }
+        return importedTimings.first { $0.key.hasSuffix("_") && name.hasPrefix($0.key) }?.value
+    }
 
     /// True for a well-formed custom metric name: `x_` then lowercase letters, digits and `_`.
     public static func isCustom(_ name: String) -> Bool {

@@ -22,7 +22,10 @@ public struct AppleHealthImporter {
 
         The local day of a sample is the date of its startDate in the sample's own UTC offset, as the \
         phone wrote it (not the UTC day), so travel and daylight-saving changes keep each sample on \
-        the day it was lived. Sleep belongs to the day its session ends on (the wake day).
+        the day it was lived. Sleep belongs to the day its session ends on (the wake day), and so does \
+        RespiratoryRate, which the Watch measures only in sleep: a sample from noon on belongs to the \
+        next date. The export's ExportDate is the last day it can describe (hos-import(1), days not \
+        lived).
 
         Record types read (HKQuantityTypeIdentifier...), with the units accepted: StepCount (count) \
         -> steps; ActiveEnergyBurned (kcal, Cal; kJ / 4.184) -> active_energy_kcal; \
@@ -38,7 +41,7 @@ public struct AppleHealthImporter {
         RestingHeartRate (count/min) -> resting_hr_bpm, HeartRateVariabilitySDNN (ms) -> hrv_sdnn_ms \
         (SDNN, never stored as RMSSD), RespiratoryRate (count/min) -> respiratory_rate_bpm and \
         OxygenSaturation (a 0-1 fraction, unit %, x 100) -> spo2_pct are the mean of the day's \
-        samples. BodyMass (kg; lb x 0.45359237; g / 1000) -> weight_kg is the day's last sample by time.
+        samples (RespiratoryRate's of the night's, as above). BodyMass (kg; lb x 0.45359237; g / 1000) -> weight_kg is the day's last sample by time.
 
         HKCategoryTypeIdentifierSleepAnalysis: one source's samples less than an hour apart form a \
         session. A day's main sleep is the session ending on it with the most asleep minutes; only \
@@ -102,6 +105,8 @@ public struct AppleHealthImporter {
                 "invalid XML: unexpected end of file (HealthData not closed)")
         }
         try reader.finish()
+        // The export's own date bounds the days it can describe; without one, the file's time does.
+        if let made = reader.exportDate { records.noteLivedUntil(made) } else { records.noteFileTime(file) }
     }
 
     /// A date as the export writes it, `2024-01-15 07:30:00 -0500` (RFC 3339 is accepted too).
@@ -113,6 +118,8 @@ public struct AppleHealthImporter {
 
         /// The local day in the instant's own offset.
         var date: LocalDate { LocalDate(daysSinceEpoch: floorDiv(seconds + offset, 86_400)) }
+        /// The night's wake day of a time in sleep: its date, or the next one from noon on (as WHOOP's cycles).
+        var wakeDay: LocalDate { date.adding(days: clock.minutes >= 720 ? 1 : 0) }
         /// The local time of day in the instant's own offset.
         var clock: ClockTime { ClockTime(minutes: floorDiv(seconds + offset, 60)) }
 
@@ -376,6 +383,8 @@ final class ExportReader: NSObject, XMLParserDelegate {
     private(set) var failure: Error?
     private(set) var sawRoot = false
     private(set) var rootClosed = false
+    /// The local day of the export's ExportDate, when it has one.
+    private(set) var exportDate: LocalDate?
     private var correlationDepth = 0
 
     init(user: String, file: String, records: RecordSet, reporter: ProblemReporter, stream: ExportStream) {
@@ -395,6 +404,8 @@ final class ExportReader: NSObject, XMLParserDelegate {
         var aggregate: Aggregate
         /// Accepted units and the factor to the metric's unit.
         var units: [String: Double]
+        /// Measured only in sleep: a sample belongs to the night's wake day.
+        var inSleep = false
     }
 
     static let quantityPrefix = "HKQuantityTypeIdentifier"
@@ -421,7 +432,9 @@ final class ExportReader: NSObject, XMLParserDelegate {
         "RestingHeartRate": Quantity(metric: "resting_hr_bpm", aggregate: .mean, units: ["count/min": 1]),
         // SDNN is what Apple measures; it is not RMSSD and is never stored as hrv_rmssd_ms.
         "HeartRateVariabilitySDNN": Quantity(metric: "hrv_sdnn_ms", aggregate: .mean, units: ["ms": 1]),
-        "RespiratoryRate": Quantity(metric: "respiratory_rate_bpm", aggregate: .mean, units: ["count/min": 1]),
+        // The Watch measures it only in sleep: an evening sample is the night before its wake day.
+        "RespiratoryRate": Quantity(
+            metric: "respiratory_rate_bpm", aggregate: .mean, units: ["count/min": 1], inSleep: true),
         // Apple writes saturation as a fraction with the unit "%".
         "OxygenSaturation": Quantity(metric: "spo2_pct", aggregate: .mean, units: ["%": 100]),
         "BodyMass": Quantity(metric: "weight_kg", aggregate: .last, units: ["kg": 1, "lb": 0.45359237, "g": 0.001]),
@@ -489,6 +502,7 @@ final class ExportReader: NSObject, XMLParserDelegate {
         do {
             switch name {
             case "HealthData": sawRoot = true
+            case "ExportDate": exportDate = attributes["value"].flatMap(AppleHealthImporter.Instant.init)?.date
             case "Correlation": correlationDepth += 1
             case "Record" where correlationDepth == 0:
                 records.inputCount += 1
@@ -658,7 +672,7 @@ final class ExportReader: NSObject, XMLParserDelegate {
             return
         }
         let value = raw * factor
-        let day = DayMetric(date: start.date, metric: q.metric)
+        let day = DayMetric(date: q.inSleep ? start.wakeDay : start.date, metric: q.metric)
         switch q.aggregate {
         case .sum:
             guard value >= 0 else {

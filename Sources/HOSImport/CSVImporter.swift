@@ -29,6 +29,7 @@ public struct CSVImporter {
     @discardableResult
     public func read(_ file: InputFile, into records: RecordSet, reporter: ProblemReporter) throws -> Layout {
         var columns: Columns?
+        records.noteFileTime(file)
         let renamed = Dictionary(map.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
         try CSVReader(file: file).forEach(
             { row in

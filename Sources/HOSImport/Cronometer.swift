@@ -100,6 +100,7 @@ public struct CronometerImporter {
         for f in files {
             guard f.path != nil else { throw HOSError.usage("cronometer reads files, not standard input") }
             try f.checkReadable()
+            records.noteFileTime(f)
         }
         var summaryDays: Set<LocalDate> = []
         var servings: [InputFile] = []

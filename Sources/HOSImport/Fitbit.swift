@@ -71,7 +71,10 @@ public struct FitbitImporter {
             throw HOSError.noInput(directory, "no Fitabase or Fitbit account export files found")
         }
         // Fail on an unreadable file before anything is read.
-        for file in files.compactMap({ $0 }) + account.values.joined() { try InputFile(argument: file).checkReadable() }
+        for file in files.compactMap({ $0 }) + account.values.joined() {
+            try InputFile(argument: file).checkReadable()
+            records.noteFileTime(InputFile(argument: file))
+        }
         let reader = Reader(records: records, reporter: reporter, maxLineBytes: maxLineBytes)
         if let f = files[0] { try reader.dailyActivity(f) }
         if let f = files[1] { try reader.sleepDay(f) }

@@ -72,6 +72,20 @@ public final class RecordSet {
     /// Input units read (rows, records, samples), for `--stats`; importers count them.
     public var inputCount = 0
 
+    /// The last day the sources read can describe (`noteLivedUntil`, `noteFileTime`); nil when none said.
+    public internal(set) var livedUntil: LocalDate?
+    /// The day of the run (UTC), which bounds standard input (it has no file time); nil: no bound.
+    public var today: LocalDate?
+    /// Write the records of days not lived too (`--keep-future`); they are still never a request's day when
+    /// after the export's date.
+    public var keepFuture = false
+    /// Where each user-day was first given, for warnings about the day.
+    var places: [String: [LocalDate: SourceLocation]] = [:]
+
+    func place(user: String, date: LocalDate) -> SourceLocation {
+        places[user]?[date] ?? SourceLocation(file: source, line: 0)
+    }
+
     /// Checks a row's values together: all are kept, or the row is rejected whole (and dead-lettered once).
     public func addRow(
         user: String, date: LocalDate, values: [(metric: String, value: JSON)],
@@ -135,6 +149,7 @@ public final class RecordSet {
             }
         }
         users[user, default: [:]][date, default: [:]][metric] = value
+        if places[user]?[date] == nil { places[user, default: [:]][date] = location }
     }
 
     /// The value held for a user-day's metric.
@@ -142,14 +157,16 @@ public final class RecordSet {
         users[user]?[date]?[metric]
     }
 
-    /// `health_record` events sorted by user then date, each user's request after its records.
+    /// `health_record` events sorted by user then date, each user's request after its records, as of its last
+    /// day lived (days not lived are left out, with a warning, unless `keepFuture`).
     /// `archetype` labels the records (and the requests), with or without requests.
     public func events(archetype: Archetype? = nil, request: RequestOptions?) -> [Event] {
         let label = (request?.archetype ?? archetype)?.name
         var out: [Event] = []
         for user in users.keys.sorted() {
             let days = users[user]!
-            for date in days.keys.sorted() {
+            let (write, asOf) = lived(user: user, days: Array(days.keys))
+            for date in write.sorted() {
                 let metrics = days[date]!
                 guard !metrics.isEmpty else { continue }
                 let record = HealthRecord(date: date, metrics: metrics, source: source)
@@ -161,7 +178,7 @@ public final class RecordSet {
                         user: user, timestamp: Timestamp.startOf(date), source: "hos-import",
                         archetype: label, payload: payload))
             }
-            if let request, let last = days.keys.max() {
+            if let request, let last = asOf {
                 out.append(
                     AnalysisRequest.event(
                         user: user, archetype: request.archetype, asOf: last,

@@ -169,7 +169,25 @@ public struct SyntheticUsers {
         ("sleep_duration_min", "readiness_score", 1),
         ("steps", "sleep_efficiency_pct", 1),
         ("alcohol_units", "resting_hr_bpm", 1),
+        // An evening's drinks lower the next night's HRV (time order: evening, then the night that follows).
+        ("alcohol_units", "hrv_rmssd_ms", -1),
     ]
+
+    /// The reverse artefact: an outcome that drives a lever measured after it. A user who carries it drinks
+    /// more coffee on a day whose morning readiness is low, so caffeine and readiness move together on the
+    /// same date although caffeine cannot have caused a score measured the night before it; no relationship
+    /// runs from caffeine to anything, so any correlation reported with caffeine as the lever is false.
+    public static let reverseArtefact = (driver: "readiness_score", driven: "caffeine_mg", sign: -1.0)
+
+    /// The strength of the reverse artefact for one user (correlation of caffeine with that morning's
+    /// readiness), or nil when the user does not carry it (half of the users do; a stream of its own, so the
+    /// other users' data do not change).
+    public func reverseArtefact(user: String) -> Double? {
+        var rng = SeededRandom(seed: options.seed, stream: "artefact", user)
+        let has = rng.chance(0.5)
+        let strength = rng.uniform(0.6, 0.8)
+        return has ? Self.reverseArtefact.sign * strength : nil
+    }
 
     /// Metrics computed from others on the same day (not independent: correlations among them are expected).
     public static let derived: [String: [String]] = [
@@ -231,6 +249,9 @@ public struct SyntheticUsers {
         var day = SimulatedDay(
             levels: levels, persona: persona, planted: planted,
             drinkRate: drinkRate(user: user, persona: persona, planted: planted))
+        if let s = reverseArtefact(user: user) {
+            day.caffeine = (strength: s, rng: SeededRandom(seed: options.seed, stream: "caffeine", user))
+        }
         var lastDate = options.start
         for index in 0..<options.days {
             let date = options.start.adding(days: index)
@@ -256,11 +277,10 @@ public struct SyntheticUsers {
     }
 
     /// The share of weekdays a user drinks on (twice that at weekends). A relationship needs its cause to vary:
-    /// a user who carries alcohol → resting HR drinks on a share of days drawn from its own stream (so the other
+    /// a user who carries alcohol → resting HR or → HRV drinks on a share of days drawn from its own stream (so the other
     /// users' data do not change), and the cause is standardised by that rate's own mean and SD.
     func drinkRate(user: String, persona: Persona, planted: [PlantedRelationship]) -> Double {
-        let strength = planted.first { $0.cause == "alcohol_units" && $0.effect == "resting_hr_bpm" }?.strength ?? 0
-        guard strength != 0 else { return persona.drinks }
+        guard planted.contains(where: { $0.cause == "alcohol_units" }) else { return persona.drinks }
         var drinkRNG = SeededRandom(seed: options.seed, stream: "drinking", user)
         return max(persona.drinks, drinkRNG.uniform(0.2, 0.3))
     }
@@ -283,6 +303,7 @@ public struct SyntheticUsers {
             return [
                 "user_id": .string(user), "archetype": .string(a.name),
                 "relationships": .array(relationships(user: user).map(\.json)),
+                "reverse_artefact": reverseArtefact(user: user).map { .number($0, places: 3) } ?? .null,
                 "preferences": HiddenPreferences(seed: options.seed, user: user, archetype: a).json,
             ]
         }
@@ -299,6 +320,10 @@ public struct SyntheticUsers {
                 }),
             "derived": .object(Self.derived.mapValues { .array($0.map(JSON.string)) }),
             "weekly_rhythm": .array(Self.weeklyRhythm.map(JSON.string)),
+            "reverse_artefact": [
+                "driver": .string(Self.reverseArtefact.driver), "driven": .string(Self.reverseArtefact.driven),
+                "lag": 0, "direction": "negative",
+            ],
             "users": .array(users),
         ]
     }
@@ -384,6 +409,10 @@ struct SimulatedDay {
     // Today's latent values.
     var sleep = 0.0, steps = 0.0, alcohol = 0.0, hrv = 0.0, readiness = 0.0, efficiency = 0.0, rhr = 0.0
     var start = 0.0, inBed = 0.0
+    /// The reverse artefact, when the user carries it: its strength and the stream of its own draws.
+    var caffeine: (strength: Double, rng: SeededRandom)?
+    /// Today's caffeine (mg), nil when not recorded.
+    var caffeineToday: Double?
 
     init(levels: UserLevels, persona: Persona, planted: [PlantedRelationship], drinkRate: Double) {
         self.levels = levels
@@ -417,13 +446,31 @@ struct SimulatedDay {
         let alcoholZ = (alcohol - alcoholStats.mean) / alcoholStats.sd
 
         func mix(_ s: Double, _ cause: Double) -> Double { s * cause + (1 - s * s).squareRoot() * rng.normal() }
-        hrv = max(8, levels.hrvMean * exp(0.18 * mix(strength("sleep_duration_min", "hrv_rmssd_ms"), prevSleepZ)))
-        readiness = min(100, max(5, 65 + 12 * mix(strength("sleep_duration_min", "readiness_score"), prevSleepZ)))
+        // Two causes: their strengths scaled down together when their squares would leave too little noise.
+        func mix(_ causes: [(s: Double, z: Double)]) -> Double {
+            let squares = causes.reduce(0) { $0 + $1.s * $1.s }
+            let scale = squares > 0.9 ? (0.9 / squares).squareRoot() : 1
+            let explained = causes.reduce(0) { $0 + scale * $1.s * $1.z }
+            return explained + (1 - min(squares, 0.9)).squareRoot() * rng.normal()
+        }
+        let hrvZ = mix([
+            (strength("sleep_duration_min", "hrv_rmssd_ms"), prevSleepZ),
+            (strength("alcohol_units", "hrv_rmssd_ms"), prevAlcoholZ),
+        ])
+        hrv = max(8, levels.hrvMean * exp(0.18 * hrvZ))
+        let readinessZ = mix(strength("sleep_duration_min", "readiness_score"), prevSleepZ)
+        readiness = min(100, max(5, 65 + 12 * readinessZ))
         efficiency = min(99, max(60, 88 + 4 * mix(strength("steps", "sleep_efficiency_pct"), prevStepsZ)))
         rhr = min(110, max(38, levels.rhrMean + 2.5 * mix(strength("alcohol_units", "resting_hr_bpm"), prevAlcoholZ)))
         prevSleepZ = sleepZ
         prevStepsZ = stepsZ
         prevAlcoholZ = alcoholZ
+        if var c = caffeine {
+            // This morning's readiness drives today's coffee: low readiness, more caffeine.
+            let z = c.strength * readinessZ + (1 - c.strength * c.strength).squareRoot() * c.rng.normal()
+            caffeineToday = c.rng.chance(0.03) ? nil : max(0, (220 + 90 * z).rounded())
+            caffeine = c
+        }
         weight += persona.weightTrendPerWeek / 7 + rng.normal(0, 0.05)
         start = levels.bedtime + (weekend ? persona.weekendShift : 0) + rng.normal(0, 20)
         inBed = sleep / (efficiency / 100)
@@ -455,6 +502,8 @@ struct SimulatedDay {
         put("distance_km", steps * 0.00075, places: 2)
         put("calories_burned_kcal", weight * 22 + steps * 0.04 + rng.normal(0, 60))
         if drinkRate > 0 { put("alcohol_units", alcohol, places: 1) }
+        // From the artefact's own stream (drawn in advance), so the other metrics' draws do not change.
+        if let c = caffeineToday { m["caffeine_mg"] = .number(min(3000, c)) }
         if logWeight { put("weight_kg", weight, places: 1) }
         if levels.logsMood {
             put("mood", Double(min(5, max(1, Int((3.3 + 0.6 * rng.normal()).rounded())))))

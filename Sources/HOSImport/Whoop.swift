@@ -24,9 +24,13 @@ public struct WhoopImporter {
 
         Days: a cycle runs from one sleep onset to the next, so its day is the local date of its start, \
         or the next date when it starts at 12:00 or later (fell asleep before midnight: the cycle is \
-        lived on the day you wake up). Workouts and journal answers take the day of their cycle. A \
+        lived on the day you wake up). Workouts take the day of their cycle. A journal answer is \
+        about the day before its cycle (the app asks each morning about yesterday: the drinks of \
+        Friday evening are answered in the cycle that starts with Friday night's sleep, whose day is \
+        Saturday), so it is dated on that day, the day it describes. A \
         sleep belongs to the day it ends (the local date of Wake onset), as in the other importers; \
-        for a night that starts a cycle the two days agree.
+        for a night that starts a cycle the two days agree. The day of the export's last cycle is the \
+        last day it can describe (hos-import(1), days not lived).
 
         physiological_cycles.csv (per cycle): strain = Day Strain (0-21); calories_burned_kcal = \
         Energy burned (cal) (WHOOP's "cal" are kilocalories). An in-progress cycle (empty Cycle end \
@@ -111,10 +115,17 @@ public struct WhoopImporter {
         }
         let reader = Reader(user: user, records: records, reporter: reporter, maxLineBytes: maxLineBytes)
         for files in found {
+            reader.lastCycleDay = nil
             if let f = files[0] { try reader.cycles(f) }
             if let f = files[1] { try reader.sleeps(f) }
             if let f = files[2] { try reader.workouts(f) }
             if let f = files[3] { try reader.journal(f) }
+            // The export's last cycle is the last day it can describe; without cycles, its files' time.
+            if let last = reader.lastCycleDay {
+                records.noteLivedUntil(last)
+            } else {
+                for f in files.compactMap({ $0 }) { records.noteFileTime(InputFile(argument: f)) }
+            }
         }
         try reader.finish()
     }
@@ -194,6 +205,8 @@ public struct WhoopImporter {
         var workouts: [Int: Workout] = [:]
         struct AnswerKey: Hashable { var cycle: Int, metric: String }
         var answers: [AnswerKey: Answer] = [:]
+        /// The day of the latest cycle of the export being read.
+        var lastCycleDay: LocalDate?
 
         init(user: String, records: RecordSet, reporter: ProblemReporter, maxLineBytes: Int) {
             self.user = user
@@ -315,6 +328,7 @@ public struct WhoopImporter {
                 if found == nil, let rest = try numbers(row, t, Self.recoveryColumns, location) {
                     values += rest.map { ($0.metric, .number($0.value)) }
                 }
+                lastCycleDay = max(lastCycleDay ?? start.cycleDay, start.cycleDay)
                 let cycle = Cycle(
                     day: start.cycleDay, finished: finished, values: values, location: location, raw: row.raw)
                 if let known = cycles[start.utc], known.finished || !finished { return }
@@ -387,8 +401,9 @@ public struct WhoopImporter {
                 }
                 let key = AnswerKey(cycle: start.utc, metric: question.name)
                 if answers[key] == nil {
+                    // The answer is about yesterday: the day lived before the cycle's night, not the wake day.
                     answers[key] = Answer(
-                        day: start.cycleDay, metric: question.name, yes: yes, onNo: question.onNo,
+                        day: start.cycleDay.adding(days: -1), metric: question.name, yes: yes, onNo: question.onNo,
                         location: location, raw: row.raw)
                 }
             }

@@ -1,5 +1,6 @@
 // make eval: hos-insights on synthetic users with planted relationships (hos-synth --truth), 60 days each:
-// recall of what was planted and the share of false discoveries among the reported correlations, printed.
+// recall of what was planted and the share of false discoveries among the reported correlations, printed;
+// and the reverse artefact (morning readiness driving that day's caffeine), never reported as caffeine's effect.
 
 import HOSCore
 import HOSImport
@@ -11,6 +12,8 @@ import Testing
 struct EvalFigures: CustomStringConvertible {
     var users = 0, planted = 0, found = 0, reported = 0, falseReported = 0
     var byRelationship: [String: (planted: Int, found: Int)] = [:]
+    /// Users carrying the reverse artefact, and those of them with caffeine reported as readiness' cause.
+    var artefactUsers = 0, artefactReported = 0, artefactSameDay = 0
     var recall: Double { Double(found) / Double(max(1, planted)) }
     var falseShare: Double { Double(falseReported) / Double(max(1, reported)) }
 
@@ -21,6 +24,8 @@ struct EvalFigures: CustomStringConvertible {
         for (k, v) in byRelationship.sorted(by: { $0.key < $1.key }) {
             s += "\n    \(k): \(v.found) of \(v.planted) (\(percent(Double(v.found) / Double(max(1, v.planted)))))"
         }
+        s += "\n    reverse artefact, readiness → same-day caffeine: reported as caffeine → readiness for "
+        s += "\(artefactReported) of \(artefactUsers) users (same day: \(artefactSameDay))"
         return s
     }
 
@@ -65,6 +70,13 @@ func evaluate(users: Int, days: Int, seed: UInt64, options: InsightOptions) thro
         }
         f.reported += reported.count
         f.falseReported += reported.filter { r in !truth.contains { matches($0, r) } }.count
+        if synth.reverseArtefact(user: synth.userID(i)) != nil {
+            let a = SyntheticUsers.reverseArtefact
+            let prefix = "correlation:\(a.driven):\(a.driver):"
+            f.artefactUsers += 1
+            if reported.contains(where: { $0.0.hasPrefix(prefix) }) { f.artefactReported += 1 }
+            if reported.contains(where: { $0.0 == prefix + "0" }) { f.artefactSameDay += 1 }
+        }
     }
     return f
 }
@@ -93,5 +105,10 @@ func evaluate(users: Int, days: Int, seed: UInt64, options: InsightOptions) thro
         for (k, v) in weighted.byRelationship {
             #expect(Double(v.found) >= (k.hasPrefix("alcohol") ? 0.8 : 0.9) * Double(v.planted), "\(k)")
         }
+        // Issue 20: the outcome that drives a later lever is never reported as that lever's effect on the same
+        // day (the pair is not tested), and the next-day pair is reported no more often than chance allows.
+        #expect(weighted.artefactUsers > 0)
+        #expect(weighted.artefactSameDay == 0 && plain.artefactSameDay == 0)
+        #expect(Double(weighted.artefactReported) <= 0.05 * Double(weighted.artefactUsers))
     }
 }

@@ -44,9 +44,11 @@ import Testing
     /// Finding 5: a custom metric has no range, so a value of 1e300 reached an `Int` conversion in the wording.
     @Test func customMetricsOfAnyMagnitudeAreWorded() throws {
         let start = LocalDate("2026-01-01")!
+        // x_foo has no timing: it is paired with the next day's sleep efficiency, which follows it.
         var events: [Event] = (0..<40).map { d in
             let v = 1 + Double((d * 37) % 17) / 2
-            return record("u2", start.adding(days: d), ["x_foo": v * 1e300, "sleep_efficiency_pct": 80 + v])
+            let before = 1 + Double(((d + 16) * 37) % 17) / 2
+            return record("u2", start.adding(days: d), ["x_foo": v * 1e300, "sleep_efficiency_pct": 80 + before])
         }
         events.append(request("u2", asOf: start.adding(days: 39)))
         let found = insights(try runInsights(events)).filter { $0["kind"] == "correlation" }

@@ -48,7 +48,7 @@ func allExamples() -> [String] {
         #expect(rows.count == 43)
         for row in rows {
             let cells = row.split(separator: " ", omittingEmptySubsequences: true)
-            let manRow = [cells[0], cells[1], cells[2]].joined(separator: "\t").replacingOccurrences(
+            let manRow = [cells[0], cells[1], cells[2], cells[3]].joined(separator: "\t").replacingOccurrences(
                 of: "–", with: "\\(en")
             #expect(page.contains(manRow + "\t"), "man/hos-events.7 lacks or misstates \(cells[0])")
         }

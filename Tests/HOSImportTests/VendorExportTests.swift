@@ -103,7 +103,7 @@ private func text(_ r: RecordSet, _ date: String, _ metric: String, user: String
         // The finished copy of 03-15 wins over the in-progress one, in either order.
         #expect(n(both, "2024-03-15", "strain") == 11.8)
         #expect(n(reversed, "2024-03-15", "strain") == 11.8)
-        // The workout and journal answer of 03-14 are in both exports and count once.
+        // The workout of 03-14 and the journal answer about 03-13 are in both exports and count once.
         #expect(n(both, "2024-03-14", "workout_minutes") == 60)
         #expect(n(both, "2024-03-14", "x_workout_count") == 1)
         let a = both.events(request: nil)
@@ -118,16 +118,31 @@ private func text(_ r: RecordSet, _ date: String, _ metric: String, user: String
 
     @Test func journalAnswersBecomeCustomMetricsAndNoMapsToTheVocabulary() throws {
         let (r, _) = try whoop(["whoop"])
-        #expect(n(r, "2024-03-08", "x_journal_alcohol") == 1)
+        #expect(n(r, "2024-03-07", "x_journal_alcohol") == 1)
         // "yes" gives no amount: alcohol_units stays empty.
-        #expect(n(r, "2024-03-08", "alcohol_units") == nil)
-        #expect(n(r, "2024-03-09", "x_journal_alcohol") == 0)
-        #expect(n(r, "2024-03-09", "alcohol_units") == 0)
-        #expect(n(r, "2024-03-09", "x_journal_caffeine") == 1)
-        #expect(n(r, "2024-03-08", "x_journal_read_non_screened_device_while_in_bed") == 0)
+        #expect(n(r, "2024-03-07", "alcohol_units") == nil)
+        #expect(n(r, "2024-03-08", "x_journal_alcohol") == 0)
+        #expect(n(r, "2024-03-08", "alcohol_units") == 0)
+        #expect(n(r, "2024-03-08", "x_journal_caffeine") == 1)
+        #expect(n(r, "2024-03-07", "x_journal_read_non_screened_device_while_in_bed") == 0)
         #expect(WhoopImporter.journalMetric("Have any alcoholic drinks?")?.name == "x_journal_alcohol")
         #expect(WhoopImporter.journalMetric("Hydrated sufficiently?")?.name == "x_journal_hydrated_sufficiently")
         #expect(WhoopImporter.journalMetric("???") == nil)
+    }
+
+    /// Issue 20: the drinks of an evening were dated on the next wake day, so the journal's alcohol moved with
+    /// the same day's resting heart rate (the night after the drinks) instead of the next day's.
+    @Test func journalAnswersAreDatedOnTheDayLivedNotOnTheCyclesWakeDay() throws {
+        let (r, _) = try whoop(["whoop"])
+        // The cycle that starts with the night of 03-07 to 03-08 (its day 03-08) holds the answer about 03-07.
+        #expect(n(r, "2024-03-07", "x_journal_alcohol") == 1)
+        #expect(n(r, "2024-03-08", "resting_hr_bpm") == 54)
+        #expect(n(r, "2024-03-08", "x_journal_alcohol") == 0)
+        // A cycle that starts after midnight (00:30 on 03-14, its day 03-14) answers about 03-13.
+        #expect(n(r, "2024-03-13", "x_journal_alcohol") == 1)
+        #expect(n(r, "2024-03-14", "x_journal_alcohol") == nil)
+        // Strain and workouts stay on the cycle's day: the day lived after its night.
+        #expect(n(r, "2024-03-08", "strain") == 12.4)
     }
 
     @Test func badZoneIsReportedWithFileAndLine() throws {

@@ -202,13 +202,16 @@ public struct InsightEngine {
         return (Array(levers), Array(outcomes))
     }
 
-    /// The pairs tested: same day, each lever with each outcome (a sleep metric, both, once per pair); next
-    /// day, each lever on day d with each other outcome on day d + 1.
+    /// The pairs tested, each lever before its outcome in time: same day, each lever with each outcome
+    /// measured after it (or in the same night; two sleep metrics once per pair, in time order); next day,
+    /// each lever on day d with each other outcome on day d + 1.
     func pairs(levers: [String], outcomes: [String]) -> [(x: String, y: String, lag: Int)] {
         var p: [(String, String, Int)] = []
         var seen: Set<[String]> = []
         for a in levers {
-            for b in outcomes where b != a && seen.insert([a, b].sorted()).inserted { p.append((a, b, 0)) }
+            for b in outcomes where b != a && options.precedes(a, b, lag: 0) && seen.insert([a, b].sorted()).inserted {
+                p.append((a, b, 0))
+            }
         }
         for a in levers {
             for b in outcomes where b != a { p.append((a, b, 1)) }

@@ -21,8 +21,29 @@ public struct InsightOptions: Sendable, Equatable {
     /// Metrics tested for correlation at most: levers and outcomes, most days with values first.
     public var maxLevers = 12
     public var maxOutcomes = 12
+    /// When custom x_ metrics are measured, beyond what their importers say (`--timing`): a name, or a prefix
+    /// ending in `*`, with its timing.
+    public var timings: [String: MetricTiming] = [:]
 
     public init() {}
+
+    /// When a metric is measured: `timings` first (an exact name before a prefix), then the vocabulary's or its
+    /// importer's timing; nil when nothing says.
+    public func timing(of metric: String) -> MetricTiming? {
+        if let t = timings[metric] { return t }
+        let prefix = timings.filter { $0.key.hasSuffix("*") && metric.hasPrefix($0.key.dropLast()) }
+            .max { $0.key.count < $1.key.count }
+        return prefix?.value ?? Metrics.timing(of: metric)
+    }
+
+    /// True when `x` on a day can have moved `y` on the day `lag` days later: always for the next day; on the
+    /// same day only when `y` is measured after `x`, or both are measures of the one night. A metric whose
+    /// timing nobody knows is paired with the next day only.
+    public func precedes(_ x: String, _ y: String, lag: Int) -> Bool {
+        guard lag == 0 else { return lag > 0 }
+        guard let tx = timing(of: x), let ty = timing(of: y) else { return false }
+        return tx.precedesSameDay(ty)
+    }
 }
 
 /// The insight kinds of hos-insights(1), and the fixed numbers every kind uses.
@@ -140,6 +161,7 @@ public enum MetricSemantics {
 
     /// Relationships established in sleep and exercise physiology (lever → outcome, same day or next): their
     /// tests get `knownWeight` times the weight of the others in the weighted Benjamini–Hochberg procedure.
+    /// WHOOP's journal answers (hos-import whoop) are the same behaviours asked yes or no: they share them.
     public static let known: [String: Set<String>] = [
         "sleep_duration_min": [
             "hrv_rmssd_ms", "resting_hr_bpm", "readiness_score", "recovery_score", "mood", "energy",
@@ -152,6 +174,8 @@ public enum MetricSemantics {
         "caffeine_mg": ["sleep_latency_min", "sleep_efficiency_pct", "sleep_duration_min"],
         "mindfulness_min": ["stress_score", "hrv_rmssd_ms", "mood"],
         "calories_in_kcal": ["weight_kg"],
+        "x_journal_alcohol": ["resting_hr_bpm", "hrv_rmssd_ms", "sleep_efficiency_pct", "readiness_score"],
+        "x_journal_caffeine": ["sleep_latency_min", "sleep_efficiency_pct", "sleep_duration_min"],
     ]
 
     /// True when x → y is an established relationship.
