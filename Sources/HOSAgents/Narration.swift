@@ -48,17 +48,17 @@ public enum NarrationFacts {
 
     /// hos-routine: the plan's focus, difficulty, readiness state, and per item its category, start,
     /// duration, intensity and title.
-    public static func routine(_ p: [String: JSON]) -> JSON {
-        let items: [JSON] = (p["items"]?.arrayValue ?? []).map { i in
+    public static func routine(_ p: RoutinePlanPayload) -> JSON {
+        func value<V: FieldValue>(_ v: V?) -> JSON { v?.json ?? .null }
+        let items: [JSON] = p.items.map { i in
             [
-                "item_id": i["item_id"] ?? .null, "category": i["category"] ?? .null, "start": i["start"] ?? .null,
-                "duration_min": i["duration_min"] ?? .null, "intensity": i["intensity"] ?? .null,
-                "title": i["title"] ?? .null,
+                "item_id": .string(i.itemID), "category": .string(i.category), "start": value(i.start),
+                "duration_min": value(i.durationMin), "intensity": value(i.intensity), "title": value(i.title),
             ]
         }
         return [
-            "focus": p["focus"] ?? .null, "difficulty": p["difficulty"] ?? .null,
-            "readiness_state": p["basis"]?["readiness_state"] ?? .null, "items": .array(items),
+            "focus": value(p.focus), "difficulty": value(p.difficulty),
+            "readiness_state": p.basis["readiness_state"] ?? .null, "items": .array(items),
         ]
     }
 

@@ -287,10 +287,7 @@ extension MemoryStore {
             // The contract check let the event in, so it decodes.
             if let a = try? BehaviorAnalysisPayload(payload: p) { s = a.historySummary }
         case EventType.routinePlan:
-            copy("plan_id", p["plan_id"])
-            copy("date", p["date"])
-            copy("difficulty", p["difficulty"])
-            if case .array(let items)? = p["items"] { s["items"] = .number(Double(items.count)) }
+            if let r = try? RoutinePlanPayload(payload: p) { s = r.historySummary }
         case EventType.nutritionPlan:
             copy("plan_id", p["plan_id"])
             copy("energy_kcal", p["energy_kcal"])
@@ -308,7 +305,7 @@ extension MemoryStore {
             copy("analysis_type", p["analysis_type"])
             copy("implicit", p["implicit"])
         case EventType.analysisComplete:
-            if case .array(let d)? = p["degraded"] { s["degraded"] = .array(d) }
+            if let c = try? AnalysisCompletePayload(payload: p) { s["degraded"] = c.degraded.json }
         default: break
         }
         return s

@@ -467,30 +467,26 @@ final class Sink: @unchecked Sendable {
 
     /// The `analysis_complete` of a segment: each step's result under its id, degraded steps, timings.
     func complete(_ seg: Segment) -> Event {
-        var payload: [String: JSON] = [:]
-        let analysisID = seg.analysisID ?? seg.barrierID
-        payload["analysis_id"] = .string(analysisID)
+        var payload = AnalysisCompletePayload()
+        payload.analysisID = seg.analysisID ?? seg.barrierID
         for (step, lines) in seg.results {
             let events = lines.filter { !$0.isAgentError }.compactMap { l in
                 l.bytes.withUnsafeBufferPointer { try? Event(json: JSONParser.parse($0), fallbackID: "") }
             }
-            let isInsights = runner.spec.steps.first { $0.id == step }.map { $0.kind == .agent("insights") } ?? false
-            if isInsights || (!events.isEmpty && events.allSatisfy { $0.eventType == EventType.insight }) {
-                payload[step] = .array(events.map { .object($0.payload) })
+            // Insights are a list, possibly empty, whatever agent wrote them; a step that wrote nothing else
+            // and did not degrade is an empty list too, so that no step's name decides the shape.
+            let list = events.allSatisfy { $0.eventType == EventType.insight } && !seg.degraded.contains(step)
+            if list || events.count > 1 {
+                payload.steps[step] = .array(events.map { .object($0.payload) })
             } else if events.count == 1 {
-                payload[step] = .object(events[0].payload)
-            } else if events.count > 1 {
-                payload[step] = .array(events.map { .object($0.payload) })
+                payload.steps[step] = .object(events[0].payload)
             }
         }
-        payload["degraded"] = .array(seg.degraded.map(JSON.string))
-        payload["timings_ms"] = .object(
-            Dictionary(
-                seg.timings.map { ($0.step, JSON.number($0.ms.rounded())) },
-                uniquingKeysWith: { a, _ in a }))
+        payload.degraded = seg.degraded
+        payload.timingsMS = Dictionary(seg.timings.map { ($0.step, $0.ms.rounded()) }, uniquingKeysWith: { a, _ in a })
         return Event(
-            id: EventID.derive("analysis_complete", seg.user, analysisID), type: EventType.analysisComplete,
+            id: EventID.derive("analysis_complete", seg.user, payload.analysisID), type: EventType.analysisComplete,
             user: seg.user, timestamp: seg.timestamp, source: "hos-run", archetype: seg.archetype,
-            analysisID: analysisID, payload: payload)
+            analysisID: payload.analysisID, payload: payload.payload)
     }
 }

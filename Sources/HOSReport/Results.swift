@@ -66,27 +66,21 @@ public struct RoutineResult: Sendable, Equatable {
     public var items: [RoutineItem] = []
 
     init(_ p: Fields) throws(EventProblem) {
-        planID = try p.string("plan_id")
-        date = try p.date("date")
-        difficulty = try p.number("difficulty")
-        focus = try p.string("focus")
-        wake = try p.clock("wake")
-        bedtime = try p.clock("bedtime")
-        for f in try p.objects("items") {
-            guard let start = try f.clock("start") else { throw EventProblem("missing \(f.at("start"))") }
-            guard let minutes = try f.number("duration_min", in: 0...1440) else {
-                throw EventProblem("missing \(f.at("duration_min"))")
-            }
-            var item = RoutineItem(
-                itemID: try f.string("item_id") ?? "", category: try f.string("category") ?? "other",
-                start: start, durationMin: minutes, intensity: try f.number("intensity", in: 0...5),
-                title: try f.string("title") ?? "", why: try f.string("why"))
-            if let v = try f.object("variant") {
-                for k in v.o.keys.sorted() {
-                    if let arm = try v.text(k) { item.variant.append(Variant(dimension: k, arm: arm)) }
-                }
-            }
-            items.append(item)
+        let plan = try RoutinePlanPayload(p)
+        (planID, date, difficulty, focus) = (plan.planID, plan.date, plan.difficulty.map(Double.init), plan.focus)
+        (wake, bedtime) = (plan.wake, plan.bedtime)
+        for (i, f) in plan.items.enumerated() {
+            let at = "\(p.path).items[\(i)]"
+            guard let start = f.start else { throw EventProblem("missing \(at).start") }
+            guard let minutes = f.durationMin else { throw EventProblem("missing \(at).duration_min") }
+            guard (0...1440).contains(minutes) else { throw EventProblem("\(at).duration_min must be within 0–1440") }
+            if let n = f.intensity, !(0...5).contains(n) { throw EventProblem("\(at).intensity must be within 0–5") }
+            items.append(
+                RoutineItem(
+                    itemID: f.itemID, category: f.category.isEmpty ? "other" : f.category, start: start,
+                    durationMin: minutes,
+                    intensity: f.intensity.map(Double.init), title: f.title ?? "", why: f.why,
+                    variant: f.variant.keys.sorted().map { Variant(dimension: $0, arm: f.variant[$0]!) }))
         }
     }
 }

@@ -93,11 +93,10 @@ public struct WindowPlan: Sendable, Equatable {
 
     /// A `routine_plan` payload, checked.
     public init(payload p: [String: JSON]) throws(EventProblem) {
-        let items = try AdaptPlanItem.items(ofPlan: p)
+        let plan = try RoutinePlanPayload(payload: p)
         self.init(
-            planID: p["plan_id"]!.stringValue!, date: p["date"]?.stringValue.flatMap { LocalDate($0) },
-            focus: p["focus"]?.stringValue, readinessState: p["basis"]?["readiness_state"]?.stringValue,
-            items: items)
+            planID: plan.planID, date: plan.date, focus: plan.focus,
+            readinessState: plan.basis["readiness_state"]?.stringValue, items: try AdaptPlanItem.items(ofPlan: plan))
     }
 }
 

@@ -14,7 +14,7 @@ public struct InsightInput: Sendable {
     public var analysis: BehaviorAnalysisPayload?
     public var memory: InsightMemory
     /// The routine plan payload, if one came (its bedtime and exercise time go into actions).
-    public var routine: [String: JSON]?
+    public var routine: RoutinePlanPayload?
     /// Feedback in the stream: insight id → useful.
     public var streamFeedback: [String: Bool]
     /// Insights seen in the stream: id → subject, direction.
@@ -25,7 +25,7 @@ public struct InsightInput: Sendable {
     public init(
         user: String, archetype: Archetype, asOf: LocalDate, windowDays: Int, days: UserDays,
         analysis: BehaviorAnalysisPayload? = nil, memory: InsightMemory = InsightMemory(),
-        routine: [String: JSON]? = nil,
+        routine: RoutinePlanPayload? = nil,
         streamFeedback: [String: Bool] = [:], streamSubjects: [String: (subject: String, direction: String)] = [:],
         given: Set<String> = []
     ) {

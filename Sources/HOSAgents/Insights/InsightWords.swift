@@ -228,12 +228,9 @@ struct PlanTimes {
     var bedtime: String?
     var exercise: String?
 
-    init(_ routine: [String: JSON]?) {
-        bedtime = routine?["bedtime"]?.stringValue
-        if case .array(let items)? = routine?["items"] {
-            exercise =
-                items.first { ["exercise", "walk"].contains($0["item_id"]?.stringValue ?? "") }?["start"]?.stringValue
-        }
+    init(_ routine: RoutinePlanPayload?) {
+        bedtime = routine?.bedtime?.description
+        exercise = routine?.items.first { ["exercise", "walk"].contains($0.itemID) }?.start?.description
     }
 
     /// ` (tonight's plan: lights out at 22:45)` for sleep levers, the exercise time for activity ones.

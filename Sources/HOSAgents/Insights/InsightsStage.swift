@@ -21,7 +21,7 @@ public struct InsightsStage: Stage {
         var days = UserDays()
         var analysis: BehaviorAnalysisPayload?
         var memory: InsightMemory?
-        var routine: [String: JSON]?
+        var routine: RoutinePlanPayload?
         var feedback: [String: Bool] = [:]
         /// Insights in the stream (an earlier run's output fed back, or this run's generate_insights).
         var seen: [String: (subject: String, direction: String)] = [:]
@@ -48,7 +48,9 @@ public struct InsightsStage: Stage {
             // One that cannot be read is passed over: the insights come from the records.
             if let a = try? BehaviorAnalysisPayload(payload: event.payload) { state.analysis = a }
         case EventType.memoryContext: state.memory = InsightMemory(payload: event.payload)
-        case EventType.routinePlan: state.routine = event.payload
+        case EventType.routinePlan:
+            // One that cannot be read is passed over: actions then name no plan time.
+            if let r = try? RoutinePlanPayload(payload: event.payload) { state.routine = r }
         case EventType.insightFeedback:
             if let id = event.payload["insight_id"]?.stringValue, let useful = event.payload["useful"]?.boolValue {
                 state.feedback[id] = useful

@@ -170,13 +170,13 @@ public struct RoutineItem: Sendable, Equatable {
 
     public var end: Int { start + durationMin }
 
-    public var json: JSON {
-        [
-            "item_id": .string(role.rawValue), "category": .string(role.category),
-            "start": .string(ClockTime(minutes: start).description), "duration_min": .number(Double(durationMin)),
-            "intensity": .number(Double(intensity)), "variant": .object(variant.mapValues(JSON.string)),
-            "title": .string(title), "why": .string(why),
-        ]
+    /// The item as the routine_plan payload holds it.
+    public var contract: PlanItem {
+        var i = PlanItem()
+        (i.itemID, i.category, i.start) = (role.rawValue, role.category, ClockTime(minutes: start))
+        (i.durationMin, i.intensity, i.variant) = (Double(durationMin), intensity, variant)
+        (i.title, i.why) = (title, why)
+        return i
     }
 }
 
@@ -196,17 +196,18 @@ public struct RoutinePlan: Sendable {
     public var basis: [String: JSON]
     public var explain: [String]
 
-    public func payload(explain withExplain: Bool) -> [String: JSON] {
-        var p: [String: JSON] = [
-            "plan_id": .string(planID), "date": .string(date.description), "difficulty": .number(Double(difficulty)),
-            "wake": .string(ClockTime(minutes: wake).description),
-            "bedtime": .string(ClockTime(minutes: bedtime).description),
-            "target_bedtime": .string(ClockTime(minutes: targetBedtime).description),
-            "focus": .string(focus), "items": .array(items.map(\.json)), "basis": .object(basis),
-        ]
-        if withExplain { p["explain"] = .array(explain.map(JSON.string)) }
+    /// The plan as the routine_plan payload; the reasoning only `withExplain`.
+    public func contract(explain withExplain: Bool) -> RoutinePlanPayload {
+        var p = RoutinePlanPayload()
+        (p.planID, p.date, p.difficulty, p.focus) = (planID, date, difficulty, focus)
+        (p.wake, p.bedtime) = (ClockTime(minutes: wake), ClockTime(minutes: bedtime))
+        p.targetBedtime = ClockTime(minutes: targetBedtime)
+        (p.items, p.basis) = (items.map(\.contract), basis)
+        if withExplain { p.explain = explain }
         return p
     }
+
+    public func payload(explain withExplain: Bool) -> [String: JSON] { contract(explain: withExplain).payload }
 }
 
 /// Builds the `routine_plan` of one user: a pure function of a `RoutineInput`.
@@ -220,9 +221,6 @@ public struct RoutinePlanner: Sendable {
         plan(input).payload(explain: explain)
     }
 
-    /// The plan of one user, with the reasoning in `explain` (written to the payload only with --explain).
-    /// The steps: the day, wake, sleep latency, readiness, difficulty and focus, lights out, exercise, the other
-    /// blocks, and their placement on the day without overlaps.
     /// The wake time and lights-out of the plan these inputs make: hos-nutrition places meals between them, so
     /// the two plans never disagree about the day.
     public static func wakingDay(_ input: RoutineInput) -> (wake: ClockTime, lightsOut: ClockTime) {
@@ -230,6 +228,9 @@ public struct RoutinePlanner: Sendable {
         return (ClockTime(minutes: day.wake), ClockTime(minutes: day.bedtime))
     }
 
+    /// The plan of one user, with the reasoning in `explain` (written to the payload only with --explain).
+    /// The steps: the day, wake, sleep latency, readiness, difficulty and focus, lights out, exercise, the other
+    /// blocks, and their placement on the day without overlaps.
     public func plan(_ input: RoutineInput) -> RoutinePlan {
         var notes: [String] = []
         var basis: [String: JSON] = [:]

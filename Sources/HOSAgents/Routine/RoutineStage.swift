@@ -51,17 +51,19 @@ public struct RoutineStage: Stage {
             user: request.userID, analysisID: analysisID(of: request), archetype: archetype,
             request: requestPayload(request), days: state.days, profile: state.profile, analysis: state.analysis,
             memory: state.memory, requestDay: AnalysisDay.requestDay(request))
-        var payload = RoutinePlanner(explain: explain).payload(input)
-        if let narrator, let items = payload["items"]?.arrayValue, !items.isEmpty {
+        let plan = RoutinePlanner(explain: explain).plan(input).contract(explain: explain)
+        var payload = plan.payload
+        if let narrator, !plan.items.isEmpty {
+            let items = plan.items
             let result = narrator.narrate(
                 NarrationRequest(
                     agent: Self.agent, user: request.userID, archetype: archetype.name,
-                    facts: NarrationFacts.routine(payload), items: items.count))
+                    facts: NarrationFacts.routine(plan), items: items.count))
             // One explanation per item, keyed by item_id, beside the planner's own `why`.
             NarrationMark.apply(result, to: &payload) { r in
                 guard case .items(let list) = r, list.count == items.count else { return nil }
                 var words: [String: JSON] = [:]
-                for (item, text) in zip(items, list) { words[item["item_id"]?.stringValue ?? ""] = .string(text) }
+                for (item, text) in zip(items, list) { words[item.itemID] = .string(text) }
                 return .object(words)
             }
         }

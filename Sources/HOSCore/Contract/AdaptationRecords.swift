@@ -30,55 +30,26 @@ public struct AdaptPlanItem: Sendable, Equatable {
         self.variant = variant
     }
 
-    /// The items of a `routine_plan` payload; throws on an item the contract does not allow.
-    public static func items(ofPlan p: [String: JSON]) throws(EventProblem) -> [AdaptPlanItem] {
-        guard let planID = p["plan_id"]?.stringValue else { throw EventProblem("missing payload.plan_id") }
-        var date: LocalDate?
-        switch p["date"] {
-        case nil, .null?: date = nil
-        case .string(let s)?:
-            guard let d = LocalDate(s) else { throw EventProblem("payload.date is not a YYYY-MM-DD calendar date") }
-            date = d
-        case _?: throw EventProblem("payload.date is not a YYYY-MM-DD calendar date")
+    /// The items of a routine plan as hos-adapt joins feedback to them; throws on a level outside 1–5.
+    public static func items(ofPlan plan: RoutinePlanPayload) throws(EventProblem) -> [AdaptPlanItem] {
+        if let d = plan.difficulty, !levels.contains(d) {
+            throw EventProblem("payload.difficulty must be a whole number from 1 to 5")
         }
-        let difficulty = try level(p["difficulty"], "payload.difficulty")
-        guard case .array(let items)? = p["items"] else { throw EventProblem("payload.items must be an array") }
         var out: [AdaptPlanItem] = []
-        for (i, item) in items.enumerated() {
-            let at = "payload.items[\(i)]"
-            guard case .object(let o) = item else { throw EventProblem("\(at) must be an object") }
-            guard let id = o["item_id"]?.stringValue, !id.isEmpty else {
-                throw EventProblem("\(at).item_id must be a string")
-            }
-            guard let category = o["category"]?.stringValue else {
-                throw EventProblem("\(at).category must be a string")
-            }
-            var variant: [String: String] = [:]
-            switch o["variant"] {
-            case nil, .null?: break
-            case .object(let v)?:
-                for (k, arm) in v {
-                    guard let a = arm.stringValue else { throw EventProblem("\(at).variant values must be strings") }
-                    variant[k] = a
-                }
-            case _?: throw EventProblem("\(at).variant must be an object")
+        for (i, item) in plan.items.enumerated() {
+            guard !item.itemID.isEmpty else { throw EventProblem("payload.items[\(i)].item_id must be a string") }
+            guard !item.category.isEmpty else { throw EventProblem("payload.items[\(i)].category must be a string") }
+            if let n = item.intensity, !levels.contains(n) {
+                throw EventProblem("payload.items[\(i)].intensity must be a whole number from 1 to 5")
             }
             out.append(
                 AdaptPlanItem(
-                    planID: planID, itemID: id, date: date, category: category,
-                    intensity: try level(o["intensity"], "\(at).intensity"), difficulty: difficulty,
-                    variant: variant))
+                    planID: plan.planID, itemID: item.itemID, date: plan.date, category: item.category,
+                    intensity: item.intensity, difficulty: plan.difficulty, variant: item.variant))
         }
         return out
     }
 
-    static func level(_ v: JSON?, _ name: String) throws(EventProblem) -> Int? {
-        switch v {
-        case nil, .null?: return nil
-        case .number(let n)? where n == n.rounded() && levels.contains(Int(exactly: n) ?? 0): return Int(n)
-        case _?: throw EventProblem("\(name) must be a whole number from 1 to 5")
-        }
-    }
 }
 
 /// One plan_feedback as the memory file holds it.

@@ -173,6 +173,20 @@ extension PayloadField {
             write: { root, out in out[key] = .number(root[keyPath: path]) })
     }
 
+    /// Every key the other fields do not declare, kept as it is (keys named by the data, such as step ids).
+    public static func others(
+        _ name: String, _ path: WritableKeyPath<Root, [String: JSON]> & Sendable, _ doc: String, except: Set<String>
+    ) -> Self {
+        Self(
+            key: name, type: "any", doc: doc, children: { [] },
+            read: { (root: inout Root, f: Fields) throws(EventProblem) in
+                root[keyPath: path] = f.o.filter { !except.contains($0.key) }
+            },
+            write: { root, out in
+                for (k, v) in root[keyPath: path] where !except.contains(k) { out[k] = v }
+            })
+    }
+
     /// A nested object.
     public static func object<T: ContractObject>(
         _ key: String, _ path: WritableKeyPath<Root, T?> & Sendable, _ doc: String, absent: Absent = .omitted

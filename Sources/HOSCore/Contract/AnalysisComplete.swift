@@ -1,0 +1,30 @@
+// The `analysis_complete` payload: hos-run's one event per analysis, holding every step's result.
+
+/// An `analysis_complete` payload.
+public struct AnalysisCompletePayload: ContractPayload {
+    public static let eventType = EventType.analysisComplete
+    public static let summary =
+        "hos-run's summary of one analysis: each step's result payload under the step's id, the steps that "
+        + "degraded, and each step's time."
+
+    public var analysisID = ""
+    /// Step id → the step's result payload, or an array of them when it wrote several or only insights.
+    public var steps: [String: JSON] = [:]
+    public var degraded: [String] = []
+    public var timingsMS: [String: Double] = [:]
+
+    public init() {}
+
+    static let declared: Set<String> = ["analysis_id", "degraded", "timings_ms"]
+
+    public static let fields: [PayloadField<Self>] = [
+        .required("analysis_id", \.analysisID, "The analysis."),
+        .others(
+            "STEP", \.steps,
+            "Each step's result under its id: the payload of its one result event, or an array of payloads when "
+                + "it wrote several or wrote insights (then possibly empty); left out when it wrote none.",
+            except: declared),
+        .value("degraded", \.degraded, "Steps that failed under on_failure: degrade.", default: []),
+        .value("timings_ms", \.timingsMS, "Each step's time in milliseconds.", default: [:]),
+    ]
+}
