@@ -216,39 +216,28 @@ public struct AdaptationResult: Sendable, Equatable {
     public var lift: Double?
 
     init(_ p: Fields) throws(EventProblem) {
-        if let d = try p.object("difficulty") {
-            difficultyFrom = try d.text("from")
-            difficultyTo = try d.text("to")
-            difficultyReason = try d.string("reason")
+        let a = try AdaptationPayload(p)
+        if let d = a.difficulty {
+            (difficultyFrom, difficultyTo) = (String(d.from), String(d.to))
+            difficultyReason = d.reason.isEmpty ? nil : d.reason
         }
-        for e in try p.objects("experiments") {
-            var arms: [Arm] = []
-            for a in try e.objects("arms") {
-                arms.append(
-                    Arm(
-                        arm: try a.text("arm") ?? "", successes: try a.number("successes"),
-                        failures: try a.number("failures"), pBest: try a.number("p_best", in: 0...1)))
-            }
-            experiments.append(
-                Experiment(
-                    dimension: try e.string("dimension") ?? "", arms: arms,
-                    chosen: try e.text("chosen"), propensity: try e.number("propensity", in: 0...1)))
+        experiments = a.experiments.map { e in
+            Experiment(
+                dimension: e.dimension,
+                arms: e.arms.map { Arm(arm: $0.arm, successes: $0.successes, failures: $0.failures, pBest: $0.pBest) },
+                chosen: e.chosen, propensity: e.propensity)
         }
-        if let pa = try p.object("predicted_adherence") {
-            predictedMean = try pa.number("mean", in: 0...1)
-            predictedLow = try pa.number("low", in: 0...1)
-            predictedHigh = try pa.number("high", in: 0...1)
-        }
-        if let eff = try p.object("effectiveness") {
-            for a in try eff.objects("adherence") {
-                guard let date = try a.date("date") else { throw EventProblem("missing \(a.at("date"))") }
-                guard let value = try a.number("adherence", in: 0...1) else {
-                    throw EventProblem("missing \(a.at("adherence"))")
-                }
-                curve.append(AdherencePoint(date: date, adherence: value, n: try a.number("n")))
+        if let pa = a.predictedAdherence { (predictedMean, predictedLow, predictedHigh) = (pa.mean, pa.low, pa.high) }
+        if let eff = a.effectiveness {
+            for (i, point) in eff.adherence.enumerated() {
+                let at = "\(p.path).effectiveness.adherence[\(i)]"
+                guard let date = point.date else { throw EventProblem("missing \(at).date") }
+                guard let value = point.adherence else { throw EventProblem("missing \(at).adherence") }
+                guard (0...1).contains(value) else { throw EventProblem("\(at).adherence must be within 0–1") }
+                curve.append(AdherencePoint(date: date, adherence: value, n: Double(point.n)))
             }
             curve.sort { $0.date < $1.date }
-            lift = try eff.number("lift")
+            lift = eff.lift
         }
     }
 }

@@ -198,16 +198,16 @@ public struct PlanAdherence: ContractObject {
     public var planID = ""
     public var date: LocalDate?
     public var difficulty: Int?
-    public var adherence = 0.0
+    public var adherence: Double?
     public var n = 0
 
     public init() {}
 
     public static let fields: [PayloadField<Self>] = [
-        .required("plan_id", \.planID, "The plan."),
+        .value("plan_id", \.planID, "The plan.", default: ""),
         .value("date", \.date, "The day it was made for."),
         .value("difficulty", \.difficulty, "Its difficulty."),
-        .required("adherence", \.adherence, "Its mean feedback score."),
+        .value("adherence", \.adherence, "Its mean feedback score."),
         .value("n", \.n, "Feedbacks on it.", default: 0),
     ]
 }
