@@ -292,9 +292,7 @@ extension MemoryStore {
             copy("difficulty", p["difficulty"])
             if case .array(let items)? = p["items"] { s["items"] = .number(Double(items.count)) }
         case EventType.nutritionPlan:
-            copy("plan_id", p["plan_id"])
-            copy("energy_kcal", p["energy_kcal"])
-            copy("difficulty", p["difficulty"])
+            if let n = try? NutritionPlanPayload(payload: p) { s = n.historySummary }
         case EventType.insight:
             copy("insight_id", p["insight_id"])
             copy("kind", p["kind"])
