@@ -4,7 +4,7 @@ import HOSCore
 
 /// What the plans take from `memory_context`: long-term preferences and the adaptation state.
 ///
-/// Shape read (every part optional):
+/// Read through `MemoryContextPayload` (every part optional):
 ///
 ///     {"long_term": {"preferences": {"wake_time": {"value": "06:30", "confidence": 0.8}, ...}},
 ///      "adaptation_state": {"difficulty": 3, "variants": {"exercise_time": "evening", "sleep_shift": "gradual"}}}
@@ -18,14 +18,15 @@ public struct MemoryContextView: Sendable, Equatable {
 
     public init() {}
 
+    /// The parts of a payload; one that does not decode as a `MemoryContextPayload` is passed over whole.
     public init(payload p: [String: JSON]) {
-        if case .object(let prefs)? = p["long_term"]?["preferences"] {
-            for (k, v) in prefs { preferences[k] = v["value"] ?? v }
-        }
-        if let d = p["adaptation_state"]?["difficulty"]?.doubleValue, (1...5).contains(d) { difficulty = Int(d) }
-        if case .object(let v)? = p["adaptation_state"]?["variants"] {
-            for (k, arm) in v { if let s = arm.stringValue { variants[k] = s } }
-        }
+        self.init((try? MemoryContextPayload(payload: p)) ?? MemoryContextPayload())
+    }
+
+    public init(_ c: MemoryContextPayload) {
+        for (k, p) in c.longTerm?.preferences ?? [:] { if let v = p.value { preferences[k] = v } }
+        if let d = c.adaptationState?.difficulty, (1...5).contains(d) { difficulty = d }
+        variants = c.adaptationState?.variants ?? [:]
     }
 
     /// A string preference.

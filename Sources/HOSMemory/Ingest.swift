@@ -289,9 +289,7 @@ extension MemoryStore {
         case EventType.routinePlan:
             if let r = try? RoutinePlanPayload(payload: p) { s = r.historySummary }
         case EventType.nutritionPlan:
-            copy("plan_id", p["plan_id"])
-            copy("energy_kcal", p["energy_kcal"])
-            copy("difficulty", p["difficulty"])
+            if let n = try? NutritionPlanPayload(payload: p) { s = n.historySummary }
         case EventType.insight:
             copy("insight_id", p["insight_id"])
             copy("kind", p["kind"])

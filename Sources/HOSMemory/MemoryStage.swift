@@ -70,7 +70,7 @@ public struct MemoryStage: Stage {
         // One transaction: the batch, the request, working memory, consolidation and the context read
         // together, so a crash leaves either all of it or none.
         var tally: [String: (new: Int, old: Int)] = [:]
-        let context = try store.write("store analysis") { db -> [String: JSON] in
+        let context = try store.write("store analysis") { db -> MemoryContextPayload in
             let through = try store.expiryCutoff(
                 user: request.userID, now: utc(request.timestamp), batch: batch, in: db)
             tally = try store.ingest(batch, expired: through.map { (request.userID, $0) }, in: db)
@@ -118,11 +118,11 @@ public struct MemoryStage: Stage {
         }
     }
 
-    func contextEvent(for request: Event, payload: [String: JSON], archetype: String?) -> Event {
+    func contextEvent(for request: Event, payload context: MemoryContextPayload, archetype: String?) -> Event {
         Event(
             id: EventID.derive(Self.agent, EventType.memoryContext, request.eventID), type: EventType.memoryContext,
             user: request.userID, timestamp: request.timestamp, source: Self.agent, archetype: archetype,
-            analysisID: MemoryStore.analysisID(of: request), payload: payload)
+            analysisID: MemoryStore.analysisID(of: request), payload: context.payload)
     }
 }
 
@@ -165,7 +165,8 @@ extension MemoryStore {
         try read("retrieve memory") { db in
             try context(
                 user: user, analysisID: nil, asOf: asOf, archetype: archetype, session: Session(),
-                working: nil, in: db)
+                working: nil, in: db
+            ).payload
         }
     }
 }

@@ -67,10 +67,24 @@ public enum Ranking {
 
 /// One rankable memory.
 struct RankedItem {
-    var section: String
+    enum Memory {
+        case strategy(StrategyMemory)
+        case analysis([String: JSON])
+        case insight(InsightMemoryItem)
+    }
+
     var id: String
     var score: Double
-    var json: [String: JSON]
+    var memory: Memory
+
+    /// The section it is listed in; ties of score are broken by it.
+    var section: String {
+        switch memory {
+        case .strategy: "strategies"
+        case .analysis: "analyses"
+        case .insight: "insights"
+        }
+    }
 }
 
 extension MemoryStore {
@@ -119,85 +133,83 @@ extension MemoryStore {
     func context(
         user: String, analysisID: String?, asOf: LocalDate?, archetype: String?, session: Session,
         working: JSON?, in db: Database
-    ) throws -> [String: JSON] {
+    ) throws -> MemoryContextPayload {
         let day = asOf ?? LocalDate(daysSinceEpoch: 0)
         let age = { (text: String?) -> Int in
             guard let text, let d = LocalDate(String(text.prefix(10))) else { return 0 }
             return day.days(since: d)
         }
+        var context = MemoryContextPayload()
+        context.working = working?.objectValue ?? [:]
+        context.adaptationState = try adaptationState(user: user, in: db)
         let prefs = try preferences(user: user, in: db)
         var ranked = try strategies(user: user, age: age, in: db)
         ranked += try earlierAnalyses(user: user, analysisID: analysisID, archetype: archetype, age: age, in: db)
         ranked += try insights(user: user, session: session, age: age, in: db)
-        let analysesTotal =
+        // What hos-insights needs beyond the ranked items: its earlier subjects, feedback per kind, metric history.
+        var history = try insightHistory(user: user, analysisID: analysisID, asOf: asOf, in: db)
+        history.analysesTotal =
             try Int.fetchOne(
                 db.cachedStatement(
                     sql: """
                         SELECT count(DISTINCT analysis_id) FROM analyses WHERE user_id = ? AND analysis_id <> ?
                         """), arguments: [user, analysisID ?? ""]) ?? 0
-        var meta: [String: JSON] = [:]
         for row in try Row.fetchAll(
             db.cachedStatement(sql: "SELECT key, value FROM meta WHERE user_id = ? ORDER BY key"), arguments: [user])
         {
-            meta[row["key"]] = JSON.parseStored(row["value"])
+            context.meta[row["key"]] = JSON.parseStored(row["value"])
         }
-        var shortTerm = try shortTerm(user: user, in: db)
-        let adaptation = try adaptationState(user: user, in: db)
-        // What hos-insights needs beyond the ranked items: its earlier subjects, feedback per kind, metric history.
-        let insightHistory = try insightHistory(user: user, analysisID: analysisID, asOf: asOf, in: db)
+        context.shortTerm = try shortTerm(user: user, in: db)
 
         // Rank, keep the best `contextItems`, then drop from the bottom until the payload fits `contextBytes`.
         let considered = ranked.count
         ranked.sort { ($0.score, $1.section, $1.id) > ($1.score, $0.section, $0.id) }
         var kept = Array(ranked.prefix(options.contextItems))
-        func build() -> [String: JSON] {
-            var sections: [String: [JSON]] = ["strategies": [], "analyses": [], "insights": []]
+        func build() {
+            var long = LongTermMemory()
+            long.preferences = prefs
+            var h = history
             for item in kept {
-                var j = item.json
-                j["score"] = .number(item.score, places: 4)
-                sections[item.section]!.append(.object(j))
+                let score = JSON.rounded(item.score, places: 4)
+                switch item.memory {
+                case .strategy(var m):
+                    m.score = score
+                    long.strategies.append(m)
+                case .analysis(var m):
+                    m["score"] = .number(score)
+                    h.analyses.append(m)
+                case .insight(var m):
+                    m.score = score
+                    h.insights.append(m)
+                }
             }
-            var history: [String: JSON] = [
-                "analyses_total": .number(Double(analysesTotal)),
-                "analyses": .array(sections["analyses"]!), "insights": .array(sections["insights"]!),
-            ]
-            history.merge(insightHistory) { old, _ in old }
-            return [
-                "working": working ?? .object([:]),
-                "short_term": .object(shortTerm),
-                "long_term": ["preferences": .object(prefs), "strategies": .array(sections["strategies"]!)],
-                "meta": .object(meta),
-                "history": .object(history),
-                "adaptation_state": .object(adaptation),
-                "retrieval": [
-                    "formula": "score = 0.5^(age_days/14) × importance × relevance",
-                    "considered": .number(Double(considered)), "kept": .number(Double(kept.count)),
-                    "max_items": .number(Double(options.contextItems)),
-                    "max_bytes": .number(Double(options.contextBytes)),
-                ],
-            ]
+            (context.longTerm, context.history) = (long, h)
+            var r = RetrievalReport()
+            (r.formula, r.considered, r.kept) = (
+                "score = 0.5^(age_days/14) × importance × relevance", considered, kept.count
+            )
+            (r.maxItems, r.maxBytes) = (options.contextItems, options.contextBytes)
+            context.retrieval = r
         }
-        var payload = build()
-        var rolling = shortTerm["rolling"]?.objectValue ?? [:]
-        while JSON.object(payload).encoded().count > options.contextBytes {
+        build()
+        while JSON.object(context.payload).encoded().count > options.contextBytes {
             if !kept.isEmpty {
                 kept.removeLast()
-            } else if let last = rolling.keys.max() {
-                rolling[last] = nil
-                shortTerm["rolling"] = .object(rolling)
-            } else if let last = meta.keys.max() {
-                meta[last] = nil
+            } else if let last = context.shortTerm?.rolling.keys.max() {
+                context.shortTerm?.rolling[last] = nil
+            } else if let last = context.meta.keys.max() {
+                context.meta[last] = nil
             } else {
                 break
             }
-            payload = build()
+            build()
         }
-        return payload
+        return context
     }
 
     /// Long-term preferences: all of them, at most 32, the most confident first.
-    func preferences(user: String, in db: Database) throws -> [String: JSON] {
-        var prefs: [String: JSON] = [:]
+    func preferences(user: String, in db: Database) throws -> [String: PreferenceMemory] {
+        var prefs: [String: PreferenceMemory] = [:]
         for row in try Row.fetchAll(
             db.cachedStatement(
                 sql: """
@@ -205,11 +217,11 @@ extension MemoryStore {
                     WHERE user_id = ? ORDER BY confidence DESC, key LIMIT 32
                     """), arguments: [user])
         {
-            prefs[row["key"]] = [
-                "value": JSON.parseStored(row["value"]), "confidence": .number(row["confidence"], places: 3),
-                "evidence_count": .number(Double(row["evidence_count"] as Int)), "source": .string(row["source"]),
-                "first_seen": .string(row["first_seen"]), "last_seen": .string(row["last_seen"]),
-            ]
+            var p = PreferenceMemory()
+            (p.value, p.confidence) = (JSON.parseStored(row["value"]), JSON.rounded(row["confidence"], places: 3))
+            (p.evidenceCount, p.source) = (row["evidence_count"], row["source"])
+            (p.firstSeen, p.lastSeen) = (row["first_seen"], row["last_seen"])
+            prefs[row["key"]] = p
         }
         return prefs
     }
@@ -225,16 +237,13 @@ extension MemoryStore {
         ).map { row in
             let confidence: Double = row["confidence"]
             let score = Ranking.recency(ageDays: age(row["last_seen"])) * confidence * 1
-            return RankedItem(
-                section: "strategies", id: "\(row["dimension"] as String)=\(row["arm"] as String)",
-                score: score,
-                json: [
-                    "dimension": .string(row["dimension"]), "arm": .string(row["arm"]),
-                    "category": .string(row["category"]),
-                    "success_rate": .number(row["success_rate"], places: 3),
-                    "confidence": .number(confidence, places: 3),
-                    "evidence_count": .number(Double(row["evidence_count"] as Int)),
-                ])
+            var m = StrategyMemory()
+            (m.dimension, m.arm, m.category) = (row["dimension"], row["arm"], row["category"])
+            (m.successRate, m.confidence) = (
+                JSON.rounded(row["success_rate"], places: 3), JSON.rounded(confidence, places: 3)
+            )
+            m.evidenceCount = row["evidence_count"]
+            return RankedItem(id: "\(m.dimension)=\(m.arm)", score: score, memory: .strategy(m))
         }
     }
 
@@ -290,7 +299,7 @@ extension MemoryStore {
             let score =
                 Ranking.recency(ageDays: age(dayText)) * Ranking.analysisImportance(kinds: kinds[id]?.count ?? 0)
                 * Ranking.relevance(sameArchetype: same)
-            return RankedItem(section: "analyses", id: id, score: score, json: a)
+            return RankedItem(id: id, score: score, memory: .analysis(a))
         }
     }
 
@@ -335,23 +344,19 @@ extension MemoryStore {
             let score =
                 Ranking.recency(ageDays: age(row["last_seen"]))
                 * Ranking.insightImportance(confidence: confidence, useful: useful) * (relevant ? 1 : 0.5)
-            var j: [String: JSON] = [
-                "insight_id": .string(row["insight_id"]), "last_seen": .string(row["last_seen"]),
-                "seen_count": .number(Double(row["seen_count"] as Int)),
-            ]
-            if let k: String = row["kind"] { j["kind"] = .string(k) }
-            if let t: String = row["title"] { j["title"] = .string(t) }
-            if let confidence { j["confidence"] = .number(confidence, places: 3) }
-            if let p: Double = row["priority"] { j["priority"] = .number(p) }
-            if let useful { j["useful"] = .bool(useful) }
-            return RankedItem(section: "insights", id: row["insight_id"], score: score, json: j)
+            var m = InsightMemoryItem()
+            (m.insightID, m.lastSeen, m.seenCount) = (
+                row["insight_id"], row["last_seen"], Double(row["seen_count"] as Int)
+            )
+            (m.kind, m.title, m.priority, m.useful) = (row["kind"], row["title"], row["priority"], useful)
+            m.confidence = confidence.map { JSON.rounded($0, places: 3) }
+            return RankedItem(id: m.insightID, score: score, memory: .insight(m))
         }
     }
 
     /// The short-term layer: days with records, and the 7- and 30-day statistics per metric.
-    func shortTerm(user: String, in db: Database) throws -> [String: JSON] {
-        var rolling: [String: JSON] = [:]
-        var statsAsOf: String?
+    func shortTerm(user: String, in db: Database) throws -> ShortTermMemory {
+        var shortTerm = ShortTermMemory()
         for row in try Row.fetchAll(
             db.cachedStatement(
                 sql: """
@@ -359,42 +364,41 @@ extension MemoryStore {
                     ORDER BY metric, window_days
                     """), arguments: [user])
         {
-            var s: [String: JSON] = [
-                "n": .number(Double(row["n"] as Int)), "mean": .number(row["mean"], places: 2),
-                "min": .number(row["min"]), "max": .number(row["max"]),
-            ]
-            if let sd: Double = row["sd"] { s["sd"] = .number(sd, places: 2) }
+            var s = RollingStat()
+            (s.n, s.mean, s.min, s.max) = (row["n"], JSON.rounded(row["mean"], places: 2), row["min"], row["max"])
+            s.sd = (row["sd"] as Double?).map { JSON.rounded($0, places: 2) }
             let metric: String = row["metric"]
-            var m = rolling[metric]?.objectValue ?? [:]
-            m["\(row["window_days"] as Int)d"] = .object(s)
-            rolling[metric] = .object(m)
-            statsAsOf = row["as_of"]
+            var m = shortTerm.rolling[metric] ?? RollingWindows()
+            // ConsolidationRules.windows: the 7- and 30-day windows, the two the contract names.
+            switch row["window_days"] as Int {
+            case 7: m.days7 = s
+            case 30: m.days30 = s
+            default: break
+            }
+            shortTerm.rolling[metric] = m
+            shortTerm.asOf = (row["as_of"] as String?).flatMap { LocalDate($0) }
         }
-        let recordDays =
+        shortTerm.days =
             try Int.fetchOne(
                 db.cachedStatement(sql: "SELECT count(DISTINCT date) FROM short_term_record WHERE user_id = ?"),
                 arguments: [user]) ?? 0
-        var shortTerm: [String: JSON] = ["days": .number(Double(recordDays)), "rolling": .object(rolling)]
-        if let statsAsOf { shortTerm["as_of"] = .string(statsAsOf) }
         return shortTerm
     }
 
     /// What hos-adapt decided: the difficulty, the chosen variants and each experiment's arms.
-    func adaptationState(user: String, in db: Database) throws -> [String: JSON] {
-        var adaptation: [String: JSON] = [:]
+    func adaptationState(user: String, in db: Database) throws -> AdaptationState {
+        var adaptation = AdaptationState()
         if let row = try Row.fetchOne(
             db.cachedStatement(
                 sql: """
                     SELECT difficulty, previous, reason, predicted_adherence FROM adaptation_state WHERE user_id = ?
                     """), arguments: [user])
         {
-            if let d: Int = row["difficulty"] { adaptation["difficulty"] = .number(Double(d)) }
-            if let d: Int = row["previous"] { adaptation["previous_difficulty"] = .number(Double(d)) }
-            if let r: String = row["reason"] { adaptation["reason"] = .string(r) }
-            if let p: Double = row["predicted_adherence"] { adaptation["predicted_adherence"] = .number(p, places: 3) }
+            (adaptation.difficulty, adaptation.previousDifficulty) = (row["difficulty"], row["previous"])
+            adaptation.reason = row["reason"]
+            adaptation.predictedAdherence = (row["predicted_adherence"] as Double?).map { JSON.rounded($0, places: 3) }
         }
-        var variants: [String: JSON] = [:]
-        var experiments: [String: [JSON]] = [:]
+        var experiments: [String: [StateArm]] = [:]
         for row in try Row.fetchAll(
             db.cachedStatement(
                 sql: """
@@ -403,23 +407,16 @@ extension MemoryStore {
                     """), arguments: [user])
         {
             let dim: String = row["dimension"]
-            let arm: String = row["arm"]
-            if row["chosen"] as Bool { variants[dim] = .string(arm) }
-            var a: [String: JSON] = [
-                "arm": .string(arm), "successes": .number(row["successes"]),
-                "failures": .number(row["failures"]),
-            ]
-            if let p: Double = row["p_best"] { a["p_best"] = .number(p, places: 3) }
-            experiments[dim, default: []].append(.object(a))
+            var a = StateArm()
+            (a.arm, a.successes, a.failures) = (row["arm"], row["successes"], row["failures"])
+            a.pBest = (row["p_best"] as Double?).map { JSON.rounded($0, places: 3) }
+            if row["chosen"] as Bool { adaptation.variants[dim] = a.arm }
+            experiments[dim, default: []].append(a)
         }
-        adaptation["variants"] = .object(variants)
-        if !experiments.isEmpty {
-            adaptation["experiments"] = .array(
-                experiments.keys.sorted().map { dim in
-                    var e: [String: JSON] = ["dimension": .string(dim), "arms": .array(experiments[dim]!)]
-                    if let v = variants[dim] { e["chosen"] = v }
-                    return .object(e)
-                })
+        adaptation.experiments = experiments.keys.sorted().map { dim in
+            var e = StateExperiment()
+            (e.dimension, e.arms, e.chosen) = (dim, experiments[dim]!, adaptation.variants[dim])
+            return e
         }
         return adaptation
     }
@@ -445,18 +442,18 @@ extension MemoryStore {
     /// - `metrics`: per metric of earlier behaviour analyses (before this analysis' day): `analyses` (how
     ///   many), `ref` of the one closest to 28 days before (at least 14 before), `max` and `min`
     ///   [recent, as_of]: the highest and lowest 7-day mean (`recent`) on record.
-    func insightHistory(user: String, analysisID: String?, asOf: LocalDate?, in db: Database) throws -> [String: JSON] {
-        [
-            "insight_subjects": .object(try insightSubjects(user: user, in: db).mapValues(JSON.object)),
-            "insight_feedback": .object(try insightFeedback(user: user, in: db)),
-            "metrics": .object(try metricHistory(user: user, analysisID: analysisID, asOf: asOf, in: db)),
-        ]
+    func insightHistory(user: String, analysisID: String?, asOf: LocalDate?, in db: Database) throws -> MemoryHistory {
+        var h = MemoryHistory()
+        h.insightSubjects = try insightSubjects(user: user, in: db)
+        h.insightFeedback = try insightFeedback(user: user, in: db)
+        h.metrics = try metricHistory(user: user, analysisID: analysisID, asOf: asOf, in: db)
+        return h
     }
 
     /// Each insight subject shown to the user, newest first (up to `InsightHistoryLimits.subjects`): its id,
     /// when last seen, how often, its direction, whether it was useful, and the best value it cited.
-    func insightSubjects(user: String, in db: Database) throws -> [String: [String: JSON]] {
-        var subjects: [String: [String: JSON]] = [:]
+    func insightSubjects(user: String, in db: Database) throws -> [String: InsightSubjectMemory] {
+        var subjects: [String: InsightSubjectMemory] = [:]
         var order: [String] = []
         for row in try Row.fetchAll(
             db.cachedStatement(
@@ -474,30 +471,26 @@ extension MemoryStore {
             let subject: String = row["subject"]
             let value: Double? = row["value"]
             if var s = subjects[subject] {
-                s["seen_count"] = .number((s["seen_count"]?.doubleValue ?? 0) + Double(row["seen_count"] as Int))
-                if let value, value > (s["best"]?.doubleValue ?? -Double.infinity) { s["best"] = .number(value) }
-                if s["useful"] == nil, let useful: Bool = row["useful"] { s["useful"] = .bool(useful) }
+                s.seenCount = (s.seenCount ?? 0) + Double(row["seen_count"] as Int)
+                if let value, value > (s.best ?? -Double.infinity) { s.best = value }
+                if s.useful == nil { s.useful = row["useful"] }
                 subjects[subject] = s
                 continue
             }
             guard order.count < InsightHistoryLimits.subjects else { continue }
             order.append(subject)
-            var s: [String: JSON] = [
-                "insight_id": .string(row["insight_id"]),
-                "last_seen": .string(String((row["last_seen"] as String).prefix(10))),
-                "seen_count": .number(Double(row["seen_count"] as Int)),
-            ]
-            if let d: String = row["direction"] { s["direction"] = .string(d) }
-            if let useful: Bool = row["useful"] { s["useful"] = .bool(useful) }
-            if let value { s["best"] = .number(value) }
+            var s = InsightSubjectMemory()
+            (s.insightID, s.lastSeen) = (row["insight_id"], String((row["last_seen"] as String).prefix(10)))
+            (s.seenCount, s.direction) = (Double(row["seen_count"] as Int), row["direction"])
+            (s.useful, s.best) = (row["useful"], value)
             subjects[subject] = s
         }
         return subjects
     }
 
     /// The user's insight feedback per kind: useful and not useful counts.
-    func insightFeedback(user: String, in db: Database) throws -> [String: JSON] {
-        var feedback: [String: JSON] = [:]
+    func insightFeedback(user: String, in db: Database) throws -> [String: KindFeedback] {
+        var feedback: [String: KindFeedback] = [:]
         for row in try Row.fetchAll(
             db.cachedStatement(
                 sql: """
@@ -505,18 +498,19 @@ extension MemoryStore {
                     WHERE user_id = ? AND useful IS NOT NULL AND kind IS NOT NULL GROUP BY kind ORDER BY kind
                     """), arguments: [user])
         {
-            feedback[row["kind"]] = [
-                "useful": .number(Double(row["yes"] as Int)),
-                "not_useful": .number(Double(row["no"] as Int)),
-            ]
+            var f = KindFeedback()
+            (f.useful, f.notUseful) = (Double(row["yes"] as Int), Double(row["no"] as Int))
+            feedback[row["kind"]] = f
         }
         return feedback
     }
 
     /// Per metric, from earlier behaviour analyses before `asOf`: how many, the reference one closest to
     /// `InsightHistoryLimits.referenceDays` before, and the highest and lowest recent means.
-    func metricHistory(user: String, analysisID: String?, asOf: LocalDate?, in db: Database) throws -> [String: JSON] {
-        var metrics: [String: JSON] = [:]
+    func metricHistory(user: String, analysisID: String?, asOf: LocalDate?, in db: Database) throws -> [String:
+        MetricHistoryMemory]
+    {
+        var metrics: [String: MetricHistoryMemory] = [:]
         if let asOf {
             struct Point {
                 var asOf: LocalDate
@@ -546,23 +540,24 @@ extension MemoryStore {
             }
             let target = asOf.adding(days: -InsightHistoryLimits.referenceDays)
             for (metric, list) in points {
-                var m: [String: JSON] = ["analyses": .number(Double(list.count))]
+                var m = MetricHistoryMemory()
+                m.analyses = Double(list.count)
                 let eligible = list.filter {
                     asOf.days(since: $0.asOf) >= InsightHistoryLimits.referenceMinDays && $0.baseline != nil
                 }
                 // Closest to 28 days before; of two equally close, the earlier.
                 if let ref = eligible.min(by: { abs($0.asOf.days(since: target)) < abs($1.asOf.days(since: target)) }) {
-                    m["ref"] = [
+                    m.ref = [
                         .string(ref.asOf.description), .number(ref.baseline!, places: 2),
                         ref.recent.map { .number($0, places: 2) } ?? .null, ref.n.map { .number(Double($0)) } ?? .null,
                     ]
                 }
                 let recents = list.compactMap { p in p.recent.map { (p.asOf, $0) } }
                 if let hi = recents.max(by: { $0.1 < $1.1 }), let lo = recents.min(by: { $0.1 < $1.1 }) {
-                    m["max"] = [.number(hi.1, places: 2), .string(hi.0.description)]
-                    m["min"] = [.number(lo.1, places: 2), .string(lo.0.description)]
+                    m.max = [.number(hi.1, places: 2), .string(hi.0.description)]
+                    m.min = [.number(lo.1, places: 2), .string(lo.0.description)]
                 }
-                metrics[metric] = .object(m)
+                metrics[metric] = m
             }
         }
         return metrics

@@ -115,22 +115,12 @@ public struct NutritionResult: Sendable, Equatable {
     public var meals: [Meal] = []
 
     init(_ p: Fields) throws(EventProblem) {
-        planID = try p.string("plan_id")
-        date = try p.date("date")
-        energyKcal = try p.number("energy_kcal")
-        goal = try p.string("goal")
-        if let m = try p.object("macros") {
-            proteinG = try m.number("protein_g")
-            carbsG = try m.number("carbs_g")
-            fatG = try m.number("fat_g")
-            fiberG = try m.number("fiber_g")
-        }
-        hydrationMl = try p.number("hydration_ml")
-        for (i, f) in try p.objects("meals").enumerated() {
-            meals.append(
-                Meal(
-                    name: try f.string("name") ?? "meal \(i + 1)", time: try f.clock("time"),
-                    kcal: try f.number("kcal"), proteinG: try f.number("protein_g"), focus: try f.string("focus")))
+        let n = try NutritionPlanPayload(p)
+        (planID, date, energyKcal, goal, hydrationMl) = (n.planID, n.date, n.energyKcal, n.goal, n.hydrationMl)
+        (proteinG, carbsG) = (n.macros?.proteinG, n.macros?.carbsG)
+        (fatG, fiberG) = (n.macros?.fatG, n.macros?.fiberG)
+        meals = n.meals.enumerated().map { i, m in
+            Meal(name: m.name ?? "meal \(i + 1)", time: m.time, kcal: m.kcal, proteinG: m.proteinG, focus: m.focus)
         }
     }
 
@@ -256,18 +246,16 @@ public struct MemoryResult: Sendable, Equatable {
     public var preferences: [Preference] = []
 
     init(_ p: Fields) throws(EventProblem) {
-        if let h = try p.object("history") { analysesTotal = try h.number("analyses_total") }
-        if let a = try p.object("adaptation_state") { difficulty = try a.text("difficulty") }
-        if let lt = try p.object("long_term"), let prefs = try lt.object("preferences") {
-            for name in prefs.o.keys.sorted() {
-                // A preference is {value, confidence, ...}; lists (allergies) are left to the nutrition plan.
-                guard let pref = try prefs.object(name), let value = pref.value("value") else { continue }
-                switch value {
-                case .string(let s): preferences.append(Preference(name: name, value: s))
-                case .number(let n): preferences.append(Preference(name: name, value: JSON.number(n).text))
-                case .bool(let b): preferences.append(Preference(name: name, value: b ? "yes" : "no"))
-                default: continue
-                }
+        let c = try MemoryContextPayload(p)
+        analysesTotal = c.history?.analysesTotal.map(Double.init)
+        difficulty = c.adaptationState?.difficulty.map(String.init)
+        for (name, pref) in (c.longTerm?.preferences ?? [:]).sorted(by: { $0.key < $1.key }) {
+            // A preference is {value, confidence, ...}; lists (allergies) are left to the nutrition plan.
+            switch pref.value {
+            case .string(let s)?: preferences.append(Preference(name: name, value: s))
+            case .number(let n)?: preferences.append(Preference(name: name, value: JSON.number(n).text))
+            case .bool(let b)?: preferences.append(Preference(name: name, value: b ? "yes" : "no"))
+            default: continue
             }
         }
     }

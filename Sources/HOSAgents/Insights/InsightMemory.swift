@@ -45,45 +45,35 @@ public struct InsightMemory: Sendable, Equatable {
             && a.feedback.mapValues { [$0.useful, $0.notUseful] } == b.feedback.mapValues { [$0.useful, $0.notUseful] }
     }
 
-    /// Reads `history.insight_subjects`, `history.insight_feedback` and `history.metrics`; the ranked
-    /// `history.insights` items fill in subjects' feedback marks the sections lack. Malformed parts are ignored.
+    /// Reads `history.insight_subjects`, `history.insight_feedback` and `history.metrics`; a payload that does
+    /// not decode as a `MemoryContextPayload` is passed over (read as present and empty), and so are
+    /// malformed `ref`, `max` and `min` lists. Counts are clamped (`JSON.countValue`).
     public init(payload p: [String: JSON]) {
         present = true
-        let h = p["history"]
-        if case .object(let subjects)? = h?["insight_subjects"] {
-            for (subject, v) in subjects {
-                guard let id = v["insight_id"]?.stringValue else { continue }
-                self.subjects[subject] = Subject(
-                    insightID: id, direction: v["direction"]?.stringValue,
-                    lastSeen: v["last_seen"]?.stringValue.flatMap { LocalDate(String($0.prefix(10))) },
-                    seenCount: v["seen_count"]?.countValue ?? 1, useful: v["useful"]?.boolValue,
-                    best: v["best"]?.doubleValue)
-                subjectOfID[id] = subject
-            }
+        guard let h = (try? MemoryContextPayload(payload: p))?.history else { return }
+        func count(_ v: Double?) -> Int? { v.flatMap { JSON.number($0).countValue } }
+        for (subject, v) in h.insightSubjects {
+            self.subjects[subject] = Subject(
+                insightID: v.insightID, direction: v.direction,
+                lastSeen: v.lastSeen.flatMap { LocalDate(String($0.prefix(10))) },
+                seenCount: count(v.seenCount) ?? 1, useful: v.useful, best: v.best)
+            subjectOfID[v.insightID] = subject
         }
-        if case .object(let f)? = h?["insight_feedback"] {
-            for (kind, v) in f {
-                feedback[kind] = (v["useful"]?.countValue ?? 0, v["not_useful"]?.countValue ?? 0)
+        for (kind, v) in h.insightFeedback { feedback[kind] = (count(v.useful) ?? 0, count(v.notUseful) ?? 0) }
+        for (metric, v) in h.metrics {
+            var mh = MetricHistory(analyses: count(v.analyses) ?? 0)
+            if let r = v.ref, r.count >= 2, let d = r[0].stringValue.flatMap({ LocalDate($0) }),
+                let b = r[1].doubleValue
+            {
+                mh.ref = (d, b, r.count > 2 ? r[2].doubleValue : nil, r.count > 3 ? r[3].countValue : nil)
             }
-        }
-        if case .object(let m)? = h?["metrics"] {
-            for (metric, v) in m {
-                var mh = MetricHistory(analyses: v["analyses"]?.countValue ?? 0)
-                if case .array(let r)? = v["ref"], r.count >= 2, let d = r[0].stringValue.flatMap({ LocalDate($0) }),
-                    let b = r[1].doubleValue
-                {
-                    mh.ref = (d, b, r.count > 2 ? r[2].doubleValue : nil, r.count > 3 ? r[3].countValue : nil)
-                }
-                func point(_ key: String) -> (Double, LocalDate)? {
-                    guard case .array(let a)? = v[key], a.count == 2, let x = a[0].doubleValue,
-                        let d = a[1].stringValue.flatMap({ LocalDate($0) })
-                    else { return nil }
-                    return (x, d)
-                }
-                mh.max = point("max")
-                mh.min = point("min")
-                metrics[metric] = mh
+            func point(_ a: [JSON]?) -> (Double, LocalDate)? {
+                guard let a, a.count == 2, let x = a[0].doubleValue, let d = a[1].stringValue.flatMap({ LocalDate($0) })
+                else { return nil }
+                return (x, d)
             }
+            (mh.max, mh.min) = (point(v.max), point(v.min))
+            metrics[metric] = mh
         }
     }
 }

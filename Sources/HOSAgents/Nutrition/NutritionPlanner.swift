@@ -294,13 +294,6 @@ public struct Dietary: Sendable, Equatable {
         case .vegan: [.plant]
         }
     }
-
-    public var json: JSON {
-        [
-            "pattern": .string(pattern), "exclusions": .array(exclusions.map(JSON.string)),
-            "allergies": .array(allergies.map(JSON.string)),
-        ]
-    }
 }
 
 /// A food that meal suggestions may name, with the terms (allergens, groups) that rule it out.
@@ -423,52 +416,39 @@ public struct NutritionPlan: Sendable, Equatable {
     public var explain: [String]
 
     /// The `nutrition_plan` payload; `explain` adds the reasoning.
-    public func payload(explain withExplain: Bool) -> [String: JSON] {
-        var p: [String: JSON] = [
-            "plan_id": .string(planID),
-            "date": date.map { .string($0.description) } ?? .null,
-            "goal": .string(goal),
-            "difficulty": .number(Double(difficulty)),
-            "energy_kcal": .number(Double(energyKcal)),
-            "bmr_kcal": .number(NutritionPlanner.round(bmrKcal, to: 10)),
-            "tdee_kcal": .number(NutritionPlanner.round(tdeeKcal, to: 10)),
-            "activity_factor": .number(activityFactor, places: 3),
-            "activity_source": .string(activitySource),
-            "macros": [
-                "protein_g": .number(Double(proteinG)), "carbs_g": .number(Double(carbsG)),
-                "fat_g": .number(Double(fatG)), "fiber_g": .number(Double(fiberG)),
-            ],
-            "hydration_ml": .number(Double(hydrationMl)),
-            "meals": .array(
-                meals.map { m in
-                    [
-                        "name": .string(m.name), "time": .string(m.time.description), "kcal": .number(Double(m.kcal)),
-                        "protein_g": .number(Double(m.proteinG)), "focus": .string(m.focus),
-                        "foods": .array(m.foods.map(JSON.string)),
-                    ]
-                }),
-            "waking_window": [
-                "wake": .string(wake.description), "bedtime": .string(bedtime.description),
-                "source": .string(timingSource),
-            ],
-            "intake": .object(
-                Dictionary(
-                    uniqueKeysWithValues: intake.map { g in
-                        let places = g.metric == "calories_in_kcal" ? 10.0 : 1.0
-                        return (
-                            g.metric,
-                            JSON.object([
-                                "logged": .number(g.logged), "target": .number(g.target),
-                                "gap": .number(NutritionPlanner.round(g.gap, to: places)),
-                                "days": .number(Double(g.days)),
-                            ])
-                        )
-                    })),
-            "profile_source": .string(profileSource),
-            "dietary": dietary.json,
-            "rationale": .array(rationale.map(JSON.string)),
-        ]
-        if withExplain { p["explain"] = .array(explain.map(JSON.string)) }
+    public func payload(explain withExplain: Bool) -> [String: JSON] { contract(explain: withExplain).payload }
+
+    /// The plan as the contract type, its numbers rounded as the payload shows them.
+    public func contract(explain withExplain: Bool) -> NutritionPlanPayload {
+        var p = NutritionPlanPayload()
+        (p.planID, p.date, p.goal, p.difficulty) = (planID, date, goal, difficulty)
+        p.energyKcal = Double(energyKcal)
+        p.bmrKcal = NutritionPlanner.round(bmrKcal, to: 10)
+        p.tdeeKcal = NutritionPlanner.round(tdeeKcal, to: 10)
+        (p.activityFactor, p.activitySource) = (JSON.rounded(activityFactor, places: 3), activitySource)
+        var macros = NutritionMacros()
+        (macros.proteinG, macros.carbsG) = (Double(proteinG), Double(carbsG))
+        (macros.fatG, macros.fiberG) = (Double(fatG), Double(fiberG))
+        (p.macros, p.hydrationMl) = (macros, Double(hydrationMl))
+        p.meals = meals.map { m in
+            var o = NutritionMeal()
+            (o.name, o.time, o.kcal, o.proteinG) = (m.name, m.time, Double(m.kcal), Double(m.proteinG))
+            (o.focus, o.foods) = (m.focus, m.foods)
+            return o
+        }
+        var waking = NutritionWakingWindow()
+        (waking.wake, waking.bedtime, waking.source) = (wake, bedtime, timingSource)
+        p.wakingWindow = waking
+        for g in intake {
+            var o = NutritionIntake()
+            (o.logged, o.target, o.days) = (g.logged, g.target, g.days)
+            o.gap = NutritionPlanner.round(g.gap, to: g.metric == "calories_in_kcal" ? 10 : 1)
+            p.intake[g.metric] = o
+        }
+        var rules = NutritionDietary()
+        (rules.pattern, rules.exclusions, rules.allergies) = (dietary.pattern, dietary.exclusions, dietary.allergies)
+        (p.profileSource, p.dietary, p.rationale) = (profileSource, rules, rationale)
+        if withExplain { p.explain = explain }
         return p
     }
 }
