@@ -133,7 +133,7 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: bin) }
         for name in ["behavior", "memory", "insights", "echo"] {
-            FileManager.default.createFile(
+            _ = FileManager.default.createFile(
                 atPath: "\(bin)/hos-\(name)", contents: nil, attributes: [.posixPermissions: 0o755])
         }
         let launches = try PipelineRunner(spec: spec, options: RunOptions(memory: "m", environment: ["PATH": bin]))
