@@ -210,18 +210,7 @@ public struct AdaptCommand: ParsableCommand {
             }
         }
 
-        func readTruth(_ path: String) throws -> [String: OracleTruth] {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw HOSError.noInput(path, "cannot read the file")
-            }
-            do {
-                return try OracleTruth.parse(try JSONParser.parse(String(decoding: data, as: UTF8.self)))
-            } catch let e as EventProblem {
-                throw HOSError.config("\(path): \(e.message)")
-            } catch let e as JSONSyntaxError {
-                throw HOSError.config("\(path): \(e)")
-            }
-        }
+        func readTruth(_ path: String) throws -> [String: OracleTruth] { try readJSONFile(path, OracleTruth.parse) }
     }
 
     public enum Format: String, ExpressibleByArgument, CaseIterable {

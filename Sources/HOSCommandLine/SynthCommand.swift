@@ -1,7 +1,6 @@
 // hos-synth: deterministic synthetic users, and the simulated user that answers plans.
 
 import ArgumentParser
-import Foundation
 import HOSCore
 import HOSImport
 
@@ -163,16 +162,7 @@ public struct SynthCommand: ParsableCommand {
 
         /// The users of a --preferences file; a bad file is a configuration error.
         static func readPreferences(_ path: String) throws -> [String: WindowPreferences] {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw HOSError.noInput(path, "cannot read the file")
-            }
-            do {
-                return try WindowPreferences.parse(try JSONParser.parse(String(decoding: data, as: UTF8.self)))
-            } catch let e as EventProblem {
-                throw HOSError.config("\(path): \(e.message)")
-            } catch let e as JSONSyntaxError {
-                throw HOSError.config("\(path): \(e)")
-            }
+            try readJSONFile(path, WindowPreferences.parse)
         }
     }
 }

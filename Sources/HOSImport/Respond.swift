@@ -55,15 +55,20 @@ public struct RespondStage: Stage {
                         case .skipped: rng.chance(0.5) ? 2 : 1
                         }
                 }
-                let feedback = PlanFeedback(planID: planID, itemID: itemID, status: status, rating: rating, date: d)
                 try emit(
-                    Event(
-                        id: EventID.derive("feedback", event.userID, planID, itemID, d.description),
-                        type: EventType.planFeedback, user: event.userID,
-                        timestamp: d.description + "T21:00:00Z", source: "hos-synth",
-                        archetype: event.archetype, analysisID: event.analysisID, payload: feedback.payload))
+                    Self.feedbackEvent(
+                        event, PlanFeedback(planID: planID, itemID: itemID, status: status, rating: rating, date: d)))
             }
         }
+    }
+
+    /// The plan_feedback event answering a plan's item on one day (id from user, plan, item and day).
+    static func feedbackEvent(_ plan: Event, _ feedback: PlanFeedback) -> Event {
+        let day = feedback.date.description
+        return Event(
+            id: EventID.derive("feedback", plan.userID, feedback.planID, feedback.itemID, day),
+            type: EventType.planFeedback, user: plan.userID, timestamp: day + "T21:00:00Z", source: "hos-synth",
+            archetype: plan.archetype, analysisID: plan.analysisID, payload: feedback.payload)
     }
 
     /// The window model's answers: per item and day, completed or skipped (no rating), as the responder answers.
@@ -80,13 +85,9 @@ public struct RespondStage: Stage {
                 let p = prefs.responder == .always ? 1 : prefs.completionProbability(item: item, planDate: date)
                 let status: PlanFeedback.Status = rng.uniform() < p ? .completed : .skipped
                 if prefs.responder == .half, !rng.chance(WindowPreferences.halfShare) { continue }
-                let feedback = PlanFeedback(planID: planID, itemID: itemID, status: status, rating: nil, date: d)
                 try emit(
-                    Event(
-                        id: EventID.derive("feedback", event.userID, planID, itemID, d.description),
-                        type: EventType.planFeedback, user: event.userID,
-                        timestamp: d.description + "T21:00:00Z", source: "hos-synth",
-                        archetype: event.archetype, analysisID: event.analysisID, payload: feedback.payload))
+                    Self.feedbackEvent(
+                        event, PlanFeedback(planID: planID, itemID: itemID, status: status, rating: nil, date: d)))
             }
         }
     }

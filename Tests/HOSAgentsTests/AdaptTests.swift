@@ -361,7 +361,7 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         }
         everyone.add(successes: 0, trials: 10)
         let wce = min(AdaptationRules.priorWeight, everyone.strength!)
-        #expect(wce < 5)
+        #expect(wce < AdaptationRules.priorWeight / 3)
         #expect(abs(ce.alpha / (ce.alpha + ce.beta) - (1 + wce * 120 / nPop) / (2 + wce)) < 1e-12)
         // Nobody has data: the uniform prior.
         let none = pool.prior(
