@@ -75,6 +75,7 @@ eval: deps
 
 man: deps
 	@scripts/man.sh man $(MAN_DATE)
+	@RECORD_PAYLOAD_DOCS=1 $(SWIFT) test --filter ContractTests >/dev/null
 
 # Regenerates the pages into a scratch folder and fails when man/ differs.
 man-check: deps

@@ -20,10 +20,3 @@ public func resultEvent(
 public func requestPayload(_ request: Event) -> AnalysisRequest {
     (try? AnalysisRequest(payload: request.payload)) ?? AnalysisRequest(analysisID: nil)
 }
-
-/// The day of a request's timestamp, in UTC: the `as_of` of a user with no records.
-public func requestDay(_ request: Event) -> LocalDate? {
-    Timestamp.parse(request.timestamp).map {
-        LocalDate(daysSinceEpoch: Int((Double($0.seconds) / 86_400).rounded(.down)))
-    }
-}

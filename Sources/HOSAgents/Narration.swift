@@ -15,26 +15,23 @@ public enum NarrationFacts {
 
     /// hos-behavior: window length, readiness, the headline metrics' baseline, recent mean and trend, the
     /// signature's labels, consistency shares and the engagement level.
-    public static func behavior(_ p: [String: JSON]) -> JSON {
+    public static func behavior(_ p: BehaviorAnalysisPayload) -> JSON {
+        func value<V: FieldValue>(_ v: V?) -> JSON { v?.json ?? .null }
         var metrics: [String: JSON] = [:]
-        for (name, m) in p["metrics"]?.objectValue ?? [:] where behaviorMetrics.contains(name) {
-            var o: [String: JSON] = ["baseline": m["baseline"] ?? .null, "recent": m["recent"] ?? .null]
-            if let t = m["trend"], t != .null {
-                o["trend"] = ["direction": t["direction"] ?? .null, "slope_per_week": t["slope_per_week"] ?? .null]
+        for (name, m) in p.metrics where behaviorMetrics.contains(name) {
+            var o: [String: JSON] = ["baseline": value(m.baseline), "recent": value(m.recent)]
+            if let t = m.trend {
+                o["trend"] = ["direction": value(t.direction), "slope_per_week": value(t.slopePerWeek)]
             }
             metrics[name] = .object(o)
         }
         var facts: [String: JSON] = [
-            "window_days": p["window_days"] ?? .null, "metrics": .object(metrics),
-            "signature": .array((p["signature"]?.arrayValue ?? []).compactMap { $0["label"] }),
-            "consistency": .object((p["consistency"]?.objectValue ?? [:]).mapValues { $0["share"] ?? .null }),
+            "window_days": value(p.windowDays), "metrics": .object(metrics),
+            "signature": .array(p.signature.map { .string($0.label) }),
+            "consistency": .object(p.consistency.mapValues { .number($0.share) }),
         ]
-        if let r = p["readiness"], r != .null {
-            facts["readiness"] = ["score": r["score"] ?? .null, "state": r["state"] ?? .null]
-        }
-        if let e = p["engagement"] {
-            facts["engagement"] = ["level": e["level"] ?? .null, "share": e["share"] ?? .null]
-        }
+        if let r = p.readiness { facts["readiness"] = ["score": value(r.score), "state": value(r.state)] }
+        if let e = p.engagement { facts["engagement"] = ["level": value(e.level), "share": value(e.share)] }
         return .object(facts)
     }
 

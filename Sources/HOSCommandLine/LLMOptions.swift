@@ -10,7 +10,8 @@ import HOSMemory
 /// The LLM paragraph of each agent's help (and man page); `words` says what the agent asks for.
 func llmDiscussion(_ words: String) -> String {
     """
-    LLM (optional): with --llm, \(words) The numbers and the deterministic text stay as they are; the \
+    LLM (optional): with --llm (or HOS_LLM=1, which hos-run sets for the agent steps of a pipeline with an \
+    llm: section), \(words) The numbers and the deterministic text stay as they are; the \
     event gets "llm": "ok", or "llm": "fallback" and llm_reason (budget, timeout, unreachable, http_NNN, \
     malformed, schema, no_prompt) with the deterministic text alone: a failure is a warning on \
     standard error (the same warning repeated is one line with its count; --verbose lists each), never \
@@ -69,13 +70,13 @@ public struct LLMOptions: ParsableArguments {
         }
     }
 
-    /// The narrator for `agent`, or nil without `--llm`. Configuration problems end the run (exit 78) before
-    /// any input is read; once running, every LLM failure is a fallback.
+    /// The narrator for `agent`, or nil without `--llm` (or `HOS_LLM=1`). Configuration problems end the run
+    /// (exit 78) before any input is read; once running, every LLM failure is a fallback.
     public func narrator(agent: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> (any Narrator)?
     {
         Warnings.verbose = verbose
-        guard llm else { return nil }
+        guard try llm || LLMConfig.enabled(environment: environment) else { return nil }
         var config = try LLMConfig.from(environment: environment)
         if let b = llmBudget { config.budget = b }
         if let t = llmTimeout { config.timeout = t }

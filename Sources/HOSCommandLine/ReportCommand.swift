@@ -190,24 +190,16 @@ public struct ReportCommand: ParsableCommand {
                 flushAtBarriers: false)
             config.forwardInput = false
             config.implicitRequests = false
-            let output = try OutputSink(path: stream.output ?? "-")
-            var deadLetter: OutputSink?
-            if case .deadLetter(let path) = stream.onError { deadLetter = try OutputSink(appendingTo: path) }
+            let outputs = try RunOutputs(path: stream.output, onError: config.onError)
             let collector = ReportCollector(only: users.isEmpty ? nil : Set(users))
-            let runner = StreamRunner(stage: collector, config: config, output: output, deadLetter: deadLetter)
-            defer {
-                try? deadLetter?.flush()
-                if stream.stats { printError("\(tool): \(runner.stats.summary)") }
-            }
-            do {
+            let runner = StreamRunner(
+                stage: collector, config: config, output: outputs.events, deadLetter: outputs.deadLetter)
+            defer { if stream.stats { printError("\(tool): \(runner.stats.summary)") } }
+            try outputs.run {
                 try runner.run(stream.files)
                 var model = runner.stage.model
                 if latest { model = model.latestOnly() }
-                try output.write(render(model))
-                try output.commit()
-            } catch {
-                output.abandon()
-                throw error
+                try outputs.events.write(render(model))
             }
         }
     }

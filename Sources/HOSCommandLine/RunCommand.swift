@@ -43,7 +43,9 @@ public struct RunCommand: ParsableCommand {
                     timeout: 10s                # per analysis; also retries, on_failure
 
             A step is agent: NAME (args: a list appended to the command line) or run: COMMAND (run by /bin/sh \
-            -c; args become $1...). A run: step must write each output line when it is done (jq --unbuffered, \
+            -c; args become $1...). agent: NAME runs the executable hos-NAME found beside hos-run, else on PATH: \
+            hos's own agents or any other program that reads and writes hos events; when one is missing, run \
+            and lint name its line and executable and exit 78 before anything runs. A run: step must write each output line when it is done (jq --unbuffered, \
             python3 -u, mlr --records-per-batch 1, stdbuf -oL): hos-run waits for each request to come back \
             before it gives the step more than 4 analyses, and a filter that holds its output in a block \
             buffer holds the request too, until its timeout. id names the step in analysis_complete, timings_ms, degraded and messages \
@@ -63,10 +65,11 @@ public struct RunCommand: ParsableCommand {
             MEMORY: --memory beats HOS_MEMORY, which beats the file's memory:, which beats \
             ./hos-memory.sqlite. Every step gets the result in HOS_MEMORY.
 
-            LLM: with an llm: section, the behavior, insights and routine agent steps run with --llm (see \
-            hos-behavior(1)), and every step gets the section as HOS_LLM_BASE_URL, HOS_LLM_MODEL, \
-            HOS_LLM_API_KEY_ENV, HOS_LLM_TIMEOUT, HOS_LLM_BUDGET and HOS_LLM_STREAM (a step's env: beats \
-            them). Its keys are base_url (http:// or https://), model, api_key_env (a variable name: the key \
+            LLM: with an llm: section, every agent step gets HOS_LLM=1, which an agent that can word its \
+            results with a language model (hos-behavior, hos-insights, hos-routine) reads as its --llm (see \
+            hos-behavior(1)) and any other ignores; and every step gets the section as HOS_LLM_BASE_URL, \
+            HOS_LLM_MODEL, HOS_LLM_API_KEY_ENV, HOS_LLM_TIMEOUT, HOS_LLM_BUDGET and HOS_LLM_STREAM. A step's \
+            env: beats them (env: {HOS_LLM: 0} keeps one agent deterministic). Its keys are base_url (http:// or https://), model, api_key_env (a variable name: the key \
             itself is never written in the file), timeout, budget (0–1000000000) and stream (true or false); \
             other keys are errors.
 
@@ -239,24 +242,18 @@ public struct RunPipeline: ParsableCommand {
         if let log { options.observe = { log.add($0) } }
         let reporter = try ProgressReporter(mode: progress)
         if let reporter { options.progress = { p in reporter.report(p) } }
-        let sink = try OutputSink(path: output ?? "-")
-        var deadLetter: OutputSink?
-        if case .deadLetter(let path) = onError { deadLetter = try OutputSink(appendingTo: path) }
+        let outputs = try RunOutputs(path: output, onError: options.onError)
         let runner = PipelineRunner(spec: spec, options: options)
         let inputs = input.isEmpty ? [InputFile.stdin] : input.map(InputFile.init(argument:))
         let summary: RunSummary
         do {
-            summary = try runner.run(inputs: inputs, output: sink, deadLetter: deadLetter)
-            try sink.commit()
-            try deadLetter?.flush()
+            summary = try outputs.run {
+                try runner.run(inputs: inputs, output: outputs.events, deadLetter: outputs.deadLetter)
+            }
         } catch let e as PipelineError {
-            sink.abandon()
             printError("hos-run: \(e)")
             if case .agentNotFound = e { throw ExitCode(HOSCore.ExitCode.config.rawValue) }
             throw ExitCode(1)
-        } catch {
-            sink.abandon()
-            throw error
         }
         reporter?.finish()
         if status { printError(statusTable(summary)) }
@@ -534,11 +531,12 @@ public struct TestPipeline: ParsableCommand {
         var options = RunOptions(memory: "\(dir)/memory.sqlite", environment: environment())
         options.output = t.output
         let outPath = "\(dir)/output.jsonl"
-        let sink = try OutputSink(path: outPath)
+        let outputs = try RunOutputs(path: outPath, onError: .fail)
         do {
-            let summary = try PipelineRunner(spec: spec, options: options).run(
-                inputs: [InputFile(argument: inputPath)], output: sink, deadLetter: nil)
-            try sink.commit()
+            let summary = try outputs.run {
+                try PipelineRunner(spec: spec, options: options).run(
+                    inputs: [InputFile(argument: inputPath)], output: outputs.events, deadLetter: nil)
+            }
             if summary.degraded > 0 && !t.allowDegraded {
                 return (
                     t.line,
@@ -546,7 +544,6 @@ public struct TestPipeline: ParsableCommand {
                 )
             }
         } catch {
-            sink.abandon()
             return (t.line, "the pipeline failed: \(error)")
         }
         let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""

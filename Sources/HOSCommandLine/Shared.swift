@@ -86,22 +86,13 @@ public func runStage<S: Stage>(
     var config = RunConfig(agent: tool, onError: options.onError ?? .fail, maxLineBytes: options.maxLineBytes)
     config.fault = try Fault.fromEnvironment(agent: tool)
     configure(&config)
-    let output = try OutputSink(path: options.output ?? "-")
-    var deadLetter: OutputSink?
-    if case .deadLetter(let path) = options.onError { deadLetter = try OutputSink(appendingTo: path) }
-    let runner = StreamRunner(stage: stage, config: config, output: output, deadLetter: deadLetter)
+    let outputs = try RunOutputs(path: options.output, onError: config.onError)
+    let runner = StreamRunner(stage: stage, config: config, output: outputs.events, deadLetter: outputs.deadLetter)
     defer {
-        try? deadLetter?.flush()
         Warnings.flush()
         if options.stats { printError("\(tool): \(runner.stats.summary)") }
     }
-    do {
-        try runner.run(options.files)
-        try output.commit()
-    } catch {
-        output.abandon()
-        throw error
-    }
+    try outputs.run { try runner.run(options.files) }
     return runner
 }
 

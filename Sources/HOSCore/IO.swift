@@ -162,6 +162,8 @@ public final class OutputSink {
     private let fd: Int32
     private let finalPath: String?
     private let tempPath: String?
+    /// The file's name in error messages.
+    private let name: String
     private let buffer: UnsafeMutablePointer<UInt8>
     private let capacity = 1 << 18
     private var used = 0
@@ -172,6 +174,7 @@ public final class OutputSink {
     /// Standard output.
     public init() {
         fd = 1
+        name = "<stdout>"
         finalPath = nil
         tempPath = nil
         buffer = .allocate(capacity: capacity)
@@ -180,6 +183,7 @@ public final class OutputSink {
     /// A file that appears under `path` only when `commit()` is called; `-` means stdout.
     /// A new file is private (mode 0600: it holds health data); a replaced file keeps its mode.
     public init(path: String) throws(HOSError) {
+        name = path == "-" ? "<stdout>" : path
         if path == "-" {
             fd = 1
             finalPath = nil
@@ -210,6 +214,7 @@ public final class OutputSink {
         let f = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard f >= 0 else { throw HOSError.io("\(path): cannot open: \(errnoText())") }
         fd = f
+        name = path
         finalPath = nil
         tempPath = nil
         buffer = .allocate(capacity: capacity)
@@ -298,7 +303,7 @@ public final class OutputSink {
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno == EPIPE { throw OutputClosed() }
-                throw HOSError.io("\(finalPath ?? "<stdout>"): write error: \(errnoText())")
+                throw HOSError.io("\(name): write error: \(errnoText())")
             }
             off += n
         }

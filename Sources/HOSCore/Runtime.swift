@@ -98,35 +98,37 @@ public struct RunStats: Sendable, Equatable {
 }
 
 /// Runs a stage over input lines with the barrier protocol and the error policy.
-public final class StreamRunner<S: Stage>: LineHandler {
+public final class StreamRunner<S: Stage>: EventLineReader {
     public internal(set) var stage: S
-    public private(set) var stats = RunStats()
+    /// Lines in and rejected, by the error policy.
+    public var intake: LineIntake
+    var counts = RunStats()
     let config: RunConfig
     let output: OutputSink
-    let deadLetter: OutputSink?
-    var file = "<stdin>"
-    /// The first rejected lines with their reasons, for summaries.
-    public private(set) var problems: [(SourceLocation, String)] = []
-    public static var keptProblems: Int { 1000 }
-    var pending: [String: PendingUser] = [:]
-    var pendingOrder = 0
+    var open = OpenWindows()
     let agentBytes: [UInt8]
     /// The stage's `consumes`, read once: a stage may build the set on each call.
     let consumed: Set<String>
     let consumesEverything: Bool
 
-    struct PendingUser {
-        var order: Int
-        var lastEventID: String
-        var lastTimestamp: String
-        var archetype: String?
+    /// The counts so far.
+    public var stats: RunStats {
+        var s = counts
+        s.linesIn = intake.linesIn
+        s.rejected = intake.rejected
+        return s
     }
+
+    /// The first rejected lines with their reasons, for summaries.
+    public var problems: [(SourceLocation, String)] { intake.problems }
 
     public init(stage: S, config: RunConfig, output: OutputSink, deadLetter: OutputSink? = nil) {
         self.stage = stage
         self.config = config
         self.output = output
-        self.deadLetter = deadLetter
+        intake = LineIntake(
+            tool: config.agent, onError: config.onError, maxLineBytes: config.maxLineBytes, deadLetter: deadLetter)
+        intake.printProblems = config.printProblems
         agentBytes = Array(config.agent.utf8)
         consumed = stage.consumes
         consumesEverything = stage.consumesEverything
@@ -136,7 +138,7 @@ public final class StreamRunner<S: Stage>: LineHandler {
     public func run(_ inputs: [InputFile]) throws {
         for input in inputs { try input.checkReadable() }
         for input in inputs {
-            file = input.name
+            intake.file = input.name
             var handler = self
             try input.readLines(maxLineBytes: config.maxLineBytes, into: &handler)
         }
@@ -145,17 +147,13 @@ public final class StreamRunner<S: Stage>: LineHandler {
 
     /// Implicit requests for users with consumed events and no barrier, then the stage's `finish`.
     public func finishInput() throws {
-        let users = config.implicitRequests ? pending.sorted { $0.value.order < $1.value.order } : []
-        pending.removeAll()
-        for (user, p) in users {
-            let analysisID = "a-" + StableHash.hex(StableHash.of("implicit", user, p.lastEventID))
-            let request = Event(
-                id: EventID.derive("implicit", config.agent, user, p.lastEventID), type: EventType.analysisRequest,
-                user: user, timestamp: p.lastTimestamp, source: config.agent, archetype: p.archetype,
-                analysisID: analysisID,
-                payload: AnalysisRequest(analysisID: analysisID, implicit: true).payload)
-            try stage.barrier(request, emit: emit)
-            try emit(request)
+        // Every window closes at end of input, with a request or (hos-report) without one.
+        let requests = open.implicitRequests(agent: config.agent)
+        if config.implicitRequests {
+            for request in requests {
+                try stage.barrier(request, emit: emit)
+                try emit(request)
+            }
         }
         try stage.finish(emit: emit)
         try output.flush()
@@ -164,38 +162,12 @@ public final class StreamRunner<S: Stage>: LineHandler {
     /// Writes one new event.
     public func emit(_ event: Event) throws {
         try output.writeLine(event.encoded())
-        stats.generated += 1
+        counts.generated += 1
     }
 
-    public func line(_ bytes: UnsafeBufferPointer<UInt8>, number: Int) throws {
-        // Blank lines carry no event: they are passed over, as jq does.
-        var blank = true
-        for b in bytes where b != 0x20 && b != 0x09 {
-            blank = false
-            break
-        }
-        if blank { return }
-        stats.linesIn += 1
-        if let fault = config.fault, stats.linesIn == fault.atEvent { try fault.fire(output: output) }
-        do {
-            try accept(bytes)
-        } catch let problem as EventProblem {
-            try reject(bytes, number: number, problem.message)
-        } catch let syntax as JSONSyntaxError {
-            try reject(bytes, number: number, syntax.description)
-        }
-    }
-
-    public func oversizeChunk(_ bytes: UnsafeBufferPointer<UInt8>, number: Int, isEnd: Bool) throws {
-        try deadLetter?.write(bytes)
-        guard isEnd else { return }
-        try deadLetter?.writeLine(UnsafeBufferPointer(start: nil, count: 0))
-        stats.linesIn += 1
-        stats.rejected += 1
-        try report(number: number, "line longer than \(config.maxLineBytes) bytes")
-    }
-
-    func accept(_ line: UnsafeBufferPointer<UInt8>) throws {
+    /// One non-blank input line: forwarded, given to the stage, or (throwing) rejected.
+    public func accept(_ line: UnsafeBufferPointer<UInt8>) throws {
+        if let fault = config.fault, intake.linesIn == fault.atEvent { try fault.fire(output: output) }
         let env = try Envelope.scan(line)
         try env.check(in: line)
         if config.forwardInput {
@@ -215,7 +187,7 @@ public final class StreamRunner<S: Stage>: LineHandler {
         {
             // Another agent's barrier still ends this user's window here: nothing of it may follow the
             // barrier downstream, neither a late result nor a second, implicit request.
-            pending[user] = nil
+            open.close(user: user)
             stage.discard(user: user)
         }
         if !targetedElsewhere {
@@ -223,24 +195,15 @@ public final class StreamRunner<S: Stage>: LineHandler {
             if isBarrier || consumesEverything || consumes(env, line) {
                 let event = try env.decodedEvent(in: line)
                 if isBarrier {
-                    pending[event.userID] = nil
+                    open.close(user: event.userID)
                     try stage.barrier(event, emit: emit)
                     try forward(line, env)
                     if config.flushAtBarriers { try output.flush() }
                     return
                 }
                 try stage.process(event, emit: emit)
-                if var p = pending[event.userID] {
-                    p.lastEventID = event.eventID
-                    p.lastTimestamp = event.timestamp
-                    p.archetype = event.archetype ?? p.archetype
-                    pending[event.userID] = p
-                } else if !consumed.isEmpty {
-                    pending[event.userID] = PendingUser(
-                        order: pendingOrder, lastEventID: event.eventID,
-                        lastTimestamp: event.timestamp, archetype: event.archetype)
-                    pendingOrder += 1
-                }
+                // A validator that consumes no type opens no window: it answers no request.
+                if !consumed.isEmpty { open.note(event) }
             }
         }
         try forward(line, env)
@@ -254,28 +217,12 @@ public final class StreamRunner<S: Stage>: LineHandler {
     /// Writes the input line unchanged, or with an `event_id` added when it had none.
     func forward(_ line: UnsafeBufferPointer<UInt8>, _ env: Envelope) throws {
         guard config.forwardInput else { return }
-        stats.forwarded += 1
+        counts.forwarded += 1
         guard env.eventID == nil else {
             try output.writeLine(line)
             return
         }
-        let id = EventID.forLine(line)
-        try output.write(UnsafeBufferPointer(rebasing: line[..<env.bodyStart]))
-        try output.write("\"event_id\":\"\(id)\",")
-        try output.writeLine(UnsafeBufferPointer(rebasing: line[env.bodyStart...]))
-    }
-
-    func reject(_ line: UnsafeBufferPointer<UInt8>, number: Int, _ message: String) throws {
-        stats.rejected += 1
-        try deadLetter?.writeLine(line)
-        try report(number: number, message)
-    }
-
-    func report(number: Int, _ message: String) throws {
-        let location = SourceLocation(file: file, line: number)
-        if config.onError == .fail { throw HOSError.badInput(location, message) }
-        if problems.count < Self.keptProblems { problems.append((location, message)) }
-        if config.printProblems { printError("\(config.agent): \(location): \(message)") }
+        try output.writeLine(env.forwarded(line, id: EventID.forLine(line)))
     }
 }
 

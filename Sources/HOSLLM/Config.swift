@@ -40,6 +40,14 @@ public struct LLMConfig: Sendable {
         self.apiKey = apiKey
     }
 
+    /// True when `HOS_LLM` asks for the LLM as `--llm` does (`1` or `true`; `0`, `false` or unset: no). hos-run sets
+    /// it for every agent step of a pipeline with an `llm:` section; an agent that cannot use an LLM ignores it.
+    public static func enabled(environment env: [String: String]) throws(HOSError) -> Bool {
+        guard let s = env["HOS_LLM"], !s.isEmpty else { return false }
+        guard ["0", "1", "true", "false"].contains(s) else { throw HOSError.config("HOS_LLM must be 0 or 1") }
+        return s == "1" || s == "true"
+    }
+
     /// The settings from the environment: `HOS_LLM_BASE_URL`, `HOS_LLM_MODEL`, the key from the variable
     /// named by `HOS_LLM_API_KEY_ENV` (default `OPENAI_API_KEY`), `HOS_LLM_TIMEOUT`, `HOS_LLM_RETRIES`,
     /// `HOS_LLM_BACKOFF`, `HOS_LLM_BUDGET`, `HOS_LLM_MAX_TOKENS`, `HOS_LLM_STREAM`, `HOS_LLM_COST_PER_MTOK`.

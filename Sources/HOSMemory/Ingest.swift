@@ -284,15 +284,8 @@ extension MemoryStore {
         }
         switch event.eventType {
         case EventType.behaviorAnalysis:
-            copy("as_of", p["as_of"])
-            copy("readiness_score", p["readiness"]?["score"])
-            copy("readiness_state", p["readiness"]?["state"])
-            copy("engagement_level", p["engagement"]?["level"])
-            copy("days_logged", p["engagement"]?["days_logged"])
-            if case .array(let sig)? = p["signature"] {
-                let labels = sig.compactMap { $0["label"]?.stringValue ?? $0.stringValue }
-                if !labels.isEmpty { s["signature"] = .array(labels.prefix(6).map(JSON.string)) }
-            }
+            // The contract check let the event in, so it decodes.
+            if let a = try? BehaviorAnalysisPayload(payload: p) { s = a.historySummary }
         case EventType.routinePlan:
             copy("plan_id", p["plan_id"])
             copy("date", p["date"])
@@ -309,7 +302,6 @@ extension MemoryStore {
             copy("confidence", p["confidence"])
         case EventType.adaptation:
             copy("difficulty", p["difficulty"]?["to"])
-            copy("predicted_adherence", p["predicted_adherence"])
         case EventType.analysisRequest:
             copy("as_of", p["as_of"])
             copy("window_days", p["window_days"])

@@ -104,18 +104,13 @@ extension MemoryStore {
         return context
     }
 
-    /// The analysis day: the request's as_of, else the user's latest record date, else the request's UTC day.
+    /// The analysis day by `AnalysisDay`'s rule, the latest record being the file's.
     func analysisDay(user: String, request: Event, in db: Database) throws -> LocalDate? {
-        if let s = request.payload["as_of"]?.stringValue, let d = LocalDate(s) { return d }
-        if let s = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT max(date) FROM short_term_record WHERE user_id = ?"),
-            arguments: [user]), let d = LocalDate(s)
-        {
-            return d
-        }
-        return Timestamp.parse(request.timestamp).map {
-            LocalDate(daysSinceEpoch: Int((Double($0.seconds) / 86_400).rounded(.down)))
-        }
+        let latest = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT max(date) FROM short_term_record WHERE user_id = ?"), arguments: [user])
+        return AnalysisDay.of(
+            requested: request.payload["as_of"]?.stringValue.flatMap { LocalDate($0) },
+            latestRecord: latest.flatMap { LocalDate($0) }, requestDay: AnalysisDay.requestDay(request))
     }
 
     /// The memory_context payload of one analysis of `user`. `analysisID` is left out of the history.

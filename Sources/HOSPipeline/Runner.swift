@@ -78,12 +78,12 @@ public final class PipelineRunner: @unchecked Sendable {
         for (k, v) in spec.llm?.environment ?? [:] { base[k] = v }
         for step in spec.steps {
             var env = base
+            // With an llm: section, each agent is asked to word its results; whether it can is the agent's
+            // business (an agent that cannot ignores the variable), so hos-run keeps no list of them.
+            if spec.llm != nil, case .agent = step.kind { env[LLMSpec.enableVariable] = "1" }
             for (k, v) in step.env { env[k] = v }
             switch step.kind {
             case .agent(let name):
-                // With an llm: section, the agents that can word their results are asked to.
-                let llm =
-                    spec.llm != nil && LLMSpec.agents.contains(name) && !step.args.contains("--llm") ? ["--llm"] : []
                 guard let program = Program.agent(name, path: options.environment["PATH"]) else {
                     throw .agentNotFound(file: spec.file, line: step.line, command: "hos-\(name)")
                 }
@@ -91,7 +91,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 let limit =
                     options.maxLineBytes == RunConfig.defaultMaxLineBytes
                     ? [] : ["--max-line-bytes", String(options.maxLineBytes)]
-                out[step.id] = Launch(argv: [program] + limit + llm + step.args, environment: env)
+                out[step.id] = Launch(argv: [program] + limit + step.args, environment: env)
             case .run(let command):
                 out[step.id] = Launch(argv: ["/bin/sh", "-c", command, step.id] + step.args, environment: env)
             }
@@ -149,7 +149,7 @@ public final class PipelineRunner: @unchecked Sendable {
         var dispatcher = Dispatcher(runner: self, shards: shardInputs, deadLetter: deadLetter)
         do {
             for input in inputs {
-                dispatcher.file = input.name
+                dispatcher.intake.file = input.name
                 try input.readLines(maxLineBytes: options.maxLineBytes, into: &dispatcher)
             }
             try dispatcher.finish()
@@ -165,8 +165,8 @@ public final class PipelineRunner: @unchecked Sendable {
         workers.wait()
         if let reason = cancellation.reason { throw reason }
         var summary = sink.summary
-        summary.linesIn = dispatcher.linesIn
-        summary.rejected = dispatcher.rejected
+        summary.linesIn = dispatcher.intake.linesIn
+        summary.rejected = dispatcher.intake.rejected
         summary.steps = mergedStatuses()
         if let report = options.progress {
             lock.lock()
@@ -309,27 +309,28 @@ public final class PipelineRunner: @unchecked Sendable {
 }
 
 /// Reads input lines: checks them, cuts them into segments at each request, sends each to its shard.
-struct Dispatcher: LineHandler {
+///
+/// The runtime's own pieces read the input: `LineIntake` counts, dead-letters and reports bad lines by the
+/// error policy, and `OpenWindows` makes the implicit requests at end of input, as every agent would.
+struct Dispatcher: EventLineReader {
     let runner: PipelineRunner
     let shards: [BoundedQueue<Segment>]
-    let deadLetter: OutputSink?
-    var file = "<stdin>"
+    var intake: LineIntake
     var open: [[Line]]
     /// Per shard, the user of the first open line, and whether a later open line has another user.
     var openUser: [String?]
     var openMixed: [Bool]
     var seq = 0
-    var linesIn = 0
-    var rejected = 0
     /// Users with events after their last request: they get an implicit one at the end.
-    var pending: [String: (order: Int, lastID: String, lastTimestamp: String, archetype: String?)] = [:]
-    var order = 0
+    var windows = OpenWindows()
     var users: Set<String> = []
 
     init(runner: PipelineRunner, shards: [BoundedQueue<Segment>], deadLetter: OutputSink?) {
         self.runner = runner
         self.shards = shards
-        self.deadLetter = deadLetter
+        intake = LineIntake(
+            tool: "hos-run", onError: runner.options.onError, maxLineBytes: runner.options.maxLineBytes,
+            deadLetter: deadLetter)
         open = Array(repeating: [], count: shards.count)
         openUser = Array(repeating: nil, count: shards.count)
         openMixed = Array(repeating: false, count: shards.count)
@@ -339,34 +340,8 @@ struct Dispatcher: LineHandler {
         shards.count == 1 ? 0 : Int(StableHash.of("shard", user) % UInt128(shards.count))
     }
 
-    mutating func line(_ bytes: UnsafeBufferPointer<UInt8>, number: Int) throws {
-        var blank = true
-        for b in bytes where b != 0x20 && b != 0x09 {
-            blank = false
-            break
-        }
-        if blank { return }
-        if runner.cancellation.isCancelled { throw Cancelled() }
-        linesIn += 1
-        do {
-            try accept(bytes)
-        } catch let p as EventProblem {
-            try reject(bytes, number: number, p.message)
-        } catch let s as JSONSyntaxError {
-            try reject(bytes, number: number, s.description)
-        }
-    }
-
-    mutating func oversizeChunk(_ bytes: UnsafeBufferPointer<UInt8>, number: Int, isEnd: Bool) throws {
-        try deadLetter?.write(bytes)
-        guard isEnd else { return }
-        try deadLetter?.writeLine(UnsafeBufferPointer(start: nil, count: 0))
-        linesIn += 1
-        rejected += 1
-        try report(number: number, "line longer than \(runner.options.maxLineBytes) bytes")
-    }
-
     mutating func accept(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        if runner.cancellation.isCancelled { throw Cancelled() }
         let env = try Envelope.scan(bytes)
         try env.check(in: bytes)
         try EventID.checkForwardedLength(bytes.count, hasID: env.eventID != nil, limit: runner.options.maxLineBytes)
@@ -377,17 +352,10 @@ struct Dispatcher: LineHandler {
             try env.field(env.eventType, in: bytes, equals: "health_record")
             ? env.checkedPlainHealthRecord(in: bytes, fallbackID: EventID.forLine(bytes)) ?? env.decodedEvent(in: bytes)
             : env.decodedEvent(in: bytes)
-        var line: [UInt8]
-        if env.eventID == nil {
-            line = Array(bytes[..<env.bodyStart])
-            line += Array("\"event_id\":\"\(event.eventID)\",".utf8)
-            line += Array(bytes[env.bodyStart...])
-        } else {
-            line = Array(bytes)
-        }
+        let line = env.forwarded(bytes, id: event.eventID)
         users.insert(event.userID)
         if event.eventType == EventType.analysisRequest {
-            pending[event.userID] = nil
+            windows.close(user: event.userID)
             close(user: event.userID, barrier: line, event: event)
         } else {
             let s = shard(of: event.userID)
@@ -401,13 +369,7 @@ struct Dispatcher: LineHandler {
                 openUser[s] = event.userID
             }
             // hos-run's own events (fed back from an earlier run) open no analysis.
-            if Self.ownTypes.contains(event.eventType) { return }
-            if let p = pending[event.userID] {
-                pending[event.userID] = (p.order, event.eventID, event.timestamp, event.archetype ?? p.archetype)
-            } else {
-                pending[event.userID] = (order, event.eventID, event.timestamp, event.archetype)
-                order += 1
-            }
+            if !Self.ownTypes.contains(event.eventType) { windows.note(event) }
         }
     }
 
@@ -430,15 +392,9 @@ struct Dispatcher: LineHandler {
 
     /// Implicit requests for users left open, as every agent would make them (hos-events(7)).
     mutating func finish() throws {
-        for (user, p) in pending.sorted(by: { $0.value.order < $1.value.order }) {
-            let analysisID = "a-" + StableHash.hex(StableHash.of("implicit", user, p.lastID))
-            let request = Event(
-                id: EventID.derive("implicit", "hos-run", user, p.lastID), type: EventType.analysisRequest, user: user,
-                timestamp: p.lastTimestamp, source: "hos-run", archetype: p.archetype, analysisID: analysisID,
-                payload: AnalysisRequest(analysisID: analysisID, implicit: true).payload)
-            close(user: user, barrier: request.encoded(), event: request)
+        for request in windows.implicitRequests(agent: "hos-run") {
+            close(user: request.userID, barrier: request.encoded(), event: request)
         }
-        pending = [:]
         // hos-run's own events (fed back from an earlier run) after a shard's last request open no analysis:
         // they go through the steps as the shard's tail, as an agent forwards what follows its last barrier.
         for s in open.indices where !open[s].isEmpty {
@@ -448,18 +404,6 @@ struct Dispatcher: LineHandler {
             openMixed[s] = false
         }
         runner.setUsersTotal(users.count)
-    }
-
-    mutating func reject(_ line: UnsafeBufferPointer<UInt8>, number: Int, _ message: String) throws {
-        rejected += 1
-        try deadLetter?.writeLine(line)
-        try report(number: number, message)
-    }
-
-    func report(number: Int, _ message: String) throws {
-        let location = SourceLocation(file: file, line: number)
-        if runner.options.onError == .fail { throw HOSError.badInput(location, message) }
-        printError("hos-run: \(location): \(message)")
     }
 }
 

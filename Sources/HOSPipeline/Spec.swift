@@ -38,7 +38,7 @@ public struct StepPolicy: Sendable, Equatable {
 /// One process of the pipeline.
 public struct StepSpec: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
-        /// A built-in agent: `hos-NAME`.
+        /// An agent: the executable `hos-NAME`, beside hos-run or on PATH, whatever it is.
         case agent(String)
         /// Any shell command reading and writing JSON lines.
         case run(String)
@@ -74,9 +74,9 @@ public enum StageSpec: Sendable, Equatable {
     }
 }
 
-/// The `llm:` section: the agents that can use an LLM (behavior, insights, routine) run with `--llm`, and
-/// these settings reach them as `HOS_LLM_*` variables. The key itself is never in the file: `api_key_env`
-/// names the variable that holds it.
+/// The `llm:` section: every agent step gets `HOS_LLM=1`, which an agent that can use an LLM reads as its
+/// `--llm` (the others ignore it), and every step gets these settings as `HOS_LLM_*` variables. The key
+/// itself is never in the file: `api_key_env` names the variable that holds it.
 public struct LLMSpec: Sendable, Equatable {
     public var baseURL: String?
     public var model: String?
@@ -85,8 +85,8 @@ public struct LLMSpec: Sendable, Equatable {
     public var budget: Int?
     public var stream: Bool?
 
-    /// The agents that take `--llm`.
-    public static let agents: Set<String> = ["behavior", "insights", "routine"]
+    /// The variable that turns an agent's LLM on, as its `--llm` does.
+    public static let enableVariable = "HOS_LLM"
 
     public init() {}
 

@@ -241,12 +241,12 @@ public struct HTMLReport {
             let m = b.metrics[name]!
             s +=
                 "<tr><th scope=\"row\">\(Markup.esc(MetricInfo.label(name)))</th><td>\(Markup.esc(MetricInfo.unit(name)))</td>"
-            s += "<td class=\"num\">\(m.n.map { Format.number($0, places: 0) } ?? "")</td>"
+            s += "<td class=\"num\">\(m.n.map { Format.number(Double($0), places: 0) } ?? "")</td>"
             s +=
                 "<td class=\"num\">\(m.baseline.map(Format.value) ?? "")</td><td class=\"num\">\(m.recent.map(Format.value) ?? "")</td>"
             s +=
                 "<td>\(Markup.esc(Phrases.trend(m.trend)))</td><td class=\"num\">\(m.trend?.pValue.map { Format.number($0, places: 3) } ?? "")</td>"
-            s += "<td class=\"num\">\(m.cv.map { Format.number($0, places: 2) } ?? "")</td>"
+            s += "<td class=\"num\">\(m.variability?.cv.map { Format.number($0, places: 2) } ?? "")</td>"
             s += "<td>\(Markup.esc(m.anomalies.map(Phrases.anomaly).joined(separator: ", ")))</td></tr>\n"
         }
         return s + "</tbody></table>\n"

@@ -3,58 +3,7 @@
 
 import HOSCore
 
-/// A metric's trend from hos-behavior: Theil–Sen slope per week and Mann–Kendall p-value.
-public struct Trend: Sendable, Equatable {
-    /// rising, falling or flat.
-    public var direction: String?
-    public var slopePerWeek: Double?
-    public var pValue: Double?
-}
-
-/// A day whose value is far from the user's baseline.
-public struct Anomaly: Sendable, Equatable {
-    public var date: LocalDate
-    /// high or low.
-    public var direction: String?
-    public var value: Double?
-    public var z: Double?
-}
-
-/// One metric of a behaviour analysis.
-public struct MetricSummary: Sendable, Equatable {
-    public var name: String
-    public var n: Double?
-    public var completeness: Double?
-    public var baseline: Double?
-    public var recent: Double?
-    public var trend: Trend?
-    public var cv: Double?
-    public var mad: Double?
-    public var anomalies: [Anomaly] = []
-
-    /// The personal baseline band: the median ± 1.4826 × MAD, one robust standard deviation.
-    public var band: ClosedRange<Double>? {
-        guard let baseline, let mad, mad >= 0 else { return nil }
-        let half = 1.4826 * mad
-        return (baseline - half)...(baseline + half)
-    }
-}
-
-/// A readiness driver: a metric and its effect in points.
-public struct Driver: Sendable, Equatable {
-    public var metric: String
-    public var effect: Double
-}
-
-/// Readiness from hos-behavior.
-public struct Readiness: Sendable, Equatable {
-    public var score: Double?
-    public var state: String?
-    public var sleepDebtHours: Double?
-    public var drivers: [Driver] = []
-}
-
-/// A `behavior_analysis` payload, the parts the report shows.
+/// A `behavior_analysis` as the report shows it.
 public struct BehaviorResult: Sendable, Equatable {
     public var asOf: LocalDate?
     public var windowStart: LocalDate?
@@ -71,65 +20,15 @@ public struct BehaviorResult: Sendable, Equatable {
     public var socialJetLagMin: Double?
 
     init(_ p: Fields) throws(EventProblem) {
-        asOf = try p.date("as_of")
-        if let w = try p.object("window") {
-            windowStart = try w.date("start")
-            windowEnd = try w.date("end")
-        }
-        if let r = try p.object("readiness") {
-            var readiness = Readiness()
-            readiness.score = try r.number("score", in: 0...100)
-            readiness.state = try r.string("state")
-            readiness.sleepDebtHours = try r.number("sleep_debt_hours")
-            for d in try r.objects("drivers") {
-                guard let metric = try d.string("metric"), let effect = try d.number("effect") else { continue }
-                readiness.drivers.append(Driver(metric: metric, effect: effect))
-            }
-            self.readiness = readiness
-        }
-        if let m = try p.object("metrics") {
-            for name in m.o.keys.sorted() {
-                guard let f = try m.object(name) else { continue }
-                var s = MetricSummary(name: name)
-                s.n = try f.number("n")
-                s.completeness = try f.number("completeness")
-                s.baseline = try f.number("baseline")
-                s.recent = try f.number("recent")
-                if let t = try f.object("trend") {
-                    s.trend = Trend(
-                        direction: try t.string("direction"), slopePerWeek: try t.number("slope_per_week"),
-                        pValue: try t.number("p_value", in: 0...1))
-                }
-                if let v = try f.object("variability") {
-                    s.cv = try v.number("cv")
-                    s.mad = try v.number("mad")
-                }
-                for a in try f.objects("anomalies") {
-                    guard let date = try a.date("date") else { throw EventProblem("missing \(a.at("date"))") }
-                    s.anomalies.append(
-                        Anomaly(
-                            date: date, direction: try a.string("direction"),
-                            value: try a.number("value"), z: try a.number("z")))
-                }
-                metrics[name] = s
-            }
-        }
-        for s in try p.objects("signature") {
-            if let label = try s.string("label") { signature.append(label) }
-        }
-        if let e = try p.object("engagement") {
-            engagementLevel = try e.string("level")
-            engagementShare = try e.number("share")
-        }
-        if let t = try p.object("sleep_timing") {
-            if let s = try t.object("sleep_start") {
-                sleepStart = try s.clock("mean")
-                sleepStartRegularity = try s.string("regularity")
-            }
-            if let e = try t.object("sleep_end") { sleepEnd = try e.clock("mean") }
-            chronotype = try t.string("chronotype")
-            socialJetLagMin = try t.number("social_jet_lag_min")
-        }
+        let a = try BehaviorAnalysisPayload(p)
+        (asOf, windowStart, windowEnd) = (a.asOf, a.window?.start, a.window?.end)
+        (readiness, metrics, signature) = (a.readiness, a.metrics, a.signature.map(\.label))
+        (engagementLevel, engagementShare) = (a.engagement?.level, a.engagement?.share)
+        let t = a.sleepTiming
+        (sleepStart, sleepStartRegularity, sleepEnd) = (
+            t?.sleepStart?.mean, t?.sleepStart?.regularity, t?.sleepEnd?.mean
+        )
+        (chronotype, socialJetLagMin) = (t?.chronotype, t?.socialJetLagMin)
     }
 }
 

@@ -210,10 +210,12 @@ public struct TableReport {
         return b.metrics.keys.sorted().map { name in
             let m = b.metrics[name]!
             return [
-                name, MetricInfo.unit(name), Self.n(m.n), Self.n(m.completeness), Self.n(m.baseline), Self.n(m.recent),
+                name, MetricInfo.unit(name), Self.n(m.n.map(Double.init)), Self.n(m.completeness), Self.n(m.baseline),
+                Self.n(m.recent),
                 Self.n(m.band?.lowerBound.rounded(places: 3)), Self.n(m.band?.upperBound.rounded(places: 3)),
-                m.trend?.direction ?? "", Self.n(m.trend?.slopePerWeek), Self.n(m.trend?.pValue), Self.n(m.cv),
-                Self.n(m.mad), String(m.anomalies.count),
+                m.trend?.direction ?? "", Self.n(m.trend?.slopePerWeek), Self.n(m.trend?.pValue),
+                Self.n(m.variability?.cv),
+                Self.n(m.variability?.mad), String(m.anomalies.count),
             ]
         }
     }

@@ -18,11 +18,10 @@ func makeDays(from start: String, count: Int, _ metrics: (Int, LocalDate) -> [St
 
 func analyze(_ days: UserDays, archetype: Archetype = .foundationBuilder, window: Int = 30, asOf: String? = nil) -> JSON
 {
-    .object(
-        BehaviorAnalyzer(archetype: archetype, explain: true)
-            .analyze(
-                days,
-                request: AnalysisRequest(analysisID: "a-1", windowDays: window, asOf: asOf.flatMap { LocalDate($0) })))
+    let request = AnalysisRequest(analysisID: "a-1", windowDays: window, asOf: asOf.flatMap { LocalDate($0) })
+    let day = AnalysisDay.of(requested: request.asOf, latestRecord: days.latest, requestDay: nil)
+    return .object(
+        BehaviorAnalyzer(archetype: archetype, explain: true).analyze(days, request: request, asOf: day).payload)
 }
 
 @Suite struct BehaviorTests {

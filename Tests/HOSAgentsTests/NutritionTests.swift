@@ -517,17 +517,22 @@ extension NutritionTests {
         }
 
         @Test func readsTheBehaviorAnalysisPayload() {
-            let view = BehaviorView(payload: [
+            let analysis = try! BehaviorAnalysisPayload(payload: [
                 "sleep_timing": ["sleep_end": ["mean": "06:10"], "sleep_start": ["mean": "22:05"]],
                 "readiness": ["state": "strained", "score": 30],
                 "metrics": ["steps": ["baseline": 9000], "calories_burned_kcal": ["baseline": -4]],
             ])
+            let view = BehaviorView(analysis)
             #expect(
                 view
                     == BehaviorView(
                         wake: ClockTime("06:10"), bedtime: ClockTime("22:05"), readinessState: "strained",
                         baselines: ["steps": 9000]))
-            #expect(BehaviorView(payload: ["sleep_timing": ["sleep_end": ["mean": "25:99"]]]) == nil)
+            #expect(BehaviorView(BehaviorAnalysisPayload()) == nil)
+            // A value of the wrong kind is named by its path, not passed over.
+            #expect(throws: EventProblem("payload.sleep_timing.sleep_end.mean is not a valid HH:MM time")) {
+                try BehaviorAnalysisPayload(payload: ["sleep_timing": ["sleep_end": ["mean": "25:99"]]])
+            }
         }
     }
 }

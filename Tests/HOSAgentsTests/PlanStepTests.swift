@@ -178,7 +178,9 @@ private func routineInput(
 ) -> RoutineInput {
     RoutineInput(
         user: "u-step", analysisID: "a-step", archetype: a,
-        request: AnalysisRequest(analysisID: "a-step", archetype: a, asOf: marchEnd), analysis: analysis,
+        request: AnalysisRequest(analysisID: "a-step", archetype: a, asOf: marchEnd),
+        // As hos-routine reads it: one that does not decode is passed over.
+        analysis: try? BehaviorAnalysisPayload(payload: analysis),
         memory: memory)
 }
 
@@ -234,7 +236,7 @@ private func routineInput(
         // 4.9 h of debt and 430 min of sleep (not under 480 − 60) are no reason to put sleep first; 410 is.
         #expect(!readiness(["state": "balanced", "sleep_debt_hours": .number(4.9)], sleepBaseline: 430).sleepFirst)
         #expect(readiness(["state": "balanced"], sleepBaseline: 410).sleepFirst)
-        // An out-of-range score and an unknown state are not used.
+        // An out-of-range score (an analysis that does not decode) and an unknown state are not used.
         let odd = readiness(["score": .number(150), "state": "tired"])
         #expect(odd.text == "readiness unknown" && odd.state == "unknown")
     }

@@ -33,7 +33,10 @@ private func routineInput(_ events: [Event], archetype: Archetype? = nil, memory
     var payload = requestPayload(r)
     let a = archetype ?? resolveArchetype(request: r, seen: nil)
     payload.archetype = a
-    let analysis = BehaviorAnalyzer(archetype: a, explain: false).analyze(days, request: payload)
+    let analysis = BehaviorAnalyzer(archetype: a, explain: false)
+        .analyze(
+            days, request: payload,
+            asOf: AnalysisDay.of(requested: payload.asOf, latestRecord: days.latest, requestDay: nil))
     return RoutineInput(
         user: r.userID, analysisID: analysisID(of: r), archetype: a, request: payload, days: days,
         profile: profile, analysis: analysis, memory: memory)
@@ -56,8 +59,8 @@ private func handMadeInput(
                 ]))
     }
     let request = AnalysisRequest(analysisID: "a-hand", archetype: archetype, asOf: end)
-    var analysis = BehaviorAnalyzer(archetype: archetype, explain: false).analyze(days, request: request)
-    if let readiness { analysis["readiness"] = readiness }
+    var analysis = BehaviorAnalyzer(archetype: archetype, explain: false).analyze(days, request: request, asOf: end)
+    if let readiness { analysis.readiness = readinessOf(readiness) }
     return RoutineInput(
         user: "u-hand", analysisID: "a-hand", archetype: archetype, request: request, days: days,
         analysis: analysis, memory: memory)
@@ -162,8 +165,8 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
         // Item ids name the role, so the same role keeps its id from plan to plan, whatever the data.
         for seed: UInt64 in [5, 6, 7] {
             var input = routineInput(syntheticEvents(index: 0, seed: seed), archetype: .systematicImprover)
-            input.analysis!["readiness"] = ["score": 60, "state": "balanced", "sleep_debt_hours": 1]
-            input.analysis!["metrics"] = [:]
+            input.analysis!.readiness = readinessOf(["score": 60, "state": "balanced", "sleep_debt_hours": 1])
+            input.analysis!.metrics = [:]
             let ids = RoutinePlanner().plan(input).payload(explain: false)["items"]!.arrayValue!.map {
                 $0["item_id"]!.stringValue!
             }
@@ -257,7 +260,7 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
         let balanced: JSON = ["score": 60, "state": "balanced", "sleep_debt_hours": 1]
         func plan(_ d: Int?) -> RoutinePlan {
             var input = routineInput(events, memory: d.map { memory(difficulty: $0) })
-            input.analysis!["readiness"] = balanced
+            input.analysis!.readiness = readinessOf(balanced)
             return RoutinePlanner().plan(input)
         }
         let low = plan(1)
@@ -299,8 +302,10 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
         let events = syntheticEvents(index: 0) // Peak Performer
         func plan(_ state: String, score: Double, archetype: Archetype = .peakPerformer) -> RoutinePlan {
             var input = routineInput(events, archetype: archetype)
-            input.analysis!["readiness"] = ["score": .number(score), "state": .string(state), "sleep_debt_hours": 1]
-            input.analysis!["metrics"] = [:]
+            input.analysis!.readiness = readinessOf([
+                "score": .number(score), "state": .string(state), "sleep_debt_hours": 1,
+            ])
+            input.analysis!.metrics = [:]
             return RoutinePlanner().plan(input)
         }
         let normal = plan("balanced", score: 60)
@@ -327,8 +332,10 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
         func plan(debt: Double, arm: String = "evening") -> RoutinePlan {
             var input = routineInput(
                 events, archetype: .peakPerformer, memory: memory(variants: ["exercise_time": arm]))
-            input.analysis!["readiness"] = ["score": 55, "state": "balanced", "sleep_debt_hours": .number(debt)]
-            input.analysis!["metrics"] = [:]
+            input.analysis!.readiness = readinessOf([
+                "score": 55, "state": "balanced", "sleep_debt_hours": .number(debt),
+            ])
+            input.analysis!.metrics = [:]
             return RoutinePlanner().plan(input)
         }
         let normal = plan(debt: 2)
@@ -459,4 +466,10 @@ private func checkInvariants(_ plan: RoutinePlan, _ archetype: Archetype, _ cont
         #expect(second.payload["explain"]?.arrayValue?.isEmpty == false)
         #expect(out[0].payload["plan_id"] != out[1].payload["plan_id"])
     }
+}
+
+/// A readiness object written as JSON, decoded as hos-routine decodes it.
+private func readinessOf(_ json: JSON) -> Readiness? {
+    guard case .object(let o) = json else { return nil }
+    return try! Readiness(Fields(o, path: "payload.readiness"))
 }

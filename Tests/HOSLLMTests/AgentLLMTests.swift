@@ -230,6 +230,48 @@ import Testing
         #expect(try server.requests().contains("Bearer \(key)"))
     }
 
+    /// Issue 18, item 4: hos-run keeps no list of the agents that can use an LLM. With an llm: section every
+    /// agent step gets HOS_LLM=1, which hos-behavior reads as its --llm and hos-memory ignores.
+    @Test func hosRunTurnsTheLLMOnThroughTheEnvironmentWithoutAListOfAgents() throws {
+        let server = try FakeLLM()
+        let dir = TempDir()
+        let input = try synthInput(users: 1)
+        var env = server.environment()
+        env["HOS_MEMORY"] = dir.path("m.sqlite")
+        let alone = try run("hos-behavior", [], input: input, environment: env.merging(["HOS_LLM": "1"]) { $1 })
+        let flagged = try run("hos-behavior", ["--llm"], input: input, environment: env)
+        #expect(alone.status == 0, "\(alone.stderr)")
+        #expect(alone.stdout == flagged.stdout, "HOS_LLM=1 is --llm")
+        #expect(alone.events("behavior_analysis").allSatisfy { $0["payload"]?["llm"] == "ok" })
+
+        _ = FileManager.default.createFile(atPath: dir.path("in.jsonl"), contents: Data(input.utf8))
+        let pipeline = dir.path("p.yaml")
+        try """
+        version: 1
+        name: words
+        llm: {base_url: "\(server.baseURL)", model: fake-model}
+        steps:
+          - agent: behavior
+          - agent: memory
+          - agent: behavior
+            id: plain
+            env: {HOS_LLM: "0"}
+        """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let r = try run(
+            "hos-run", [pipeline, "-i", dir.path("in.jsonl"), "--memory", dir.path("run.sqlite")],
+            environment: ["OPENAI_API_KEY": "sk-test"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let done = r.events("analysis_complete")
+        #expect(done.count == 1)
+        #expect(done.first?["payload"]?["behavior"]?["llm"] == "ok")
+        #expect(done.first?["payload"]?["memory"]?["llm"] == nil)
+        #expect(done.first?["payload"]?["plain"]?["llm"] == nil, "a step's env: turns it off")
+
+        let bad = try run("hos-behavior", [], input: input, environment: ["HOS_LLM": "maybe"])
+        #expect(bad.status == 78)
+        #expect(bad.stderr == "hos-behavior: HOS_LLM must be 0 or 1\n")
+    }
+
     @Test func withoutTheFlagNothingChangesAndNothingIsOpened() throws {
         let dir = TempDir()
         let input = try synthInput(users: 1)

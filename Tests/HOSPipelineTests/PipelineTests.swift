@@ -106,8 +106,9 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
         }
     }
 
-    /// Issue #10: the llm: section reaches the agents as --llm and HOS_LLM_* variables; the key never is in the file.
-    @Test func llmSectionBecomesFlagsAndEnvironment() throws {
+    /// Issue #10: the llm: section reaches the agents as HOS_LLM_* variables; the key never is in the file.
+    /// Issue 18, item 4: every agent step gets HOS_LLM=1, whatever its name, and no flag is added to its command.
+    @Test func llmSectionBecomesEnvironment() throws {
         let spec = try parse(
             """
             version: 1
@@ -124,7 +125,26 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
               - agent: memory
               - agent: insights
                 args: [--llm]
+              - agent: echo
+              - run: cat
+                id: cat
             """)
+        let bin = FileManager.default.temporaryDirectory.appendingPathComponent("hos-bin-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: bin) }
+        for name in ["behavior", "memory", "insights", "echo"] {
+            FileManager.default.createFile(
+                atPath: "\(bin)/hos-\(name)", contents: nil, attributes: [.posixPermissions: 0o755])
+        }
+        let launches = try PipelineRunner(spec: spec, options: RunOptions(memory: "m", environment: ["PATH": bin]))
+            .launches()
+        for step in ["behavior", "memory", "insights", "echo"] {
+            #expect(launches[step]?.environment["HOS_LLM"] == "1", "\(step)")
+            #expect(launches[step]?.environment["HOS_LLM_MODEL"] == "tiny", "\(step)")
+        }
+        #expect(launches["behavior"]?.argv.count == 1, "no --llm added")
+        #expect(launches["insights"]?.argv.dropFirst() == ["--llm"], "a step's own args pass as they are")
+        #expect(launches["cat"]?.environment["HOS_LLM"] == nil, "a run: step is not an agent")
         #expect(
             spec.llm?.environment == [
                 "HOS_LLM_BASE_URL": "http://127.0.0.1:8080/v1", "HOS_LLM_MODEL": "tiny",

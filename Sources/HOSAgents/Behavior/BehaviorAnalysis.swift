@@ -62,23 +62,20 @@ public struct BehaviorAnalyzer {
         self.explain = explain
     }
 
-    /// `requestDay` is the as_of of a user without records (the request's own day).
-    public func analyze(_ data: UserDays, request: AnalysisRequest, requestDay: LocalDate? = nil) -> [String: JSON] {
-        var notes: [JSON] = []
-        var reasons: [JSON] = []
-        func skip(_ what: String, _ why: String) { notes.append(["what": .string(what), "why": .string(why)]) }
-        let asOf = request.asOf ?? data.latest ?? requestDay ?? LocalDate(daysSinceEpoch: 0)
+    /// The analysis of the window that ends at `asOf` (see `AnalysisDay`).
+    public func analyze(_ data: UserDays, request: AnalysisRequest, asOf: LocalDate) -> BehaviorAnalysisPayload {
+        var notes: [NotComputed] = []
+        var reasons: [String] = []
+        func skip(_ what: String, _ why: String) { notes.append(NotComputed(what: what, why: why)) }
         let start = asOf.adding(days: -(request.windowDays - 1))
-        var payload: [String: JSON] = [
-            "as_of": .string(asOf.description), "window_days": .number(Double(request.windowDays)),
-            "window": ["start": .string(start.description), "end": .string(asOf.description)],
-            "archetype": .string(archetype.name),
-        ]
-        if let id = request.analysisID { payload["analysis_id"] = .string(id) }
+        var payload = BehaviorAnalysisPayload()
+        (payload.asOf, payload.windowDays) = (asOf, request.windowDays)
+        (payload.window, payload.archetype) = (Window(start: start, end: asOf), archetype.name)
+        payload.analysisID = request.analysisID
         let policy = ArchetypePolicy.of(archetype)
 
         // Per-metric statistics.
-        var metrics: [String: JSON] = [:]
+        var metrics: [String: MetricSummary] = [:]
         let names = Set(data.days.values.flatMap(\.keys)).sorted()
         for name in names {
             if Metrics.metric(named: name)?.kind == .clock { continue }
@@ -89,43 +86,38 @@ public struct BehaviorAnalyzer {
             }
             metrics[name] = metricSummary(name, s, start: start, asOf: asOf, windowDays: request.windowDays, skip: skip)
         }
-        payload["metrics"] = .object(metrics)
+        payload.metrics = metrics
 
         // Sleep timing, on the circle.
         let timing = sleepTiming(data, start: start, asOf: asOf, skip: skip)
-        payload["sleep_timing"] = .object(timing.json)
+        payload.sleepTiming = timing.report
 
         // Consistency against the archetype's targets.
-        var consistency: [String: JSON] = [:]
         for (metric, target) in policy.targets.sorted(by: { $0.key < $1.key }) {
             let s = data.series(metric, from: start, to: asOf)
             guard !s.isEmpty else { continue }
             let met = s.filter { $0.value >= target }.count
-            consistency[metric] = [
-                "target": .number(target), "days": .number(Double(s.count)),
-                "days_met": .number(Double(met)),
-                "share": .number(Double(met) / Double(s.count), places: 3),
-            ]
+            var c = Consistency()
+            (c.target, c.days, c.daysMet) = (target, s.count, met)
+            c.share = JSON.rounded(Double(met) / Double(s.count), places: 3)
+            payload.consistency[metric] = c
             if explain {
                 reasons.append(
-                    .string("\(metric): target \(Int(target)) for \(archetype.name); met on \(met) of \(s.count) days"))
+                    "\(metric): target \(Int(target)) for \(archetype.name); met on \(met) of \(s.count) days")
             }
         }
-        payload["consistency"] = .object(consistency)
 
-        let readiness = self.readiness(data, asOf: asOf, start: start, need: policy.sleepNeedMin, skip: skip)
-        payload["readiness"] = readiness.map { JSON.object($0) } ?? .null
-        payload["signature"] = .array(signature(data, start: start, asOf: asOf, timing: timing, metrics: metrics))
-        payload["engagement"] = .object(engagement(data, start: start, asOf: asOf, windowDays: request.windowDays))
-        payload["not_computed"] = .array(notes)
+        payload.readiness = readiness(data, asOf: asOf, start: start, need: policy.sleepNeedMin, skip: skip)
+        payload.signature = signature(data, start: start, asOf: asOf, timing: timing)
+        payload.engagement = engagement(data, start: start, asOf: asOf, windowDays: request.windowDays)
+        payload.notComputed = notes
         if explain {
-            if case .object(let r)? = payload["readiness"], let score = r["score"]?.doubleValue {
+            if let score = payload.readiness?.score {
                 reasons.append(
-                    .string(
-                        "readiness \(Int(score)): 65 + 12 × HRV z + 8 × resting-HR z − 2.5 × sleep debt hours, kept within 0–100"
-                    ))
+                    "readiness \(Int(score)): 65 + 12 × HRV z + 8 × resting-HR z − 2.5 × sleep debt hours, kept within 0–100"
+                )
             }
-            payload["explain"] = .array(reasons)
+            payload.explain = reasons
         }
         return payload
     }
@@ -133,52 +125,43 @@ public struct BehaviorAnalyzer {
     func metricSummary(
         _ name: String, _ s: [(date: LocalDate, value: Double)], start: LocalDate, asOf: LocalDate,
         windowDays: Int, skip: (String, String) -> Void
-    ) -> JSON {
+    ) -> MetricSummary {
+        func r(_ v: Double, _ places: Int) -> Double { JSON.rounded(v, places: places) }
         let values = s.map(\.value)
-        var o: [String: JSON] = [
-            "n": .number(Double(values.count)),
-            "completeness": .number(Double(values.count) / Double(windowDays), places: 3),
-            "baseline": .number(Stats.median(values)!, places: 2),
-        ]
+        var o = MetricSummary()
+        (o.n, o.completeness) = (values.count, r(Double(values.count) / Double(windowDays), 3))
+        o.baseline = r(Stats.median(values)!, 2)
         let recentStart = asOf.adding(days: -(BehaviorRules.recentDays - 1))
-        let recent = s.filter { $0.date >= recentStart }.map(\.value)
-        o["recent"] = Stats.mean(recent).map { .number($0, places: 2) } ?? .null
+        o.recent = Stats.mean(s.filter { $0.date >= recentStart }.map(\.value)).map { r($0, 2) }
         let mad = Stats.mad(values)!
-        o["variability"] = [
-            "cv": Stats.coefficientOfVariation(values).map { .number($0, places: 4) } ?? .null,
-            "mad": .number(mad, places: 2),
-        ]
+        var spread = Variability()
+        (spread.cv, spread.mad) = (Stats.coefficientOfVariation(values).map { r($0, 4) }, r(mad, 2))
+        o.variability = spread
         guard values.count >= BehaviorRules.minDaysForTrend else {
             skip("\(name).trend", "too few days (\(values.count), need \(BehaviorRules.minDaysForTrend))")
-            o["trend"] = .null
-            o["anomalies"] = []
-            return .object(o)
+            return o
         }
         let x = s.map { Double($0.date.days(since: start)) }
         if let ts = Stats.theilSen(x: x, y: values), let mk = Stats.mannKendall(values) {
-            let direction =
+            var t = Trend()
+            t.direction =
                 mk.p < BehaviorRules.trendAlpha ? (ts.slope > 0 ? "rising" : ts.slope < 0 ? "falling" : "flat") : "flat"
-            o["trend"] = [
-                "slope_per_week": .number(ts.slope * 7, places: 3), "p_value": .number(mk.p, places: 5),
-                "direction": .string(direction),
-            ]
+            (t.slopePerWeek, t.pValue) = (r(ts.slope * 7, 3), r(mk.p, 5))
+            o.trend = t
         }
         let median = Stats.median(values)!
-        var anomalies: [JSON] = []
         for (date, v) in s {
             guard let z = Stats.robustZ(v, median: median, mad: mad), abs(z) > BehaviorRules.anomalyZ else { continue }
-            anomalies.append([
-                "date": .string(date.description), "value": .number(v, places: 2),
-                "z": .number(z, places: 2), "direction": .string(z > 0 ? "high" : "low"),
-            ])
+            var a = Anomaly()
+            (a.date, a.value, a.z, a.direction) = (date, r(v, 2), r(z, 2), z > 0 ? "high" : "low")
+            o.anomalies.append(a)
         }
         if mad == 0 { skip("\(name).anomalies", "no spread (MAD 0)") }
-        o["anomalies"] = .array(anomalies)
-        return .object(o)
+        return o
     }
 
     struct Timing {
-        var json: [String: JSON] = [:]
+        var report = SleepTiming()
         var startSD: Double?
         var midSleepFree: Double?
         var socialJetLag: Double?
@@ -198,15 +181,15 @@ public struct BehaviorAnalyzer {
                 continue
             }
             let regularity = sd <= 30 ? "regular" : sd <= 60 ? "moderate" : "irregular"
-            t.json[metric] = [
-                "mean": .string(ClockTime(minutes: Int(m.mean.rounded())).description),
-                "sd_min": .number(sd, places: 1), "n": .number(Double(s.count)),
-                "regularity": .string(regularity),
-            ]
+            var c = ClockSummary()
+            (c.mean, c.sdMin) = (ClockTime(minutes: Int(m.mean.rounded())), JSON.rounded(sd, places: 1))
+            (c.n, c.regularity) = (s.count, regularity)
             if metric == "sleep_start" {
+                t.report.sleepStart = c
                 t.startSD = sd
                 t.bedtime = m.mean
             } else {
+                t.report.sleepEnd = c
                 t.wake = m.mean
             }
         }
@@ -226,9 +209,9 @@ public struct BehaviorAnalyzer {
             work.count >= 2
         {
             t.socialJetLag = CircularStats.difference(f.mean, w.mean)
-            t.json["social_jet_lag_min"] = .number(t.socialJetLag!, places: 1)
-            t.json["mid_sleep_free"] = .string(ClockTime(minutes: Int(f.mean.rounded())).description)
-            t.json["mid_sleep_work"] = .string(ClockTime(minutes: Int(w.mean.rounded())).description)
+            t.report.socialJetLagMin = JSON.rounded(t.socialJetLag!, places: 1)
+            t.report.midSleepFree = ClockTime(minutes: Int(f.mean.rounded()))
+            t.report.midSleepWork = ClockTime(minutes: Int(w.mean.rounded()))
             t.midSleepFree = f.mean
         } else if !(free.isEmpty && work.isEmpty) {
             skip("social_jet_lag", "needs two free and two work nights with sleep start and end")
@@ -238,7 +221,7 @@ public struct BehaviorAnalyzer {
             // Measured from 15:00, so a mid-sleep after noon (a day sleeper) counts as late, not early.
             let fromAfternoon = (msf + 540).truncatingRemainder(dividingBy: 1440)
             t.chronotype = fromAfternoon < 720 ? "early" : fromAfternoon > 840 ? "late" : "intermediate"
-            t.json["chronotype"] = .string(t.chronotype!)
+            t.report.chronotype = t.chronotype
         }
         return t
     }
@@ -246,10 +229,11 @@ public struct BehaviorAnalyzer {
     func readiness(
         _ data: UserDays, asOf: LocalDate, start: LocalDate, need: Double,
         skip: (String, String) -> Void
-    ) -> [String: JSON]? {
+    ) -> Readiness? {
         // The last three days against the user's own window baseline (median and robust spread).
         let recentStart = asOf.adding(days: -2)
-        var drivers: [(String, Double, JSON)] = []
+        var drivers: [(effect: Double, driver: ReadinessDriver)] = []
+        func r(_ v: Double, _ places: Int) -> Double { JSON.rounded(v, places: places) }
         var score = 65.0
         func component(_ metric: String, weight: Double, sign: Double) -> Bool {
             let s = data.series(metric, from: start, to: asOf)
@@ -261,15 +245,12 @@ public struct BehaviorAnalyzer {
             let z = max(-3, min(3, sign * (r - b) / (1.4826 * mad)))
             let effect = weight * z
             score += effect
-            drivers.append(
-                (
-                    metric, effect,
-                    [
-                        "metric": .string(metric), "recent": .number(r, places: 1),
-                        "baseline": .number(b, places: 1), "z": .number(z, places: 2),
-                        "effect": .number(effect, places: 1),
-                    ]
-                ))
+            var d = ReadinessDriver()
+            (d.metric, d.effect) = (metric, JSON.rounded(effect, places: 1))
+            (d.recent, d.baseline, d.z) = (
+                JSON.rounded(r, places: 1), JSON.rounded(b, places: 1), JSON.rounded(z, places: 2)
+            )
+            drivers.append((effect, d))
             return true
         }
         let hrv = component("hrv_rmssd_ms", weight: 12, sign: 1) || component("hrv_sdnn_ms", weight: 12, sign: 1)
@@ -281,14 +262,9 @@ public struct BehaviorAnalyzer {
             debtHours = debt
             let effect = -2.5 * min(debt, 12)
             score += effect
-            drivers.append(
-                (
-                    "sleep_debt", effect,
-                    [
-                        "metric": "sleep_debt_hours", "recent": .number(debt, places: 1),
-                        "need_min": .number(need), "effect": .number(effect, places: 1),
-                    ]
-                ))
+            var d = ReadinessDriver()
+            (d.metric, d.effect, d.recent, d.needMin) = ("sleep_debt_hours", r(effect, 1), r(debt, 1), need)
+            drivers.append((effect, d))
         }
         guard hrv || rhr || debtHours != nil else {
             skip("readiness", "needs HRV, resting heart rate (5 baseline days each) or sleep duration")
@@ -296,20 +272,16 @@ public struct BehaviorAnalyzer {
         }
         score = max(0, min(100, score))
         let state = score >= 70 ? "recovered" : score >= 45 ? "balanced" : "strained"
-        var out: [String: JSON] = [
-            "score": .number(score.rounded()), "state": .string(state),
-            "drivers": .array(drivers.sorted { abs($0.1) > abs($1.1) }.map(\.2)),
-        ]
-        if let debtHours { out["sleep_debt_hours"] = .number(debtHours, places: 1) }
+        var out = Readiness()
+        (out.score, out.state, out.sleepDebtHours) = (score.rounded(), state, debtHours.map { r($0, 1) })
+        out.drivers = drivers.sorted { abs($0.effect) > abs($1.effect) }.map(\.driver)
         return out
     }
 
-    func signature(_ data: UserDays, start: LocalDate, asOf: LocalDate, timing: Timing, metrics: [String: JSON])
-        -> [JSON]
-    {
-        var labels: [JSON] = []
+    func signature(_ data: UserDays, start: LocalDate, asOf: LocalDate, timing: Timing) -> [SignatureLabel] {
+        var labels: [SignatureLabel] = []
         func label(_ name: String, _ evidence: [String: JSON]) {
-            labels.append(["label": .string(name), "evidence": .object(evidence)])
+            labels.append(SignatureLabel(label: name, evidence: evidence))
         }
         let sleep = data.series("sleep_duration_min", from: start, to: asOf).map(\.value)
         if let sd = timing.startSD, let cv = Stats.coefficientOfVariation(sleep) {
@@ -347,7 +319,7 @@ public struct BehaviorAnalyzer {
         return labels
     }
 
-    func engagement(_ data: UserDays, start: LocalDate, asOf: LocalDate, windowDays: Int) -> [String: JSON] {
+    func engagement(_ data: UserDays, start: LocalDate, asOf: LocalDate, windowDays: Int) -> Engagement {
         let logged = Set(data.days.keys.filter { $0 >= start && $0 <= asOf })
         var longestGap = 0
         var gap = 0
@@ -369,10 +341,9 @@ public struct BehaviorAnalyzer {
         }
         let share = Double(logged.count) / Double(windowDays)
         let level = share >= 0.85 ? "high" : share >= 0.6 ? "moderate" : "low"
-        return [
-            "days_logged": .number(Double(logged.count)), "share": .number(share, places: 3),
-            "longest_gap_days": .number(Double(longestGap)), "current_streak_days": .number(Double(streak)),
-            "level": .string(level),
-        ]
+        var e = Engagement()
+        (e.daysLogged, e.share, e.level) = (logged.count, JSON.rounded(share, places: 3), level)
+        (e.longestGapDays, e.currentStreakDays) = (longestGap, streak)
+        return e
     }
 }

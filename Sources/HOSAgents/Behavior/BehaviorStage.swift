@@ -27,13 +27,18 @@ public struct BehaviorStage: Stage {
         // The user's state goes with the barrier: memory holds one user's window at a time.
         let state = users.removeValue(forKey: request.userID) ?? (UserDays(), nil)
         let archetype = resolveArchetype(request: request, seen: state.archetype)
-        var payload = BehaviorAnalyzer(archetype: archetype, explain: explain)
-            .analyze(state.days, request: requestPayload(request), requestDay: requestDay(request))
+        let ask = requestPayload(request)
+        let analysis = BehaviorAnalyzer(archetype: archetype, explain: explain)
+            .analyze(
+                state.days, request: ask,
+                asOf: AnalysisDay.of(
+                    requested: ask.asOf, latestRecord: state.days.latest, requestDay: AnalysisDay.requestDay(request)))
+        var payload = analysis.payload
         if let narrator {
             let result = narrator.narrate(
                 NarrationRequest(
                     agent: Self.agent, user: request.userID, archetype: archetype.name,
-                    facts: NarrationFacts.behavior(payload)))
+                    facts: NarrationFacts.behavior(analysis)))
             NarrationFacts.markText(result, &payload)
         }
         try emit(

@@ -11,7 +11,7 @@ public struct InsightInput: Sendable {
     public var windowDays: Int
     public var days: UserDays
     /// The behaviour analysis payload, if one came.
-    public var analysis: [String: JSON]?
+    public var analysis: BehaviorAnalysisPayload?
     public var memory: InsightMemory
     /// The routine plan payload, if one came (its bedtime and exercise time go into actions).
     public var routine: [String: JSON]?
@@ -24,7 +24,8 @@ public struct InsightInput: Sendable {
 
     public init(
         user: String, archetype: Archetype, asOf: LocalDate, windowDays: Int, days: UserDays,
-        analysis: [String: JSON]? = nil, memory: InsightMemory = InsightMemory(), routine: [String: JSON]? = nil,
+        analysis: BehaviorAnalysisPayload? = nil, memory: InsightMemory = InsightMemory(),
+        routine: [String: JSON]? = nil,
         streamFeedback: [String: Bool] = [:], streamSubjects: [String: (subject: String, direction: String)] = [:],
         given: Set<String> = []
     ) {
@@ -556,7 +557,7 @@ public struct InsightEngine {
             "resting_hr_recent": .number(rhrRecent, places: 1), "resting_hr_baseline": .number(br.median, places: 1),
             "hrv_recent": .number(hrvRecent, places: 1), "hrv_baseline": .number(bh.median, places: 1),
         ]
-        if let state = input.analysis?["readiness"]?["state"]?.stringValue {
+        if let state = input.analysis?.readiness?.state {
             evidence["readiness_state"] = .string(state)
         }
         var c = Insight(

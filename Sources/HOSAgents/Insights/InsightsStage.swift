@@ -19,7 +19,7 @@ public struct InsightsStage: Stage {
 
     struct UserState {
         var days = UserDays()
-        var analysis: [String: JSON]?
+        var analysis: BehaviorAnalysisPayload?
         var memory: InsightMemory?
         var routine: [String: JSON]?
         var feedback: [String: Bool] = [:]
@@ -44,7 +44,9 @@ public struct InsightsStage: Stage {
         if let a = event.archetype, event.eventType != EventType.insight { state.archetype = a }
         switch event.eventType {
         case EventType.healthRecord: state.days.add(try event.healthRecord())
-        case EventType.behaviorAnalysis: state.analysis = event.payload
+        case EventType.behaviorAnalysis:
+            // One that cannot be read is passed over: the insights come from the records.
+            if let a = try? BehaviorAnalysisPayload(payload: event.payload) { state.analysis = a }
         case EventType.memoryContext: state.memory = InsightMemory(payload: event.payload)
         case EventType.routinePlan: state.routine = event.payload
         case EventType.insightFeedback:
@@ -118,13 +120,12 @@ public struct InsightsStage: Stage {
         try onTests?(input.user, analysisID(of: trigger), result.tests)
     }
 
-    /// The engine's input: as_of is the request's, else the latest record date, else the behaviour
-    /// analysis', else the UTC day of the event's timestamp.
+    /// The engine's input, as_of by `AnalysisDay`'s rule.
     func input(for event: Event, state: UserState, request: AnalysisRequest) -> InsightInput {
         let archetype = resolveArchetype(request: event, seen: state.archetype)
-        let asOf =
-            request.asOf ?? state.days.latest ?? state.analysis?["as_of"]?.stringValue.flatMap { LocalDate($0) }
-            ?? requestDay(event) ?? LocalDate(daysSinceEpoch: 0)
+        let asOf = AnalysisDay.of(
+            requested: request.asOf, latestRecord: state.days.latest, analysis: state.analysis?.asOf,
+            requestDay: AnalysisDay.requestDay(event))
         return InsightInput(
             user: event.userID, archetype: archetype, asOf: asOf, windowDays: request.windowDays,
             days: state.days, analysis: state.analysis, memory: state.memory ?? InsightMemory(),

@@ -26,18 +26,14 @@ public struct BehaviorView: Sendable, Equatable {
         self.baselines = baselines
     }
 
-    /// The usable parts of a payload; nil when nothing in it is usable (the event is then ignored).
-    public init?(payload p: [String: JSON]) {
-        wake = p["sleep_timing"]?["sleep_end"]?["mean"]?.stringValue.flatMap { ClockTime($0) }
-        bedtime = p["sleep_timing"]?["sleep_start"]?["mean"]?.stringValue.flatMap { ClockTime($0) }
-        if let s = p["readiness"]?["state"]?.stringValue, ["recovered", "balanced", "strained"].contains(s) {
-            readinessState = s
-        }
+    /// The usable parts of an analysis; nil when nothing in it is usable (the event is then ignored).
+    public init?(_ a: BehaviorAnalysisPayload) {
+        wake = a.sleepTiming?.sleepEnd?.mean
+        bedtime = a.sleepTiming?.sleepStart?.mean
+        if let s = a.readiness?.state, ["recovered", "balanced", "strained"].contains(s) { readinessState = s }
         for name in NutritionRules.activityMetrics {
             // A baseline outside the metric's plausible range is as unusable as a missing one.
-            if let b = p["metrics"]?[name]?["baseline"]?.doubleValue, let m = Metrics.metric(named: name),
-                m.range.contains(b)
-            {
+            if let b = a.metrics[name]?.baseline, let m = Metrics.metric(named: name), m.range.contains(b) {
                 baselines[name] = b
             }
         }
@@ -507,17 +503,16 @@ public struct NutritionPlanner: Sendable {
         return CircularStats.median(minutes: minutes, around: centre).map { ClockTime(minutes: Int($0.rounded())) }
     }
 
-    /// The plan for one user; `requestDay` (the request's timestamp day) dates a plan without records or as_of.
-    /// Each step appends its reasons to the rationale and its arithmetic to `explain`, in this order.
+    /// The plan for one user, for the day after `day` (the analysis day by `AnalysisDay`'s rule, as hos-routine's;
+    /// nil: the records' as_of). Each step appends its reasons to the rationale and its arithmetic to `explain`.
     public func plan(
-        _ input: NutritionInput, request: AnalysisRequest, planID: String,
-        requestDay: LocalDate? = nil
+        _ input: NutritionInput, request: AnalysisRequest, planID: String, day: LocalDate? = nil
     ) -> NutritionPlan {
         var notes = PlanNotes(rationale: [Self.tone(archetype)])
         let goal = ArchetypePolicy.of(archetype).nutritionGoal
+        // The records read end at as_of; without records or a requested as_of there are none to read.
         let asOf = request.asOf ?? input.days.latest
-        // As hos-routine: the plan is for the day after as_of, which without data is the request's day.
-        let date = (asOf ?? requestDay).map { $0.adding(days: 1) }
+        let date = (day ?? asOf).map { $0.adding(days: 1) }
         let window = asOf.map { ($0.adding(days: -(request.windowDays - 1)), $0) }
 
         let body = Self.body(input, asOf: asOf, notes: &notes)

@@ -11,8 +11,8 @@ public struct NutritionStage: Stage {
 
     struct UserState {
         var input = NutritionInput()
-        /// The payload behind `input.behavior`, for the routine day.
-        var analysis: [String: JSON]?
+        /// The analysis behind `input.behavior`, for the routine day.
+        var analysis: BehaviorAnalysisPayload?
         var archetype: String?
     }
 
@@ -33,9 +33,9 @@ public struct NutritionStage: Stage {
             state.input.profile = try UserProfile(payload: event.payload)
         case EventType.behaviorAnalysis:
             // One that cannot be used is passed over: the plan falls back to the records.
-            if let view = BehaviorView(payload: event.payload) {
+            if let analysis = try? BehaviorAnalysisPayload(payload: event.payload), let view = BehaviorView(analysis) {
                 state.input.behavior = view
-                state.analysis = event.payload
+                state.analysis = analysis
             }
         case EventType.memoryContext:
             let view = MemoryContextView(payload: event.payload)
@@ -53,16 +53,15 @@ public struct NutritionStage: Stage {
         let archetype = resolveArchetype(request: request, seen: state.archetype)
         let id = analysisID(of: request)
         let planID = "np-" + StableHash.hex(StableHash.of(request.userID, id))
-        // Tonight's wake and lights-out exactly as hos-routine plans them from the same inputs.
+        // Meals go inside the day hos-routine plans from the same inputs: its wake and lights-out.
         var input = state.input
-        let day = RoutinePlanner(explain: false).plan(
-            RoutineInput(
-                user: request.userID, analysisID: id, archetype: archetype, request: requestPayload(request),
-                days: input.days, profile: input.profile, analysis: state.analysis, memory: input.memory,
-                requestDay: requestDay(request)))
-        input.routineDay = (ClockTime(minutes: day.wake), ClockTime(minutes: day.bedtime))
+        let routine = RoutineInput(
+            user: request.userID, analysisID: id, archetype: archetype, request: requestPayload(request),
+            days: input.days, profile: input.profile, analysis: state.analysis, memory: input.memory,
+            requestDay: AnalysisDay.requestDay(request))
+        input.routineDay = RoutinePlanner.wakingDay(routine)
         let plan = NutritionPlanner(archetype: archetype).plan(
-            input, request: requestPayload(request), planID: planID, requestDay: requestDay(request))
+            input, request: routine.request, planID: planID, day: RoutinePlanner.day(routine).asOf)
         try emit(
             resultEvent(
                 type: EventType.nutritionPlan, agent: Self.agent, request: request,

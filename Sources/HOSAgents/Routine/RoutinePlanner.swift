@@ -11,15 +11,15 @@ public struct RoutineInput: Sendable {
     /// The user's records since its last barrier.
     public var days: UserDays
     public var profile: UserProfile?
-    /// The latest `behavior_analysis` payload of the user.
-    public var analysis: [String: JSON]?
+    /// The latest `behavior_analysis` of the user.
+    public var analysis: BehaviorAnalysisPayload?
     public var memory: MemoryContextView?
     /// The day the request was made (its timestamp's date): the last resort for the plan's date.
     public var requestDay: LocalDate?
 
     public init(
         user: String, analysisID: String, archetype: Archetype, request: AnalysisRequest,
-        days: UserDays = UserDays(), profile: UserProfile? = nil, analysis: [String: JSON]? = nil,
+        days: UserDays = UserDays(), profile: UserProfile? = nil, analysis: BehaviorAnalysisPayload? = nil,
         memory: MemoryContextView? = nil, requestDay: LocalDate? = nil
     ) {
         self.user = user
@@ -223,6 +223,13 @@ public struct RoutinePlanner: Sendable {
     /// The plan of one user, with the reasoning in `explain` (written to the payload only with --explain).
     /// The steps: the day, wake, sleep latency, readiness, difficulty and focus, lights out, exercise, the other
     /// blocks, and their placement on the day without overlaps.
+    /// The wake time and lights-out of the plan these inputs make: hos-nutrition places meals between them, so
+    /// the two plans never disagree about the day.
+    public static func wakingDay(_ input: RoutineInput) -> (wake: ClockTime, lightsOut: ClockTime) {
+        let day = RoutinePlanner(explain: false).plan(input)
+        return (ClockTime(minutes: day.wake), ClockTime(minutes: day.bedtime))
+    }
+
     public func plan(_ input: RoutineInput) -> RoutinePlan {
         var notes: [String] = []
         var basis: [String: JSON] = [:]
@@ -286,12 +293,11 @@ public struct RoutinePlanner: Sendable {
         var windowStart: LocalDate
     }
 
-    /// The day after as_of (the request's, else the latest record's, else the analysis's, else the request's day).
+    /// The day after as_of (`AnalysisDay`'s rule).
     static func day(_ input: RoutineInput) -> PlanDay {
-        let asOf =
-            input.request.asOf ?? input.days.latest
-            ?? input.analysis?["as_of"]?.stringValue.flatMap { LocalDate($0) } ?? input.requestDay
-            ?? LocalDate(daysSinceEpoch: 0)
+        let asOf = AnalysisDay.of(
+            requested: input.request.asOf, latestRecord: input.days.latest, analysis: input.analysis?.asOf,
+            requestDay: input.requestDay)
         return PlanDay(
             asOf: asOf, date: asOf.adding(days: 1),
             windowStart: asOf.adding(days: -(input.request.windowDays - 1)))
@@ -303,7 +309,7 @@ public struct RoutinePlanner: Sendable {
         let memory = input.memory ?? MemoryContextView()
         let wakeRaw: Int
         let wakeSource: String
-        if let w = F.minutes(input.analysis?["sleep_timing"]?["sleep_end"]?["mean"]) {
+        if let w = input.analysis?.sleepTiming?.sleepEnd?.mean?.minutes {
             (wakeRaw, wakeSource) = (w, "behavior_analysis sleep_end mean")
         } else if let w = F.circularMedian(
             input.days.clockSeries("sleep_end", from: day.windowStart, to: day.asOf)
@@ -328,7 +334,7 @@ public struct RoutinePlanner: Sendable {
     static func latency(_ input: RoutineInput, day: PlanDay) -> (minutes: Int, source: String) {
         var latency = RoutineRules.defaultLatencyMin
         var source = "default"
-        if let b = F.checked(input.analysis?["metrics"]?["sleep_latency_min"]?["baseline"], 0...720) {
+        if let b = F.checked(input.analysis?.metrics["sleep_latency_min"]?.baseline, 0...720) {
             (latency, source) = (Int(b.rounded()), "behavior_analysis sleep_latency_min baseline")
         } else if let m = Stats.median(
             input.days.series("sleep_latency_min", from: day.windowStart, to: day.asOf)
@@ -355,16 +361,14 @@ public struct RoutinePlanner: Sendable {
     /// Readiness from behavior_analysis, and sleep debt: sleep_debt_hours of 5 h or more, or median sleep more
     /// than 1 h under the need.
     static func readiness(_ input: RoutineInput, day: PlanDay, need: Int, basis: inout [String: JSON]) -> Readiness {
-        let analysis = input.analysis ?? [:]
-        let readiness = analysis["readiness"]
+        let readiness = input.analysis?.readiness
         // Another process wrote these: only finite numbers in range and the three states are used.
-        let score = F.checked(readiness?["score"], 0...100)
+        let score = F.checked(readiness?.score, 0...100)
         let state =
-            readiness?["state"]?.stringValue.flatMap { ["recovered", "balanced", "strained"].contains($0) ? $0 : nil }
-            ?? "unknown"
-        let debt = F.checked(readiness?["sleep_debt_hours"], 0...168)
+            readiness?.state.flatMap { ["recovered", "balanced", "strained"].contains($0) ? $0 : nil } ?? "unknown"
+        let debt = F.checked(readiness?.sleepDebtHours, 0...168)
         let medianSleep =
-            F.checked(analysis["metrics"]?["sleep_duration_min"]?["baseline"], 0...1440)
+            F.checked(input.analysis?.metrics["sleep_duration_min"]?.baseline, 0...1440)
             ?? Stats.median(input.days.series("sleep_duration_min", from: day.windowStart, to: day.asOf).map(\.value))
         if let score { basis["readiness_score"] = .number(score) }
         basis["readiness_state"] = .string(state)
@@ -435,7 +439,7 @@ public struct RoutinePlanner: Sendable {
             (shiftArm, shiftSource) = (RoutineRules.defaultSleepShift(a), "\(a.name) default")
         }
         let currentRaw =
-            F.minutes(input.analysis?["sleep_timing"]?["sleep_start"]?["mean"])
+            input.analysis?.sleepTiming?.sleepStart?.mean?.minutes
             ?? F.circularMedian(
                 input.days.clockSeries("sleep_start", from: day.windowStart, to: day.asOf).map(\.minutes))
         var bedtime = target
@@ -675,8 +679,8 @@ struct RoutineSlots {
 /// Formatting and timeline helpers of the routine planner.
 enum RoutineFormat {
     /// A number from an upstream event when it is finite and within `range`, else nil.
-    static func checked(_ v: JSON?, _ range: ClosedRange<Double>) -> Double? {
-        guard let d = v?.doubleValue, d.isFinite, range.contains(d) else { return nil }
+    static func checked(_ v: Double?, _ range: ClosedRange<Double>) -> Double? {
+        guard let d = v, d.isFinite, range.contains(d) else { return nil }
         return d
     }
 

@@ -14,7 +14,7 @@ public struct RoutineStage: Stage {
     struct UserState {
         var days = UserDays()
         var profile: UserProfile?
-        var analysis: [String: JSON]?
+        var analysis: BehaviorAnalysisPayload?
         var memory: MemoryContextView?
         var archetype: String?
     }
@@ -33,7 +33,9 @@ public struct RoutineStage: Stage {
         switch event.eventType {
         case EventType.healthRecord: state.days.add(try event.healthRecord())
         case EventType.userProfile: state.profile = try UserProfile(payload: event.payload)
-        case EventType.behaviorAnalysis: state.analysis = event.payload
+        // One that cannot be read is passed over, as hos-nutrition does: the plan falls back to the records.
+        case EventType.behaviorAnalysis:
+            if let a = try? BehaviorAnalysisPayload(payload: event.payload) { state.analysis = a }
         case EventType.memoryContext: state.memory = MemoryContextView(payload: event.payload)
         default: break
         }
@@ -48,7 +50,7 @@ public struct RoutineStage: Stage {
         let input = RoutineInput(
             user: request.userID, analysisID: analysisID(of: request), archetype: archetype,
             request: requestPayload(request), days: state.days, profile: state.profile, analysis: state.analysis,
-            memory: state.memory, requestDay: requestDay(request))
+            memory: state.memory, requestDay: AnalysisDay.requestDay(request))
         var payload = RoutinePlanner(explain: explain).payload(input)
         if let narrator, let items = payload["items"]?.arrayValue, !items.isEmpty {
             let result = narrator.narrate(

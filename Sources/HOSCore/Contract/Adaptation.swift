@@ -53,10 +53,10 @@ public struct DifficultyDecision: ContractObject {
     }
 
     public static let fields: [PayloadField<Self>] = [
-        .required("from", \.from, "The difficulty before."),
-        .required("to", \.to, "The difficulty of the next plans."),
-        .required("rule", \.rule, "initial, hold, up, down, requested, not_requested or oracle."),
-        .required("reason", \.reason, "The rule's reason in words."),
+        .value("from", \.from, "The difficulty before.", default: 0),
+        .value("to", \.to, "The difficulty of the next plans.", default: 0),
+        .value("rule", \.rule, "initial, hold, up, down, requested, not_requested or oracle.", default: ""),
+        .value("reason", \.reason, "The rule's reason in words.", default: ""),
     ]
 }
 

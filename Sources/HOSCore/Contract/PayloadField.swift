@@ -17,6 +17,9 @@ public protocol ContractPayload: ContractObject {
 }
 
 extension ContractObject {
+    /// The fields' documentation rows.
+    public static var documentation: [FieldDoc] { fields.map(\.documentation) }
+
     /// Reads an object; a field of the wrong type throws naming its path (`payload.metrics.steps.baseline`).
     /// Absent fields stay absent; keys no field declares are ignored (the event still carries them).
     public init(_ object: Fields) throws(EventProblem) {
@@ -77,6 +80,25 @@ public struct PayloadField<Root>: Sendable {
     public var documentation: FieldDoc { FieldDoc(key: key, type: type, doc: doc, children: children()) }
 }
 
+/// A result payload that `--llm` can narrate: the narrator's words, or why they are missing.
+public protocol Narrated {
+    var narrative: JSON? { get set }
+    /// ok or fallback.
+    var llm: String? { get set }
+    var llmReason: String? { get set }
+}
+
+extension Narrated {
+    /// The three fields `--llm` adds.
+    public static var narrationFields: [PayloadField<Self>] {
+        [
+            .value("narrative", \.narrative, "With --llm: the narrator's words (text, or a list)."),
+            .value("llm", \.llm, "With --llm: ok, or fallback when the words are the offline ones."),
+            .value("llm_reason", \.llmReason, "Why the narrator's words were not used."),
+        ]
+    }
+}
+
 /// How an absent value is written: left out, or written as null (fields the contract always shows).
 public enum Absent: Sendable { case omitted, null }
 
@@ -86,7 +108,7 @@ extension PayloadField {
         _ key: String, _ path: WritableKeyPath<Root, V?> & Sendable, _ doc: String, absent: Absent = .omitted
     ) -> Self {
         Self(
-            key: key, type: V.typeName, doc: doc, children: { [] },
+            key: key, type: V.typeName + (absent == .null ? " or null" : ""), doc: doc, children: { [] },
             read: { (root: inout Root, f: Fields) throws(EventProblem) in
                 if let v = f.value(key) { root[keyPath: path] = try V.read(v, at: f.at(key)) }
             },
@@ -121,16 +143,53 @@ extension PayloadField {
             write: { root, out in out[key] = root[keyPath: path].json })
     }
 
-    /// A nested object.
-    public static func object<T: ContractObject>(
-        _ key: String, _ path: WritableKeyPath<Root, T?> & Sendable, _ doc: String
+    /// An optional number that must lie in `range`.
+    public static func value(
+        _ key: String, _ path: WritableKeyPath<Root, Double?> & Sendable, _ doc: String, in range: ClosedRange<Double>,
+        absent: Absent = .omitted
     ) -> Self {
         Self(
-            key: key, type: "object", doc: doc, children: { T.fields.map(\.documentation) },
+            key: key, type: absent == .null ? "number or null" : "number",
+            doc: doc + " Within \(Metrics.rangeText(range)).",
+            children: { [] },
+            read: { (root: inout Root, f: Fields) throws(EventProblem) in
+                root[keyPath: path] = try f.number(key, in: range)
+            },
+            write: { root, out in
+                if let v = root[keyPath: path] { out[key] = .number(v) } else if absent == .null { out[key] = .null }
+            })
+    }
+
+    /// A number that is always written, must lie in `range`, and must be there.
+    public static func required(
+        _ key: String, _ path: WritableKeyPath<Root, Double> & Sendable, _ doc: String, in range: ClosedRange<Double>
+    ) -> Self {
+        Self(
+            key: key, type: "number", doc: doc + " Within \(Metrics.rangeText(range)). Required.", children: { [] },
+            read: { (root: inout Root, f: Fields) throws(EventProblem) in
+                guard let v = try f.number(key, in: range) else { throw EventProblem("missing \(f.at(key))") }
+                root[keyPath: path] = v
+            },
+            write: { root, out in out[key] = .number(root[keyPath: path]) })
+    }
+
+    /// A nested object.
+    public static func object<T: ContractObject>(
+        _ key: String, _ path: WritableKeyPath<Root, T?> & Sendable, _ doc: String, absent: Absent = .omitted
+    ) -> Self {
+        Self(
+            key: key, type: absent == .null ? "object or null" : "object", doc: doc,
+            children: { T.fields.map(\.documentation) },
             read: { (root: inout Root, f: Fields) throws(EventProblem) in
                 if let o = try f.object(key) { root[keyPath: path] = try T(o) }
             },
-            write: { root, out in if let v = root[keyPath: path] { out[key] = .object(v.json) } })
+            write: { root, out in
+                if let v = root[keyPath: path] {
+                    out[key] = .object(v.json)
+                } else if absent == .null {
+                    out[key] = .null
+                }
+            })
     }
 
     /// An array of objects, always written (empty when there are none).
