@@ -418,7 +418,7 @@ def report_families(family_results, args):
             line += f"; target >= 0.70: {'met' if met else 'NOT MET'}"
             entry["target_met"] = met
         elif family == "archetype":
-            met = weeks["thompson"] >= ARCHETYPE_TODAY - 0.005
+            met = weeks["thompson"] >= ARCHETYPE_TODAY
             line += f"; target not below today's {ARCHETYPE_TODAY:.3f}: {'met' if met else 'NOT MET'}"
             entry["target_met"] = met
         elif family == "moving":

@@ -79,12 +79,16 @@ public struct AdaptCommand: ParsableCommand {
                 Beta posterior: alpha = prior_alpha + successes, beta = prior_beta + failures, where \
                 successes is the sum of the user's feedback scores on items carrying the arm and failures \
                 the sum of 1 − score (the conjugate update, partial counting half). Preferences that move: \
-                plans are taken in date order, and at each the feedback on its arm (n1 feedbacks, mean score \
-                r1, the plan's intensity for the arm i) is compared with the same arm's evidence before it on \
-                items of intensity i or more (n0, r0: a drop on a harder plan is no move) by a one-sided two-proportion \
-                z-test, z = (r0 − r1) / √(p(1 − p)(1/n0 + 1/n1)) with p the pooled rate; z ≥ 2.58 (p < \
-                0.005), with n0 ≥ 7 and n1 ≥ 5, is a change (listed in experiments[].changes), and every \
-                feedback on the dimension from before that plan then counts 0.1 (per change), so the other \
+                plans are taken in date order, using at each only what was known then; for each arm the plan \
+                carried, each split of that arm's last 8 plans into earlier evidence (before the split) and \
+                recent (from the split on) is tested, recent plans no harder than earlier ones: at each \
+                intensity i, recent items of intensity i or less (n1 feedbacks, r1) against earlier ones of \
+                intensity i or more (n0, r0: a drop on a harder plan is no move), by a one-sided \
+                two-proportion z-test on Laplace-smoothed rates, r = (s + 1) / (n + 2), \
+                z = (r0 − r1) / √(p(1 − p)(1/n0 + 1/n1)) with p the smoothed pooled rate; z ≥ 2.58 (p < \
+                0.005), with n0 ≥ 7 and n1 ≥ 5, is a change beginning at the split of the largest z (listed \
+                in experiments[].changes), and every feedback on the dimension from before it then counts \
+                0.1 (per change), so the other \
                 arms are tried again. Pooled prior, for \
                 newcomers and everyone: Beta(1 + w·p, 1 + w·(1 − p)), with p = (S_A + 20·p_pop) / (N_A + 20) \
                 the arm's rate among other users of the same archetype shrunk toward the population rate \

@@ -663,4 +663,46 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         #expect(s["changes"] == nil && arm(s, "morning")["successes"] == 28)
         #expect(s["chosen"] == "morning")
     }
+
+    @Test func aLuckyStreakThenAnOrdinaryWeekIsNoChange() {
+        // 14 of 14, then 4 of 7: raw rates give z = 2.65 ≥ 2.58; the smoothed ones (15/16, 5/9) give 2.3.
+        let lucky = history(weeks: [
+            ("morning", "direct", 7, 5), ("morning", "direct", 7, 5), ("morning", "direct", 4, 5),
+        ])
+        let greedy = AdaptEngine(settings: AdaptSettings(policy: .greedy, explore: 0, seed: 1))
+        let e = experiment(greedy.decide(input(lucky), pool: AdaptPool(rows: [])), "exercise_time")
+        #expect(e["changes"] == nil && arm(e, "morning")["successes"] == 18)
+    }
+
+    @Test func aMoveHiddenByAHarderPlanIsFoundOnceAnEasierPlanFails() {
+        // Evening worked at intensity 2 (13 of 14); the week the user's evenings went was intensity 4, so its
+        // failures prove nothing; then 3, 3 and 2. Testing each plan against all that came before never
+        // finds the move (the failures at 4 and 3 dilute the evening's rate); the scan splits the evening's
+        // last plans and compares the intensity-2 week with the intensity-2 weeks before the move.
+        var h = history(weeks: [
+            ("morning", "direct", 2, 5), ("evening", "direct", 7, 5), ("evening", "direct", 6, 5),
+            ("evening", "direct", 2, 5), ("evening", "direct", 0, 5), ("evening", "direct", 2, 5),
+        ])
+        let intensity = ["rp-0": 2, "rp-1": 2, "rp-2": 2, "rp-3": 4, "rp-4": 3, "rp-5": 3]
+        for i in h.items.indices where h.items[i].itemID == "exercise" {
+            h.items[i].intensity = intensity[h.items[i].planID]
+        }
+        let greedy = AdaptEngine(settings: AdaptSettings(policy: .greedy, explore: 0, seed: 1))
+        #expect(experiment(greedy.decide(input(h), pool: AdaptPool(rows: [])), "exercise_time")["changes"] == nil)
+        // A week at intensity 2 with 1 of 7: 13/14 before rp-3 against 1/7 since, z = (14/16 − 2/9) / 0.220 = 2.96.
+        h = history(weeks: [
+            ("morning", "direct", 2, 5), ("evening", "direct", 7, 5), ("evening", "direct", 6, 5),
+            ("evening", "direct", 2, 5), ("evening", "direct", 0, 5), ("evening", "direct", 2, 5),
+            ("evening", "direct", 1, 5),
+        ])
+        for i in h.items.indices where h.items[i].itemID == "exercise" {
+            h.items[i].intensity = intensity[h.items[i].planID] ?? 2
+        }
+        let e = experiment(greedy.decide(input(h), pool: AdaptPool(rows: [])), "exercise_time")
+        #expect(e["changes"] == ["rp-3"])
+        // Before the move counts a tenth, the morning's failures too; the weeks since the move in full.
+        #expect(abs(arm(e, "morning")["failures"]!.doubleValue! - 0.5) < 1e-9)
+        #expect(abs(arm(e, "evening")["successes"]!.doubleValue! - (1.3 + 5)) < 1e-9)
+        #expect(e["chosen"] != "evening")
+    }
 }

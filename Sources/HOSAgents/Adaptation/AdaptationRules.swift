@@ -56,6 +56,8 @@ public enum AdaptationRules {
     /// Feedbacks of a plan's arm that the change test needs at that plan (n₁) and before it (n₀).
     public static let changeMinRecent = 5.0
     public static let changeMinEarlier = 7.0
+    /// How many of an arm's latest plans (two months of weekly plans) the change test tries as the start of a change.
+    public static let changeScanPlans = 8
     /// The one-sided z a drop must reach: the normal quantile of 0.995.
     public static let changeZ = 2.5758293035489004
     /// The weight evidence from before a detected change keeps (per change).

@@ -90,7 +90,7 @@ public struct ExperimentReport: ContractObject {
         .map("prior", \.prior, "Where each arm's pooled prior came from.", keyName: "ARM"),
         .value(
             "changes", \.changes,
-            "Plans (oldest first) at which the change test found the user's preference moved; evidence from "
+            "Plans (oldest first) at which the change test found the user's preference began to move; evidence from "
                 + "before each counts a tenth. Absent when none."),
     ]
 }
