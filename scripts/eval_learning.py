@@ -24,8 +24,26 @@ Targets (issue 7), on the adapted items from cycle 8 on: thompson within 10 poin
 15 points above random, on the mean of cycles 8-C (the exit status); the worst single cycle is printed too. Prints the per-cycle table, whether the targets hold, the coverage
 of hos-adapt's 90% prediction intervals, and `hos-adapt evaluate` (IPS) on the random policy's log;
 writes DIR/learning-curve.svg and DIR/learning.json (default DIR: docs/learning). Standard library only.
+
+Population families (issue 19; --families, default all four), each through the same loop and the same three
+policies, reported on the exercise items (those with an exercise_time variant: the exercise or walk block):
+
+    archetype    today's users above (hos-synth's hidden preferences; intensity capacity from the archetype)
+    independent  a preferred exercise window (morning, midday, evening) and an intensity tolerance (2, 3, 4)
+                 drawn independently of the archetype; `hos-synth respond --preferences` answers with the
+                 window model: an exercise item 0.85 inside the window, 0.25 outside, x 0.4 when its intensity
+                 exceeds the tolerance; other items 0.7
+    moving       as independent, but every user's window moves to another one from the plan of week 5 on
+    mixed        as independent, users in turn: never answer, always complete, answer half the item-days, normal
+
+For each family and week: exercise-item adherence of thompson, random and oracle (the mean feedback score; for
+the mixed family the expected adherence under the window model, so users who never answer are measured too),
+and the share of thompson's exercise items at a tolerable intensity (at most the tolerance or capacity).
+Targets (issue 19), weeks 8-12: independent >= 0.70, archetype not below today's, moving weeks 10-12 >= 0.65,
+mixed: never-answering users no worse than random, difficulty in 1-5 without runaway.
 """
 import argparse
+import random
 import json
 import os
 import shutil
@@ -37,6 +55,12 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 POLICIES = ["thompson", "random", "oracle"]
+FAMILIES = ["archetype", "independent", "moving", "mixed"]
+WINDOWS = ["morning", "midday", "evening"]
+RESPONDERS = ["never", "always", "half", "normal"]
+MOVE_WEEK = 5
+# Family archetype's exercise-item adherence over weeks 8-12 before issue 19 (seed 42, 120 users).
+ARCHETYPE_TODAY = 0.703
 
 
 def run(cmd, **kw):
@@ -57,6 +81,7 @@ def main():
     ap.add_argument("--out", default="docs/learning")
     ap.add_argument("--work", default=None, help="keep the memory files and streams here")
     ap.add_argument("--explore", type=float, default=None, help="hos-adapt --explore (default: hos-adapt's own)")
+    ap.add_argument("--families", default=",".join(FAMILIES), help="comma-separated population families")
     args = ap.parse_args()
     bindir = os.path.abspath(args.bindir)
     env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
@@ -85,92 +110,54 @@ def main():
     users = sorted(truth)
     start = date.fromisoformat(args.start)
 
-    results = {}
-    for policy in POLICIES:
-        pdir = os.path.join(work, policy)
-        shutil.rmtree(pdir, ignore_errors=True)
-        os.makedirs(pdir)
-        memory = os.path.join(pdir, "memory.sqlite")
-        feedback = defaultdict(list)
-        cycles = []
-        predictions = {}
-        for c in range(1, args.cycles + 1):
-            as_of = start + timedelta(days=29 + 7 * (c - 1))
-            first = (as_of - timedelta(days=29)).isoformat()
-            lines = []
-            for u in users:
-                arch = truth[u]["archetype"]
-                lines.append(profiles[u])
-                lines += [l for d, l in records[u] if first <= d <= as_of.isoformat()]
-                lines += feedback[u]
-                rid = f"eval-{u}-c{c:02d}"
-                lines.append(json.dumps({
-                    "event_id": rid, "event_type": "analysis_request", "user_id": u, "archetype": arch,
-                    "analysis_id": "a-" + rid, "timestamp": (as_of + timedelta(days=1)).isoformat() + "T00:00:00Z",
-                    "source_agent": "eval-learning",
-                    "payload": {"analysis_id": "a-" + rid, "archetype": arch, "as_of": as_of.isoformat(),
-                                "window_days": 30}}, sort_keys=True, separators=(",", ":")))
-            inp, out, fb = (os.path.join(pdir, f"{n}-{c:02d}.jsonl") for n in ("in", "out", "feedback"))
-            with open(inp, "w") as f:
-                f.write("\n".join(lines) + "\n")
-            truth_flag = f" --truth {truth_path}" if policy == "oracle" else ""
-            if args.explore is not None:
-                truth_flag += f" --explore {args.explore}"
-            pipe = (f"hos-behavior {inp} | hos-memory --memory {memory} | hos-nutrition | hos-routine"
-                    + (" | hos-insights" if insights else "")
-                    + f" | hos-adapt --memory {memory} --policy {policy} --seed {args.seed}{truth_flag} > {out}")
-            run(pipe, env=env)
-            run(f"hos-synth respond --seed {args.seed} --days 7 {out} > {fb}", env=env)
+    families = [f for f in args.families.split(",") if f]
+    for f in families:
+        if f not in FAMILIES:
+            sys.exit(f"eval-learning: unknown family {f} (one of {', '.join(FAMILIES)})")
+    ctx = {"args": args, "env": env, "work": work, "truth": truth, "truth_path": truth_path, "profiles": profiles,
+           "records": records, "users": users, "start": start, "insights": insights}
+    family_results = {f: run_family(f, ctx) for f in families}
+    results = family_results.get("archetype")
 
-            items, adapted = {}, set()
-            for line in open(out):
-                e = json.loads(line)
-                if e["event_type"] == "routine_plan":
-                    for it in e["payload"]["items"]:
-                        key = (e["user_id"], e["payload"]["plan_id"], it["item_id"])
-                        items[key] = it
-                        if it.get("variant"):
-                            adapted.add(key)
-                elif e["event_type"] == "adaptation":
-                    predictions[(e["user_id"], c + 1)] = e["payload"]["predicted_adherence"]
-            feedback = defaultdict(list)
-            tally = {"adapted": [0.0, 0], "all": [0.0, 0]}
-            per_user = defaultdict(lambda: [0.0, 0])
-            arms = defaultdict(lambda: [0, 0])
-            for line in open(fb):
-                e = json.loads(line)
-                feedback[e["user_id"]].append(line.rstrip("\n"))
-                p = e["payload"]
-                key = (e["user_id"], p["plan_id"], p["item_id"])
-                s = score(p["status"])
-                tally["all"][0] += s
-                tally["all"][1] += 1
-                per_user[e["user_id"]][0] += s
-                per_user[e["user_id"]][1] += 1
-                if key in adapted:
-                    tally["adapted"][0] += s
-                    tally["adapted"][1] += 1
-            for key in adapted:
-                if key[2] == "exercise" or key[2] == "walk" or key[2] == "sleep":
-                    for dim, arm in items[key]["variant"].items():
-                        preferred = truth[key[0]]["preferences"][dim]
-                        arms[dim][0] += arm == preferred
-                        arms[dim][1] += 1
-            covered = [lo <= per_user[u][0] / per_user[u][1] <= hi
-                       for u in users if (u, c) in predictions and per_user[u][1]
-                       for lo, hi in [(predictions[(u, c)]["low"], predictions[(u, c)]["high"])]]
-            cycles.append({
-                "cycle": c, "plan_date": (as_of + timedelta(days=1)).isoformat(),
-                "adapted": tally["adapted"][0] / max(1, tally["adapted"][1]),
-                "all": tally["all"][0] / max(1, tally["all"][1]),
-                "feedback": tally["all"][1],
-                "preferred_arm_share": {d: a[0] / a[1] for d, a in arms.items() if a[1]},
-                "interval_coverage": sum(covered) / len(covered) if covered else None,
-            })
-            print(f"  {policy:8s} cycle {c:2d}: adapted {cycles[-1]['adapted']:.3f}  all {cycles[-1]['all']:.3f}",
-                  file=sys.stderr)
-        results[policy] = {"cycles": cycles, "memory": memory}
+    elapsed = time.time() - started
+    print(f"eval-learning: {args.users} simulated users, {args.cycles} weekly cycles, seed {args.seed}; "
+          f"pipeline hos-behavior | hos-memory | hos-nutrition | hos-routine"
+          + (" | hos-insights" if insights else " (hos-insights not available: left out)")
+          + f" | hos-adapt; families {', '.join(families)}; {elapsed:.0f} s")
+    print()
+    summary = {"users": args.users, "cycles": args.cycles, "seed": args.seed, "insights": insights}
+    ok = True
+    if results:
+        part, ok = report_archetype(results, args, env)
+        summary.update(part)
+        print()
+    part, fam_ok = report_families(family_results, args)
+    summary["families"] = part
+    ok = ok and fam_ok
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "learning.json"), "w") as f:
+        json.dump(summary, f, indent=1, sort_keys=True)
+        f.write("\n")
+    written = ["learning.json"]
+    if results:
+        with open(os.path.join(args.out, "learning-curve.svg"), "w") as f:
+            f.write(svg(results, args))
+        written.append("learning-curve.svg")
+    with open(os.path.join(args.out, "learning-families.svg"), "w") as f:
+        f.write(families_svg(family_results, args))
+    written.append("learning-families.svg")
+    print(f"\nwrote {', '.join(args.out + '/' + w for w in written)}" + (f"; work files in {work}" if args.work else ""))
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if ok else 1
 
+
+def mean(xs):
+    return sum(xs) / len(xs) if xs else float("nan")
+
+
+def report_archetype(results, args, env):
+    """Issue 7's report on today's family: adapted and all items, hit rate, interval coverage, IPS."""
     # IPS: the random policy's log (uniform propensities) evaluates the other policies off-line.
     ips = run(f"hos-adapt evaluate --memory {results['random']['memory']} --target logged greedy thompson "
               f"arm:morning arm:midday arm:evening arm:gradual arm:direct", env=env,
@@ -178,14 +165,9 @@ def main():
     ips = [json.loads(l) for l in ips]
     ips = [e for e in ips if not e["policy"].startswith("arm:")
            or (e["policy"][4:] in {"gradual", "direct"}) == (e["dimension"] == "sleep_shift")]
-    elapsed = time.time() - started
 
     # The table and the targets.
-    print(f"eval-learning: {args.users} simulated users, {args.cycles} weekly cycles, seed {args.seed}; "
-          f"pipeline hos-behavior | hos-memory | hos-nutrition | hos-routine"
-          + (" | hos-insights" if insights else " (hos-insights not available: left out)")
-          + f" | hos-adapt; {elapsed:.0f} s")
-    print()
+    print("family archetype (today's simulated users)")
     print("adherence (mean feedback score) of each cycle's plan: adapted items (exercise and sleep blocks) | all items")
     print(f"{'cycle':>5} {'plan date':>11}   {'thompson':>8} {'random':>8} {'oracle':>8}   "
           f"{'thompson':>8} {'random':>8} {'oracle':>8}   {'hit rate*':>9}")
@@ -200,8 +182,6 @@ def main():
     late = range(7, args.cycles)
     gaps = [(results["oracle"]["cycles"][i]["adapted"] - results["thompson"]["cycles"][i]["adapted"],
              results["thompson"]["cycles"][i]["adapted"] - results["random"]["cycles"][i]["adapted"]) for i in late]
-    def mean(xs):
-        return sum(xs) / len(xs) if xs else float("nan")
     below, above = mean([g[0] for g in gaps]), mean([g[1] for g in gaps])
     near, over = below <= 0.10, above >= 0.15
     print()
@@ -221,22 +201,279 @@ def main():
         print(f"  {e['dimension']:13s} {e['policy']:12s} n={e['n']:5d}  ips {e['ips']:.3f} "
               f"[{ci[0]:.3f}, {ci[1]:.3f}]  snips {e['snips']:.3f}")
 
-    os.makedirs(args.out, exist_ok=True)
-    summary = {"users": args.users, "cycles": args.cycles, "seed": args.seed, "insights": insights,
-               "policies": {p: results[p]["cycles"] for p in POLICIES}, "ips_on_random_log": ips,
-               "targets": {"mean_cycles_8_on": {"oracle_minus_thompson": round(below, 4), "thompson_minus_random": round(above, 4),
-                                                "within_10_of_oracle": near, "at_least_15_above_random": over},
-                           "each_cycle_8_on": {"largest_oracle_minus_thompson": round(max(g[0] for g in gaps), 4),
-                                               "smallest_thompson_minus_random": round(min(g[1] for g in gaps), 4)}}}
-    with open(os.path.join(args.out, "learning.json"), "w") as f:
-        json.dump(summary, f, indent=1, sort_keys=True)
-        f.write("\n")
-    with open(os.path.join(args.out, "learning-curve.svg"), "w") as f:
-        f.write(svg(results, args))
-    print(f"\nwrote {args.out}/learning-curve.svg and {args.out}/learning.json" + (f"; work files in {work}" if args.work else ""))
-    if not args.work:
-        shutil.rmtree(work, ignore_errors=True)
-    return 0 if near and over else 1
+    return {"policies": {p: results[p]["cycles"] for p in POLICIES}, "ips_on_random_log": ips,
+            "targets": {"mean_cycles_8_on": {"oracle_minus_thompson": round(below, 4),
+                                             "thompson_minus_random": round(above, 4),
+                                             "within_10_of_oracle": near, "at_least_15_above_random": over},
+                        "each_cycle_8_on": {"largest_oracle_minus_thompson": round(max(g[0] for g in gaps), 4),
+                                            "smallest_thompson_minus_random": round(min(g[1] for g in gaps), 4)}}}, near and over
+
+
+def window_population(users, truth, family, seed, move_on):
+    """The users of a window family: window and tolerance drawn independently of the archetype."""
+    rng = random.Random(f"eval-learning-{seed}")
+    out = {}
+    for i, u in enumerate(users):
+        prefs = {"exercise_time": rng.choice(WINDOWS), "intensity_capacity": rng.choice([2, 3, 4]),
+                 "sleep_shift": "gradual"}
+        moved = rng.choice([w for w in WINDOWS if w != prefs["exercise_time"]])
+        if family == "moving":
+            prefs["moves_on"], prefs["moved_exercise_time"] = move_on, moved
+        if family == "mixed":
+            prefs["responder"] = RESPONDERS[i % len(RESPONDERS)]
+        out[u] = prefs
+    return out
+
+
+def window_on(prefs, day):
+    """The preferred window of a window-family user for a plan of this date (ISO text)."""
+    if "moves_on" in prefs and day >= prefs["moves_on"]:
+        return prefs["moved_exercise_time"]
+    return prefs["exercise_time"]
+
+
+def window_probability(prefs, item, day):
+    """The window model of `hos-synth respond --preferences` for an exercise item (the expected score)."""
+    p = 0.85 if item["variant"]["exercise_time"] == window_on(prefs, day) else 0.25
+    return p * (0.4 if item.get("intensity", 0) > prefs["intensity_capacity"] else 1)
+
+
+def write_truth(path, users, prefs, day):
+    """A --truth file for the oracle: each user's window on the plan date its decision shapes."""
+    with open(path, "w") as f:
+        json.dump({"users": [{"user_id": u, "preferences": dict(prefs[u], exercise_time=window_on(prefs[u], day))}
+                             for u in users]}, f)
+
+
+def run_family(family, ctx):
+    """The three policies through C weekly cycles on one population family; per-cycle figures."""
+    args, env, users, truth = ctx["args"], ctx["env"], ctx["users"], ctx["truth"]
+    start = ctx["start"]
+    def plan_date(c):
+        return (start + timedelta(days=30 + 7 * (c - 1))).isoformat()
+    prefs = None
+    fdir = os.path.join(ctx["work"], family)
+    os.makedirs(fdir, exist_ok=True)
+    respond_flag = ""
+    if family != "archetype":
+        prefs = window_population(users, truth, family, args.seed, plan_date(MOVE_WEEK))
+        pref_path = os.path.join(fdir, "preferences.json")
+        with open(pref_path, "w") as f:
+            json.dump({"users": [{"user_id": u, "preferences": prefs[u]} for u in users]}, f)
+        respond_flag = f" --preferences {pref_path}"
+    results = {}
+    for policy in POLICIES:
+        pdir = os.path.join(fdir, policy)
+        shutil.rmtree(pdir, ignore_errors=True)
+        os.makedirs(pdir)
+        memory = os.path.join(pdir, "memory.sqlite")
+        feedback = defaultdict(list)
+        cycles = []
+        predictions = {}
+        for c in range(1, args.cycles + 1):
+            as_of = start + timedelta(days=29 + 7 * (c - 1))
+            first = (as_of - timedelta(days=29)).isoformat()
+            lines = []
+            for u in users:
+                arch = truth[u]["archetype"]
+                lines.append(ctx["profiles"][u])
+                lines += [l for d, l in ctx["records"][u] if first <= d <= as_of.isoformat()]
+                lines += feedback[u]
+                rid = f"eval-{u}-c{c:02d}"
+                lines.append(json.dumps({
+                    "event_id": rid, "event_type": "analysis_request", "user_id": u, "archetype": arch,
+                    "analysis_id": "a-" + rid, "timestamp": (as_of + timedelta(days=1)).isoformat() + "T00:00:00Z",
+                    "source_agent": "eval-learning",
+                    "payload": {"analysis_id": "a-" + rid, "archetype": arch, "as_of": as_of.isoformat(),
+                                "window_days": 30}}, sort_keys=True, separators=(",", ":")))
+            inp, out, fb = (os.path.join(pdir, f"{n}-{c:02d}.jsonl") for n in ("in", "out", "feedback"))
+            with open(inp, "w") as f:
+                f.write("\n".join(lines) + "\n")
+            truth_flag = ""
+            if policy == "oracle":
+                truth_file = ctx["truth_path"]
+                if prefs is not None:
+                    # The decision of cycle c shapes the plan of cycle c + 1.
+                    truth_file = os.path.join(pdir, f"truth-{c:02d}.json")
+                    write_truth(truth_file, users, prefs, plan_date(c + 1))
+                truth_flag = f" --truth {truth_file}"
+            if args.explore is not None:
+                truth_flag += f" --explore {args.explore}"
+            pipe = (f"hos-behavior {inp} | hos-memory --memory {memory} | hos-nutrition | hos-routine"
+                    + (" | hos-insights" if ctx["insights"] else "")
+                    + f" | hos-adapt --memory {memory} --policy {policy} --seed {args.seed}{truth_flag} > {out}")
+            run(pipe, env=env)
+            run(f"hos-synth respond --seed {args.seed} --days 7{respond_flag} {out} > {fb}", env=env)
+            cycle, feedback = measure(c, out, fb, truth, prefs, users, predictions)
+            cycle["plan_date"] = plan_date(c)
+            cycles.append(cycle)
+            print(f"  {family:11s} {policy:8s} cycle {c:2d}: exercise {cycle['exercise']:.3f}  "
+                  f"tolerable {cycle['tolerable']:.3f}  all {cycle['all']:.3f}", file=sys.stderr)
+        results[policy] = {"cycles": cycles, "memory": memory}
+    return results
+
+
+def measure(c, out, fb, truth, prefs, users, predictions):
+    """One cycle's figures from the pipeline's output and the users' answers; the feedback to send next."""
+    items, adapted, exercise, difficulty = {}, set(), set(), {}
+    for line in open(out):
+        e = json.loads(line)
+        if e["event_type"] == "routine_plan":
+            difficulty[e["user_id"]] = e["payload"].get("difficulty")
+            for it in e["payload"]["items"]:
+                key = (e["user_id"], e["payload"]["plan_id"], it["item_id"], e["payload"]["date"])
+                items[key[:3]] = (it, key[3])
+                if it.get("variant"):
+                    adapted.add(key[:3])
+                if "exercise_time" in it.get("variant", {}):
+                    exercise.add(key[:3])
+        elif e["event_type"] == "adaptation":
+            predictions[(e["user_id"], c + 1)] = e["payload"]["predicted_adherence"]
+    feedback = defaultdict(list)
+    tally = {"adapted": [0.0, 0], "all": [0.0, 0], "exercise": [0.0, 0]}
+    per_user = defaultdict(lambda: [0.0, 0])
+    for line in open(fb):
+        e = json.loads(line)
+        feedback[e["user_id"]].append(line.rstrip("\n"))
+        p = e["payload"]
+        key = (e["user_id"], p["plan_id"], p["item_id"])
+        s = score(p["status"])
+        per_user[e["user_id"]][0] += s
+        per_user[e["user_id"]][1] += 1
+        for name, keys in (("all", None), ("adapted", adapted), ("exercise", exercise)):
+            if keys is None or key in keys:
+                tally[name][0] += s
+                tally[name][1] += 1
+    arms = defaultdict(lambda: [0, 0])
+    tolerable, in_window, latent = [], [], defaultdict(list)
+    for key in exercise:
+        it, day = items[key]
+        if prefs is None:
+            tolerable.append(it.get("intensity", 0) <= truth[key[0]]["preferences"]["intensity_capacity"])
+            in_window.append(it["variant"]["exercise_time"] == truth[key[0]]["preferences"]["exercise_time"])
+        else:
+            p = prefs[key[0]]
+            tolerable.append(it.get("intensity", 0) <= p["intensity_capacity"])
+            in_window.append(it["variant"]["exercise_time"] == window_on(p, day))
+            latent[p.get("responder", "normal")].append(window_probability(p, it, day))
+    if prefs is None:
+        for key in adapted:
+            it, _ = items[key]
+            for dim, arm in it["variant"].items():
+                arms[dim][0] += arm == truth[key[0]]["preferences"][dim]
+                arms[dim][1] += 1
+    covered = [lo <= per_user[u][0] / per_user[u][1] <= hi
+               for u in users if (u, c) in predictions and per_user[u][1]
+               for lo, hi in [(predictions[(u, c)]["low"], predictions[(u, c)]["high"])]]
+    levels = defaultdict(list)
+    for u, d in difficulty.items():
+        if d is not None:
+            levels[prefs[u].get("responder", "normal") if prefs else "normal"].append(d)
+    cycle = {
+        "cycle": c,
+        "adapted": tally["adapted"][0] / max(1, tally["adapted"][1]),
+        "all": tally["all"][0] / max(1, tally["all"][1]),
+        "exercise": tally["exercise"][0] / max(1, tally["exercise"][1]),
+        "feedback": tally["all"][1],
+        "tolerable": mean(tolerable) if tolerable else 0.0,
+        "in_window": mean(in_window) if in_window else 0.0,
+        "preferred_arm_share": {d: a[0] / a[1] for d, a in arms.items() if a[1]},
+        "interval_coverage": sum(covered) / len(covered) if covered else None,
+        "difficulty": {g: {"mean": round(mean(v), 3), "max": max(v)} for g, v in levels.items()},
+    }
+    if latent:
+        cycle["expected"] = {g: mean(v) for g, v in latent.items()}
+        cycle["expected"]["all"] = mean([x for v in latent.values() for x in v])
+    return cycle, feedback
+
+
+def headline(family, cycle):
+    """The figure a family is judged on: feedback adherence, or the expected adherence for the mixed family."""
+    return cycle["expected"]["all"] if family == "mixed" else cycle["exercise"]
+
+
+def report_families(family_results, args):
+    """Issue 19's report: exercise-item adherence per week, family by family, and the targets."""
+    out, ok = {}, True
+    late = range(7, args.cycles)
+    for family, results in family_results.items():
+        what = "expected adherence under the window model" if family == "mixed" else "adherence (feedback)"
+        print(f"family {family}: exercise items, {what} | thompson: tolerable intensity, preferred window, difficulty")
+        print(f"{'week':>4} {'plan date':>11}   {'thompson':>8} {'random':>8} {'oracle':>8}   "
+              f"{'tolerable':>9} {'window':>7} {'diff':>5}")
+        for i in range(args.cycles):
+            row = [results[p]["cycles"][i] for p in POLICIES]
+            t = row[0]
+            d = [v["mean"] for v in t["difficulty"].values()]
+            print(f"{i + 1:>4} {t['plan_date']:>11}   " + " ".join(f"{headline(family, r):8.3f}" for r in row)
+                  + f"   {t['tolerable']:9.3f} {t['in_window']:7.3f} {mean(d):5.2f}")
+        weeks = {p: mean([headline(family, results[p]["cycles"][i]) for i in late]) for p in POLICIES}
+        tol = mean([results["thompson"]["cycles"][i]["tolerable"] for i in late])
+        entry = {"weeks_8_on": {p: round(v, 4) for p, v in weeks.items()}, "tolerable_weeks_8_on": round(tol, 4),
+                 "policies": {p: results[p]["cycles"] for p in POLICIES}}
+        line = (f"weeks 8-{args.cycles}: thompson {weeks['thompson']:.3f}, random {weeks['random']:.3f}, "
+                f"oracle {weeks['oracle']:.3f}; tolerable intensity {tol:.3f}")
+        if family == "independent":
+            met = weeks["thompson"] >= 0.70
+            line += f"; target >= 0.70: {'met' if met else 'NOT MET'}"
+            entry["target_met"] = met
+        elif family == "archetype":
+            met = weeks["thompson"] >= ARCHETYPE_TODAY
+            line += f"; target not below today's {ARCHETYPE_TODAY:.3f}: {'met' if met else 'NOT MET'}"
+            entry["target_met"] = met
+        elif family == "moving":
+            w = {p: mean([headline(family, results[p]["cycles"][i]) for i in range(9, args.cycles)]) for p in POLICIES}
+            met = w["thompson"] >= 0.65
+            line += (f"; weeks 10-{args.cycles}: thompson {w['thompson']:.3f}, random {w['random']:.3f}, "
+                     f"oracle {w['oracle']:.3f}; target >= 0.65: {'met' if met else 'NOT MET'}")
+            entry["weeks_10_on"], entry["target_met"] = {p: round(v, 4) for p, v in w.items()}, met
+        elif family == "mixed":
+            groups = {}
+            for g in RESPONDERS:
+                groups[g] = {p: round(mean([results[p]["cycles"][i]["expected"].get(g, float("nan")) for i in late]), 4)
+                             for p in POLICIES}
+            top = max(v["max"] for i in range(args.cycles) for v in results["thompson"]["cycles"][i]["difficulty"].values())
+            met = groups["never"]["thompson"] >= groups["never"]["random"] - 0.02 and top <= 5
+            line += "; by responder (thompson / random / oracle): " + ", ".join(
+                f"{g} {v['thompson']:.3f}/{v['random']:.3f}/{v['oracle']:.3f}" for g, v in groups.items())
+            line += (f"; highest difficulty {top}; target (never-answering users no worse than random, "
+                     f"within 2 points; no runaway): {'met' if met else 'NOT MET'}")
+            entry["responders"], entry["highest_difficulty"], entry["target_met"] = groups, top, met
+        ok = ok and entry.get("target_met", True)
+        print(line)
+        print()
+        out[family] = entry
+    return out, ok
+
+
+def families_svg(family_results, args):
+    """One panel per family: thompson, random and oracle on the exercise items, hand-written SVG."""
+    pw, ph, gap, left, top = 330, 200, 60, 56, 50
+    n = len(family_results)
+    w, h = left + n * (pw + gap), top + ph + 70
+    colors = {"thompson": "#1f77b4", "random": "#d62728", "oracle": "#2ca02c"}
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
+           'font-family="sans-serif" font-size="12">', f'<rect width="{w}" height="{h}" fill="white"/>',
+           f'<text x="{left}" y="22" font-size="14" font-weight="bold">Exercise-item adherence per week, by population '
+           f'family ({args.users} simulated users; blue hos-adapt, red random, green oracle)</text>']
+    for k, (family, results) in enumerate(family_results.items()):
+        x0 = left + k * (pw + gap)
+        def x(c):
+            return x0 + pw * (c - 1) / max(1, args.cycles - 1)
+        def y(v):
+            return top + ph * (1 - v)
+        out.append(f'<text x="{x0}" y="{top - 8}" font-weight="bold">{family}</text>')
+        for t in (0, 0.25, 0.5, 0.75, 1):
+            out.append(f'<line x1="{x0}" x2="{x0 + pw}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#ddd"/>')
+            out.append(f'<text x="{x0 - 6}" y="{y(t) + 4:.1f}" text-anchor="end">{t:.2f}</text>')
+        for c in range(1, args.cycles + 1, 2):
+            out.append(f'<text x="{x(c):.1f}" y="{top + ph + 16}" text-anchor="middle">{c}</text>')
+        out.append(f'<text x="{x0 + pw / 2}" y="{top + ph + 34}" text-anchor="middle">week</text>')
+        for p in POLICIES:
+            pts = " ".join(f"{x(c['cycle']):.1f},{y(headline(family, c)):.1f}" for c in results[p]["cycles"])
+            out.append(f'<polyline points="{pts}" fill="none" stroke="{colors[p]}" stroke-width="2"/>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
 
 
 def svg(results, args):

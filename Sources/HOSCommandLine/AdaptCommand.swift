@@ -78,13 +78,30 @@ public struct AdaptCommand: ParsableCommand {
                 and sleep_shift (gradual, direct), the variants hos-routine places items by. Each arm has a \
                 Beta posterior: alpha = prior_alpha + successes, beta = prior_beta + failures, where \
                 successes is the sum of the user's feedback scores on items carrying the arm and failures \
-                the sum of 1 − score (the conjugate update, partial counting half). Pooled prior, for \
+                the sum of 1 − score (the conjugate update, partial counting half). Preferences that move: \
+                plans are taken in date order, using at each only what was known then; for each arm the plan \
+                carried, each split of that arm's last 8 plans into earlier evidence (before the split) and \
+                recent (from the split on) is tested, recent plans no harder than earlier ones: at each \
+                intensity i, recent items of intensity i or less (n1 feedbacks, r1) against earlier ones of \
+                intensity i or more (n0, r0: a drop on a harder plan is no move), by a one-sided \
+                two-proportion z-test on Laplace-smoothed rates, r = (s + 1) / (n + 2), \
+                z = (r0 − r1) / √(p(1 − p)(1/n0 + 1/n1)) with p the smoothed pooled rate; z ≥ 2.58 (p < \
+                0.005), with n0 ≥ 7 and n1 ≥ 5, is a change beginning at the split of the largest z (listed \
+                in experiments[].changes), and every feedback on the dimension from before it then counts \
+                0.1 (per change), so the other \
+                arms are tried again. Pooled prior, for \
                 newcomers and everyone: Beta(1 + w·p, 1 + w·(1 − p)), with p = (S_A + 20·p_pop) / (N_A + 20) \
                 the arm's rate among other users of the same archetype shrunk toward the population rate \
-                p_pop = S_pop / N_pop (0.5 when no one has tried the arm), and w = 4 · N_pop / (N_pop + 20): \
-                the prior is Beta(1, 1) while no one has data and adds at most 4 pseudo-feedbacks; S and N \
-                are other users' stored successes and feedbacks on the arm (adapt_arm), read once, when the \
-                run's first decision is made. p_best of an arm is the probability that its value is the \
+                p_pop = S_pop / N_pop (0.5 when no one has tried the arm); S and N are other users' stored \
+                successes and feedbacks on the arm (adapt_arm), read once, when the run's first decision is \
+                made. Its strength w = min(20, (1 − ρ) / ρ) comes from how much those users agree: ρ, the \
+                intra-class correlation of a beta-binomial fitted by the method of moments to the k other \
+                users' counts (s_i of n_i) on the arm, ρ = (S / (p̂(1 − p̂)) − (k − 1)) / (N − Σ n_i²/N − \
+                (k − 1)) within 0–1, where p̂ = Σ s_i / N, N = Σ n_i and S = Σ n_i (s_i/n_i − p̂)², over the \
+                archetype's users when there are at least 3 of them, else over all users; with fewer than 3, \
+                w = 0. Where users agree (ρ near 0) the prior adds up to 20 pseudo-feedbacks; where they \
+                disagree (ρ = 0.3: w = 2.3) it adds little, and the person's own feedback dominates within a \
+                week. The payload reports ρ as prior.ARM.dispersion. p_best of an arm is the probability that its value is the \
                 largest, ∫ f_a(x) Π F_b(x) dx, by Gauss–Legendre quadrature.
 
                 POLICIES (--policy): thompson (default: one draw from each arm's posterior, the largest \
@@ -197,18 +214,7 @@ public struct AdaptCommand: ParsableCommand {
             }
         }
 
-        func readTruth(_ path: String) throws -> [String: OracleTruth] {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw HOSError.noInput(path, "cannot read the file")
-            }
-            do {
-                return try OracleTruth.parse(try JSONParser.parse(String(decoding: data, as: UTF8.self)))
-            } catch let e as EventProblem {
-                throw HOSError.config("\(path): \(e.message)")
-            } catch let e as JSONSyntaxError {
-                throw HOSError.config("\(path): \(e)")
-            }
-        }
+        func readTruth(_ path: String) throws -> [String: OracleTruth] { try readJSONFile(path, OracleTruth.parse) }
     }
 
     public enum Format: String, ExpressibleByArgument, CaseIterable {

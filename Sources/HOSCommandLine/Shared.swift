@@ -1,6 +1,7 @@
 // What every stream command shares: input and error options, the exit-code mapping, running a stage.
 
 import ArgumentParser
+import Foundation
 import HOSCore
 
 extension ErrorPolicy: ExpressibleByArgument {}
@@ -97,3 +98,18 @@ public func runStage<S: Stage>(
 
 /// The version every command reports.
 public let hosVersion = "0.1.0"
+
+/// A JSON file given on the command line (--truth, --preferences), parsed by `parse`: an unreadable file is
+/// missing input (66), a file that does not parse or check is a configuration error (78) naming the path.
+func readJSONFile<T>(_ path: String, _ parse: (JSON) throws(EventProblem) -> T) throws -> T {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw HOSError.noInput(path, "cannot read the file")
+    }
+    do {
+        return try parse(try JSONParser.parse(String(decoding: data, as: UTF8.self)))
+    } catch let e as EventProblem {
+        throw HOSError.config("\(path): \(e.message)")
+    } catch let e as JSONSyntaxError {
+        throw HOSError.config("\(path): \(e)")
+    }
+}

@@ -123,6 +123,15 @@ public struct SynthCommand: ParsableCommand {
                 variant is not the preferred style × 0.6 per intensity step above the user's capacity, kept \
                 within 0.02–0.98. Preferences come from the seed, the user id and the archetype (the event's, \
                 else --archetype), exactly as 'hos-synth generate --truth' writes them.
+
+                With --preferences FILE (the shape of a --truth file; scripts/eval_learning.py writes one per \
+                population), each user's hidden preferences come from the file instead, and the window model \
+                answers: an item with an exercise_time variant is completed with probability 0.85 when the \
+                variant is the user's preferences.exercise_time and 0.25 otherwise, × 0.4 when its intensity \
+                exceeds preferences.intensity_capacity; every other item 0.7; completed or skipped, no rating. \
+                preferences.moves_on (a date) and moved_exercise_time move the window for plans dated from then \
+                on; preferences.responder is normal, never (no feedback), always (every item completed) or half \
+                (each item-day answered with probability 0.5).
                 """)
 
         @OptionGroup public var stream: StreamOptions
@@ -130,6 +139,10 @@ public struct SynthCommand: ParsableCommand {
         @Option(help: "Days each plan is followed for.") public var days = 1
         @Option(help: ArgumentHelp("Archetype of events that name none.", valueName: "name"))
         public var archetype: Archetype = .foundationBuilder
+        @Option(
+            help: ArgumentHelp(
+                "The users' preferences for the window model (the shape of a --truth file).", valueName: "file"))
+        public var preferences: String?
 
         public init() {}
 
@@ -140,14 +153,21 @@ public struct SynthCommand: ParsableCommand {
         public func run() throws {
             let tool = "hos-synth"
             try runTool(tool) {
+                let population = try preferences.map(Self.readPreferences)
                 try runStage(
-                    RespondStage(seed: seed, days: days, fallbackArchetype: archetype), tool: tool,
+                    RespondStage(seed: seed, days: days, fallbackArchetype: archetype, population: population),
+                    tool: tool,
                     options: stream
                 ) { config in
                     config.forwardInput = false
                     config.implicitRequests = false
                 }
             }
+        }
+
+        /// The users of a --preferences file; a bad file is a configuration error.
+        static func readPreferences(_ path: String) throws -> [String: WindowPreferences] {
+            try readJSONFile(path, WindowPreferences.parse)
         }
     }
 }

@@ -10,11 +10,16 @@ public struct RespondStage: Stage {
     public let days: Int
     /// The archetype for events that carry none.
     public let fallbackArchetype: Archetype
+    /// The window model's users (`--preferences`); nil: the archetype model of `HiddenPreferences`.
+    public let population: [String: WindowPreferences]?
 
-    public init(seed: UInt64, days: Int, fallbackArchetype: Archetype) {
+    public init(
+        seed: UInt64, days: Int, fallbackArchetype: Archetype, population: [String: WindowPreferences]? = nil
+    ) {
         self.seed = seed
         self.days = days
         self.fallbackArchetype = fallbackArchetype
+        self.population = population
     }
 
     public var consumes: Set<String> { [EventType.routinePlan] }
@@ -25,6 +30,12 @@ public struct RespondStage: Stage {
             throw EventProblem("payload.date is not a YYYY-MM-DD calendar date")
         }
         guard let items = event.payload["items"]?.arrayValue else { throw EventProblem("missing payload.items") }
+        if let population {
+            guard let prefs = population[event.userID] else {
+                throw EventProblem("user is not in the --preferences file")
+            }
+            return try answer(event, planID: planID, date: date, items: items, window: prefs, emit: emit)
+        }
         let archetype = event.archetype.flatMap(Archetype.init(named:)) ?? fallbackArchetype
         let prefs = HiddenPreferences(seed: seed, user: event.userID, archetype: archetype)
         for day in 0..<days {
@@ -44,13 +55,39 @@ public struct RespondStage: Stage {
                         case .skipped: rng.chance(0.5) ? 2 : 1
                         }
                 }
-                let feedback = PlanFeedback(planID: planID, itemID: itemID, status: status, rating: rating, date: d)
                 try emit(
-                    Event(
-                        id: EventID.derive("feedback", event.userID, planID, itemID, d.description),
-                        type: EventType.planFeedback, user: event.userID,
-                        timestamp: d.description + "T21:00:00Z", source: "hos-synth",
-                        archetype: event.archetype, analysisID: event.analysisID, payload: feedback.payload))
+                    Self.feedbackEvent(
+                        event, PlanFeedback(planID: planID, itemID: itemID, status: status, rating: rating, date: d)))
+            }
+        }
+    }
+
+    /// The plan_feedback event answering a plan's item on one day (id from user, plan, item and day).
+    static func feedbackEvent(_ plan: Event, _ feedback: PlanFeedback) -> Event {
+        let day = feedback.date.description
+        return Event(
+            id: EventID.derive("feedback", plan.userID, feedback.planID, feedback.itemID, day),
+            type: EventType.planFeedback, user: plan.userID, timestamp: day + "T21:00:00Z", source: "hos-synth",
+            archetype: plan.archetype, analysisID: plan.analysisID, payload: feedback.payload)
+    }
+
+    /// The window model's answers: per item and day, completed or skipped (no rating), as the responder answers.
+    func answer(
+        _ event: Event, planID: String, date: LocalDate, items: [JSON], window prefs: WindowPreferences,
+        emit: (Event) throws -> Void
+    ) throws {
+        guard prefs.responder != .never else { return }
+        for day in 0..<days {
+            let d = date.adding(days: day)
+            for item in items {
+                guard let itemID = item["item_id"]?.stringValue else { throw EventProblem("plan item without item_id") }
+                var rng = SeededRandom(seed: seed, stream: "respond", event.userID, planID, itemID, d.description)
+                let p = prefs.responder == .always ? 1 : prefs.completionProbability(item: item, planDate: date)
+                let status: PlanFeedback.Status = rng.uniform() < p ? .completed : .skipped
+                if prefs.responder == .half, !rng.chance(WindowPreferences.halfShare) { continue }
+                try emit(
+                    Self.feedbackEvent(
+                        event, PlanFeedback(planID: planID, itemID: itemID, status: status, rating: nil, date: d)))
             }
         }
     }

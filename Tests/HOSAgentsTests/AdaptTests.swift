@@ -344,18 +344,25 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         let pp = pool.prior(
             user: "u-new", archetype: Archetype.peakPerformer.name, dimension: "exercise_time", arm: "morning")
         // Other users only: S_pop = 120, N_pop = 200 → p_pop 0.6; S_A = 80, N_A = 100 → p = (80 + 12) / 120.
+        // The ten other Peak Performers agree exactly (ρ = 0): the strongest prior, w = W.
         let p = (80 + 20 * 0.6) / (100 + 20.0)
-        let w = 4 * 200 / 220.0
+        let w = AdaptationRules.priorWeight
         #expect(abs(pp.alpha - (1 + w * p)) < 1e-12 && abs(pp.beta - (1 + w * (1 - p))) < 1e-12)
         #expect(pp.source.archetypeUsers == 10 && pp.source.populationUsers == 20)
         // An archetype nobody of which has data gets the population's rate.
         let ce = pool.prior(
             user: "u-x", archetype: Archetype.connectedExplorer.name, dimension: "exercise_time", arm: "morning")
+        // Its strength comes from everyone's dispersion (0.8 against 0.4 and one 0: they disagree).
         let nPop = 200.0 + 10
-        #expect(
-            abs(
-                ce.alpha / (ce.alpha + ce.beta) - (1 + 4 * nPop / (nPop + 20) * 120 / nPop)
-                    / (2 + 4 * nPop / (nPop + 20))) < 1e-12)
+        var everyone = BetaBinomialMoments()
+        for _ in 0..<10 {
+            everyone.add(successes: 8, trials: 10)
+            everyone.add(successes: 4, trials: 10)
+        }
+        everyone.add(successes: 0, trials: 10)
+        let wce = min(AdaptationRules.priorWeight, everyone.strength!)
+        #expect(wce < AdaptationRules.priorWeight / 3)
+        #expect(abs(ce.alpha / (ce.alpha + ce.beta) - (1 + wce * 120 / nPop) / (2 + wce)) < 1e-12)
         // Nobody has data: the uniform prior.
         let none = pool.prior(
             user: "u-1", archetype: Archetype.peakPerformer.name, dimension: "exercise_time", arm: "midday")
@@ -546,5 +553,156 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         let e = OffPolicy.evaluate(log, dimension: "sleep_shift", target: .arm("gradual"))
         #expect(abs(e.ips! - 0.7) < 4 * e.standardError!)
         #expect(e.low! < 0.7 && 0.7 < e.high! || abs(e.ips! - 0.7) < 0.02)
+    }
+}
+
+// MARK: - Pooling that knows when not to pool; forgetting (issue 19)
+
+@Suite struct AdaptDispersionTests {
+    private func row(_ user: String, _ arch: Archetype, _ armName: String, _ s: Double, _ f: Double) -> AdaptArmState {
+        AdaptArmState(
+            user: user, archetype: arch.name, dimension: "exercise_time", arm: armName, priorAlpha: 1,
+            priorBeta: 1, successes: s, failures: f, pulls: 3, pBest: nil, chosen: false)
+    }
+
+    @Test func methodOfMomentsMatchesNumpyAndScipy() {
+        // 12 users drawn by scipy.stats.betabinom(n_i, 2, 3) (RandomState 19): true ρ = 1/6. The method of
+        // moments by numpy gives ρ̂ = 0.17247321808507057, p̂ = 0.3923444976076555; scipy's maximum
+        // likelihood (optimize.minimize of betabinom.logpmf) 0.16843624817993805.
+        let data: [(Double, Double)] = [
+            (2, 19), (11, 26), (0, 7), (4, 13), (2, 24), (13, 25), (11, 15), (5, 7), (10, 29), (16, 27), (5, 7),
+            (3, 10),
+        ]
+        var m = BetaBinomialMoments()
+        for (s, n) in data { m.add(successes: s, trials: n) }
+        #expect(abs(m.rate! - 0.3923444976076555) < 1e-12)
+        #expect(abs(m.rho! - 0.17247321808507057) < 1e-12)
+        #expect(abs(m.strength! - 4.798001632385387) < 1e-9)
+        #expect(abs(m.rho! - 0.16843624817993805) < 0.01)
+        // Taking a user out undoes adding it.
+        var n = m
+        n.add(successes: 99, trials: 120)
+        n.add(successes: 99, trials: 120, sign: -1)
+        #expect(n.users == m.users && abs(n.rho! - m.rho!) < 1e-9)
+    }
+
+    @Test func recoversTheDispersionOfSimulatedUsers() {
+        // 400 users, each with a rate drawn from Beta(6, 2) (ρ = 1/9) and 30 trials.
+        var rng = AdaptRandom(seed: 19, stream: "dispersion")
+        var m = BetaBinomialMoments()
+        for _ in 0..<400 {
+            let p = rng.beta(6, 2)
+            let s = (0..<30).filter { _ in rng.uniform() < p }.count
+            m.add(successes: Double(s), trials: 30)
+        }
+        #expect(abs(m.rho! - 1.0 / 9) < 0.03)
+        #expect(abs(m.rate! - 0.75) < 0.03)
+    }
+
+    @Test func agreeingUsersGiveAStrongPriorDisagreeingUsersAlmostNone() {
+        // Agree: every Peak Performer completes the morning arm 85% of the time (ρ̂ clipped to 0).
+        var rows: [AdaptArmState] = []
+        for (i, s) in [17.0, 16, 18, 17, 17, 16, 18, 17].enumerated() {
+            rows.append(row("pp-\(i)", .peakPerformer, "morning", s, 20 - s))
+        }
+        // Disagree: a third of the Foundation Builders completes 85%, the others 25% (numpy: ρ̂ = 0.31854).
+        for (i, s) in ([17.0, 17, 17, 17] + Array(repeating: 5.0, count: 8)).enumerated() {
+            rows.append(row("fb-\(i)", .foundationBuilder, "morning", s, 20 - s))
+        }
+        let pool = AdaptPool(rows: rows)
+        let agree = pool.prior(
+            user: "new", archetype: Archetype.peakPerformer.name, dimension: "exercise_time", arm: "morning")
+        #expect(agree.source.weight == AdaptationRules.priorWeight)
+        #expect(agree.source.dispersion == 0)
+        #expect(agree.alpha + agree.beta == 2 + AdaptationRules.priorWeight)
+        let disagree = pool.prior(
+            user: "new", archetype: Archetype.foundationBuilder.name, dimension: "exercise_time", arm: "morning")
+        let rho = 0.3185442946208496
+        #expect(abs(disagree.source.weight - JSON.rounded((1 - rho) / rho, places: 4)) < 1e-9)
+        #expect(disagree.alpha + disagree.beta < 2 + 2.2)
+        // A newcomer's own week outweighs the disagreeing prior, not the agreeing one.
+        #expect(disagree.source.weight < 7 && agree.source.weight > 7)
+        // Too few users to measure agreement: an archetype of 2 falls back to everyone; nobody: Beta(1, 1).
+        let two = AdaptPool(rows: [row("a", .peakPerformer, "midday", 5, 5), row("b", .peakPerformer, "midday", 9, 1)])
+        let none = two.prior(
+            user: "new", archetype: Archetype.peakPerformer.name, dimension: "exercise_time", arm: "midday")
+        #expect(none.alpha == 1 && none.beta == 1)
+    }
+
+    @Test func aPreferenceThatMovesIsDetectedAndOldEvidenceForgotten() {
+        // Morning worked for four weeks, then the user's mornings went: a week of skips.
+        let moved = history(weeks: [
+            ("morning", "direct", 7, 5), ("morning", "direct", 7, 5), ("morning", "direct", 7, 5),
+            ("morning", "direct", 7, 5), ("morning", "direct", 0, 5),
+        ])
+        let greedy = AdaptEngine(settings: AdaptSettings(policy: .greedy, explore: 0, seed: 1))
+        let o = greedy.decide(input(moved), pool: AdaptPool(rows: []))
+        let e = experiment(o, "exercise_time")
+        // z = (1 − 0) / √(0.8 · 0.2 · (1/28 + 1/7)) = 5.9 ≥ 2.58: a change at the fifth plan (rp-4).
+        #expect(e["changes"] == ["rp-4"])
+        let morning = arm(e, "morning")
+        #expect(morning["successes"] == 2.8 && morning["failures"] == 7)
+        // Without the test the mean would be 29/37; now 3.8/11.8, and greedy tries an arm not yet tried.
+        #expect(abs(morning["mean"]!.doubleValue! - 3.8 / 11.8) < 1e-4)
+        #expect(e["chosen"] != "morning")
+        // The steady sleep arm keeps all its evidence, and reports no change.
+        let sleep = experiment(o, "sleep_shift")
+        #expect(sleep["changes"] == nil && arm(sleep, "direct")["successes"] == 25)
+        // The same drop on a harder plan (intensity 4 after weeks at 3) is put down to the intensity.
+        var harder = moved
+        for i in harder.items.indices where harder.items[i].planID == "rp-4" { harder.items[i].intensity = 4 }
+        #expect(experiment(greedy.decide(input(harder), pool: AdaptPool(rows: [])), "exercise_time")["changes"] == nil)
+
+        // One mediocre week after four good ones is no change: z = (24/28 − 4/7) / √(0.8 · 0.2 · (1/28 + 1/7))
+        // = 1.69 < 2.58.
+        let steady = history(weeks: [
+            ("morning", "direct", 6, 5), ("morning", "direct", 6, 5), ("morning", "direct", 6, 5),
+            ("morning", "direct", 6, 5), ("morning", "direct", 4, 5),
+        ])
+        let s = experiment(greedy.decide(input(steady), pool: AdaptPool(rows: [])), "exercise_time")
+        #expect(s["changes"] == nil && arm(s, "morning")["successes"] == 28)
+        #expect(s["chosen"] == "morning")
+    }
+
+    @Test func aLuckyStreakThenAnOrdinaryWeekIsNoChange() {
+        // 14 of 14, then 4 of 7: raw rates give z = 2.65 ≥ 2.58; the smoothed ones (15/16, 5/9) give 2.3.
+        let lucky = history(weeks: [
+            ("morning", "direct", 7, 5), ("morning", "direct", 7, 5), ("morning", "direct", 4, 5),
+        ])
+        let greedy = AdaptEngine(settings: AdaptSettings(policy: .greedy, explore: 0, seed: 1))
+        let e = experiment(greedy.decide(input(lucky), pool: AdaptPool(rows: [])), "exercise_time")
+        #expect(e["changes"] == nil && arm(e, "morning")["successes"] == 18)
+    }
+
+    @Test func aMoveHiddenByAHarderPlanIsFoundOnceAnEasierPlanFails() {
+        // Evening worked at intensity 2 (13 of 14); the week the user's evenings went was intensity 4, so its
+        // failures prove nothing; then 3, 3 and 2. Testing each plan against all that came before never
+        // finds the move (the failures at 4 and 3 dilute the evening's rate); the scan splits the evening's
+        // last plans and compares the intensity-2 week with the intensity-2 weeks before the move.
+        var h = history(weeks: [
+            ("morning", "direct", 2, 5), ("evening", "direct", 7, 5), ("evening", "direct", 6, 5),
+            ("evening", "direct", 2, 5), ("evening", "direct", 0, 5), ("evening", "direct", 2, 5),
+        ])
+        let intensity = ["rp-0": 2, "rp-1": 2, "rp-2": 2, "rp-3": 4, "rp-4": 3, "rp-5": 3]
+        for i in h.items.indices where h.items[i].itemID == "exercise" {
+            h.items[i].intensity = intensity[h.items[i].planID]
+        }
+        let greedy = AdaptEngine(settings: AdaptSettings(policy: .greedy, explore: 0, seed: 1))
+        #expect(experiment(greedy.decide(input(h), pool: AdaptPool(rows: [])), "exercise_time")["changes"] == nil)
+        // A week at intensity 2 with 1 of 7: 13/14 before rp-3 against 1/7 since, z = (14/16 − 2/9) / 0.220 = 2.96.
+        h = history(weeks: [
+            ("morning", "direct", 2, 5), ("evening", "direct", 7, 5), ("evening", "direct", 6, 5),
+            ("evening", "direct", 2, 5), ("evening", "direct", 0, 5), ("evening", "direct", 2, 5),
+            ("evening", "direct", 1, 5),
+        ])
+        for i in h.items.indices where h.items[i].itemID == "exercise" {
+            h.items[i].intensity = intensity[h.items[i].planID] ?? 2
+        }
+        let e = experiment(greedy.decide(input(h), pool: AdaptPool(rows: [])), "exercise_time")
+        #expect(e["changes"] == ["rp-3"])
+        // Before the move counts a tenth, the morning's failures too; the weeks since the move in full.
+        #expect(abs(arm(e, "morning")["failures"]!.doubleValue! - 0.5) < 1e-9)
+        #expect(abs(arm(e, "evening")["successes"]!.doubleValue! - (1.3 + 5)) < 1e-9)
+        #expect(e["chosen"] != "evening")
     }
 }

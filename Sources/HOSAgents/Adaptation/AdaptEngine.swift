@@ -361,6 +361,8 @@ public struct AdaptEngine: Sendable {
         entry.chosen = chosen
         entry.arms = arms.map { Self.armReport($0, probability: probabilities[$0.arm]) }
         entry.prior = priorSource
+        let changes = ChangeDetection.weights(join, dimension: dim).changes
+        if !changes.isEmpty { entry.changes = changes }
         let states = arms.map { a in
             AdaptArmState(
                 user: input.user, archetype: archetype.name, dimension: dim, arm: a.arm,

@@ -44,8 +44,24 @@ public enum AdaptationRules {
 
     /// Pseudo-feedbacks that pull an archetype's rate toward the population's (shrinkage strength m).
     public static let shrinkage = 20.0
-    /// The most pseudo-feedbacks a pooled prior adds to the uniform Beta(1, 1) (weight W).
-    public static let priorWeight = 4.0
+    /// The most pseudo-feedbacks a pooled prior adds to the uniform Beta(1, 1) (weight W), reached where
+    /// other users agree on the arm.
+    public static let priorWeight = 20.0
+    /// Other users with feedback on an arm that a dispersion estimate needs: the archetype's when it has
+    /// this many, else the population's; with fewer, the prior is Beta(1, 1).
+    public static let minDispersionUsers = 3
+
+    // MARK: Preferences that move (ChangeDetection)
+
+    /// Feedbacks of a plan's arm that the change test needs at that plan (n₁) and before it (n₀).
+    public static let changeMinRecent = 5.0
+    public static let changeMinEarlier = 7.0
+    /// How many of an arm's latest plans (two months of weekly plans) the change test tries as the start of a change.
+    public static let changeScanPlans = 8
+    /// The one-sided z a drop must reach: the normal quantile of 0.995.
+    public static let changeZ = 2.5758293035489004
+    /// The weight evidence from before a detected change keeps (per change).
+    public static let forgetOnChange = 0.1
 
     // MARK: Exploration and prediction
 

@@ -35,6 +35,8 @@ public struct AdaptPool: Sendable {
 
     var byArchetype: [Key: Sum] = [:]
     var population: [Key: Sum] = [:]
+    /// Users' (successes, trials) per arm, for the dispersion: by archetype, and (archetype "") overall.
+    var moments: [Key: BetaBinomialMoments] = [:]
     /// Each user's own rows, subtracted from the sums when that user's prior is made.
     var own: [String: [AdaptArmState]] = [:]
 
@@ -42,35 +44,53 @@ public struct AdaptPool: Sendable {
         // Only arms a user has feedback on count, so that "users" counts users with evidence.
         for r in rows where r.successes + r.failures > 0 {
             own[r.user, default: []].append(r)
-            byArchetype[Key(archetype: r.archetype ?? "", dimension: r.dimension, arm: r.arm), default: Sum()]
-                .add(r.successes, r.failures, 1)
-            population[Key(archetype: "", dimension: r.dimension, arm: r.arm), default: Sum()]
-                .add(r.successes, r.failures, 1)
+            let a = Key(archetype: r.archetype ?? "", dimension: r.dimension, arm: r.arm)
+            let p = Key(archetype: "", dimension: r.dimension, arm: r.arm)
+            byArchetype[a, default: Sum()].add(r.successes, r.failures, 1)
+            population[p, default: Sum()].add(r.successes, r.failures, 1)
+            moments[a, default: BetaBinomialMoments()].add(successes: r.successes, trials: r.successes + r.failures)
+            moments[p, default: BetaBinomialMoments()].add(successes: r.successes, trials: r.successes + r.failures)
         }
     }
 
     /// The prior of one user's arm: Beta(1 + w·p, 1 + w·(1 − p)), where p is the archetype's rate shrunk
     /// toward the population's, p = (S_A + m·p_pop) / (N_A + m), p_pop = S_pop / N_pop (0.5 without any),
-    /// and w = W · N_pop / (N_pop + m); counts are other users' feedback scores on the arm.
+    /// and w = min(W, M): M = (1 − ρ) / ρ is the strength of a beta-binomial fitted to other users' counts
+    /// on the arm (`BetaBinomialMoments`: the archetype's users when there are enough, else everyone's), so
+    /// the prior is strong where users agree and near Beta(1, 1) where they do not.
     public func prior(user: String, archetype: String, dimension: String, arm: String)
         -> (alpha: Double, beta: Double, source: PriorSource)
     {
         let r = AdaptationRules.self
-        var a = byArchetype[Key(archetype: archetype, dimension: dimension, arm: arm)] ?? Sum()
-        var p = population[Key(archetype: "", dimension: dimension, arm: arm)] ?? Sum()
+        let aKey = Key(archetype: archetype, dimension: dimension, arm: arm)
+        let pKey = Key(archetype: "", dimension: dimension, arm: arm)
+        var a = byArchetype[aKey] ?? Sum()
+        var p = population[pKey] ?? Sum()
+        var mA = moments[aKey] ?? BetaBinomialMoments()
+        var mP = moments[pKey] ?? BetaBinomialMoments()
         for mine in own[user] ?? [] where mine.dimension == dimension && mine.arm == arm {
             p.add(-mine.successes, -mine.failures, -1)
-            if (mine.archetype ?? "") == archetype { a.add(-mine.successes, -mine.failures, -1) }
+            mP.add(successes: mine.successes, trials: mine.successes + mine.failures, sign: -1)
+            if (mine.archetype ?? "") == archetype {
+                a.add(-mine.successes, -mine.failures, -1)
+                mA.add(successes: mine.successes, trials: mine.successes + mine.failures, sign: -1)
+            }
         }
         let nPop = max(0, p.successes + p.failures)
         let nA = max(0, a.successes + a.failures)
         let pPop = nPop > 0 ? max(0, p.successes) / nPop : 0.5
         let pA = (max(0, a.successes) + r.shrinkage * pPop) / (nA + r.shrinkage)
-        let w = r.priorWeight * nPop / (nPop + r.shrinkage)
+        let fit = mA.users >= r.minDispersionUsers ? mA : mP
+        let strength = fit.users >= r.minDispersionUsers ? (fit.strength ?? 0) : 0
+        let w = min(r.priorWeight, strength)
         var source = PriorSource()
         (source.archetypeUsers, source.archetypeN) = (max(0, a.users), JSON.rounded(nA, places: 1))
         (source.populationUsers, source.populationN) = (max(0, p.users), JSON.rounded(nPop, places: 1))
         (source.rate, source.weight) = (JSON.rounded(pA, places: 4), JSON.rounded(w, places: 4))
+        if fit.users >= r.minDispersionUsers, let rho = fit.rho {
+            source.dispersion = JSON.rounded(rho, places: 4)
+            source.dispersionOf = fit.users
+        }
         return (1 + w * pA, 1 + w * (1 - pA), source)
     }
 }
@@ -93,16 +113,19 @@ public struct ArmPosterior: Sendable, Equatable {
     public var mean: Double { distribution.mean }
 
     /// The user's counts of each arm of a dimension (conjugate update: each feedback adds its score to
-    /// successes and 1 − score to failures).
+    /// successes and 1 − score to failures), each weighted by `ChangeDetection`: evidence from before a
+    /// change of preference counts a tenth.
     public static func counts(_ join: FeedbackJoin, dimension: String) -> [String: (
         s: Double, f: Double, plans: Set<String>
     )] {
         var out: [String: (s: Double, f: Double, plans: Set<String>)] = [:]
-        for (item, f) in join.pairs {
+        let weights = ChangeDetection.weights(join, dimension: dimension).weights
+        for (i, (item, f)) in join.pairs.enumerated() {
             guard let arm = item.variant[dimension] else { continue }
+            let w = weights[i]
             var c = out[arm] ?? (0, 0, [])
-            c.s += f.score
-            c.f += 1 - f.score
+            c.s += w * f.score
+            c.f += w * (1 - f.score)
             c.plans.insert(item.planID)
             out[arm] = c
         }

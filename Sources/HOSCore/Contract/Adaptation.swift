@@ -73,6 +73,7 @@ public struct ExperimentReport: ContractObject {
     public var testedArms: [String]?
     public var held: Bool?
     public var prior: [String: PriorSource] = [:]
+    public var changes: [String]?
 
     public init() {}
 
@@ -87,6 +88,10 @@ public struct ExperimentReport: ContractObject {
         .value("tested_arms", \.testedArms, "The arms a test_strategy control allowed."),
         .value("held", \.held, "True when this dimension did not run and the previous arm holds."),
         .map("prior", \.prior, "Where each arm's pooled prior came from.", keyName: "ARM"),
+        .value(
+            "changes", \.changes,
+            "Plans (oldest first) at which the change test found the user's preference began to move; evidence from "
+                + "before each counts a tenth. Absent when none."),
     ]
 }
 
@@ -108,8 +113,11 @@ public struct ArmReport: ContractObject {
 
     public static let fields: [PayloadField<Self>] = [
         .required("arm", \.arm, "The arm."),
-        .value("successes", \.successes, "Sum of the user's feedback scores on items with this arm.", default: 0),
-        .value("failures", \.failures, "Sum of 1 − score on them.", default: 0),
+        .value(
+            "successes", \.successes,
+            "Sum of the user's feedback scores on items with this arm (a tenth for those before a change).",
+            default: 0),
+        .value("failures", \.failures, "Sum of 1 − score on them, weighted alike.", default: 0),
         .value("p_best", \.pBest, "The probability that this arm is the best.", default: 0),
         .value("alpha", \.alpha, "The posterior's alpha: prior_alpha + successes.", default: 0),
         .value("beta", \.beta, "The posterior's beta: prior_beta + failures.", default: 0),
@@ -129,6 +137,8 @@ public struct PriorSource: ContractObject {
     public var populationN = 0.0
     public var rate = 0.0
     public var weight = 0.0
+    public var dispersion: Double?
+    public var dispersionOf: Int?
 
     public init() {}
 
@@ -138,7 +148,12 @@ public struct PriorSource: ContractObject {
         .value("population_users", \.populationUsers, "Other users with feedback.", default: 0),
         .value("population_n", \.populationN, "Their feedback count.", default: 0),
         .value("rate", \.rate, "The archetype's rate shrunk toward the population's.", default: 0),
-        .value("weight", \.weight, "Pseudo-feedbacks the prior adds.", default: 0),
+        .value("weight", \.weight, "Pseudo-feedbacks the prior adds: min(20, (1 − ρ) / ρ).", default: 0),
+        .value(
+            "dispersion", \.dispersion,
+            "ρ, the between-user dispersion (intra-class correlation) of a beta-binomial fitted to other users' "
+                + "counts on the arm by the method of moments; absent without enough users."),
+        .value("dispersion_users", \.dispersionOf, "The users that fit counted."),
     ]
 }
 
