@@ -57,10 +57,10 @@ public struct WindowPreferences: Sendable, Equatable {
     /// The chance of completing an item of a plan dated `date`: an exercise item (one with an exercise_time
     /// variant) 0.85 inside the preferred window and 0.25 outside, × 0.4 when its intensity exceeds the
     /// tolerance; any other item 0.7.
-    public func completionProbability(item: JSON, planDate date: LocalDate) -> Double {
-        guard let arm = item["variant"]?["exercise_time"]?.stringValue else { return Self.other }
+    public func completionProbability(item: PlanItem, planDate date: LocalDate) -> Double {
+        guard let arm = item.variant["exercise_time"] else { return Self.other }
         var p = arm == window(on: date) ? Self.inside : Self.outside
-        if let i = item["intensity"]?.doubleValue, i > Double(tolerance) { p *= Self.tooIntense }
+        if let i = item.intensity, i > tolerance { p *= Self.tooIntense }
         return p
     }
 

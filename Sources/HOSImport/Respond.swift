@@ -25,11 +25,10 @@ public struct RespondStage: Stage {
     public var consumes: Set<String> { [EventType.routinePlan] }
 
     public func process(_ event: Event, emit: (Event) throws -> Void) throws {
-        guard let planID = event.payload["plan_id"]?.stringValue else { throw EventProblem("missing payload.plan_id") }
-        guard let ds = event.payload["date"]?.stringValue, let date = LocalDate(ds) else {
-            throw EventProblem("payload.date is not a YYYY-MM-DD calendar date")
-        }
-        guard let items = event.payload["items"]?.arrayValue else { throw EventProblem("missing payload.items") }
+        let plan = try RoutinePlanPayload(payload: event.payload)
+        let (planID, items) = (plan.planID, plan.items)
+        guard let date = plan.date else { throw EventProblem("payload.date is not a YYYY-MM-DD calendar date") }
+        guard event.payload["items"] != nil else { throw EventProblem("missing payload.items") }
         if let population {
             guard let prefs = population[event.userID] else {
                 throw EventProblem("user is not in the --preferences file")
@@ -41,7 +40,8 @@ public struct RespondStage: Stage {
         for day in 0..<days {
             let d = date.adding(days: day)
             for item in items {
-                guard let itemID = item["item_id"]?.stringValue else { throw EventProblem("plan item without item_id") }
+                let itemID = item.itemID
+                guard !itemID.isEmpty else { throw EventProblem("plan item without item_id") }
                 var rng = SeededRandom(seed: seed, stream: "respond", event.userID, planID, itemID, d.description)
                 let p = Self.completionProbability(item: item, preferences: prefs, weekday: d.weekday)
                 let u = rng.uniform()
@@ -73,14 +73,15 @@ public struct RespondStage: Stage {
 
     /// The window model's answers: per item and day, completed or skipped (no rating), as the responder answers.
     func answer(
-        _ event: Event, planID: String, date: LocalDate, items: [JSON], window prefs: WindowPreferences,
+        _ event: Event, planID: String, date: LocalDate, items: [PlanItem], window prefs: WindowPreferences,
         emit: (Event) throws -> Void
     ) throws {
         guard prefs.responder != .never else { return }
         for day in 0..<days {
             let d = date.adding(days: day)
             for item in items {
-                guard let itemID = item["item_id"]?.stringValue else { throw EventProblem("plan item without item_id") }
+                let itemID = item.itemID
+                guard !itemID.isEmpty else { throw EventProblem("plan item without item_id") }
                 var rng = SeededRandom(seed: seed, stream: "respond", event.userID, planID, itemID, d.description)
                 let p = prefs.responder == .always ? 1 : prefs.completionProbability(item: item, planDate: date)
                 let status: PlanFeedback.Status = rng.uniform() < p ? .completed : .skipped
@@ -101,14 +102,14 @@ public struct RespondStage: Stage {
     public static let intensityStep = 0.6
 
     /// How likely the user is to complete an item: base × weekday × fit of each variant × intensity fit.
-    public static func completionProbability(item: JSON, preferences prefs: HiddenPreferences, weekday: Int) -> Double {
+    public static func completionProbability(item: PlanItem, preferences prefs: HiddenPreferences, weekday: Int)
+        -> Double
+    {
         var p = prefs.baseAdherence * prefs.weekdayAdherence[weekday - 1]
-        if let variant = item["variant"]?.objectValue {
-            if let arm = variant["exercise_time"]?.stringValue, arm != prefs.exerciseTime { p *= exerciseTimeMismatch }
-            if let arm = variant["sleep_shift"]?.stringValue, arm != prefs.sleepShift { p *= sleepShiftMismatch }
-        }
-        if let intensity = item["intensity"]?.doubleValue, intensity > Double(prefs.intensityCapacity) {
-            p *= pow(intensityStep, intensity - Double(prefs.intensityCapacity))
+        if let arm = item.variant["exercise_time"], arm != prefs.exerciseTime { p *= exerciseTimeMismatch }
+        if let arm = item.variant["sleep_shift"], arm != prefs.sleepShift { p *= sleepShiftMismatch }
+        if let intensity = item.intensity, intensity > prefs.intensityCapacity {
+            p *= pow(intensityStep, Double(intensity - prefs.intensityCapacity))
         }
         return min(0.98, max(0.02, p))
     }
