@@ -442,15 +442,19 @@ extension MemoryStore {
     ///   (day), `seen_count` over the subject's insights, `useful` when marked, and `best` (the highest
     ///   `evidence.value` any of them carried, for milestones); the 24 most recently seen subjects.
     /// - `insight_feedback`: per kind, how many insights were marked useful and not useful.
+    /// - `open_alerts` (only when there are any): per rule, the open coach alert (`openAlerts`).
     /// - `metrics`: per metric of earlier behaviour analyses (before this analysis' day): `analyses` (how
     ///   many), `ref` of the one closest to 28 days before (at least 14 before), `max` and `min`
     ///   [recent, as_of]: the highest and lowest 7-day mean (`recent`) on record.
     func insightHistory(user: String, analysisID: String?, asOf: LocalDate?, in db: Database) throws -> [String: JSON] {
-        [
+        var history: [String: JSON] = [
             "insight_subjects": .object(try insightSubjects(user: user, in: db).mapValues(JSON.object)),
             "insight_feedback": .object(try insightFeedback(user: user, in: db)),
             "metrics": .object(try metricHistory(user: user, analysisID: analysisID, asOf: asOf, in: db)),
         ]
+        let open = try openAlerts(user: user, in: db)
+        if !open.isEmpty { history["open_alerts"] = .object(open) }
+        return history
     }
 
     /// Each insight subject shown to the user, newest first (up to `InsightHistoryLimits.subjects`): its id,
@@ -493,6 +497,26 @@ extension MemoryStore {
             subjects[subject] = s
         }
         return subjects
+    }
+
+    /// The user's open coach alerts by rule (the latest episode of each): alert_id, rule, severity, started,
+    /// as_of (when it was opened or last written) and title. hos-insights closes them when they end.
+    func openAlerts(user: String, in db: Database) throws -> [String: JSON] {
+        var out: [String: JSON] = [:]
+        for row in try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT alert_id, rule, severity, started, as_of, title FROM alert
+                    WHERE user_id = ? AND status = 'open' ORDER BY started, alert_id
+                    """), arguments: [user])
+        {
+            out[row["rule"]] = [
+                "alert_id": .string(row["alert_id"]), "rule": .string(row["rule"]),
+                "severity": .string(row["severity"]), "started": .string(row["started"]),
+                "as_of": .string(row["as_of"]), "title": .string(row["title"]),
+            ]
+        }
+        return out
     }
 
     /// The user's insight feedback per kind: useful and not useful counts.

@@ -35,17 +35,19 @@ public struct InsightMemory: Sendable, Equatable {
     /// Kind → (useful, not useful) marks.
     public var feedback: [String: (useful: Int, notUseful: Int)] = [:]
     public var metrics: [String: MetricHistory] = [:]
+    /// Open coach alerts by rule (`history.open_alerts`).
+    public var openAlerts: [String: OpenAlert] = [:]
     /// True when a memory_context was read at all.
     public var present = false
 
     public init() {}
 
     public static func == (a: InsightMemory, b: InsightMemory) -> Bool {
-        a.subjects == b.subjects && a.metrics == b.metrics && a.present == b.present
+        a.subjects == b.subjects && a.metrics == b.metrics && a.present == b.present && a.openAlerts == b.openAlerts
             && a.feedback.mapValues { [$0.useful, $0.notUseful] } == b.feedback.mapValues { [$0.useful, $0.notUseful] }
     }
 
-    /// Reads `history.insight_subjects`, `history.insight_feedback` and `history.metrics`; the ranked
+    /// Reads `history.insight_subjects`, `history.insight_feedback`, `history.open_alerts` and `history.metrics`; the ranked
     /// `history.insights` items fill in subjects' feedback marks the sections lack. Malformed parts are ignored.
     public init(payload p: [String: JSON]) {
         present = true
@@ -64,6 +66,15 @@ public struct InsightMemory: Sendable, Equatable {
         if case .object(let f)? = h?["insight_feedback"] {
             for (kind, v) in f {
                 feedback[kind] = (v["useful"]?.countValue ?? 0, v["not_useful"]?.countValue ?? 0)
+            }
+        }
+        if case .object(let open)? = h?["open_alerts"] {
+            for (rule, v) in open {
+                guard let id = v["alert_id"]?.stringValue,
+                    let started = v["started"]?.stringValue.flatMap(LocalDate.init),
+                    let asOf = v["as_of"]?.stringValue.flatMap(LocalDate.init)
+                else { continue }
+                openAlerts[rule] = OpenAlert(alertID: id, rule: rule, started: started, asOf: asOf)
             }
         }
         if case .object(let m)? = h?["metrics"] {

@@ -5,7 +5,9 @@ import Foundation
 /// The typed result payloads and their documentation.
 public enum PayloadDocs {
     /// Every result payload declared field by field, in the order of the agents.
-    public static let payloads: [any ContractPayload.Type] = [BehaviorAnalysisPayload.self, AdaptationPayload.self]
+    public static let payloads: [any ContractPayload.Type] = [
+        BehaviorAnalysisPayload.self, AlertPayload.self, AdaptationPayload.self,
+    ]
 
     /// The man-page (roff) text of every payload: a subsection per event type, an entry per field path.
     public static func roff() -> String {
