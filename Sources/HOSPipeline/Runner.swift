@@ -470,10 +470,14 @@ final class Sink: @unchecked Sendable {
         var payload: [String: JSON] = [:]
         let analysisID = seg.analysisID ?? seg.barrierID
         payload["analysis_id"] = .string(analysisID)
+        var alerts: [JSON] = []
         for (step, lines) in seg.results {
-            let events = lines.filter { !$0.isAgentError }.compactMap { l in
+            var events = lines.filter { !$0.isAgentError }.compactMap { l in
                 l.bytes.withUnsafeBufferPointer { try? Event(json: JSONParser.parse($0), fallbackID: "") }
             }
+            // Coach alerts are not a step's result: they go under "alerts", so a step's insights stay insights.
+            alerts += events.filter { $0.eventType == EventType.alert }.map { .object($0.payload) }
+            events.removeAll { $0.eventType == EventType.alert }
             let isInsights = runner.spec.steps.first { $0.id == step }.map { $0.kind == .agent("insights") } ?? false
             if isInsights || (!events.isEmpty && events.allSatisfy { $0.eventType == EventType.insight }) {
                 payload[step] = .array(events.map { .object($0.payload) })
@@ -483,6 +487,7 @@ final class Sink: @unchecked Sendable {
                 payload[step] = .array(events.map { .object($0.payload) })
             }
         }
+        if !alerts.isEmpty { payload["alerts"] = .array(alerts) }
         payload["degraded"] = .array(seg.degraded.map(JSON.string))
         payload["timings_ms"] = .object(
             Dictionary(

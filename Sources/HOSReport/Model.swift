@@ -218,7 +218,7 @@ public struct ReportCollector: Stage {
     public static let stepTypes: [String: String] = [
         "behavior": EventType.behaviorAnalysis, "memory": EventType.memoryContext,
         "nutrition": EventType.nutritionPlan, "routine": EventType.routinePlan, "insights": EventType.insight,
-        "adapt": EventType.adaptation,
+        "adapt": EventType.adaptation, "alerts": EventType.alert,
     ]
 
     /// The pieces of an analysis_complete payload: one per result of each known step, the others as they are.
