@@ -21,9 +21,10 @@ public struct InsightsCommand: ParsableCommand {
         abstract: "Find each user's patterns, trends, milestones and progress, with honest confidence and an action.",
         discussion: """
             An agent (hos-events(7)): it forwards every event and, at each user's analysis_request \
-            (explicit, or implicit at end of input), writes that user's insight events before the request, \
-            highest priority first. It reads the user's health_record, behavior_analysis, memory_context, \
-            routine_plan, insight and insight_feedback events since the user's last request (records \
+            (explicit, or implicit at end of input), writes that user's alert events (see Alerts) \
+            and insight events before the request, highest priority first. It reads the user's \
+            health_record, behavior_analysis, memory_context, routine_plan, insight, insight_feedback and \
+            alert events since the user's last request (records \
             accumulate; of the others the latest wins), and the control events generate_insights and \
             insight_validation. No clock is read: as_of is the request's, else the latest record date, \
             else the behaviour analysis' as_of, else the UTC day of the request's timestamp. The window \
@@ -187,6 +188,30 @@ public struct InsightsCommand: ParsableCommand {
             supported, or Cannot be checked yet. An id that is not known writes an agent_error (code \
             unknown_insight) instead. A control event with a malformed payload is bad input.
 
+            Alerts (for a coach). At each barrier, before the insights, hos-insights writes alert events \
+            (hos-events(7)) for these conditions up to as_of: readiness_low, the readiness score (else the \
+            recovery score) at or below --alert-readiness (50) for --alert-readiness-days (2) days in a \
+            row; hrv_low, HRV (RMSSD, else SDNN) at least --alert-hrv-drop (20) percent under its baseline \
+            (the median of the \(AlertOptions.hrvBaselineDays) days before the last --alert-hrv-days, at \
+            least \(AlertOptions.hrvBaselineValues) values) for --alert-hrv-days (3) days in a row; strain, \
+            the risk:strain insight's condition; no_records, no record at all on the --alert-quiet-days (3) \
+            days up to as_of (so only when the request names an as_of after the latest record); \
+            sleep_debt, sleep debt (readiness.sleep_debt_hours of hos-behavior(1): hours short of the \
+            archetype's need over the last 7 nights, at least \(InsightRules.sleepDebtNights) logged) at \
+            least --alert-sleep-debt (\(number(AlertOptions().sleepDebtHours))) h. As in the insights' runs, \
+            a missing as_of does not break a run of days. Payload: alert_id ("alr-" and 16 hex digits of \
+            the hash of user, rule and started), rule, severity (warning; critical once the condition has \
+            held twice the rule's days, or a debt of twice the threshold; strain always), status, \
+            started (the episode's first day), ended, as_of, days, title, detail (one plain sentence \
+            with the numbers), metrics, evidence. Once per episode: an alert is written open when its \
+            condition begins and has no open alert, and closed (same alert_id, ended = as_of) at the \
+            first barrier where the condition no longer holds; the open alerts are memory_context's \
+            history.open_alerts (hos-memory stores each alert it sees, so store the output: hos-memory \
+            store, or the next run's input) and the alert events earlier in the stream. An open alert \
+            whose condition now began after it was opened belonged to an episode that ended unseen: it \
+            is closed and a new one opened. --alerts-only writes the alerts and no insights, so that \
+            hos-run ... | hos-insights --alerts-only | hos-memory store ... can notify a coach from cron.
+
             The archetype is the request's, else the user's events', else Foundation Builder.
 
             \(llmDiscussion("each insight written at a barrier gets payload.narrative, a rewording in the archetype's tone, all of a user's insights in one call, from: per insight its kind, direction, title, detail and action (generate_insights and insight_validation answers are not reworded)."))
@@ -236,6 +261,27 @@ public struct InsightsCommand: ParsableCommand {
             valueName: "file"))
     public var tests: String?
 
+    @Flag(help: "Write only the coach alerts at each barrier, no insights.")
+    public var alertsOnly = false
+
+    @Option(help: ArgumentHelp("Alert when the readiness (else recovery) score is at most this.", valueName: "score"))
+    public var alertReadiness = AlertOptions().readinessAtMost
+
+    @Option(help: ArgumentHelp("...for at least this many days in a row.", valueName: "days"))
+    public var alertReadinessDays = AlertOptions().readinessDays
+
+    @Option(help: ArgumentHelp("Alert when HRV is at least this percent under its baseline.", valueName: "percent"))
+    public var alertHrvDrop = AlertOptions().hrvDropPct
+
+    @Option(help: ArgumentHelp("...for at least this many days in a row.", valueName: "days"))
+    public var alertHrvDays = AlertOptions().hrvDays
+
+    @Option(help: ArgumentHelp("Alert after this many days without any record, up to as_of.", valueName: "days"))
+    public var alertQuietDays = AlertOptions().quietDays
+
+    @Option(help: ArgumentHelp("Alert at this much sleep debt over the last 7 nights.", valueName: "hours"))
+    public var alertSleepDebt = AlertOptions().sleepDebtHours
+
     @OptionGroup public var llm: LLMOptions
 
     public init() {}
@@ -256,6 +302,21 @@ public struct InsightsCommand: ParsableCommand {
             throw ValidationError("--dedup-days must be between 0 and 3660")
         }
         guard maxInsights >= 0 else { throw ValidationError("--max-insights must be 0 or more") }
+        guard alertReadiness >= 0, alertReadiness <= 100 else {
+            throw ValidationError("--alert-readiness must be between 0 and 100")
+        }
+        guard alertHrvDrop > 0, alertHrvDrop < 100 else {
+            throw ValidationError("--alert-hrv-drop must be above 0 and below 100")
+        }
+        guard alertSleepDebt > 0, alertSleepDebt <= 168 else {
+            throw ValidationError("--alert-sleep-debt must be above 0 and at most 168")
+        }
+        for (name, days) in [
+            ("--alert-readiness-days", alertReadinessDays), ("--alert-hrv-days", alertHrvDays),
+            ("--alert-quiet-days", alertQuietDays),
+        ] where days < 1 || days > 365 {
+            throw ValidationError("\(name) must be between 1 and 365")
+        }
         _ = try timings()
     }
 
@@ -288,6 +349,10 @@ public struct InsightsCommand: ParsableCommand {
         options.dedupDays = dedupDays
         options.maxInsights = maxInsights
         options.timings = try timings()
+        options.alertsOnly = alertsOnly
+        (options.alerts.readinessAtMost, options.alerts.readinessDays) = (alertReadiness, alertReadinessDays)
+        (options.alerts.hrvDropPct, options.alerts.hrvDays) = (alertHrvDrop, alertHrvDays)
+        (options.alerts.quietDays, options.alerts.sleepDebtHours) = (alertQuietDays, alertSleepDebt)
         try runTool(InsightsStage.agent) {
             var stage = InsightsStage(options: options)
             stage.narrator = try llm.narrator(agent: InsightsStage.agent)

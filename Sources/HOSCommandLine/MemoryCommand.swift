@@ -185,7 +185,8 @@ public struct MemoryCommand: ParsableCommand {
                 routine_plan (and its items), nutrition_plan, insight (deduplicated by insight_id and by \
                 the hash of kind, title and detail), adaptation (difficulty and experiment arms), \
                 analysis_complete, plan_feedback (newest wins per plan, item and date), insight_feedback, \
-                and the control events memory_store (payload.preferences {name: value}, or key and value; \
+                alert (one row per alert_id, an episode: its later event by as_of wins, closed over open \
+                on the same day), and the control events memory_store (payload.preferences {name: value}, or key and value; \
                 payload.confidence, default 1), memory_retrieve (answered at once with a memory_context) and \
                 memory_consolidate (consolidates the user). Storing is idempotent: an event whose event_id \
                 the file holds for its user is skipped, so the same input twice adds no row. Events are \
@@ -216,7 +217,9 @@ public struct MemoryCommand: ParsableCommand {
                 {value, confidence, evidence_count, source, first_seen, last_seen}}, at most 32; \
                 strategies [..]), meta {adherence, difficulty_response, strategy_kinds, engagement}, \
                 history (analyses_total, analyses [earlier analyses summarised: as_of, readiness, plans' \
-                difficulty, energy, insights, adherence], insights [..]), adaptation_state (difficulty, \
+                difficulty, energy, insights, adherence], insights [..], and for hos-insights \
+                insight_subjects, insight_feedback, metrics and, when the user has any, open_alerts {rule: \
+                {alert_id, rule, severity, started, as_of, title}}), adaptation_state (difficulty, \
                 previous_difficulty, reason, variants {dimension: chosen arm}, experiments; variants is {} \
                 and difficulty absent when hos-adapt has decided nothing), retrieval (counts and caps). \
                 The current analysis is never in its own history, so an identical rerun gives the same \

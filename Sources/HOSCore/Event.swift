@@ -10,6 +10,7 @@ public enum EventType {
     public static let nutritionPlan = "nutrition_plan"
     public static let routinePlan = "routine_plan"
     public static let insight = "insight"
+    public static let alert = "alert"
     public static let planFeedback = "plan_feedback"
     public static let insightFeedback = "insight_feedback"
     public static let adaptation = "adaptation"
@@ -20,7 +21,7 @@ public enum EventType {
     /// Every type the contract names, data and control events alike.
     public static let known: Set<String> = [
         healthRecord, userProfile, analysisRequest, behaviorAnalysis, memoryContext, nutritionPlan, routinePlan,
-        insight, planFeedback, insightFeedback, adaptation, analysisComplete, agentError, progress,
+        insight, alert, planFeedback, insightFeedback, adaptation, analysisComplete, agentError, progress,
         "memory_store", "memory_retrieve", "memory_consolidate", "generate_insights", "insight_validation",
         "adapt_difficulty", "test_strategy", "optimize_recommendations",
     ]

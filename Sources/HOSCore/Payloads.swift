@@ -313,6 +313,7 @@ public enum ContractCheck {
                 throw EventProblem("missing payload.insight_id")
             }
             guard case .bool? = event.payload["useful"] else { throw EventProblem("payload.useful must be a boolean") }
+        case EventType.alert: _ = try AlertPayload.checked(payload: event.payload)
         case EventType.routinePlan, EventType.nutritionPlan:
             guard try optionalString(event.payload, "plan_id") != nil else {
                 throw EventProblem("missing payload.plan_id")

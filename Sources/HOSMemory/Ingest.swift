@@ -14,7 +14,8 @@ public enum MemoryEvents {
         EventType.adaptation, EventType.analysisComplete,
     ]
     public static let stored: Set<String> = results.union([
-        EventType.healthRecord, EventType.userProfile, EventType.planFeedback, EventType.insightFeedback, store,
+        EventType.healthRecord, EventType.userProfile, EventType.planFeedback, EventType.insightFeedback,
+        EventType.alert, store,
     ])
 }
 
@@ -97,6 +98,8 @@ extension MemoryStore {
             ])
         case EventType.insightFeedback:
             try storeInsightFeedback(event, at: at, in: db)
+        case EventType.alert:
+            try storeAlert(AlertPayload(payload: event.payload), event: event, in: db)
         case MemoryEvents.store:
             try storeControl(event, at: at, in: db)
         case EventType.analysisRequest:
@@ -113,6 +116,27 @@ extension MemoryStore {
             }
         }
         return true
+    }
+
+    // MARK: - Alerts
+
+    /// A coach alert: the episode's row takes the later of its events (by as_of, then closed after open).
+    func storeAlert(_ a: AlertPayload, event: Event, in db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO alert (user_id, alert_id, rule, severity, status, started, ended, as_of, title, payload,
+                                   event_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (user_id, alert_id) DO UPDATE SET
+                  severity = excluded.severity, status = excluded.status, ended = excluded.ended,
+                  as_of = excluded.as_of, title = excluded.title, payload = excluded.payload,
+                  event_id = excluded.event_id
+                WHERE excluded.as_of > alert.as_of OR (excluded.as_of = alert.as_of AND excluded.status = 'closed')
+                """
+        ).execute(arguments: [
+            event.userID, a.alertID, a.rule, a.severity, a.status, a.started.description, a.ended?.description,
+            a.asOf.description, a.title, JSON.object(a.payload).stored, event.eventID,
+        ])
     }
 
     // MARK: - Short-term records

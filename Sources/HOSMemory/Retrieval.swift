@@ -439,6 +439,7 @@ extension MemoryStore {
     ///   (day), `seen_count` over the subject's insights, `useful` when marked, and `best` (the highest
     ///   `evidence.value` any of them carried, for milestones); the 24 most recently seen subjects.
     /// - `insight_feedback`: per kind, how many insights were marked useful and not useful.
+    /// - `open_alerts` (only when there are any): per rule, the open coach alert (`openAlerts`).
     /// - `metrics`: per metric of earlier behaviour analyses (before this analysis' day): `analyses` (how
     ///   many), `ref` of the one closest to 28 days before (at least 14 before), `max` and `min`
     ///   [recent, as_of]: the highest and lowest 7-day mean (`recent`) on record.
@@ -447,6 +448,7 @@ extension MemoryStore {
         h.insightSubjects = try insightSubjects(user: user, in: db)
         h.insightFeedback = try insightFeedback(user: user, in: db)
         h.metrics = try metricHistory(user: user, analysisID: analysisID, asOf: asOf, in: db)
+        h.openAlerts = try openAlerts(user: user, in: db)
         return h
     }
 
@@ -486,6 +488,28 @@ extension MemoryStore {
             subjects[subject] = s
         }
         return subjects
+    }
+
+    /// The user's open coach alerts by rule (the latest episode of each): alert_id, rule, severity, started,
+    /// as_of (when it was opened or last written) and title. hos-insights closes them when they end.
+    func openAlerts(user: String, in db: Database) throws -> [String: OpenAlertMemory] {
+        var out: [String: OpenAlertMemory] = [:]
+        for row in try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT alert_id, rule, severity, started, as_of, title FROM alert
+                    WHERE user_id = ? AND status = 'open' ORDER BY started, alert_id
+                    """), arguments: [user])
+        {
+            guard let started = LocalDate(row["started"] as String), let asOf = LocalDate(row["as_of"] as String) else {
+                continue
+            }
+            var a = OpenAlertMemory()
+            (a.alertID, a.rule, a.severity, a.title) = (row["alert_id"], row["rule"], row["severity"], row["title"])
+            (a.started, a.asOf) = (started, asOf)
+            out[a.rule] = a
+        }
+        return out
     }
 
     /// The user's insight feedback per kind: useful and not useful counts.

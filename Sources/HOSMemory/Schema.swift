@@ -6,7 +6,7 @@ import GRDB
 public enum Schema {
     /// Every table that holds a user's rows, each with a `user_id` column: `forget` and `export` walk this list.
     public static let userTables = [
-        "adapt_arm", "adapt_decision", "adaptation_state", "analyses", "candidate", "consolidation_state",
+        "adapt_arm", "adapt_decision", "adaptation_state", "alert", "analyses", "candidate", "consolidation_state",
         "event_log", "event_seen", "experiment", "insight", "llm_cache", "llm_usage", "long_term_preference",
         "long_term_strategy", "meta", "plan_feedback", "plan_item", "profile", "short_term_history",
         "short_term_record", "short_term_stat",
@@ -19,14 +19,15 @@ public enum Schema {
         ("short_term", ["short_term_record", "short_term_history", "short_term_stat"]),
         ("long_term", ["long_term_preference", "long_term_strategy", "candidate", "profile"]),
         ("meta", ["meta", "consolidation_state"]),
-        ("history", ["analyses", "insight", "plan_item", "plan_feedback"]),
+        ("history", ["analyses", "insight", "alert", "plan_item", "plan_feedback"]),
         ("adaptation", ["adaptation_state", "experiment", "adapt_arm", "adapt_decision"]),
     ]
 
     /// The order of each table's rows in exports and recalls: its primary key.
     static let orderBy: [String: String] = [
         "adapt_arm": "dimension, arm", "adapt_decision": "decided_at, decision_id, dimension",
-        "adaptation_state": "user_id", "analyses": "timestamp, event_id", "candidate": "key",
+        "adaptation_state": "user_id", "alert": "started, alert_id", "analyses": "timestamp, event_id",
+        "candidate": "key",
         "consolidation_state": "user_id", "event_log": "timestamp, event_id", "event_seen": "timestamp, event_id",
         "experiment": "dimension, arm", "insight": "first_seen, insight_id", "llm_cache": "created_at, cache_key",
         "llm_usage": "agent, model", "long_term_preference": "key",
@@ -43,6 +44,7 @@ public enum Schema {
         m.registerMigration("2026-12-01-adaptation", migrate: adaptation1)
         m.registerMigration("2026-12-03-llm", migrate: llm1)
         m.registerMigration("2026-12-06-audit-without-user", migrate: auditWithoutUser)
+        m.registerMigration("2026-12-07-alerts", migrate: alerts1)
         return m
     }
 
@@ -217,6 +219,19 @@ public enum Schema {
                     completion_tokens INTEGER NOT NULL CHECK (completion_tokens >= 0),
                     cost_usd REAL NOT NULL CHECK (cost_usd >= 0), updated_at TEXT NOT NULL,
                     PRIMARY KEY (user_id, agent, model)) WITHOUT ROWID;
+                """)
+    }
+
+    /// hos-insights' coach alerts, one row per episode (alert_id): open until its closed event comes, so that
+    /// the next analysis knows which alerts a coach has already been sent.
+    static func alerts1(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE alert (
+                    user_id TEXT NOT NULL, alert_id TEXT NOT NULL, rule TEXT NOT NULL, severity TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('open', 'closed')), started TEXT NOT NULL, ended TEXT,
+                    as_of TEXT NOT NULL, title TEXT NOT NULL, payload TEXT NOT NULL, event_id TEXT NOT NULL,
+                    PRIMARY KEY (user_id, alert_id)) WITHOUT ROWID;
                 """)
     }
 

@@ -469,10 +469,14 @@ final class Sink: @unchecked Sendable {
     func complete(_ seg: Segment) -> Event {
         var payload = AnalysisCompletePayload()
         payload.analysisID = seg.analysisID ?? seg.barrierID
+        var alerts: [[String: JSON]] = []
         for (step, lines) in seg.results {
-            let events = lines.filter { !$0.isAgentError }.compactMap { l in
+            var events = lines.filter { !$0.isAgentError }.compactMap { l in
                 l.bytes.withUnsafeBufferPointer { try? Event(json: JSONParser.parse($0), fallbackID: "") }
             }
+            // Coach alerts are not a step's result: they go under "alerts", so a step's insights stay insights.
+            alerts += events.filter { $0.eventType == EventType.alert }.map(\.payload)
+            events.removeAll { $0.eventType == EventType.alert }
             // Insights are a list, possibly empty, whatever agent wrote them; a step that wrote nothing else
             // and did not degrade is an empty list too, so that no step's name decides the shape.
             let list = events.allSatisfy { $0.eventType == EventType.insight } && !seg.degraded.contains(step)
@@ -482,6 +486,7 @@ final class Sink: @unchecked Sendable {
                 payload.steps[step] = .object(events[0].payload)
             }
         }
+        if !alerts.isEmpty { payload.alerts = alerts }
         payload.degraded = seg.degraded
         payload.timingsMS = Dictionary(seg.timings.map { ($0.step, $0.ms.rounded()) }, uniquingKeysWith: { a, _ in a })
         return Event(

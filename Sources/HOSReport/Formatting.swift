@@ -249,6 +249,11 @@ public enum Columns {
 
 /// The sentences every format shares, so text, Markdown and HTML say the same thing.
 public enum Phrases {
+    /// `critical · since 2026-02-07 · Readiness at or below 50 for 4 days: Your readiness score has been …`
+    public static func alert(_ a: AlertPayload) -> String {
+        Columns.oneLine("\(a.severity) · since \(a.started) · \(a.title): \(a.detail)")
+    }
+
     /// `resting HR +9.0 · sleep debt −5.7 · HRV (RMSSD) −2.9`
     public static func drivers(_ r: Readiness) -> String? {
         guard !r.drivers.isEmpty else { return nil }

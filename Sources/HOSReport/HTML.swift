@@ -134,6 +134,9 @@ public struct HTMLReport {
         if let w = window { sub.append("charts \(w.lowerBound) to \(w.upperBound)") }
         s +=
             "<h3 id=\"\(id)-h\">\(head)\(sub.isEmpty ? "" : " <span class=\"muted\">· \(sub.joined(separator: " · "))</span>")</h3>\n"
+        for alert in a.alerts {
+            s += "<p class=\"warn\" role=\"alert\"><strong>Alert:</strong> \(Markup.esc(Phrases.alert(alert)))</p>\n"
+        }
         if !a.hasResults {
             s +=
                 "<p>\(a.analysisID.isEmpty ? "No agent results: pipe the records through hos-behavior and the other agents." : "No agent results for this analysis yet.")</p>\n"
@@ -184,7 +187,7 @@ public struct HTMLReport {
                     rows.append(("Readiness", Markup.esc(state)))
                 }
                 if let debt = r.sleepDebtHours {
-                    rows.append(("Sleep debt", "\(Format.number(debt, places: 1)) h over the last 7 days"))
+                    rows.append(("Sleep debt", "\(Format.number(debt, places: 1)) h over the last 7 nights"))
                 }
                 if let d = Phrases.drivers(r) { rows.append(("Readiness points", Markup.esc(d))) }
             }

@@ -51,6 +51,8 @@ public struct MarkdownReport {
         if let asOf = a.asOf { head += ", as of \(asOf)" }
         if let w = window { head += "; charts \(w.lowerBound) to \(w.upperBound)" }
         out.append(head + ".")
+        // A blank line between alerts: consecutive quoted lines would run into one paragraph.
+        out += a.alerts.flatMap { ["", "> **Alert:** " + Self.esc(Phrases.alert($0))] }
         if !a.hasResults {
             out.append("")
             out.append(

@@ -28,6 +28,8 @@ public struct AnalysisReport: Sendable, Equatable {
     public var routine: RoutineResult?
     /// In the order hos-insights wrote them (its priority order); one per insight_id, the latest kept.
     public var insights: [InsightResult] = []
+    /// Coach alerts still open (hos-insights' `alert` events; a closed one removes its episode), oldest first.
+    public var alerts: [AlertPayload] = []
     public var adaptation: AdaptationResult?
     /// Steps that failed (analysis_complete's degraded).
     public var degraded: [String] = []
@@ -39,7 +41,7 @@ public struct AnalysisReport: Sendable, Equatable {
 
     /// False when no agent answered (a request alone, or a user with records only).
     public var hasResults: Bool {
-        behavior != nil || memory != nil || nutrition != nil || routine != nil || !insights.isEmpty
+        behavior != nil || memory != nil || nutrition != nil || routine != nil || !insights.isEmpty || !alerts.isEmpty
             || adaptation != nil || !otherSteps.isEmpty || !degraded.isEmpty
     }
 
@@ -127,7 +129,7 @@ public struct ReportCollector: Stage {
     /// The event types the report reads in full (analysis_request too, as every stage does).
     public static let readTypes: Set<String> = [
         EventType.healthRecord, EventType.behaviorAnalysis, EventType.memoryContext, EventType.nutritionPlan,
-        EventType.routinePlan, EventType.insight, EventType.adaptation, EventType.analysisComplete,
+        EventType.routinePlan, EventType.insight, EventType.adaptation, EventType.analysisComplete, EventType.alert,
     ]
 
     public var consumes: Set<String> { ReportCollector.readTypes }
@@ -151,6 +153,7 @@ public struct ReportCollector: Stage {
         case nutrition(NutritionResult)
         case routine(RoutineResult)
         case insight(InsightResult)
+        case alert(AlertPayload)
         case adaptation(AdaptationResult)
         case degraded([String])
         case timings([Timing])
@@ -206,6 +209,7 @@ public struct ReportCollector: Stage {
         case EventType.routinePlan: .routine(try RoutineResult(p))
         case EventType.insight: .insight(try InsightResult(p))
         case EventType.adaptation: .adaptation(try AdaptationResult(p))
+        case EventType.alert: .alert(try AlertPayload(p))
         default: nil
         }
     }
@@ -214,7 +218,7 @@ public struct ReportCollector: Stage {
     public static let stepTypes: [String: String] = [
         "behavior": EventType.behaviorAnalysis, "memory": EventType.memoryContext,
         "nutrition": EventType.nutritionPlan, "routine": EventType.routinePlan, "insights": EventType.insight,
-        "adapt": EventType.adaptation,
+        "adapt": EventType.adaptation, "alerts": EventType.alert,
     ]
 
     /// The pieces of an analysis_complete payload: one per result of each known step, the others as they are.
@@ -266,6 +270,9 @@ public struct ReportCollector: Stage {
             } else {
                 a.insights.append(i)
             }
+        case .alert(let x):
+            a.alerts.removeAll { $0.alertID == x.alertID }
+            if x.status == "open" { a.alerts.append(x) }
         case .adaptation(let x): a.adaptation = x
         case .degraded(let d):
             for step in d where !a.degraded.contains(step) { a.degraded.append(step) }

@@ -115,6 +115,9 @@ public struct TextReport {
             head.append("records to \(w.upperBound)")
         }
         out += Columns.wrap(head.joined(separator: " · "), width).map { paint($0, .dim) }
+        for alert in a.alerts {
+            out += labelled("Alert", Phrases.alert(alert), style: alert.severity == "critical" ? .red : .yellow)
+        }
         if !a.hasResults {
             out += Columns.wrap(
                 a.analysisID.isEmpty

@@ -49,6 +49,9 @@ let adversarialIDs = [
             input.append(
                 #"{"event_id":\#(q("ad" + e)),"event_type":"adaptation","user_id":\#(q(u)),"timestamp":"2026-02-04T00:00:00Z","payload":{"difficulty":{"from":2,"to":3},"experiments":[{"dimension":"exercise_time","arms":[{"arm":"midday","successes":3,"failures":1}],"chosen":"midday"}]}}"#
             )
+            input.append(
+                #"{"event_id":\#(q("al" + e)),"event_type":"alert","user_id":\#(q(u)),"timestamp":"2026-02-04T00:00:00Z","payload":{"alert_id":"alr-1","rule":"no_records","severity":"warning","status":"open","started":"2026-02-02","as_of":"2026-02-04","title":"No records for 3 days","detail":"secret-alert-\#(n)"}}"#
+            )
             input.append(request(u, id: "q" + e, ts: "2026-02-09T00:00:00Z"))
         }
         _ = try runMemory(store, input)

@@ -255,10 +255,8 @@ public struct BehaviorAnalyzer {
         }
         let hrv = component("hrv_rmssd_ms", weight: 12, sign: 1) || component("hrv_sdnn_ms", weight: 12, sign: 1)
         let rhr = component("resting_hr_bpm", weight: 8, sign: -1)
-        let sleep = data.series("sleep_duration_min", from: max(start, asOf.adding(days: -6)), to: asOf)
         var debtHours: Double?
-        if !sleep.isEmpty {
-            let debt = sleep.reduce(0) { $0 + max(0, need - $1.value) } / 60
+        if let debt = SleepDebt.of(data, asOf: asOf, from: start, needMin: need)?.hours {
             debtHours = debt
             let effect = -2.5 * min(debt, 12)
             score += effect

@@ -574,29 +574,25 @@ public struct InsightEngine {
         return c
     }
 
-    /// Sleep debt: hours short of the archetype's sleep need over the last 7 nights (5 of them logged at least).
+    /// Sleep debt (`SleepDebt`, as readiness has it) over the last 7 nights, 5 of them logged at least.
     func sleepDebtRisk(_ input: InsightInput, _ win: DailySeries) -> Insight? {
         let need = ArchetypePolicy.of(input.archetype).sleepNeedMin
-        guard let sleep = win.values["sleep_duration_min"] else { return nil }
-        func debt(_ range: Range<Int>) -> (hours: Double, nights: Int) {
-            let v = range.filter { $0 >= 0 }.map { sleep[$0] }.filter { !$0.isNaN }
-            return (v.reduce(0) { $0 + max(0, need - $1) } / 60, v.count)
-        }
-        let last = debt((win.count - 7)..<win.count)
-        guard last.nights >= InsightRules.sleepDebtNights, last.hours >= InsightRules.sleepDebtHours else { return nil }
-        let before = debt((win.count - 14)..<(win.count - 7))
+        guard let last = SleepDebt.of(input.days, asOf: win.end, from: win.start, needMin: need),
+            last.logged >= InsightRules.sleepDebtNights, last.hours >= InsightRules.sleepDebtHours
+        else { return nil }
+        let before = SleepDebt.of(input.days, asOf: win.end.adding(days: -7), from: win.start, needMin: need)
         var c = Insight(
             kind: "risk", subject: "risk:sleep_debt", direction: "elevated",
             sizeClass: "\(Int(last.hours / 5) * 5)h", metrics: ["sleep_duration_min"],
             evidence: [
-                "statistic": "sleep_debt_hours_7d", "effect": .number(last.hours, places: 1),
-                "n": .number(Double(last.nights)), "need_min": .number(need),
-                "previous_7d_hours": before.nights > 0 ? .number(before.hours, places: 1) : .null,
+                "statistic": "sleep_debt_hours_7d", "effect": .number(last.rounded),
+                "n": .number(Double(last.logged)), "need_min": .number(need),
+                "previous_7d_hours": before.map { .number($0.rounded) } ?? .null,
             ],
-            strength: Double(last.nights) / 7, sample: Insight.sample(last.nights),
+            strength: Double(last.logged) / 7, sample: Insight.sample(last.logged),
             size: min(1, last.hours / 10))
-        c.words = ["hours": last.hours, "need": need, "nights": Double(last.nights)]
-        if before.nights >= InsightRules.sleepDebtNights { c.words["before"] = before.hours }
+        c.words = ["hours": last.rounded, "need": need, "nights": Double(last.logged)]
+        if let before, before.logged >= InsightRules.sleepDebtNights { c.words["before"] = before.rounded }
         return c
     }
 

@@ -35,19 +35,21 @@ public struct InsightMemory: Sendable, Equatable {
     /// Kind → (useful, not useful) marks.
     public var feedback: [String: (useful: Int, notUseful: Int)] = [:]
     public var metrics: [String: MetricHistory] = [:]
+    /// Open coach alerts by rule (`history.open_alerts`).
+    public var openAlerts: [String: OpenAlert] = [:]
     /// True when a memory_context was read at all.
     public var present = false
 
     public init() {}
 
     public static func == (a: InsightMemory, b: InsightMemory) -> Bool {
-        a.subjects == b.subjects && a.metrics == b.metrics && a.present == b.present
+        a.subjects == b.subjects && a.metrics == b.metrics && a.present == b.present && a.openAlerts == b.openAlerts
             && a.feedback.mapValues { [$0.useful, $0.notUseful] } == b.feedback.mapValues { [$0.useful, $0.notUseful] }
     }
 
-    /// Reads `history.insight_subjects`, `history.insight_feedback` and `history.metrics`; a payload that does
-    /// not decode as a `MemoryContextPayload` is passed over (read as present and empty), and so are
-    /// malformed `ref`, `max` and `min` lists. Counts are clamped (`JSON.countValue`).
+    /// Reads `history.insight_subjects`, `history.insight_feedback`, `history.open_alerts` and `history.metrics`;
+    /// a payload that does not decode as a `MemoryContextPayload` is passed over (read as present and empty),
+    /// and so are malformed `ref`, `max` and `min` lists. Counts are clamped (`JSON.countValue`).
     public init(payload p: [String: JSON]) {
         present = true
         guard let h = (try? MemoryContextPayload(payload: p))?.history else { return }
@@ -60,6 +62,9 @@ public struct InsightMemory: Sendable, Equatable {
             subjectOfID[v.insightID] = subject
         }
         for (kind, v) in h.insightFeedback { feedback[kind] = (count(v.useful) ?? 0, count(v.notUseful) ?? 0) }
+        for (rule, v) in h.openAlerts {
+            openAlerts[rule] = OpenAlert(alertID: v.alertID, rule: rule, started: v.started, asOf: v.asOf)
+        }
         for (metric, v) in h.metrics {
             var mh = MetricHistory(analyses: count(v.analyses) ?? 0)
             if let r = v.ref, r.count >= 2, let d = r[0].stringValue.flatMap({ LocalDate($0) }),

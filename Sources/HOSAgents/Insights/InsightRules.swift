@@ -24,6 +24,10 @@ public struct InsightOptions: Sendable, Equatable {
     /// When custom x_ metrics are measured, beyond what their importers say (`--timing`): a name, or a prefix
     /// ending in `*`, with its timing.
     public var timings: [String: MetricTiming] = [:]
+    /// The coach alerts' thresholds.
+    public var alerts = AlertOptions()
+    /// Write only the coach alerts at a barrier, no insights (`--alerts-only`).
+    public var alertsOnly = false
 
     public init() {}
 

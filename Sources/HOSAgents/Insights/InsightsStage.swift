@@ -27,11 +27,13 @@ public struct InsightsStage: Stage {
         var seen: [String: (subject: String, direction: String)] = [:]
         var given: Set<String> = []
         var archetype: String?
+        /// Coach alerts in the stream (an earlier run's output fed back): open ones by rule.
+        var alerts: [String: OpenAlert?] = [:]
     }
 
     private static let consumed: Set<String> = [
         EventType.healthRecord, EventType.behaviorAnalysis, EventType.memoryContext, EventType.routinePlan,
-        EventType.insight, EventType.insightFeedback, generate, validation,
+        EventType.insight, EventType.insightFeedback, EventType.alert, generate, validation,
     ]
 
     public init(options: InsightOptions = InsightOptions()) { self.options = options }
@@ -62,6 +64,9 @@ public struct InsightsStage: Stage {
                     state.seen[id] = (s, event.payload["direction"]?.stringValue ?? "")
                 }
             }
+        case EventType.alert:
+            // Checked by the runtime on the way in; a closed one ends the rule's open alert.
+            if let a = try? AlertPayload(payload: event.payload) { state.alerts[a.rule] = .some(OpenAlert(a)) }
         case Self.generate:
             let control = try ControlPayload(event.payload, needsIDs: false)
             var options = self.options
@@ -98,6 +103,8 @@ public struct InsightsStage: Stage {
         // The user's state goes with the barrier: memory holds one user's inputs at a time.
         let state = users.removeValue(forKey: request.userID) ?? UserState()
         let input = self.input(for: request, state: state, request: requestPayload(request))
+        for a in alerts(input, state: state) { try emit(alertEvent(a, trigger: request, input: input)) }
+        guard !options.alertsOnly else { return }
         let result = InsightEngine(options: options).run(input)
         try report(result, trigger: request, input: input)
         var events = result.insights.enumerated().map { rank, i in
@@ -155,6 +162,20 @@ public struct InsightsStage: Stage {
             id: EventID.derive(Self.agent, EventType.insight, trigger.eventID, id), type: EventType.insight,
             user: input.user, timestamp: trigger.timestamp, source: Self.agent, archetype: input.archetype.name,
             analysisID: analysisID(of: trigger), payload: p)
+    }
+
+    /// The coach alerts at the barrier, against the open alerts of memory and then of the stream.
+    func alerts(_ input: InsightInput, state: UserState) -> [AlertPayload] {
+        var open = input.memory.openAlerts
+        for (rule, a) in state.alerts { open[rule] = a }
+        return AlertEngine(options: options.alerts).alerts(input, open: open)
+    }
+
+    func alertEvent(_ a: AlertPayload, trigger: Event, input: InsightInput) -> Event {
+        Event(
+            id: EventID.derive(Self.agent, EventType.alert, trigger.eventID, a.alertID, a.status),
+            type: EventType.alert, user: input.user, timestamp: trigger.timestamp, source: Self.agent,
+            archetype: input.archetype.name, analysisID: analysisID(of: trigger), payload: a.payload)
     }
 
     func validationEvent(

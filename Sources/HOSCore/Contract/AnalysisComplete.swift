@@ -10,12 +10,14 @@ public struct AnalysisCompletePayload: ContractPayload {
     public var analysisID = ""
     /// Step id → the step's result payload, or an array of them when it wrote several or only insights.
     public var steps: [String: JSON] = [:]
+    /// The coach alerts of the analysis, whichever step wrote them; nil when there are none.
+    public var alerts: [[String: JSON]]?
     public var degraded: [String] = []
     public var timingsMS: [String: Double] = [:]
 
     public init() {}
 
-    static let declared: Set<String> = ["analysis_id", "degraded", "timings_ms"]
+    static let declared: Set<String> = ["analysis_id", "alerts", "degraded", "timings_ms"]
 
     public static let fields: [PayloadField<Self>] = [
         .required("analysis_id", \.analysisID, "The analysis."),
@@ -24,6 +26,7 @@ public struct AnalysisCompletePayload: ContractPayload {
             "Each step's result under its id: the payload of its one result event, or an array of payloads when "
                 + "it wrote several or wrote insights (then possibly empty); left out when it wrote none.",
             except: declared),
+        .value("alerts", \.alerts, "The analysis' alert payloads, whichever step wrote them; left out without any."),
         .value("degraded", \.degraded, "Steps that failed under on_failure: degrade.", default: []),
         .value("timings_ms", \.timingsMS, "Each step's time in milliseconds.", default: [:]),
     ]

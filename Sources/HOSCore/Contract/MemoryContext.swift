@@ -144,6 +144,7 @@ public struct MemoryHistory: ContractObject {
     public var insightSubjects: [String: InsightSubjectMemory] = [:]
     public var insightFeedback: [String: KindFeedback] = [:]
     public var metrics: [String: MetricHistoryMemory] = [:]
+    public var openAlerts: [String: OpenAlertMemory] = [:]
 
     public init() {}
 
@@ -162,6 +163,30 @@ public struct MemoryHistory: ContractObject {
         .map(
             "metrics", \.metrics, "Per metric, earlier behaviour analyses before this analysis' day.",
             keyName: "METRIC"),
+        .map(
+            "open_alerts", \.openAlerts, "The user's open coach alerts by rule; left out without any.",
+            keyName: "RULE", absent: .omitted),
+    ]
+}
+
+/// A coach alert still open, as hos-insights needs it to close or keep it.
+public struct OpenAlertMemory: ContractObject {
+    public var alertID = ""
+    public var rule = ""
+    public var severity: String?
+    public var started = LocalDate(daysSinceEpoch: 0)
+    public var asOf = LocalDate(daysSinceEpoch: 0)
+    public var title: String?
+
+    public init() {}
+
+    public static let fields: [PayloadField<Self>] = [
+        .required("alert_id", \.alertID, "The episode's id."),
+        .value("rule", \.rule, "The rule.", default: ""),
+        .value("severity", \.severity, "warning or critical."),
+        .required("started", \.started, "The episode's first day."),
+        .required("as_of", \.asOf, "The analysis that last saw it open."),
+        .value("title", \.title, "Its title."),
     ]
 }
 

@@ -20,6 +20,11 @@ CREATE TABLE adaptation_state (
     user_id TEXT NOT NULL PRIMARY KEY, difficulty INTEGER CHECK (difficulty BETWEEN 1 AND 5),
     previous INTEGER, reason TEXT, predicted_adherence REAL, analysis_id TEXT,
     updated_at TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE alert (
+    user_id TEXT NOT NULL, alert_id TEXT NOT NULL, rule TEXT NOT NULL, severity TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'closed')), started TEXT NOT NULL, ended TEXT,
+    as_of TEXT NOT NULL, title TEXT NOT NULL, payload TEXT NOT NULL, event_id TEXT NOT NULL,
+    PRIMARY KEY (user_id, alert_id)) WITHOUT ROWID;
 CREATE TABLE analyses (
     user_id TEXT NOT NULL, event_id TEXT NOT NULL, analysis_id TEXT NOT NULL, agent TEXT NOT NULL,
     event_type TEXT NOT NULL, timestamp TEXT NOT NULL, archetype TEXT, summary TEXT NOT NULL,
