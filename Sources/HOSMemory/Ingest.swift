@@ -315,10 +315,7 @@ extension MemoryStore {
         case EventType.nutritionPlan:
             if let n = try? NutritionPlanPayload(payload: p) { s = n.historySummary }
         case EventType.insight:
-            copy("insight_id", p["insight_id"])
-            copy("kind", p["kind"])
-            copy("title", p["title"])
-            copy("confidence", p["confidence"])
+            if let i = try? InsightPayload(payload: p) { s = i.historySummary }
         case EventType.adaptation:
             copy("difficulty", p["difficulty"]?["to"])
         case EventType.analysisRequest:

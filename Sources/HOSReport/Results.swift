@@ -150,13 +150,10 @@ public struct InsightResult: Sendable, Equatable {
     public var effect: String?
 
     init(_ p: Fields) throws(EventProblem) {
-        kind = try p.string("kind")
-        title = try p.string("title") ?? ""
-        detail = try p.string("detail")
-        confidence = try p.number("confidence", in: 0...1)
-        action = try p.string("action")
+        let i = try InsightPayload(p)
+        (kind, title, detail, action, confidence) = (i.kind, i.title ?? "", i.detail, i.action, i.confidence)
         priority = try p.text("priority")
-        if let e = try p.object("evidence") {
+        if !i.evidence.isEmpty, let e = try p.object("evidence") {
             statistic = try e.text("statistic")
             n = try e.number("n")
             pValue = try e.number("p_value", in: 0...1)
@@ -164,8 +161,8 @@ public struct InsightResult: Sendable, Equatable {
         }
         // Without an id, the content names the insight, as hos-insights' own ids do.
         insightID =
-            try p.string("insight_id")
-            ?? "i-" + StableHash.hex(StableHash.of(kind ?? "", title, detail ?? "", action ?? ""))
+            i.insightID.isEmpty
+            ? "i-" + StableHash.hex(StableHash.of(kind ?? "", title, detail ?? "", action ?? "")) : i.insightID
     }
 }
 

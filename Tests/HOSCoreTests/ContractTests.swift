@@ -50,6 +50,27 @@ private let end = ".\\\" END PAYLOAD TABLES\n"
         #expect(JSON.object(a.payload)["metrics"]?["steps"]?["recent"] == .null)
     }
 
+    @Test func anInsightAndARoutinePlanRoundTripAndNameTheirPaths() throws {
+        var i = InsightPayload()
+        (i.insightID, i.kind, i.confidence, i.priority) = ("ins-1", "trend", 0.8, .number(40))
+        i.confidenceParts = ConfidenceParts(evidence: 0.9, sample: 0.5, size: 0.4, agreement: -1)
+        #expect(try InsightPayload(payload: i.payload) == i)
+        #expect(throws: EventProblem("payload.confidence must be within 0–1")) {
+            try InsightPayload(payload: ["confidence": 1.5])
+        }
+        var r = RoutinePlanPayload()
+        r.planID = "rp-1"
+        var item = PlanItem()
+        (item.itemID, item.category, item.start, item.durationMin) = ("sleep", "sleep", ClockTime("22:30"), 30)
+        r.items = [item]
+        #expect(try RoutinePlanPayload(payload: r.payload) == r)
+        #expect(item.end == ClockTime("23:00"))
+        #expect(throws: EventProblem("missing payload.plan_id")) { try RoutinePlanPayload(payload: ["items": []]) }
+        #expect(throws: EventProblem("payload.items[0].start is not a valid HH:MM time")) {
+            try RoutinePlanPayload(payload: ["plan_id": "p", "items": [["start": "7h"]]])
+        }
+    }
+
     @Test func theManPageTablesAreTheContractTypes() throws {
         let page = try String(contentsOf: manPage, encoding: .utf8)
         guard let b = page.range(of: begin), let e = page.range(of: end), b.upperBound <= e.lowerBound else {

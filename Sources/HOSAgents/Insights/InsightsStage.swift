@@ -58,11 +58,10 @@ public struct InsightsStage: Stage {
                 state.feedback[id] = useful
             }
         case EventType.insight:
-            if let id = event.payload["insight_id"]?.stringValue {
-                state.given.insert(id)
-                if let s = event.payload["subject"]?.stringValue {
-                    state.seen[id] = (s, event.payload["direction"]?.stringValue ?? "")
-                }
+            // An earlier run's insight fed back: one that cannot be read names nothing.
+            if let i = try? InsightPayload(payload: event.payload), !i.insightID.isEmpty {
+                state.given.insert(i.insightID)
+                if let s = i.subject { state.seen[i.insightID] = (s, i.direction ?? "") }
             }
         case EventType.alert:
             // Checked by the runtime on the way in; a closed one ends the rule's open alert.
@@ -144,24 +143,19 @@ public struct InsightsStage: Stage {
 
     func insightEvent(_ i: Insight, trigger: Event, input: InsightInput, rank: Int?) -> Event {
         let id = i.id(user: input.user)
-        var p: [String: JSON] = [
-            "insight_id": .string(id), "kind": .string(i.kind), "subject": .string(i.subject),
-            "direction": .string(i.direction), "title": .string(i.title), "detail": .string(i.detail),
-            "action": .string(i.action), "evidence": .object(i.evidence),
-            "confidence": .number(i.confidence, places: 2),
-            "confidence_parts": [
-                "evidence": .number(i.strength, places: 3), "sample": .number(i.sample, places: 3),
-                "size": .number(i.size, places: 3), "agreement": .number(Double(i.agreement)),
-            ],
-            "priority": .number(Double(i.priority)), "metrics": .array(i.metrics.map(JSON.string)),
-            "status": .string(i.status), "as_of": .string(input.asOf.description),
-        ]
-        if let rank { p["rank"] = .number(Double(rank)) }
-        if let prev = i.previous { p["previous"] = .object(prev) }
+        func r(_ v: Double, _ places: Int) -> Double { JSON.rounded(v, places: places) }
+        var p = InsightPayload()
+        (p.insightID, p.kind, p.subject, p.direction) = (id, i.kind, i.subject, i.direction)
+        (p.title, p.detail, p.action, p.evidence) = (i.title, i.detail, i.action, i.evidence)
+        p.confidence = r(i.confidence, 2)
+        p.confidenceParts = ConfidenceParts(
+            evidence: r(i.strength, 3), sample: r(i.sample, 3), size: r(i.size, 3), agreement: i.agreement)
+        (p.priority, p.metrics, p.status) = (.number(Double(i.priority)), i.metrics, i.status)
+        (p.asOf, p.rank, p.previous) = (input.asOf, rank, i.previous)
         return Event(
             id: EventID.derive(Self.agent, EventType.insight, trigger.eventID, id), type: EventType.insight,
             user: input.user, timestamp: trigger.timestamp, source: Self.agent, archetype: input.archetype.name,
-            analysisID: analysisID(of: trigger), payload: p)
+            analysisID: analysisID(of: trigger), payload: p.payload)
     }
 
     /// The coach alerts at the barrier, against the open alerts of memory and then of the stream.
@@ -196,28 +190,22 @@ public struct InsightsStage: Stage {
                 "confirmed": "Still holds", "reversed": "Reversed", "not_confirmed": "No longer supported",
                 "insufficient_data": "Cannot be checked yet",
             ][v.status] ?? v.status
-        var p: [String: JSON] = [
-            "insight_id": .string(id), "kind": .string(InsightRules.kinds.contains(kind) ? kind : "correlation"),
-            "validation": .object(validation), "evidence": .object(v.insight?.evidence ?? v.evidence),
-            "metrics": .array((v.insight?.metrics ?? []).map(JSON.string)), "as_of": .string(input.asOf.description),
-        ]
+        var p = InsightPayload()
+        (p.insightID, p.kind) = (id, InsightRules.kinds.contains(kind) ? kind : "correlation")
+        (p.validation, p.evidence) = (validation, v.insight?.evidence ?? v.evidence)
+        (p.metrics, p.asOf) = (v.insight?.metrics ?? [], input.asOf)
         if let i = v.insight {
-            p["title"] = .string("\(statusWords): \(i.title)")
-            p["detail"] = .string(i.detail)
-            p["action"] = .string(i.action)
-            p["confidence"] = .number(i.confidence, places: 2)
-            p["priority"] = .number(Double(i.priority))
+            (p.title, p.detail, p.action) = ("\(statusWords): \(i.title)", i.detail, i.action)
+            (p.confidence, p.priority) = (JSON.rounded(i.confidence, places: 2), .number(Double(i.priority)))
         } else {
-            p["title"] = .string("\(statusWords): earlier insight \(original)")
-            p["detail"] = .string(v.reason)
-            p["action"] = .string("No action: keep logging, and it will be checked again.")
-            p["confidence"] = .number(0)
-            p["priority"] = .number(1)
+            (p.title, p.detail) = ("\(statusWords): earlier insight \(original)", v.reason)
+            p.action = "No action: keep logging, and it will be checked again."
+            (p.confidence, p.priority) = (0, .number(1))
         }
         return Event(
             id: EventID.derive(Self.agent, EventType.insight, trigger.eventID, id), type: EventType.insight,
             user: input.user, timestamp: trigger.timestamp, source: Self.agent, archetype: input.archetype.name,
-            analysisID: analysisID(of: trigger), payload: p)
+            analysisID: analysisID(of: trigger), payload: p.payload)
     }
 
     func unknownInsight(_ id: String, trigger: Event) -> Event {

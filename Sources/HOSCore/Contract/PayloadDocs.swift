@@ -7,7 +7,7 @@ public enum PayloadDocs {
     /// Every result payload declared field by field, in the order of the agents.
     public static let payloads: [any ContractPayload.Type] = [
         BehaviorAnalysisPayload.self, MemoryContextPayload.self, NutritionPlanPayload.self, RoutinePlanPayload.self,
-        AlertPayload.self, AdaptationPayload.self, AnalysisCompletePayload.self,
+        InsightPayload.self, AlertPayload.self, AdaptationPayload.self, AnalysisCompletePayload.self,
     ]
 
     /// The man-page (roff) text of every payload: a subsection per event type, an entry per field path.
