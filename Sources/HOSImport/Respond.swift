@@ -29,6 +29,8 @@ public struct RespondStage: Stage {
         let (planID, items) = (plan.planID, plan.items)
         guard let date = plan.date else { throw EventProblem("payload.date is not a YYYY-MM-DD calendar date") }
         guard event.payload["items"] != nil else { throw EventProblem("missing payload.items") }
+        // Checked once for the plan, not once per item and day.
+        guard items.allSatisfy({ !$0.itemID.isEmpty }) else { throw EventProblem("plan item without item_id") }
         if let population {
             guard let prefs = population[event.userID] else {
                 throw EventProblem("user is not in the --preferences file")
@@ -41,7 +43,6 @@ public struct RespondStage: Stage {
             let d = date.adding(days: day)
             for item in items {
                 let itemID = item.itemID
-                guard !itemID.isEmpty else { throw EventProblem("plan item without item_id") }
                 var rng = SeededRandom(seed: seed, stream: "respond", event.userID, planID, itemID, d.description)
                 let p = Self.completionProbability(item: item, preferences: prefs, weekday: d.weekday)
                 let u = rng.uniform()
@@ -81,7 +82,6 @@ public struct RespondStage: Stage {
             let d = date.adding(days: day)
             for item in items {
                 let itemID = item.itemID
-                guard !itemID.isEmpty else { throw EventProblem("plan item without item_id") }
                 var rng = SeededRandom(seed: seed, stream: "respond", event.userID, planID, itemID, d.description)
                 let p = prefs.responder == .always ? 1 : prefs.completionProbability(item: item, planDate: date)
                 let status: PlanFeedback.Status = rng.uniform() < p ? .completed : .skipped
