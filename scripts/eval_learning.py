@@ -348,14 +348,16 @@ def measure(c, out, fb, truth, prefs, users, predictions):
     tolerable, in_window, latent = [], [], defaultdict(list)
     for key in exercise:
         it, day = items[key]
+        # An item counts once per day it is for (a plan's schedule gives its arms some of the 7 days each).
+        w = len(it.get("days") or []) or 7
         if prefs is None:
-            tolerable.append(it.get("intensity", 0) <= truth[key[0]]["preferences"]["intensity_capacity"])
-            in_window.append(it["variant"]["exercise_time"] == truth[key[0]]["preferences"]["exercise_time"])
+            tolerable += [it.get("intensity", 0) <= truth[key[0]]["preferences"]["intensity_capacity"]] * w
+            in_window += [it["variant"]["exercise_time"] == truth[key[0]]["preferences"]["exercise_time"]] * w
         else:
             p = prefs[key[0]]
-            tolerable.append(it.get("intensity", 0) <= p["intensity_capacity"])
-            in_window.append(it["variant"]["exercise_time"] == window_on(p, day))
-            latent[p.get("responder", "normal")].append(window_probability(p, it, day))
+            tolerable += [it.get("intensity", 0) <= p["intensity_capacity"]] * w
+            in_window += [it["variant"]["exercise_time"] == window_on(p, day)] * w
+            latent[p.get("responder", "normal")] += [window_probability(p, it, day)] * w
     if prefs is None:
         for key in adapted:
             it, _ = items[key]

@@ -15,6 +15,12 @@ public struct MemoryContextView: Sendable, Equatable {
     public var difficulty: Int?
     /// Strategy dimension → chosen arm.
     public var variants: [String: String] = [:]
+    /// Strategy dimension → the arm of each day of the next plan (day 0 first), when the days differ.
+    public var schedules: [String: [String]] = [:]
+    /// Category → the highest intensity its items may have (hos-adapt's tolerance).
+    public var tolerance: [String: Int] = [:]
+    /// Item id → lighter, shorter, another_time or replace (hos-adapt's verdict on items not kept).
+    public var itemActions: [String: String] = [:]
 
     public init() {}
 
@@ -27,6 +33,9 @@ public struct MemoryContextView: Sendable, Equatable {
         for (k, p) in c.longTerm?.preferences ?? [:] { if let v = p.value { preferences[k] = v } }
         if let d = c.adaptationState?.difficulty, (1...5).contains(d) { difficulty = d }
         variants = c.adaptationState?.variants ?? [:]
+        schedules = c.adaptationState?.schedules ?? [:]
+        tolerance = (c.adaptationState?.tolerance ?? [:]).filter { (1...5).contains($0.value) }
+        itemActions = c.adaptationState?.itemActions ?? [:]
     }
 
     /// A string preference.

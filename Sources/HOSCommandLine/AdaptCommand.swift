@@ -104,6 +104,41 @@ public struct AdaptCommand: ParsableCommand {
                 week. The payload reports ρ as prior.ARM.dispersion. p_best of an arm is the probability that its value is the \
                 largest, ∫ f_a(x) Π F_b(x) dx, by Gauss–Legendre quadrature.
 
+                SCHEDULE (several arms in one plan): a plan is followed for \(AdaptationRules.scheduleDays) days, \
+                and where the arm may differ from day to day (exercise_time; sleep_shift is a strategy for the \
+                whole week) each day gets its own draw: day 0's is the logged decision (chosen, with its \
+                propensity and the --explore floor); each other day is an independent draw of the same policy \
+                (thompson: from each posterior, the largest wins; random: uniform; greedy and oracle: day 0's \
+                arm), without the floor. While the arms are uncertain a plan tries several, one feedback per \
+                day each; once one arm is clearly best, every day takes it. experiments[].schedule lists the \
+                arm of each day (absent when all are chosen); hos-memory keeps it, memory_context carries it \
+                as adaptation_state.schedules, and hos-routine gives each arm its own item with its dates \
+                (items[].days; the arm with the most days keeps the id exercise, the others are named \
+                exercise-ARM). A decision's reward is the feedback on its chosen arm's items.
+
+                ITEMS AND TOLERANCE: each item of the user's plans gets a verdict from its own completion (mean \
+                score) on the plans that had it (at least \(AdaptationRules.minItemFeedback) feedbacks each, \
+                replayed in date order; a schedule's exercise-ARM items count as exercise): keep at or above \
+                0.80, replace below 0.40, adapt between, and a verdict changes only when the completion passes \
+                a threshold by \(AdaptationRules.verdictMargin) (hysteresis). The latest verdict's action \
+                (payload.items[]): none (keep); another_time when the item's strategy arm is not its \
+                dimension's settled best (the experiment moves it); lighter when its category's tolerance is \
+                below its intensity; else shorter (adapt: hos-routine takes a quarter off its minutes) or \
+                replace (its simplest form: intensity 1, the shortest minutes). A category's tolerance \
+                (payload.tolerance[]: the highest intensity its items may have) is learned from fair \
+                evidence only: items without a strategy arm, or at their dimension's settled best arm (p_best \
+                ≥ \(AdaptationRules.settledPBest), or every arm tried \(AdaptationRules.minToleranceFeedback) \
+                times: when even the best time fails, the intensity is the suspect). Replayed over the \
+                plans, feedback accumulates per intensity since the cap last moved; an intensity of 2 or more \
+                whose completion is clearly below 0.80 (P(p < 0.8) ≥ \(AdaptationRules.lowerConfidence) \
+                under Beta(1 + s, 1 + n − s), n ≥ \(AdaptationRules.minToleranceFeedback)) lowers the cap \
+                to one below it (state lowered); after \(AdaptationRules.probeAfterPlans) plans at a cap the \
+                level above is tried again (raised), unless it has failed \(AdaptationRules.maxLevelFailures) \
+                times. hos-memory keeps both (adapt_tolerance, adapt_item), memory_context carries them \
+                (adaptation_state.tolerance, item_actions), and hos-routine caps each item's intensity by its \
+                category's tolerance and applies the actions (the sleep wind-down, which sets lights out, \
+                excepted).
+
                 POLICIES (--policy): thompson (default: one draw from each arm's posterior, the largest \
                 wins, so P(arm) = p_best); greedy (the highest posterior mean); random (each arm 1/k); \
                 oracle (the user's preferred arm and one difficulty step toward the intensity capacity, from \
@@ -130,7 +165,7 @@ public struct AdaptCommand: ParsableCommand {
                 (archetype, difficulty, feedback count, and from the window's routine_plan: focus, \
                 readiness_state, plan_date, weekday). The next routine_plan of the user links to the latest \
                 unlinked decision (plan_id; applied when its item carries the chosen arm), and the plan's \
-                feedback on the dimension's items gives the reward (mean score, reward_n). 'hos-adapt \
+                feedback on the items carrying the chosen arm gives the reward (mean score, reward_n). 'hos-adapt \
                 evaluate' reads these rows.
 
                 PREDICTION, payload.predicted_adherence {mean, low, high, level 0.9, items, days}: over the \

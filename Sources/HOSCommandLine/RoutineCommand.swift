@@ -19,7 +19,7 @@ public struct RoutineCommand: ParsableCommand {
             Payload: plan_id ("rp-" and a hash of user and analysis id), date, difficulty (1–5), wake, \
             bedtime (tonight's lights out), target_bedtime, focus, basis (the numbers used and their \
             sources: wake_source, sleep_need_min, sleep_latency_min, usual_bedtime, readiness_score, \
-            readiness_state, sleep_debt_hours, median_sleep_min, difficulty_source), items [{item_id, category, start, duration_min, intensity, variant, title, why}], and \
+            readiness_state, sleep_debt_hours, median_sleep_min, difficulty_source), items [{item_id, category, start, duration_min, intensity, variant, title, why, days}], and \
             with --explain, explain [strings]. Items are sorted by start in the day's order, beginning at \
             wake: when bedtime passes midnight, the late items (wind-down at 01:30) come last. Every item \
             lies between wake and bedtime, none overlaps another, and all times are on a 5-minute grid.
@@ -64,7 +64,18 @@ public struct RoutineCommand: ParsableCommand {
             Performer and Systematic Improver morning, Transformation Seeker and Foundation Builder \
             evening, Resilience Rebuilder and Connected Explorer midday). Slots: morning wake + 60 min, \
             midday 12:30, evening 18:00. Exercise ends at least 2 h before lights out; sleep-first, at \
-            least 3 h before and by 19:00.
+            least 3 h before and by 19:00. When memory context's adaptation_state.schedules.exercise_time \
+            gives the plan's days different arms (hos-adapt tries several while they are uncertain), each \
+            arm gets its own exercise item at its slot with days [the plan's dates it is for]: the arm with \
+            the most days keeps item_id exercise, the others are exercise-ARM; an item without days is for \
+            every day.
+
+            What hos-adapt learned (memory context's adaptation_state): tolerance.CATEGORY caps the \
+            intensity of that category's items (exercise, focus); item_actions.ITEM shorter takes a \
+            quarter off the item's minutes (rounded to 5, at least the shortest), replace gives its \
+            simplest form (intensity 1, the shortest minutes: exercise 10, others 5); lighter and \
+            another_time need nothing more (the cap and the exercise_time arm do it). The sleep wind-down \
+            is never changed. Each change is noted in --explain.
 
             Other items: the archetype's daily load less one \
             (\(ArchetypePolicy.words(ArchetypePolicy.byLoad, grouped: true) { "\($0.dailyLoad - 1)" })), \

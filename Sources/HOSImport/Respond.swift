@@ -41,7 +41,7 @@ public struct RespondStage: Stage {
         let prefs = HiddenPreferences(seed: seed, user: event.userID, archetype: archetype)
         for day in 0..<days {
             let d = date.adding(days: day)
-            for item in items {
+            for item in items where item.isFor(d) {
                 let itemID = item.itemID
                 var rng = SeededRandom(seed: seed, stream: "respond", event.userID, planID, itemID, d.description)
                 let p = Self.completionProbability(item: item, preferences: prefs, weekday: d.weekday)
@@ -80,7 +80,7 @@ public struct RespondStage: Stage {
         guard prefs.responder != .never else { return }
         for day in 0..<days {
             let d = date.adding(days: day)
-            for item in items {
+            for item in items where item.isFor(d) {
                 let itemID = item.itemID
                 var rng = SeededRandom(seed: seed, stream: "respond", event.userID, planID, itemID, d.description)
                 let p = prefs.responder == .always ? 1 : prefs.completionProbability(item: item, planDate: date)

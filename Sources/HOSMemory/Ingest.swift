@@ -468,36 +468,86 @@ extension MemoryStore {
                 Self.analysisID(of: event), at,
             ])
         }
+        try storeEvolution(event, at: at, in: db)
         guard case .array(let experiments)? = p["experiments"] else { return }
         for e in experiments {
             guard let dimension = e["dimension"]?.stringValue, case .array(let arms)? = e["arms"] else { continue }
             let chosen = e["chosen"]?.stringValue
+            let schedule = e["schedule"]?.arrayValue?.map(\.stringValue)
             for a in arms {
                 guard let arm = a["arm"]?.stringValue else { continue }
+                // The days of the next plan this arm has: none recorded without a schedule (every day: chosen).
+                let days = schedule.map { s in s.indices.filter { s[$0] == arm } }
                 try recordArm(
                     user: event.userID, dimension: dimension, arm: arm,
                     successes: max(0, a["successes"]?.doubleValue ?? 0),
                     failures: max(0, a["failures"]?.doubleValue ?? 0), pBest: a["p_best"]?.doubleValue,
-                    chosen: arm == chosen, at: at, in: db)
+                    chosen: arm == chosen, days: days, at: at, in: db)
             }
+        }
+    }
+
+    /// The adaptation's tolerance per category and verdict per item, replacing the user's earlier ones unless
+    /// those are newer (a replayed older decision changes nothing); a payload with neither leaves them.
+    func storeEvolution(_ event: Event, at: String, in db: Database) throws {
+        let p = event.payload
+        guard p["tolerance"] != nil || p["items"] != nil else { return }
+        let newest = try String.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT max(updated_at) FROM (SELECT updated_at FROM adapt_tolerance WHERE user_id = ?
+                    UNION ALL SELECT updated_at FROM adapt_item WHERE user_id = ?)
+                    """), arguments: [event.userID, event.userID])
+        guard newest.map({ $0 <= at }) ?? true else { return }
+        try db.cachedStatement(sql: "DELETE FROM adapt_tolerance WHERE user_id = ?").execute(arguments: [event.userID])
+        try db.cachedStatement(sql: "DELETE FROM adapt_item WHERE user_id = ?").execute(arguments: [event.userID])
+        for t in p["tolerance"]?.arrayValue ?? [] {
+            guard let category = t["category"]?.stringValue else { continue }
+            let cap = t["max_intensity"]?.doubleValue.flatMap { (1...5).contains($0) ? Int($0) : nil }
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO adapt_tolerance (user_id, category, max_intensity, evidence, state, reason, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                event.userID, category, cap, Int(t["evidence"]?.doubleValue ?? 0), t["state"]?.stringValue ?? "",
+                t["reason"]?.stringValue ?? "", at,
+            ])
+        }
+        for v in p["items"]?.arrayValue ?? [] {
+            guard let item = v["item"]?.stringValue, let verdict = v["verdict"]?.stringValue,
+                ["keep", "adapt", "replace"].contains(verdict)
+            else { continue }
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO adapt_item (user_id, item_id, category, verdict, action, completion, n, reason, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                event.userID, item, v["category"]?.stringValue ?? "", verdict, v["action"]?.stringValue ?? "none",
+                v["completion"]?.doubleValue ?? 0, Int(v["n"]?.doubleValue ?? 0), v["reason"]?.stringValue ?? "", at,
+            ])
         }
     }
 
     /// One experiment arm's counts (absolute, as hos-adapt last reported them); newest report wins.
     func recordArm(
         user: String, dimension: String, arm: String, successes: Double, failures: Double,
-        pBest: Double?, chosen: Bool, at: String, in db: Database
+        pBest: Double?, chosen: Bool, days: [Int]?, at: String, in db: Database
     ) throws {
         try db.cachedStatement(
             sql: """
-                INSERT INTO experiment (user_id, dimension, arm, successes, failures, p_best, chosen, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO experiment (user_id, dimension, arm, successes, failures, p_best, chosen, days, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (user_id, dimension, arm) DO UPDATE SET successes = excluded.successes,
                   failures = excluded.failures, p_best = excluded.p_best, chosen = excluded.chosen,
-                  updated_at = excluded.updated_at
+                  days = excluded.days, updated_at = excluded.updated_at
                 WHERE excluded.updated_at >= experiment.updated_at
                 """
-        ).execute(arguments: [user, dimension, arm, successes, failures, pBest, chosen, at])
+        ).execute(arguments: [
+            user, dimension, arm, successes, failures, pBest, chosen,
+            days.map { JSON.array($0.map { .number(Double($0)) }).stored }, at,
+        ])
     }
 }
 

@@ -399,10 +399,11 @@ extension MemoryStore {
             adaptation.predictedAdherence = (row["predicted_adherence"] as Double?).map { JSON.rounded($0, places: 3) }
         }
         var experiments: [String: [StateArm]] = [:]
+        var scheduled: [String: [Int: String]] = [:]
         for row in try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT dimension, arm, successes, failures, p_best, chosen FROM experiment WHERE user_id = ?
+                    SELECT dimension, arm, successes, failures, p_best, chosen, days FROM experiment WHERE user_id = ?
                     ORDER BY dimension, arm
                     """), arguments: [user])
         {
@@ -412,6 +413,34 @@ extension MemoryStore {
             a.pBest = (row["p_best"] as Double?).map { JSON.rounded($0, places: 3) }
             if row["chosen"] as Bool { adaptation.variants[dim] = a.arm }
             experiments[dim, default: []].append(a)
+            if let text = row["days"] as String?, case .array(let days)? = try? JSONParser.parse(text) {
+                for d in days.compactMap(\.doubleValue) where d >= 0 && d < 366 {
+                    scheduled[dim, default: [:]][Int(d)] = a.arm
+                }
+            }
+        }
+        for (dim, byDay) in scheduled {
+            // Only a whole schedule (days 0…n−1 each with an arm) that gives the days different arms.
+            let n = (byDay.keys.max() ?? -1) + 1
+            let days = (0..<n).compactMap { byDay[$0] }
+            if days.count == n, Set(days).count > 1 {
+                adaptation.schedules = (adaptation.schedules ?? [:]).merging([dim: days]) { $1 }
+            }
+        }
+        for row in try Row.fetchAll(
+            db.cachedStatement(
+                sql:
+                    "SELECT category, max_intensity FROM adapt_tolerance WHERE user_id = ? AND max_intensity IS NOT NULL"
+            ),
+            arguments: [user])
+        {
+            adaptation.tolerance = (adaptation.tolerance ?? [:]).merging([row["category"]: row["max_intensity"]]) { $1 }
+        }
+        for row in try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT item_id, action FROM adapt_item WHERE user_id = ? AND action <> 'none'"),
+            arguments: [user])
+        {
+            adaptation.itemActions = (adaptation.itemActions ?? [:]).merging([row["item_id"]: row["action"]]) { $1 }
         }
         adaptation.experiments = experiments.keys.sorted().map { dim in
             var e = StateExperiment()

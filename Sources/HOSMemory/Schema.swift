@@ -6,7 +6,8 @@ import GRDB
 public enum Schema {
     /// Every table that holds a user's rows, each with a `user_id` column: `forget` and `export` walk this list.
     public static let userTables = [
-        "adapt_arm", "adapt_decision", "adaptation_state", "alert", "analyses", "candidate", "consolidation_state",
+        "adapt_arm", "adapt_decision", "adapt_item", "adapt_tolerance", "adaptation_state", "alert", "analyses",
+        "candidate", "consolidation_state",
         "event_log", "event_seen", "experiment", "insight", "llm_cache", "llm_usage", "long_term_preference",
         "long_term_strategy", "meta", "plan_feedback", "plan_item", "profile", "short_term_history",
         "short_term_record", "short_term_stat",
@@ -20,12 +21,16 @@ public enum Schema {
         ("long_term", ["long_term_preference", "long_term_strategy", "candidate", "profile"]),
         ("meta", ["meta", "consolidation_state"]),
         ("history", ["analyses", "insight", "alert", "plan_item", "plan_feedback"]),
-        ("adaptation", ["adaptation_state", "experiment", "adapt_arm", "adapt_decision"]),
+        (
+            "adaptation",
+            ["adaptation_state", "experiment", "adapt_arm", "adapt_decision", "adapt_tolerance", "adapt_item"]
+        ),
     ]
 
     /// The order of each table's rows in exports and recalls: its primary key.
     static let orderBy: [String: String] = [
         "adapt_arm": "dimension, arm", "adapt_decision": "decided_at, decision_id, dimension",
+        "adapt_item": "item_id", "adapt_tolerance": "category",
         "adaptation_state": "user_id", "alert": "started, alert_id", "analyses": "timestamp, event_id",
         "candidate": "key",
         "consolidation_state": "user_id", "event_log": "timestamp, event_id", "event_seen": "timestamp, event_id",
@@ -45,6 +50,7 @@ public enum Schema {
         m.registerMigration("2026-12-03-llm", migrate: llm1)
         m.registerMigration("2026-12-06-audit-without-user", migrate: auditWithoutUser)
         m.registerMigration("2026-12-07-alerts", migrate: alerts1)
+        m.registerMigration("2026-12-08-schedule-tolerance", migrate: scheduleTolerance1)
         return m
     }
 
@@ -232,6 +238,25 @@ public enum Schema {
                     status TEXT NOT NULL CHECK (status IN ('open', 'closed')), started TEXT NOT NULL, ended TEXT,
                     as_of TEXT NOT NULL, title TEXT NOT NULL, payload TEXT NOT NULL, event_id TEXT NOT NULL,
                     PRIMARY KEY (user_id, alert_id)) WITHOUT ROWID;
+                """)
+    }
+
+    /// hos-adapt's per-day schedule (the days of the next plan each arm has, as a JSON array of day offsets),
+    /// each user's intensity tolerance per category, and each plan item's verdict (keep, adapt, replace).
+    static func scheduleTolerance1(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE experiment ADD COLUMN days TEXT;
+                CREATE TABLE adapt_tolerance (
+                    user_id TEXT NOT NULL, category TEXT NOT NULL,
+                    max_intensity INTEGER CHECK (max_intensity BETWEEN 1 AND 5), evidence INTEGER NOT NULL,
+                    state TEXT NOT NULL, reason TEXT NOT NULL, updated_at TEXT NOT NULL,
+                    PRIMARY KEY (user_id, category)) WITHOUT ROWID;
+                CREATE TABLE adapt_item (
+                    user_id TEXT NOT NULL, item_id TEXT NOT NULL, category TEXT NOT NULL,
+                    verdict TEXT NOT NULL CHECK (verdict IN ('keep', 'adapt', 'replace')), action TEXT NOT NULL,
+                    completion REAL NOT NULL, n INTEGER NOT NULL, reason TEXT NOT NULL, updated_at TEXT NOT NULL,
+                    PRIMARY KEY (user_id, item_id)) WITHOUT ROWID;
                 """)
     }
 

@@ -706,3 +706,179 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         #expect(e["chosen"] != "evening")
     }
 }
+
+// MARK: - Several arms in one plan (issue 19, item 6)
+
+@Suite struct AdaptScheduleTests {
+    let engine = AdaptEngine(settings: AdaptSettings(policy: .thompson, explore: 0.02, seed: 42))
+
+    @Test func uncertainArmsShareThePlanDaysAClearWinnerTakesThemAll() {
+        // No evidence: every arm is as likely best, so the 7 days of the plan try more than one.
+        var mixed = 0
+        for k in 0..<20 {
+            let o = engine.decide(input(AdaptHistory(), request: "req-\(k)"), pool: AdaptPool(rows: []))
+            let e = experiment(o, "exercise_time")
+            guard let s = e["schedule"]?.arrayValue?.compactMap(\.stringValue) else { continue }
+            mixed += 1
+            #expect(s.count == AdaptationRules.scheduleDays)
+            // Day 0 is the logged draw.
+            #expect(s[0] == e["chosen"]?.stringValue)
+        }
+        #expect(mixed >= 15, "\(mixed) of 20 uncertain decisions tried several arms")
+        // sleep_shift is a strategy for the whole week: never a schedule.
+        #expect(
+            experiment(engine.decide(input(AdaptHistory()), pool: AdaptPool(rows: [])), "sleep_shift")["schedule"]
+                == nil)
+        // Evening clearly best: no schedule in most decisions (only the logged draw's exploration floor).
+        let h = history(weeks: [
+            ("morning", "direct", 1, 6), ("midday", "direct", 1, 6), ("evening", "direct", 7, 6),
+            ("evening", "direct", 7, 6), ("evening", "direct", 6, 6),
+        ])
+        let clear = (0..<20).filter { k in
+            experiment(engine.decide(input(h, request: "req-\(k)"), pool: AdaptPool(rows: [])), "exercise_time")[
+                "schedule"] == nil
+        }
+        #expect(clear.count >= 18)
+    }
+
+    @Test func greedyAndTheOracleNeverSplitAPlan() {
+        let greedy = AdaptEngine(settings: AdaptSettings(policy: .greedy, explore: 0, seed: 1))
+        for k in 0..<10 {
+            let o = greedy.decide(input(AdaptHistory(), request: "req-\(k)"), pool: AdaptPool(rows: []))
+            #expect(experiment(o, "exercise_time")["schedule"] == nil)
+        }
+    }
+
+    @Test func aDecisionsRewardIsItsOwnArmsDays() {
+        // The plan tried morning on 3 days (all completed) and evening on 4 (all skipped); the decision chose
+        // morning, so its reward is 1, not the plan's 3/7.
+        let d0 = LocalDate("2026-03-02")!
+        let items = [
+            item("rp-0", "exercise", date: d0.description, variant: ["exercise_time": "morning"]),
+            item("rp-0", "exercise-evening", date: d0.description, variant: ["exercise_time": "evening"]),
+        ]
+        let fb =
+            (0..<3).map { feedback("rp-0", "exercise", d0.adding(days: $0).description, .completed) }
+            + (3..<7).map { feedback("rp-0", "exercise-evening", d0.adding(days: $0).description, .skipped) }
+        let logged = AdaptDecisionLog(
+            decisionID: "d", dimension: "exercise_time", analysisID: "a", decidedAt: "2026-03-01T00:00:00Z",
+            policy: "thompson", chosen: "morning", propensity: 0.5, arms: [], context: [:])
+        let plan = WindowPlan(planID: "rp-0", date: d0, focus: nil, readinessState: nil, items: items)
+        let out = AdaptEngine.linkAndReward(
+            history: [logged], windowPlans: [plan], join: FeedbackJoin(items: items, feedback: fb))
+        #expect(out.first?.reward == 1)
+        #expect(out.first?.rewardN == 3)
+    }
+}
+
+// MARK: - Items and tolerance (issue 19, item 2)
+
+/// Weeks of one exercise item at `intensity` with the arm given, `done` of 7 days completed.
+private func exerciseWeeks(_ weeks: [(arm: String, intensity: Int, done: Int)]) -> FeedbackJoin {
+    var items: [AdaptPlanItem] = []
+    var fb: [AdaptFeedback] = []
+    let start = LocalDate("2026-03-02")!
+    for (w, week) in weeks.enumerated() {
+        let date = start.adding(days: 7 * w)
+        items.append(
+            item(
+                "rp-\(w)", "exercise", date: date.description, intensity: week.intensity,
+                variant: ["exercise_time": week.arm]))
+        for d in 0..<7 {
+            fb.append(
+                feedback("rp-\(w)", "exercise", date.adding(days: d).description, d < week.done ? .completed : .skipped)
+            )
+        }
+    }
+    return FeedbackJoin(items: items, feedback: fb)
+}
+
+private func settledPosteriors(_ best: String) -> [String: [ArmPosterior]] {
+    let arms = ["morning", "midday", "evening"].map { a in
+        ArmPosterior(
+            arm: a, priorAlpha: 1, priorBeta: 1, successes: a == best ? 30 : 2, failures: a == best ? 5 : 20, pulls: 3,
+            pBest: a == best ? 0.99 : 0.005)
+    }
+    return ["exercise_time": arms]
+}
+
+@Suite struct AdaptItemEvolutionTests {
+    @Test func verdictsFollowTheThresholdsWithHysteresis() {
+        #expect(ItemVerdict.next(after: .keep, completion: 0.9) == .keep)
+        #expect(ItemVerdict.next(after: .keep, completion: 0.78) == .keep) // within the margin
+        #expect(ItemVerdict.next(after: .keep, completion: 0.74) == .adapt)
+        #expect(ItemVerdict.next(after: .adapt, completion: 0.82) == .adapt) // within the margin
+        #expect(ItemVerdict.next(after: .adapt, completion: 0.86) == .keep)
+        #expect(ItemVerdict.next(after: .adapt, completion: 0.37) == .adapt)
+        #expect(ItemVerdict.next(after: .adapt, completion: 0.3) == .replace)
+        #expect(ItemVerdict.next(after: .replace, completion: 0.42) == .replace)
+        #expect(ItemVerdict.next(after: .replace, completion: 0.5) == .adapt)
+        #expect(ItemVerdict.next(after: .keep, completion: 0.2) == .replace)
+    }
+
+    @Test func aTooHardIntensityAtTheSettledTimeLowersTheCap() {
+        // Evening is settled best; at intensity 3 the user completes 2 of 7: exercise is capped at 2, the item
+        // is made lighter.
+        let join = exerciseWeeks([("evening", 3, 2), ("evening", 3, 2)])
+        let e = ItemEvolution.of(join, posteriors: settledPosteriors("evening"))
+        #expect(e.caps["exercise"] == 2)
+        let t = e.tolerance.first { $0.category == "exercise" }!
+        // Lowered at the first plan; the second was made before the cap, so the cap holds.
+        #expect(t.state == "held" && t.evidence == 14)
+        let one = ItemEvolution.of(exerciseWeeks([("evening", 3, 2)]), posteriors: settledPosteriors("evening"))
+        #expect(one.tolerance[0].state == "lowered" && one.caps["exercise"] == 2)
+        let v = e.items.first { $0.item == "exercise" }!
+        #expect(v.verdict == "replace" && v.action == "lighter")
+        // At intensity 2 afterwards the user completes 6 of 7: kept, the cap holds.
+        let after = ItemEvolution.of(
+            exerciseWeeks([("evening", 3, 2), ("evening", 3, 2), ("evening", 2, 6), ("evening", 2, 7)]),
+            posteriors: settledPosteriors("evening"))
+        #expect(after.caps["exercise"] == 2)
+        #expect(after.tolerance[0].state == "held")
+        #expect(after.items[0].verdict == "keep" && after.items[0].action == "none")
+    }
+
+    @Test func failuresAwayFromTheSettledTimeSayNothingAboutIntensity() {
+        // Morning fails, but evening is the settled best: the failures are the time's, not the intensity's.
+        let e = ItemEvolution.of(
+            exerciseWeeks([("morning", 3, 1), ("morning", 3, 1)]), posteriors: settledPosteriors("evening"))
+        #expect(e.caps["exercise"] == nil)
+        #expect(e.items[0].action == "another_time")
+        // Nor while no arm is settled and some time is still untried.
+        var open = settledPosteriors("evening")
+        for i in open["exercise_time"]!.indices {
+            (open["exercise_time"]![i].pBest, open["exercise_time"]![i].successes) = (1.0 / 3, 1)
+            open["exercise_time"]![i].failures = i == 0 ? 2 : 6
+        }
+        #expect(ItemEvolution.of(exerciseWeeks([("evening", 3, 1), ("evening", 3, 1)]), posteriors: open).caps.isEmpty)
+        // Once every time has been tried and even the best fails, the intensity is the suspect.
+        open["exercise_time"]![0].failures = 6
+        open["exercise_time"]![2].successes = 2
+        #expect(
+            ItemEvolution.of(exerciseWeeks([("evening", 3, 1), ("evening", 3, 1)]), posteriors: open).caps
+                == ["exercise": 2])
+    }
+
+    @Test func theCapIsProbedAfterSixPlansAndHoldsAfterTwoFailures() {
+        var weeks: [(arm: String, intensity: Int, done: Int)] = [("evening", 3, 1)]
+        weeks += Array(repeating: ("evening", 2, 7), count: 6)
+        var e = ItemEvolution.of(exerciseWeeks(weeks), posteriors: settledPosteriors("evening"))
+        #expect(e.caps["exercise"] == nil || e.caps["exercise"] == 3)
+        #expect(e.tolerance[0].state == "raised")
+        // The probe fails again: capped at 2, and after a second failure no more probes.
+        weeks += [("evening", 3, 1)] + Array(repeating: ("evening", 2, 7), count: 8)
+        e = ItemEvolution.of(exerciseWeeks(weeks), posteriors: settledPosteriors("evening"))
+        #expect(e.caps["exercise"] == 2)
+        #expect(e.tolerance[0].state == "held")
+    }
+
+    @Test func aMiddlingItemWithoutATimeArmIsMadeShorter() {
+        let items = [item("rp-0", "mindfulness", date: "2026-03-02", category: "mindfulness")]
+        let fb = (0..<7).map { feedback("rp-0", "mindfulness", "2026-03-0\($0 + 2)", $0 < 4 ? .completed : .skipped) }
+        let e = ItemEvolution.of(FeedbackJoin(items: items, feedback: fb), posteriors: [:])
+        #expect(e.items.map(\.action) == ["shorter"])
+        #expect(e.items[0].verdict == "adapt")
+        #expect(ItemEvolution.role(of: "exercise-evening") == "exercise")
+        #expect(ItemEvolution.role(of: "wind-down") == "wind-down")
+    }
+}

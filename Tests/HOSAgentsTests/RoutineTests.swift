@@ -473,3 +473,76 @@ private func readinessOf(_ json: JSON) -> Readiness? {
     guard case .object(let o) = json else { return nil }
     return try! Readiness(Fields(o, path: "payload.readiness"))
 }
+
+@Suite struct RoutineScheduleTests {
+    @Test func aScheduleGivesOneExerciseBlockPerArmWithItsDays() throws {
+        let events = syntheticEvents(index: 1)
+        var m = memory(variants: ["exercise_time": "evening"])
+        m.schedules = ["exercise_time": ["evening", "morning", "evening", "midday", "morning", "evening", "evening"]]
+        let plan = RoutinePlanner().plan(routineInput(events, memory: m))
+        let payload = try RoutinePlanPayload(payload: plan.payload(explain: false))
+        let exercise = payload.items.filter { $0.variant["exercise_time"] != nil }
+        // The arm with the most days keeps the id `exercise`; the others are named after their arm.
+        #expect(exercise.map(\.itemID) == ["exercise-morning", "exercise-midday", "exercise"])
+        let d = plan.date
+        let byID = Dictionary(uniqueKeysWithValues: exercise.map { ($0.itemID, $0) })
+        #expect(byID["exercise"]?.days == [0, 2, 5, 6].map { d.adding(days: $0) })
+        #expect(byID["exercise-morning"]?.days == [1, 4].map { d.adding(days: $0) })
+        #expect(byID["exercise-midday"]?.days == [3].map { d.adding(days: $0) })
+        // Every day of the week has exactly one exercise block.
+        for k in 0..<7 { #expect(exercise.filter { $0.isFor(d.adding(days: k)) }.count == 1) }
+        #expect(byID["exercise"]?.variant["exercise_time"] == "evening")
+        // Each sits in its own arm's slot, without overlaps.
+        #expect(byID["exercise-morning"]!.start!.minutes == plan.wake + RoutineRules.morningAfterWakeMin)
+        for (i, it) in plan.items.enumerated() where i > 0 { #expect(plan.items[i - 1].end <= it.start) }
+        // A schedule of one arm, or one naming an unknown arm, is no schedule.
+        for s in [
+            Array(repeating: "midday", count: 7),
+            ["evening", "noon", "evening", "evening", "evening", "evening", "evening"],
+        ] {
+            m.schedules = ["exercise_time": s]
+            let one = RoutinePlanner().plan(routineInput(events, memory: m)).payload(explain: false)
+            let items = one["items"]!.arrayValue!.filter { $0["variant"]?["exercise_time"] != nil }
+            #expect(items.count == 1 && items[0]["days"] == nil)
+        }
+    }
+}
+
+@Suite struct RoutineLearnedTests {
+    @Test func theViewReadsWhatHosAdaptLearned() throws {
+        let text = """
+            {"adaptation_state": {"variants": {"exercise_time": "evening"},
+             "schedules": {"exercise_time": ["evening", "morning", "evening", "evening", "evening", "evening", "evening"]},
+             "tolerance": {"exercise": 2, "focus": 9}, "item_actions": {"exercise": "lighter"}}}
+            """
+        let view = MemoryContextView(payload: try JSONParser.parse(text).objectValue!)
+        #expect(view.schedules["exercise_time"]?[1] == "morning")
+        // A cap outside 1–5 is passed over.
+        #expect(view.tolerance == ["exercise": 2])
+        #expect(view.itemActions == ["exercise": "lighter"])
+    }
+
+    @Test func toleranceCapsIntensityAndVerdictsShapeItems() {
+        let events = syntheticEvents(index: 1)
+        let base = RoutinePlanner().plan(routineInput(events, memory: memory(difficulty: 4)))
+        let ex = item(base, "exercise")!
+        #expect(ex.intensity >= 3)
+        var m = memory(difficulty: 4)
+        m.tolerance = ["exercise": 2]
+        let capped = RoutinePlanner(explain: true).plan(routineInput(events, memory: m))
+        #expect(item(capped, "exercise")!.intensity == 2)
+        #expect(item(capped, "exercise")!.durationMin == ex.durationMin)
+        #expect(capped.explain.contains { $0.contains("learned") })
+        m.itemActions = ["exercise": "shorter"]
+        let shorter = RoutinePlanner().plan(routineInput(events, memory: m))
+        #expect(item(shorter, "exercise")!.durationMin < ex.durationMin)
+        m.itemActions = ["exercise": "replace"]
+        let replaced = RoutinePlanner().plan(routineInput(events, memory: m))
+        #expect(item(replaced, "exercise")!.intensity == 1)
+        #expect(item(replaced, "exercise")!.durationMin == RoutineRules.exerciseDurationRange.lowerBound)
+        // An unknown action changes nothing.
+        m = memory(difficulty: 4)
+        m.itemActions = ["exercise": "juggle"]
+        #expect(item(RoutinePlanner().plan(routineInput(events, memory: m)), "exercise") == ex)
+    }
+}

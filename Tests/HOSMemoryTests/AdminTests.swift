@@ -47,7 +47,7 @@ let adversarialIDs = [
                 #"{"event_id":\#(q("if" + e)),"event_type":"insight_feedback","user_id":\#(q(u)),"timestamp":"2026-02-04T00:00:00Z","payload":{"insight_id":"ins","useful":true}}"#
             )
             input.append(
-                #"{"event_id":\#(q("ad" + e)),"event_type":"adaptation","user_id":\#(q(u)),"timestamp":"2026-02-04T00:00:00Z","payload":{"difficulty":{"from":2,"to":3},"experiments":[{"dimension":"exercise_time","arms":[{"arm":"midday","successes":3,"failures":1}],"chosen":"midday"}]}}"#
+                #"{"event_id":\#(q("ad" + e)),"event_type":"adaptation","user_id":\#(q(u)),"timestamp":"2026-02-04T00:00:00Z","payload":{"difficulty":{"from":2,"to":3},"experiments":[{"dimension":"exercise_time","arms":[{"arm":"midday","successes":3,"failures":1}],"chosen":"midday"}],"tolerance":[{"category":"exercise","max_intensity":2,"evidence":7,"state":"lowered","reason":"r"}],"items":[{"item":"exercise","category":"exercise","completion":0.3,"n":7,"verdict":"replace","action":"lighter","reason":"r"}]}}"#
             )
             input.append(
                 #"{"event_id":\#(q("al" + e)),"event_type":"alert","user_id":\#(q(u)),"timestamp":"2026-02-04T00:00:00Z","payload":{"alert_id":"alr-1","rule":"no_records","severity":"warning","status":"open","started":"2026-02-02","as_of":"2026-02-04","title":"No records for 3 days","detail":"secret-alert-\#(n)"}}"#

@@ -146,6 +146,26 @@ import Testing
         #expect(p["meta"]?["adherence"]?["overall"]?["n"] == 14)
     }
 
+    @Test func scheduleToleranceAndItemVerdictsReachTheContext() throws {
+        let dir = TempDir()
+        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        func adaptation(_ id: String, _ ts: String, cap: Int, action: String) -> String {
+            #"{"event_id":"\#(id)","event_type":"adaptation","user_id":"u1","timestamp":"\#(ts)","payload":{"difficulty":{"from":3,"to":3},"experiments":[{"dimension":"exercise_time","arms":[{"arm":"evening","successes":7,"failures":0},{"arm":"morning","successes":1,"failures":3},{"arm":"midday","successes":0,"failures":0}],"chosen":"evening","schedule":["evening","morning","evening","evening","midday","evening","evening"]}],"tolerance":[{"category":"exercise","max_intensity":\#(cap),"evidence":14,"state":"lowered","reason":"r"},{"category":"sleep","max_intensity":null,"evidence":7,"state":"none","reason":"r"}],"items":[{"item":"exercise","category":"exercise","completion":0.3,"n":7,"verdict":"replace","action":"\#(action)","reason":"r"},{"item":"sleep","category":"sleep","completion":0.9,"n":7,"verdict":"keep","action":"none","reason":"r"}]}}"#
+        }
+        // The newer decision wins, whichever order they arrive in; an older one changes nothing.
+        let input = [
+            adaptation("ad2", "2026-01-24T00:00:00Z", cap: 2, action: "lighter"),
+            adaptation("ad1", "2026-01-17T00:00:00Z", cap: 4, action: "shorter"),
+            request("u1", id: "q1", asOf: "2026-01-24", ts: "2026-01-25T00:00:00Z"),
+        ]
+        let state = contexts(try runMemory(store, input))[0]["payload"]!["adaptation_state"]!
+        #expect(
+            state["schedules"]
+                == ["exercise_time": ["evening", "morning", "evening", "evening", "midday", "evening", "evening"]])
+        #expect(state["tolerance"] == ["exercise": 2])
+        #expect(state["item_actions"] == ["exercise": "lighter"])
+    }
+
     @Test func insightsAreDeduplicatedByContent() throws {
         let dir = TempDir()
         let store = try MemoryStore(path: dir.path("m.sqlite"))

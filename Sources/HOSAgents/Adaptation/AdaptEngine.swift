@@ -210,8 +210,10 @@ public struct AdaptEngine: Sendable {
                 updated.first { $0.decisionID == d.decisionID && $0.dimension == d.dimension } ?? d
             } + newDecisions, chosen: chosenNow)
 
+        let evolution = ItemEvolution.of(join, posteriors: posteriors)
         var payload = AdaptationPayload()
         payload.difficulty = difficulty
+        (payload.tolerance, payload.items) = (evolution.tolerance, evolution.items)
         payload.experiments = experiments
         payload.predictedAdherence = prediction.report
         payload.effectiveness = effectiveness
@@ -340,6 +342,12 @@ public struct AdaptEngine: Sendable {
             for (a, p) in zip(subset, choice.probabilities) { probabilities[a.arm] = p }
             let arm = subset[choice.index].arm
             chosen = arm
+            if AdaptationRules.perDay.contains(dim) {
+                let days = Self.schedule(
+                    subset, first: choice.index, policy: mode.policy, seed: settings.seed,
+                    user: input.user, request: input.requestID, dimension: dim)
+                if Set(days).count > 1 { entry.schedule = days }
+            }
             let propensity = max(AdaptationRules.minPropensity, probabilities[arm] ?? 0)
             entry.propensity = JSON.rounded(propensity, places: 6)
             entry.policy = mode.policy.rawValue
@@ -370,6 +378,33 @@ public struct AdaptEngine: Sendable {
                 failures: a.failures, pulls: a.pulls, pBest: a.pBest, chosen: a.arm == chosen)
         }
         return Experiment(arms: arms, chosen: chosen, report: entry, states: states, decision: decision)
+    }
+
+    /// The arm of each day of the next plan: day 0's is the logged draw; each other day is the policy's own
+    /// independent draw (Thompson: a draw from every posterior, the largest wins; random: uniform; greedy and
+    /// the oracle: day 0's arm), without the exploration floor, which the logged draw already keeps. While
+    /// the arms are uncertain one plan tries several; once one is clearly best, every day takes it.
+    static func schedule(
+        _ arms: [ArmPosterior], first: Int, policy: AdaptPolicy, seed: UInt64, user: String, request: String,
+        dimension: String
+    ) -> [String] {
+        var days = [arms[first].arm]
+        for day in 1..<AdaptationRules.scheduleDays {
+            var rng = AdaptRandom(seed: seed, stream: "adapt-day", user, request, dimension, String(day))
+            switch policy {
+            case .thompson:
+                var top = 0
+                var topValue = -1.0
+                for (i, a) in arms.enumerated() {
+                    let v = rng.beta(a.alpha, a.beta)
+                    if v > topValue { (top, topValue) = (i, v) }
+                }
+                days.append(arms[top].arm)
+            case .random: days.append(arms[min(arms.count - 1, Int(rng.uniform() * Double(arms.count)))].arm)
+            case .greedy, .oracle: days.append(arms[first].arm)
+            }
+        }
+        return days
     }
 
     /// A dimension's arms as Beta posteriors: the pooled prior plus this user's successes and failures, with
@@ -457,7 +492,8 @@ public struct AdaptEngine: Sendable {
         for (item, f) in join.pairs { byPlan[item.planID, default: []].append((item, f)) }
         for i in decisions.indices {
             guard let plan = decisions[i].planID, let pairs = byPlan[plan] else { continue }
-            let scores = pairs.filter { $0.0.variant[decisions[i].dimension] != nil }.map { $0.1.score }
+            // The chosen arm's items: with a schedule the plan's other days carry other arms.
+            let scores = pairs.filter { $0.0.variant[decisions[i].dimension] == decisions[i].chosen }.map { $0.1.score }
             guard !scores.isEmpty else { continue }
             let reward = scores.reduce(0, +) / Double(scores.count)
             if decisions[i].reward != reward || decisions[i].rewardN != scores.count {

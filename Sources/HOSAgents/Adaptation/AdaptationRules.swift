@@ -9,6 +9,12 @@ public enum AdaptationRules {
         ("exercise_time", RoutineRules.exerciseArms), ("sleep_shift", RoutineRules.sleepShiftArms),
     ]
 
+    /// Dimensions whose arm may differ from day to day within a plan (a schedule): where to exercise in the
+    /// day can; how to shift sleep is a strategy for the whole week and cannot.
+    public static let perDay: Set<String> = ["exercise_time"]
+    /// The days a plan is followed (hos-synth respond's week), and so the length of a schedule.
+    public static let scheduleDays = 7
+
     /// The arms of a dimension; nil for an unknown dimension.
     public static func arms(of dimension: String) -> [String]? { dimensions.first { $0.name == dimension }?.arms }
 
@@ -39,6 +45,26 @@ public enum AdaptationRules {
     public static let holdThreshold = 0.65
     /// A level taken back is not tried again until this many counted plans have passed.
     public static let retryAfterPlans = 6
+
+    // MARK: Items and tolerance (ItemEvolution)
+
+    /// An item is kept when its completion is at least this, replaced below `replaceBelow`, adapted between.
+    public static let keepAt = 0.80
+    public static let replaceBelow = 0.40
+    /// A verdict changes only when the completion passes a threshold by this much (hysteresis).
+    public static let verdictMargin = 0.05
+    /// Feedbacks an item needs on a plan for its verdict to count.
+    public static let minItemFeedback = 3
+    /// An arm is a dimension's settled best once its p_best is at least this; only items at the settled best
+    /// arm (or without an arm) are evidence of a category's intensity tolerance.
+    public static let settledPBest = 0.80
+    /// Feedbacks at an intensity that a step down of the cap needs, and how sure it must be that completion
+    /// there is below `keepAt` (P(p < 0.8) under Beta(1 + s, 1 + n − s)).
+    public static let minToleranceFeedback = 5
+    public static let lowerConfidence = 0.975
+    /// Plans at a cap after which one level up is tried again, unless that level has failed this many times.
+    public static let probeAfterPlans = 6
+    public static let maxLevelFailures = 2
 
     // MARK: Priors
 

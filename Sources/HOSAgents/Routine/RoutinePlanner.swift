@@ -64,6 +64,8 @@ public enum RoutineRules {
     /// Sleep-first caps exercise intensity here.
     public static let sleepFirstMaxIntensity = 3
     public static let exerciseDurationRange = 10...90
+    /// The share of its minutes an item keeps when hos-adapt says `shorter`.
+    public static let shorterFactor = 0.75
     /// Exercise slots: morning is wake + 60 min; midday and evening are clock times.
     public static let morningAfterWakeMin = 60
     public static let middayStart = ClockTime(minutes: 12 * 60 + 30)
@@ -167,15 +169,19 @@ public struct RoutineItem: Sendable, Equatable {
     public var variant: [String: String]
     public var title: String
     public var why: String
+    /// The id when not the role's own (a second arm of a schedule: `exercise-evening`).
+    public var itemID: String?
+    /// The plan's days this item is for; nil: every day.
+    public var days: [LocalDate]?
 
     public var end: Int { start + durationMin }
 
     /// The item as the routine_plan payload holds it.
     public var contract: PlanItem {
         var i = PlanItem()
-        (i.itemID, i.category, i.start) = (role.rawValue, role.category, ClockTime(minutes: start))
+        (i.itemID, i.category, i.start) = (itemID ?? role.rawValue, role.category, ClockTime(minutes: start))
         (i.durationMin, i.intensity, i.variant) = (Double(durationMin), intensity, variant)
-        (i.title, i.why) = (title, why)
+        (i.title, i.why, i.days) = (title, why, days)
         return i
     }
 }
@@ -267,12 +273,19 @@ public struct RoutinePlanner: Sendable {
             title: RoutineTone.sleepTitle(a, lightsOut: F.clock(night.bedtime)),
             why: RoutineTone.sleepWhy(ctx, shiftText: night.shiftText, windDown: windDown))
         timeline.add(sleepItem)
-        let exercise = Self.exercise(ctx, memory: memory, windDownStart: sleepItem.start, notes: &notes)
+        for part in Self.exerciseSchedule(memory, date: day.date, notes: &notes) {
+            var exercise = Self.exercise(
+                ctx, memory: memory, arm: part.arm, windDownStart: sleepItem.start, notes: &notes)
+            if let days = part.days {
+                exercise.item.days = days
+                if !part.first, let arm = part.arm { exercise.item.itemID = exercise.item.role.rawValue + "-" + arm }
+            }
+            timeline.place(
+                exercise.item, latestEnd: exercise.latestEnd, fallback: exercise.gapLimit,
+                shortest: RoutineRules.exerciseDurationRange.lowerBound)
+        }
         let roles = Self.otherRoles(a, readiness: readiness, notes: &notes)
-        timeline.place(
-            exercise.item, latestEnd: exercise.latestEnd, fallback: exercise.gapLimit,
-            shortest: RoutineRules.exerciseDurationRange.lowerBound)
-        for item in Self.otherItems(roles, ctx, windDownStart: sleepItem.start) {
+        for item in Self.otherItems(roles, ctx, memory: memory, windDownStart: sleepItem.start, notes: &notes) {
             timeline.place(item, latestEnd: sleepItem.start, fallback: sleepItem.start)
         }
         let items = timeline.items.sorted { $0.start < $1.start }
@@ -477,13 +490,16 @@ public struct RoutinePlanner: Sendable {
 
     /// Exercise (or the gentle walk), sized by readiness and difficulty, timed by its arm, with the latest end
     /// it may have (`gapLimit`: its gap before lights out; `latestEnd`: also sleep-first's 19:00 cap).
-    static func exercise(_ ctx: RoutineContext, memory: MemoryContextView, windDownStart: Int, notes: inout [String])
-        -> (item: RoutineItem, latestEnd: Int, gapLimit: Int)
-    {
+    static func exercise(
+        _ ctx: RoutineContext, memory: MemoryContextView, arm scheduled: String?, windDownStart: Int,
+        notes: inout [String]
+    ) -> (item: RoutineItem, latestEnd: Int, gapLimit: Int) {
         let (a, wake, bedtime) = (ctx.archetype, ctx.wake, ctx.bedtime)
         let exArm: String
         let exSource: String
-        if let v = memory.variants["exercise_time"], RoutineRules.exerciseArms.contains(v) {
+        if let v = scheduled {
+            (exArm, exSource) = (v, "memory_context schedule")
+        } else if let v = memory.variants["exercise_time"], RoutineRules.exerciseArms.contains(v) {
             (exArm, exSource) = (v, "memory_context variant")
         } else if let p = memory.preferences["exercise_time"], let arm = Self.arm(ofPreference: p) {
             (exArm, exSource) = (arm, "memory preference exercise_time")
@@ -506,7 +522,7 @@ public struct RoutinePlanner: Sendable {
         {
             latestEnd = min(latestEnd, cap)
         }
-        let exercise: RoutineItem
+        var exercise: RoutineItem
         if ctx.strained && a == .resilienceRebuilder {
             let minutes = RoutineRules.durationMin(.walk, a)
             exercise = RoutineItem(
@@ -516,7 +532,8 @@ public struct RoutinePlanner: Sendable {
             notes.append(
                 "exercise becomes a gentle walk (category recovery): Resilience Rebuilder with strained readiness")
         } else {
-            let size = Self.exerciseSize(a, difficulty: ctx.difficulty, state: ctx.state, sleepFirst: ctx.sleepFirst)
+            var size = Self.exerciseSize(a, difficulty: ctx.difficulty, state: ctx.state, sleepFirst: ctx.sleepFirst)
+            size = Self.learned(size, role: .exercise, memory: memory, notes: &notes)
             exercise = RoutineItem(
                 role: .exercise, start: anchor, durationMin: size.duration, intensity: size.intensity,
                 variant: ["exercise_time": exArm],
@@ -527,6 +544,56 @@ public struct RoutinePlanner: Sendable {
         notes.append(
             "exercise_time \(exArm) from \(exSource): anchor \(F.clock(anchor)); ends by \(F.clock(latestEnd))")
         return (exercise, latestEnd, gapLimit)
+    }
+
+    /// The exercise blocks of the plan's days: one per arm of memory's `exercise_time` schedule when it gives
+    /// the days different arms (the arm with the most days first, keeping the id `exercise`; each with its
+    /// dates), else one block for every day (arm nil: chosen as `exercise` does).
+    static func exerciseSchedule(_ memory: MemoryContextView, date: LocalDate, notes: inout [String])
+        -> [(arm: String?, days: [LocalDate]?, first: Bool)]
+    {
+        guard let s = memory.schedules["exercise_time"], s.allSatisfy(RoutineRules.exerciseArms.contains),
+            Set(s).count > 1
+        else { return [(nil, nil, true)] }
+        let arms = Set(s).sorted { a, b in
+            let (na, nb) = (s.filter { $0 == a }.count, s.filter { $0 == b }.count)
+            return na != nb ? na > nb : s.firstIndex(of: a)! < s.firstIndex(of: b)!
+        }
+        notes.append(
+            "exercise_time schedule from memory_context: "
+                + s.enumerated().map { "\(date.adding(days: $0.offset)) \($0.element)" }.joined(separator: ", "))
+        return arms.enumerated().map { k, arm in
+            (arm, s.indices.filter { s[$0] == arm }.map { date.adding(days: $0) }, k == 0)
+        }
+    }
+
+    /// What hos-adapt learned about an item, applied to its size: the category's tolerance caps its intensity
+    /// (lighter); `shorter` takes `RoutineRules.shorterFactor` off its minutes; `replace` gives its simplest form
+    /// (intensity 1, the shortest minutes). The sleep wind-down is never changed: it sets lights out.
+    static func learned(
+        _ size: (intensity: Int, duration: Int, rule: String), role: RoutineRole, memory: MemoryContextView,
+        notes: inout [String]
+    ) -> (intensity: Int, duration: Int, rule: String) {
+        var (intensity, duration, rule) = size
+        let shortest = role == .exercise ? RoutineRules.exerciseDurationRange.lowerBound : RoutineRules.grid
+        switch memory.itemActions[role.rawValue] {
+        case "replace"?:
+            (intensity, duration) = (1, min(duration, shortest))
+            rule += "; hos-adapt replaces it by its simplest form (item completion below 40%)"
+        case "shorter"?:
+            duration = max(shortest, F.grid(Int(Double(duration) * RoutineRules.shorterFactor)))
+            rule += "; hos-adapt makes it shorter (item completion 40–80%)"
+        default: break
+        }
+        if let cap = memory.tolerance[role.category], intensity > cap {
+            intensity = cap
+            rule += "; \(role.category) tolerance: intensity at most \(cap)"
+        }
+        if (intensity, duration) != (size.intensity, size.duration) {
+            notes.append(
+                "\(role.rawValue): \(size.intensity)/\(size.duration) min → \(intensity)/\(duration) min, learned")
+        }
+        return (intensity, duration, rule)
     }
 
     /// The other blocks by the archetype's priority, daily load − 1 of them; a rest block takes focus's place
@@ -546,7 +613,10 @@ public struct RoutinePlanner: Sendable {
     }
 
     /// The other blocks at their anchors, before placement.
-    static func otherItems(_ roles: [RoutineRole], _ ctx: RoutineContext, windDownStart: Int) -> [RoutineItem] {
+    static func otherItems(
+        _ roles: [RoutineRole], _ ctx: RoutineContext, memory: MemoryContextView, windDownStart: Int,
+        notes: inout [String]
+    ) -> [RoutineItem] {
         let (a, wake) = (ctx.archetype, ctx.wake)
         return roles.map { role in
             let d = RoutineRules.durationMin(role, a)
@@ -559,10 +629,13 @@ public struct RoutinePlanner: Sendable {
                 case .rest: wake + 420
                 default: wake
                 }
+            let size = Self.learned(
+                (role == .focus ? (ctx.difficulty >= 4 ? 3 : 2) : 1, d, ""), role: role, memory: memory,
+                notes: &notes)
             return RoutineItem(
-                role: role, start: start, durationMin: d,
-                intensity: role == .focus ? (ctx.difficulty >= 4 ? 3 : 2) : 1, variant: [:],
-                title: RoutineTone.title(role, ctx, minutes: d), why: RoutineTone.why(role, ctx, minutes: d))
+                role: role, start: start, durationMin: size.duration, intensity: size.intensity, variant: [:],
+                title: RoutineTone.title(role, ctx, minutes: size.duration),
+                why: RoutineTone.why(role, ctx, minutes: size.duration))
         }
     }
 

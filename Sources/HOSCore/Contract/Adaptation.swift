@@ -17,6 +17,8 @@ public struct AdaptationPayload: ContractPayload {
     public var explore: Double?
     public var controls: [String]?
     public var replayed: Bool?
+    public var tolerance: [ToleranceReport] = []
+    public var items: [ItemVerdictReport] = []
 
     public init() {}
 
@@ -32,6 +34,69 @@ public struct AdaptationPayload: ContractPayload {
         .value("explore", \.explore, "The least probability every arm keeps."),
         .value("controls", \.controls, "The control events that limited this decision, when there were any."),
         .value("replayed", \.replayed, "True when the request was answered before and this is that answer again."),
+        .objects(
+            "tolerance", \.tolerance,
+            "The user's intensity tolerance per category with feedback (hos-adapt(1), ITEMS AND TOLERANCE).",
+            absent: .omitted),
+        .objects(
+            "items", \.items, "Each plan item's verdict from its own history: keep, adapt or replace.",
+            absent: .omitted),
+    ]
+}
+
+/// A category's intensity tolerance: the highest intensity its items keep, as learned from completions.
+public struct ToleranceReport: ContractObject {
+    public var category = ""
+    /// Nil: no cap (no intensity has clearly failed).
+    public var maxIntensity: Int?
+    /// Feedbacks on the category's items that counted.
+    public var evidence = 0
+    /// none, lowered, held, raised.
+    public var state = ""
+    public var reason = ""
+
+    public init() {}
+
+    public static let fields: [PayloadField<Self>] = [
+        .value("category", \.category, "exercise, sleep, nutrition, mindfulness, focus, recovery.", default: ""),
+        .value(
+            "max_intensity", \.maxIntensity, "The highest intensity (1–5) the next plans give it; null: no cap.",
+            absent: .null),
+        .value("evidence", \.evidence, "Feedbacks on the category's items that counted.", default: 0),
+        .value(
+            "state", \.state, "none (never capped), lowered, held or raised (a probe one level up).", default: ""),
+        .value("reason", \.reason, "Why, in words.", default: ""),
+    ]
+}
+
+/// One plan item's verdict: its completion on the latest plan that had it, and what the next plan does.
+public struct ItemVerdictReport: ContractObject {
+    /// The item id without a schedule's arm suffix (`exercise-evening` counts as `exercise`).
+    public var item = ""
+    public var category = ""
+    public var completion = 0.0
+    public var n = 0
+    /// keep, adapt, replace.
+    public var verdict = ""
+    /// none, lighter, shorter, another_time, replace.
+    public var action = ""
+    public var reason = ""
+
+    public init() {}
+
+    public static let fields: [PayloadField<Self>] = [
+        .value("item", \.item, "The item id (a schedule's `exercise-evening` counts as `exercise`).", default: ""),
+        .value("category", \.category, "Its category.", default: ""),
+        .value("completion", \.completion, "Mean feedback score on the latest plan that had it.", default: 0),
+        .value("n", \.n, "Feedbacks on that plan.", default: 0),
+        .value(
+            "verdict", \.verdict, "keep (above 80%), adapt (40–80%) or replace (below 40%), with hysteresis.",
+            default: ""),
+        .value(
+            "action", \.action,
+            "What the next plan does: none, lighter (the category's tolerance caps it), shorter, another_time (the "
+                + "experiment moves it) or replace (its simplest form).", default: ""),
+        .value("reason", \.reason, "Why, in words.", default: ""),
     ]
 }
 
@@ -74,6 +139,8 @@ public struct ExperimentReport: ContractObject {
     public var held: Bool?
     public var prior: [String: PriorSource] = [:]
     public var changes: [String]?
+    /// The arm of each day of the next plan, day 0 first, when the days do not all take `chosen`.
+    public var schedule: [String]?
 
     public init() {}
 
@@ -92,6 +159,11 @@ public struct ExperimentReport: ContractObject {
             "changes", \.changes,
             "Plans (oldest first) at which the change test found the user's preference began to move; evidence from "
                 + "before each counts a tenth. Absent when none."),
+        .value(
+            "schedule", \.schedule,
+            "The arm of each day of the next plan (day 0, the plan's date, first; 7 days): day 0's is the logged "
+                + "draw (`chosen`), each other day an independent Thompson draw, so that a plan tries several arms "
+                + "while they are uncertain. Absent when every day takes `chosen`."),
     ]
 }
 

@@ -272,6 +272,12 @@ public struct AdaptationState: ContractObject {
     public var reason: String?
     public var predictedAdherence: Double?
     public var variants: [String: String] = [:]
+    /// Dimension → the arm of each day of the next plan, when its days differ.
+    public var schedules: [String: [String]]?
+    /// Category → the highest intensity its items may have.
+    public var tolerance: [String: Int]?
+    /// Item id → what the next plan does with it (lighter, shorter, another_time, replace).
+    public var itemActions: [String: String]?
     public var experiments: [StateExperiment] = []
 
     public init() {}
@@ -282,6 +288,18 @@ public struct AdaptationState: ContractObject {
         .value("reason", \.reason, "Why, in words."),
         .value("predicted_adherence", \.predictedAdherence, "The next plan's expected adherence."),
         .value("variants", \.variants, "Strategy dimension → chosen arm.", default: [:]),
+        .value(
+            "schedules", \.schedules,
+            "Strategy dimension → the arm of each day of the next plan (day 0 first), when hos-adapt's schedule "
+                + "gives the days different arms; absent otherwise."),
+        .value(
+            "tolerance", \.tolerance,
+            "Category → the highest intensity (1–5) its items may have, where hos-adapt has lowered it; absent "
+                + "without a cap."),
+        .value(
+            "item_actions", \.itemActions,
+            "Item id → lighter, shorter, another_time or replace: hos-adapt's verdict on items not kept as "
+                + "they are; absent when every item is kept."),
         .objects("experiments", \.experiments, "Each dimension's arms, when there are any.", absent: .omitted),
     ]
 }

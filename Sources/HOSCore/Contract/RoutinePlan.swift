@@ -61,8 +61,13 @@ public struct PlanItem: ContractObject {
     public var variant: [String: String] = [:]
     public var title: String?
     public var why: String?
+    /// The plan's days this item is for; nil: every day.
+    public var days: [LocalDate]?
 
     public init() {}
+
+    /// Whether the item is for `day` (an item without days is for every day).
+    public func isFor(_ day: LocalDate) -> Bool { days.map { $0.contains(day) } ?? true }
 
     public static let fields: [PayloadField<Self>] = [
         .value(
@@ -79,6 +84,10 @@ public struct PlanItem: ContractObject {
         .value("variant", \.variant, "The strategy arm per dimension (exercise_time, sleep_shift).", default: [:]),
         .value("title", \.title, "What to do."),
         .value("why", \.why, "Why, in words."),
+        .value(
+            "days", \.days,
+            "The dates (from the plan's date on) this item is for, when not every day the plan is followed: a plan "
+                + "may try several arms of a dimension on different days. Absent: every day."),
     ]
 
     /// The end as a time of day (it may pass midnight).

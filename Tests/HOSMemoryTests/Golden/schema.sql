@@ -16,6 +16,16 @@ CREATE TABLE adapt_decision (
     reward REAL CHECK (reward IS NULL OR (reward >= 0 AND reward <= 1)),
     reward_n INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (user_id, decision_id, dimension)) WITHOUT ROWID;
+CREATE TABLE adapt_item (
+    user_id TEXT NOT NULL, item_id TEXT NOT NULL, category TEXT NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('keep', 'adapt', 'replace')), action TEXT NOT NULL,
+    completion REAL NOT NULL, n INTEGER NOT NULL, reason TEXT NOT NULL, updated_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, item_id)) WITHOUT ROWID;
+CREATE TABLE adapt_tolerance (
+    user_id TEXT NOT NULL, category TEXT NOT NULL,
+    max_intensity INTEGER CHECK (max_intensity BETWEEN 1 AND 5), evidence INTEGER NOT NULL,
+    state TEXT NOT NULL, reason TEXT NOT NULL, updated_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, category)) WITHOUT ROWID;
 CREATE TABLE adaptation_state (
     user_id TEXT NOT NULL PRIMARY KEY, difficulty INTEGER CHECK (difficulty BETWEEN 1 AND 5),
     previous INTEGER, reason TEXT, predicted_adherence REAL, analysis_id TEXT,
@@ -51,7 +61,7 @@ CREATE TABLE event_seen (
 CREATE TABLE experiment (
     user_id TEXT NOT NULL, dimension TEXT NOT NULL, arm TEXT NOT NULL,
     successes REAL NOT NULL CHECK (successes >= 0), failures REAL NOT NULL CHECK (failures >= 0),
-    p_best REAL, chosen INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL,
+    p_best REAL, chosen INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL, days TEXT,
     PRIMARY KEY (user_id, dimension, arm)) WITHOUT ROWID;
 CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
 CREATE TABLE insight (
