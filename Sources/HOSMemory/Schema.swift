@@ -45,6 +45,7 @@ public enum Schema {
         m.registerMigration("2026-12-03-llm", migrate: llm1)
         m.registerMigration("2026-12-06-audit-without-user", migrate: auditWithoutUser)
         m.registerMigration("2026-12-07-alerts", migrate: alerts1)
+        m.registerMigration("2026-12-08-feedback-reason", migrate: feedbackReason)
         return m
     }
 
@@ -232,6 +233,15 @@ public enum Schema {
                     status TEXT NOT NULL CHECK (status IN ('open', 'closed')), started TEXT NOT NULL, ended TEXT,
                     as_of TEXT NOT NULL, title TEXT NOT NULL, payload TEXT NOT NULL, event_id TEXT NOT NULL,
                     PRIMARY KEY (user_id, alert_id)) WITHOUT ROWID;
+                """)
+    }
+
+    /// plan_feedback keeps the reason a user gives (rating was kept from the start): hos-adapt weighs both.
+    static func feedbackReason(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE plan_feedback ADD COLUMN reason TEXT
+                  CHECK (reason IS NULL OR reason IN ('wrong_time', 'too_hard', 'too_easy', 'no_time'));
                 """)
     }
 

@@ -68,7 +68,7 @@ public enum RoutineRules {
     public static let morningAfterWakeMin = 60
     public static let middayStart = ClockTime(minutes: 12 * 60 + 30)
     public static let eveningStart = ClockTime(minutes: 18 * 60)
-    public static let exerciseArms = ["morning", "midday", "evening"]
+    public static let exerciseArms = ExerciseTime.windows
     public static let sleepShiftArms = ["gradual", "direct"]
 
     /// Exercise minutes at the archetype's base difficulty.
@@ -485,6 +485,8 @@ public struct RoutinePlanner: Sendable {
         let exSource: String
         if let v = memory.variants["exercise_time"], RoutineRules.exerciseArms.contains(v) {
             (exArm, exSource) = (v, "memory_context variant")
+        } else if let stated = memory.preferredExerciseTime {
+            (exArm, exSource) = (stated.window, "your stated preferred time \(stated)")
         } else if let p = memory.preferences["exercise_time"], let arm = Self.arm(ofPreference: p) {
             (exArm, exSource) = (arm, "memory preference exercise_time")
         } else {
@@ -516,7 +518,9 @@ public struct RoutinePlanner: Sendable {
             notes.append(
                 "exercise becomes a gentle walk (category recovery): Resilience Rebuilder with strained readiness")
         } else {
-            let size = Self.exerciseSize(a, difficulty: ctx.difficulty, state: ctx.state, sleepFirst: ctx.sleepFirst)
+            let size = Self.exerciseSize(
+                a, difficulty: ctx.difficulty, state: ctx.state, sleepFirst: ctx.sleepFirst,
+                maxIntensity: memory.maxIntensity)
             exercise = RoutineItem(
                 role: .exercise, start: anchor, durationMin: size.duration, intensity: size.intensity,
                 variant: ["exercise_time": exArm],
@@ -566,10 +570,11 @@ public struct RoutinePlanner: Sendable {
         }
     }
 
-    /// Exercise intensity and minutes from the archetype, difficulty and readiness (the table of hos-routine(1)).
-    public static func exerciseSize(_ a: Archetype, difficulty: Int, state: String, sleepFirst: Bool)
-        -> (intensity: Int, duration: Int, rule: String)
-    {
+    /// Exercise intensity and minutes from the archetype, difficulty and readiness (the table of hos-routine(1)),
+    /// the intensity at most the user's stated `maxIntensity`.
+    public static func exerciseSize(
+        _ a: Archetype, difficulty: Int, state: String, sleepFirst: Bool, maxIntensity: Int? = nil
+    ) -> (intensity: Int, duration: Int, rule: String) {
         let base = Double(RoutineRules.exerciseBaseMin(a))
         let steps = difficulty - ArchetypePolicy.of(a).baseDifficulty
         var minutes = base * (1 + RoutineRules.durationStep * Double(steps))
@@ -592,18 +597,17 @@ public struct RoutinePlanner: Sendable {
             intensity = RoutineRules.sleepFirstMaxIntensity
             rule += "; sleep-first: intensity at most \(RoutineRules.sleepFirstMaxIntensity)"
         }
+        if let cap = maxIntensity, intensity > cap {
+            intensity = cap
+            rule += "; your stated maximum intensity \(cap)"
+        }
         let r = RoutineRules.exerciseDurationRange
         let duration = min(r.upperBound, max(r.lowerBound, F.grid(Int(minutes.rounded()))))
         return (max(1, intensity), duration, rule)
     }
 
     /// The exercise_time arm of a preference: an arm name, or a time (before 11:00 morning, before 16:00 midday).
-    public static func arm(ofPreference p: JSON) -> String? {
-        guard let s = p.stringValue else { return nil }
-        if RoutineRules.exerciseArms.contains(s) { return s }
-        guard let t = ClockTime(s) else { return nil }
-        return t.minutes < 11 * 60 ? "morning" : t.minutes < 16 * 60 ? "midday" : "evening"
-    }
+    public static func arm(ofPreference p: JSON) -> String? { p.stringValue.flatMap(ExerciseTime.init)?.window }
 }
 
 /// What the texts cite.
