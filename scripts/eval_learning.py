@@ -25,7 +25,7 @@ Targets (issue 7), on the adapted items from cycle 8 on: thompson within 10 poin
 of hos-adapt's 90% prediction intervals, and `hos-adapt evaluate` (IPS) on the random policy's log;
 writes DIR/learning-curve.svg and DIR/learning.json (default DIR: docs/learning). Standard library only.
 
-Population families (issue 19; --families, default all four), each through the same loop and the same three
+Population families (issue 19; --families, default all five), each through the same loop and the same three
 policies, reported on the exercise items (those with an exercise_time variant: the exercise or walk block):
 
     archetype    today's users above (hos-synth's hidden preferences; intensity capacity from the archetype)
@@ -35,6 +35,8 @@ policies, reported on the exercise items (those with an exercise_time variant: t
                  exceeds the tolerance; other items 0.7
     moving       as independent, but every user's window moves to another one from the plan of week 5 on
     mixed        as independent, users in turn: never answer, always complete, answer half the item-days, normal
+    talking      as independent (the same users), but half the skips say why (`hos-synth respond --reasons 0.5`):
+                 wrong_time outside the window, else too_hard above the tolerance, else no_time
 
 For each family and week: exercise-item adherence of thompson, random and oracle (the mean feedback score; for
 the mixed family the expected adherence under the window model, so users who never answer are measured too),
@@ -55,7 +57,9 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 POLICIES = ["thompson", "random", "oracle"]
-FAMILIES = ["archetype", "independent", "moving", "mixed"]
+FAMILIES = ["archetype", "independent", "moving", "mixed", "talking"]
+# The share of skips that say why in the talking family.
+TALKING_REASONS = 0.5
 WINDOWS = ["morning", "midday", "evening"]
 RESPONDERS = ["never", "always", "half", "normal"]
 MOVE_WEEK = 5
@@ -261,6 +265,8 @@ def run_family(family, ctx):
         with open(pref_path, "w") as f:
             json.dump({"users": [{"user_id": u, "preferences": prefs[u]} for u in users]}, f)
         respond_flag = f" --preferences {pref_path}"
+        if family == "talking":
+            respond_flag += f" --reasons {TALKING_REASONS}"
     results = {}
     for policy in POLICIES:
         pdir = os.path.join(fdir, policy)
@@ -441,6 +447,10 @@ def report_families(family_results, args):
             line += (f"; highest difficulty {top}; target (never-answering users no worse than random, "
                      f"within 2 points; no runaway): {'met' if met else 'NOT MET'}")
             entry["responders"], entry["highest_difficulty"], entry["target_met"] = groups, top, met
+        elif family == "talking" and "independent" in family_results:
+            base = mean([headline(family, family_results["independent"]["thompson"]["cycles"][i]) for i in late])
+            line += f"; the same users saying nothing (independent): thompson {base:.3f}"
+            entry["independent_thompson_weeks_8_on"] = round(base, 4)
         ok = ok and entry.get("target_met", True)
         print(line)
         print()

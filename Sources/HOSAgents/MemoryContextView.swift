@@ -9,7 +9,8 @@ import HOSCore
 ///     {"long_term": {"preferences": {"wake_time": {"value": "06:30", "confidence": 0.8}, ...}},
 ///      "adaptation_state": {"difficulty": 3, "variants": {"exercise_time": "evening", "sleep_shift": "gradual"}}}
 public struct MemoryContextView: Sendable, Equatable {
-    /// Preference name → value (`wake_time`, `exercise_time`, `dietary_pattern`, `exclusions`, `allergies`, ...).
+    /// Preference name → value (`wake_time`, `exercise_time`, `dietary_pattern`, `exclusions`, `allergies`,
+    /// `exercise_preferred_time`, `exercise_max_intensity`, `exercise_available_days`, ...).
     public var preferences: [String: JSON] = [:]
     /// The difficulty (1–5) that hos-adapt last chose.
     public var difficulty: Int?
@@ -37,6 +38,18 @@ public struct MemoryContextView: Sendable, Equatable {
         tolerance = (c.adaptationState?.tolerance ?? [:]).filter { (1...5).contains($0.value) }
         itemActions = c.adaptationState?.itemActions ?? [:]
     }
+
+    /// What the user stated about training (user_profile's exercise, kept as preferences by hos-memory).
+    public var statedExercise: ExercisePreferences { ExercisePreferences(preferences: preferences) }
+
+    /// The user's stated time to exercise (a window, or a clock time whose `window` is its arm).
+    public var preferredExerciseTime: ExerciseTime? { statedExercise.preferredTime }
+
+    /// The highest exercise intensity (1–5) the user stated.
+    public var maxIntensity: Int? { statedExercise.maxIntensity }
+
+    /// The days the user stated they can train, as `LocalDate.weekday` counts them (1 = Monday … 7 = Sunday).
+    public var availableDays: [Int]? { statedExercise.availableDays }
 
     /// A string preference.
     public func string(_ key: String) -> String? { preferences[key]?.stringValue }

@@ -9,6 +9,9 @@ import HOSMemory
 
 extension AdaptPolicy: ExpressibleByArgument {}
 
+/// The rules the help text cites.
+private typealias R = AdaptationRules
+
 public struct AdaptCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "hos-adapt",
@@ -138,6 +141,25 @@ public struct AdaptCommand: ParsableCommand {
                 (adaptation_state.tolerance, item_actions), and hos-routine caps each item's intensity by its \
                 category's tolerance and applies the actions (the sleep wind-down, which sets lights out, \
                 excepted).
+
+                WHAT PEOPLE SAY (the weights of AdaptationRules): a plan_feedback may carry a rating (1–5) and \
+                a reason (wrong_time, too_hard, too_easy, no_time), and each feedback adds w·score to its \
+                arm's successes and w·(1 − score) to its failures. Without either, w = 1 and the score is the \
+                status's: a user who says nothing is learned from completions alone. A rating of 1–2 lowers \
+                the score by \(R.ratingShift), 4–5 raises it by as much, within 0–1 (a completed item rated 1–2 \
+                scores \(1 - R.ratingShift), a skipped one rated 4–5 \(R.ratingShift); a rating that agrees \
+                with the status changes nothing). On the dimensions that place an item in the day \
+                (\(R.timeDimensions.sorted().joined(separator: ", "))), wrong_time is a failure of the item's \
+                arm counted \(Int(R.wrongTimeWeight)) times (w = \(Int(R.wrongTimeWeight)), score 0, whatever the \
+                status), and no_time, too_hard and too_easy say the time was not the trouble: w = \
+                \(R.otherReasonWeight). A preferred time stated in user_profile exercise.preferred_time \
+                (morning, midday, evening, or HH:MM: before 11:00 morning, before 16:00 midday, else evening) \
+                is the user's own prior on exercise_time: \(Int(R.statedSuccesses)) pseudo-successes on the \
+                stated arm and \(Int(R.statedFailures)) pseudo-failures on each other arm, on top of the pooled \
+                prior (prior.ARM.stated, stated_successes, stated_failures). hos-adapt reads it from the \
+                memory file, where hos-memory upstream keeps it as preference exercise_preferred_time (so \
+                a profile sent once counts in every later run; without hos-memory before it, a stated time \
+                is not seen).
 
                 POLICIES (--policy): thompson (default: one draw from each arm's posterior, the largest \
                 wins, so P(arm) = p_best); greedy (the highest posterior mean); random (each arm 1/k); \

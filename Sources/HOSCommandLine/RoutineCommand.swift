@@ -56,11 +56,13 @@ public struct RoutineCommand: ParsableCommand {
             \(ArchetypePolicy.words(ArchetypePolicy.byLoad) { "\(RoutineRules.exerciseBaseMin($0))" }), \
             ±\(Int(RoutineRules.durationStep * 100))% per difficulty step from the base. \
             Intensity: recovered, difficulty + 1 (at most 5); balanced or unknown, the difficulty; \
-            strained, at most 2 and 40% shorter; sleep-first, at most 3. Minutes are rounded to 5 and \
-            kept within 10–90. A strained Resilience Rebuilder gets a gentle walk instead (item_id walk, \
+            strained, at most 2 and 40% shorter; sleep-first, at most 3; and never above the user's stated \
+            maximum (user_profile exercise.max_intensity, memory preference exercise_max_intensity; the \
+            notes say so). Minutes are rounded to 5 and kept within 10–90. A strained Resilience Rebuilder gets a gentle walk instead (item_id walk, \
             category recovery, 15 min, intensity 1). variant.exercise_time is memory context's \
-            variants.exercise_time, else memory preference exercise_time (an arm, or a time: before \
-            11:00 morning, before 16:00 midday, else evening), else the archetype default (Peak \
+            variants.exercise_time, else the user's stated preferred time (user_profile \
+            exercise.preferred_time, memory preference exercise_preferred_time), else memory preference \
+            exercise_time (an arm, or a time: before 11:00 morning, before 16:00 midday, else evening), else the archetype default (Peak \
             Performer and Systematic Improver morning, Transformation Seeker and Foundation Builder \
             evening, Resilience Rebuilder and Connected Explorer midday). Slots: morning wake + 60 min, \
             midday 12:30, evening 18:00. Exercise ends at least 2 h before lights out; sleep-first, at \
@@ -68,7 +70,9 @@ public struct RoutineCommand: ParsableCommand {
             gives the plan's days different arms (hos-adapt tries several while they are uncertain), each \
             arm gets its own exercise item at its slot with days [the plan's dates it is for]: the arm with \
             the most days keeps item_id exercise, the others are exercise-ARM; an item without days is for \
-            every day.
+            every day. When user_profile stated exercise.available_days (memory preference \
+            exercise_available_days) and they name some of the plan's 7 days but not all, exercise items \
+            are for those days only.
 
             What hos-adapt learned (memory context's adaptation_state): tolerance.CATEGORY caps the \
             intensity of that category's items (exercise, focus); item_actions.ITEM shorter takes a \

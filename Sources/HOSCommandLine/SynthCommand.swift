@@ -131,7 +131,10 @@ public struct SynthCommand: ParsableCommand {
                 exceeds preferences.intensity_capacity; every other item 0.7; completed or skipped, no rating. \
                 preferences.moves_on (a date) and moved_exercise_time move the window for plans dated from then \
                 on; preferences.responder is normal, never (no feedback), always (every item completed) or half \
-                (each item-day answered with probability 0.5).
+                (each item-day answered with probability 0.5). With --reasons P, a share P of the window \
+                model's skips carry a reason: wrong_time when the exercise item is outside the user's window, \
+                else too_hard when its intensity exceeds the tolerance, else no_time (every other item: \
+                no_time); without it, no reason is given and the answers are the same as before.
                 """)
 
         @OptionGroup public var stream: StreamOptions
@@ -143,11 +146,18 @@ public struct SynthCommand: ParsableCommand {
             help: ArgumentHelp(
                 "The users' preferences for the window model (the shape of a --truth file).", valueName: "file"))
         public var preferences: String?
+        @Option(
+            help: ArgumentHelp(
+                "The share (0–1) of the window model's skips that give a reason (needs --preferences).",
+                valueName: "share"))
+        public var reasons: Double = 0
 
         public init() {}
 
         public mutating func validate() throws {
             guard (1...366).contains(days) else { throw ValidationError("--days must be from 1 to 366") }
+            guard (0...1).contains(reasons) else { throw ValidationError("--reasons must be from 0 to 1") }
+            if reasons > 0, preferences == nil { throw ValidationError("--reasons needs --preferences") }
         }
 
         public func run() throws {
@@ -155,7 +165,9 @@ public struct SynthCommand: ParsableCommand {
             try runTool(tool) {
                 let population = try preferences.map(Self.readPreferences)
                 try runStage(
-                    RespondStage(seed: seed, days: days, fallbackArchetype: archetype, population: population),
+                    RespondStage(
+                        seed: seed, days: days, fallbackArchetype: archetype, population: population,
+                        reasons: reasons),
                     tool: tool,
                     options: stream
                 ) { config in

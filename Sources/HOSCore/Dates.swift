@@ -41,6 +41,9 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
         return (w < 0 ? w + 7 : w) + 1
     }
 
+    /// The weekdays' short names, Monday first: `weekdayNames[weekday - 1]`.
+    public static let weekdayNames = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
     /// Saturday or Sunday.
     public var isWeekend: Bool { weekday >= 6 }
 

@@ -159,11 +159,13 @@ public struct UserProfile: Sendable, Equatable {
     public var dietary: [String: JSON]
     public var timezone: String?
     public var wakePreference: ClockTime?
+    /// What the user says about training: a preferred time, a maximum intensity, the days available.
+    public var exercise: ExercisePreferences?
 
     public init(
         age: Double? = nil, sex: String? = nil, heightCm: Double? = nil, weightKg: Double? = nil,
         goals: [String] = [], dietary: [String: JSON] = [:], timezone: String? = nil,
-        wakePreference: ClockTime? = nil
+        wakePreference: ClockTime? = nil, exercise: ExercisePreferences? = nil
     ) {
         self.age = age
         self.sex = sex
@@ -173,6 +175,7 @@ public struct UserProfile: Sendable, Equatable {
         self.dietary = dietary
         self.timezone = timezone
         self.wakePreference = wakePreference
+        self.exercise = exercise
     }
 
     public init(payload p: [String: JSON]) throws(EventProblem) {
@@ -205,6 +208,11 @@ public struct UserProfile: Sendable, Equatable {
         } else {
             wakePreference = nil
         }
+        switch p["exercise"] {
+        case nil, .null?: exercise = nil
+        case .object(let o)?: exercise = try ExercisePreferences(payload: o)
+        case _?: throw EventProblem("payload.exercise must be an object")
+        }
     }
 
     public var payload: [String: JSON] {
@@ -217,6 +225,131 @@ public struct UserProfile: Sendable, Equatable {
         if !dietary.isEmpty { p["dietary"] = .object(dietary) }
         if let timezone { p["timezone"] = .string(timezone) }
         if let wakePreference { p["wake_preference"] = .string(wakePreference.description) }
+        if let exercise { p["exercise"] = .object(exercise.payload) }
+        return p
+    }
+}
+
+/// A time of day to exercise as a user states it: a window (morning, midday, evening) or a clock time.
+public enum ExerciseTime: Sendable, Equatable, CustomStringConvertible {
+    case window(String)
+    case clock(ClockTime)
+
+    /// The windows, as hos-routine's exercise_time arms name them.
+    public static let windows = ["morning", "midday", "evening"]
+
+    /// A window name or an `HH:MM` time; nil otherwise.
+    public init?(_ text: String) {
+        if Self.windows.contains(text) {
+            self = .window(text)
+        } else if let t = ClockTime(text) {
+            self = .clock(t)
+        } else {
+            return nil
+        }
+    }
+
+    /// The window a time falls in: before 11:00 morning, before 16:00 midday, else evening.
+    public var window: String {
+        switch self {
+        case .window(let w): w
+        case .clock(let t): t.minutes < 11 * 60 ? "morning" : t.minutes < 16 * 60 ? "midday" : "evening"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .window(let w): w
+        case .clock(let t): t.description
+        }
+    }
+}
+
+/// The `exercise` object of a `user_profile`: what the user states about training; every field optional.
+public struct ExercisePreferences: Sendable, Equatable {
+    public var preferredTime: ExerciseTime?
+    /// The highest intensity (1–5) the user wants.
+    public var maxIntensity: Int?
+    /// ISO weekdays (1 = Monday … 7 = Sunday), ascending; nil when not stated.
+    public var availableDays: [Int]?
+
+    public init(preferredTime: ExerciseTime? = nil, maxIntensity: Int? = nil, availableDays: [Int]? = nil) {
+        self.preferredTime = preferredTime
+        self.maxIntensity = maxIntensity
+        self.availableDays = availableDays
+    }
+
+    /// Decodes and validates `payload.exercise`.
+    public init(payload p: [String: JSON]) throws(EventProblem) {
+        if let t = try optionalString(p, "preferred_time", path: "payload.exercise.") {
+            guard let time = ExerciseTime(t) else {
+                throw EventProblem("payload.exercise.preferred_time must be morning, midday, evening or an HH:MM time")
+            }
+            preferredTime = time
+        }
+        switch p["max_intensity"] {
+        case nil, .null?: maxIntensity = nil
+        case .number(let n)? where n == n.rounded() && (1...5).contains(n):
+            maxIntensity = Int(n)
+        case _?: throw EventProblem("payload.exercise.max_intensity must be a whole number from 1 to 5")
+        }
+        switch p["available_days"] {
+        case nil, .null?: availableDays = nil
+        case .array(let a)?:
+            var days = Set<Int>()
+            for v in a {
+                guard let name = v.stringValue, let i = LocalDate.weekdayNames.firstIndex(of: name) else {
+                    throw EventProblem("payload.exercise.available_days must hold weekday names: mon, tue, … sun")
+                }
+                days.insert(i + 1)
+            }
+            guard !days.isEmpty else {
+                throw EventProblem("payload.exercise.available_days must name at least one day")
+            }
+            availableDays = days.sorted()
+        case _?: throw EventProblem("payload.exercise.available_days must be an array")
+        }
+    }
+
+    public var isEmpty: Bool { preferredTime == nil && maxIntensity == nil && availableDays == nil }
+
+    /// The long-term preferences hos-memory keeps them under (source user_profile).
+    public static let preferenceKeys = (
+        preferredTime: "exercise_preferred_time", maxIntensity: "exercise_max_intensity",
+        availableDays: "exercise_available_days"
+    )
+
+    /// The stated values as preferences, by `preferenceKeys`.
+    public var preferences: [String: JSON] {
+        let k = Self.preferenceKeys
+        var out: [String: JSON] = [:]
+        let p = payload
+        (out[k.preferredTime], out[k.maxIntensity], out[k.availableDays]) =
+            (p["preferred_time"], p["max_intensity"], p["available_days"])
+        return out
+    }
+
+    /// The stated values back from preferences; a value that does not decode is left out, not an error
+    /// (a memory_store may have written anything under these keys).
+    public init(preferences p: [String: JSON]) {
+        let k = Self.preferenceKeys
+        func part(_ key: String, _ name: String) -> ExercisePreferences {
+            guard let v = p[key] else { return ExercisePreferences() }
+            return (try? ExercisePreferences(payload: [name: v])) ?? ExercisePreferences()
+        }
+        self.init(
+            preferredTime: part(k.preferredTime, "preferred_time").preferredTime,
+            maxIntensity: part(k.maxIntensity, "max_intensity").maxIntensity,
+            availableDays: part(k.availableDays, "available_days").availableDays)
+    }
+
+    public var payload: [String: JSON] {
+        var p: [String: JSON] = [:]
+        if let preferredTime { p["preferred_time"] = .string(preferredTime.description) }
+        if let maxIntensity { p["max_intensity"] = .number(Double(maxIntensity)) }
+        if let availableDays {
+            p["available_days"] = .array(availableDays.map { .string(LocalDate.weekdayNames[$0 - 1]) })
+        }
         return p
     }
 }
@@ -225,17 +358,29 @@ public struct UserProfile: Sendable, Equatable {
 public struct PlanFeedback: Sendable, Equatable {
     public enum Status: String, Sendable, CaseIterable { case completed, partial, skipped }
 
+    /// Why the user did not do the item as planned, in their words.
+    public enum Reason: String, Sendable, CaseIterable {
+        /// The item was at a time of day that does not suit the user.
+        case wrongTime = "wrong_time"
+        case tooHard = "too_hard"
+        case tooEasy = "too_easy"
+        /// No time that day: not the plan's fault.
+        case noTime = "no_time"
+    }
+
     public var planID: String
     public var itemID: String
     public var status: Status
     public var rating: Int?
+    public var reason: Reason?
     public var date: LocalDate
 
-    public init(planID: String, itemID: String, status: Status, rating: Int?, date: LocalDate) {
+    public init(planID: String, itemID: String, status: Status, rating: Int?, reason: Reason? = nil, date: LocalDate) {
         self.planID = planID
         self.itemID = itemID
         self.status = status
         self.rating = rating
+        self.reason = reason
         self.date = date
     }
 
@@ -252,6 +397,12 @@ public struct PlanFeedback: Sendable, Equatable {
         if let r = p["rating"]?.doubleValue, r != r.rounded() {
             throw EventProblem("payload.rating must be a whole number")
         }
+        if let r = try optionalString(p, "reason") {
+            guard let reason = Reason(rawValue: r) else {
+                throw EventProblem("payload.reason must be wrong_time, too_hard, too_easy or no_time")
+            }
+            self.reason = reason
+        }
         guard let ds = try optionalString(p, "date"), let d = LocalDate(ds) else {
             throw EventProblem("payload.date is not a YYYY-MM-DD calendar date")
         }
@@ -264,15 +415,16 @@ public struct PlanFeedback: Sendable, Equatable {
             "date": .string(date.description),
         ]
         if let rating { p["rating"] = .number(Double(rating)) }
+        if let reason { p["reason"] = .string(reason.rawValue) }
         return p
     }
 }
 
-func optionalString(_ p: [String: JSON], _ key: String) throws(EventProblem) -> String? {
+func optionalString(_ p: [String: JSON], _ key: String, path: String = "payload.") throws(EventProblem) -> String? {
     switch p[key] {
     case nil, .null?: return nil
     case .string(let s)?: return s
-    case let v?: throw EventProblem("payload.\(key) must be a string, not \(v.typeName)")
+    case let v?: throw EventProblem("\(path)\(key) must be a string, not \(v.typeName)")
     }
 }
 

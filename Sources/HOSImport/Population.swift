@@ -64,6 +64,15 @@ public struct WindowPreferences: Sendable, Equatable {
         return p
     }
 
+    /// The reason the user gives for skipping an item of a plan dated `date`: wrong_time for an exercise item
+    /// outside the preferred window, else too_hard when its intensity exceeds the tolerance, else no_time.
+    public func reason(item: PlanItem, planDate date: LocalDate) -> PlanFeedback.Reason {
+        guard let arm = item.variant["exercise_time"] else { return .noTime }
+        if arm != window(on: date) { return .wrongTime }
+        if let i = item.intensity, i > tolerance { return .tooHard }
+        return .noTime
+    }
+
     /// The users of a `--preferences` file (`{"users": [{"user_id", "preferences": {"exercise_time",
     /// "intensity_capacity", "responder"?, "moves_on"?, "moved_exercise_time"?}}]}`, the shape of
     /// `hos-synth --truth`); throws a message naming what is wrong.

@@ -12,14 +12,18 @@ public struct RespondStage: Stage {
     public let fallbackArchetype: Archetype
     /// The window model's users (`--preferences`); nil: the archetype model of `HiddenPreferences`.
     public let population: [String: WindowPreferences]?
+    /// The share of the window model's skips that carry a reason (`--reasons`).
+    public let reasons: Double
 
     public init(
-        seed: UInt64, days: Int, fallbackArchetype: Archetype, population: [String: WindowPreferences]? = nil
+        seed: UInt64, days: Int, fallbackArchetype: Archetype, population: [String: WindowPreferences]? = nil,
+        reasons: Double = 0
     ) {
         self.seed = seed
         self.days = days
         self.fallbackArchetype = fallbackArchetype
         self.population = population
+        self.reasons = reasons
     }
 
     public var consumes: Set<String> { [EventType.routinePlan] }
@@ -72,7 +76,9 @@ public struct RespondStage: Stage {
             archetype: plan.archetype, analysisID: plan.analysisID, payload: feedback.payload)
     }
 
-    /// The window model's answers: per item and day, completed or skipped (no rating), as the responder answers.
+    /// The window model's answers: per item and day, completed or skipped (no rating), as the responder answers;
+    /// a share `reasons` of the skips say why (`WindowPreferences.reason`). The reason's draw comes after the
+    /// others, and only with `reasons` > 0, so that answers without reasons are the same as before.
     func answer(
         _ event: Event, planID: String, date: LocalDate, items: [PlanItem], window prefs: WindowPreferences,
         emit: (Event) throws -> Void
@@ -86,9 +92,15 @@ public struct RespondStage: Stage {
                 let p = prefs.responder == .always ? 1 : prefs.completionProbability(item: item, planDate: date)
                 let status: PlanFeedback.Status = rng.uniform() < p ? .completed : .skipped
                 if prefs.responder == .half, !rng.chance(WindowPreferences.halfShare) { continue }
+                var reason: PlanFeedback.Reason?
+                if status == .skipped, reasons > 0, rng.chance(reasons) {
+                    reason = prefs.reason(item: item, planDate: date)
+                }
                 try emit(
                     Self.feedbackEvent(
-                        event, PlanFeedback(planID: planID, itemID: itemID, status: status, rating: nil, date: d)))
+                        event,
+                        PlanFeedback(
+                            planID: planID, itemID: itemID, status: status, rating: nil, reason: reason, date: d)))
             }
         }
     }

@@ -30,7 +30,8 @@ extension MemoryStore {
             for row in try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT plan_id, item_id, date, status FROM plan_feedback WHERE user_id = ? ORDER BY date, plan_id, item_id
+                        SELECT plan_id, item_id, date, status, rating, reason FROM plan_feedback WHERE user_id = ?
+                        ORDER BY date, plan_id, item_id
                         """), arguments: [user])
             {
                 // Rows the contract would not accept (written by an older version) are not evidence.
@@ -38,8 +39,12 @@ extension MemoryStore {
                     let status = PlanFeedback.Status(rawValue: row["status"])
                 else { continue }
                 out.feedback.append(
-                    AdaptFeedback(planID: row["plan_id"], itemID: row["item_id"], date: date, status: status))
+                    AdaptFeedback(
+                        planID: row["plan_id"], itemID: row["item_id"], date: date, status: status,
+                        rating: (row["rating"] as Int?).flatMap { (1...5).contains($0) ? $0 : nil },
+                        reason: (row["reason"] as String?).flatMap(PlanFeedback.Reason.init(rawValue:))))
             }
+            out.statedExercise = try Self.statedExercise(user: user, in: db)
             out.arms = try Self.arms(user: user, in: db)
             out.decisions = try Self.decisions(user: user, dimension: nil, in: db).map(\.decision)
             out.difficulty = try Int.fetchOne(
@@ -56,6 +61,20 @@ extension MemoryStore {
             }
             return out
         }
+    }
+
+    /// What the user stated about training: the exercise preferences a user_profile (or memory_store) set.
+    static func statedExercise(user: String, in db: Database) throws -> ExercisePreferences {
+        let keys = ExercisePreferences.preferenceKeys
+        var prefs: [String: JSON] = [:]
+        for row in try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT key, value FROM long_term_preference WHERE user_id = ? AND key IN (?, ?, ?)"),
+            arguments: [user, keys.preferredTime, keys.maxIntensity, keys.availableDays])
+        {
+            prefs[row["key"]] = JSON.parseStored(row["value"])
+        }
+        return ExercisePreferences(preferences: prefs)
     }
 
     /// The arms of one user, or of every user (nil): the pooled priors' source.

@@ -358,7 +358,6 @@ extension MemoryStore {
         var difficulty: [String: Tally] = [:]
         var arms: [Arm: (category: String, tally: Tally)] = [:]
         var overall = Tally()
-        let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
         for row in rows {
             let s = ConsolidationRules.score(row["status"])
             func add(_ t: inout Tally) {
@@ -366,7 +365,9 @@ extension MemoryStore {
                 t.n += 1
             }
             add(&overall)
-            if let d = LocalDate(row["date"] as String) { add(&weekday[names[d.weekday - 1], default: Tally()]) }
+            if let d = LocalDate(row["date"] as String) {
+                add(&weekday[LocalDate.weekdayNames[d.weekday - 1], default: Tally()])
+            }
             let cat: String = row["category"] ?? "unknown"
             add(&category[cat, default: Tally()])
             if let diff: Int = row["difficulty"] { add(&difficulty[String(diff), default: Tally()]) }

@@ -84,16 +84,16 @@ extension MemoryStore {
             let f = try PlanFeedback(payload: event.payload)
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO plan_feedback (user_id, plan_id, item_id, date, status, rating, event_id, timestamp)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO plan_feedback (user_id, plan_id, item_id, date, status, rating, reason, event_id, timestamp)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (user_id, plan_id, item_id, date) DO UPDATE SET
-                      status = excluded.status, rating = excluded.rating, event_id = excluded.event_id,
-                      timestamp = excluded.timestamp
+                      status = excluded.status, rating = excluded.rating, reason = excluded.reason,
+                      event_id = excluded.event_id, timestamp = excluded.timestamp
                     WHERE excluded.timestamp > plan_feedback.timestamp
                        OR (excluded.timestamp = plan_feedback.timestamp AND excluded.event_id > plan_feedback.event_id)
                     """
             ).execute(arguments: [
-                user, f.planID, f.itemID, f.date.description, f.status.rawValue, f.rating,
+                user, f.planID, f.itemID, f.date.description, f.status.rawValue, f.rating, f.reason?.rawValue,
                 event.eventID, at,
             ])
         case EventType.insightFeedback:
@@ -233,6 +233,12 @@ extension MemoryStore {
             try upsertPreference(
                 user: event.userID, key: key, value: .array(items.map(JSON.string)),
                 confidence: 1, evidence: 1, source: "user_profile", at: at, in: db)
+        }
+        // So is what the user states about training: the planners and hos-adapt read it from there.
+        for (key, value) in (profile.exercise?.preferences ?? [:]).sorted(by: { $0.key < $1.key }) {
+            try upsertPreference(
+                user: event.userID, key: key, value: value, confidence: 1, evidence: 1, source: "user_profile",
+                at: at, in: db)
         }
     }
 

@@ -51,6 +51,7 @@ public enum Schema {
         m.registerMigration("2026-12-06-audit-without-user", migrate: auditWithoutUser)
         m.registerMigration("2026-12-07-alerts", migrate: alerts1)
         m.registerMigration("2026-12-08-schedule-tolerance", migrate: scheduleTolerance1)
+        m.registerMigration("2026-12-08-feedback-reason", migrate: feedbackReason)
         return m
     }
 
@@ -257,6 +258,15 @@ public enum Schema {
                     verdict TEXT NOT NULL CHECK (verdict IN ('keep', 'adapt', 'replace')), action TEXT NOT NULL,
                     completion REAL NOT NULL, n INTEGER NOT NULL, reason TEXT NOT NULL, updated_at TEXT NOT NULL,
                     PRIMARY KEY (user_id, item_id)) WITHOUT ROWID;
+                """)
+    }
+
+    /// plan_feedback keeps the reason a user gives (rating was kept from the start): hos-adapt weighs both.
+    static func feedbackReason(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE plan_feedback ADD COLUMN reason TEXT
+                  CHECK (reason IS NULL OR reason IN ('wrong_time', 'too_hard', 'too_easy', 'no_time'));
                 """)
     }
 

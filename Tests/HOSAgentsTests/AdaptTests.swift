@@ -872,6 +872,29 @@ private func settledPosteriors(_ best: String) -> [String: [ArmPosterior]] {
         #expect(e.tolerance[0].state == "held")
     }
 
+    @Test func whatPeopleSayAboutIntensityMovesTheCapAtOnce() {
+        // Morning is no settled best (all times open), so completions alone say nothing; two too_hard do.
+        var join = exerciseWeeks([("morning", 4, 3)])
+        for i in join.pairs.indices where i < 2 {
+            let f = join.pairs[i].feedback
+            join.pairs[i].feedback = AdaptFeedback(
+                planID: f.planID, itemID: f.itemID, date: f.date, status: .skipped, reason: .tooHard)
+        }
+        let e = ItemEvolution.of(join, posteriors: [:].merging(["exercise_time": []]) { $1 })
+        #expect(e.caps["exercise"] == 3)
+        #expect(e.tolerance[0].reason.contains("too_hard"))
+        // Two too_easy at the cap raise it again.
+        var more = exerciseWeeks([("morning", 4, 3), ("morning", 3, 7)])
+        for i in more.pairs.indices {
+            let f = more.pairs[i].feedback
+            let reason: PlanFeedback.Reason? = i < 2 ? .tooHard : (i >= 7 && i < 9 ? .tooEasy : nil)
+            more.pairs[i].feedback = AdaptFeedback(
+                planID: f.planID, itemID: f.itemID, date: f.date, status: f.status, reason: reason)
+        }
+        let raised = ItemEvolution.of(more, posteriors: [:])
+        #expect(raised.caps["exercise"] == 4 && raised.tolerance[0].state == "raised")
+    }
+
     @Test func aMiddlingItemWithoutATimeArmIsMadeShorter() {
         let items = [item("rp-0", "mindfulness", date: "2026-03-02", category: "mindfulness")]
         let fb = (0..<7).map { feedback("rp-0", "mindfulness", "2026-03-0\($0 + 2)", $0 < 4 ? .completed : .skipped) }

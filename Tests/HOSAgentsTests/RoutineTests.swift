@@ -509,6 +509,33 @@ private func readinessOf(_ json: JSON) -> Readiness? {
 }
 
 @Suite struct RoutineLearnedTests {
+    @Test func exerciseOnlyOnTheStatedAvailableDays() throws {
+        let events = syntheticEvents(index: 1)
+        var m = memory(variants: ["exercise_time": "evening"])
+        m.preferences = ExercisePreferences(availableDays: [1, 3, 5]).preferences // Mon, Wed, Fri
+        let plan = try RoutinePlanPayload(
+            payload: RoutinePlanner().plan(routineInput(events, memory: m)).payload(explain: false))
+        let ex = plan.items.filter { $0.variant["exercise_time"] != nil }
+        #expect(ex.count == 1)
+        #expect(ex[0].days?.map(\.weekday).sorted() == [1, 3, 5])
+        // With a schedule, each arm keeps only its available days; an arm left without any is dropped.
+        m.schedules = [
+            "exercise_time": (0..<7).map { k in plan.date!.adding(days: k).weekday == 3 ? "morning" : "evening" }
+        ]
+        let both = try RoutinePlanPayload(
+            payload: RoutinePlanner().plan(routineInput(events, memory: m)).payload(explain: false))
+        let items = both.items.filter { $0.variant["exercise_time"] != nil }
+        #expect(
+            items.map(\.itemID) == ["exercise-morning", "exercise"]
+                || items.map(\.itemID) == ["exercise", "exercise-morning"])
+        #expect(items.flatMap { $0.days ?? [] }.map(\.weekday).sorted() == [1, 3, 5])
+        // Every day available, or none of the plan's: every day.
+        m.schedules = [:]
+        m.preferences = ExercisePreferences(availableDays: [1, 2, 3, 4, 5, 6, 7]).preferences
+        let all = RoutinePlanner().plan(routineInput(events, memory: m)).payload(explain: false)
+        #expect(all["items"]!.arrayValue!.allSatisfy { $0["days"] == nil })
+    }
+
     @Test func theViewReadsWhatHosAdaptLearned() throws {
         let text = """
             {"adaptation_state": {"variants": {"exercise_time": "evening"},

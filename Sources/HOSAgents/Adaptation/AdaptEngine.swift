@@ -407,8 +407,8 @@ public struct AdaptEngine: Sendable {
         return days
     }
 
-    /// A dimension's arms as Beta posteriors: the pooled prior plus this user's successes and failures, with
-    /// p_best; and where each prior came from.
+    /// A dimension's arms as Beta posteriors: the pooled prior (plus a stated preferred time's pseudo-counts)
+    /// and this user's successes and failures, with p_best; and where each prior came from.
     static func posteriors(
         _ dim: String, arms armNames: [String], input: AdaptInput, join: FeedbackJoin,
         pool: AdaptPool
@@ -417,7 +417,14 @@ public struct AdaptEngine: Sendable {
         var arms: [ArmPosterior] = []
         var priorSource: [String: PriorSource] = [:]
         for name in armNames {
-            let prior = pool.prior(user: input.user, archetype: input.archetype.name, dimension: dim, arm: name)
+            var prior = pool.prior(user: input.user, archetype: input.archetype.name, dimension: dim, arm: name)
+            // A stated preferred time is the user's own prior, on top of the pooled one.
+            if let s = FeedbackEvidence.statedPrior(input.history.statedExercise, dimension: dim, arm: name) {
+                prior.alpha += s.successes
+                prior.beta += s.failures
+                prior.source.stated = input.history.statedExercise.preferredTime?.description
+                (prior.source.statedSuccesses, prior.source.statedFailures) = (s.successes, s.failures)
+            }
             let c = counts[name]
             arms.append(
                 ArmPosterior(

@@ -49,7 +49,7 @@ public struct AdaptStage<Memory: AdaptationMemory>: Stage {
         switch event.eventType {
         case EventType.planFeedback:
             let f = try PlanFeedback(payload: event.payload)
-            w.feedback.append(AdaptFeedback(planID: f.planID, itemID: f.itemID, date: f.date, status: f.status))
+            w.feedback.append(AdaptFeedback(f))
             w.events.append(event)
         case EventType.routinePlan:
             w.plans.append(try WindowPlan(payload: event.payload))

@@ -65,6 +65,8 @@ public enum AdaptationRules {
     /// Plans at a cap after which one level up is tried again, unless that level has failed this many times.
     public static let probeAfterPlans = 6
     public static let maxLevelFailures = 2
+    /// too_hard (or too_easy) feedbacks on one plan's items at an intensity that move the cap at once.
+    public static let saidIntensity = 2
 
     // MARK: Priors
 
@@ -88,6 +90,23 @@ public enum AdaptationRules {
     public static let changeZ = 2.5758293035489004
     /// The weight evidence from before a detected change keeps (per change).
     public static let forgetOnChange = 0.1
+
+    // MARK: What people say (FeedbackEvidence)
+
+    /// The dimensions whose arms place an item in the day: a `wrong_time` reason is their arm's fault.
+    public static let timeDimensions: Set<String> = ["exercise_time", "sleep_shift"]
+    /// A `wrong_time` feedback counts as this many failures of the item's arm on a time dimension.
+    public static let wrongTimeWeight = 3.0
+    /// The weight on a time dimension's arm of a feedback whose reason is not the time (`no_time`, `too_hard`,
+    /// `too_easy`): the user says it was not the arm's fault.
+    public static let otherReasonWeight = 0.5
+    /// How far a rating moves an arm's score: 1–2 lowers it, 4–5 raises it, within 0–1; so a completed item
+    /// rated 1–2 scores 0.75, a skipped one rated 4–5 scores 0.25, and a rating that agrees changes nothing.
+    public static let ratingShift = 0.25
+    /// A stated preferred time (user_profile exercise.preferred_time) is the user's own prior on exercise_time:
+    /// this many pseudo-successes on the stated arm, and `statedFailures` pseudo-failures on each other arm.
+    public static let statedSuccesses = 6.0
+    public static let statedFailures = 3.0
 
     // MARK: Exploration and prediction
 

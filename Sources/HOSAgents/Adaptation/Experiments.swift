@@ -112,9 +112,10 @@ public struct ArmPosterior: Sendable, Equatable {
     public var distribution: BetaDistribution { BetaDistribution(alpha, beta) }
     public var mean: Double { distribution.mean }
 
-    /// The user's counts of each arm of a dimension (conjugate update: each feedback adds its score to
-    /// successes and 1 − score to failures), each weighted by `ChangeDetection`: evidence from before a
-    /// change of preference counts a tenth.
+    /// The user's counts of each arm of a dimension (conjugate update: each feedback adds w · score to
+    /// successes and w · (1 − score) to failures), where score and weight are `FeedbackEvidence`'s (status,
+    /// rating, reason; 1 and the status's score for a feedback that says nothing more), the weight times
+    /// `ChangeDetection`'s: evidence from before a change of preference counts a tenth.
     public static func counts(_ join: FeedbackJoin, dimension: String) -> [String: (
         s: Double, f: Double, plans: Set<String>
     )] {
@@ -122,10 +123,11 @@ public struct ArmPosterior: Sendable, Equatable {
         let weights = ChangeDetection.weights(join, dimension: dimension).weights
         for (i, (item, f)) in join.pairs.enumerated() {
             guard let arm = item.variant[dimension] else { continue }
-            let w = weights[i]
+            let e = FeedbackEvidence.of(f, dimension: dimension)
+            let w = weights[i] * e.weight
             var c = out[arm] ?? (0, 0, [])
-            c.s += w * f.score
-            c.f += w * (1 - f.score)
+            c.s += w * e.score
+            c.f += w * (1 - e.score)
             c.plans.insert(item.planID)
             out[arm] = c
         }

@@ -24,6 +24,17 @@ public enum ItemVerdict: String, Sendable, CaseIterable {
     }
 }
 
+/// One plan's feedback on a category's items at one intensity: fair successes of fair feedbacks (see
+/// `ItemEvolution.fairGroups`), and how many feedbacks said too_hard or too_easy.
+struct ToleranceGroup: Sendable, Equatable {
+    var at: Int
+    var intensity: Int
+    var s = 0.0
+    var n = 0
+    var hard = 0
+    var easy = 0
+}
+
 /// What a user's history says about each item and each category's intensity (hos-adapt(1), ITEMS AND
 /// TOLERANCE).
 public struct ItemEvolution: Sendable, Equatable {
@@ -59,9 +70,7 @@ public struct ItemEvolution: Sendable, Equatable {
     /// Feedback on a category's items grouped by plan and intensity, plans in date order: (plan position,
     /// intensity, successes, feedbacks). Only fair evidence counts: an item whose strategy arm is not its
     /// dimension's settled best says more about the time than about the intensity.
-    static func fairGroups(_ join: FeedbackJoin, settled: [String: String])
-        -> [String: [(at: Int, intensity: Int, s: Double, n: Int)]]
-    {
+    static func fairGroups(_ join: FeedbackJoin, settled: [String: String]) -> [String: [ToleranceGroup]] {
         let order = PlanOutcome.of(join).map(\.planID)
         let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
         struct Key: Hashable {
@@ -69,20 +78,25 @@ public struct ItemEvolution: Sendable, Equatable {
             var at: Int
             var intensity: Int
         }
-        var sums: [Key: (s: Double, n: Int)] = [:]
+        var sums: [Key: ToleranceGroup] = [:]
         for (item, f) in join.pairs {
             guard let at = position[item.planID] else { continue }
-            let fair = item.variant.allSatisfy { dim, arm in
-                AdaptationRules.arms(of: dim) == nil || settled[dim] == arm
-            }
-            guard fair else { continue }
             let k = Key(category: item.category, at: at, intensity: item.intensity ?? 1)
-            let o = sums[k] ?? (0, 0)
-            sums[k] = (o.s + f.score, o.n + 1)
+            var g = sums[k] ?? ToleranceGroup(at: at, intensity: k.intensity)
+            // What a person says about the intensity counts wherever the item was placed.
+            switch FeedbackEvidence.intensity(f) {
+            case .tooHard?: g.hard += 1
+            case .tooEasy?: g.easy += 1
+            case nil: break
+            }
+            if item.variant.allSatisfy({ dim, arm in AdaptationRules.arms(of: dim) == nil || settled[dim] == arm }) {
+                (g.s, g.n) = (g.s + f.score, g.n + 1)
+            }
+            sums[k] = g
         }
-        var out: [String: [(at: Int, intensity: Int, s: Double, n: Int)]] = [:]
+        var out: [String: [ToleranceGroup]] = [:]
         for (k, v) in sums.sorted(by: { ($0.key.at, $0.key.intensity) < ($1.key.at, $1.key.intensity) }) {
-            out[k.category, default: []].append((k.at, k.intensity, v.s, v.n))
+            out[k.category, default: []].append(v)
         }
         return out
     }
@@ -105,10 +119,10 @@ extension ItemEvolution {
     /// moved; an intensity of at least 2 whose completion is clearly below `keepAt` (P(p < keepAt) ≥
     /// `lowerConfidence` under Beta(1 + s, 1 + n − s), at least `minToleranceFeedback` feedbacks) lowers the
     /// cap below it; after `probeAfterPlans` plans at a cap, one level up is tried again, unless that level
-    /// has failed `maxLevelFailures` times (then the cap holds).
-    static func tolerance(_ category: String, groups: [(at: Int, intensity: Int, s: Double, n: Int)])
-        -> ToleranceReport
-    {
+    /// has failed `maxLevelFailures` times (then the cap holds). What people say moves it at once: at least
+    /// `saidIntensity` too_hard on a plan's items at an intensity (more than too_easy) lowers the cap below
+    /// it, and as many too_easy at the cap raises it.
+    static func tolerance(_ category: String, groups: [ToleranceGroup]) -> ToleranceReport {
         let r = AdaptationRules.self
         var cap: Int?
         var since = 0
@@ -131,6 +145,17 @@ extension ItemEvolution {
             let o = sums[g.intensity] ?? (0, 0)
             let sum = (o.s + g.s, o.n + g.n)
             sums[g.intensity] = sum
+            if let c = cap, g.intensity >= c, g.easy >= r.saidIntensity, g.easy > g.hard {
+                (cap, since, sums) = (c + 1 >= 5 ? nil : c + 1, g.at, [:])
+                (t.state, t.reason) = ("raised", "said too_easy \(g.easy) times at intensity \(g.intensity)")
+                continue
+            }
+            if g.intensity >= 2, g.hard >= r.saidIntensity, g.hard > g.easy, (cap ?? 5) >= g.intensity {
+                failures[g.intensity, default: 0] += 1
+                (cap, since, sums) = (g.intensity - 1, g.at, [:])
+                (t.state, t.reason) = ("lowered", "said too_hard \(g.hard) times at intensity \(g.intensity)")
+                continue
+            }
             guard g.intensity >= 2, sum.1 >= r.minToleranceFeedback else { continue }
             let below = BetaDistribution(1 + sum.0, 1 + Double(sum.1) - sum.0).cdf(r.keepAt)
             guard below >= r.lowerConfidence, (cap ?? 5) >= g.intensity else { continue }

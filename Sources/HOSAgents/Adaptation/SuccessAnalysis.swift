@@ -54,13 +54,11 @@ public struct SuccessAnalysis: Sendable {
     /// Keyed `dimension=arm`.
     public var byVariant: [String: AdherenceTally] = [:]
 
-    static let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
     public init(_ join: FeedbackJoin) {
         for (item, f) in join.pairs {
             overall.add(f)
             byCategory[item.category, default: AdherenceTally()].add(f)
-            byWeekday[Self.weekdays[f.date.weekday - 1], default: AdherenceTally()].add(f)
+            byWeekday[LocalDate.weekdayNames[f.date.weekday - 1], default: AdherenceTally()].add(f)
             if let i = item.intensity { byIntensity[String(i), default: AdherenceTally()].add(f) }
             for (dim, arm) in item.variant { byVariant[dim + "=" + arm, default: AdherenceTally()].add(f) }
         }

@@ -70,7 +70,7 @@ public enum RoutineRules {
     public static let morningAfterWakeMin = 60
     public static let middayStart = ClockTime(minutes: 12 * 60 + 30)
     public static let eveningStart = ClockTime(minutes: 18 * 60)
-    public static let exerciseArms = ["morning", "midday", "evening"]
+    public static let exerciseArms = ExerciseTime.windows
     public static let sleepShiftArms = ["gradual", "direct"]
 
     /// Exercise minutes at the archetype's base difficulty.
@@ -501,6 +501,8 @@ public struct RoutinePlanner: Sendable {
             (exArm, exSource) = (v, "memory_context schedule")
         } else if let v = memory.variants["exercise_time"], RoutineRules.exerciseArms.contains(v) {
             (exArm, exSource) = (v, "memory_context variant")
+        } else if let stated = memory.preferredExerciseTime {
+            (exArm, exSource) = (stated.window, "your stated preferred time \(stated)")
         } else if let p = memory.preferences["exercise_time"], let arm = Self.arm(ofPreference: p) {
             (exArm, exSource) = (arm, "memory preference exercise_time")
         } else {
@@ -532,7 +534,9 @@ public struct RoutinePlanner: Sendable {
             notes.append(
                 "exercise becomes a gentle walk (category recovery): Resilience Rebuilder with strained readiness")
         } else {
-            var size = Self.exerciseSize(a, difficulty: ctx.difficulty, state: ctx.state, sleepFirst: ctx.sleepFirst)
+            var size = Self.exerciseSize(
+                a, difficulty: ctx.difficulty, state: ctx.state, sleepFirst: ctx.sleepFirst,
+                maxIntensity: memory.maxIntensity)
             size = Self.learned(size, role: .exercise, memory: memory, notes: &notes)
             exercise = RoutineItem(
                 role: .exercise, start: anchor, durationMin: size.duration, intensity: size.intensity,
@@ -548,13 +552,26 @@ public struct RoutinePlanner: Sendable {
 
     /// The exercise blocks of the plan's days: one per arm of memory's `exercise_time` schedule when it gives
     /// the days different arms (the arm with the most days first, keeping the id `exercise`; each with its
-    /// dates), else one block for every day (arm nil: chosen as `exercise` does).
+    /// dates), else one block (arm nil: chosen as `exercise` does); only on the days the user stated as
+    /// available, when they name some of the plan's days but not all.
     static func exerciseSchedule(_ memory: MemoryContextView, date: LocalDate, notes: inout [String])
         -> [(arm: String?, days: [LocalDate]?, first: Bool)]
     {
+        // Days the user said they cannot exercise get no exercise block (when some day is left).
+        let week = (0..<AdaptationRules.scheduleDays).map { date.adding(days: $0) }
+        var open = week
+        if let available = memory.availableDays, !available.isEmpty {
+            open = week.filter { available.contains($0.weekday) }
+            if open.isEmpty || open.count == week.count {
+                open = week
+            } else {
+                notes.append(
+                    "exercise on the stated available days only: " + open.map(\.description).joined(separator: ", "))
+            }
+        }
         guard let s = memory.schedules["exercise_time"], s.allSatisfy(RoutineRules.exerciseArms.contains),
             Set(s).count > 1
-        else { return [(nil, nil, true)] }
+        else { return [(nil, open.count == week.count ? nil : open, true)] }
         let arms = Set(s).sorted { a, b in
             let (na, nb) = (s.filter { $0 == a }.count, s.filter { $0 == b }.count)
             return na != nb ? na > nb : s.firstIndex(of: a)! < s.firstIndex(of: b)!
@@ -562,9 +579,10 @@ public struct RoutinePlanner: Sendable {
         notes.append(
             "exercise_time schedule from memory_context: "
                 + s.enumerated().map { "\(date.adding(days: $0.offset)) \($0.element)" }.joined(separator: ", "))
-        return arms.enumerated().map { k, arm in
-            (arm, s.indices.filter { s[$0] == arm }.map { date.adding(days: $0) }, k == 0)
-        }
+        let parts = arms.map { arm in
+            (arm: arm, days: s.indices.filter { s[$0] == arm }.map { date.adding(days: $0) }.filter(open.contains))
+        }.filter { !$0.days.isEmpty }
+        return parts.enumerated().map { k, p in (p.arm, p.days, k == 0) }
     }
 
     /// What hos-adapt learned about an item, applied to its size: the category's tolerance caps its intensity
@@ -639,10 +657,11 @@ public struct RoutinePlanner: Sendable {
         }
     }
 
-    /// Exercise intensity and minutes from the archetype, difficulty and readiness (the table of hos-routine(1)).
-    public static func exerciseSize(_ a: Archetype, difficulty: Int, state: String, sleepFirst: Bool)
-        -> (intensity: Int, duration: Int, rule: String)
-    {
+    /// Exercise intensity and minutes from the archetype, difficulty and readiness (the table of hos-routine(1)),
+    /// the intensity at most the user's stated `maxIntensity`.
+    public static func exerciseSize(
+        _ a: Archetype, difficulty: Int, state: String, sleepFirst: Bool, maxIntensity: Int? = nil
+    ) -> (intensity: Int, duration: Int, rule: String) {
         let base = Double(RoutineRules.exerciseBaseMin(a))
         let steps = difficulty - ArchetypePolicy.of(a).baseDifficulty
         var minutes = base * (1 + RoutineRules.durationStep * Double(steps))
@@ -665,18 +684,17 @@ public struct RoutinePlanner: Sendable {
             intensity = RoutineRules.sleepFirstMaxIntensity
             rule += "; sleep-first: intensity at most \(RoutineRules.sleepFirstMaxIntensity)"
         }
+        if let cap = maxIntensity, intensity > cap {
+            intensity = cap
+            rule += "; your stated maximum intensity \(cap)"
+        }
         let r = RoutineRules.exerciseDurationRange
         let duration = min(r.upperBound, max(r.lowerBound, F.grid(Int(minutes.rounded()))))
         return (max(1, intensity), duration, rule)
     }
 
     /// The exercise_time arm of a preference: an arm name, or a time (before 11:00 morning, before 16:00 midday).
-    public static func arm(ofPreference p: JSON) -> String? {
-        guard let s = p.stringValue else { return nil }
-        if RoutineRules.exerciseArms.contains(s) { return s }
-        guard let t = ClockTime(s) else { return nil }
-        return t.minutes < 11 * 60 ? "morning" : t.minutes < 16 * 60 ? "midday" : "evening"
-    }
+    public static func arm(ofPreference p: JSON) -> String? { p.stringValue.flatMap(ExerciseTime.init)?.window }
 }
 
 /// What the texts cite.

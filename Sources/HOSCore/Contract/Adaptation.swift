@@ -211,6 +211,9 @@ public struct PriorSource: ContractObject {
     public var weight = 0.0
     public var dispersion: Double?
     public var dispersionOf: Int?
+    public var stated: String?
+    public var statedSuccesses: Double?
+    public var statedFailures: Double?
 
     public init() {}
 
@@ -226,6 +229,12 @@ public struct PriorSource: ContractObject {
             "ρ, the between-user dispersion (intra-class correlation) of a beta-binomial fitted to other users' "
                 + "counts on the arm by the method of moments; absent without enough users."),
         .value("dispersion_users", \.dispersionOf, "The users that fit counted."),
+        .value(
+            "stated", \.stated,
+            "The user's stated preferred time (user_profile exercise.preferred_time) on exercise_time; absent when none."
+        ),
+        .value("stated_successes", \.statedSuccesses, "Pseudo-successes the stated time adds to this arm's prior."),
+        .value("stated_failures", \.statedFailures, "Pseudo-failures the stated time adds to this arm's prior."),
     ]
 }
 

@@ -58,12 +58,27 @@ public struct AdaptFeedback: Sendable, Equatable {
     public var itemID: String
     public var date: LocalDate
     public var status: PlanFeedback.Status
+    /// The user's 1–5 rating, when given.
+    public var rating: Int?
+    /// Why, in the user's words, when given.
+    public var reason: PlanFeedback.Reason?
 
-    public init(planID: String, itemID: String, date: LocalDate, status: PlanFeedback.Status) {
+    public init(
+        planID: String, itemID: String, date: LocalDate, status: PlanFeedback.Status, rating: Int? = nil,
+        reason: PlanFeedback.Reason? = nil
+    ) {
         self.planID = planID
         self.itemID = itemID
         self.date = date
         self.status = status
+        self.rating = rating
+        self.reason = reason
+    }
+
+    /// The feedback as hos-adapt keeps it from a `plan_feedback` payload.
+    public init(_ f: PlanFeedback) {
+        self.init(
+            planID: f.planID, itemID: f.itemID, date: f.date, status: f.status, rating: f.rating, reason: f.reason)
     }
 
 }
@@ -184,6 +199,8 @@ public struct AdaptHistory: Sendable, Equatable {
     public var difficulty: Int?
     /// The stored payload of this request's adaptation, when the request was answered before.
     public var previousAnswer: [String: JSON]?
+    /// What the user stated about training (user_profile's exercise, kept by hos-memory as preferences).
+    public var statedExercise = ExercisePreferences()
 
     public init() {}
 }

@@ -99,7 +99,8 @@ CREATE TABLE plan_feedback (
     user_id TEXT NOT NULL, plan_id TEXT NOT NULL, item_id TEXT NOT NULL, date TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('completed', 'partial', 'skipped')),
     rating INTEGER CHECK (rating IS NULL OR rating BETWEEN 1 AND 5), event_id TEXT NOT NULL,
-    timestamp TEXT NOT NULL,
+    timestamp TEXT NOT NULL, reason TEXT
+  CHECK (reason IS NULL OR reason IN ('wrong_time', 'too_hard', 'too_easy', 'no_time')),
     PRIMARY KEY (user_id, plan_id, item_id, date)) WITHOUT ROWID;
 CREATE TABLE plan_item (
     user_id TEXT NOT NULL, plan_id TEXT NOT NULL, item_id TEXT NOT NULL, analysis_id TEXT NOT NULL,
