@@ -16,6 +16,10 @@ CREATE TABLE adapt_decision (
     reward REAL CHECK (reward IS NULL OR (reward >= 0 AND reward <= 1)),
     reward_n INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (user_id, decision_id, dimension)) WITHOUT ROWID;
+CREATE TABLE adapt_switch (
+    user_id TEXT NOT NULL, switched_at TEXT NOT NULL, analysis_id TEXT NOT NULL,
+    from_archetype TEXT NOT NULL, to_archetype TEXT NOT NULL, since TEXT, strategy TEXT NOT NULL,
+    PRIMARY KEY (user_id, switched_at, analysis_id)) WITHOUT ROWID;
 CREATE TABLE adaptation_state (
     user_id TEXT NOT NULL PRIMARY KEY, difficulty INTEGER CHECK (difficulty BETWEEN 1 AND 5),
     previous INTEGER, reason TEXT, predicted_adherence REAL, analysis_id TEXT,
