@@ -8,6 +8,7 @@ import HOSCore
 import HOSMemory
 
 extension AdaptPolicy: ExpressibleByArgument {}
+extension ArchetypeSwitchStrategy: ExpressibleByArgument {}
 
 /// The rules the help text cites.
 private typealias R = AdaptationRules
@@ -23,7 +24,9 @@ public struct AdaptCommand: ParsableCommand {
             (adaptation_state.difficulty and .variants) to hos-routine. 'evaluate' estimates other policies' \
             value off-line from the logged decisions (inverse propensity scoring), 'log' prints the decision \
             log (JSON, or Vowpal Wabbit's --cb format), 'posterior' shows Beta posteriors and seeded draws. \
-            See 'hos-adapt run --help' for every rule and field.
+            When a user's archetype changes, what was learned of the person stays and the archetype's \
+            priors change: 'run --archetype-switch adaptive' (the default), fresh or blend:N (ARCHETYPE \
+            SWITCH in 'hos-adapt run --help'). See 'hos-adapt run --help' for every rule and field.
 
             EXIT STATUS: 0 success; 64 usage; 65 bad input; 66 unreadable input; 74 I/O or SQLite error; \
             78 a bad --truth file, or a user missing from it.
@@ -169,6 +172,24 @@ public struct AdaptCommand: ParsableCommand {
                 P(arm) = ε + (1 − k·ε)·P_policy(arm), and every propensity lies in [ε, 1 − (k − 1)·ε]. \
                 thompson, greedy and random set difficulty by the DIFFICULTY rule; oracle steps toward the capacity.
 
+                ARCHETYPE SWITCH (--archetype-switch): when a request's archetype is not the one the user's \
+                arms were last decided with (adapt_arm.archetype), hos-adapt records the switch (table \
+                adapt_switch: user, from, to, switched_at (the request's timestamp), since (its date), \
+                analysis_id, strategy) and follows the strategy it was seen under until the next switch. What \
+                was learned of the person is theirs: their own arm counts (time, intensity, per-item history) are \
+                kept, and only the archetype-level priors change. adaptive (the default): the new archetype's \
+                pooled priors replace the old ones at once, over the person's own evidence. fresh: a fresh \
+                start: the person's evidence from before the switch (feedback on plans dated before since) \
+                counts 0 in the experiments and the difficulty rule, and the difficulty starts again from the \
+                new archetype's base; it stays in the file and in payload.success. blend:N (N from 1 to 52): \
+                the person's evidence is kept and each arm's prior mixes the two archetypes' pooled priors, \
+                alpha = w·alpha_new + (1 − w)·alpha_old and likewise beta, with w = min(1, (k + 1) / N) after k \
+                decisions since the switch: the plan after the switch gets 1/N, the N-th plan the new prior \
+                whole (blend:1 is adaptive). While the switch shapes a decision (adaptive: at the switch; \
+                blend:N: for N decisions; fresh: until the next switch) payload.archetype_switch says so: \
+                {from, to, since, analysis_id, strategy, plans_since (k), blend_weight (w), own_weight (1, or \
+                0 under fresh)}.
+
                 CONTROL EVENTS (named in hos-events(7)): without any, a barrier runs every part. With some in the \
                 user's window, only the parts they name run, and the others hold (difficulty rule \
                 not_requested; experiments keep their chosen arm, marked held, and log nothing). \
@@ -210,16 +231,17 @@ public struct AdaptCommand: ParsableCommand {
                 propensity, policy, mode (thompson, explore, greedy, random or oracle), decision_id, \
                 tested_arms, held, prior {arm: {archetype_users, archetype_n, population_users, \
                 population_n, rate, weight}}}], predicted_adherence, effectiveness, success, feedback, \
-                policy, explore, controls (the control events honoured), replayed. Numbers are rounded to \
+                policy, explore, controls (the control events honoured), archetype_switch, replayed. Numbers are rounded to \
                 4 decimals (propensities 6).
 
                 MEMORY FILE WRITES, one transaction per decision: the adaptation event as hos-memory stores \
                 it (analyses; adaptation_state: difficulty, previous, reason, predicted_adherence = \
                 predicted mean; experiment: successes, failures, p_best and chosen per arm, which \
                 memory_context.adaptation_state reports as experiments and variants), adapt_arm (per arm: \
-                archetype, prior_alpha, prior_beta, successes, failures, pulls, p_best, chosen) and \
-                adapt_decision. A request answered before (its adaptation event is in the file) gets the \
-                stored answer again with replayed true: a decision is never taken twice.
+                archetype, prior_alpha, prior_beta, successes, failures, pulls, p_best, chosen), \
+                adapt_decision, and adapt_switch when the archetype changed. A request answered before (its \
+                adaptation event is in the file) gets the stored answer again with replayed true: a decision \
+                is never taken twice.
 
                 EXIT STATUS: 0 success; 64 usage; 65 bad input; 66 unreadable input; 74 I/O or SQLite error; \
                 78 a bad --truth file, or a user missing from it.
@@ -245,6 +267,12 @@ public struct AdaptCommand: ParsableCommand {
 
         @Option(
             help: ArgumentHelp(
+                "When a user's archetype changes: adaptive (new archetype's priors at once), fresh (the person's earlier evidence counts 0) or blend:N (priors mixed over N plans).",
+                valueName: "strategy"))
+        public var archetypeSwitch: ArchetypeSwitchStrategy = .adaptive
+
+        @Option(
+            help: ArgumentHelp(
                 "hos-synth's --truth file: the users' hidden preferences, for --policy oracle.",
                 valueName: "file"))
         public var truth: String?
@@ -266,7 +294,9 @@ public struct AdaptCommand: ParsableCommand {
                         environment: ProcessInfo.processInfo.environment))
                 let stage = AdaptStage(
                     memory: StoreAdaptationMemory(store: store),
-                    settings: AdaptSettings(policy: policy, explore: explore, seed: seed), truth: oracle)
+                    settings: AdaptSettings(
+                        policy: policy, explore: explore, seed: seed, archetypeSwitch: archetypeSwitch),
+                    truth: oracle)
                 try runStage(stage, tool: tool, options: stream)
             }
         }
@@ -549,6 +579,7 @@ struct StoreAdaptationMemory: AdaptationMemory {
 
     func save(_ outcome: AdaptOutcome, event: Event) throws {
         try store.saveAdaptation(
-            event: event, predictedAdherence: outcome.predictedMean, arms: outcome.arms, decisions: outcome.decisions)
+            event: event, predictedAdherence: outcome.predictedMean, arms: outcome.arms, decisions: outcome.decisions,
+            archetypeSwitch: outcome.archetypeSwitch)
     }
 }

@@ -129,8 +129,9 @@ public struct MemoryCommand: ParsableCommand {
             useful, feedback_note), plan_item, plan_feedback: history; experiment (dimension, arm, \
             successes, failures, p_best, chosen) and adaptation_state (difficulty): what hos-adapt \
             decided; adapt_arm (per arm: archetype, prior_alpha, prior_beta, successes, failures, pulls, \
-            p_best, chosen) and adapt_decision (hos-adapt's decision log: context, arm, propensity, plan, \
-            reward); event_seen (the idempotency ledger: user_id, event_id); event_log (with \
+            p_best, chosen), adapt_decision (hos-adapt's decision log: context, arm, propensity, plan, \
+            reward) and adapt_switch (archetype switches: from_archetype, to_archetype, switched_at, since, \
+            analysis_id, strategy); event_seen (the idempotency ledger: user_id, event_id); event_log (with \
             --log-events); audit_log (at, action: recall, export, forget or restore, and detail: rows, layer, and \
             by: $USER). The audit log names no user: its user_hash column is always '' (earlier versions wrote an \
             unkeyed hash of the id there, which anyone could reverse by hashing likely ids; the migration \

@@ -49,8 +49,14 @@ public struct ReportCommand: ParsableCommand {
             routine_plan the items as a timeline from wake to lights out; insight events the cards, shown in \
             the order they came (hos-insights writes them by priority), one per insight_id (the latest wins); \
             adaptation the difficulty change, the experiments' arms (successes, failures, p_best, chosen, \
-            propensity), predicted adherence and the learning curve (effectiveness.adherence by date, with \
-            lift). Of each other result type the latest of an analysis wins. Users with records and no \
+            propensity), predicted adherence, the learning curve (effectiveness.adherence by date, with \
+            lift), and what was learned of the person: per experiment the chosen arm with its posterior mean \
+            (alpha / (alpha + beta)), its evidence (successes + failures, the person's feedbacks on it, \
+            weighted as hos-adapt weighs them) and pulls (plans), shown when the arm has a posterior; the \
+            difficulty; archetype_switch (from, to, since, strategy, plans since, the new prior's weight); \
+            and, when a hos-adapt writes them, tolerance [{category, max_intensity, evidence, state, \
+            reason}] and items [{item, category, completion, n, verdict, action, reason}], read leniently \
+            (a field of another shape is left out, an entry without its category or item skipped). Of each other result type the latest of an analysis wins. Users with records and no \
             analysis get one section with their records alone. Other event types (user_profile, \
             plan_feedback, agent_error, progress, unknown types) are checked like any agent checks them and \
             not shown.
@@ -76,17 +82,18 @@ public struct ReportCommand: ParsableCommand {
             the anomalies; the top --insights insights with detail, evidence and action; the routine as a \
             timeline (time, category, minutes, intensity as ●●●○○, title) from wake to lights out; nutrition \
             targets and meals; adaptation (difficulty, predicted adherence, each arm's chance of being the \
-            best, the learning curve as a 0–100% sparkline). Width: --width, else COLUMNS, else the \
+            best, the learning curve as a 0–100% sparkline, then what was learned: learned, archetype, \
+            tolerance and items rows). Width: --width, else COLUMNS, else the \
             terminal's, else 80 (at least 40); below 60 columns the sparklines are left out, a slope that does \
             not fit leaves its arrow alone, and the routine puts category and title on wrapped lines. Colours (ANSI) \
             only when standard output is a terminal, TERM is not dumb and NO_COLOR is unset or empty; never \
             in a file. --format md: the same as GitHub-flavoured Markdown (tables for metrics, routine and \
-            meals; input text escaped). --format html: one self-contained page (inline CSS and SVG, no \
+            meals, and for tolerance and item verdicts; input text escaped). --format html: one self-contained page (inline CSS and SVG, no \
             scripts, fonts, images or URLs): per user and analysis, a readiness gauge, a chart of each key \
             metric with the baseline band, the dashed baseline and anomalies in red, a table of all metrics, \
             insights as cards with a confidence meter, the routine as a day timeline and a table with the \
             reasons, nutrition targets and meals, the adaptation arms and the learning curve (when it has two \
-            days or more), other steps and step times. Every chart has an SVG title and description; headings \
+            days or more) with what was learned (a list; tolerance and item verdicts as tables), other steps and step times. Every chart has an SVG title and description; headings \
             are semantic; colours keep text contrast at 4.5:1 or more; a print style sheet puts each user on \
             a new page. -o FILE with .html, .htm, .md, .markdown, .csv, .tsv or .txt picks the format when \
             --format is not given.

@@ -51,6 +51,7 @@ extension MemoryStore {
                 db.cachedStatement(sql: "SELECT difficulty FROM adaptation_state WHERE user_id = ?"),
                 arguments: [user]
             ).flatMap { AdaptPlanItem.levels.contains($0) ? $0 : nil }
+            out.archetypeSwitch = try Self.latestSwitch(user: user, in: db)
             if let text = try String.fetchOne(
                 db.cachedStatement(
                     sql: """
@@ -75,6 +76,22 @@ extension MemoryStore {
             prefs[row["key"]] = JSON.parseStored(row["value"])
         }
         return ExercisePreferences(preferences: prefs)
+    }
+
+    /// The user's latest archetype switch.
+    static func latestSwitch(user: String, in db: Database) throws -> ArchetypeSwitchRecord? {
+        try Row.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT from_archetype, to_archetype, switched_at, since, analysis_id, strategy FROM adapt_switch
+                    WHERE user_id = ? ORDER BY switched_at DESC, analysis_id DESC LIMIT 1
+                    """), arguments: [user]
+        ).map { r in
+            ArchetypeSwitchRecord(
+                from: r["from_archetype"], to: r["to_archetype"], switchedAt: r["switched_at"],
+                since: (r["since"] as String?).flatMap(LocalDate.init), analysisID: r["analysis_id"],
+                strategy: r["strategy"])
+        }
     }
 
     /// The arms of one user, or of every user (nil): the pooled priors' source.
@@ -138,10 +155,11 @@ extension MemoryStore {
 
     /// Writes one decision in one transaction: the adaptation event as hos-memory stores it (history,
     /// adaptation_state, experiment), the predicted adherence, the user's arms and the decision log rows
-    /// (new ones inserted; earlier ones get their plan, applied flag and reward).
+    /// (new ones inserted; earlier ones get their plan, applied flag and reward), and the archetype switch the
+    /// decision saw.
     public func saveAdaptation(
         event: Event, predictedAdherence: Double?, arms: [AdaptArmState],
-        decisions: [AdaptDecisionLog]
+        decisions: [AdaptDecisionLog], archetypeSwitch: ArchetypeSwitchRecord? = nil
     ) throws {
         try write("store adaptation") { db in
             _ = try ingest(event, in: db)
@@ -183,6 +201,16 @@ extension MemoryStore {
                     min(1, max(1e-12, d.propensity)), JSON.array(d.arms.map(\.json)).stored,
                     JSON.object(d.context).stored, d.planID,
                     d.applied, d.reward.map { min(1, max(0, $0)) }, d.rewardN,
+                ])
+            }
+            if let w = archetypeSwitch {
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO adapt_switch (user_id, switched_at, analysis_id, from_archetype, to_archetype, since, strategy)
+                        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                        """
+                ).execute(arguments: [
+                    event.userID, utc(w.switchedAt), w.analysisID, w.from, w.to, w.since?.description, w.strategy,
                 ])
             }
         }

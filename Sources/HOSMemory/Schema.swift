@@ -6,8 +6,8 @@ import GRDB
 public enum Schema {
     /// Every table that holds a user's rows, each with a `user_id` column: `forget` and `export` walk this list.
     public static let userTables = [
-        "adapt_arm", "adapt_decision", "adapt_item", "adapt_tolerance", "adaptation_state", "alert", "analyses",
-        "candidate", "consolidation_state",
+        "adapt_arm", "adapt_decision", "adapt_item", "adapt_switch", "adapt_tolerance", "adaptation_state", "alert",
+        "analyses", "candidate", "consolidation_state",
         "event_log", "event_seen", "experiment", "insight", "llm_cache", "llm_usage", "long_term_preference",
         "long_term_strategy", "meta", "plan_feedback", "plan_item", "profile", "short_term_history",
         "short_term_record", "short_term_stat",
@@ -23,7 +23,10 @@ public enum Schema {
         ("history", ["analyses", "insight", "alert", "plan_item", "plan_feedback"]),
         (
             "adaptation",
-            ["adaptation_state", "experiment", "adapt_arm", "adapt_decision", "adapt_tolerance", "adapt_item"]
+            [
+                "adaptation_state", "experiment", "adapt_arm", "adapt_decision", "adapt_tolerance", "adapt_item",
+                "adapt_switch",
+            ]
         ),
     ]
 
@@ -31,6 +34,7 @@ public enum Schema {
     static let orderBy: [String: String] = [
         "adapt_arm": "dimension, arm", "adapt_decision": "decided_at, decision_id, dimension",
         "adapt_item": "item_id", "adapt_tolerance": "category",
+        "adapt_switch": "switched_at, analysis_id",
         "adaptation_state": "user_id", "alert": "started, alert_id", "analyses": "timestamp, event_id",
         "candidate": "key",
         "consolidation_state": "user_id", "event_log": "timestamp, event_id", "event_seen": "timestamp, event_id",
@@ -52,6 +56,7 @@ public enum Schema {
         m.registerMigration("2026-12-07-alerts", migrate: alerts1)
         m.registerMigration("2026-12-08-schedule-tolerance", migrate: scheduleTolerance1)
         m.registerMigration("2026-12-08-feedback-reason", migrate: feedbackReason)
+        m.registerMigration("2026-12-08-archetype-switch", migrate: archetypeSwitch1)
         return m
     }
 
@@ -267,6 +272,18 @@ public enum Schema {
             sql: """
                 ALTER TABLE plan_feedback ADD COLUMN reason TEXT
                   CHECK (reason IS NULL OR reason IN ('wrong_time', 'too_hard', 'too_easy', 'no_time'));
+                """)
+    }
+
+    /// hos-adapt's archetype switches: one row when a user's archetype is not the one hos-adapt last decided
+    /// with, so that the strategy the switch was seen under (adaptive, fresh, blend:N) holds until the next one.
+    static func archetypeSwitch1(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE adapt_switch (
+                    user_id TEXT NOT NULL, switched_at TEXT NOT NULL, analysis_id TEXT NOT NULL,
+                    from_archetype TEXT NOT NULL, to_archetype TEXT NOT NULL, since TEXT, strategy TEXT NOT NULL,
+                    PRIMARY KEY (user_id, switched_at, analysis_id)) WITHOUT ROWID;
                 """)
     }
 

@@ -365,6 +365,62 @@ public enum Phrases {
         }.joined(separator: " · ")
     }
 
+    /// `exercise window` for exercise_time, `sleep shift` for sleep_shift, other dimensions with spaces.
+    public static func dimension(_ d: String) -> String {
+        switch d {
+        case "exercise_time": "exercise window"
+        default: String(Columns.oneLine(d).map { $0 == "_" ? " " : $0 })
+        }
+    }
+
+    /// `12` for a whole count, `11.5` for a weighted one.
+    static func count(_ v: Double) -> String { Format.number(v, places: abs(v - v.rounded()) < 0.05 ? 0 : 1) }
+
+    /// `exercise window evening: mean 0.72 from 14 feedbacks in 2 plans`; without feedback on the arm,
+    /// `exercise window morning: no feedback yet (prior mean 0.50)`.
+    public static func learned(_ l: LearnedArm) -> String {
+        let head = "\(dimension(l.dimension)) \(Columns.oneLine(l.arm)): "
+        if l.evidence <= 0 && l.pulls == 0 {
+            return head + "no feedback yet (prior mean \(Format.number(l.mean, places: 2)))"
+        }
+        return head + "mean \(Format.number(l.mean, places: 2)) from "
+            + "\(count(l.evidence)) feedback\(count(l.evidence) == "1" ? "" : "s") in \(l.pulls) plan\(l.pulls == 1 ? "" : "s")"
+    }
+
+    /// `Peak Performer → Foundation Builder since 2026-03-30 · fresh: earlier evidence set aside · 1 plan since`
+    public static func archetypeSwitch(_ s: ArchetypeSwitchReport) -> String {
+        var out = Columns.oneLine(s.from) + " → " + Columns.oneLine(s.to)
+        if let d = s.since { out += " since \(d)" }
+        let strategy = Columns.oneLine(s.strategy)
+        switch strategy {
+        case "adaptive": out += " · adaptive: own evidence kept, the new archetype's priors"
+        case "fresh": out += " · fresh: earlier evidence set aside"
+        default: out += " · \(strategy): new archetype's prior weight \(Format.percent(s.blendWeight))"
+        }
+        return out + " · \(s.plansSince) plan\(s.plansSince == 1 ? "" : "s") since"
+    }
+
+    /// `exercise up to intensity 2 · 9 feedbacks · lowered: skipped when harder`
+    public static func tolerance(_ t: ToleranceResult) -> String {
+        var parts = [
+            Columns.oneLine(t.category) + (t.maxIntensity.map { " up to intensity \($0)" } ?? " no limit learned")
+        ]
+        if let n = t.evidence { parts.append("\(count(n)) feedback\(count(n) == "1" ? "" : "s")") }
+        var last = t.state.map(Columns.oneLine) ?? ""
+        if let r = t.reason { last += (last.isEmpty ? "" : ": ") + Columns.oneLine(r) }
+        if !last.isEmpty { parts.append(last) }
+        return parts.joined(separator: " · ")
+    }
+
+    /// `run (exercise) 45% of 14 → adapt: lighter · completion 40–80%`
+    public static func item(_ i: ItemVerdict) -> String {
+        var s = Columns.oneLine(i.item) + (i.category.map { " (\(Columns.oneLine($0)))" } ?? "")
+        if let c = i.completion { s += " " + Format.percent(c) + (i.n.map { " of \(count($0))" } ?? "") }
+        if let v = i.verdict { s += " → " + Columns.oneLine(v) + (i.action.map { ": " + Columns.oneLine($0) } ?? "") }
+        if let r = i.reason { s += " · " + Columns.oneLine(r) }
+        return s
+    }
+
     /// `adherence 42% → 81% from 2026-02-01 to 2026-02-05 · lift +0.12`
     public static func curve(_ a: AdaptationResult) -> String? {
         guard let first = a.curve.first, let last = a.curve.last else { return nil }

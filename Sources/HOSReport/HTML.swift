@@ -361,6 +361,55 @@ public struct HTMLReport {
         } else if let c = Phrases.curve(x) {
             s += "<p>\(Markup.esc(c.capitalizedFirst))</p>\n"
         }
+        return s + learned(x)
+    }
+
+    /// What hos-adapt learned of the person: a list, then the tolerance and item verdicts as tables.
+    func learned(_ x: AdaptationResult) -> String {
+        var s = ""
+        var lines = x.learned.map { Phrases.learned($0).capitalizedFirst }
+        if !lines.isEmpty, let d = x.difficultyTo { lines.append("Difficulty " + d) }
+        if let w = x.archetypeSwitch { lines.append("Archetype switch: " + Phrases.archetypeSwitch(w)) }
+        if !lines.isEmpty {
+            s += "<p class=\"muted\">Learned of the person</p>\n<ul>"
+            s += lines.map { "<li>\(Markup.esc($0))</li>" }.joined() + "</ul>\n"
+        }
+        func table(_ head: [(String, Bool)], _ rows: [[String]]) -> String {
+            var t = "<table><thead><tr>"
+            t += head.map { "<th scope=\"col\"\($0.1 ? " class=\"num\"" : "")>\($0.0)</th>" }.joined()
+            t += "</tr></thead><tbody>\n"
+            for r in rows {
+                t += "<tr>" + zip(head, r).map { "<td\($0.1 ? " class=\"num\"" : "")>\(Markup.esc($1))</td>" }.joined()
+                t += "</tr>\n"
+            }
+            return t + "</tbody></table>\n"
+        }
+        if !x.tolerance.isEmpty {
+            s += table(
+                [
+                    ("category", false), ("max intensity", true), ("evidence", true), ("state", false),
+                    ("reason", false),
+                ],
+                x.tolerance.map { t in
+                    [
+                        t.category, t.maxIntensity.map { "\($0)/5" } ?? "", t.evidence.map(Phrases.count) ?? "",
+                        t.state ?? "", t.reason ?? "",
+                    ]
+                })
+        }
+        if !x.items.isEmpty {
+            s += table(
+                [
+                    ("item", false), ("category", false), ("completion", true), ("n", true), ("verdict", false),
+                    ("action", false), ("reason", false),
+                ],
+                x.items.map { i in
+                    [
+                        i.item, i.category ?? "", i.completion.map(Format.percent) ?? "", i.n.map(Phrases.count) ?? "",
+                        i.verdict ?? "", i.action ?? "", i.reason ?? "",
+                    ]
+                })
+        }
         return s
     }
 

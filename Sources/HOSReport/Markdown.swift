@@ -195,6 +195,45 @@ public struct MarkdownReport {
             let spark = x.curve.count > 1 ? " `\(Spark.line(x.curve.map(\.adherence), width: 60, scale: 0...1))`" : ""
             out.append("- Learning curve:" + spark + " " + e(c))
         }
+        return out + learned(x)
+    }
+
+    /// What hos-adapt learned of the person: a list, then the tolerance and item verdicts as tables.
+    func learned(_ x: AdaptationResult) -> [String] {
+        let e = Self.esc
+        var out: [String] = []
+        if !x.learned.isEmpty {
+            out.append("- Learned of the person:")
+            out += x.learned.map { "  - " + e(Phrases.learned($0)).capitalizedFirst }
+            if let d = x.difficultyTo { out.append("  - Difficulty " + e(d)) }
+        }
+        if let s = x.archetypeSwitch { out.append("- Archetype switch: " + e(Phrases.archetypeSwitch(s))) }
+        if !x.tolerance.isEmpty {
+            out += [
+                "", "| category | max intensity | evidence | state | reason |", "| --- | ---: | ---: | --- | --- |",
+            ]
+            for t in x.tolerance {
+                let cells = [
+                    e(t.category), t.maxIntensity.map { "\($0)/5" } ?? "", t.evidence.map(Phrases.count) ?? "",
+                    e(t.state ?? ""), e(t.reason ?? ""),
+                ]
+                out.append("| " + cells.joined(separator: " | ") + " |")
+            }
+        }
+        if !x.items.isEmpty {
+            out += [
+                "", "| item | category | completion | n | verdict | action | reason |",
+                "| --- | --- | ---: | ---: | --- | --- | --- |",
+            ]
+            for i in x.items {
+                let cells = [
+                    e(i.item), e(i.category ?? ""), i.completion.map(Format.percent) ?? "",
+                    i.n.map(Phrases.count) ?? "",
+                    e(i.verdict ?? ""), e(i.action ?? ""), e(i.reason ?? ""),
+                ]
+                out.append("| " + cells.joined(separator: " | ") + " |")
+            }
+        }
         return out
     }
 }

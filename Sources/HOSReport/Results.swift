@@ -189,6 +189,41 @@ public struct AdherencePoint: Sendable, Equatable {
     public var n: Double?
 }
 
+/// What hos-adapt learned of a person on one strategy dimension: the arm it chose, that arm's posterior mean,
+/// and the person's evidence on it.
+public struct LearnedArm: Sendable, Equatable {
+    public var dimension: String
+    public var arm: String
+    public var mean: Double
+    /// successes + failures of the arm: the person's feedbacks on it, weighted as hos-adapt weighs them.
+    public var evidence: Double
+    /// Plans whose items carried the arm.
+    public var pulls: Int
+}
+
+/// One category's intensity tolerance as hos-adapt learned it (the payload's `tolerance`).
+public struct ToleranceResult: Sendable, Equatable {
+    public var category: String
+    /// The highest intensity the person keeps to; nil: none learned yet.
+    public var maxIntensity: Int?
+    /// Feedbacks the tolerance rests on.
+    public var evidence: Double?
+    public var state: String?
+    public var reason: String?
+}
+
+/// One plan item's verdict as hos-adapt gave it (the payload's `items`): keep, adapt or replace.
+public struct ItemVerdict: Sendable, Equatable {
+    public var item: String
+    public var category: String?
+    /// Completion 0–1 over `n` feedbacks.
+    public var completion: Double?
+    public var n: Double?
+    public var verdict: String?
+    public var action: String?
+    public var reason: String?
+}
+
 /// An `adaptation` payload.
 public struct AdaptationResult: Sendable, Equatable {
     public var difficultyFrom: String?
@@ -201,9 +236,26 @@ public struct AdaptationResult: Sendable, Equatable {
     /// effectiveness.adherence, sorted by date.
     public var curve: [AdherencePoint] = []
     public var lift: Double?
+    /// Per dimension, the chosen arm with its posterior, when the payload gives one.
+    public var learned: [LearnedArm] = []
+    public var archetypeSwitch: ArchetypeSwitchReport?
+    public var tolerance: [ToleranceResult] = []
+    public var items: [ItemVerdict] = []
 
     init(_ p: Fields) throws(EventProblem) {
         let a = try AdaptationPayload(p)
+        learned = a.experiments.compactMap { e in
+            // A posterior has alpha ≥ 1; without one (an older or hand-made payload) nothing was learned to show.
+            guard let arm = e.chosen, let r = e.arms.first(where: { $0.arm == arm }), r.alpha > 0, r.beta > 0 else {
+                return nil
+            }
+            return LearnedArm(
+                dimension: e.dimension, arm: arm, mean: r.alpha / (r.alpha + r.beta),
+                evidence: r.successes + r.failures,
+                pulls: r.pulls)
+        }
+        archetypeSwitch = a.archetypeSwitch
+        (tolerance, items) = (Self.tolerance(p.value("tolerance")), Self.items(p.value("items")))
         if let d = a.difficulty {
             (difficultyFrom, difficultyTo) = (String(d.from), String(d.to))
             difficultyReason = d.reason.isEmpty ? nil : d.reason
@@ -227,6 +279,31 @@ public struct AdaptationResult: Sendable, Equatable {
             lift = eff.lift
         }
     }
+
+    /// The payload's `tolerance` entries, read leniently: a field of another shape is left out, an entry
+    /// without a category skipped, so that the report shows what it can of a newer hos-adapt's payload.
+    static func tolerance(_ v: JSON?) -> [ToleranceResult] {
+        (v?.arrayValue ?? []).compactMap { e in
+            guard let category = e["category"]?.stringValue else { return nil }
+            return ToleranceResult(
+                category: category, maxIntensity: e["max_intensity"]?.doubleValue.flatMap(Self.whole),
+                evidence: e["evidence"]?.doubleValue, state: e["state"]?.stringValue, reason: e["reason"]?.stringValue)
+        }
+    }
+
+    /// The payload's `items` entries, read as leniently as `tolerance`; an entry without an item is skipped.
+    static func items(_ v: JSON?) -> [ItemVerdict] {
+        (v?.arrayValue ?? []).compactMap { e in
+            guard let item = e["item"]?.stringValue ?? e["item_id"]?.stringValue else { return nil }
+            return ItemVerdict(
+                item: item, category: e["category"]?.stringValue,
+                completion: e["completion"]?.doubleValue.flatMap { (0...1).contains($0) ? $0 : nil },
+                n: e["n"]?.doubleValue, verdict: e["verdict"]?.stringValue, action: e["action"]?.stringValue,
+                reason: e["reason"]?.stringValue)
+        }
+    }
+
+    static func whole(_ v: Double) -> Int? { v.isFinite && v == v.rounded() && abs(v) < 1e6 ? Int(v) : nil }
 }
 
 /// A long-term preference with a single value.

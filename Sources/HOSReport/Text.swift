@@ -345,6 +345,26 @@ public struct TextReport {
                 ? Spark.line(x.curve.map(\.adherence), width: min(30, width - 40), scale: 0...1) + "  " : ""
             out += Columns.wrap(spark + c, width - 2, indent: "  ").map { "  " + $0 }
         }
+        return out + learned(x)
+    }
+
+    /// What hos-adapt learned of the person: the arm of each dimension with its evidence, the difficulty, an
+    /// archetype switch, the intensity tolerance per category and each item's verdict (those present).
+    func learned(_ x: AdaptationResult) -> [String] {
+        var out: [String] = []
+        func rows(_ label: String, _ lines: [String]) {
+            for (k, line) in lines.enumerated() {
+                for (i, l) in Columns.wrap(line, width - 18, indent: "  ").enumerated() {
+                    out.append("  " + Columns.pad(i == 0 && k == 0 ? label : "", 14) + "  " + l)
+                }
+            }
+        }
+        var learned = x.learned.map(Phrases.learned)
+        if !learned.isEmpty, let d = x.difficultyTo { learned.append("difficulty " + Columns.oneLine(d)) }
+        rows("learned", learned)
+        if let s = x.archetypeSwitch { rows("archetype", [Phrases.archetypeSwitch(s)]) }
+        rows("tolerance", x.tolerance.map(Phrases.tolerance))
+        rows("items", x.items.map(Phrases.item))
         return out
     }
 }

@@ -72,7 +72,10 @@ let adversarialIDs = [
                         decisionID: "d", dimension: "exercise_time", analysisID: "a-x",
                         decidedAt: "2026-02-10T00:00:00Z", policy: "thompson", chosen: "midday",
                         propensity: 1, arms: [], context: [:])
-                ])
+                ],
+                archetypeSwitch: ArchetypeSwitchRecord(
+                    from: "Peak Performer", to: "Foundation Builder", switchedAt: "2026-02-10T00:00:00Z",
+                    since: LocalDate("2026-02-10"), analysisID: "a-x", strategy: "adaptive"))
             // The LLM's cache and accounting (hos-behavior --llm).
             try store.storeLLMReply(
                 user: u, key: "k-" + u, agent: "hos-behavior", model: "m", reply: #"{"summary":"s"}"#,

@@ -100,16 +100,21 @@ public struct WindowPlan: Sendable, Equatable {
     }
 }
 
-/// How hos-adapt runs: the policy, the exploration floor and the seed.
+/// How hos-adapt runs: the policy, the exploration floor, the seed and what an archetype switch does.
 public struct AdaptSettings: Sendable, Equatable {
     public var policy: AdaptPolicy
     public var explore: Double
     public var seed: UInt64
+    public var archetypeSwitch: ArchetypeSwitchStrategy
 
-    public init(policy: AdaptPolicy = .thompson, explore: Double = AdaptationRules.defaultExplore, seed: UInt64 = 42) {
+    public init(
+        policy: AdaptPolicy = .thompson, explore: Double = AdaptationRules.defaultExplore, seed: UInt64 = 42,
+        archetypeSwitch: ArchetypeSwitchStrategy = .adaptive
+    ) {
         self.policy = policy
         self.explore = explore
         self.seed = seed
+        self.archetypeSwitch = archetypeSwitch
     }
 }
 
@@ -155,6 +160,8 @@ public struct AdaptOutcome: Sendable {
     public var arms: [AdaptArmState]
     /// New decisions and earlier ones whose plan or reward changed (adapt_decision).
     public var decisions: [AdaptDecisionLog]
+    /// The archetype switch this decision saw, to be recorded (adapt_switch).
+    public var archetypeSwitch: ArchetypeSwitchRecord?
 }
 
 /// hos-adapt's engine.
@@ -176,7 +183,13 @@ public struct AdaptEngine: Sendable {
         let success = SuccessAnalysis(join)
         let plans = PlanOutcome.of(join)
         let parts = parts(input.controls)
-        let difficulty = difficulty(input, parts: parts, plans: plans)
+        // What the person's learning reads: under a fresh archetype switch, only evidence since the switch,
+        // and the difficulty starts again from the new archetype's base.
+        let switching = ArchetypeSwitchState.at(input, strategy: settings.archetypeSwitch)
+        let learning = switching?.learning(join) ?? join
+        var difficultyInput = input
+        if let s = switching, s.isNew, s.ownWeight < 1 { difficultyInput.history.difficulty = nil }
+        let difficulty = difficulty(difficultyInput, parts: parts, plans: PlanOutcome.of(learning))
 
         let latestPlan = input.windowPlans.last
         let context = Self.decisionContext(
@@ -189,8 +202,8 @@ public struct AdaptEngine: Sendable {
         var posteriors: [String: [ArmPosterior]] = [:]
         for (dim, armNames) in AdaptationRules.dimensions {
             let e = experiment(
-                dim, arms: armNames, input: input, join: join, mode: parts.modes[dim], pool: pool,
-                context: context)
+                dim, arms: armNames, input: input, join: learning, mode: parts.modes[dim], pool: pool,
+                switching: switching, context: context)
             posteriors[dim] = e.arms
             experiments.append(e.report)
             armStates += e.states
@@ -210,7 +223,7 @@ public struct AdaptEngine: Sendable {
                 updated.first { $0.decisionID == d.decisionID && $0.dimension == d.dimension } ?? d
             } + newDecisions, chosen: chosenNow)
 
-        let evolution = ItemEvolution.of(join, posteriors: posteriors)
+        let evolution = ItemEvolution.of(learning, posteriors: posteriors)
         var payload = AdaptationPayload()
         payload.difficulty = difficulty
         (payload.tolerance, payload.items) = (evolution.tolerance, evolution.items)
@@ -221,6 +234,7 @@ public struct AdaptEngine: Sendable {
         payload.feedback = Self.feedbackReport(input, join: join)
         payload.policy = settings.policy.rawValue
         payload.explore = JSON.rounded(settings.explore, places: 4)
+        if let s = switching, s.applies { payload.archetypeSwitch = s.report }
         if parts.controlled {
             payload.controls = input.controls.map { c in
                 switch c {
@@ -232,7 +246,7 @@ public struct AdaptEngine: Sendable {
         }
         return AdaptOutcome(
             payload: payload, difficulty: difficulty, predictedMean: prediction.mean, arms: armStates,
-            decisions: newDecisions + updated)
+            decisions: newDecisions + updated, archetypeSwitch: switching.flatMap { $0.isNew ? $0.record : nil })
     }
 
     /// Which parts of a decision run, from the analysis's control events.
@@ -317,11 +331,13 @@ public struct AdaptEngine: Sendable {
     /// among the allowed arms by the policy (when the dimension runs; else the previous choice holds).
     func experiment(
         _ dim: String, arms armNames: [String], input: AdaptInput, join: FeedbackJoin,
-        mode: (policy: AdaptPolicy, arms: [String]?)?, pool: AdaptPool, context: [String: JSON]
+        mode: (policy: AdaptPolicy, arms: [String]?)?, pool: AdaptPool, switching: ArchetypeSwitchState? = nil,
+        context: [String: JSON]
     ) -> Experiment {
         let archetype = input.archetype
         let decisionID = Self.decisionID(user: input.user, requestID: input.requestID)
-        let (arms, priorSource) = Self.posteriors(dim, arms: armNames, input: input, join: join, pool: pool)
+        let (arms, priorSource) = Self.posteriors(
+            dim, arms: armNames, input: input, join: join, pool: pool, switching: switching)
         var entry = ExperimentReport()
         entry.dimension = dim
         var probabilities: [String: Double] = [:]
@@ -407,17 +423,20 @@ public struct AdaptEngine: Sendable {
         return days
     }
 
-    /// A dimension's arms as Beta posteriors: the pooled prior (plus a stated preferred time's pseudo-counts)
-    /// and this user's successes and failures, with p_best; and where each prior came from.
+    /// A dimension's arms as Beta posteriors: the pooled prior (as an archetype switch has it, plus a stated
+    /// preferred time's pseudo-counts) and this user's successes and failures, with p_best; and where each
+    /// prior came from.
     static func posteriors(
         _ dim: String, arms armNames: [String], input: AdaptInput, join: FeedbackJoin,
-        pool: AdaptPool
+        pool: AdaptPool, switching: ArchetypeSwitchState? = nil
     ) -> ([ArmPosterior], [String: PriorSource]) {
         let counts = ArmPosterior.counts(join, dimension: dim)
         var arms: [ArmPosterior] = []
         var priorSource: [String: PriorSource] = [:]
         for name in armNames {
-            var prior = pool.prior(user: input.user, archetype: input.archetype.name, dimension: dim, arm: name)
+            var prior =
+                switching?.prior(pool, user: input.user, dimension: dim, arm: name)
+                ?? pool.prior(user: input.user, archetype: input.archetype.name, dimension: dim, arm: name)
             // A stated preferred time is the user's own prior, on top of the pooled one.
             if let s = FeedbackEvidence.statedPrior(input.history.statedExercise, dimension: dim, arm: name) {
                 prior.alpha += s.successes

@@ -62,10 +62,12 @@ public struct AdaptStage<Memory: AdaptationMemory>: Stage {
 
     public mutating func barrier(_ request: Event, emit: (Event) throws -> Void) throws {
         let w = users.removeValue(forKey: request.userID) ?? Window()
-        let archetype = resolveArchetype(request: request, seen: w.archetype)
         try memory.record(w.events)
         let resultID = EventID.derive(Self.agent, EventType.adaptation, request.eventID)
         let history = try memory.history(user: request.userID, resultEventID: resultID)
+        // An archetype nobody states is the one hos-adapt last decided with, not a switch to the default.
+        let archetype = resolveArchetype(
+            request: request, seen: w.archetype ?? history.arms.compactMap(\.archetype).first)
         if var stored = history.previousAnswer {
             // This request was answered before: the decision stands, and the answer says it is a replay.
             stored["replayed"] = .bool(true)

@@ -16,6 +16,7 @@ public struct AdaptationPayload: ContractPayload {
     public var policy: String?
     public var explore: Double?
     public var controls: [String]?
+    public var archetypeSwitch: ArchetypeSwitchReport?
     public var replayed: Bool?
     public var tolerance: [ToleranceReport] = []
     public var items: [ItemVerdictReport] = []
@@ -33,6 +34,9 @@ public struct AdaptationPayload: ContractPayload {
         .value("policy", \.policy, "The arm-choosing policy (thompson, greedy, uniform, oracle)."),
         .value("explore", \.explore, "The least probability every arm keeps."),
         .value("controls", \.controls, "The control events that limited this decision, when there were any."),
+        .object(
+            "archetype_switch", \.archetypeSwitch,
+            "The user's latest archetype switch, while it shapes the decision (hos-adapt(1), ARCHETYPE SWITCH)."),
         .value("replayed", \.replayed, "True when the request was answered before and this is that answer again."),
         .objects(
             "tolerance", \.tolerance,
@@ -122,6 +126,39 @@ public struct DifficultyDecision: ContractObject {
         .value("to", \.to, "The difficulty of the next plans.", default: 0),
         .value("rule", \.rule, "initial, hold, up, down, requested, not_requested or oracle.", default: ""),
         .value("reason", \.reason, "The rule's reason in words.", default: ""),
+    ]
+}
+
+/// A change of the user's archetype as hos-adapt handles it: the person's evidence stays (or, fresh, is set
+/// aside), the archetype-level priors change, at once or blended over some plans.
+public struct ArchetypeSwitchReport: ContractObject {
+    public var from = ""
+    public var to = ""
+    public var since: LocalDate?
+    public var analysisID: String?
+    public var strategy = ""
+    public var plansSince = 0
+    public var blendWeight = 0.0
+    public var ownWeight = 0.0
+
+    public init() {}
+
+    public static let fields: [PayloadField<Self>] = [
+        .value("from", \.from, "The archetype hos-adapt last decided with.", default: ""),
+        .value("to", \.to, "The archetype of this request.", default: ""),
+        .value(
+            "since", \.since,
+            "The date of the request that brought the switch; plans dated from it on are the new archetype's."),
+        .value("analysis_id", \.analysisID, "The analysis that brought the switch."),
+        .value("strategy", \.strategy, "adaptive, fresh or blend:N, as recorded at the switch.", default: ""),
+        .value("plans_since", \.plansSince, "Decisions made since the switch, before this one.", default: 0),
+        .value(
+            "blend_weight", \.blendWeight,
+            "The new archetype's share of each prior (the old one's is 1 − it): 1 but under blend:N, where it is "
+                + "min(1, (plans_since + 1) / N).", default: 0),
+        .value(
+            "own_weight", \.ownWeight,
+            "The weight of the user's own evidence from before the switch: 1, or 0 under fresh.", default: 0),
     ]
 }
 

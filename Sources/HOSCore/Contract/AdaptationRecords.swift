@@ -187,6 +187,30 @@ public struct AdaptArmState: Sendable, Equatable {
     }
 }
 
+/// A change of a user's archetype as the memory file records it (adapt_switch): once, at the decision that saw it.
+public struct ArchetypeSwitchRecord: Sendable, Equatable {
+    public var from: String
+    public var to: String
+    /// The request's timestamp (UTC, RFC 3339, as stored).
+    public var switchedAt: String
+    /// The date of that timestamp where the request was made: plans dated from it on are the new archetype's.
+    public var since: LocalDate?
+    public var analysisID: String
+    /// adaptive, fresh or blend:N: the strategy in effect when the switch was seen, followed until the next one.
+    public var strategy: String
+
+    public init(
+        from: String, to: String, switchedAt: String, since: LocalDate?, analysisID: String, strategy: String
+    ) {
+        self.from = from
+        self.to = to
+        self.switchedAt = switchedAt
+        self.since = since
+        self.analysisID = analysisID
+        self.strategy = strategy
+    }
+}
+
 /// What the memory file holds of one user for hos-adapt.
 public struct AdaptHistory: Sendable, Equatable {
     public var items: [AdaptPlanItem] = []
@@ -197,6 +221,8 @@ public struct AdaptHistory: Sendable, Equatable {
     public var arms: [AdaptArmState] = []
     /// adaptation_state.difficulty.
     public var difficulty: Int?
+    /// The user's latest archetype switch (adapt_switch), if any.
+    public var archetypeSwitch: ArchetypeSwitchRecord?
     /// The stored payload of this request's adaptation, when the request was answered before.
     public var previousAnswer: [String: JSON]?
     /// What the user stated about training (user_profile's exercise, kept by hos-memory as preferences).

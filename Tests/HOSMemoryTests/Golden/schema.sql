@@ -21,6 +21,10 @@ CREATE TABLE adapt_item (
     verdict TEXT NOT NULL CHECK (verdict IN ('keep', 'adapt', 'replace')), action TEXT NOT NULL,
     completion REAL NOT NULL, n INTEGER NOT NULL, reason TEXT NOT NULL, updated_at TEXT NOT NULL,
     PRIMARY KEY (user_id, item_id)) WITHOUT ROWID;
+CREATE TABLE adapt_switch (
+    user_id TEXT NOT NULL, switched_at TEXT NOT NULL, analysis_id TEXT NOT NULL,
+    from_archetype TEXT NOT NULL, to_archetype TEXT NOT NULL, since TEXT, strategy TEXT NOT NULL,
+    PRIMARY KEY (user_id, switched_at, analysis_id)) WITHOUT ROWID;
 CREATE TABLE adapt_tolerance (
     user_id TEXT NOT NULL, category TEXT NOT NULL,
     max_intensity INTEGER CHECK (max_intensity BETWEEN 1 AND 5), evidence INTEGER NOT NULL,
