@@ -208,7 +208,7 @@ public enum Charts {
             let bx = x(a)
             let bw = max(2, x(b) - x(a))
             s +=
-                "<rect x=\"\(Markup.c(bx))\" y=\"14\" width=\"\(Markup.c(bw))\" height=\"30\" fill=\"\(fill)\" stroke=\"\(edge)\" rx=\"3\"><title>\(Markup.esc("\(item.start)–\(item.end) \(item.category): \(Columns.oneLine(item.title))"))</title></rect>"
+                "<rect x=\"\(Markup.c(bx))\" y=\"14\" width=\"\(Markup.c(bw))\" height=\"30\" fill=\"\(fill)\" stroke=\"\(edge)\" rx=\"3\"><title>\(Markup.esc("\(item.start)–\(item.end) \(item.category): \(Columns.oneLine(item.titleWithDays))"))</title></rect>"
             // A label only where it fits: about 6.5 units a character at this size.
             let word = Columns.oneLine(item.category)
             if bw >= Double(word.count) * 6.5 + 6 {

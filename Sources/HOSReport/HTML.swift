@@ -296,7 +296,8 @@ public struct HTMLReport {
             s +=
                 "<td><span class=\"swatch\" style=\"background:\(fill);margin-left:0\"></span>\(Markup.esc(item.category))</td>"
             s += "<td class=\"num\">\(item.intensity.map { Format.number($0, places: 0) + "/5" } ?? "")</td>"
-            s += "<td>\(Markup.esc(item.title))</td><td class=\"muted\">\(Markup.esc(item.why ?? ""))</td></tr>\n"
+            s +=
+                "<td>\(Markup.esc(item.titleWithDays))</td><td class=\"muted\">\(Markup.esc(item.why ?? ""))</td></tr>\n"
         }
         return s + "</tbody></table>\n"
     }

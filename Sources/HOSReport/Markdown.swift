@@ -150,7 +150,7 @@ public struct MarkdownReport {
         for item in r.items {
             let cells = [
                 "\(item.start)", "\(item.end)", Format.number(item.durationMin, places: 0), e(item.category),
-                item.intensity.map { Format.number($0, places: 0) + "/5" } ?? "", e(item.title),
+                item.intensity.map { Format.number($0, places: 0) + "/5" } ?? "", e(item.titleWithDays),
             ]
             out.append("| " + cells.joined(separator: " | ") + " |")
         }

@@ -49,6 +49,14 @@ public struct RoutineItem: Sendable, Equatable {
     public var why: String?
     /// Sorted by dimension.
     public var variant: [Variant] = []
+    /// The plan's days this item is for; nil: every day.
+    public var days: [LocalDate]? = nil
+
+    /// The title, with the weekdays the item is for when not every day: "Evening run (mon, wed)".
+    public var titleWithDays: String {
+        guard let days, !days.isEmpty else { return title }
+        return title + " (" + days.map { LocalDate.weekdayNames[$0.weekday - 1] }.joined(separator: ", ") + ")"
+    }
 
     /// The end as a time of day (it may pass midnight).
     public var end: ClockTime { ClockTime(minutes: start.minutes + Int(durationMin.rounded())) }
@@ -80,7 +88,8 @@ public struct RoutineResult: Sendable, Equatable {
                     itemID: f.itemID, category: f.category.isEmpty ? "other" : f.category, start: start,
                     durationMin: minutes,
                     intensity: f.intensity.map(Double.init), title: f.title ?? "", why: f.why,
-                    variant: f.variant.keys.sorted().map { Variant(dimension: $0, arm: f.variant[$0]!) }))
+                    variant: f.variant.keys.sorted().map { Variant(dimension: $0, arm: f.variant[$0]!) },
+                    days: f.days))
         }
     }
 }

@@ -295,14 +295,15 @@ public struct TextReport {
                         let k = min(5, max(0, Int(v.rounded())))
                         return String(repeating: "●", count: k) + String(repeating: "○", count: 5 - k)
                     } ?? "     "
-                let title = Columns.wrap(Columns.oneLine(item.title), width - 39)
+                let title = Columns.wrap(Columns.oneLine(item.titleWithDays), width - 39)
                 out.append(
                     lead + Columns.pad(Columns.oneLine(item.category), 12) + " " + minutes + "  " + paint(dots, .yellow)
                         + "  " + title[0])
                 out += title.dropFirst().map { under + String(repeating: " ", count: 28) + $0 }
             } else {
                 // Narrow: minutes, then category and title wrapped from column 19.
-                let text = Columns.wrap(Columns.oneLine(item.category) + ": " + Columns.oneLine(item.title), width - 19)
+                let text = Columns.wrap(
+                    Columns.oneLine(item.category) + ": " + Columns.oneLine(item.titleWithDays), width - 19)
                 out.append(lead + minutes + "  " + text[0])
                 out += text.dropFirst().map { under + String(repeating: " ", count: 8) + $0 }
             }
