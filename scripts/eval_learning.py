@@ -37,6 +37,8 @@ policies, reported on the exercise items (those with an exercise_time variant: t
     mixed        as independent, users in turn: never answer, always complete, answer half the item-days, normal
     talking      as independent (the same users), but half the skips say why (`hos-synth respond --reasons 0.5`):
                  wrong_time outside the window, else too_hard above the tolerance, else no_time
+    weekly       as independent (the same users), but each plan item is answered once a week, not day by day
+                 (`hos-synth respond --once`): one bit per item and week, as a user who reports per item
 
 For each family and week: exercise-item adherence of thompson, random and oracle (the mean feedback score; for
 the mixed family the expected adherence under the window model, so users who never answer are measured too),
@@ -57,7 +59,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 POLICIES = ["thompson", "random", "oracle"]
-FAMILIES = ["archetype", "independent", "moving", "mixed", "talking"]
+FAMILIES = ["archetype", "independent", "moving", "mixed", "talking", "weekly"]
 # The share of skips that say why in the talking family.
 TALKING_REASONS = 0.5
 WINDOWS = ["morning", "midday", "evening"]
@@ -267,6 +269,8 @@ def run_family(family, ctx):
         respond_flag = f" --preferences {pref_path}"
         if family == "talking":
             respond_flag += f" --reasons {TALKING_REASONS}"
+        if family == "weekly":
+            respond_flag += " --once"
     results = {}
     for policy in POLICIES:
         pdir = os.path.join(fdir, policy)
@@ -447,7 +451,7 @@ def report_families(family_results, args):
             line += (f"; highest difficulty {top}; target (never-answering users no worse than random, "
                      f"within 2 points; no runaway): {'met' if met else 'NOT MET'}")
             entry["responders"], entry["highest_difficulty"], entry["target_met"] = groups, top, met
-        elif family == "talking" and "independent" in family_results:
+        elif family in ("talking", "weekly") and "independent" in family_results:
             base = mean([headline(family, family_results["independent"]["thompson"]["cycles"][i]) for i in late])
             line += f"; the same users saying nothing (independent): thompson {base:.3f}"
             entry["independent_thompson_weeks_8_on"] = round(base, 4)

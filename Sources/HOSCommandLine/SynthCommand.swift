@@ -134,7 +134,9 @@ public struct SynthCommand: ParsableCommand {
                 (each item-day answered with probability 0.5). With --reasons P, a share P of the window \
                 model's skips carry a reason: wrong_time when the exercise item is outside the user's window, \
                 else too_hard when its intensity exceeds the tolerance, else no_time (every other item: \
-                no_time); without it, no reason is given and the answers are the same as before.
+                no_time); without it, no reason is given and the answers are the same as before. With \
+                --once, each plan item is answered once, on its first day (the plan's date, or the first of \
+                its days), as a user who says per item whether they kept to it that week.
                 """)
 
         @OptionGroup public var stream: StreamOptions
@@ -151,6 +153,8 @@ public struct SynthCommand: ParsableCommand {
                 "The share (0–1) of the window model's skips that give a reason (needs --preferences).",
                 valueName: "share"))
         public var reasons: Double = 0
+        @Flag(help: "Answer each plan item once (on its first day), not on each of --days days.")
+        public var once = false
 
         public init() {}
 
@@ -167,7 +171,7 @@ public struct SynthCommand: ParsableCommand {
                 try runStage(
                     RespondStage(
                         seed: seed, days: days, fallbackArchetype: archetype, population: population,
-                        reasons: reasons),
+                        reasons: reasons, once: once),
                     tool: tool,
                     options: stream
                 ) { config in

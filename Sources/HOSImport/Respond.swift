@@ -14,16 +14,29 @@ public struct RespondStage: Stage {
     public let population: [String: WindowPreferences]?
     /// The share of the window model's skips that carry a reason (`--reasons`).
     public let reasons: Double
+    /// Each item answered once per plan, on its first day (`--once`), instead of on each of its days.
+    public let once: Bool
 
     public init(
         seed: UInt64, days: Int, fallbackArchetype: Archetype, population: [String: WindowPreferences]? = nil,
-        reasons: Double = 0
+        reasons: Double = 0, once: Bool = false
     ) {
         self.seed = seed
         self.days = days
         self.fallbackArchetype = fallbackArchetype
         self.population = population
         self.reasons = reasons
+        self.once = once
+    }
+
+    /// The (day, item) pairs a plan's user answers: each item on each of its days among the `days` from the
+    /// plan's date, day by day; with `once`, each item once, on its first day.
+    func answered(_ items: [PlanItem], from date: LocalDate) -> [(day: LocalDate, item: PlanItem)] {
+        if once { return items.map { ($0.days?.min() ?? date, $0) } }
+        return (0..<days).flatMap { k in
+            let d = date.adding(days: k)
+            return items.filter { $0.isFor(d) }.map { (d, $0) }
+        }
     }
 
     public var consumes: Set<String> { [EventType.routinePlan] }
@@ -43,27 +56,24 @@ public struct RespondStage: Stage {
         }
         let archetype = event.archetype.flatMap(Archetype.init(named:)) ?? fallbackArchetype
         let prefs = HiddenPreferences(seed: seed, user: event.userID, archetype: archetype)
-        for day in 0..<days {
-            let d = date.adding(days: day)
-            for item in items where item.isFor(d) {
-                let itemID = item.itemID
-                var rng = SeededRandom(seed: seed, stream: "respond", event.userID, planID, itemID, d.description)
-                let p = Self.completionProbability(item: item, preferences: prefs, weekday: d.weekday)
-                let u = rng.uniform()
-                let status: PlanFeedback.Status = u < p ? .completed : (u < p + (1 - p) * 0.3 ? .partial : .skipped)
-                var rating: Int?
-                if rng.chance(0.6) {
-                    rating =
-                        switch status {
-                        case .completed: rng.chance(0.6) ? 5 : 4
-                        case .partial: 3
-                        case .skipped: rng.chance(0.5) ? 2 : 1
-                        }
-                }
-                try emit(
-                    Self.feedbackEvent(
-                        event, PlanFeedback(planID: planID, itemID: itemID, status: status, rating: rating, date: d)))
+        for (d, item) in answered(items, from: date) {
+            let itemID = item.itemID
+            var rng = SeededRandom(seed: seed, stream: "respond", event.userID, planID, itemID, d.description)
+            let p = Self.completionProbability(item: item, preferences: prefs, weekday: d.weekday)
+            let u = rng.uniform()
+            let status: PlanFeedback.Status = u < p ? .completed : (u < p + (1 - p) * 0.3 ? .partial : .skipped)
+            var rating: Int?
+            if rng.chance(0.6) {
+                rating =
+                    switch status {
+                    case .completed: rng.chance(0.6) ? 5 : 4
+                    case .partial: 3
+                    case .skipped: rng.chance(0.5) ? 2 : 1
+                    }
             }
+            try emit(
+                Self.feedbackEvent(
+                    event, PlanFeedback(planID: planID, itemID: itemID, status: status, rating: rating, date: d)))
         }
     }
 
@@ -84,24 +94,21 @@ public struct RespondStage: Stage {
         emit: (Event) throws -> Void
     ) throws {
         guard prefs.responder != .never else { return }
-        for day in 0..<days {
-            let d = date.adding(days: day)
-            for item in items where item.isFor(d) {
-                let itemID = item.itemID
-                var rng = SeededRandom(seed: seed, stream: "respond", event.userID, planID, itemID, d.description)
-                let p = prefs.responder == .always ? 1 : prefs.completionProbability(item: item, planDate: date)
-                let status: PlanFeedback.Status = rng.uniform() < p ? .completed : .skipped
-                if prefs.responder == .half, !rng.chance(WindowPreferences.halfShare) { continue }
-                var reason: PlanFeedback.Reason?
-                if status == .skipped, reasons > 0, rng.chance(reasons) {
-                    reason = prefs.reason(item: item, planDate: date)
-                }
-                try emit(
-                    Self.feedbackEvent(
-                        event,
-                        PlanFeedback(
-                            planID: planID, itemID: itemID, status: status, rating: nil, reason: reason, date: d)))
+        for (d, item) in answered(items, from: date) {
+            let itemID = item.itemID
+            var rng = SeededRandom(seed: seed, stream: "respond", event.userID, planID, itemID, d.description)
+            let p = prefs.responder == .always ? 1 : prefs.completionProbability(item: item, planDate: date)
+            let status: PlanFeedback.Status = rng.uniform() < p ? .completed : .skipped
+            if prefs.responder == .half, !rng.chance(WindowPreferences.halfShare) { continue }
+            var reason: PlanFeedback.Reason?
+            if status == .skipped, reasons > 0, rng.chance(reasons) {
+                reason = prefs.reason(item: item, planDate: date)
             }
+            try emit(
+                Self.feedbackEvent(
+                    event,
+                    PlanFeedback(
+                        planID: planID, itemID: itemID, status: status, rating: nil, reason: reason, date: d)))
         }
     }
 
