@@ -91,8 +91,8 @@ public struct AdaptCommand: ParsableCommand {
                 intensity i, recent items of intensity i or less (n1 feedbacks, r1) against earlier ones of \
                 intensity i or more (n0, r0: a drop on a harder plan is no move), by a one-sided \
                 two-proportion z-test on Laplace-smoothed rates, r = (s + 1) / (n + 2), \
-                z = (r0 − r1) / √(p(1 − p)(1/n0 + 1/n1)) with p the smoothed pooled rate; z ≥ 2.58 (p < \
-                0.005), with n0 ≥ 7 and n1 ≥ 5, is a change beginning at the split of the largest z (listed \
+                z = (r0 − r1) / √(p(1 − p)(1/n0 + 1/n1)) with p the smoothed pooled rate; z ≥ 1.96 (p < \
+                0.025), with n0 ≥ 7 and n1 ≥ 5, is a change beginning at the split of the largest z (listed \
                 in experiments[].changes), and every feedback on the dimension from before it then counts \
                 0.1 (per change), so the other \
                 arms are tried again. Pooled prior, for \

@@ -14,7 +14,7 @@ public enum ChangeDetection {
     /// no harder than the earlier ones: at each intensity I, recent plans of intensity ≤ I (n₁, r₁) against
     /// earlier ones of intensity ≥ I (n₀, r₀), so that a drop a harder plan explains is no move. The test is a
     /// one-sided two-proportion z-test on Laplace-smoothed rates, r = (s + 1) / (n + 2),
-    /// z = (r₀ − r₁) / √(p̄(1 − p̄)(1/n₀ + 1/n₁)), p̄ the smoothed pooled rate; z ≥ 2.58 with n₀ ≥ 7 and
+    /// z = (r₀ − r₁) / √(p̄(1 − p̄)(1/n₀ + 1/n₁)), p̄ the smoothed pooled rate; z ≥ 1.96 with n₀ ≥ 7 and
     /// n₁ ≥ 5 is a change, which begins at the split with the largest z. The smoothing keeps a lucky streak
     /// (14 of 14) followed by an ordinary week from passing; the scan finds a move one or two plans late
     /// that the plan alone, diluted by the failures after the move, no longer shows.
