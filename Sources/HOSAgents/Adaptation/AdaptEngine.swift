@@ -408,14 +408,7 @@ public struct AdaptEngine: Sendable {
         for day in 1..<AdaptationRules.scheduleDays {
             var rng = AdaptRandom(seed: seed, stream: "adapt-day", user, request, dimension, String(day))
             switch policy {
-            case .thompson:
-                var top = 0
-                var topValue = -1.0
-                for (i, a) in arms.enumerated() {
-                    let v = rng.beta(a.alpha, a.beta)
-                    if v > topValue { (top, topValue) = (i, v) }
-                }
-                days.append(arms[top].arm)
+            case .thompson: days.append(arms[ArmChooser.thompsonDraw(arms, rng: &rng)].arm)
             case .random: days.append(arms[min(arms.count - 1, Int(rng.uniform() * Double(arms.count)))].arm)
             case .greedy, .oracle: days.append(arms[first].arm)
             }

@@ -170,14 +170,19 @@ public enum ArmChooser {
                 return ArmChoice(index: i, probabilities: probabilities, mode: "explore")
             }
             if policy == .greedy { return ArmChoice(index: best, probabilities: probabilities, mode: "greedy") }
-            var top = 0
-            var topValue = -1.0
-            for (i, a) in arms.enumerated() {
-                let v = rng.beta(a.alpha, a.beta)
-                if v > topValue { (top, topValue) = (i, v) }
-            }
-            return ArmChoice(index: top, probabilities: probabilities, mode: "thompson")
+            return ArmChoice(index: thompsonDraw(arms, rng: &rng), probabilities: probabilities, mode: "thompson")
         }
+    }
+
+    /// One Thompson draw: a value from each arm's posterior, the index of the largest.
+    static func thompsonDraw(_ arms: [ArmPosterior], rng: inout AdaptRandom) -> Int {
+        var top = 0
+        var topValue = -1.0
+        for (i, a) in arms.enumerated() {
+            let v = rng.beta(a.alpha, a.beta)
+            if v > topValue { (top, topValue) = (i, v) }
+        }
+        return top
     }
 
     /// The arm with the highest posterior mean; ties go to the first listed.
