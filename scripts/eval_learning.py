@@ -2,6 +2,7 @@
 """make eval-learning: does hos-adapt learn? Simulated users answer weekly plans through the real pipeline.
 
 Usage: scripts/eval_learning.py [BINDIR] [--users N] [--cycles C] [--seed S] [--out DIR] [--work DIR]
+                                [--families F,...] [--pipeline YAML]
 
 hos-synth generates N users (all six archetypes) with hidden preferences (`--truth`: preferred exercise
 time, sleep-shift style, intensity capacity, adherence by weekday). For each policy -- thompson (hos-adapt
@@ -88,6 +89,9 @@ def main():
     ap.add_argument("--work", default=None, help="keep the memory files and streams here")
     ap.add_argument("--explore", type=float, default=None, help="hos-adapt --explore (default: hos-adapt's own)")
     ap.add_argument("--families", default=",".join(FAMILIES), help="comma-separated population families")
+    ap.add_argument("--pipeline", default=None,
+                    help="run hos-adapt's own loop (thompson) through `hos-run PIPELINE --output-mode all` "
+                         "(e.g. examples/pipelines/full-analysis.yaml) instead of the explicit pipe")
     args = ap.parse_args()
     bindir = os.path.abspath(args.bindir)
     env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
@@ -312,6 +316,9 @@ def run_family(family, ctx):
             pipe = (f"hos-behavior {inp} | hos-memory --memory {memory} | hos-nutrition | hos-routine"
                     + (" | hos-insights" if ctx["insights"] else "")
                     + f" | hos-adapt --memory {memory} --policy {policy} --seed {args.seed}{truth_flag} > {out}")
+            if args.pipeline and policy == "thompson":
+                pipe = (f"hos-run run {args.pipeline} -i {inp} --memory {memory} --output-mode all "
+                        f"--progress none > {out}")
             run(pipe, env=env)
             run(f"hos-synth respond --seed {args.seed} --days 7{respond_flag} {out} > {fb}", env=env)
             cycle, feedback = measure(c, out, fb, truth, prefs, users, predictions)

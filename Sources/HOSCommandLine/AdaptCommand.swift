@@ -100,14 +100,16 @@ public struct AdaptCommand: ParsableCommand {
                 the arm's rate among other users of the same archetype shrunk toward the population rate \
                 p_pop = S_pop / N_pop (0.5 when no one has tried the arm); S and N are other users' stored \
                 successes and feedbacks on the arm (adapt_arm), read once, when the run's first decision is \
-                made. Its strength w = min(20, (1 − ρ) / ρ) comes from how much those users agree: ρ, the \
+                made. Its strength w = min(20, (1 − ρ) / ρ, N / k) comes from how much those users agree: ρ, the \
                 intra-class correlation of a beta-binomial fitted by the method of moments to the k other \
                 users' counts (s_i of n_i) on the arm, ρ = (S / (p̂(1 − p̂)) − (k − 1)) / (N − Σ n_i²/N − \
                 (k − 1)) within 0–1, where p̂ = Σ s_i / N, N = Σ n_i and S = Σ n_i (s_i/n_i − p̂)², over the \
                 archetype's users when there are at least 3 of them, else over all users; with fewer than 3, \
                 w = 0. Where users agree (ρ near 0) the prior adds up to 20 pseudo-feedbacks; where they \
                 disagree (ρ = 0.3: w = 2.3) it adds little, and the person's own feedback dominates within a \
-                week. The payload reports ρ as prior.ARM.dispersion. p_best of an arm is the probability that its value is the \
+                week; and it is never more than N / k, those users' mean feedbacks on the arm, so that it \
+                never outweighs a typical user's own evidence (where users answer once a week per item, ρ \
+                from a few answers each is unreliable). The payload reports ρ as prior.ARM.dispersion. p_best of an arm is the probability that its value is the \
                 largest, ∫ f_a(x) Π F_b(x) dx, by Gauss–Legendre quadrature.
 
                 SCHEDULE (several arms in one plan): a plan is followed for \(AdaptationRules.scheduleDays) days, \

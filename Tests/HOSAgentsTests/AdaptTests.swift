@@ -344,9 +344,9 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         let pp = pool.prior(
             user: "u-new", archetype: Archetype.peakPerformer.name, dimension: "exercise_time", arm: "morning")
         // Other users only: S_pop = 120, N_pop = 200 → p_pop 0.6; S_A = 80, N_A = 100 → p = (80 + 12) / 120.
-        // The ten other Peak Performers agree exactly (ρ = 0): the strongest prior, w = W.
+        // The ten other Peak Performers agree exactly (ρ = 0), but have 10 feedbacks each: w = n̄ = 10.
         let p = (80 + 20 * 0.6) / (100 + 20.0)
-        let w = AdaptationRules.priorWeight
+        let w = 10.0
         #expect(abs(pp.alpha - (1 + w * p)) < 1e-12 && abs(pp.beta - (1 + w * (1 - p))) < 1e-12)
         #expect(pp.source.archetypeUsers == 10 && pp.source.populationUsers == 20)
         // An archetype nobody of which has data gets the population's rate.
@@ -360,7 +360,7 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
             everyone.add(successes: 4, trials: 10)
         }
         everyone.add(successes: 0, trials: 10)
-        let wce = min(AdaptationRules.priorWeight, everyone.strength!)
+        let wce = min(AdaptationRules.priorWeight, everyone.strength!, 10)
         #expect(wce < AdaptationRules.priorWeight / 3)
         #expect(abs(ce.alpha / (ce.alpha + ce.beta) - (1 + wce * 120 / nPop) / (2 + wce)) < 1e-12)
         // Nobody has data: the uniform prior.
@@ -627,6 +627,18 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         let none = two.prior(
             user: "new", archetype: Archetype.peakPerformer.name, dimension: "exercise_time", arm: "midday")
         #expect(none.alpha == 1 && none.beta == 1)
+    }
+
+    @Test func regressionAPriorFromAFewAnswersEachNeverOutweighsAPersonsOwn() {
+        // Users who answer once a week per item: two answers each on the arm, which happen to agree (ρ̂ = 0).
+        // The prior was worth 20 feedbacks, months of such a person's own; now it is worth 2.
+        var rows: [AdaptArmState] = []
+        for i in 0..<12 { rows.append(row("w-\(i)", .peakPerformer, "morning", 1, 1)) }
+        let pool = AdaptPool(rows: rows)
+        let prior = pool.prior(
+            user: "new", archetype: Archetype.peakPerformer.name, dimension: "exercise_time", arm: "morning")
+        #expect(prior.source.weight == 2)
+        #expect(prior.alpha + prior.beta == 4)
     }
 
     @Test func aPreferenceThatMovesIsDetectedAndOldEvidenceForgotten() {

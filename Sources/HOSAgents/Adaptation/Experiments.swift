@@ -55,9 +55,10 @@ public struct AdaptPool: Sendable {
 
     /// The prior of one user's arm: Beta(1 + w·p, 1 + w·(1 − p)), where p is the archetype's rate shrunk
     /// toward the population's, p = (S_A + m·p_pop) / (N_A + m), p_pop = S_pop / N_pop (0.5 without any),
-    /// and w = min(W, M): M = (1 − ρ) / ρ is the strength of a beta-binomial fitted to other users' counts
+    /// and w = min(W, M, n̄): M = (1 − ρ) / ρ is the strength of a beta-binomial fitted to other users' counts
     /// on the arm (`BetaBinomialMoments`: the archetype's users when there are enough, else everyone's), so
-    /// the prior is strong where users agree and near Beta(1, 1) where they do not.
+    /// the prior is strong where users agree and near Beta(1, 1) where they do not; n̄ = N / k, those users'
+    /// mean feedbacks on the arm, so that it never outweighs a typical user's own evidence.
     public func prior(user: String, archetype: String, dimension: String, arm: String)
         -> (alpha: Double, beta: Double, source: PriorSource)
     {
@@ -82,7 +83,10 @@ public struct AdaptPool: Sendable {
         let pA = (max(0, a.successes) + r.shrinkage * pPop) / (nA + r.shrinkage)
         let fit = mA.users >= r.minDispersionUsers ? mA : mP
         let strength = fit.users >= r.minDispersionUsers ? (fit.strength ?? 0) : 0
-        let w = min(r.priorWeight, strength)
+        // Never stronger than a typical user's own evidence on the arm: with few answers each (one per item
+        // and week), ρ̂ is unreliable and often 0, and a prior of 20 would outweigh months of a person's own.
+        let typical = fit.users > 0 ? fit.trials / Double(fit.users) : 0
+        let w = min(r.priorWeight, strength, typical)
         var source = PriorSource()
         (source.archetypeUsers, source.archetypeN) = (max(0, a.users), JSON.rounded(nA, places: 1))
         (source.populationUsers, source.populationN) = (max(0, p.users), JSON.rounded(nPop, places: 1))
