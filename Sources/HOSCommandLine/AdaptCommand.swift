@@ -118,7 +118,10 @@ public struct AdaptCommand: ParsableCommand {
                 propensity and the --explore floor); each other day is an independent draw of the same policy \
                 (thompson: from each posterior, the largest wins; random: uniform; greedy and oracle: day 0's \
                 arm), without the floor. While the arms are uncertain a plan tries several, one feedback per \
-                day each; once one arm is clearly best, every day takes it. experiments[].schedule lists the \
+                day each; once one arm is clearly best, every day takes it. A user who answers once per item \
+                and plan (the median of their feedbacks per plan item is 1) gets two draws, day 0's on the \
+                even days and one more on the odd days: each item is then one answer, so a plan tries at \
+                most two arms. experiments[].schedule lists the \
                 arm of each day (absent when all are chosen); hos-memory keeps it, memory_context carries it \
                 as adaptation_state.schedules, and hos-routine gives each arm its own item with its dates \
                 (items[].days; the arm with the most days keeps the id exercise, the others are named \

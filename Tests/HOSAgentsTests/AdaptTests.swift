@@ -753,6 +753,32 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         #expect(clear.count >= 18)
     }
 
+    @Test func aUserWhoAnswersOncePerItemGetsTwoDrawsNotSeven() {
+        // Two plans, each item answered once (on the plan's date): the schedule alternates at most two arms.
+        var h = AdaptHistory()
+        for (w, arm) in ["morning", "evening"].enumerated() {
+            let d = LocalDate("2026-03-02")!.adding(days: 7 * w).description
+            h.items.append(item("rp-\(w)", "exercise", date: d, variant: ["exercise_time": arm]))
+            h.feedback.append(feedback("rp-\(w)", "exercise", d, w == 0 ? .completed : .skipped))
+        }
+        #expect(AdaptEngine.answersPerItem(FeedbackJoin(items: h.items, feedback: h.feedback)) == 1)
+        var split = 0
+        for k in 0..<20 {
+            let e = experiment(engine.decide(input(h, request: "req-\(k)"), pool: AdaptPool(rows: [])), "exercise_time")
+            guard let s = e["schedule"]?.arrayValue?.compactMap(\.stringValue) else { continue }
+            split += 1
+            #expect(Set(s).count == 2)
+            #expect(s[0] == s[2] && s[2] == s[4] && s[4] == s[6] && s[1] == s[3] && s[3] == s[5])
+        }
+        #expect(split > 0)
+        // Day by day (7 answers per item and plan): seven draws, as before.
+        #expect(
+            AdaptEngine.answersPerItem(
+                FeedbackJoin(
+                    items: history(weeks: [("morning", "direct", 3, 3)]).items,
+                    feedback: history(weeks: [("morning", "direct", 3, 3)]).feedback)) == 7)
+    }
+
     @Test func greedyAndTheOracleNeverSplitAPlan() {
         let greedy = AdaptEngine(settings: AdaptSettings(policy: .greedy, explore: 0, seed: 1))
         for k in 0..<10 {

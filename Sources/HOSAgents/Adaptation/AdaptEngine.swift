@@ -361,7 +361,8 @@ public struct AdaptEngine: Sendable {
             if AdaptationRules.perDay.contains(dim) {
                 let days = Self.schedule(
                     subset, first: choice.index, policy: mode.policy, seed: settings.seed,
-                    user: input.user, request: input.requestID, dimension: dim)
+                    user: input.user, request: input.requestID, dimension: dim,
+                    draws: Self.answersPerItem(join) <= 1 ? 2 : AdaptationRules.scheduleDays)
                 if Set(days).count > 1 { entry.schedule = days }
             }
             let propensity = max(AdaptationRules.minPropensity, probabilities[arm] ?? 0)
@@ -400,20 +401,34 @@ public struct AdaptEngine: Sendable {
     /// independent draw (Thompson: a draw from every posterior, the largest wins; random: uniform; greedy and
     /// the oracle: day 0's arm), without the exploration floor, which the logged draw already keeps. While
     /// the arms are uncertain one plan tries several; once one is clearly best, every day takes it.
+    ///
+    /// `draws` is how many: one per day for a user who answers day by day; a user who answers once per item
+    /// and plan gets two (day 0's for the even days, one more for the odd days), because each item is then
+    /// one answer, and every further arm would add an item to learn one bit from.
     static func schedule(
         _ arms: [ArmPosterior], first: Int, policy: AdaptPolicy, seed: UInt64, user: String, request: String,
-        dimension: String
+        dimension: String, draws: Int = AdaptationRules.scheduleDays
     ) -> [String] {
-        var days = [arms[first].arm]
-        for day in 1..<AdaptationRules.scheduleDays {
+        var drawn = [arms[first].arm]
+        for day in 1..<max(1, min(draws, AdaptationRules.scheduleDays)) {
             var rng = AdaptRandom(seed: seed, stream: "adapt-day", user, request, dimension, String(day))
             switch policy {
-            case .thompson: days.append(arms[ArmChooser.thompsonDraw(arms, rng: &rng)].arm)
-            case .random: days.append(arms[min(arms.count - 1, Int(rng.uniform() * Double(arms.count)))].arm)
-            case .greedy, .oracle: days.append(arms[first].arm)
+            case .thompson: drawn.append(arms[ArmChooser.thompsonDraw(arms, rng: &rng)].arm)
+            case .random: drawn.append(arms[min(arms.count - 1, Int(rng.uniform() * Double(arms.count)))].arm)
+            case .greedy, .oracle: drawn.append(arms[first].arm)
             }
         }
-        return days
+        return (0..<AdaptationRules.scheduleDays).map { drawn[$0 % drawn.count] }
+    }
+
+    /// The median number of feedbacks per plan item and plan in the user's history (7 for a user who answers
+    /// day by day, 1 for one who answers once per item); 7 without any.
+    static func answersPerItem(_ join: FeedbackJoin) -> Int {
+        var counts: [String: Int] = [:]
+        for (item, _) in join.pairs { counts[FeedbackJoin.key(item.planID, item.itemID), default: 0] += 1 }
+        guard !counts.isEmpty else { return AdaptationRules.scheduleDays }
+        let sorted = counts.values.sorted()
+        return sorted[sorted.count / 2]
     }
 
     /// A dimension's arms as Beta posteriors: the pooled prior (as an archetype switch has it, plus a stated
