@@ -138,7 +138,7 @@ public struct AdaptCommand: ParsableCommand {
                 replace (its simplest form: intensity 1, the shortest minutes). A category's tolerance \
                 (payload.tolerance[]: the highest intensity its items may have) is learned from fair \
                 evidence only: items without a strategy arm, or at their dimension's settled best arm (p_best \
-                ≥ \(AdaptationRules.settledPBest), or every arm tried \(AdaptationRules.minToleranceFeedback) \
+                ≥ \(AdaptationRules.settledPBest), or every arm tried \(Int(AdaptationRules.exploredFeedback)) \
                 times: when even the best time fails, the intensity is the suspect). Replayed over the \
                 plans, feedback accumulates per intensity since the cap last moved; an intensity of 2 or more \
                 whose completion is clearly below 0.80 (P(p < 0.8) ≥ \(AdaptationRules.lowerConfidence) \

@@ -882,16 +882,15 @@ private func settledPosteriors(_ best: String) -> [String: [ArmPosterior]] {
             exerciseWeeks([("morning", 3, 1), ("morning", 3, 1)]), posteriors: settledPosteriors("evening"))
         #expect(e.caps["exercise"] == nil)
         #expect(e.items[0].action == "another_time")
-        // Nor while no arm is settled and some time is still untried.
+        // Nor while no arm is settled and some time is still untried (midday: one feedback).
         var open = settledPosteriors("evening")
-        for i in open["exercise_time"]!.indices {
-            (open["exercise_time"]![i].pBest, open["exercise_time"]![i].successes) = (1.0 / 3, 1)
-            open["exercise_time"]![i].failures = i == 0 ? 2 : 6
+        for (i, c) in [(1.0, 5.0), (0.0, 1.0), (2.0, 4.0)].enumerated() {
+            (open["exercise_time"]![i].successes, open["exercise_time"]![i].failures) = c
+            open["exercise_time"]![i].pBest = 1.0 / 3
         }
         #expect(ItemEvolution.of(exerciseWeeks([("evening", 3, 1), ("evening", 3, 1)]), posteriors: open).caps.isEmpty)
-        // Once every time has been tried and even the best fails, the intensity is the suspect.
-        open["exercise_time"]![0].failures = 6
-        open["exercise_time"]![2].successes = 2
+        // Once every time has been tried twice and even the best fails, the intensity is the suspect.
+        open["exercise_time"]![1].failures = 2
         #expect(
             ItemEvolution.of(exerciseWeeks([("evening", 3, 1), ("evening", 3, 1)]), posteriors: open).caps
                 == ["exercise": 2])

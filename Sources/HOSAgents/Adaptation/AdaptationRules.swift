@@ -58,6 +58,10 @@ public enum AdaptationRules {
     /// An arm is a dimension's settled best once its p_best is at least this; only items at the settled best
     /// arm (or without an arm) are evidence of a category's intensity tolerance.
     public static let settledPBest = 0.80
+    /// Feedbacks of the user's own on every arm after which the best one counts as settled too: every time
+    /// has been tried, and if even the best fails, the intensity is the suspect. Two, so that people who
+    /// answer once a week per item get there within weeks.
+    public static let exploredFeedback = 2.0
     /// Feedbacks at an intensity that a step down of the cap needs, and how sure it must be that completion
     /// there is below `keepAt` (P(p < 0.8) under Beta(1 + s, 1 + n − s)).
     public static let minToleranceFeedback = 5

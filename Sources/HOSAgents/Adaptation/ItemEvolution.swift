@@ -54,14 +54,14 @@ public struct ItemEvolution: Sendable, Equatable {
     }
 
     /// The settled best arm of each dimension: the arm of highest posterior mean, once its p_best is at least
-    /// `AdaptationRules.settledPBest` or every arm has `minToleranceFeedback` feedbacks of the user's own (when
+    /// `AdaptationRules.settledPBest` or every arm has `exploredFeedback` feedbacks of the user's own (when
     /// every time has been tried and even the best fails, the intensity is the suspect); nil before.
     static func settled(_ posteriors: [String: [ArmPosterior]]) -> [String: String] {
         let r = AdaptationRules.self
         var out: [String: String] = [:]
         for (dim, arms) in posteriors where !arms.isEmpty {
             let best = arms[ArmChooser.greedyIndex(arms)]
-            let explored = arms.allSatisfy { $0.successes + $0.failures >= Double(r.minToleranceFeedback) }
+            let explored = arms.allSatisfy { $0.successes + $0.failures >= r.exploredFeedback }
             if best.pBest >= r.settledPBest || explored { out[dim] = best.arm }
         }
         return out
