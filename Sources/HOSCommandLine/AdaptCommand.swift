@@ -71,7 +71,8 @@ public struct AdaptCommand: ParsableCommand {
                 difficulty, else the archetype's base \
                 (\(ArchetypePolicy.words(ArchetypePolicy.byDifficulty) { "\(ArchetypePolicy.of($0).baseDifficulty)" })). \
                 A plan counts when it has at least 3 feedbacks on its load items (intensity ≥ 2: exercise, \
-                focus; all its items when it has none); its load adherence is their mean score. Up one step \
+                focus; all its items when it has none; 1 for a user who answers once per item and plan, the \
+                median of their feedbacks per plan item being 1); its load adherence is their mean score. Up one step \
                 (rule up) when the last 2 counted plans were both made at the current difficulty and both \
                 have load adherence ≥ 0.80, unless a step to the level above was taken back within the \
                 last 6 counted plans; down one step (rule down) when both ≤ 0.50; and a step up that does \

@@ -222,6 +222,16 @@ private func arm(_ e: JSON, _ name: String) -> JSON { e["arms"]!.arrayValue!.fir
         #expect(DifficultyRule.decide(current: 3, plans: thin).reason.contains("0 of the 2 plans"))
     }
 
+    @Test func plansAnsweredOncePerItemCountWithOneLoadFeedback() {
+        // Each plan's load item answered once: by default no plan counts; for a user who answers so, they do.
+        let plans = [
+            outcome("rp-1", date: "2026-03-02", difficulty: 3, completed: 1, of: 1),
+            outcome("rp-2", date: "2026-03-09", difficulty: 3, completed: 1, of: 1),
+        ]
+        #expect(DifficultyRule.decide(current: 3, plans: plans).rule == "hold")
+        #expect(DifficultyRule.decide(current: 3, plans: plans, minFeedback: 1).rule == "up")
+    }
+
     @Test func neverTwoStepsOverAnyHistory() {
         // Every decision over random histories moves at most one step and stays within 1–5.
         var rng = AdaptRandom(seed: 1, stream: "steps")

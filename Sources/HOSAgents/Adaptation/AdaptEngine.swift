@@ -296,7 +296,10 @@ public struct AdaptEngine: Sendable {
         if settings.policy == .oracle, let t = input.truth {
             return DifficultyRule.oracle(current: current, capacity: t.intensityCapacity)
         }
-        return DifficultyRule.decide(current: current, plans: plans)
+        let join = FeedbackJoin(items: input.history.items, feedback: input.history.feedback)
+        return DifficultyRule.decide(
+            current: current, plans: plans,
+            minFeedback: Self.answersPerItem(join) <= 1 ? 1 : AdaptationRules.minLoadFeedback)
     }
 
     /// The context a decision is logged with: archetype, difficulty, feedback seen, and the latest plan's day.

@@ -13,9 +13,14 @@ public enum DifficultyRule {
     /// `sustainedPlans` plans at the new level: that wait is the hysteresis, and it also means that no
     /// two steps follow each other without evidence at the level in between. A step up that the plans at
     /// the new level do not sustain is taken back, and that level is not tried again for a while.
-    public static func decide(current: Int, plans: [PlanOutcome]) -> DifficultyDecision {
+    ///
+    /// A plan counts with `minFeedback` load-item feedbacks (`AdaptationRules.minLoadFeedback`; 1 for a user who
+    /// answers once per item and plan, whose plans never reach 3).
+    public static func decide(current: Int, plans: [PlanOutcome], minFeedback: Int = AdaptationRules.minLoadFeedback)
+        -> DifficultyDecision
+    {
         let r = AdaptationRules.self
-        let counted = plans.filter { $0.load.n >= r.minLoadFeedback }
+        let counted = plans.filter { $0.load.n >= minFeedback }
         let k = r.sustainedPlans
         let recent = Array(counted.suffix(k))
         func text(_ xs: [PlanOutcome]) -> String {
@@ -27,7 +32,7 @@ public enum DifficultyRule {
         }
         guard recent.count == k else {
             return hold(
-                "\(counted.count) of the \(k) plans with at least \(r.minLoadFeedback) load-item feedbacks that a change needs"
+                "\(counted.count) of the \(k) plans with at least \(minFeedback) load-item feedbacks that a change needs"
             )
         }
         guard recent.allSatisfy({ $0.difficulty == current }) else {
