@@ -412,6 +412,24 @@ public enum Phrases {
         return parts.joined(separator: " · ")
     }
 
+    /// The capped categories, then one line for the others: `no cap on 5 other categories`.
+    public static func toleranceRows(_ all: [ToleranceResult]) -> [String] {
+        let capped = all.filter { $0.maxIntensity != nil || ($0.state ?? "none") != "none" }
+        let rest = all.count - capped.count
+        guard rest > 0 else { return capped.map(tolerance) }
+        let other = capped.isEmpty ? "" : "other "
+        return capped.map(tolerance) + ["no cap on \(rest) \(other)categor\(rest == 1 ? "y" : "ies")"]
+    }
+
+    /// The items not kept, then one line for the others: `4 other items kept as they are`.
+    public static func itemRows(_ all: [ItemVerdict]) -> [String] {
+        let changed = all.filter { ($0.verdict ?? "keep") != "keep" }
+        let rest = all.count - changed.count
+        guard rest > 0 else { return changed.map(item) }
+        let other = changed.isEmpty ? "" : "other "
+        return changed.map(item) + ["\(rest) \(other)item\(rest == 1 ? " kept as it is" : "s kept as they are")"]
+    }
+
     /// `run (exercise) 45% of 14 → adapt: lighter · completion 40–80%`
     public static func item(_ i: ItemVerdict) -> String {
         var s = Columns.oneLine(i.item) + (i.category.map { " (\(Columns.oneLine($0)))" } ?? "")

@@ -364,8 +364,10 @@ public struct TextReport {
         if !learned.isEmpty, let d = x.difficultyTo { learned.append("difficulty " + Columns.oneLine(d)) }
         rows("learned", learned)
         if let s = x.archetypeSwitch { rows("archetype", [Phrases.archetypeSwitch(s)]) }
-        rows("tolerance", x.tolerance.map(Phrases.tolerance))
-        rows("items", x.items.map(Phrases.item))
+        // On a terminal only what changes a plan: capped categories and items not kept (the other formats
+        // list them all).
+        rows("tolerance", Phrases.toleranceRows(x.tolerance))
+        rows("items", Phrases.itemRows(x.items))
         return out
     }
 }

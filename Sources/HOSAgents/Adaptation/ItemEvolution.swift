@@ -214,18 +214,15 @@ extension ItemEvolution {
             var v = ItemVerdictReport()
             (v.item, v.category, v.n, v.verdict) = (role, p.category, p.n, verdict.rawValue)
             v.completion = JSON.rounded(p.s / Double(p.n), places: 4)
-            let pct = "\(Int((v.completion * 100).rounded()))% of \(p.n)"
             switch verdict {
-            case .keep: (v.action, v.reason) = ("none", "completion \(pct): kept as is")
+            case .keep: (v.action, v.reason) = ("none", "at least 80%: kept as is")
             case _ where p.offArm:
-                v.action = "another_time"
-                v.reason = "completion \(pct) away from a settled best time: the experiment moves it"
+                (v.action, v.reason) = ("another_time", "its time is not the settled best: the experiment moves it")
             case _ where (caps[p.category] ?? 5) < p.intensity:
                 v.action = "lighter"
-                v.reason =
-                    "completion \(pct) at intensity \(p.intensity): \(p.category) is capped at \(caps[p.category]!)"
-            case .adapt: (v.action, v.reason) = ("shorter", "completion \(pct): a shorter version")
-            case .replace: (v.action, v.reason) = ("replace", "completion \(pct): replaced by its simplest form")
+                v.reason = "intensity \(p.intensity), and \(p.category) is capped at \(caps[p.category]!)"
+            case .adapt: (v.action, v.reason) = ("shorter", "40–80%: a shorter version")
+            case .replace: (v.action, v.reason) = ("replace", "below 40%: its simplest form")
             }
             out.append(v)
         }
