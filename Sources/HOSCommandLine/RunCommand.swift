@@ -124,7 +124,7 @@ public struct RunCommand: ParsableCommand {
 
             EXIT STATUS: 0 all analyses complete; 1 an analysis degraded (0 with --allow-degraded), a step \
             failed with on_failure: fail, or a step exited non-zero at end of input; 65 bad input; 66 unreadable input; 74 I/O error; 78 bad pipeline \
-            file or agent not found; 64 usage.
+            file or agent not found (66 when the pipeline file cannot be opened); 64 usage.
             """,
         version: hosVersion,
         subcommands: [RunPipeline.self, LintPipeline.self, GraphPipeline.self, TestPipeline.self, FixedStep.self],
@@ -136,14 +136,21 @@ public struct RunCommand: ParsableCommand {
 /// The process environment as a dictionary.
 func environment() -> [String: String] { ProcessInfo.processInfo.environment }
 
-/// Loads a pipeline file, mapping its problems to exit 78 with one line each.
+/// Loads a pipeline file, mapping its problems to exit 78 (66 when it cannot be opened) with one line each.
 func loadPipeline(_ file: String) throws -> PipelineSpec {
     do {
         return try PipelineSpec.load(file: file, environment: environment())
     } catch {
         printError(lintMessage(error))
-        throw ExitCode(HOSCore.ExitCode.config.rawValue)
+        throw ExitCode(exitStatus(error))
     }
+}
+
+/// A pipeline file's problem as an exit status: 66 for a file that cannot be opened, as every hos tool
+/// says of its input; 78 for one that is not a valid pipeline.
+func exitStatus(_ error: PipelineError) -> Int32 {
+    if case .unreadable = error { return HOSCore.ExitCode.noInput.rawValue }
+    return HOSCore.ExitCode.config.rawValue
 }
 
 func lintMessage(_ error: PipelineError) -> String {
@@ -404,7 +411,9 @@ public struct LintPipeline: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        var bad = false
+        // The worst problem sets the status: a file that is not a pipeline or names a missing agent (78)
+        // outranks one that cannot be opened (66).
+        var statuses: Set<Int32> = []
         for f in files {
             do {
                 let spec = try PipelineSpec.load(file: f, environment: environment())
@@ -415,17 +424,22 @@ public struct LintPipeline: ParsableCommand {
                         PipelineRunner.program(agent: name, path: environment()["PATH"]) == nil
                     {
                         missing.append(
-                            PipelineError.agentNotFound(file: f, line: s.line, command: "hos-\(name)").description)
+                            PipelineError.agentNotFound(
+                                file: f, line: s.line, command: "hos-\(name)",
+                                nearest: PipelineRunner.nearest(agent: name, path: environment()["PATH"])
+                            ).description)
                     }
                 }
                 for m in missing { printError("hos-run: \(m)") }
-                bad = bad || !missing.isEmpty
+                if !missing.isEmpty { statuses.insert(HOSCore.ExitCode.config.rawValue) }
+                // As other linters do: a word for each file that passes, so that silence is never ambiguous.
+                if missing.isEmpty { print("\(f): ok") }
             } catch {
                 printError(lintMessage(error))
-                bad = true
+                statuses.insert(exitStatus(error))
             }
         }
-        if bad { throw ExitCode(HOSCore.ExitCode.config.rawValue) }
+        if let worst = statuses.max() { throw ExitCode(worst) }
     }
 }
 
@@ -490,7 +504,7 @@ public struct TestPipeline: ParsableCommand {
                 file = try PipelineTestFile.load(file: f, environment: environment())
             } catch {
                 printError(lintMessage(error))
-                throw ExitCode(HOSCore.ExitCode.config.rawValue)
+                throw ExitCode(exitStatus(error))
             }
             for t in file.tests {
                 if let failure = try runTest(t, file) {

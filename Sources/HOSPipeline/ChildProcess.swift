@@ -148,6 +148,39 @@ enum Program {
         return nil
     }
 
+    /// The agent whose name is nearest `name` (at most 2 edits), among the `hos-*` programs beside this
+    /// executable and on PATH: what a user who typed `behaviour` meant.
+    static func nearest(agent name: String, path: String?) -> String? {
+        let dirs = [selfDirectory()].compactMap { $0 } + (path ?? "").split(separator: ":").map(String.init)
+        var best: (name: String, distance: Int)?
+        for dir in dirs {
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+            where file.hasPrefix("hos-") && FileManager.default.isExecutableFile(atPath: "\(dir)/\(file)") {
+                let candidate = String(file.dropFirst(4))
+                let d = editDistance(candidate, name)
+                if d <= 2, d < (best?.distance ?? .max) { best = (candidate, d) }
+            }
+        }
+        return best?.name
+    }
+
+    /// Levenshtein distance of two short names.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let (x, y) = (Array(a), Array(b))
+        guard !x.isEmpty else { return y.count }
+        var row = Array(0...y.count)
+        for i in 1...x.count {
+            var previous = row[0]
+            row[0] = i
+            for j in stride(from: 1, through: y.count, by: 1) {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (x[i - 1] == y[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return row[y.count]
+    }
+
     /// The folder of the running executable.
     static func selfDirectory() -> String? {
         guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {

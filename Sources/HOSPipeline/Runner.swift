@@ -85,7 +85,9 @@ public final class PipelineRunner: @unchecked Sendable {
             switch step.kind {
             case .agent(let name):
                 guard let program = Program.agent(name, path: options.environment["PATH"]) else {
-                    throw .agentNotFound(file: spec.file, line: step.line, command: "hos-\(name)")
+                    throw .agentNotFound(
+                        file: spec.file, line: step.line, command: "hos-\(name)",
+                        nearest: Program.nearest(agent: name, path: options.environment["PATH"]))
                 }
                 // Every agent reads lines as long as hos-run accepts.
                 let limit =
@@ -242,6 +244,11 @@ public final class PipelineRunner: @unchecked Sendable {
 
     /// The program of `agent: NAME`: `hos-NAME` beside hos-run, else on `path`.
     public static func program(agent name: String, path: String?) -> String? { Program.agent(name, path: path) }
+
+    /// The agent nearest a name that is not found (at most 2 edits), for a "did you mean".
+    public static func nearest(agent name: String, path: String?) -> String? {
+        Program.nearest(agent: name, path: path)
+    }
 
     /// This executable's path (the `hos-run fixed` of replaced test steps).
     public static func selfPath() -> String {

@@ -159,17 +159,19 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadable(String, reason: String)
     case yaml(file: String, line: Int, message: String)
     case invalid([SpecProblem])
-    case agentNotFound(file: String, line: Int, command: String)
+    case agentNotFound(file: String, line: Int, command: String, nearest: String? = nil)
     case spawn(step: String, message: String)
     case stepFailed(step: String, message: String)
     case io(String)
 
     public var description: String {
         switch self {
-        case .unreadable(let f, let reason): "\(f): cannot read the pipeline file: \(reason)"
+        case .unreadable(let f, let reason): "\(f): cannot open: \(reason)"
         case .yaml(let f, let l, let m): "\(f):\(l): invalid YAML: \(m)"
         case .invalid(let p): p.map(\.description).joined(separator: "\n")
-        case .agentNotFound(let f, let l, let c): "\(f):\(l): steps: \(c) not found beside hos-run or on PATH"
+        case .agentNotFound(let f, let l, let c, let n):
+            "\(f):\(l): steps: \(c) not found beside hos-run or on PATH"
+                + (n.map { "; did you mean agent: \($0)?" } ?? "")
         case .spawn(let s, let m): "step \(s): cannot start: \(m)"
         case .stepFailed(let s, let m): "step \(s) failed: \(m)"
         case .io(let m): m

@@ -4,7 +4,7 @@ set -eu
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 hos-synth --users 6 --days 30 --request > "$tmp/users.jsonl"
-hos-run lint full-analysis.yaml quick.yaml with-jq.yaml && echo "lint: ok"
+hos-run lint full-analysis.yaml quick.yaml with-jq.yaml
 hos-run graph full-analysis.yaml
 echo "user	archetype	readiness	difficulty	items"
 hos-run quick.yaml --memory "$tmp/m.sqlite" -i "$tmp/users.jsonl" |
