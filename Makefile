@@ -28,8 +28,10 @@ help:
 deps:
 	@scripts/deps.sh
 
+# Quiet: a first build prints hundreds of progress lines; errors and warnings still show.
 build: deps
-	$(SWIFT) build
+	@echo "swift build -q (a first build takes a few minutes; later ones seconds)"
+	@$(SWIFT) build -q
 
 release: deps
 	$(SWIFT) build -c release

@@ -14,4 +14,5 @@ rm -f "$tmp.err"
 rm -f "$tmp"/*.help.1
 # Every section-1 page is generated; hos-events.7 is written by hand.
 find "$out" -name '*.1' -delete
-cp "$tmp"/*.1 "$out"/
+# An empty line is not mdoc (man -l warns "Empty input line" for each): a paragraph break is .Pp.
+for f in "$tmp"/*.1; do sed 's/^$/.Pp/' "$f" > "$out/$(basename "$f")"; done
