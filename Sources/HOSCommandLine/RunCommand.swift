@@ -63,7 +63,8 @@ public struct RunCommand: ParsableCommand {
             is refused with exit 78, naming its line and key path.
 
             MEMORY: --memory beats HOS_MEMORY, which beats the file's memory:, which beats \
-            ./hos-memory.sqlite. Every step gets the result in HOS_MEMORY.
+            ./hos-memory.sqlite. Every step gets the result in HOS_MEMORY. A memory file the run creates \
+            is named once on standard error when that is a terminal.
 
             LLM: with an llm: section, every agent step gets HOS_LLM=1, which an agent that can word its \
             results with a language model (hos-behavior, hos-insights, hos-routine) reads as its --llm (see \
@@ -253,6 +254,7 @@ public struct RunPipeline: ParsableCommand {
         let outputs = try RunOutputs(path: output, onError: options.onError)
         let runner = PipelineRunner(spec: spec, options: options)
         let inputs = input.isEmpty ? [InputFile.stdin] : input.map(InputFile.init(argument:))
+        let memoryWasThere = FileManager.default.fileExists(atPath: memory)
         let summary: RunSummary
         do {
             summary = try outputs.run {
@@ -264,6 +266,10 @@ public struct RunPipeline: ParsableCommand {
             throw ExitCode(1)
         }
         reporter?.finish()
+        // A memory file that appears unannounced is a surprise: say where it went, once, to a person.
+        if !memoryWasThere, FileManager.default.fileExists(atPath: memory), isatty(STDERR_FILENO) == 1 {
+            printError("hos-run: the memory is kept in \(memory), a new file (--memory or HOS_MEMORY choose another)")
+        }
         if status { printError(statusTable(summary)) }
         if let log { try log.store(in: memory) }
         let endFailures = summary.steps.filter { $0.endFailures > 0 }.map(\.step)
