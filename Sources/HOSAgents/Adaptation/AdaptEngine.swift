@@ -189,7 +189,10 @@ public struct AdaptEngine: Sendable {
         let learning = switching?.learning(join) ?? join
         var difficultyInput = input
         if let s = switching, s.isNew, s.ownWeight < 1 { difficultyInput.history.difficulty = nil }
-        let difficulty = difficulty(difficultyInput, parts: parts, plans: PlanOutcome.of(learning))
+        // How the person answers (day by day, or once per item) is theirs, whatever the archetype: read once.
+        let oncePerItem = Self.answersPerItem(join) <= 1
+        let difficulty = difficulty(
+            difficultyInput, parts: parts, plans: PlanOutcome.of(learning), oncePerItem: oncePerItem)
 
         let latestPlan = input.windowPlans.last
         let context = Self.decisionContext(
@@ -203,7 +206,7 @@ public struct AdaptEngine: Sendable {
         for (dim, armNames) in AdaptationRules.dimensions {
             let e = experiment(
                 dim, arms: armNames, input: input, join: learning, mode: parts.modes[dim], pool: pool,
-                switching: switching, context: context)
+                switching: switching, oncePerItem: oncePerItem, context: context)
             posteriors[dim] = e.arms
             experiments.append(e.report)
             armStates += e.states
@@ -282,8 +285,11 @@ public struct AdaptEngine: Sendable {
     }
 
     /// The difficulty: as requested by a control event, held when controls leave it out, the oracle's with
-    /// --truth, else the rule on the plans' outcomes.
-    func difficulty(_ input: AdaptInput, parts: Parts, plans: [PlanOutcome]) -> DifficultyDecision {
+    /// --truth, else the rule on the plans' outcomes (a plan counting with one load feedback for a person who
+    /// answers once per item).
+    func difficulty(_ input: AdaptInput, parts: Parts, plans: [PlanOutcome], oncePerItem: Bool = false)
+        -> DifficultyDecision
+    {
         let current = input.history.difficulty ?? ArchetypePolicy.of(input.archetype).baseDifficulty
         if case .difficulty(let request, let reason)? = parts.difficultyControl, let request {
             return DifficultyRule.requested(current: current, request, reason: reason)
@@ -296,10 +302,8 @@ public struct AdaptEngine: Sendable {
         if settings.policy == .oracle, let t = input.truth {
             return DifficultyRule.oracle(current: current, capacity: t.intensityCapacity)
         }
-        let join = FeedbackJoin(items: input.history.items, feedback: input.history.feedback)
         return DifficultyRule.decide(
-            current: current, plans: plans,
-            minFeedback: Self.answersPerItem(join) <= 1 ? 1 : AdaptationRules.minLoadFeedback)
+            current: current, plans: plans, minFeedback: oncePerItem ? 1 : AdaptationRules.minLoadFeedback)
     }
 
     /// The context a decision is logged with: archetype, difficulty, feedback seen, and the latest plan's day.
@@ -335,7 +339,7 @@ public struct AdaptEngine: Sendable {
     func experiment(
         _ dim: String, arms armNames: [String], input: AdaptInput, join: FeedbackJoin,
         mode: (policy: AdaptPolicy, arms: [String]?)?, pool: AdaptPool, switching: ArchetypeSwitchState? = nil,
-        context: [String: JSON]
+        oncePerItem: Bool = false, context: [String: JSON]
     ) -> Experiment {
         let archetype = input.archetype
         let decisionID = Self.decisionID(user: input.user, requestID: input.requestID)
@@ -365,7 +369,7 @@ public struct AdaptEngine: Sendable {
                 let days = Self.schedule(
                     subset, first: choice.index, policy: mode.policy, seed: settings.seed,
                     user: input.user, request: input.requestID, dimension: dim,
-                    draws: Self.answersPerItem(join) <= 1 ? 2 : AdaptationRules.scheduleDays)
+                    draws: oncePerItem ? 2 : AdaptationRules.scheduleDays)
                 if Set(days).count > 1 { entry.schedule = days }
             }
             let propensity = max(AdaptationRules.minPropensity, probabilities[arm] ?? 0)
@@ -417,7 +421,7 @@ public struct AdaptEngine: Sendable {
             var rng = AdaptRandom(seed: seed, stream: "adapt-day", user, request, dimension, String(day))
             switch policy {
             case .thompson: drawn.append(arms[ArmChooser.thompsonDraw(arms, rng: &rng)].arm)
-            case .random: drawn.append(arms[min(arms.count - 1, Int(rng.uniform() * Double(arms.count)))].arm)
+            case .random: drawn.append(arms[ArmChooser.uniformIndex(arms.count, rng: &rng)].arm)
             case .greedy, .oracle: drawn.append(arms[first].arm)
             }
         }

@@ -163,20 +163,23 @@ public enum ArmChooser {
             let i = arms.firstIndex { $0.arm == preferred } ?? 0
             return ArmChoice(index: i, probabilities: arms.indices.map { $0 == i ? 1 : 0 }, mode: "oracle")
         case .random:
-            let i = min(k - 1, Int(rng.uniform() * Double(k)))
+            let i = uniformIndex(k, rng: &rng)
             return ArmChoice(index: i, probabilities: arms.map { _ in 1 / Double(k) }, mode: "random")
         case .thompson, .greedy:
             let best = Self.greedyIndex(arms)
             let own: [Double] = policy == .thompson ? arms.map(\.pBest) : arms.indices.map { $0 == best ? 1 : 0 }
             let probabilities = own.map { eps + (1 - Double(k) * eps) * $0 }
             if rng.uniform() < Double(k) * eps {
-                let i = min(k - 1, Int(rng.uniform() * Double(k)))
+                let i = uniformIndex(k, rng: &rng)
                 return ArmChoice(index: i, probabilities: probabilities, mode: "explore")
             }
             if policy == .greedy { return ArmChoice(index: best, probabilities: probabilities, mode: "greedy") }
             return ArmChoice(index: thompsonDraw(arms, rng: &rng), probabilities: probabilities, mode: "thompson")
         }
     }
+
+    /// One of `k` indices, each with probability 1/k.
+    static func uniformIndex(_ k: Int, rng: inout AdaptRandom) -> Int { min(k - 1, Int(rng.uniform() * Double(k))) }
 
     /// One Thompson draw: a value from each arm's posterior, the index of the largest.
     static func thompsonDraw(_ arms: [ArmPosterior], rng: inout AdaptRandom) -> Int {

@@ -70,9 +70,9 @@ public struct ItemEvolution: Sendable, Equatable {
     /// Feedback on a category's items grouped by plan and intensity, plans in date order: (plan position,
     /// intensity, successes, feedbacks). Only fair evidence counts: an item whose strategy arm is not its
     /// dimension's settled best says more about the time than about the intensity.
-    static func fairGroups(_ join: FeedbackJoin, settled: [String: String]) -> [String: [ToleranceGroup]] {
-        let order = PlanOutcome.of(join).map(\.planID)
-        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+    static func fairGroups(_ join: FeedbackJoin, settled: [String: String], position: [String: Int])
+        -> [String: [ToleranceGroup]]
+    {
         struct Key: Hashable {
             var category: String
             var at: Int
@@ -101,15 +101,22 @@ public struct ItemEvolution: Sendable, Equatable {
         return out
     }
 
+    /// Each plan's position among the user's plans with feedback, oldest first (`PlanOutcome.of`'s order).
+    static func planPositions(_ join: FeedbackJoin) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: PlanOutcome.of(join).enumerated().map { ($1.planID, $0) })
+    }
+
     /// Each category's tolerance and each item's verdict from the user's history and the experiments'
     /// posteriors.
     public static func of(_ join: FeedbackJoin, posteriors: [String: [ArmPosterior]]) -> ItemEvolution {
         let settled = Self.settled(posteriors)
         var out = ItemEvolution()
-        for (category, groups) in fairGroups(join, settled: settled).sorted(by: { $0.key < $1.key }) {
+        let position = planPositions(join)
+        for (category, groups) in fairGroups(join, settled: settled, position: position).sorted(by: { $0.key < $1.key })
+        {
             out.tolerance.append(Self.tolerance(category, groups: groups))
         }
-        out.items = Self.verdicts(join, settled: settled, caps: out.caps)
+        out.items = Self.verdicts(join, settled: settled, caps: out.caps, position: position)
         return out
     }
 }
@@ -176,9 +183,9 @@ extension ItemEvolution {
     /// Each item's verdict, replayed over the plans that had it (at least `minItemFeedback` feedbacks each),
     /// with the action of the latest: another_time when its strategy arm is not the settled best, lighter
     /// when the category's cap is below its intensity, else shorter (adapt) or replace.
-    static func verdicts(_ join: FeedbackJoin, settled: [String: String], caps: [String: Int])
-        -> [ItemVerdictReport]
-    {
+    static func verdicts(
+        _ join: FeedbackJoin, settled: [String: String], caps: [String: Int], position: [String: Int]
+    ) -> [ItemVerdictReport] {
         struct Plan {
             var at: Int
             var s = 0.0
@@ -187,8 +194,6 @@ extension ItemEvolution {
             var intensity = 1
             var offArm = false
         }
-        let order = PlanOutcome.of(join).map(\.planID)
-        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
         var byRole: [String: [Int: Plan]] = [:]
         for (item, f) in join.pairs {
             guard let at = position[item.planID] else { continue }
