@@ -55,8 +55,10 @@ public struct ReportCommand: ParsableCommand {
             weighted as hos-adapt weighs them) and pulls (plans), shown when the arm has a posterior; the \
             difficulty; archetype_switch (from, to, since, strategy, plans since, the new prior's weight); \
             and, when a hos-adapt writes them, tolerance [{category, max_intensity, evidence, state, \
-            reason}] and items [{item, category, completion, n, verdict, action, reason}], read leniently \
-            (a field of another shape is left out, an entry without its category or item skipped). Of each other result type the latest of an analysis wins. Users with records and no \
+            reason}] and items [{item, category, completion, n, verdict, action, reason}] (on a terminal only \
+            capped categories and items not kept, then a line for the rest); a field of the wrong type stops \
+            the report with its path, as in every result payload. Of each other result type the latest of an \
+            analysis wins. Users with records and no \
             analysis get one section with their records alone. Other event types (user_profile, \
             plan_feedback, agent_error, progress, unknown types) are checked like any agent checks them and \
             not shown.

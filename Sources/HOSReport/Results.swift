@@ -264,7 +264,19 @@ public struct AdaptationResult: Sendable, Equatable {
                 pulls: r.pulls)
         }
         archetypeSwitch = a.archetypeSwitch
-        (tolerance, items) = (Self.tolerance(p.value("tolerance")), Self.items(p.value("items")))
+        // Read through the contract with the rest of the payload (a field of the wrong type stops the report
+        // with its path); an empty string stands for a field hos-adapt left out.
+        func given(_ s: String) -> String? { s.isEmpty ? nil : s }
+        tolerance = a.tolerance.map { t in
+            ToleranceResult(
+                category: t.category, maxIntensity: t.maxIntensity, evidence: Double(t.evidence),
+                state: given(t.state), reason: given(t.reason))
+        }
+        items = a.items.map { i in
+            ItemVerdict(
+                item: i.item, category: given(i.category), completion: i.completion, n: Double(i.n),
+                verdict: given(i.verdict), action: given(i.action), reason: given(i.reason))
+        }
         if let d = a.difficulty {
             (difficultyFrom, difficultyTo) = (String(d.from), String(d.to))
             difficultyReason = d.reason.isEmpty ? nil : d.reason
@@ -289,30 +301,6 @@ public struct AdaptationResult: Sendable, Equatable {
         }
     }
 
-    /// The payload's `tolerance` entries, read leniently: a field of another shape is left out, an entry
-    /// without a category skipped, so that the report shows what it can of a newer hos-adapt's payload.
-    static func tolerance(_ v: JSON?) -> [ToleranceResult] {
-        (v?.arrayValue ?? []).compactMap { e in
-            guard let category = e["category"]?.stringValue else { return nil }
-            return ToleranceResult(
-                category: category, maxIntensity: e["max_intensity"]?.doubleValue.flatMap(Self.whole),
-                evidence: e["evidence"]?.doubleValue, state: e["state"]?.stringValue, reason: e["reason"]?.stringValue)
-        }
-    }
-
-    /// The payload's `items` entries, read as leniently as `tolerance`; an entry without an item is skipped.
-    static func items(_ v: JSON?) -> [ItemVerdict] {
-        (v?.arrayValue ?? []).compactMap { e in
-            guard let item = e["item"]?.stringValue ?? e["item_id"]?.stringValue else { return nil }
-            return ItemVerdict(
-                item: item, category: e["category"]?.stringValue,
-                completion: e["completion"]?.doubleValue.flatMap { (0...1).contains($0) ? $0 : nil },
-                n: e["n"]?.doubleValue, verdict: e["verdict"]?.stringValue, action: e["action"]?.stringValue,
-                reason: e["reason"]?.stringValue)
-        }
-    }
-
-    static func whole(_ v: Double) -> Int? { v.isFinite && v == v.rounded() && abs(v) < 1e6 ? Int(v) : nil }
 }
 
 /// A long-term preference with a single value.
