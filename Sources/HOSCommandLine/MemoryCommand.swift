@@ -14,7 +14,7 @@ public struct MemoryFileOptions: ParsableArguments {
     public var sessionTTL = 24
 
     @Option(help: ArgumentHelp("Days of daily records kept in the short-term layer.", valueName: "days"))
-    public var shortTermDays = 30
+    public var shortTermDays = 90
 
     @Option(
         help: ArgumentHelp(
@@ -163,7 +163,7 @@ public struct MemoryCommand: ParsableCommand {
             """,
         version: hosVersion,
         subcommands: [
-            Run.self, Store.self, Recall.self, Export.self, Forget.self, Consolidate.self, Stats.self,
+            Run.self, Store.self, Replay.self, Recall.self, Export.self, Forget.self, Consolidate.self, Stats.self,
             Check.self, Backup.self, Restore.self,
         ],
         defaultSubcommand: Run.self)
@@ -250,7 +250,8 @@ public struct MemoryCommand: ParsableCommand {
                 let runner = try runStage(stage, tool: MemoryStage.agent, options: stream)
                 if stream.stats {
                     printError(
-                        "\(MemoryStage.agent): stored=\(runner.stage.stored) duplicates=\(runner.stage.duplicates)")
+                        "\(MemoryStage.agent): stored=\(runner.stage.stored) duplicates=\(runner.stage.duplicates)"
+                            + (runner.stage.replayed > 0 ? " replayed=\(runner.stage.replayed)" : ""))
                 }
             }
         }
@@ -282,7 +283,76 @@ public struct MemoryCommand: ParsableCommand {
                 }
                 if stream.stats {
                     printError(
-                        "\(MemoryStage.agent): stored=\(runner.stage.stored) duplicates=\(runner.stage.duplicates)")
+                        "\(MemoryStage.agent): stored=\(runner.stage.stored) duplicates=\(runner.stage.duplicates)"
+                            + (runner.stage.replayed > 0 ? " replayed=\(runner.stage.replayed)" : ""))
+                }
+            }
+        }
+    }
+
+    public struct Replay: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "replay",
+            abstract: "Give the agents downstream each user's stored records beside the new ones.",
+            discussion: """
+                A stage for the front of a pipeline, before the agents that analyse a window of daily \
+                records (hos-behavior, hos-insights; hos-nutrition and hos-routine read records too): \
+                '... | hos-memory replay | hos-behavior | hos-memory | ...'. It forwards every event \
+                unchanged and, at each user's analysis_request (explicit, or implicit at end of input), \
+                writes before the request the user's stored records of the window that this input does not \
+                have, so that the analysis of a week of new data is the analysis of the whole history: the \
+                same results as giving every week at once. The new records win: a (day, metric) that this \
+                input has is never replayed.
+
+                WINDOW: the days up to as_of (the request's, else the latest record date of this input or \
+                the file, else the request's UTC day), as many as the request's window_days or --days, \
+                whichever is more: --days (90) is hos-insights' --correlation-days, so that its \
+                correlations see as far back as when every week is given at once (give both the same value \
+                when you change one). The file keeps --short-term-days (90) of records, so replay gives at \
+                most that.
+
+                REPLAYED RECORDS: one health_record per stored event and day, with that event's event_id \
+                and timestamp, source_agent "hos-memory", and the payload's date and the metrics stored \
+                from it (payload.source is not stored, so not replayed). hos-memory (run, store) passes \
+                over a health_record whose source_agent is hos-memory, so replayed records are never stored \
+                twice (and their event ids are known to the file anyway); every other agent reads them as \
+                records. A user with a later analysis_request in the same input gets this input's earlier \
+                records too; when other users' requests came in between, the stage first waits (up to \
+                --wait seconds) for hos-memory downstream to have stored the earlier request, so that the \
+                result never depends on how far that process got.
+
+                The file is only read (a missing file holds nothing to replay: the first run, whose \
+                hos-memory downstream creates it). Memory: this input's records of the users whose request \
+                has not come, and the id of each user's latest request. --stats adds \
+                'replayed=N users=M' (records replayed, users they went to).
+
+                EXIT STATUS: 0 success; 65 bad input; 66 unreadable input; 74 I/O or SQLite error; 64 usage.
+                """)
+
+        @OptionGroup public var file: MemoryFileOptions
+        @OptionGroup public var stream: StreamOptions
+        @Option(help: ArgumentHelp("Days replayed at least (the request's window_days when more).", valueName: "n"))
+        public var days = ReplayStage.defaultDays
+        @Option(
+            help: ArgumentHelp(
+                "Seconds to wait for hos-memory downstream to store a user's earlier request.", valueName: "s"))
+        public var wait = ReplayStage.defaultWait
+
+        public init() {}
+
+        public func validate() throws {
+            guard (1...3660).contains(days) else { throw ValidationError("--days must be from 1 to 3660") }
+            guard (0...3600).contains(wait) else { throw ValidationError("--wait must be from 0 to 3600") }
+        }
+
+        public func run() throws {
+            try runTool(MemoryStage.agent) {
+                var o = MemoryOptions()
+                o.shortTermDays = file.shortTermDays
+                let stage = ReplayStage(path: file.path, options: o, days: days, wait: wait)
+                let runner = try runStage(stage, tool: MemoryStage.agent, options: stream)
+                if stream.stats {
+                    printError("\(MemoryStage.agent): replayed=\(runner.stage.replayed) users=\(runner.stage.users)")
                 }
             }
         }

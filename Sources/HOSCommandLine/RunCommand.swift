@@ -105,7 +105,8 @@ public struct RunCommand: ParsableCommand {
             timestamp) has payload analysis_id; one key per step id holding that step's result: the payload of \
             the one event it created for the analysis, or an array of payloads when it created several, and \
             always an array (possibly empty) for hos-insights and for insight events; a step that created \
-            nothing (a jq filter) has no key; alerts, when a step wrote alert events (hos-insights' coach \
+            nothing (a jq filter) has no key, and so has a hos-memory replay step (agent: memory, args: \
+            [replay]), whose records are data for the steps after it, not a result; alerts, when a step wrote alert events (hos-insights' coach \
             alerts), an array of their payloads, which no step's key holds; degraded (step ids); timings_ms {step: ms from the analysis' \
             first byte written to the step until its request came back}. output: complete writes \
             analysis_complete and agent_error events; output: all (or --output-mode all) writes every event, the \

@@ -19,6 +19,8 @@ public struct MemoryStage: Stage {
     /// Events stored (new) and skipped (seen before), for tests and `--stats`.
     public private(set) var stored = 0
     public private(set) var duplicates = 0
+    /// Replayed records passed over (see ReplayStage).
+    public private(set) var replayed = 0
 
     public init(store: MemoryStore, emitContext: Bool = true) {
         self.store = store
@@ -54,6 +56,9 @@ public struct MemoryStage: Stage {
                 _ = try MemoryStore.firstSight(event, in: db)
                 try store.consolidate(user: event.userID, now: now, in: db)
             }
+        case EventType.healthRecord where event.sourceAgent == ReplayStage.agent:
+            // A record hos-memory replay took from this file: known, and not this session's news.
+            replayed += 1
         default:
             sessions[event.userID, default: Session()].note(event)
             pending.append(event)

@@ -11,7 +11,7 @@ public struct MemoryOptions: Sendable, Equatable {
     public var sessionTTLHours = 24
     /// Days of daily records kept in the short-term layer, counted back from the user's latest record date
     /// (at most the consolidation's own date; a record dated after that date + 1 day moves nothing).
-    public var shortTermDays = 30
+    public var shortTermDays = 90
     /// Ranked items (strategies, earlier analyses, insights) a memory_context holds at most.
     public var contextItems = 12
     /// Bytes a memory_context payload holds at most; the lowest-ranked items go first.

@@ -477,7 +477,8 @@ final class Sink: @unchecked Sendable {
         var payload = AnalysisCompletePayload()
         payload.analysisID = seg.analysisID ?? seg.barrierID
         var alerts: [[String: JSON]] = []
-        for (step, lines) in seg.results {
+        let data = Set(runner.spec.steps.filter(\.writesData).map(\.id))
+        for (step, lines) in seg.results where !data.contains(step) {
             var events = lines.filter { !$0.isAgentError }.compactMap { l in
                 l.bytes.withUnsafeBufferPointer { try? Event(json: JSONParser.parse($0), fallbackID: "") }
             }

@@ -59,6 +59,10 @@ public struct StepSpec: Sendable, Equatable {
         self.policy = policy
         self.line = line
     }
+
+    /// Whether the step writes data for the steps after it, not a result: `hos-memory replay`, whose
+    /// records are left out of `analysis_complete` (its time is in `timings_ms`).
+    public var writesData: Bool { kind == .agent("memory") && args.first == "replay" }
 }
 
 /// A stage of the pipeline: one step, or steps run side by side on the same stream.

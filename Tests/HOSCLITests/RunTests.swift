@@ -57,8 +57,10 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
             #expect((p["degraded"] as? [Any])?.isEmpty == true)
             #expect(
                 Set((p["timings_ms"] as? [String: Any] ?? [:]).keys) == [
-                    "behavior", "memory", "nutrition", "routine", "insights", "adapt",
+                    "history", "behavior", "memory", "nutrition", "routine", "insights", "adapt",
                 ])
+            // The replay step's records are data for the agents, not a result.
+            #expect(p["history"] == nil)
             #expect(p["analysis_id"] as? String == e["analysis_id"] as? String)
         }
         #expect(text(r.stderr).contains("analyses=12 degraded=0"))

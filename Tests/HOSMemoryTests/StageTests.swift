@@ -292,10 +292,13 @@ import Testing
                 record("u1", "2026-04-06", "{}", id: "empty"),
             ]
         let ask = request("u1", id: "q1", ts: "2026-04-07T00:00:00Z")
-        let atBarrier = try MemoryStore(path: dir.path("a.sqlite"))
+        // A 30-day short-term layer, so that most of the 90 days are past it.
+        var o = MemoryOptions()
+        o.shortTermDays = 30
+        let atBarrier = try MemoryStore(path: dir.path("a.sqlite"), options: o)
         let context = { (lines: [String]) in lines.map(parse).first { $0["event_type"] == "memory_context" }! }
         let contextA = context(try runMemory(atBarrier, records + [ask]))
-        let storedFirst = try MemoryStore(path: dir.path("b.sqlite"))
+        let storedFirst = try MemoryStore(path: dir.path("b.sqlite"), options: o)
         try runMemory(storedFirst, records, emitContext: false)
         let contextB = context(try runMemory(storedFirst, [ask]))
 

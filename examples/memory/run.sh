@@ -26,5 +26,17 @@ jq -r 'select(.event_type == "memory_context") | .payload
   "$dir/run2.jsonl"
 jq -r 'select(.event_type == "nutrition_plan") | "nutrition diet: \(.payload.dietary.pattern) (no profile in this run)"' "$dir/run2.jsonl"
 
+# Analysis 3: only the week of new records, with hos-memory replay first: the stored days fill the window,
+# and the behaviour analysis is the one the whole 43-day export would give.
+hos-synth --users 1 --days 43 --seed 8 --request | jq -c 'select(.event_type != "health_record" or .payload.date > "2026-02-09")' \
+  > "$dir/week.jsonl"
+hos-memory replay --stats < "$dir/week.jsonl" 2>"$dir/stats3" | hos-behavior | hos-memory > "$dir/run3.jsonl"
+echo "== analysis 3: $(grep -c '"health_record"' "$dir/week.jsonl") new days; replay: $(sed 's/^hos-memory: //' "$dir/stats3" | tail -n 1)"
+hos-synth --users 1 --days 43 --seed 8 --request | hos-behavior | jq -c 'select(.event_type == "behavior_analysis") | .payload' \
+  > "$dir/whole.json"
+jq -c 'select(.event_type == "behavior_analysis") | .payload' "$dir/run3.jsonl" > "$dir/part.json"
+jq -r '"window: \(.window_days) days, \(.engagement.days_logged) logged; sleep trend \(.metrics.sleep_duration_min.trend.direction)"' "$dir/part.json"
+cmp -s "$dir/whole.json" "$dir/part.json" && echo "same behavior_analysis as the whole export at once"
+
 echo "== the file"
 hos-memory recall --user u-0001 --layer long_term --format table | cut -c1-100
