@@ -34,6 +34,23 @@ jq -r 'select(.event_type == "analysis_complete") |
   "  \(.user_id)  \(.archetype | . + " " * (22 - length))  analyses remembered: \(.payload.memory.history.analyses_total)  feedback events matched to plan items: \(.payload.adapt.feedback.matched)  difficulty \(.payload.adapt.difficulty.from)→\(.payload.adapt.difficulty.to)"' \
     "$out/run2.jsonl"
 echo
+echo "== What memory added: week 2's input held only the new records; hos-memory replay (the pipeline's first"
+echo "   step) gave every agent the stored days too, so the second analysis is that of both weeks"
+jq -rn --slurpfile a "$out/run1.jsonl" --slurpfile b "$out/run2.jsonl" '
+  def by(t; xs): [xs[] | select(.event_type == t)];
+  def subjects(xs; u): [by("insight"; xs)[] | select(.user_id == u) | .payload.subject];
+  def readiness(xs; u): (by("behavior_analysis"; xs)[] | select(.user_id == u) | .payload.readiness.score // "–");
+  def col(n): tostring | . + " " * (n - length);
+  "  user    new days  days from memory  insights  not in analysis 1  readiness 1 → 2",
+  (by("analysis_complete"; $b)[] | .user_id as $u
+    | [$b[] | select(.event_type == "health_record" and .user_id == $u)] as $r
+    | subjects($a; $u) as $was | subjects($b; $u) as $now
+    | "  \($u)  \([$r[] | select(.source_agent != "hos-memory")] | length | col(8))  \([$r[] | select(.source_agent == "hos-memory")] | length | col(16))  \($now | length | col(8))  \([$now[] | select(. as $s | $was | index($s) | not)] | length | col(17))  \(readiness($a; $u)) → \(readiness($b; $u))")'
+hos-behavior < "$out/week2.jsonl" | jq -rs --slurpfile b "$out/run2.jsonl" '
+  def summary(p): "\(p | map(.engagement.days_logged) | add / length | round) of 30 days logged on average, engagement \(p | map(.engagement.level) | group_by(.) | max_by(length)[0]) for most users, \(p | map(.not_computed | length) | add) parts not computed";
+  "  behaviour, with memory: \(summary([$b[] | select(.event_type == "behavior_analysis") | .payload]))",
+  "  and week 2 alone:       \(summary([.[] | select(.event_type == "behavior_analysis") | .payload]))"'
+echo
 echo "== The report of the second analysis (hos-report); the same as one HTML page: $out/report.html"
 hos-report -o "$out/report.html" "$out/run2.jsonl"
 echo "\$ hos-report --user u-0001 --user u-0004 --insights 2 --metrics 6 $out/run2.jsonl"
