@@ -212,6 +212,21 @@ public struct RunPipeline: ParsableCommand {
     @Flag(help: "Store every output event in the memory file's event_log (debugging).")
     var eventLog = false
 
+    @Flag(
+        help:
+            "Analyse only users with enough new days since their last analysis; answer the others with it again (see INCREMENTAL)."
+    )
+    var incremental = false
+
+    @Option(
+        help: ArgumentHelp(
+            "The new days that make --incremental analyse a user again (default: the file's, else \(Incremental.defaultMinNewDays)); implies --incremental.",
+            valueName: "n"))
+    var minNewDays: Int?
+
+    @Flag(help: "Analyse every user: beats --incremental and the file's incremental:.")
+    var force = false
+
     public init() {}
 
     public mutating func validate() throws {
@@ -225,6 +240,28 @@ public struct RunPipeline: ParsableCommand {
         guard ["auto", "bar", "none", "json"].contains(progress) || progress.hasPrefix("json=") else {
             throw ValidationError("--progress must be auto, bar, none, json or json=FILE")
         }
+        if let minNewDays, !Incremental.minNewDaysRange.contains(minNewDays) {
+            let r = Incremental.minNewDaysRange
+            throw ValidationError("--min-new-days must be from \(r.lowerBound) to \(r.upperBound)")
+        }
+    }
+
+    /// The new days that make a user analysed again; nil when every user is analysed. Incremental needs a
+    /// memory file named on purpose (--memory, HOS_MEMORY or memory:): the default one in the working
+    /// directory would answer nothing and is easily not the one meant.
+    func incrementalDays(_ spec: PipelineSpec, _ env: [String: String]) throws -> Int? {
+        let fromCommand = incremental || minNewDays != nil
+        guard !force, let days = minNewDays ?? (fromCommand ? Incremental.defaultMinNewDays : spec.incremental) else {
+            return nil
+        }
+        if memory?.isEmpty ?? true, env["HOS_MEMORY"]?.isEmpty ?? true, spec.memory?.isEmpty ?? true {
+            let message =
+                "\(fromCommand ? "--incremental" : "\(spec.file): incremental:") needs a memory file: "
+                + "give --memory FILE, HOS_MEMORY or the pipeline's memory:"
+            printError("hos-run: \(message)")
+            throw ExitCode((fromCommand ? HOSCore.ExitCode.usage : HOSCore.ExitCode.config).rawValue)
+        }
+        return days
     }
 
     public func run() throws {
@@ -247,6 +284,12 @@ public struct RunPipeline: ParsableCommand {
         options.output = outputMode.flatMap(OutputMode.init(rawValue:))
         options.onError = onError ?? .fail
         options.maxLineBytes = maxLineBytes
+        let minDays = try incrementalDays(spec, env)
+        let memoryWasThere = FileManager.default.fileExists(atPath: memory)
+        if let minDays {
+            let store = try MemoryStore(path: memory)
+            options.incremental = Incremental(minNewDays: minDays, memory: IncrementalMemory(store))
+        }
         let log = eventLog ? try EventLogSpool() : nil
         if let log { options.observe = { log.add($0) } }
         let reporter = try ProgressReporter(mode: progress)
@@ -254,7 +297,6 @@ public struct RunPipeline: ParsableCommand {
         let outputs = try RunOutputs(path: output, onError: options.onError)
         let runner = PipelineRunner(spec: spec, options: options)
         let inputs = input.isEmpty ? [InputFile.stdin] : input.map(InputFile.init(argument:))
-        let memoryWasThere = FileManager.default.fileExists(atPath: memory)
         let summary: RunSummary
         do {
             summary = try outputs.run {
@@ -270,7 +312,14 @@ public struct RunPipeline: ParsableCommand {
         if !memoryWasThere, FileManager.default.fileExists(atPath: memory), isatty(STDERR_FILENO) == 1 {
             printError("hos-run: the memory is kept in \(memory), a new file (--memory or HOS_MEMORY choose another)")
         }
-        if status { printError(statusTable(summary)) }
+        if status {
+            printError(statusTable(summary))
+        } else if let cached = summary.cached {
+            // Nothing is skipped silently: an incremental run always says how many it answered from memory.
+            printError(
+                "hos-run: \(summary.analyses - cached) analysed, \(cached) cached (fewer than \(minDays ?? 0) new days)"
+            )
+        }
         if let log { try log.store(in: memory) }
         let endFailures = summary.steps.filter { $0.endFailures > 0 }.map(\.step)
         if !endFailures.isEmpty {
@@ -306,6 +355,28 @@ final class EventLogSpool: @unchecked Sendable {
     }
 }
 
+/// The memory file as `--incremental` uses it: one MemoryStore, one caller at a time (the dispatcher decides
+/// and stores cached users' events; the output's writer stores each new analysis).
+final class IncrementalMemory: AnalysisMemory, @unchecked Sendable {
+    let store: MemoryStore
+    let lock = NSLock()
+
+    init(_ store: MemoryStore) { self.store = store }
+
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    func lastAnalysis(user: String) throws -> Event? { try locked { try store.lastAnalysis(user: user) } }
+    func recordDays(user: String, after day: LocalDate) throws -> Set<LocalDate> {
+        try locked { try store.recordDays(user: user, after: day) }
+    }
+    func latestRecordDay(user: String) throws -> LocalDate? { try locked { try store.latestRecordDay(user: user) } }
+    func store(_ events: [Event]) throws { try locked { _ = try store.storeConsumed(events) } }
+}
+
 /// `--status`: one line per step.
 func statusTable(_ s: RunSummary) -> String {
     func pct(_ v: [Double], _ q: Double) -> String {
@@ -316,6 +387,7 @@ func statusTable(_ s: RunSummary) -> String {
     }
     var lines = [
         "hos-run: in=\(s.linesIn) out=\(s.eventsOut) rejected=\(s.rejected) analyses=\(s.analyses) degraded=\(s.degraded)"
+            + (s.cached.map { " analysed=\(s.analyses - $0) cached=\($0)" } ?? "")
             + " latency_p50_ms=\(pct(s.latencies, 0.5)) latency_p95_ms=\(pct(s.latencies, 0.95))"
     ]
     lines.append("step            starts  failures  degraded  analyses  events_in  events_out  p50_ms  p95_ms")
