@@ -24,6 +24,7 @@ public struct RunCommand: ParsableCommand {
                 memory: ${HOME}/hos.sqlite      # the memory file (see MEMORY)
                 defaults: {timeout: 60s, retries: 1, on_failure: degrade}
                 output: complete                # or all
+                incremental: {min_new_days: 3}  # or true (3), false (see INCREMENTAL)
                 llm:                            # optional (see LLM)
                   base_url: http://127.0.0.1:8080/v1
                   model: SmolLM2-135M-Instruct
@@ -95,6 +96,24 @@ public struct RunCommand: ParsableCommand {
             copies dropped, so the restarted step sees every user's whole window and nothing leaves twice. \
             Every restart sets HOS_RUN_START (1, 2, ...) in the step's environment.
 
+            INCREMENTAL: --incremental (or the file's incremental:, or --min-new-days N) analyses a user only \
+            when enough is new: N (default 3) distinct days after the as_of of their last stored \
+            analysis_complete with a health_record, in the memory file or in this input (re-sent and \
+            back-filled days do not count). A user with fewer gets that analysis_complete again, its payload \
+            (analysis_id and as_of included) with cached: true, new_days and needs_days (N - new_days), a new \
+            event_id and this request's timestamp; their events reach no step (that is the saving) and are \
+            stored in the memory file as 'hos-memory store' stores them (not the request: nothing was analysed), so that the days add up night after \
+            night; with output all they are written too. Always analysed: a user without a stored analysis, \
+            one analysed earlier in the same run, a request for another archetype or for a day before the \
+            stored as_of. Each whole (not degraded) analysis_complete gets as_of (the request's, else the \
+            user's latest record day) and is stored in the memory file for the next run. It needs a memory \
+            file named by --memory, HOS_MEMORY or memory: (64, or 78 from the file, without one). --force \
+            analyses every user. A user's events are held until their request: one user at a time for input \
+            grouped by user; for interleaved input, every user whose request has not come yet; for input \
+            without requests, all of it (as without --incremental). Each user's events then go on together, \
+            before the request. hos-run says on standard error how many analyses it made and how many it \
+            answered from memory (--status: analysed= and cached=).
+
             FAULT INJECTION: every agent honours HOS_FAULT=KIND:AGENT:N[:STARTS]: the agent fails at its Nth \
             input event — crash exits at once (status 70, output unflushed), hang stops reading, garbage writes \
             a line that is not JSON — in its first STARTS starts (default 1), so HOS_FAULT=crash:insights:5 \
@@ -119,7 +138,7 @@ public struct RunCommand: ParsableCommand {
             users_total once the input has ended, events, elapsed_ms) on standard error about 4 times a \
             second and at the end, json=FILE to FILE. --status prints, at the end, each step's starts, \
             failures, degraded analyses, events in and out, and p50/p95 latency per analysis, after a line \
-            with the run's counts and the p50/p95 latency of an analysis from its request read to its \
+            with the run's counts (with --incremental, analysed and cached too) and the p50/p95 latency of an analysis from its request read to its \
             analysis_complete written. --event-log \
             stores every output event (all of them, whatever output: says) in the memory file's event_log.
 
