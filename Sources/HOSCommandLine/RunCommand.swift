@@ -306,7 +306,9 @@ public struct RunPipeline: ParsableCommand {
         let minDays = try incrementalDays(spec, env)
         let memoryWasThere = FileManager.default.fileExists(atPath: memory)
         if let minDays {
-            let store = try MemoryStore(path: memory)
+            // Not verified at open: the pipeline's memory step verifies the file as every agent does, and
+            // SQLite notices damage in the pages hos-run reads.
+            let store = try MemoryStore(path: memory, check: .none)
             options.incremental = Incremental(minNewDays: minDays, memory: IncrementalMemory(store))
         }
         let log = eventLog ? try EventLogSpool() : nil

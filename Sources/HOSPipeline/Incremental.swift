@@ -122,6 +122,8 @@ struct IncrementalGate {
 
     /// Stores a cached user's events in the memory file, so that their new days count at the next run.
     func store(_ window: HeldWindow) throws {
+        // A user whose input is only their request (the usual nightly case) costs no write.
+        if window.lines.isEmpty { return }
         let events = try window.lines.map { line in
             try line.bytes.withUnsafeBufferPointer { buf in
                 let env = try Envelope.scan(buf)
