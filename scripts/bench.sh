@@ -148,6 +148,8 @@ jq -c -s --argjson night 0 -f scripts/bench-nights.jq "$run/nightly.jsonl" > "$r
 jq -c -s --argjson night 1 -f scripts/bench-nights.jq "$run/nightly.jsonl" > "$run/night1.jsonl"
 rm -f "$run"/n0.sqlite*
 "$bin/hos-run" $pipeline --memory "$run/n0.sqlite" --incremental -i "$run/night0.jsonl" --progress none > /dev/null 2>&1
+# Everything into the main file, which alone is copied before each timed run.
+sqlite3 "$run/n0.sqlite" 'PRAGMA wal_checkpoint(TRUNCATE)' > /dev/null
 inc=$(measure "cp $run/n0.sqlite $run/n.sqlite; rm -f $run/n.sqlite-*; $bin/hos-run $pipeline --memory $run/n.sqlite --incremental -i $run/night1.jsonl --progress none 2> $run/inc.txt")
 all=$(measure "cp $run/n0.sqlite $run/n.sqlite; rm -f $run/n.sqlite-*; $bin/hos-run $pipeline --memory $run/n.sqlite --incremental --force -i $run/night1.jsonl --progress none")
 awk -v i="${inc% *}" -v a="${all% *}" -v said="$(cat "$run/inc.txt")" 'BEGIN {
