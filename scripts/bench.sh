@@ -140,6 +140,22 @@ awk -v o="${one% *}" -v a="${j1% *}" -v b="${j2% *}" -v ka="${j1#* }" -v kb="${j
     printf "  1,000 users x 90 days     %6.2f s  --jobs 2, largest process %.1f MB; %.2fx faster than --jobs 1 (target: >= 1.6x)\n", b, kb / 1024, a / b
     printf "  per-analysis latency      %s (--jobs 2, request read to analysis_complete written)\n", lat
 }'
+# A nightly batch: 1,000 users analysed once (their records but the last 3 days); tonight's input holds a
+# request for every user and the 3 new days of 10% of them. --incremental against analysing all (--force);
+# each timed run starts with a copy of the memory file (about 110 MB), in both.
+"$bin/hos-synth" --users 1000 --days 90 --seed 7 -o "$run/nightly.jsonl"
+jq -c -s --argjson night 0 -f scripts/bench-nights.jq "$run/nightly.jsonl" > "$run/night0.jsonl"
+jq -c -s --argjson night 1 -f scripts/bench-nights.jq "$run/nightly.jsonl" > "$run/night1.jsonl"
+rm -f "$run"/n0.sqlite*
+"$bin/hos-run" $pipeline --memory "$run/n0.sqlite" --incremental -i "$run/night0.jsonl" --progress none > /dev/null 2>&1
+# Everything into the main file, which alone is copied before each timed run.
+sqlite3 "$run/n0.sqlite" 'PRAGMA wal_checkpoint(TRUNCATE)' > /dev/null
+inc=$(measure "cp $run/n0.sqlite $run/n.sqlite; rm -f $run/n.sqlite-*; $bin/hos-run $pipeline --memory $run/n.sqlite --incremental -i $run/night1.jsonl --progress none 2> $run/inc.txt")
+all=$(measure "cp $run/n0.sqlite $run/n.sqlite; rm -f $run/n.sqlite-*; $bin/hos-run $pipeline --memory $run/n.sqlite --incremental --force -i $run/night1.jsonl --progress none")
+awk -v i="${inc% *}" -v a="${all% *}" -v said="$(cat "$run/inc.txt")" 'BEGIN {
+    printf "  nightly, 1,000 users      %6.2f s  --incremental, 10%% with 3 new days (%s)\n", i, said
+    printf "  nightly, 1,000 users      %6.2f s  analysing all (--force); --incremental takes %.0f%% of it, %.1fx faster\n", a, 100 * i / a, a / i
+}'
 # memory_context alone, per request: hos-run --status times each request through a one-step pipeline.
 printf 'version: 1\nname: context\nsteps: [{agent: memory}]\n' > "$run/context.yaml"
 cp "$mem/year-copy.sqlite" "$mem/year.sqlite"

@@ -24,6 +24,7 @@ public struct RunCommand: ParsableCommand {
                 memory: ${HOME}/hos.sqlite      # the memory file (see MEMORY)
                 defaults: {timeout: 60s, retries: 1, on_failure: degrade}
                 output: complete                # or all
+                incremental: {min_new_days: 3}  # or true (3), false (see INCREMENTAL)
                 llm:                            # optional (see LLM)
                   base_url: http://127.0.0.1:8080/v1
                   model: SmolLM2-135M-Instruct
@@ -95,6 +96,24 @@ public struct RunCommand: ParsableCommand {
             copies dropped, so the restarted step sees every user's whole window and nothing leaves twice. \
             Every restart sets HOS_RUN_START (1, 2, ...) in the step's environment.
 
+            INCREMENTAL: --incremental (or the file's incremental:, or --min-new-days N) analyses a user only \
+            when enough is new: N (default 3) distinct days after the as_of of their last stored \
+            analysis_complete with a health_record, in the memory file or in this input (re-sent and \
+            back-filled days do not count). A user with fewer gets that analysis_complete again, its payload \
+            (analysis_id and as_of included) with cached: true, new_days and needs_days (N - new_days), a new \
+            event_id and this request's timestamp; their events reach no step (that is the saving) and are \
+            stored in the memory file as 'hos-memory store' stores them (not the request: nothing was analysed), so that the days add up night after \
+            night; with output all they are written too. Always analysed: a user without a stored analysis, \
+            one analysed earlier in the same run, a request for another archetype or for a day before the \
+            stored as_of. Each whole (not degraded) analysis_complete gets as_of (the request's, else the \
+            user's latest record day) and is stored in the memory file for the next run. It needs a memory \
+            file named by --memory, HOS_MEMORY or memory: (64, or 78 from the file, without one). --force \
+            analyses every user. A user's events are held until their request: one user at a time for input \
+            grouped by user; for interleaved input, every user whose request has not come yet; for input \
+            without requests, all of it (as without --incremental). Each user's events then go on together, \
+            before the request. hos-run says on standard error how many analyses it made and how many it \
+            answered from memory (--status: analysed= and cached=).
+
             FAULT INJECTION: every agent honours HOS_FAULT=KIND:AGENT:N[:STARTS]: the agent fails at its Nth \
             input event — crash exits at once (status 70, output unflushed), hang stops reading, garbage writes \
             a line that is not JSON — in its first STARTS starts (default 1), so HOS_FAULT=crash:insights:5 \
@@ -120,7 +139,7 @@ public struct RunCommand: ParsableCommand {
             users_total once the input has ended, events, elapsed_ms) on standard error about 4 times a \
             second and at the end, json=FILE to FILE. --status prints, at the end, each step's starts, \
             failures, degraded analyses, events in and out, and p50/p95 latency per analysis, after a line \
-            with the run's counts and the p50/p95 latency of an analysis from its request read to its \
+            with the run's counts (with --incremental, analysed and cached too) and the p50/p95 latency of an analysis from its request read to its \
             analysis_complete written. --event-log \
             stores every output event (all of them, whatever output: says) in the memory file's event_log.
 
@@ -213,6 +232,21 @@ public struct RunPipeline: ParsableCommand {
     @Flag(help: "Store every output event in the memory file's event_log (debugging).")
     var eventLog = false
 
+    @Flag(
+        help:
+            "Analyse only users with enough new days since their last analysis; answer the others with it again (see INCREMENTAL)."
+    )
+    var incremental = false
+
+    @Option(
+        help: ArgumentHelp(
+            "The new days that make --incremental analyse a user again (default: the file's, else \(Incremental.defaultMinNewDays)); implies --incremental.",
+            valueName: "n"))
+    var minNewDays: Int?
+
+    @Flag(help: "Analyse every user: beats --incremental and the file's incremental:.")
+    var force = false
+
     public init() {}
 
     public mutating func validate() throws {
@@ -226,6 +260,28 @@ public struct RunPipeline: ParsableCommand {
         guard ["auto", "bar", "none", "json"].contains(progress) || progress.hasPrefix("json=") else {
             throw ValidationError("--progress must be auto, bar, none, json or json=FILE")
         }
+        if let minNewDays, !Incremental.minNewDaysRange.contains(minNewDays) {
+            let r = Incremental.minNewDaysRange
+            throw ValidationError("--min-new-days must be from \(r.lowerBound) to \(r.upperBound)")
+        }
+    }
+
+    /// The new days that make a user analysed again; nil when every user is analysed. Incremental needs a
+    /// memory file named on purpose (--memory, HOS_MEMORY or memory:): the default one in the working
+    /// directory would answer nothing and is easily not the one meant.
+    func incrementalDays(_ spec: PipelineSpec, _ env: [String: String]) throws -> Int? {
+        let fromCommand = incremental || minNewDays != nil
+        guard !force, let days = minNewDays ?? (fromCommand ? Incremental.defaultMinNewDays : spec.incremental) else {
+            return nil
+        }
+        if memory?.isEmpty ?? true, env["HOS_MEMORY"]?.isEmpty ?? true, spec.memory?.isEmpty ?? true {
+            let message =
+                "\(fromCommand ? "--incremental" : "\(spec.file): incremental:") needs a memory file: "
+                + "give --memory FILE, HOS_MEMORY or the pipeline's memory:"
+            printError("hos-run: \(message)")
+            throw ExitCode((fromCommand ? HOSCore.ExitCode.usage : HOSCore.ExitCode.config).rawValue)
+        }
+        return days
     }
 
     public func run() throws {
@@ -248,6 +304,14 @@ public struct RunPipeline: ParsableCommand {
         options.output = outputMode.flatMap(OutputMode.init(rawValue:))
         options.onError = onError ?? .fail
         options.maxLineBytes = maxLineBytes
+        let minDays = try incrementalDays(spec, env)
+        let memoryWasThere = FileManager.default.fileExists(atPath: memory)
+        if let minDays {
+            // Not verified at open: the pipeline's memory step verifies the file as every agent does, and
+            // SQLite notices damage in the pages hos-run reads.
+            let store = try MemoryStore(path: memory, check: .none)
+            options.incremental = Incremental(minNewDays: minDays, memory: IncrementalMemory(store))
+        }
         let log = eventLog ? try EventLogSpool() : nil
         if let log { options.observe = { log.add($0) } }
         let reporter = try ProgressReporter(mode: progress)
@@ -255,7 +319,6 @@ public struct RunPipeline: ParsableCommand {
         let outputs = try RunOutputs(path: output, onError: options.onError)
         let runner = PipelineRunner(spec: spec, options: options)
         let inputs = input.isEmpty ? [InputFile.stdin] : input.map(InputFile.init(argument:))
-        let memoryWasThere = FileManager.default.fileExists(atPath: memory)
         let summary: RunSummary
         do {
             summary = try outputs.run {
@@ -271,7 +334,14 @@ public struct RunPipeline: ParsableCommand {
         if !memoryWasThere, FileManager.default.fileExists(atPath: memory), isatty(STDERR_FILENO) == 1 {
             printError("hos-run: the memory is kept in \(memory), a new file (--memory or HOS_MEMORY choose another)")
         }
-        if status { printError(statusTable(summary)) }
+        if status {
+            printError(statusTable(summary))
+        } else if let cached = summary.cached {
+            // Nothing is skipped silently: an incremental run always says how many it answered from memory.
+            printError(
+                "hos-run: \(summary.analyses - cached) analysed, \(cached) cached (fewer than \(minDays ?? 0) new days)"
+            )
+        }
         if let log { try log.store(in: memory) }
         let endFailures = summary.steps.filter { $0.endFailures > 0 }.map(\.step)
         if !endFailures.isEmpty {
@@ -307,6 +377,28 @@ final class EventLogSpool: @unchecked Sendable {
     }
 }
 
+/// The memory file as `--incremental` uses it: one MemoryStore, one caller at a time (the dispatcher decides
+/// and stores cached users' events; the output's writer stores each new analysis).
+final class IncrementalMemory: AnalysisMemory, @unchecked Sendable {
+    let store: MemoryStore
+    let lock = NSLock()
+
+    init(_ store: MemoryStore) { self.store = store }
+
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    func lastAnalysis(user: String) throws -> Event? { try locked { try store.lastAnalysis(user: user) } }
+    func recordDays(user: String, after day: LocalDate) throws -> Set<LocalDate> {
+        try locked { try store.recordDays(user: user, after: day) }
+    }
+    func latestRecordDay(user: String) throws -> LocalDate? { try locked { try store.latestRecordDay(user: user) } }
+    func store(_ events: [Event]) throws { try locked { _ = try store.storeConsumed(events) } }
+}
+
 /// `--status`: one line per step.
 func statusTable(_ s: RunSummary) -> String {
     func pct(_ v: [Double], _ q: Double) -> String {
@@ -317,6 +409,7 @@ func statusTable(_ s: RunSummary) -> String {
     }
     var lines = [
         "hos-run: in=\(s.linesIn) out=\(s.eventsOut) rejected=\(s.rejected) analyses=\(s.analyses) degraded=\(s.degraded)"
+            + (s.cached.map { " analysed=\(s.analyses - $0) cached=\($0)" } ?? "")
             + " latency_p50_ms=\(pct(s.latencies, 0.5)) latency_p95_ms=\(pct(s.latencies, 0.95))"
     ]
     lines.append("step            starts  failures  degraded  analyses  events_in  events_out  p50_ms  p95_ms")

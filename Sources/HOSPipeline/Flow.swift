@@ -61,6 +61,10 @@ struct Segment: Sendable {
     /// Some line belongs to another user than the request's (input not grouped by user): each step keeps
     /// those lines until their own user's request passes, to replay them if it restarts.
     var mixed = false
+    /// With --incremental: the day an analysed window describes (analysis_complete's as_of).
+    var asOf: LocalDate?
+    /// With --incremental: the re-emitted analysis_complete of a cached user, whose segment no step sees.
+    var cached: [UInt8]?
 
     /// The bytes a step reads for this segment.
     func bytes() -> [UInt8] {

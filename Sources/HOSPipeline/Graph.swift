@@ -14,9 +14,14 @@ extension PipelineSpec {
         return program + args
     }
 
+    /// What `incremental:` does, in words; nil without it.
+    var incrementalText: String? {
+        incremental.map { "incremental: a user is analysed with at least \($0) new days, else answered from memory" }
+    }
+
     /// The DAG as indented text: `input`, each stage, `output`; parallel branches side by side.
     public func graphText() -> String {
-        var out = "input\n"
+        var out = "input" + (incrementalText.map { "  [\($0)]" } ?? "") + "\n"
         for stage in stages {
             switch stage {
             case .step(let s):
@@ -39,7 +44,9 @@ extension PipelineSpec {
     public func graphDOT() -> String {
         func q(_ s: String) -> String { JSON.string(s).text }
         var out = "digraph \(q(name)) {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n"
-        out += "  \"input\" [shape=oval];\n  \"output\" [shape=oval, label=\(q("output (\(output.rawValue))"))];\n"
+        let input = incrementalText.map { ", label=\(q("input\n\($0)"))" } ?? ""
+        out +=
+            "  \"input\" [shape=oval\(input)];\n  \"output\" [shape=oval, label=\(q("output (\(output.rawValue))"))];\n"
         var previous = ["input"]
         for (i, stage) in stages.enumerated() {
             switch stage {

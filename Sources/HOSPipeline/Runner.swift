@@ -19,6 +19,8 @@ public struct RunOptions: Sendable {
     public var observe: (@Sendable ([UInt8]) -> Void)?
     /// Called about four times a second with the counts so far, and once at the end.
     public var progress: (@Sendable (RunProgress) -> Void)?
+    /// With a setting, users with too few new days get their stored analysis again (Incremental.swift).
+    public var incremental: Incremental?
 
     public init(memory: String, environment: [String: String]) {
         self.memory = memory
@@ -39,6 +41,8 @@ public struct RunProgress: Sendable, Equatable {
 /// What a run did.
 public struct RunSummary: Sendable {
     public var analyses = 0
+    /// With --incremental: how many of the analyses were the stored one again; nil without.
+    public var cached: Int?
     public var degraded = 0
     public var linesIn = 0
     public var rejected = 0
@@ -133,7 +137,9 @@ public final class PipelineRunner: @unchecked Sendable {
             }
             shardOutputs.append(q)
         }
-        let sink = Sink(runner: self, outputs: shardOutputs, output: output)
+        // Cached users' segments skip the steps: a lane of their own, after the shards', keeps input order.
+        let cacheLane = options.incremental.map { _ in queue(64) }
+        let sink = Sink(runner: self, outputs: shardOutputs + (cacheLane.map { [$0] } ?? []), output: output)
         threads.append { sink.run() }
         let workers = DispatchGroup()
         for body in threads {
@@ -148,7 +154,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 repeat { usleep(250_000) } while tick(report)
             }
         }
-        var dispatcher = Dispatcher(runner: self, shards: shardInputs, deadLetter: deadLetter)
+        var dispatcher = Dispatcher(runner: self, shards: shardInputs, cacheLane: cacheLane, deadLetter: deadLetter)
         do {
             for input in inputs {
                 dispatcher.intake.file = input.name
@@ -160,6 +166,7 @@ public final class PipelineRunner: @unchecked Sendable {
             cancellation.cancel(error)
         }
         for q in shardInputs { q.close() }
+        cacheLane?.close()
         ownersCondition.lock()
         inputDone = true
         ownersCondition.broadcast()
@@ -331,10 +338,18 @@ struct Dispatcher: EventLineReader {
     /// Users with events after their last request: they get an implicit one at the end.
     var windows = OpenWindows()
     var users: Set<String> = []
+    /// With --incremental: the held windows and the decisions, and where cached segments go.
+    var gate: IncrementalGate?
+    let cacheLane: BoundedQueue<Segment>?
 
-    init(runner: PipelineRunner, shards: [BoundedQueue<Segment>], deadLetter: OutputSink?) {
+    init(
+        runner: PipelineRunner, shards: [BoundedQueue<Segment>], cacheLane: BoundedQueue<Segment>?,
+        deadLetter: OutputSink?
+    ) {
         self.runner = runner
         self.shards = shards
+        self.cacheLane = cacheLane
+        gate = runner.options.incremental.map(IncrementalGate.init)
         intake = LineIntake(
             tool: "hos-run", onError: runner.options.onError, maxLineBytes: runner.options.maxLineBytes,
             deadLetter: deadLetter)
@@ -354,16 +369,24 @@ struct Dispatcher: EventLineReader {
         try EventID.checkForwardedLength(bytes.count, hasID: env.eventID != nil, limit: runner.options.maxLineBytes)
         // Every payload is checked here, as each agent would: a bad record is this run's bad input,
         // never a reason to restart a step.
-        // A plain record is checked without being kept: routing needs only its envelope.
+        // A plain record is checked without being kept: routing needs only its envelope (--incremental its day).
         let event =
-            try env.field(env.eventType, in: bytes, equals: "health_record")
+            try env.field(env.eventType, in: bytes, equals: "health_record") && gate == nil
             ? env.checkedPlainHealthRecord(in: bytes, fallbackID: EventID.forLine(bytes)) ?? env.decodedEvent(in: bytes)
             : env.decodedEvent(in: bytes)
         let line = env.forwarded(bytes, id: event.eventID)
         users.insert(event.userID)
         if event.eventType == EventType.analysisRequest {
             windows.close(user: event.userID)
-            close(user: event.userID, barrier: line, event: event)
+            try close(user: event.userID, barrier: line, event: event)
+        } else if gate != nil {
+            let day = event.eventType == EventType.healthRecord ? (try? event.healthRecord())?.date : nil
+            gate!.hold(
+                Line(
+                    bytes: line, id: event.eventID, user: event.userID,
+                    isAgentError: event.eventType == EventType.agentError),
+                user: event.userID, day: day)
+            if !Self.ownTypes.contains(event.eventType) { windows.note(event) }
         } else {
             let s = shard(of: event.userID)
             open[s].append(
@@ -382,7 +405,7 @@ struct Dispatcher: EventLineReader {
 
     static let ownTypes: Set<String> = [EventType.analysisComplete, EventType.agentError, EventType.progress]
 
-    mutating func close(user: String, barrier: [UInt8], event: Event) {
+    mutating func close(user: String, barrier: [UInt8], event: Event) throws {
         let s = shard(of: user)
         var seg = Segment(
             seq: seq, lines: open[s], barrier: barrier, barrierID: event.eventID, user: user,
@@ -392,6 +415,21 @@ struct Dispatcher: EventLineReader {
         open[s] = []
         openUser[s] = nil
         openMixed[s] = false
+        if gate != nil, let lane = cacheLane {
+            let window = gate!.take(user)
+            seg.lines = window.lines
+            switch try gate!.decide(event, window) {
+            case .analyse(let asOf):
+                seg.asOf = asOf
+            case .cached(let done):
+                try gate!.store(window)
+                seg.cached = done.encoded()
+                runner.noteOwner(seq: seq, shard: shards.count)
+                seq += 1
+                lane.push(seg)
+                return
+            }
+        }
         runner.noteOwner(seq: seq, shard: s)
         seq += 1
         shards[s].push(seg)
@@ -400,8 +438,9 @@ struct Dispatcher: EventLineReader {
     /// Implicit requests for users left open, as every agent would make them (hos-events(7)).
     mutating func finish() throws {
         for request in windows.implicitRequests(agent: "hos-run") {
-            close(user: request.userID, barrier: request.encoded(), event: request)
+            try close(user: request.userID, barrier: request.encoded(), event: request)
         }
+        for line in gate?.leftovers() ?? [] { open[shard(of: line.user ?? "")].append(line) }
         // hos-run's own events (fed back from an earlier run) after a shard's last request open no analysis:
         // they go through the steps as the shard's tail, as an agent forwards what follows its last barrier.
         for s in open.indices where !open[s].isEmpty {
@@ -425,6 +464,7 @@ final class Sink: @unchecked Sendable {
         self.runner = runner
         self.outputs = outputs
         self.output = output
+        if runner.options.incremental != nil { summary.cached = 0 }
     }
 
     func run() {
@@ -459,11 +499,17 @@ final class Sink: @unchecked Sendable {
                 try output.writeLine(barrier)
                 lines += 1
             }
-            let done = complete(seg).encoded()
+            let analysis = seg.cached == nil ? complete(seg) : nil
+            let done = seg.cached ?? analysis!.encoded()
             observe?(done)
             try output.writeLine(done)
             lines += 1
             summary.analyses += 1
+            if seg.cached != nil { summary.cached! += 1 }
+            // A whole new analysis is what the next incremental run answers from; a degraded one is not.
+            if let analysis, seg.degraded.isEmpty, let memory = runner.options.incremental?.memory {
+                try memory.store([analysis])
+            }
             summary.latencies.append(nowMS() - seg.enteredAt)
             if !seg.degraded.isEmpty { summary.degraded += 1 }
             try output.flush()
@@ -497,6 +543,7 @@ final class Sink: @unchecked Sendable {
         if !alerts.isEmpty { payload.alerts = alerts }
         payload.degraded = seg.degraded
         payload.timingsMS = Dictionary(seg.timings.map { ($0.step, $0.ms.rounded()) }, uniquingKeysWith: { a, _ in a })
+        payload.asOf = seg.asOf
         return Event(
             id: EventID.derive("analysis_complete", seg.user, payload.analysisID), type: EventType.analysisComplete,
             user: seg.user, timestamp: seg.timestamp, source: "hos-run", archetype: seg.archetype,

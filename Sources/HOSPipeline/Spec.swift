@@ -116,6 +116,8 @@ public struct PipelineSpec: Sendable, Equatable {
     public var output: OutputMode = .complete
     /// The `llm:` section; nil: no step uses an LLM unless its own args say `--llm`.
     public var llm: LLMSpec?
+    /// `incremental:`: the new days that make a user analysed again; nil: every user is analysed.
+    public var incremental: Int?
     public var stages: [StageSpec] = []
     /// The file it came from, for diagnostics.
     public var file: String
@@ -470,7 +472,7 @@ struct SpecReader {
 
     mutating func pipeline(_ root: Node) -> PipelineSpec? {
         var spec = PipelineSpec(name: "", file: file)
-        let keys = ["version", "name", "description", "memory", "defaults", "output", "llm", "steps"]
+        let keys = ["version", "name", "description", "memory", "defaults", "output", "llm", "incremental", "steps"]
         guard let top = mapping(root, "", allowed: keys) else { return spec }
         if let v = top["version"] {
             if v.scalar?.string != "1" { problem(v, "version", "unsupported version (this hos-run reads version 1)") }
@@ -488,6 +490,7 @@ struct SpecReader {
             }
         }
         if let l = top["llm"] { spec.llm = llm(l, "llm") }
+        if let i = top["incremental"] { spec.incremental = incremental(i, "incremental") }
         if let d = top["defaults"] {
             spec.defaults =
                 policy(d, "defaults", base: StepPolicy(), allowed: ["timeout", "retries", "on_failure"]).policy
@@ -527,7 +530,8 @@ struct SpecReader {
             }
         }
         var seen: [String: Int] = [:]
-        for s in spec.steps where ["analysis_id", "degraded", "timings_ms"].contains(s.id) {
+        let reserved = ["analysis_id", "degraded", "timings_ms", "as_of", "cached", "new_days", "needs_days"]
+        for s in spec.steps where reserved.contains(s.id) {
             problems.append(
                 SpecProblem(
                     file: file, line: s.line, path: "steps",
@@ -545,6 +549,18 @@ struct SpecReader {
             seen[s.id] = s.line
         }
         return spec
+    }
+
+    /// `incremental: true` (at least `Incremental.defaultMinNewDays` new days), `false`, or `{min_new_days: N}`.
+    mutating func incremental(_ node: Node, _ path: String) -> Int? {
+        if case .scalar = node, let s = string(node, path) {
+            if let on = ["true": true, "false": false][s] { return on ? Incremental.defaultMinNewDays : nil }
+            problem(node, path, "must be true, false or a mapping with min_new_days")
+            return nil
+        }
+        guard let m = mapping(node, path, allowed: ["min_new_days"]) else { return nil }
+        guard let n = m["min_new_days"] else { return Incremental.defaultMinNewDays }
+        return int(n, "\(path).min_new_days", in: Incremental.minNewDaysRange)
     }
 
     mutating func llm(_ node: Node, _ path: String) -> LLMSpec? {

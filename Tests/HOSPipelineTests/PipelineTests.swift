@@ -82,7 +82,7 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
                 "p.yaml:1: version: unsupported version (this hos-run reads version 1)",
                 "p.yaml:3: defaults.timeout: must be a duration from 1ms to 24h, such as 30s, 500ms, 2m or 1h",
                 "p.yaml:3: defaults.retries: must be a whole number from 0 to 10",
-                "p.yaml:4: outptu: unknown key (expected one of: version, name, description, memory, defaults, output, llm, steps)",
+                "p.yaml:4: outptu: unknown key (expected one of: version, name, description, memory, defaults, output, llm, incremental, steps)",
                 "p.yaml:7: steps[0].argz: unknown key (expected one of: agent, run, id, args, env, timeout, retries, on_failure)",
                 "p.yaml:8: steps[1].id: a 'run:' step needs an 'id:'",
                 "p.yaml:10: steps[2].parallel: must be a list of at least two steps",
@@ -220,6 +220,32 @@ func problems(_ text: String, env: [String: String] = [:]) -> [String] {
         #expect(
             problems("version: 1\nname: x\nmemory: ${A:-${HOME}}/m\nsteps: [{agent: a}]\n", env: ["HOME": "/h"])
                 == ["p.yaml:3: memory: nested ${...} is not supported: write the default without '$'"])
+    }
+
+    /// `incremental:` is true (3 new days), false, or {min_new_days: N}; anything else names its key path.
+    @Test func incrementalKey() throws {
+        func days(_ value: String) throws -> Int? {
+            try parse("version: 1\nname: x\nincremental: \(value)\nsteps: [{agent: a}]\n").incremental
+        }
+        #expect(try days("true") == 3)
+        #expect(try days("false") == nil)
+        #expect(try days("{min_new_days: 5}") == 5)
+        #expect(try days("{}") == 3)
+        #expect(try parse("version: 1\nname: x\nsteps: [{agent: a}]\n").incremental == nil)
+        #expect(
+            problems("version: 1\nname: x\nincremental: {min_new_days: 0, days: 2}\nsteps: [{agent: a}]\n") == [
+                "p.yaml:3: incremental.days: unknown key (expected one of: min_new_days)",
+                "p.yaml:3: incremental.min_new_days: must be a whole number from 1 to 366",
+            ])
+        #expect(
+            problems("version: 1\nname: x\nincremental: yes\nsteps: [{agent: a}]\n")
+                == ["p.yaml:3: incremental: must be true, false or a mapping with min_new_days"])
+        #expect(
+            problems("version: 1\nname: x\nsteps:\n  - agent: a\n    id: cached\n")
+                == ["p.yaml:4: steps: step id 'cached' is a key of analysis_complete: choose another 'id:'"])
+        let spec = try parse("version: 1\nname: x\nincremental: {min_new_days: 2}\nsteps: [{agent: a}]\n")
+        #expect(spec.graphText().hasPrefix("input  [incremental: a user is analysed with at least 2 new days"))
+        #expect(spec.graphDOT().contains("\"input\" [shape=oval, label=\"input\\nincremental: a user is analysed"))
     }
 
     @Test func graphs() throws {

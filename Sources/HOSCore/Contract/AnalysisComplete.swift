@@ -14,10 +14,17 @@ public struct AnalysisCompletePayload: ContractPayload {
     public var alerts: [[String: JSON]]?
     public var degraded: [String] = []
     public var timingsMS: [String: Double] = [:]
+    // hos-run --incremental: the day the analysis describes, and the markers of one re-emitted from memory.
+    public var asOf: LocalDate?
+    public var cached: Bool?
+    public var newDays: Int?
+    public var needsDays: Int?
 
     public init() {}
 
-    static let declared: Set<String> = ["analysis_id", "alerts", "degraded", "timings_ms"]
+    static let declared: Set<String> = [
+        "analysis_id", "alerts", "degraded", "timings_ms", "as_of", "cached", "new_days", "needs_days",
+    ]
 
     public static let fields: [PayloadField<Self>] = [
         .required("analysis_id", \.analysisID, "The analysis."),
@@ -29,5 +36,14 @@ public struct AnalysisCompletePayload: ContractPayload {
         .value("alerts", \.alerts, "The analysis' alert payloads, whichever step wrote them; left out without any."),
         .value("degraded", \.degraded, "Steps that failed under on_failure: degrade.", default: []),
         .value("timings_ms", \.timingsMS, "Each step's time in milliseconds.", default: [:]),
+        .value(
+            "as_of", \.asOf,
+            "The day the analysis describes (the request's as_of, else the user's latest record in memory or "
+                + "input); written by hos-run --incremental, which counts new days after it."),
+        .value(
+            "cached", \.cached,
+            "true: hos-run --incremental re-emitted the user's stored analysis, as they had too few new days."),
+        .value("new_days", \.newDays, "With cached: days recorded after as_of (memory and this input)."),
+        .value("needs_days", \.needsDays, "With cached: how many more new days make hos-run analyse again."),
     ]
 }
