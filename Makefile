@@ -7,13 +7,14 @@ RELEASE  := .build/release
 MAN_DATE := 2026-11-25
 TOOLS    := hos-validate hos-import hos-synth
 
-.PHONY: all help deps build release test unit examples demo bench eval eval-learning report-check man man-check stats-check llm-server llm-e2e fuzz fuzz-ci lint ci clean
+.PHONY: all help deps build release test unit examples demo serve bench eval eval-learning report-check man man-check stats-check llm-server llm-e2e fuzz fuzz-ci lint ci clean
 
 all: build
 
 help:
 	@echo "make demo       run synthetic users through the toolkit and show the result"
 	@echo "make test       build, run unit and CLI tests, examples, and the man-page drift check"
+	@echo "make serve      hos-serve on sample data, with a token and a curl line to paste"
 	@echo "make bench      release build; throughput and peak memory against jq -c . and cat"
 	@echo "make report-check  render the HTML report in headless Chromium and check it"
 	@echo "make eval-learning  hos-adapt's learning curve against random arms and an oracle (PNG/SVG in docs/learning)"
@@ -58,6 +59,10 @@ examples: build
 
 demo: build
 	@scripts/demo.sh $(BIN)
+
+# hos-serve on sample data, with a token and curl lines to paste (PORT=8787).
+serve: build
+	@scripts/serve.sh $(BIN) $(or $(PORT),8787)
 
 bench: release
 	@scripts/bench.sh $(RELEASE)

@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "hos-adapt", targets: ["hos-adapt"]),
         .executable(name: "hos-report", targets: ["hos-report"]),
         .executable(name: "hos-run", targets: ["hos-run"]),
+        .executable(name: "hos-serve", targets: ["hos-serve"]),
         // For the fuzz targets' own package (Tests/Fuzz), which builds these with -sanitize=fuzzer.
         .library(name: "HOSCore", targets: ["HOSCore"]),
         .library(name: "HOSImport", targets: ["HOSImport"]),
@@ -25,6 +26,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Events, metrics, archetypes and the JSON-lines runtime. No third-party imports.
@@ -46,11 +53,26 @@ let package = Package(
         .target(name: "HOSLLM", dependencies: ["HOSCore"], resources: [.copy("Prompts")]),
         // Pipeline files and the process runner behind hos-run: the only module that imports Yams.
         .target(name: "HOSPipeline", dependencies: ["HOSCore", .product(name: "Yams", package: "Yams")]),
+        // The HTTP API behind hos-serve: the only module that imports Hummingbird, HummingbirdAuth,
+        // Prometheus, Crypto, NIOSSL and Logging.
+        .target(
+            name: "HOSServe",
+            dependencies: [
+                "HOSCore", "HOSMemory", "HOSPipeline", "HOSReport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("openapi.yaml")]),
         // The commands: the only module that imports ArgumentParser.
         .target(
             name: "HOSCommandLine",
             dependencies: [
-                "HOSCore", "HOSImport", "HOSAgents", "HOSMemory", "HOSReport", "HOSPipeline", "HOSLLM",
+                "HOSCore", "HOSImport", "HOSAgents", "HOSMemory", "HOSReport", "HOSPipeline", "HOSLLM", "HOSServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "hos-validate", dependencies: ["HOSCommandLine"]),
@@ -64,6 +86,7 @@ let package = Package(
         .executableTarget(name: "hos-adapt", dependencies: ["HOSCommandLine"]),
         .executableTarget(name: "hos-report", dependencies: ["HOSCommandLine"]),
         .executableTarget(name: "hos-run", dependencies: ["HOSCommandLine"]),
+        .executableTarget(name: "hos-serve", dependencies: ["HOSCommandLine"]),
         .testTarget(name: "HOSCoreTests", dependencies: ["HOSCore"]),
         .testTarget(
             name: "HOSImportTests", dependencies: ["HOSImport", "HOSCore"],

@@ -123,7 +123,8 @@ public struct MemoryCommand: ParsableCommand {
             30-day n, mean, sd, min, max per metric): the short-term layer; long_term_preference (key, \
             value JSON, confidence, evidence_count, source, first_seen, last_seen), long_term_strategy \
             (dimension, arm, category, success_rate, confidence, evidence_count), candidate (patterns \
-            not yet promoted), profile: the long-term layer; meta (adherence, difficulty_response, \
+            not yet promoted), profile, user_archetype (the archetype the user's own records, profile and \
+            requests last stated): the long-term layer; meta (adherence, difficulty_response, \
             strategy_kinds, engagement), consolidation_state: the meta layer; analyses (every agent \
             result and request, with a summary and the payload), insight (content_hash, seen_count, \
             useful, feedback_note), plan_item, plan_feedback: history; experiment (dimension, arm, \
@@ -312,8 +313,11 @@ public struct MemoryCommand: ParsableCommand {
                 most that.
 
                 REPLAYED RECORDS: one health_record per stored event and day, with that event's event_id \
-                and timestamp, source_agent "hos-memory", and the payload's date and the metrics stored \
-                from it (payload.source is not stored, so not replayed). hos-memory (run, store) passes \
+                and timestamp, source_agent "hos-memory", the payload's date and the metrics stored from it \
+                (payload.source is not stored, so not replayed), and as archetype the one this input's \
+                records of the user carried, else the one the user's stored events last stated (table \
+                user_archetype), so that the agents, which take it from the records when the request names \
+                none, keep the user's archetype. hos-memory (run, store) passes \
                 over a health_record whose source_agent is hos-memory, so replayed records are never stored \
                 twice (and their event ids are known to the file anyway); every other agent reads them as \
                 records. A user with a later analysis_request in the same input gets this input's earlier \

@@ -84,6 +84,7 @@ public struct MemoryStage: Stage {
                 session.seenBefore += t.old
             }
             let fresh = try store.ingest(request, in: db)
+            try store.noteArchetypes([request], in: db)
             let asOf = try store.analysisDay(user: request.userID, request: request, in: db)
             let working = try store.writeWorking(
                 request: request, analysisID: analysisID, asOf: asOf,
@@ -145,7 +146,43 @@ extension MemoryStore {
             if fresh { t.new += 1 } else { t.old += 1 }
             tally[e.userID] = t
         }
+        try noteArchetypes(batch, in: db)
         return tally
+    }
+
+    /// Keeps, per user, the archetype their own events (records, profile, requests) last stated: one write
+    /// per user and batch, the latest event (by timestamp, then event id) winning.
+    func noteArchetypes(_ batch: [Event], in db: Database) throws {
+        var latest: [String: (archetype: String, id: String, at: String)] = [:]
+        for e in batch {
+            guard Self.statesArchetype.contains(e.eventType), e.sourceAgent != ReplayStage.agent else { continue }
+            let stated = e.eventType == EventType.analysisRequest ? e.payload["archetype"]?.stringValue : nil
+            guard let a = stated ?? e.archetype, !a.isEmpty else { continue }
+            let at = utc(e.timestamp)
+            if let l = latest[e.userID], (l.at, l.id) > (at, e.eventID) { continue }
+            latest[e.userID] = (a, e.eventID, at)
+        }
+        for (user, l) in latest {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO user_archetype (user_id, archetype, event_id, at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (user_id) DO UPDATE SET archetype = excluded.archetype, event_id = excluded.event_id,
+                      at = excluded.at
+                    WHERE excluded.at > user_archetype.at
+                       OR (excluded.at = user_archetype.at AND excluded.event_id > user_archetype.event_id)
+                    """
+            ).execute(arguments: [user, l.archetype, l.id, l.at])
+        }
+    }
+
+    static let statesArchetype: Set<String> = [
+        EventType.healthRecord, EventType.userProfile, EventType.analysisRequest,
+    ]
+
+    /// The archetype `user`'s own events last stated, if any did.
+    func statedArchetype(user: String, in db: Database) throws -> String? {
+        try String.fetchOne(
+            db, sql: "SELECT archetype FROM user_archetype WHERE user_id = ?", arguments: [user])
     }
 
     /// Stores events as the agent does (idempotent by event id), in one transaction, without consolidating;
@@ -160,7 +197,9 @@ extension MemoryStore {
             }
         }
         return try write("store events") { db in
-            try events.reduce(0) { $0 + (try ingest($1, in: db) ? 1 : 0) }
+            let n = try events.reduce(0) { $0 + (try ingest($1, in: db) ? 1 : 0) }
+            try noteArchetypes(events, in: db)
+            return n
         }
     }
 

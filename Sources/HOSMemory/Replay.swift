@@ -32,6 +32,10 @@ public struct ReplayStage: Stage {
     /// barrier's request, which hos-memory downstream stores once it has stored everything before it.
     var stored: [String: String] = [:]
     var gaveUpWaiting = false
+    /// The archetype this input's records of each user last carried, since their last barrier.
+    var archetypes: [String: String] = [:]
+    /// The file has the table of stated archetypes (a file made before it, opened read-only, has not).
+    var hasArchetypes = false
     /// Records (events) replayed and users they went to, for `--stats`.
     public private(set) var replayed = 0
     public private(set) var users = 0
@@ -67,6 +71,7 @@ public struct ReplayStage: Stage {
                 value: value, eventID: event.eventID, timestamp: event.timestamp)
         }
         segments[event.userID] = segment
+        if let a = event.archetype { archetypes[event.userID] = a }
     }
 
     public mutating func barrier(_ request: Event, emit: (Event) throws -> Void) throws {
@@ -92,7 +97,15 @@ public struct ReplayStage: Stage {
         }
         for (key, kept) in before where key.date >= first && key.date <= asOf { replay[key] = kept }
         for key in segment.keys { replay[key] = nil }
-        let n = try emitRecords(replay, user: user, emit: emit)
+        // Replayed records say who the user is as this input's records did, else as their stored events did,
+        // so that the agents, which take the archetype from the records when the request names none, keep it.
+        let archetype =
+            try archetypes.removeValue(forKey: user)
+            ?? fromMemory.flatMap { store in
+                hasArchetypes
+                    ? try store.read("replay records") { db in try store.statedArchetype(user: user, in: db) } : nil
+            }
+        let n = try emitRecords(replay, user: user, archetype: archetype, emit: emit)
         replayed += n
         users += n > 0 ? 1 : 0
         // What this input gave the user stays for a later barrier of theirs, until another user's barrier;
@@ -104,7 +117,9 @@ public struct ReplayStage: Stage {
     }
 
     /// Replayed records as events: one per original event and day, in date and event order; how many.
-    func emitRecords(_ replay: [DayMetric: Kept], user: String, emit: (Event) throws -> Void) throws -> Int {
+    func emitRecords(
+        _ replay: [DayMetric: Kept], user: String, archetype: String?, emit: (Event) throws -> Void
+    ) throws -> Int {
         var byEvent: [EventDay: (timestamp: String, metrics: [String: MetricValue])] = [:]
         for (key, kept) in replay {
             byEvent[EventDay(date: key.date, eventID: kept.eventID), default: (kept.timestamp, [:])].metrics[
@@ -115,7 +130,8 @@ public struct ReplayStage: Stage {
             try emit(
                 Event(
                     id: key.eventID, type: EventType.healthRecord, user: user, timestamp: timestamp,
-                    source: Self.agent, payload: HealthRecord(date: key.date, metrics: metrics).payload))
+                    source: Self.agent, archetype: archetype,
+                    payload: HealthRecord(date: key.date, metrics: metrics).payload))
         }
         return byEvent.count
     }
@@ -141,6 +157,11 @@ public struct ReplayStage: Stage {
                     """) ?? 0
         }
         guard tables == 2 else { return nil }
+        hasArchetypes = try opened.read("replay records") { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'user_archetype')")
+                ?? false
+        }
         store = opened
         return opened
     }

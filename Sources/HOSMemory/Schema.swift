@@ -10,7 +10,7 @@ public enum Schema {
         "analyses", "candidate", "consolidation_state",
         "event_log", "event_seen", "experiment", "insight", "llm_cache", "llm_usage", "long_term_preference",
         "long_term_strategy", "meta", "plan_feedback", "plan_item", "profile", "short_term_history",
-        "short_term_record", "short_term_stat",
+        "short_term_record", "short_term_stat", "user_archetype",
         "working",
     ]
 
@@ -18,7 +18,7 @@ public enum Schema {
     public static let layers: [(name: String, tables: [String])] = [
         ("working", ["working"]),
         ("short_term", ["short_term_record", "short_term_history", "short_term_stat"]),
-        ("long_term", ["long_term_preference", "long_term_strategy", "candidate", "profile"]),
+        ("long_term", ["long_term_preference", "long_term_strategy", "candidate", "profile", "user_archetype"]),
         ("meta", ["meta", "consolidation_state"]),
         ("history", ["analyses", "insight", "alert", "plan_item", "plan_feedback"]),
         (
@@ -42,7 +42,7 @@ public enum Schema {
         "llm_usage": "agent, model", "long_term_preference": "key",
         "long_term_strategy": "dimension, arm", "meta": "key", "plan_feedback": "date, plan_id, item_id",
         "plan_item": "plan_id, item_id", "profile": "user_id", "short_term_history": "id",
-        "short_term_record": "date, metric", "short_term_stat": "metric, window_days",
+        "short_term_record": "date, metric", "short_term_stat": "metric, window_days", "user_archetype": "user_id",
         "working": "created_at, analysis_id",
     ]
 
@@ -57,6 +57,8 @@ public enum Schema {
         m.registerMigration("2026-12-08-schedule-tolerance", migrate: scheduleTolerance1)
         m.registerMigration("2026-12-08-feedback-reason", migrate: feedbackReason)
         m.registerMigration("2026-12-08-archetype-switch", migrate: archetypeSwitch1)
+        m.registerMigration("2026-12-09-api-tokens", migrate: apiTokens1)
+        m.registerMigration("2026-12-09-user-archetype", migrate: userArchetype1)
         return m
     }
 
@@ -284,6 +286,17 @@ public enum Schema {
                     user_id TEXT NOT NULL, switched_at TEXT NOT NULL, analysis_id TEXT NOT NULL,
                     from_archetype TEXT NOT NULL, to_archetype TEXT NOT NULL, since TEXT, strategy TEXT NOT NULL,
                     PRIMARY KEY (user_id, switched_at, analysis_id)) WITHOUT ROWID;
+                """)
+    }
+
+    /// The archetype a user's own events (records, profile, requests) last stated: what replayed records
+    /// carry, so that an analysis of stored days keeps the user's archetype (ReplayStage).
+    static func userArchetype1(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE user_archetype (
+                    user_id TEXT NOT NULL PRIMARY KEY, archetype TEXT NOT NULL, event_id TEXT NOT NULL, at TEXT NOT NULL
+                ) WITHOUT ROWID;
                 """)
     }
 

@@ -21,6 +21,8 @@ public struct RunOptions: Sendable {
     public var progress: (@Sendable (RunProgress) -> Void)?
     /// With a setting, users with too few new days get their stored analysis again (Incremental.swift).
     public var incremental: Incremental?
+    /// Called as each step takes an analysis and as it passes it on (for hos-serve's live progress).
+    public var onStep: (@Sendable (StepProgress) -> Void)?
 
     public init(memory: String, environment: [String: String]) {
         self.memory = memory
@@ -36,6 +38,18 @@ public struct RunProgress: Sendable, Equatable {
     public var events = 0
     public var elapsedMS = 0.0
     public var finished = false
+}
+
+/// One step starting or finishing one analysis.
+public struct StepProgress: Sendable, Equatable {
+    public enum Phase: String, Sendable { case started, finished }
+    public var step: String
+    public var phase: Phase
+    public var user: String
+    /// The analysis' id (the request's analysis_id, else its event id).
+    public var analysisID: String
+    /// For `finished`: milliseconds from the analysis' first byte written to the step until it came back.
+    public var ms: Double?
 }
 
 /// What a run did.
@@ -202,7 +216,7 @@ public final class PipelineRunner: @unchecked Sendable {
     ) -> @Sendable () -> Void {
         let n = StepNode(
             spec: step, launch: launch, input: input, output: output, maxLineBytes: options.maxLineBytes,
-            cancellation: cancellation)
+            cancellation: cancellation, onStep: options.onStep)
         nodes.append(n)
         return { n.run() }
     }

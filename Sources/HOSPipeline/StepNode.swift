@@ -62,6 +62,7 @@ final class StepNode: @unchecked Sendable {
         var firstWrite: Double
     }
 
+    private let onStep: (@Sendable (StepProgress) -> Void)?
     private var process: ChildProcess?
     private var inflight: [Inflight] = []
     private var writeBuffer: [UInt8] = []
@@ -91,8 +92,9 @@ final class StepNode: @unchecked Sendable {
 
     init(
         spec: StepSpec, launch: Launch, input: BoundedQueue<Segment>, output: BoundedQueue<Segment>,
-        maxLineBytes: Int, cancellation: Cancellation
+        maxLineBytes: Int, cancellation: Cancellation, onStep: (@Sendable (StepProgress) -> Void)? = nil
     ) {
+        self.onStep = onStep
         self.spec = spec
         self.launch = launch
         self.input = input
@@ -214,6 +216,12 @@ final class StepNode: @unchecked Sendable {
             case .item(let seg):
                 if inflight.isEmpty { headSince = nowMS() }
                 inflight.append(Inflight(segment: seg, firstWrite: nowMS()))
+                if seg.barrier != nil {
+                    onStep?(
+                        StepProgress(
+                            step: spec.id, phase: .started, user: seg.user,
+                            analysisID: seg.analysisID ?? seg.barrierID))
+                }
                 update { $0.eventsIn += seg.lines.count + (seg.barrier == nil ? 0 : 1) }
                 if process == nil {
                     try start()
@@ -350,6 +358,9 @@ final class StepNode: @unchecked Sendable {
         let ms = now - max(done.firstWrite, lastCommit)
         lastCommit = now
         seg.timings.append((spec.id, ms))
+        onStep?(
+            StepProgress(
+                step: spec.id, phase: .finished, user: seg.user, analysisID: seg.analysisID ?? seg.barrierID, ms: ms))
         let out = pendingOut.count + 1
         update {
             $0.latencies.append(ms)

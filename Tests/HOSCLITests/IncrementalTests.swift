@@ -122,8 +122,9 @@ func canonical(_ p: [String: Any]) -> String {
             #expect(second[u]?["event_id"] as? String != first[u]?["event_id"] as? String)
             #expect(second[u]?["timestamp"] as? String == "\(n.days(u)[n.days(u).count - 3])T23:00:00Z")
         }
-        // The agents saw only the three analysed users: 3 requests and their records, no cached user's event.
-        let behavior = text(r1.stderr).split(separator: "\n").first { $0.hasPrefix("behavior ") } ?? ""
+        // The pipeline (its first step, the replay) saw only the three analysed users: 3 requests and their
+        // records, no cached user's event.
+        let behavior = text(r1.stderr).split(separator: "\n").first { $0.hasPrefix("history ") } ?? ""
         let recordsIn = n.users.filter(many.contains).reduce(0) { t, u in
             t + n.records[u, default: []].filter { Set(n.days(u).suffix(3)).contains($0.day) }.count
         }

@@ -169,4 +169,27 @@ func results(_ out: String, types: Set<String>) throws -> [String: JSON] {
         let whole = try results(text(o.stdout), types: [EventType.behaviorAnalysis])
         #expect(last.count == 2 && last == whole)
     }
+
+    /// A week without an archetype in its records (an importer run without --archetype) is analysed as the
+    /// user's stored events said, not as Foundation Builder: replayed records carry the stored archetype.
+    @Test func replayedRecordsKeepTheUsersArchetype() throws {
+        let s = try RunScratch(users: 1, days: 14)
+        let events = try AlertTests.events(Data(contentsOf: s.dir.appendingPathComponent("users.jsonl")))
+        let split = weeks(of: events)
+        let stated = split[0].first { $0.eventType == EventType.healthRecord }?.archetype
+        #expect(stated != nil && stated != "Foundation Builder")
+        let week2 = split[1].map { e -> Event in
+            var e = e
+            e.archetype = nil
+            return e
+        }
+        try s.write("w0.jsonl", split[0].map { $0.json.text + "\n" }.joined())
+        try s.write("w1.jsonl", week2.map { $0.json.text + "\n" }.joined())
+        for w in 0...1 {
+            let r = try s.sh("M=m.sqlite; (\(Self.chain)) < w\(w).jsonl > out\(w).jsonl")
+            #expect(r.status == 0, "\(text(r.stderr))")
+        }
+        let analysis = s.lines("out1.jsonl").first { $0["event_type"] as? String == "behavior_analysis" }
+        #expect(analysis?["archetype"] as? String == stated)
+    }
 }

@@ -52,7 +52,7 @@ let adversarialIDs = [
             input.append(
                 #"{"event_id":\#(q("al" + e)),"event_type":"alert","user_id":\#(q(u)),"timestamp":"2026-02-04T00:00:00Z","payload":{"alert_id":"alr-1","rule":"no_records","severity":"warning","status":"open","started":"2026-02-02","as_of":"2026-02-04","title":"No records for 3 days","detail":"secret-alert-\#(n)"}}"#
             )
-            input.append(request(u, id: "q" + e, ts: "2026-02-09T00:00:00Z"))
+            input.append(request(u, id: "q" + e, ts: "2026-02-09T00:00:00Z", archetype: "Peak Performer"))
         }
         _ = try runMemory(store, input)
         // hos-adapt's own tables, written as hos-adapt writes them.
@@ -162,7 +162,9 @@ let adversarialIDs = [
         #expect(throws: HOSError.self) { try store.recall(user: "alice", layer: "nope", at: "2026-03-01T00:00:00Z") }
         let rows = try store.recall(user: "alice", layer: "long_term", at: "2026-03-01T00:00:00Z")
         #expect(
-            Set(rows.map(\.table)).isSubset(of: ["long_term_preference", "long_term_strategy", "candidate", "profile"]))
+            Set(rows.map(\.table)).isSubset(of: [
+                "long_term_preference", "long_term_strategy", "candidate", "profile", "user_archetype",
+            ]))
     }
 
     @Test func backupAndRestore() throws {

@@ -56,7 +56,8 @@ import Testing
             try store.appliedMigrations() == [
                 "2026-11-25-layers", "2026-11-25-views", "2026-12-01-adaptation", "2026-12-03-llm",
                 "2026-12-06-audit-without-user", "2026-12-07-alerts", "2026-12-08-schedule-tolerance",
-                "2026-12-08-feedback-reason", "2026-12-08-archetype-switch",
+                "2026-12-08-feedback-reason", "2026-12-08-archetype-switch", "2026-12-09-api-tokens",
+                "2026-12-09-user-archetype",
             ])
         let golden = testsDir.appendingPathComponent("Golden/schema.sql")
         let dump = try store.schemaDump()

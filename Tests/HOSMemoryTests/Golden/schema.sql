@@ -44,6 +44,10 @@ CREATE TABLE analyses (
     event_type TEXT NOT NULL, timestamp TEXT NOT NULL, archetype TEXT, summary TEXT NOT NULL,
     payload TEXT NOT NULL,
     PRIMARY KEY (user_id, event_id)) WITHOUT ROWID;
+CREATE TABLE api_token (
+    name TEXT NOT NULL PRIMARY KEY, hash TEXT NOT NULL UNIQUE, users TEXT NOT NULL,
+    admin INTEGER NOT NULL CHECK (admin IN (0, 1)), created_at TEXT NOT NULL, revoked_at TEXT
+) WITHOUT ROWID;
 CREATE TABLE audit_log (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL,
     action TEXT NOT NULL CHECK (action IN ('recall', 'export', 'forget', 'restore')),
@@ -127,6 +131,9 @@ CREATE TABLE short_term_stat (
     user_id TEXT NOT NULL, metric TEXT NOT NULL, window_days INTEGER NOT NULL, as_of TEXT NOT NULL,
     n INTEGER NOT NULL, mean REAL NOT NULL, sd REAL, min REAL NOT NULL, max REAL NOT NULL,
     PRIMARY KEY (user_id, metric, window_days)) WITHOUT ROWID;
+CREATE TABLE user_archetype (
+    user_id TEXT NOT NULL PRIMARY KEY, archetype TEXT NOT NULL, event_id TEXT NOT NULL, at TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE working (
     user_id TEXT NOT NULL, analysis_id TEXT NOT NULL, request_event_id TEXT NOT NULL,
     created_at TEXT NOT NULL, expires_at TEXT NOT NULL, context TEXT NOT NULL,

@@ -1,0 +1,151 @@
+// Analyses through the server: a bounded queue, the pipeline run for each, and the story each one's
+// event stream tells (progress of every step, then analysis_complete or agent_error).
+
+import Foundation
+import HOSCore
+import HOSPipeline
+
+/// Where an analysis is.
+public enum AnalysisState: String, Sendable {
+    case queued, running, complete, degraded, failed
+
+    var done: Bool { self == .complete || self == .degraded || self == .failed }
+}
+
+/// One event of an analysis' SSE stream; `id` counts from 1 within the analysis.
+public struct StreamEvent: Sendable, Equatable {
+    public var id: Int
+    public var name: String
+    public var data: String
+
+    /// The SSE text of the event.
+    var text: String { "id: \(id)\nevent: \(name)\ndata: \(data)\n\n" }
+}
+
+/// Why an analysis was not taken.
+enum Refusal: Error { case queueFull(retryAfter: Int) }
+
+/// The analyses the server knows, their queue and their streams. One actor: every change in one place.
+actor Board {
+    struct Entry {
+        var user: String
+        var request: Event
+        var state: AnalysisState = .queued
+        var events: [StreamEvent] = []
+        var result: JSON?
+        var listeners: [UUID: AsyncStream<StreamEvent>.Continuation] = [:]
+    }
+
+    let maxConcurrent: Int
+    let maxQueue: Int
+    let run: @Sendable (Event, @escaping @Sendable (StepProgress) -> Void) async -> (AnalysisState, JSON?)
+    private var entries: [String: Entry] = [:]
+    private var queue: [String] = []
+    private var running = 0
+    private var draining = false
+
+    init(
+        maxConcurrent: Int, maxQueue: Int,
+        run: @escaping @Sendable (Event, @escaping @Sendable (StepProgress) -> Void) async -> (AnalysisState, JSON?)
+    ) {
+        self.maxConcurrent = maxConcurrent
+        self.maxQueue = maxQueue
+        self.run = run
+    }
+
+    /// Takes an analysis (its request event, whose analysis_id is the key), or refuses it when the queue is full.
+    func submit(_ request: Event, id: String) throws(Refusal) {
+        if entries[id] != nil { return }
+        guard !draining, queue.count < maxQueue || running < maxConcurrent else {
+            throw .queueFull(retryAfter: max(1, queue.count / max(1, maxConcurrent)))
+        }
+        entries[id] = Entry(user: request.userID, request: request)
+        append(id, "state", #"{"state":"queued"}"#)
+        queue.append(id)
+        startNext()
+    }
+
+    func entry(_ id: String) -> (user: String, state: AnalysisState, result: JSON?)? {
+        entries[id].map { ($0.user, $0.state, $0.result) }
+    }
+
+    /// Counts by state and the queue's length, for /metrics.
+    func counts() -> (states: [AnalysisState: Int], queued: Int, running: Int) {
+        var s: [AnalysisState: Int] = [:]
+        for e in entries.values { s[e.state, default: 0] += 1 }
+        return (s, queue.count, running)
+    }
+
+    /// What the stream said after `lastID`, and, unless the analysis is over, a stream of what it says next.
+    func subscribe(_ id: String, after lastID: Int) -> (past: [StreamEvent], next: AsyncStream<StreamEvent>?)? {
+        guard var e = entries[id] else { return nil }
+        let past = e.events.filter { $0.id > lastID }
+        guard !e.state.done else { return (past, nil) }
+        let (stream, continuation) = AsyncStream<StreamEvent>.makeStream()
+        e.listeners[UUID()] = continuation
+        entries[id] = e
+        return (past, stream)
+    }
+
+    /// Stops taking analyses; returns once the running and queued ones are over.
+    func drain() async {
+        draining = true
+        while running > 0 || !queue.isEmpty, !Task.isCancelled { try? await Task.sleep(for: .milliseconds(50)) }
+    }
+
+    /// Ends every open stream with a last event (the server is stopping).
+    func closeStreams() {
+        for id in entries.keys where !(entries[id]!.state.done) {
+            append(id, "shutdown", #"{"message":"the server is stopping"}"#)
+            for c in entries[id]!.listeners.values { c.finish() }
+            entries[id]!.listeners = [:]
+        }
+    }
+
+    private func append(_ id: String, _ name: String, _ data: String) {
+        guard var e = entries[id] else { return }
+        let event = StreamEvent(id: e.events.count + 1, name: name, data: data)
+        e.events.append(event)
+        for c in e.listeners.values { c.yield(event) }
+        entries[id] = e
+    }
+
+    private func startNext() {
+        while running < maxConcurrent, !queue.isEmpty {
+            let id = queue.removeFirst()
+            guard let request = entries[id]?.request else { continue }
+            running += 1
+            entries[id]!.state = .running
+            append(id, "state", #"{"state":"running"}"#)
+            Task {
+                // The steps report from the pipeline's threads; one stream keeps their order.
+                let (steps, sink) = AsyncStream<StepProgress>.makeStream()
+                let relay = Task { for await p in steps { await self.progress(id, p) } }
+                let (state, result) = await run(request) { sink.yield($0) }
+                sink.finish()
+                await relay.value
+                await self.finish(id, state: state, result: result)
+            }
+        }
+    }
+
+    private func progress(_ id: String, _ p: StepProgress) {
+        var o: [String: JSON] = ["step": .string(p.step), "phase": .string(p.phase.rawValue)]
+        if let ms = p.ms { o["ms"] = .number((ms * 10).rounded() / 10) }
+        append(id, "progress", JSON.object(o).text)
+    }
+
+    private func finish(_ id: String, state: AnalysisState, result: JSON?) {
+        running -= 1
+        entries[id]?.state = state
+        entries[id]?.result = result
+        if let result {
+            append(id, result["event_type"]?.stringValue ?? "analysis_complete", result.text)
+        } else {
+            append(id, "agent_error", #"{"message":"the analysis failed"}"#)
+        }
+        for c in entries[id]?.listeners.values ?? [:].values { c.finish() }
+        entries[id]?.listeners = [:]
+        startNext()
+    }
+}

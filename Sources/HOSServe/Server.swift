@@ -1,0 +1,108 @@
+// hos-serve's HTTP application: the routes of the analysis API over Hummingbird, with TLS when asked.
+
+import Foundation
+import HOSCore
+import HOSMemory
+import HOSPipeline
+import Hummingbird
+import HummingbirdAuth
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOSSL
+import ServiceLifecycle
+
+/// How the server is set up (hos-serve's options, checked by the command).
+public struct ServeOptions: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8787
+    public var pipeline: String
+    public var memory: String
+    public var tlsCert: String?
+    public var tlsKey: String?
+    public var maxBody = 8 << 20
+    public var rate = 10.0
+    public var burst = 20.0
+    public var maxConcurrent = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    public var maxQueue = 64
+    public var grace = 30.0
+    /// Called with the bound port once the server listens.
+    public var onReady: (@Sendable (Int) -> Void)?
+
+    public init(pipeline: String, memory: String) {
+        self.pipeline = pipeline
+        self.memory = memory
+    }
+}
+
+/// The server: the routes, the analyses' board, and the application that runs until SIGTERM or SIGINT.
+public struct Server {
+    public let options: ServeOptions
+
+    public init(options: ServeOptions) { self.options = options }
+
+    public func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let spec = try PipelineSpec.load(file: options.pipeline, environment: env)
+        let memory = try Memory(path: options.memory)
+        let run = PipelineRun(spec: spec, memory: options.memory, environment: env)
+        let metrics = ServeMetrics()
+        let board = Board(maxConcurrent: options.maxConcurrent, maxQueue: options.maxQueue) { request, onStep in
+            await run(request) { p in
+                metrics.step(p)
+                onStep(p)
+            }
+        }
+        let api = API(
+            memory: memory, board: board, limiter: RateLimiter(rate: options.rate, burst: options.burst),
+            metrics: metrics, maxBody: options.maxBody, grace: options.grace)
+        let router = Router(context: ServeContext.self)
+        api.routes(router)
+        let onReady = options.onReady
+        var app = Application(
+            router: router, server: try serverBuilder(),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "hos-serve"),
+            onServerRunning: { channel in onReady?(channel.localAddress?.port ?? 0) }, logger: Self.logger())
+        app.addServices(Drain(board: board, grace: options.grace))
+        try await app.runService()
+    }
+
+    /// Hummingbird's own log: warnings and worse unless LOG_LEVEL says otherwise (its lines name routes and
+    /// request ids, never a header, so never a token).
+    static func logger() -> Logger {
+        var logger = Logger(label: "hos-serve")
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        return logger
+    }
+
+    func serverBuilder() throws -> HTTPServerBuilder {
+        guard let cert = options.tlsCert, let key = options.tlsKey else { return .http1() }
+        let chain = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
+        let tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        return try .tls(.http1(), tlsConfiguration: tls)
+    }
+}
+
+/// At shutdown, after the listener has stopped: lets queued and running analyses finish (up to the grace
+/// period), then ends every open stream with a last event.
+struct Drain: Service {
+    let board: Board
+    let grace: Double
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await finish()
+    }
+
+    func finish() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await board.drain() }
+            group.addTask { try? await Task.sleep(for: .seconds(grace)) }
+            await group.next()
+            group.cancelAll()
+        }
+        await board.closeStreams()
+    }
+}
