@@ -523,7 +523,7 @@ struct SpecReader {
             }
         }
         var seen: [String: Int] = [:]
-        for s in spec.steps where ["analysis_id", "degraded", "timings_ms"].contains(s.id) {
+        for s in spec.steps where AnalysisCompletePayload.declared.contains(s.id) {
             problems.append(
                 SpecProblem(
                     file: file, line: s.line, path: "steps",

@@ -161,6 +161,29 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
         #expect(b.status == 0, "\(text(b.stdout))\(text(b.stderr))")
     }
 
+    /// analysis_complete's daily series holds each user's own records of the window, whether the input is
+    /// grouped by user or interleaved (records of every user first, then the requests), with any --jobs.
+    @Test func dailySeriesHoldsEachUsersOwnRecordsHoweverTheInputIsOrdered() throws {
+        let s = try RunScratch(users: 3, days: 20)
+        try s.sh(
+            "jq -c 'select(.event_type == \"health_record\")' users.jsonl > mixed.jsonl && "
+                + "jq -c 'select(.event_type == \"analysis_request\")' users.jsonl >> mixed.jsonl")
+        let query =
+            "jq -c 'select(.event_type == \"analysis_complete\") | [.user_id, (.payload.daily.values.steps | map(select(. != null)))]'"
+        // The steps the records hold, per user in date order: all 20 days are in the 30-day window.
+        let want = try s.sh(
+            "jq -sc 'map(select(.event_type == \"health_record\")) | group_by(.user_id) | map([.[0].user_id, "
+                + "(sort_by(.payload.date) | map(.payload.metrics.steps | select(. != null)))]) | .[]' users.jsonl")
+        #expect(want.status == 0)
+        for (input, jobs) in [("users.jsonl", 1), ("mixed.jsonl", 1), ("mixed.jsonl", 2)] {
+            let r = try s.sh(
+                "hos-run \(pipelines)/quick.yaml --memory m\(jobs)\(input).sqlite --jobs \(jobs) -i \(input) | \(query) | sort"
+            )
+            #expect(r.status == 0, "\(text(r.stderr))")
+            #expect(text(r.stdout) == text(want.stdout), "\(input), --jobs \(jobs)")
+        }
+    }
+
     @Test func jobsGiveTheSameResults() throws {
         let s = try RunScratch(users: 12, days: 30)
         let strip = "jq -c 'del(.payload.timings_ms)'"

@@ -14,10 +14,13 @@ public struct AnalysisCompletePayload: ContractPayload {
     public var alerts: [[String: JSON]]?
     public var degraded: [String] = []
     public var timingsMS: [String: Double] = [:]
+    /// The window's daily values of the headline metrics, from the records that went through the pipeline.
+    public var daily: DailySeries?
 
     public init() {}
 
-    static let declared: Set<String> = ["analysis_id", "alerts", "degraded", "timings_ms"]
+    /// The keys that are not step ids: a pipeline may not name a step after one of them.
+    public static let declared: Set<String> = ["analysis_id", "alerts", "degraded", "timings_ms", "daily"]
 
     public static let fields: [PayloadField<Self>] = [
         .required("analysis_id", \.analysisID, "The analysis."),
@@ -29,5 +32,12 @@ public struct AnalysisCompletePayload: ContractPayload {
         .value("alerts", \.alerts, "The analysis' alert payloads, whichever step wrote them; left out without any."),
         .value("degraded", \.degraded, "Steps that failed under on_failure: degrade.", default: []),
         .value("timings_ms", \.timingsMS, "Each step's time in milliseconds.", default: [:]),
+        .object(
+            "daily", \.daily,
+            "The analysis window's records of the user as they left the last step, day by day, for a report's "
+                + "charts: the last \(DailySeries.maxDays) days at most, of at most \(DailySeries.maxMetrics) metrics, those "
+                + "hos-report shows: the headline ones present (" + DailySeries.headline.joined(separator: ", ")
+                + "), then those the behaviour analysis found a trend or anomalies in; about 1.5 KB for 30 days of "
+                + "10 metrics. Left out without any record."),
     ]
 }
