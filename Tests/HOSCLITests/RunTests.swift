@@ -184,6 +184,28 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
         }
     }
 
+    /// Issue 21: a user without an archetype became Foundation Builder without a word. The agent that falls
+    /// back says so once, counting users, and stamps the archetype on its results, so a whole pipeline (hos-run
+    /// or a plain pipe) prints one note; users with an archetype get none.
+    @Test func aUserWithoutAnArchetypeIsNotedOncePerPipeline() throws {
+        let s = try RunScratch(users: 3, days: 20)
+        try s.sh("jq -c 'del(.archetype) | del(.payload.archetype)' users.jsonl > bare.jsonl")
+        let note = "note: 3 users without an archetype were analysed as Foundation Builder"
+        let run = try s.sh("hos-run \(pipelines)/full-analysis.yaml --memory r.sqlite -i bare.jsonl > /dev/null")
+        let pipe = try s.sh(
+            "hos-behavior bare.jsonl | hos-memory --memory p.sqlite | hos-nutrition | hos-routine "
+                + "| hos-insights --memory p.sqlite | hos-adapt --memory p.sqlite > /dev/null")
+        for r in [run, pipe] {
+            #expect(r.status == 0)
+            let lines = text(r.stderr).split(separator: "\n").filter { $0.contains("note:") }
+            #expect(
+                lines == ["hos-behavior: " + note[...] + " (set one with --archetype on the importer or in the events)"]
+            )
+        }
+        let named = try s.sh("hos-run \(pipelines)/full-analysis.yaml --memory n.sqlite -i users.jsonl > /dev/null")
+        #expect(!text(named.stderr).contains("note:"))
+    }
+
     @Test func jobsGiveTheSameResults() throws {
         let s = try RunScratch(users: 12, days: 30)
         let strip = "jq -c 'del(.payload.timings_ms)'"
