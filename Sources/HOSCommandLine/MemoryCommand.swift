@@ -363,7 +363,8 @@ public struct MemoryCommand: ParsableCommand {
     }
 
     public enum Format: String, ExpressibleByArgument, CaseIterable {
-        case json, table
+        /// jsonl is json under the name other tools give JSON lines.
+        case json, jsonl, table
     }
 
     public struct Recall: ParsableCommand {
@@ -372,8 +373,12 @@ public struct MemoryCommand: ParsableCommand {
             abstract: "Show what the memory holds of one user, layer by layer.",
             discussion: """
                 Layers: working, short_term, long_term, meta, history, adaptation (all when --layer is \
-                absent). JSON lines {"table": T, "row": {...}} in table and key order, or with --format \
-                table one aligned block per table. Nothing of another user is ever shown: the user id is \
+                absent). --format json (or jsonl, the default): every row as it is stored, JSON lines \
+                {"table": T, "row": {...}} in table and key order. --format table, for a person: the day \
+                records (short_term_record, short_term_stat) as one row per metric (days recorded, baseline: \
+                the mean of the last 30 days, recent: of the last 7, and the trend of the last behaviour \
+                analysis kept; clock metrics as HH:MM, values rounded), then one aligned block per other \
+                table (cells cut to 40 characters). Nothing of another user is ever shown: the user id is \
                 compared exactly, as an SQL parameter. The file is verified first (quick_check). Each recall \
                 is written to the audit log, unless the file is read-only to this process.
                 """)
@@ -381,7 +386,7 @@ public struct MemoryCommand: ParsableCommand {
         @OptionGroup public var file: MemoryFileOptions
         @Option(help: ArgumentHelp("The user.", valueName: "id")) public var user: String
         @Option(help: ArgumentHelp("One layer.", valueName: "layer")) public var layer: String?
-        @Option(help: "json or table.") public var format: Format = .json
+        @Option(help: "json (jsonl), the raw rows; or table, a summary to read.") public var format: Format = .json
 
         public init() {}
 
@@ -398,8 +403,8 @@ public struct MemoryCommand: ParsableCommand {
                 let rows = try file.openForReading("recall").recall(user: user, layer: layer, at: memoryNow())
                 let out = try OutputSink(path: "-")
                 switch format {
-                case .json: for r in rows { try out.writeLine(r.json.encoded()) }
-                case .table: try out.write(tableText(rows))
+                case .json, .jsonl: for r in rows { try out.writeLine(r.json.encoded()) }
+                case .table: try out.write(recallTable(rows))
                 }
                 try out.commit()
             }
@@ -674,17 +679,7 @@ func tableText(_ rows: [TableRow]) -> String {
                 return printable(v.stringValue ?? v.text, limit: 40)
             }
         }
-        var widths = columns.map(\.count)
-        for row in cells { for (k, c) in row.enumerated() { widths[k] = max(widths[k], c.count) } }
-        func line(_ cs: [String]) -> String {
-            cs.enumerated().map { k, c in
-                k == cs.count - 1 ? c : c.padding(toLength: widths[k], withPad: " ", startingAt: 0)
-            }
-            .joined(separator: "  ") + "\n"
-        }
-        out += "\(table) (\(block.count))\n" + line(columns)
-        for row in cells { out += line(row) }
-        out += "\n"
+        out += "\(table) (\(block.count))\n" + aligned([columns] + cells) + "\n"
         i = j
     }
     return out

@@ -70,8 +70,11 @@ public struct ReportCommand: ParsableCommand {
             that failed) is shown as a warning in every format; timings_ms only in the HTML. Any other key \
             (another step, such as a jq step, or a step given its own id) is shown in generic form: compact \
             JSON cut to the width in text, in a code span in Markdown, indented JSON in the HTML; tables \
-            leave it out. When the same results come both as agent events and inside analysis_complete \
-            (hos-run --output-mode all), they are merged, not doubled.
+            leave it out. daily (hos-run's day-by-day values of the window's records, the metrics a report \
+            shows) gives daily values as health_record events do, for the days and metrics no record in the \
+            input gives; so hos-run's output alone draws the same charts as with its records. When the same \
+            results come both as agent events and inside analysis_complete (hos-run --output-mode all), they \
+            are merged, not doubled.
 
             FORMATS. --format text (the default; also when -o names a file without a known extension): per \
             user and analysis, readiness with a bar and its drivers, sleep timing, signature, memory; key \
@@ -81,7 +84,11 @@ public struct ReportCommand: ParsableCommand {
             sparkline of the window (▁▂▃▄▅▆▇█ from the series' minimum to its maximum, a space for a day \
             without a value, averaged into fewer columns when the window is wider than the room), baseline, \
             recent mean and a trend arrow (↗ rising, ↘ falling, → flat, with the Theil–Sen slope per week); \
-            the anomalies; the top --insights insights with detail, evidence and action; the routine as a \
+            the anomalies; without any daily value in the window, a line saying so and how to get them; \
+            Missing: what hos-behavior could not compute and why (its not_computed), one line per reason, \
+            readiness first, statistics of several metrics on one line (trend of mood, steps: too few days), \
+            at most four metrics named per line on a terminal and all in Markdown and HTML; \
+            the top --insights insights with detail, evidence and action; the routine as a \
             timeline (time, category, minutes, intensity as ●●●○○, title) from wake to lights out; nutrition \
             targets and meals; adaptation (difficulty, predicted adherence, each arm's chance of being the \
             best, the learning curve as a 0–100% sparkline, then what was learned: learned, archetype, \

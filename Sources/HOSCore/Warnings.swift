@@ -16,6 +16,7 @@ public enum Warnings {
         var first: String
         var firstLine: String
         var summary: (_ count: Int, _ distinct: Int) -> String
+        var level: String
     }
 
     nonisolated(unsafe) static var tallies: [String: Tally] = [:]
@@ -24,20 +25,21 @@ public enum Warnings {
 
     /// Notes one warning. `line` is the whole message as `--verbose` prints it (after `tool: warning: `);
     /// `place` is where it happened (file:line) and `key` what it touched (a user-day), both for the summary,
-    /// whose words `summary` gives from the count and the number of distinct keys.
+    /// whose words `summary` gives from the count and the number of distinct keys. A `level` other than
+    /// warning (`note`: nothing is wrong, the user should know) is always printed as its summary alone.
     public static func note(
-        _ kind: String, tool: String, place: String?, key: String? = nil, line: String,
+        _ kind: String, tool: String, place: String?, key: String? = nil, line: String, level: String = "warning",
         summary: @escaping (_ count: Int, _ distinct: Int) -> String
     ) {
         if verbose {
-            printError("\(tool): warning: \(line)")
+            printError("\(tool): \(level): \(line)")
             return
         }
         lock.lock()
         defer { lock.unlock() }
         let id = tool + "\u{1F}" + kind
         if tallies[id] == nil {
-            tallies[id] = Tally(first: place ?? "", firstLine: line, summary: summary)
+            tallies[id] = Tally(first: place ?? "", firstLine: line, summary: summary, level: level)
             order.append(id)
         }
         tallies[id]!.count += 1
@@ -53,7 +55,9 @@ public enum Warnings {
         lock.unlock()
         for (id, t) in kinds {
             let tool = id.prefix { $0 != "\u{1F}" }
-            if t.count == 1 {
+            if t.level != "warning" {
+                printError("\(tool): \(t.level): \(t.summary(t.count, t.keys.count))")
+            } else if t.count == 1 {
                 printError("\(tool): warning: \(t.firstLine)")
             } else {
                 let first = t.first.isEmpty ? "" : " (first: \(t.first))"

@@ -473,6 +473,7 @@ final class Sink: @unchecked Sendable {
     let outputs: [BoundedQueue<Segment>]
     let output: OutputSink
     var summary = RunSummary()
+    var daily = DailyRecords()
 
     init(runner: PipelineRunner, outputs: [BoundedQueue<Segment>], output: OutputSink) {
         self.runner = runner
@@ -507,13 +508,14 @@ final class Sink: @unchecked Sendable {
                 lines += 1
             }
         }
+        let series = daily.series(seg)
         if let barrier = seg.barrier {
             observe?(barrier)
             if all {
                 try output.writeLine(barrier)
                 lines += 1
             }
-            let analysis = seg.cached == nil ? complete(seg) : nil
+            let analysis = seg.cached == nil ? complete(seg, daily: series) : nil
             let done = seg.cached ?? analysis!.encoded()
             observe?(done)
             try output.writeLine(done)
@@ -533,8 +535,9 @@ final class Sink: @unchecked Sendable {
     }
 
     /// The `analysis_complete` of a segment: each step's result under its id, degraded steps, timings.
-    func complete(_ seg: Segment) -> Event {
+    func complete(_ seg: Segment, daily: DailySeries? = nil) -> Event {
         var payload = AnalysisCompletePayload()
+        payload.daily = daily
         payload.analysisID = seg.analysisID ?? seg.barrierID
         var alerts: [[String: JSON]] = []
         let data = Set(runner.spec.steps.filter(\.writesData).map(\.id))

@@ -530,8 +530,7 @@ struct SpecReader {
             }
         }
         var seen: [String: Int] = [:]
-        let reserved = ["analysis_id", "degraded", "timings_ms", "as_of", "cached", "new_days", "needs_days"]
-        for s in spec.steps where reserved.contains(s.id) {
+        for s in spec.steps where AnalysisCompletePayload.declared.contains(s.id) {
             problems.append(
                 SpecProblem(
                     file: file, line: s.line, path: "steps",

@@ -109,25 +109,11 @@ public enum MetricInfo {
     }
 
     /// The metrics a summary leads with, in this order, when present.
-    public static let key = [
-        "sleep_duration_min", "sleep_efficiency_pct", "hrv_rmssd_ms", "hrv_sdnn_ms", "resting_hr_bpm", "steps",
-        "active_minutes", "weight_kg", "stress_score", "mood", "energy", "mindfulness_min",
-    ]
+    public static let key = DailySeries.headline
 
     /// The metrics to show: the key ones present, then others with a trend or anomalies, at most `limit`.
     public static func shown(_ behavior: BehaviorResult?, recorded: [String], limit: Int) -> [String] {
-        var present = Set(recorded)
-        if let behavior { present.formUnion(behavior.metrics.keys) }
-        var out = key.filter { present.contains($0) }
-        if let behavior {
-            for name in behavior.metrics.keys.sorted() where !out.contains(name) {
-                let m = behavior.metrics[name]!
-                let trending = m.trend?.direction == "rising" || m.trend?.direction == "falling"
-                if trending || !m.anomalies.isEmpty { out.append(name) }
-            }
-        }
-        if out.isEmpty { out = present.sorted() }
-        return Array(out.prefix(limit))
+        Array(DailySeries.worthShowing(present: Set(recorded), analysis: behavior?.metrics).prefix(limit))
     }
 }
 
@@ -283,6 +269,49 @@ public enum Phrases {
         }
         return parts.isEmpty ? nil : parts.joined(separator: " · ")
     }
+
+    /// Why a report of an analysis has no day-by-day lines, and how to get them.
+    public static let noDailyRecords =
+        "No daily records in the input, so no charts: hos-run's analysis_complete carries them (its daily series), "
+        + "as do hos-run --output-mode all and a pipe of the agents."
+
+    /// What hos-behavior could not compute and why, one line per reason, readiness first:
+    /// `trend of sleep, resting HR: too few days (3, need 7)`. Statistics of several metrics that
+    /// failed for the same reason share a line, so a short window gives a few lines, not one per metric.
+    /// `names` caps the metrics named per line (`… and 11 more`); 0 names them all.
+    public static func missing(_ b: BehaviorResult, names limit: Int = 0) -> [String] {
+        var order: [String] = []
+        var groups: [String: (head: String, names: [String], why: String)] = [:]
+        for n in b.notComputed {
+            let what = Columns.oneLine(n.what)
+            let why = Columns.oneLine(n.why)
+            // metric.statistic: the statistic names the group, the metrics are listed in it.
+            let parts = what.split(separator: ".", maxSplits: 1).map(String.init)
+            let (head, name) =
+                parts.count == 2
+                ? (parts[1] + " of ", MetricInfo.label(parts[0]))
+                : ("", missingNames[what] ?? MetricInfo.label(what))
+            let key = head + "\u{0}" + why
+            if groups[key] == nil {
+                order.append(key)
+                groups[key] = (head, [], why)
+            }
+            if !groups[key]!.names.contains(name) { groups[key]!.names.append(name) }
+        }
+        let lines = order.map { k in
+            let g = groups[k]!
+            let shown = limit > 0 && g.names.count > limit + 1 ? Array(g.names.prefix(limit)) : g.names
+            let more = g.names.count - shown.count
+            return g.head + shown.joined(separator: ", ") + (more > 0 ? " and \(more) more" : "") + ": " + g.why
+        }
+        return lines.filter { $0.hasPrefix("readiness:") } + lines.filter { !$0.hasPrefix("readiness:") }
+    }
+
+    /// Names of what hos-behavior computes beside the metrics.
+    static let missingNames = [
+        "social_jet_lag": "social jet lag", "sleep_start": "bedtime", "sleep_end": "wake time",
+        "readiness": "readiness",
+    ]
 
     /// `2 earlier analyses · difficulty 3 · bedtime 22:35 · wake_time 06:55`
     public static func memory(_ m: MemoryResult) -> String? {

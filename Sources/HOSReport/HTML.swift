@@ -151,8 +151,7 @@ public struct HTMLReport {
             if u.hasRecords(in: w) {
                 s += charts(a, u, w, id: id)
             } else if a.behavior != nil {
-                s +=
-                    "<p class=\"muted\">No daily records in the input, so no charts: hos-run --output-mode all, or a pipe of the agents, brings them.</p>\n"
+                s += "<p class=\"muted\">\(Markup.esc(Phrases.noDailyRecords))</p>\n"
             }
         }
         if let r = a.routine { s += routine(r, id: id) }
@@ -193,6 +192,8 @@ public struct HTMLReport {
             }
             if let t = Phrases.sleep(b) { rows.append(("Sleep", Markup.esc(t))) }
             if let t = Phrases.signature(b) { rows.append(("Signature", Markup.esc(t))) }
+            let missing = Phrases.missing(b)
+            if !missing.isEmpty { rows.append(("Missing", missing.map(Markup.esc).joined(separator: "<br>"))) }
         }
         if let m = a.memory, let t = Phrases.memory(m) { rows.append(("Memory", Markup.esc(t))) }
         guard !rows.isEmpty || !gauge.isEmpty else { return "" }

@@ -81,6 +81,10 @@ public struct MarkdownReport {
         if let m = a.memory, let s = Phrases.memory(m) { facts.append("- **Memory** " + e(s)) }
         if !facts.isEmpty { out += [""] + facts }
         if let w = window { out += metrics(a, user, w) }
+        if let b = a.behavior {
+            let missing = Phrases.missing(b)
+            if !missing.isEmpty { out += ["", "**Missing**", ""] + missing.map { "- " + Self.esc($0) } }
+        }
         if !a.insights.isEmpty { out += insights(a.insights) }
         if let r = a.routine { out += routine(r) }
         if let n = a.nutrition { out += nutrition(n) }
@@ -115,6 +119,7 @@ public struct MarkdownReport {
                 ]
             out.append("| " + cells.joined(separator: " | ") + " |")
         }
+        if !daily { out += ["", Self.esc(Phrases.noDailyRecords)] }
         return out
     }
 

@@ -75,6 +75,15 @@ public struct UserReport: Sendable, Equatable {
         return max(first, last.adding(days: -(AnalysisRequest.defaultWindowDays - 1)))...last
     }
 
+    /// Adds the days and metrics of a daily series that no record gave: records in the input win.
+    mutating func merge(_ daily: DailySeries) {
+        for name in daily.values.keys.sorted() {
+            for (day, v) in daily.days(name) where records[day]?[name] == nil {
+                records[day, default: [:]][name] = .number(v)
+            }
+        }
+    }
+
     /// True when any record falls in the window: without one there is nothing to draw a day by day line from.
     public func hasRecords(in window: ClosedRange<LocalDate>) -> Bool {
         records.keys.contains { window.contains($0) }
@@ -157,6 +166,8 @@ public struct ReportCollector: Stage {
         case adaptation(AdaptationResult)
         case degraded([String])
         case timings([Timing])
+        /// Records of the analysis window, as hos-run carries them when the records themselves are not in the input.
+        case daily(DailySeries)
         case other(String, JSON)
     }
 
@@ -180,6 +191,7 @@ public struct ReportCollector: Stage {
         }
         let archetype = event.archetype
         update(event.userID, archetype: archetype) { u, index in
+            for case .daily(let d) in pieces { u.merge(d) }
             Self.withAnalysis(&u, analysisID ?? "", &index) { a in
                 if a.archetype == nil { a.archetype = archetype }
                 for piece in pieces { Self.apply(piece, to: &a) }
@@ -228,6 +240,8 @@ public struct ReportCollector: Stage {
             switch key {
             case "analysis_id": continue
             case "degraded": pieces.append(.degraded(try p.strings("degraded")))
+            case "daily":
+                if let o = try p.object("daily") { pieces.append(.daily(try DailySeries(checking: o))) }
             case "timings_ms":
                 guard let t = try p.object("timings_ms") else { continue }
                 var timings: [Timing] = []
@@ -277,6 +291,7 @@ public struct ReportCollector: Stage {
         case .degraded(let d):
             for step in d where !a.degraded.contains(step) { a.degraded.append(step) }
         case .timings(let t): a.timings = t
+        case .daily: break // the user's records, merged by process
         case .other(let step, let value):
             if let k = a.otherSteps.firstIndex(where: { $0.step == step }) {
                 a.otherSteps[k].value = value

@@ -18,9 +18,12 @@ public struct BehaviorResult: Sendable, Equatable {
     public var sleepStartRegularity: String?
     public var chronotype: String?
     public var socialJetLagMin: Double?
+    /// What could not be computed, and why, in the analysis' order.
+    public var notComputed: [NotComputed] = []
 
     init(_ p: Fields) throws(EventProblem) {
         let a = try BehaviorAnalysisPayload(p)
+        notComputed = a.notComputed
         (asOf, windowStart, windowEnd) = (a.asOf, a.window?.start, a.window?.end)
         (readiness, metrics, signature) = (a.readiness, a.metrics, a.signature.map(\.label))
         (engagementLevel, engagementShare) = (a.engagement?.level, a.engagement?.share)

@@ -137,6 +137,7 @@ public struct TextReport {
         }
         if let m = a.memory, let s = Phrases.memory(m) { out += labelled("Memory", s) }
         if let w = window { out += metrics(a, user, w) }
+        if let b = a.behavior { out += missing(b) }
         if !a.insights.isEmpty { out += insights(a.insights) }
         if let r = a.routine { out += routine(r) }
         if let n = a.nutrition { out += nutrition(n) }
@@ -234,7 +235,18 @@ public struct TextReport {
             out += Columns.wrap("anomalies: " + anomalies.joined(separator: "; "), width - 2, indent: "  ")
                 .map { "  " + paint($0, .yellow) }
         }
+        if !user.hasRecords(in: window) {
+            out += Columns.wrap(Phrases.noDailyRecords, width - 2).map { "  " + paint($0, .dim) }
+        }
         return out
+    }
+
+    /// Why parts of the behaviour analysis are missing, under the metrics whose gaps they explain.
+    func missing(_ b: BehaviorResult) -> [String] {
+        // A terminal names a few metrics per reason; the other formats name them all.
+        let lines = Phrases.missing(b, names: 4)
+        guard !lines.isEmpty else { return [] }
+        return [""] + lines.enumerated().flatMap { i, l in labelled(i == 0 ? "Missing" : "", l, style: .dim) }
     }
 
     func insights(_ all: [InsightResult]) -> [String] {

@@ -31,7 +31,7 @@ private func routineInput(_ events: [Event], archetype: Archetype? = nil, memory
     }
     let r = request!
     var payload = requestPayload(r)
-    let a = archetype ?? resolveArchetype(request: r, seen: nil)
+    let a = archetype ?? resolveArchetype(request: r, seen: nil, agent: "hos-routine")
     payload.archetype = a
     let analysis = BehaviorAnalyzer(archetype: a, explain: false)
         .analyze(

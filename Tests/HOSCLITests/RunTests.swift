@@ -163,6 +163,51 @@ func payload(_ e: [String: Any]) -> [String: Any] { e["payload"] as? [String: An
         #expect(b.status == 0, "\(text(b.stdout))\(text(b.stderr))")
     }
 
+    /// analysis_complete's daily series holds each user's own records of the window, whether the input is
+    /// grouped by user or interleaved (records of every user first, then the requests), with any --jobs.
+    @Test func dailySeriesHoldsEachUsersOwnRecordsHoweverTheInputIsOrdered() throws {
+        let s = try RunScratch(users: 3, days: 20)
+        try s.sh(
+            "jq -c 'select(.event_type == \"health_record\")' users.jsonl > mixed.jsonl && "
+                + "jq -c 'select(.event_type == \"analysis_request\")' users.jsonl >> mixed.jsonl")
+        let query =
+            "jq -c 'select(.event_type == \"analysis_complete\") | [.user_id, (.payload.daily.values.steps | map(select(. != null)))]'"
+        // The steps the records hold, per user in date order: all 20 days are in the 30-day window.
+        let want = try s.sh(
+            "jq -sc 'map(select(.event_type == \"health_record\")) | group_by(.user_id) | map([.[0].user_id, "
+                + "(sort_by(.payload.date) | map(.payload.metrics.steps | select(. != null)))]) | .[]' users.jsonl")
+        #expect(want.status == 0)
+        for (input, jobs) in [("users.jsonl", 1), ("mixed.jsonl", 1), ("mixed.jsonl", 2)] {
+            let r = try s.sh(
+                "hos-run \(pipelines)/quick.yaml --memory m\(jobs)\(input).sqlite --jobs \(jobs) -i \(input) | \(query) | sort"
+            )
+            #expect(r.status == 0, "\(text(r.stderr))")
+            #expect(text(r.stdout) == text(want.stdout), "\(input), --jobs \(jobs)")
+        }
+    }
+
+    /// Issue 21: a user without an archetype became Foundation Builder without a word. The agent that falls
+    /// back says so once, counting users, and stamps the archetype on its results, so a whole pipeline (hos-run
+    /// or a plain pipe) prints one note; users with an archetype get none.
+    @Test func aUserWithoutAnArchetypeIsNotedOncePerPipeline() throws {
+        let s = try RunScratch(users: 3, days: 20)
+        try s.sh("jq -c 'del(.archetype) | del(.payload.archetype)' users.jsonl > bare.jsonl")
+        let note = "note: 3 users without an archetype were analysed as Foundation Builder"
+        let run = try s.sh("hos-run \(pipelines)/full-analysis.yaml --memory r.sqlite -i bare.jsonl > /dev/null")
+        let pipe = try s.sh(
+            "hos-behavior bare.jsonl | hos-memory --memory p.sqlite | hos-nutrition | hos-routine "
+                + "| hos-insights --memory p.sqlite | hos-adapt --memory p.sqlite > /dev/null")
+        for r in [run, pipe] {
+            #expect(r.status == 0)
+            let lines = text(r.stderr).split(separator: "\n").filter { $0.contains("note:") }
+            #expect(
+                lines == ["hos-behavior: " + note[...] + " (set one with --archetype on the importer or in the events)"]
+            )
+        }
+        let named = try s.sh("hos-run \(pipelines)/full-analysis.yaml --memory n.sqlite -i users.jsonl > /dev/null")
+        #expect(!text(named.stderr).contains("note:"))
+    }
+
     @Test func jobsGiveTheSameResults() throws {
         let s = try RunScratch(users: 12, days: 30)
         let strip = "jq -c 'del(.payload.timings_ms)'"

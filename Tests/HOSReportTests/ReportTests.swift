@@ -74,6 +74,68 @@ import Testing
         #expect(a.insights.count == 1)
     }
 
+    @Test func analysisCompleteDailySeriesGivesTheChartsRecordsWouldWithRecordsWinning() throws {
+        let complete = line(
+            "analysis_complete", analysis: "a-1",
+            [
+                "behavior": behaviorPayload,
+                "daily": ["start": "2026-02-27", "values": ["steps": [100, .null, 300], "mood": [3, 4, .null]]],
+            ])
+        let record = line("health_record", analysis: nil, ["date": "2026-02-27", "metrics": ["steps": 150]])
+        for lines in [[complete, record], [record, complete]] {
+            let u = try collect(lines).model.users[0]
+            #expect(u.records[LocalDate("2026-02-27")!] == ["steps": .number(150), "mood": .number(3)])
+            #expect(u.records[LocalDate("2026-02-28")!] == ["mood": .number(4)])
+            #expect(u.records[LocalDate("2026-03-01")!] == ["steps": .number(300)])
+            #expect(u.analyses.map(\.otherSteps) == [[]], "daily is not a step")
+        }
+        let text = TextReport(try collect([complete]).model).render()
+        #expect(text.contains("Metrics              10 days"))
+        #expect(!text.contains(Phrases.noDailyRecords.prefix(30)))
+        let bare = line("analysis_complete", analysis: "a-1", ["behavior": behaviorPayload])
+        #expect(
+            TextReport(try collect([bare]).model, options: TextOptions(width: 200)).render().contains(
+                Phrases.noDailyRecords))
+    }
+
+    @Test func aDailyEntryThatIsNotANumberIsBadInputNamingIt() throws {
+        let bad = line("analysis_complete", ["daily": ["start": "2026-02-27", "values": ["steps": [100, "many"]]]])
+        #expect(
+            throws: HOSError.badInput(
+                SourceLocation(file: "events.jsonl", line: 1), "payload.daily.values.steps[1] must be a number or null")
+        ) {
+            try collect([bad])
+        }
+    }
+
+    @Test func missingPartsAreGroupedByReasonWithReadinessFirst() throws {
+        var payload = behaviorPayload
+        if case .object(var o) = payload {
+            o["not_computed"] = [
+                ["what": "mood.trend", "why": "too few days (3, need 7)"],
+                ["what": "steps.trend", "why": "too few days (3, need 7)"],
+                ["what": "steps.trend", "why": "too few days (3, need 7)"],
+                ["what": "hrv_rmssd_ms.trend", "why": "too few days (2, need 7)"],
+                ["what": "social_jet_lag", "why": "needs two free and two work nights"],
+                ["what": "readiness", "why": "needs HRV, resting heart rate (5 baseline days each) or sleep duration"],
+                ["what": "a.anomalies", "why": "no spread (MAD 0)"],
+                ["what": "b.anomalies", "why": "no spread (MAD 0)"],
+                ["what": "c.anomalies", "why": "no spread (MAD 0)"],
+            ]
+            payload = .object(o)
+        }
+        let b = try #require(try collect([line("behavior_analysis", payload)]).model.users[0].analyses[0].behavior)
+        #expect(
+            Phrases.missing(b) == [
+                "readiness: needs HRV, resting heart rate (5 baseline days each) or sleep duration",
+                "trend of mood, steps: too few days (3, need 7)", "trend of HRV (RMSSD): too few days (2, need 7)",
+                "social jet lag: needs two free and two work nights", "anomalies of a, b, c: no spread (MAD 0)",
+            ])
+        #expect(Phrases.missing(b, names: 1).last == "anomalies of a and 2 more: no spread (MAD 0)")
+        // Two names are shown rather than "a and 1 more".
+        #expect(Phrases.missing(b, names: 2).last == "anomalies of a, b, c: no spread (MAD 0)")
+    }
+
     @Test func aLaterRecordOfTheSameDayWinsPerMetric() throws {
         let first = line("health_record", analysis: nil, ["date": "2026-03-01", "metrics": ["steps": 100, "mood": 3]])
         let second = line("health_record", analysis: nil, ["date": "2026-03-01", "metrics": ["steps": 200]])

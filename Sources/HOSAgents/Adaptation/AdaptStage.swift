@@ -67,7 +67,7 @@ public struct AdaptStage<Memory: AdaptationMemory>: Stage {
         let history = try memory.history(user: request.userID, resultEventID: resultID)
         // An archetype nobody states is the one hos-adapt last decided with, not a switch to the default.
         let archetype = resolveArchetype(
-            request: request, seen: w.archetype ?? history.arms.compactMap(\.archetype).first)
+            request: request, seen: w.archetype ?? history.arms.compactMap(\.archetype).first, agent: Self.agent)
         if var stored = history.previousAnswer {
             // This request was answered before: the decision stands, and the answer says it is a replay.
             stored["replayed"] = .bool(true)

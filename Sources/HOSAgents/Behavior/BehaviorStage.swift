@@ -26,7 +26,7 @@ public struct BehaviorStage: Stage {
     public mutating func barrier(_ request: Event, emit: (Event) throws -> Void) throws {
         // The user's state goes with the barrier: memory holds one user's window at a time.
         let state = users.removeValue(forKey: request.userID) ?? (UserDays(), nil)
-        let archetype = resolveArchetype(request: request, seen: state.archetype)
+        let archetype = resolveArchetype(request: request, seen: state.archetype, agent: Self.agent)
         let ask = requestPayload(request)
         let analysis = BehaviorAnalyzer(archetype: archetype, explain: explain)
             .analyze(

@@ -130,7 +130,7 @@ public struct InsightsStage: Stage {
 
     /// The engine's input, as_of by `AnalysisDay`'s rule.
     func input(for event: Event, state: UserState, request: AnalysisRequest) -> InsightInput {
-        let archetype = resolveArchetype(request: event, seen: state.archetype)
+        let archetype = resolveArchetype(request: event, seen: state.archetype, agent: Self.agent)
         let asOf = AnalysisDay.of(
             requested: request.asOf, latestRecord: state.days.latest, analysis: state.analysis?.asOf,
             requestDay: AnalysisDay.requestDay(event))

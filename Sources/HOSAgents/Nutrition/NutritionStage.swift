@@ -50,7 +50,7 @@ public struct NutritionStage: Stage {
     public mutating func barrier(_ request: Event, emit: (Event) throws -> Void) throws {
         // The user's state goes with the barrier: memory holds one user's window at a time.
         let state = users.removeValue(forKey: request.userID) ?? UserState()
-        let archetype = resolveArchetype(request: request, seen: state.archetype)
+        let archetype = resolveArchetype(request: request, seen: state.archetype, agent: Self.agent)
         let id = analysisID(of: request)
         let planID = "np-" + StableHash.hex(StableHash.of(request.userID, id))
         // Meals go inside the day hos-routine plans from the same inputs: its wake and lights-out.

@@ -46,7 +46,7 @@ public struct RoutineStage: Stage {
     public mutating func barrier(_ request: Event, emit: (Event) throws -> Void) throws {
         // The user's state goes with the barrier: memory holds one user's inputs at a time.
         let state = users.removeValue(forKey: request.userID) ?? UserState()
-        let archetype = resolveArchetype(request: request, seen: state.archetype)
+        let archetype = resolveArchetype(request: request, seen: state.archetype, agent: Self.agent)
         let input = RoutineInput(
             user: request.userID, analysisID: analysisID(of: request), archetype: archetype,
             request: requestPayload(request), days: state.days, profile: state.profile, analysis: state.analysis,

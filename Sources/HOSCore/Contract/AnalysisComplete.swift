@@ -19,11 +19,14 @@ public struct AnalysisCompletePayload: ContractPayload {
     public var cached: Bool?
     public var newDays: Int?
     public var needsDays: Int?
+    /// The window's daily values of the headline metrics, from the records that went through the pipeline.
+    public var daily: DailySeries?
 
     public init() {}
 
-    static let declared: Set<String> = [
-        "analysis_id", "alerts", "degraded", "timings_ms", "as_of", "cached", "new_days", "needs_days",
+    /// The keys that are not step ids: a pipeline may not name a step after one of them.
+    public static let declared: Set<String> = [
+        "analysis_id", "alerts", "degraded", "timings_ms", "as_of", "cached", "new_days", "needs_days", "daily",
     ]
 
     public static let fields: [PayloadField<Self>] = [
@@ -45,5 +48,12 @@ public struct AnalysisCompletePayload: ContractPayload {
             "true: hos-run --incremental re-emitted the user's stored analysis, as they had too few new days."),
         .value("new_days", \.newDays, "With cached: days recorded after as_of (memory and this input)."),
         .value("needs_days", \.needsDays, "With cached: how many more new days make hos-run analyse again."),
+        .object(
+            "daily", \.daily,
+            "The analysis window's records of the user as they left the last step, day by day, for a report's "
+                + "charts: the last \(DailySeries.maxDays) days at most, of at most \(DailySeries.maxMetrics) metrics, those "
+                + "hos-report shows: the headline ones present (" + DailySeries.headline.joined(separator: ", ")
+                + "), then those the behaviour analysis found a trend or anomalies in; about 1.5 KB for 30 days of "
+                + "10 metrics. Left out without any record."),
     ]
 }
