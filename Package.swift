@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "HOSCommandLine",
             dependencies: [
-                "HOSCore", "HOSImport", "HOSAgents", "HOSMemory", "HOSReport", "HOSPipeline", "HOSLLM", "HOSServe",
+                "HOSCore", "HOSImport", "HOSAgents", "HOSMemory", "HOSReport", "HOSPipeline", "HOSLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "hos-validate", dependencies: ["HOSCommandLine"]),
@@ -86,7 +86,8 @@ let package = Package(
         .executableTarget(name: "hos-adapt", dependencies: ["HOSCommandLine"]),
         .executableTarget(name: "hos-report", dependencies: ["HOSCommandLine"]),
         .executableTarget(name: "hos-run", dependencies: ["HOSCommandLine"]),
-        .executableTarget(name: "hos-serve", dependencies: ["HOSCommandLine"]),
+        // hos-serve alone links the HTTP server: its main gives ServeCommand the engine (see ServeEngine).
+        .executableTarget(name: "hos-serve", dependencies: ["HOSCommandLine", "HOSServe"]),
         .testTarget(name: "HOSCoreTests", dependencies: ["HOSCore"]),
         .testTarget(
             name: "HOSImportTests", dependencies: ["HOSImport", "HOSCore"],

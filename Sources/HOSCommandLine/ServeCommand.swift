@@ -5,7 +5,25 @@ import Foundation
 import HOSCore
 import HOSMemory
 import HOSPipeline
-import HOSServe
+
+/// What hos-serve's command needs from the HTTP server, given by hos-serve's executable before it parses its
+/// arguments. The other commands share this module; through this seam they link no HTTP server, TLS or crypto.
+public struct ServeEngine: Sendable {
+    public var run: @Sendable (ServeOptions) async throws -> Void
+    /// A new random token.
+    public var makeToken: @Sendable () -> String
+    /// The stored form of a token.
+    public var hash: @Sendable (String) -> String
+
+    public init(
+        run: @escaping @Sendable (ServeOptions) async throws -> Void, makeToken: @escaping @Sendable () -> String,
+        hash: @escaping @Sendable (String) -> String
+    ) {
+        self.run = run
+        self.makeToken = makeToken
+        self.hash = hash
+    }
+}
 
 public struct ServeCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -42,6 +60,14 @@ public struct ServeCommand: AsyncParsableCommand {
         version: hosVersion,
         subcommands: [Run.self, Token.self],
         defaultSubcommand: Run.self)
+
+    /// Set by hos-serve's executable (Sources/hos-serve) before `main()`.
+    nonisolated(unsafe) public static var engine: ServeEngine?
+
+    static func requireEngine() throws -> ServeEngine {
+        guard let engine else { throw HOSError.config("hos-serve: built without its server module") }
+        return engine
+    }
 
     public init() {}
 
@@ -116,7 +142,7 @@ public struct ServeCommand: AsyncParsableCommand {
             let host = o.host
             o.onReady = { port in printError("hos-serve: listening on \(scheme)://\(host):\(port)") }
             do {
-                try await Server(options: o).run()
+                try await ServeCommand.requireEngine().run(o)
             } catch let e as HOSError {
                 printError("hos-serve: \(e)")
                 throw ExitCode(e.exitCode.rawValue)
@@ -157,10 +183,11 @@ public struct ServeCommand: AsyncParsableCommand {
 
             public func run() throws {
                 try runTool("hos-serve") {
-                    let token = Tokens.make()
+                    let engine = try ServeCommand.requireEngine()
+                    let token = engine.makeToken()
                     try file.open(create: true).createToken(
                         APIToken(name: name, users: users, admin: admin, createdAt: memoryNow()),
-                        hash: Tokens.hash(token))
+                        hash: engine.hash(token))
                     print(token)
                 }
             }

@@ -120,11 +120,12 @@ actor Board {
             Task {
                 // The steps report from the pipeline's threads; one stream keeps their order.
                 let (steps, sink) = AsyncStream<StepProgress>.makeStream()
-                let relay = Task { for await p in steps { await self.progress(id, p) } }
+                // Tasks made here run on this actor: progress and finish need no hop.
+                let relay = Task { for await p in steps { self.progress(id, p) } }
                 let (state, result) = await run(request) { sink.yield($0) }
                 sink.finish()
                 await relay.value
-                await self.finish(id, state: state, result: result)
+                self.finish(id, state: state, result: result)
             }
         }
     }

@@ -1,0 +1,27 @@
+// hos-serve's settings, here in the module every other shares: the command (HOSCommandLine) fills them
+// without linking the HTTP server (HOSServe), which hos-serve's executable alone links.
+
+import Foundation
+
+/// How the server is set up (hos-serve's options, checked by the command).
+public struct ServeOptions: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8787
+    public var pipeline: String
+    public var memory: String
+    public var tlsCert: String?
+    public var tlsKey: String?
+    public var maxBody = 8 << 20
+    public var rate = 10.0
+    public var burst = 20.0
+    public var maxConcurrent = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    public var maxQueue = 64
+    public var grace = 30.0
+    /// Called with the bound port once the server listens.
+    public var onReady: (@Sendable (Int) -> Void)?
+
+    public init(pipeline: String, memory: String) {
+        self.pipeline = pipeline
+        self.memory = memory
+    }
+}
