@@ -317,9 +317,11 @@ public struct MemoryCommand: ParsableCommand {
                 (payload.source is not stored, so not replayed), and as archetype the one this input's \
                 records of the user carried, else the one the user's stored events last stated (table \
                 user_archetype), so that the agents, which take it from the records when the request names \
-                none, keep the user's archetype. hos-memory (run, store) passes \
-                over a health_record whose source_agent is hos-memory, so replayed records are never stored \
-                twice (and their event ids are known to the file anyway); every other agent reads them as \
+                none, keep the user's archetype. Before them, when this input gave the user no user_profile \
+                since their last request, the stored profile (its event_id, time and payload) as a \
+                user_profile marked the same way, for hos-nutrition's body data and diet. hos-memory (run, store) passes \
+                over a health_record or user_profile whose source_agent is hos-memory, so replayed events are \
+                never stored twice (and their event ids are known to the file anyway); every other agent reads them as \
                 records. A user with a later analysis_request in the same input gets this input's earlier \
                 records too; when other users' requests came in between, the stage first waits (up to \
                 --wait seconds) for hos-memory downstream to have stored the earlier request, so that the \

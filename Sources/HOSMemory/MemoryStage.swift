@@ -56,8 +56,9 @@ public struct MemoryStage: Stage {
                 _ = try MemoryStore.firstSight(event, in: db)
                 try store.consolidate(user: event.userID, now: now, in: db)
             }
-        case EventType.healthRecord where event.sourceAgent == ReplayStage.agent:
-            // A record hos-memory replay took from this file: known, and not this session's news.
+        case EventType.healthRecord where event.sourceAgent == ReplayStage.agent,
+            EventType.userProfile where event.sourceAgent == ReplayStage.agent:
+            // A record or profile hos-memory replay took from this file: known, and not this session's news.
             replayed += 1
         default:
             sessions[event.userID, default: Session()].note(event)

@@ -27,7 +27,9 @@ public struct ReplayStage: Stage {
     /// This input's records of each user since their last barrier: (day, metric) → value and event.
     var segments: [String: [DayMetric: Kept]] = [:]
     /// The user of the latest barrier, its request's id, and their records in this input up to it.
-    var earlier: (user: String, request: String, records: [DayMetric: Kept])?
+    var earlier: (user: String, request: String, records: [DayMetric: Kept], profile: Event?)?
+    /// The latest user_profile of each user in this input since their last barrier.
+    var profiles: [String: Event] = [:]
     /// Users with an earlier barrier in this input whose records `earlier` no longer holds: the id of that
     /// barrier's request, which hos-memory downstream stores once it has stored everything before it.
     var stored: [String: String] = [:]
@@ -61,9 +63,13 @@ public struct ReplayStage: Stage {
         self.wait = wait
     }
 
-    public var consumes: Set<String> { [EventType.healthRecord] }
+    public var consumes: Set<String> { [EventType.healthRecord, EventType.userProfile] }
 
     public mutating func process(_ event: Event, emit: (Event) throws -> Void) throws {
+        if event.eventType == EventType.userProfile {
+            profiles[event.userID] = event
+            return
+        }
         let record = try event.healthRecord()
         var segment = segments.removeValue(forKey: event.userID) ?? [:]
         for (name, value) in record.metrics {
@@ -105,15 +111,38 @@ public struct ReplayStage: Stage {
                 hasArchetypes
                     ? try store.read("replay records") { db in try store.statedArchetype(user: user, in: db) } : nil
             }
+        let own = profiles.removeValue(forKey: user)
+        let profile = try own == nil ? replayProfile(user, earlier: earlier, archetype: archetype, emit: emit) : 0
         let n = try emitRecords(replay, user: user, archetype: archetype, emit: emit)
-        replayed += n
-        users += n > 0 ? 1 : 0
+        replayed += n + profile
+        users += n + profile > 0 ? 1 : 0
         // What this input gave the user stays for a later barrier of theirs, until another user's barrier;
         // then a later barrier of the user before waits for hos-memory downstream to have stored it.
+        let ownEarlier = earlier.flatMap { $0.user == user ? $0.profile : nil }
         if let e = earlier, e.user != user { stored[e.user] = e.request }
         before.merge(segment) { _, new in new }
-        earlier = (user, request.eventID, before.filter { $0.key.date >= first })
+        earlier = (user, request.eventID, before.filter { $0.key.date >= first }, own ?? ownEarlier)
         stored[user] = nil
+    }
+
+    /// The user's profile, when this input gave none since their last barrier: the one an earlier segment
+    /// of this input gave, else the stored one; how many events that was (0 or 1).
+    func replayProfile(
+        _ user: String, earlier: (user: String, request: String, records: [DayMetric: Kept], profile: Event?)?,
+        archetype: String?, emit: (Event) throws -> Void
+    ) throws -> Int {
+        var p: (id: String, timestamp: String, payload: [String: JSON])?
+        if let e = earlier, e.user == user, let profile = e.profile {
+            p = (profile.eventID, profile.timestamp, profile.payload)
+        } else if let store {
+            p = try store.storedProfile(user: user)
+        }
+        guard let p else { return 0 }
+        try emit(
+            Event(
+                id: p.id, type: EventType.userProfile, user: user, timestamp: p.timestamp, source: Self.agent,
+                archetype: archetype, payload: p.payload))
+        return 1
     }
 
     /// Replayed records as events: one per original event and day, in date and event order; how many.
@@ -221,6 +250,18 @@ extension MemoryStore {
                     ))
             }
             return out
+        }
+    }
+
+    /// The stored profile of `user`: its event's id, time and payload.
+    func storedProfile(user: String) throws -> (id: String, timestamp: String, payload: [String: JSON])? {
+        try read("replay records") { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT payload, event_id, updated_at FROM profile WHERE user_id = ?", arguments: [user]),
+                case .object(let payload) = JSON.parseStored(row["payload"])
+            else { return nil }
+            return (row["event_id"], row["updated_at"], payload)
         }
     }
 

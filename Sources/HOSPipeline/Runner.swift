@@ -82,6 +82,9 @@ public final class PipelineRunner: @unchecked Sendable {
     let cancellation = Cancellation()
     private var startMS = 0.0
 
+    /// Stops the run: every step's process is killed and `run` throws (hos-serve, at the end of a grace period).
+    public func cancel() { cancellation.cancel(PipelineError.io("the run was cancelled")) }
+
     public init(spec: PipelineSpec, options: RunOptions) {
         self.spec = spec
         self.options = options

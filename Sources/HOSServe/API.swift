@@ -14,7 +14,8 @@ struct API: Sendable {
     let limiter: RateLimiter
     let metrics: ServeMetrics
     let maxBody: Int
-    let grace: Double
+    /// What a stream does at shutdown: the server's drain (analyses finish, then streams end).
+    let drain: Drain
 
     func routes(_ router: Router<ServeContext>) {
         router.add(middleware: Measure(metrics: metrics))
@@ -182,17 +183,14 @@ struct API: Sendable {
         guard let (past, next) = await board.subscribe(e.id, after: last) else {
             throw HTTPError(.notFound, message: "no such analysis")
         }
-        let board = self.board
-        let grace = self.grace
+        let drain = self.drain
         let body = ResponseBody { writer in
             for event in past { try await writer.write(ByteBuffer(string: event.text)) }
             if let next {
                 try await withGracefulShutdownHandler {
                     try await Self.follow(next, writer: &writer)
                 } onGracefulShutdown: {
-                    Task {
-                        await Drain(board: board, grace: grace).finish()
-                    }
+                    Task { await drain.finish() }
                 }
             }
             try await writer.finish(nil)

@@ -143,7 +143,8 @@ actor Board {
         if let result {
             append(id, result["event_type"]?.stringValue ?? "analysis_complete", result.text)
         } else {
-            append(id, "agent_error", #"{"message":"the analysis failed"}"#)
+            let why = draining ? "the server stopped before the analysis finished" : "the analysis failed"
+            append(id, "agent_error", JSON.object(["message": .string(why)]).text)
         }
         for c in entries[id]?.listeners.values ?? [:].values { c.finish() }
         entries[id]?.listeners = [:]

@@ -10,6 +10,7 @@ struct PipelineRun: Sendable {
     let spec: PipelineSpec
     let memory: String
     let environment: [String: String]
+    let active = ActiveRuns()
 
     func callAsFunction(
         _ request: Event, onStep: @escaping @Sendable (StepProgress) -> Void
@@ -32,8 +33,10 @@ struct PipelineRun: Sendable {
             options.onStep = onStep
             let out = dir.appendingPathComponent("out.jsonl").path
             let sink = try OutputSink(path: out)
-            _ = try PipelineRunner(spec: spec, options: options).run(
-                inputs: [InputFile(name: "request", path: input)], output: sink, deadLetter: nil)
+            let runner = PipelineRunner(spec: spec, options: options)
+            let key = active.add(runner)
+            defer { active.remove(key) }
+            _ = try runner.run(inputs: [InputFile(name: "request", path: input)], output: sink, deadLetter: nil)
             try sink.commit()
             let text = try String(contentsOfFile: out, encoding: .utf8)
             let events = text.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
@@ -44,5 +47,34 @@ struct PipelineRun: Sendable {
         } catch {
             return (.failed, nil)
         }
+    }
+}
+
+/// The pipeline runs under way, so that a shutdown whose grace period is over can stop them.
+final class ActiveRuns: @unchecked Sendable {
+    private let lock = NSLock()
+    private var runs: [Int: PipelineRunner] = [:]
+    private var next = 0
+
+    func add(_ r: PipelineRunner) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        next += 1
+        runs[next] = r
+        return next
+    }
+
+    func remove(_ key: Int) {
+        lock.lock()
+        runs[key] = nil
+        lock.unlock()
+    }
+
+    /// Cancels every run: their agents are killed and their analyses end as failed.
+    func cancelAll() {
+        lock.lock()
+        let all = Array(runs.values)
+        lock.unlock()
+        for r in all { r.cancel() }
     }
 }

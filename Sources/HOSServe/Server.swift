@@ -30,9 +30,10 @@ public struct Server {
                 onStep(p)
             }
         }
+        let drain = Drain(board: board, grace: options.grace, cancel: run.active.cancelAll)
         let api = API(
             memory: memory, board: board, limiter: RateLimiter(rate: options.rate, burst: options.burst),
-            metrics: metrics, maxBody: options.maxBody, grace: options.grace)
+            metrics: metrics, maxBody: options.maxBody, drain: drain)
         let router = Router(context: ServeContext.self)
         api.routes(router)
         let onReady = options.onReady
@@ -40,7 +41,7 @@ public struct Server {
             router: router, server: try serverBuilder(),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "hos-serve"),
             onServerRunning: { channel in onReady?(channel.localAddress?.port ?? 0) }, logger: Self.logger())
-        app.addServices(Drain(board: board, grace: options.grace))
+        app.addServices(drain)
         try await app.runService()
     }
 
@@ -67,6 +68,8 @@ public struct Server {
 struct Drain: Service {
     let board: Board
     let grace: Double
+    /// Stops the analyses still running when the grace period is over.
+    let cancel: @Sendable () -> Void
 
     func run() async throws {
         try? await gracefulShutdown()
@@ -74,12 +77,27 @@ struct Drain: Service {
     }
 
     func finish() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await board.drain() }
-            group.addTask { try? await Task.sleep(for: .seconds(grace)) }
-            await group.next()
-            group.cancelAll()
+        if await !drained(within: grace) {
+            cancel()
+            _ = await drained(within: 5)
         }
         await board.closeStreams()
+    }
+
+    /// Whether every queued and running analysis ended within `seconds`.
+    func drained(within seconds: Double) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await board.drain()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(seconds))
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
     }
 }
