@@ -226,7 +226,7 @@ final class ServeScratch {
         let id = s.json(posted.body)["analysis_id"] as? String ?? ""
         // The stream is followed by a curl of its own (a shell's background job would hold the test's pipes).
         let out = s.dir.appendingPathComponent("stream.out")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         let follower = Process()
         follower.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         follower.arguments = [
