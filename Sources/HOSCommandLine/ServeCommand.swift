@@ -34,7 +34,7 @@ public struct ServeCommand: AsyncParsableCommand {
             token once and keeps it in the page's memory only (never in a URL, storage or a cookie), lists \
             the users the token reaches (or takes a typed id), starts an analysis, shows each step started \
             and finished as the event stream tells it, then the report. It loads nothing from elsewhere, and \
-            its Content-Security-Policy allows its own script and style only.
+            its Content-Security-Policy allows its own script and style (and the report's) only.
 
             LIMITS: a token bucket per token (--rate per second, --burst at most): over it, 429 with \
             Retry-After. At most --max-concurrent analyses run at once; the rest wait, up to --max-queue; \

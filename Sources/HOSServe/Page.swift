@@ -367,6 +367,7 @@ enum Page {
             }
           };
           while (!over && !control.signal.aborted && tries < 4) {
+            if (tries > 0) await new Promise((done) => setTimeout(done, 1000));
             const headers = last ? { "Last-Event-ID": last } : {};
             const response = await api(url, { headers, signal: control.signal });
             if (!response.ok) throw await failure(response);
