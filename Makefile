@@ -7,7 +7,7 @@ RELEASE  := .build/release
 MAN_DATE := 2026-11-25
 TOOLS    := hos-validate hos-import hos-synth
 
-.PHONY: all help deps build release test unit examples demo serve bench eval eval-learning report-check man man-check stats-check llm-server llm-e2e fuzz fuzz-ci lint ci clean
+.PHONY: all help deps build release test unit examples demo serve bench eval eval-learning report-check serve-check man man-check stats-check llm-server llm-e2e fuzz fuzz-ci lint ci clean
 
 all: build
 
@@ -17,6 +17,7 @@ help:
 	@echo "make serve      hos-serve on sample data, with a token and a curl line to paste"
 	@echo "make bench      release build; throughput and peak memory against jq -c . and cat"
 	@echo "make report-check  render the HTML report in headless Chromium and check it"
+	@echo "make serve-check   drive hos-serve's page in headless Chromium: live progress, the report, no console errors"
 	@echo "make eval-learning  hos-adapt's learning curve against random arms and an oracle (PNG/SVG in docs/learning)"
 	@echo "make eval       hos-insights on 240 synthetic users: recall of planted relationships, false discoveries"
 	@echo "make man        regenerate man/ from the commands' --help"
@@ -70,6 +71,10 @@ bench: release
 # The HTML report rendered by headless Chromium (installed with apt-get when missing), checked, screenshotted.
 report-check: build
 	@scripts/report-check.sh $(BIN) .build/report-check
+
+# hos-serve's page (GET /) driven in headless Chromium: an analysis followed live, its report, a screenshot.
+serve-check: build
+	@scripts/serve-check.sh $(BIN) .build/serve-check
 
 # The learning loop measured: hos-adapt against a random-arm baseline and an oracle, 12 weekly cycles.
 eval-learning: release

@@ -18,22 +18,9 @@ export PATH
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-browser=""
-for b in chromium chromium-browser; do
-    if command -v "$b" >/dev/null 2>&1; then browser=$b; break; fi
-done
-if [ -z "$browser" ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "report-check: installing chromium with apt-get (about a minute)"
-        DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || true
-        command -v chromium >/dev/null 2>&1 && browser=chromium
-    fi
-fi
-if [ -z "$browser" ]; then
-    echo "report-check: skipped: Chromium is not installed and cannot be installed here (needs root and apt-get: apt-get install chromium)"
-    exit 0
-fi
+. "$root/scripts/chromium.sh"
+find_chromium report-check
+[ -n "$browser" ] || exit 0
 
 # Headless, no GPU, no network use beyond the file, a fixed size and scale so screenshots compare.
 render() { # render PAGE PNG LOG
@@ -78,8 +65,8 @@ if [ -n "$found" ]; then
     exit 1
 fi
 
-python3 - "$out/dom.html" "$out/report.png" <<'EOF'
-import struct, sys, zlib
+python3 - "$out/dom.html" <<'EOF'
+import sys
 
 dom = open(sys.argv[1], encoding="utf-8").read()
 need = {"<svg": 30, "<section class=\"user\"": 3, "class=\"card": 5, "class=\"timeline\"": 3, "<h1>": 1}
@@ -87,52 +74,6 @@ for token, least in need.items():
     if dom.count(token) < least:
         sys.exit(f"report-check: FAIL: the rendered DOM has {dom.count(token)} of {token!r}, expected at least {least}")
 
-data = open(sys.argv[2], "rb").read()
-if data[:8] != b"\x89PNG\r\n\x1a\n":
-    sys.exit("report-check: FAIL: the screenshot is not a PNG")
-pos, idat, width = 8, b"", 0
-while pos < len(data):
-    length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-    body = data[pos + 8:pos + 8 + length]
-    if kind == b"IHDR":
-        width, height, depth, ctype = struct.unpack(">IIBB", body[:10])
-    elif kind == b"IDAT":
-        idat += body
-    pos += 12 + length
-if (width, height) != (1280, 1800) or depth != 8 or ctype not in (2, 6):
-    sys.exit(f"report-check: FAIL: unexpected PNG {width}x{height}, depth {depth}, colour type {ctype}")
-bpp = 4 if ctype == 6 else 3
-raw = zlib.decompress(idat)
-stride = width * bpp
-prev = bytearray(stride)
-colours, ink = set(), 0
-for y in range(height):
-    f = raw[y * (stride + 1)]
-    line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-    # PNG filters 1–4 undone in place (RFC 2083 §6).
-    if f == 1:
-        for i in range(bpp, stride): line[i] = (line[i] + line[i - bpp]) & 255
-    elif f == 2:
-        for i in range(stride): line[i] = (line[i] + prev[i]) & 255
-    elif f == 3:
-        for i in range(stride): line[i] = (line[i] + ((line[i - bpp] if i >= bpp else 0) + prev[i]) // 2) & 255
-    elif f == 4:
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b, c = prev[i], (prev[i - bpp] if i >= bpp else 0)
-            p = a + b - c
-            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-    if y % 3 == 0:
-        for x in range(0, stride, bpp * 3):
-            px = bytes(line[x:x + 3])
-            colours.add(px)
-            if sum(px) < 600:
-                ink += 1
-    prev = line
-samples = (height // 3 + 1) * (width // 3 + 1)
-if len(colours) < 40 or ink < samples // 50:
-    sys.exit(f"report-check: FAIL: the screenshot looks blank ({len(colours)} colours, {ink} of {samples} samples inked)")
-print(f"report-check: screenshot {width}x{height}, {len(colours)} colours, {100 * ink / samples:.1f}% ink")
 EOF
+python3 "$root/scripts/png-check.py" "$out/report.png" 1280 1800 report-check
 echo "report-check: $out/report.html rendered by $("$browser" --version 2>/dev/null | head -n 1) in ${seconds}s without console errors; screenshot $out/report.png"

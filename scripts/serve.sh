@@ -18,7 +18,9 @@ cat <<TEXT
 hos-serve on $url with six synthetic users (u-0001 … u-0006, 60 days each) in $memory.
 A token that reaches every user (shown once; the file keeps its hash): $token
 
-Start an analysis and follow it live (paste into another terminal):
+Watch an analysis in a browser: open $url/ and paste the token into its form.
+
+Or start an analysis and follow it live with curl (paste into another terminal):
 
   T=$token
   id=\$(curl -s -H "Authorization: Bearer \$T" -H 'Content-Type: application/json' \\

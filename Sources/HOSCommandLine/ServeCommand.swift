@@ -43,8 +43,16 @@ public struct ServeCommand: AsyncParsableCommand {
             state, each step started and finished with its time in ms, then analysis_complete or \
             agent_error, then the stream ends; every event has an id, and a client that reconnects with \
             Last-Event-ID gets only what it missed; a comment every 15 s keeps proxies open); \
-            GET /v1/users/ID/memory (what 'hos-memory recall' shows); DELETE /v1/users/ID (erasure as \
+            GET /v1/analyses/ID/report (the HTML page 'hos-report --format html' writes of the analysis' \
+            analysis_complete; 409 while it runs); GET /v1/users (the users of the memory file that the \
+            token may reach); GET /v1/users/ID/memory (what 'hos-memory recall' shows); DELETE /v1/users/ID (erasure as \
             'hos-memory forget', audited); GET /healthz (no token); GET /metrics (Prometheus text).
+
+            THE PAGE: GET / (no token) serves one self-contained page to open in a browser: it asks for a \
+            token once and keeps it in the page's memory only (never in a URL, storage or a cookie), lists \
+            the users the token reaches (or takes a typed id), starts an analysis, shows each step started \
+            and finished as the event stream tells it, then the report. It loads nothing from elsewhere, and \
+            its Content-Security-Policy allows its own script and style (and the report's) only.
 
             LIMITS: a token bucket per token (--rate per second, --burst at most): over it, 429 with \
             Retry-After. At most --max-concurrent analyses run at once; the rest wait, up to --max-queue; \

@@ -87,6 +87,9 @@ extension MemoryStore {
         try String.fetchAll(db, sql: "SELECT DISTINCT user_id FROM event_seen ORDER BY user_id")
     }
 
+    /// Every user the file knows (whose events it has seen), sorted.
+    public func users() throws -> [String] { try read("list users") { db in try users(in: db) } }
+
     /// Consolidates one user at `now` (a UTC timestamp) inside the caller's transaction.
     @discardableResult
     func consolidate(user: String, now: String, in db: Database) throws -> ConsolidationReport {

@@ -43,6 +43,7 @@ struct API: Sendable {
         v1.get("analyses/:id/events") { request, context in try await stream(request, context) }
         v1.get("users/:id/memory") { _, context in try await recall(context) }
         v1.delete("users/:id") { _, context in try await forget(context) }
+        pageRoutes(router, v1: v1)
     }
 
     /// docs/openapi.yaml, as the package carries it.

@@ -20,6 +20,9 @@ actor Memory {
     /// Stores checked events as `hos-memory store` does (idempotent by event id); how many were new.
     func store(_ events: [Event]) throws -> Int { try store.store(events) }
 
+    /// Every user whose events the file holds, sorted.
+    func users() throws -> [String] { try store.users() }
+
     func recall(user: String, layer: String?, at: String) throws -> [TableRow] {
         try store.recall(user: user, layer: layer, at: at)
     }

@@ -252,4 +252,76 @@ final class ServeScratch {
             """)
         #expect(text(left.stdout).trimmingCharacters(in: .whitespacesAndNewlines) == "0")
     }
+
+    /// GET / is the page: served without a token, loading nothing from elsewhere, its own script and style
+    /// allowed by the hashes its Content-Security-Policy names (a wrong hash would leave the page dead).
+    @Test func pageIsServedWithoutATokenAndLoadsNothingElse() throws {
+        let s = try ServeScratch()
+        try s.start()
+        let page = try s.curl("/", token: nil, "-D headers.txt")
+        #expect(page.status == 200)
+        let headers = (try? String(contentsOf: s.dir.appendingPathComponent("headers.txt"), encoding: .utf8)) ?? ""
+        let policy =
+            headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-security-policy:") } ?? ""
+        #expect(headers.lowercased().contains("content-type: text/html"))
+        #expect(policy.contains("default-src 'none'") && policy.contains("connect-src 'self'"))
+        #expect(!policy.contains("script-src 'unsafe") && !policy.contains("http"))
+        #expect(page.body.contains("<main>") && page.body.contains("role=\"log\"") && page.body.contains("<label"))
+        #expect(page.body.range(of: #"https?:|//[a-z]|src=|url\(|@import"#, options: .regularExpression) == nil)
+        for (open, close) in [("<script>", "</script>"), ("<style>", "</style>")] {
+            let inner = page.body.components(separatedBy: open).dropFirst().first?.components(separatedBy: close).first
+            try Data((inner ?? "").utf8).write(to: s.dir.appendingPathComponent("inline.txt"))
+            let digest = text(try s.sh("openssl dgst -sha256 -binary inline.txt | base64").stdout)
+            #expect(
+                inner != nil && policy.contains("'sha256-\(digest.trimmingCharacters(in: .whitespacesAndNewlines))'"))
+        }
+        // The token is asked for in a form that posts nowhere: never in the page's address.
+        #expect(page.body.contains("type=\"password\"") && policy.contains("form-action 'none'"))
+    }
+
+    /// The report route gives the page hos-report writes of the analysis' analysis_complete, under the same
+    /// rules as the analysis' status: 401 without a token, 404 for another user's analysis or none.
+    @Test func reportRouteServesTheHTMLHosReportWrites() throws {
+        let s = try ServeScratch()
+        let ana = try s.token("ana --user u-0001")
+        let bo = try s.token("bo --user u-0002")
+        try s.start()
+        try s.sh("hos-synth --users 1 --days 40 > events.jsonl")
+        #expect(try s.curl("/v1/events", token: ana, "--data-binary @events.jsonl").status == 200)
+        let posted = try s.curl("/v1/analyses", token: ana, "-d '{\"user_id\":\"u-0001\"}'")
+        let id = s.json(posted.body)["analysis_id"] as? String ?? ""
+        // Still queued or running (seven agent processes take a while): no report yet.
+        #expect(try s.curl("/v1/analyses/\(id)/report", token: ana).status == 409)
+        try s.sh(
+            "curl -sN -H 'Authorization: Bearer \(ana)' '\(s.base)/v1/analyses/\(id)/events' "
+                + "| sed -n '/^event: analysis_complete$/{n;s/^data: //p;}' > complete.jsonl")
+        let report = try s.curl("/v1/analyses/\(id)/report", token: ana, "-D headers.txt")
+        #expect(report.status == 200)
+        let headers = (try? String(contentsOf: s.dir.appendingPathComponent("headers.txt"), encoding: .utf8)) ?? ""
+        #expect(headers.lowercased().contains("content-type: text/html"))
+        let written = try s.sh("hos-report --format html complete.jsonl")
+        #expect(written.status == 0 && report.body == text(written.stdout))
+        #expect(report.body.contains("Analysis \(id)") && report.body.contains("<svg"))
+        #expect(try s.curl("/v1/analyses/\(id)/report").status == 401)
+        #expect(try s.curl("/v1/analyses/\(id)/report", token: bo).status == 404)
+        #expect(try s.curl("/v1/analyses/a-none/report", token: ana).status == 404)
+    }
+
+    /// GET /v1/users lists the memory file's users a token may reach: all for an admin, never another's id.
+    @Test func usersRouteListsOnlyTheUsersATokenReaches() throws {
+        let s = try ServeScratch()
+        let ops = try s.token("ops --admin")
+        let ana = try s.token("ana --user u-0001")
+        let cy = try s.token("cy --user u-0003 --user u-0009")
+        try s.start()
+        try s.sh("hos-synth --users 3 --days 5 > events.jsonl")
+        #expect(try s.curl("/v1/events", token: ops, "--data-binary @events.jsonl").status == 200)
+        func users(_ token: String) throws -> [String] {
+            s.json(try s.curl("/v1/users", token: token).body)["users"] as? [String] ?? ["?"]
+        }
+        #expect(try users(ops) == ["u-0001", "u-0002", "u-0003"])
+        #expect(try users(ana) == ["u-0001"])
+        #expect(try users(cy) == ["u-0003"]) // u-0009 has no events in the file
+        #expect(try s.curl("/v1/users").status == 401)
+    }
 }
