@@ -74,7 +74,7 @@ bench: release
 bench-serve: release
 	@scripts/bench-serve.sh $(RELEASE)
 
-# schemathesis against hos-serve from docs/openapi.yaml: no 5xx, replies as documented (API_FUZZ_EXAMPLES=60).
+# schemathesis against hos-serve from docs/openapi.yaml: no 5xx, replies as documented (API_FUZZ_EXAMPLES=50).
 api-fuzz: build
 	@scripts/api-fuzz.sh $(BIN)
 

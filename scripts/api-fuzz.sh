@@ -1,11 +1,11 @@
 #!/bin/sh
 # make api-fuzz: schemathesis (PyPI) fuzzes hos-serve from docs/openapi.yaml for a bounded number of examples:
 # no server error, and every reply as the document says (status code, content type, headers, body schema).
-# Usage: scripts/api-fuzz.sh BINDIR      (API_FUZZ_EXAMPLES: examples per operation, 60 by default;
+# Usage: scripts/api-fuzz.sh BINDIR      (API_FUZZ_EXAMPLES: examples per operation, 50 by default;
 #        API_FUZZ_SEED: a seed to replay a run; HOS_API_FUZZ_CACHE: where schemathesis is installed)
 set -eu
 bin=$1
-examples=${API_FUZZ_EXAMPLES:-60}
+examples=${API_FUZZ_EXAMPLES:-50}
 cache=${HOS_API_FUZZ_CACHE:-$HOME/.cache/hos-api-fuzz}
 PATH="$bin:$PATH"
 export PATH
@@ -46,7 +46,7 @@ status=0
 "$cache/venv/bin/schemathesis" run docs/openapi.yaml --url "http://127.0.0.1:$port" \
     --header "Authorization: Bearer $token" --max-examples "$examples" ${API_FUZZ_SEED:+--seed $API_FUZZ_SEED} \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
-    --phases examples,coverage,fuzzing --request-timeout 30 --workers 2 --no-color \
+    --phases examples,coverage,fuzzing,stateful --request-timeout 30 --workers 2 --no-color \
     --report junit --report-dir "$out" </dev/null || status=1
 kill -TERM "$pid"
 wait "$pid" || { echo "api-fuzz: hos-serve did not stop cleanly (see $out/serve.log)" >&2; status=1; }
