@@ -25,6 +25,8 @@ public struct ServeOptions: Sendable {
     public var burst = 20.0
     public var maxConcurrent = max(1, ProcessInfo.processInfo.activeProcessorCount)
     public var maxQueue = 64
+    /// Queued analyses that one pipeline run takes at once.
+    public var maxBatch = 16
     public var grace = 30.0
     /// Called with the bound port once the server listens.
     public var onReady: (@Sendable (Int) -> Void)?
@@ -47,8 +49,10 @@ public struct Server {
         let memory = try Memory(path: options.memory)
         let run = PipelineRun(spec: spec, memory: options.memory, environment: env)
         let metrics = ServeMetrics()
-        let board = Board(maxConcurrent: options.maxConcurrent, maxQueue: options.maxQueue) { request, onStep in
-            await run(request) { p in
+        let board = Board(
+            maxConcurrent: options.maxConcurrent, maxQueue: options.maxQueue, maxBatch: options.maxBatch
+        ) { requests, onStep in
+            await run(requests) { p in
                 metrics.step(p)
                 onStep(p)
             }
