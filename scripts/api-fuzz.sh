@@ -42,12 +42,14 @@ done
 [ -n "$port" ] || { echo "api-fuzz: hos-serve did not start" >&2; exit 1; }
 
 status=0
+# From inside $out: schemathesis keeps its state (.schemathesis/, the example database) where it runs.
+doc=$(pwd)/docs/openapi.yaml
 # shellcheck disable=SC2086 # the seed option is one word or none
-"$cache/venv/bin/schemathesis" run docs/openapi.yaml --url "http://127.0.0.1:$port" \
+(cd "$out" && "$cache/venv/bin/schemathesis" run "$doc" --url "http://127.0.0.1:$port" \
     --header "Authorization: Bearer $token" --max-examples "$examples" ${API_FUZZ_SEED:+--seed $API_FUZZ_SEED} \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
-    --phases examples,coverage,fuzzing,stateful --generation-database "$out/examples-db" --request-timeout 30 --workers 2 --no-color \
-    --report junit --report-dir "$out" </dev/null || status=1
+    --phases examples,coverage,fuzzing,stateful --generation-database examples-db --request-timeout 30 --workers 2 --no-color \
+    --report junit --report-dir . </dev/null) || status=1
 kill -TERM "$pid"
 wait "$pid" || { echo "api-fuzz: hos-serve did not stop cleanly (see $out/serve.log)" >&2; status=1; }
 trap - EXIT

@@ -48,7 +48,7 @@ while [ -z "$port" ] && [ $i -lt 300 ]; do
     i=$((i + 1))
 done
 [ -n "$port" ] || { echo "bench-serve: hos-serve did not start" >&2; exit 1; }
-echo "hos-serve (release) on 127.0.0.1:$port, $(nproc) cores, options: ${SERVE_ARGS:-defaults}"
+echo "hos-serve ($bin) on 127.0.0.1:$port, $(nproc) cores, options: ${SERVE_ARGS:-defaults}"
 echo "records: 90 days each ($(wc -l < "$out/records.jsonl") events for 120 users)"
 
 status=0
