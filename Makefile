@@ -7,7 +7,7 @@ RELEASE  := .build/release
 MAN_DATE := 2026-11-25
 TOOLS    := hos-validate hos-import hos-synth
 
-.PHONY: all help deps build release test unit examples demo serve bench eval eval-learning report-check serve-check man man-check stats-check llm-server llm-e2e fuzz fuzz-ci lint ci clean
+.PHONY: all help deps build release test unit examples demo serve api-fuzz bench bench-serve eval eval-learning report-check serve-check man man-check stats-check llm-server llm-e2e fuzz fuzz-ci lint ci clean
 
 all: build
 
@@ -16,6 +16,8 @@ help:
 	@echo "make test       build, run unit and CLI tests, examples, and the man-page drift check"
 	@echo "make serve      hos-serve on sample data, with a token and a curl line to paste"
 	@echo "make bench      release build; throughput and peak memory against jq -c . and cat"
+	@echo "make bench-serve  release build; hos-serve under 20 and 100 simulated users at once, GET /healthz with wrk"
+	@echo "make api-fuzz   schemathesis fuzzes hos-serve from docs/openapi.yaml (bounded; installed outside the clone)"
 	@echo "make report-check  render the HTML report in headless Chromium and check it"
 	@echo "make serve-check   drive hos-serve's page in headless Chromium: live progress, the report, no console errors"
 	@echo "make eval-learning  hos-adapt's learning curve against random arms and an oracle (PNG/SVG in docs/learning)"
@@ -67,6 +69,15 @@ serve: build
 
 bench: release
 	@scripts/bench.sh $(RELEASE)
+
+# 20 simulated users at once to analysis_complete over SSE (p50/p95, peak RSS), then 100 (refusals only 429 or
+# 503 with Retry-After), then GET /healthz under wrk. SERVE_ARGS passes more hos-serve options.
+bench-serve: release
+	@scripts/bench-serve.sh $(RELEASE)
+
+# schemathesis against hos-serve from docs/openapi.yaml: no 5xx, replies as documented (API_FUZZ_EXAMPLES=50).
+api-fuzz: build
+	@scripts/api-fuzz.sh $(BIN)
 
 # The HTML report rendered by headless Chromium (installed with apt-get when missing), checked, screenshotted.
 report-check: build

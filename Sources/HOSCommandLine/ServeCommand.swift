@@ -55,8 +55,10 @@ public struct ServeCommand: AsyncParsableCommand {
             its Content-Security-Policy allows its own script and style (and the report's) only.
 
             LIMITS: a token bucket per token (--rate per second, --burst at most): over it, 429 with \
-            Retry-After. At most --max-concurrent analyses run at once; the rest wait, up to --max-queue; \
-            beyond that, 503 with Retry-After. A token scoped to users (token create --user) gets 403 for \
+            Retry-After. At most --max-concurrent pipeline runs at once; the analyses waiting for one, up to \
+            --max-queue, beyond which 503 with Retry-After, are run together when a run is free, up to \
+            --max-batch in one run (one analysis per user): the agents start once for all of them, and each \
+            user's analysis_complete is the same as alone. A token scoped to users (token create --user) gets 403 for \
             any other user; no token or an unknown one gets 401. Tokens are never logged.
 
             SHUTDOWN: SIGTERM or SIGINT stops accepting connections, lets queued and running analyses \
@@ -102,11 +104,14 @@ public struct ServeCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Requests a token may make at once before the rate applies.", valueName: "n"))
         public var burst = 20
 
-        @Option(help: ArgumentHelp("Analyses run at once (default: the number of cores).", valueName: "n"))
+        @Option(help: ArgumentHelp("Pipeline runs at once (default: the number of cores).", valueName: "n"))
         public var maxConcurrent = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
         @Option(help: ArgumentHelp("Analyses that may wait for a free slot.", valueName: "n"))
         public var maxQueue = 64
+
+        @Option(help: ArgumentHelp("Waiting analyses one pipeline run takes together.", valueName: "n"))
+        public var maxBatch = 16
 
         @Option(help: ArgumentHelp("Seconds running analyses get to finish at shutdown.", valueName: "s"))
         public var grace = 30.0
@@ -126,8 +131,8 @@ public struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("--rate must be a positive number per second, e.g. 10/s")
             }
             guard burst >= 1 else { throw ValidationError("--burst must be at least 1") }
-            guard maxConcurrent >= 1, maxQueue >= 0 else {
-                throw ValidationError("--max-concurrent must be at least 1")
+            guard maxConcurrent >= 1, maxQueue >= 0, maxBatch >= 1 else {
+                throw ValidationError("--max-concurrent and --max-batch must be at least 1, --max-queue at least 0")
             }
             guard (tlsCert == nil) == (tlsKey == nil) else {
                 throw ValidationError("--tls-cert and --tls-key go together")
@@ -144,7 +149,7 @@ public struct ServeCommand: AsyncParsableCommand {
                 memory: MemoryStore.resolvePath(flag: memory, environment: ProcessInfo.processInfo.environment))
             (o.host, o.port) = (String(parts[0]), Int(parts[1])!)
             (o.maxBody, o.rate, o.burst) = (maxBody, ratePerSecond!, Double(burst))
-            (o.maxConcurrent, o.maxQueue, o.grace) = (maxConcurrent, maxQueue, grace)
+            (o.maxConcurrent, o.maxQueue, o.maxBatch, o.grace) = (maxConcurrent, maxQueue, maxBatch, grace)
             (o.tlsCert, o.tlsKey) = (tlsCert, tlsKey)
             let scheme = tlsCert == nil ? "http" : "https"
             let host = o.host

@@ -16,6 +16,8 @@ public struct ServeOptions: Sendable {
     public var burst = 20.0
     public var maxConcurrent = max(1, ProcessInfo.processInfo.activeProcessorCount)
     public var maxQueue = 64
+    /// Queued analyses that one pipeline run takes at once.
+    public var maxBatch = 16
     public var grace = 30.0
     /// Called with the bound port once the server listens.
     public var onReady: (@Sendable (Int) -> Void)?

@@ -36,20 +36,22 @@ actor Board {
         var listeners: [UUID: AsyncStream<StreamEvent>.Continuation] = [:]
     }
 
+    /// What runs a batch of analyses: their requests in, each one's outcome by analysis_id out.
+    typealias Run = @Sendable ([Event], @escaping @Sendable (StepProgress) -> Void) async -> [String: Outcome]
+
     let maxConcurrent: Int
     let maxQueue: Int
-    let run: @Sendable (Event, @escaping @Sendable (StepProgress) -> Void) async -> (AnalysisState, JSON?)
+    let maxBatch: Int
+    let run: Run
     private var entries: [String: Entry] = [:]
     private var queue: [String] = []
     private var running = 0
     private var draining = false
 
-    init(
-        maxConcurrent: Int, maxQueue: Int,
-        run: @escaping @Sendable (Event, @escaping @Sendable (StepProgress) -> Void) async -> (AnalysisState, JSON?)
-    ) {
+    init(maxConcurrent: Int, maxQueue: Int, maxBatch: Int, run: @escaping Run) {
         self.maxConcurrent = maxConcurrent
         self.maxQueue = maxQueue
+        self.maxBatch = maxBatch
         self.run = run
     }
 
@@ -110,44 +112,65 @@ actor Board {
         entries[id] = e
     }
 
+    /// Starts a run for each free slot, each with up to `maxBatch` queued analyses, oldest first. Analyses
+    /// waiting together run together: the agents start once for all of them, which is what lets a few cores
+    /// keep up with many users. A batch holds one analysis per user; a user's next one waits for the next.
     private func startNext() {
         while running < maxConcurrent, !queue.isEmpty {
-            let id = queue.removeFirst()
-            guard let request = entries[id]?.request else { continue }
+            let batch = nextBatch()
+            let requests = batch.compactMap { entries[$0]?.request }
             running += 1
-            entries[id]!.state = .running
-            append(id, "state", #"{"state":"running"}"#)
+            for id in batch {
+                entries[id]!.state = .running
+                append(id, "state", #"{"analyses":\#(batch.count),"state":"running"}"#)
+            }
             Task {
-                // The steps report from the pipeline's threads; one stream keeps their order.
+                // On the actor (the task inherits it); the steps report from the pipeline's threads, and one
+                // stream keeps their order.
                 let (steps, sink) = AsyncStream<StepProgress>.makeStream()
-                // Tasks made here run on this actor: progress and finish need no hop.
-                let relay = Task { for await p in steps { self.progress(id, p) } }
-                let (state, result) = await run(request) { sink.yield($0) }
+                let relay = Task { for await p in steps { self.progress(batch, p) } }
+                let outcomes = await run(requests) { sink.yield($0) }
                 sink.finish()
                 await relay.value
-                self.finish(id, state: state, result: result)
+                self.finish(batch, outcomes)
             }
         }
     }
 
-    private func progress(_ id: String, _ p: StepProgress) {
-        var o: [String: JSON] = ["step": .string(p.step), "phase": .string(p.phase.rawValue)]
-        if let ms = p.ms { o["ms"] = .number((ms * 10).rounded() / 10) }
-        append(id, "progress", JSON.object(o).text)
+    /// Takes the oldest queued analyses off the queue, up to `maxBatch`, at most one of each user.
+    private func nextBatch() -> [String] {
+        var batch: [String] = []
+        var users: Set<String> = []
+        for id in queue where batch.count < maxBatch {
+            guard let user = entries[id]?.user, users.insert(user).inserted else { continue }
+            batch.append(id)
+        }
+        queue.removeAll { batch.contains($0) }
+        return batch
     }
 
-    private func finish(_ id: String, state: AnalysisState, result: JSON?) {
+    /// A step's news, to the analysis it is about (the runner names it), else to every analysis of the run.
+    private func progress(_ ids: [String], _ p: StepProgress) {
+        var o: [String: JSON] = ["step": .string(p.step), "phase": .string(p.phase.rawValue)]
+        if let ms = p.ms { o["ms"] = .number((ms * 10).rounded() / 10) }
+        for id in ids.contains(p.analysisID) ? [p.analysisID] : ids { append(id, "progress", JSON.object(o).text) }
+    }
+
+    private func finish(_ ids: [String], _ outcomes: [String: Outcome]) {
         running -= 1
-        entries[id]?.state = state
-        entries[id]?.result = result
-        if let result {
-            append(id, result["event_type"]?.stringValue ?? "analysis_complete", result.text)
-        } else {
-            let why = draining ? "the server stopped before the analysis finished" : "the analysis failed"
-            append(id, "agent_error", JSON.object(["message": .string(why)]).text)
+        for id in ids {
+            let (state, result) = outcomes[id] ?? (.failed, nil)
+            entries[id]?.state = state
+            entries[id]?.result = result
+            if let result {
+                append(id, result["event_type"]?.stringValue ?? "analysis_complete", result.text)
+            } else {
+                let why = draining ? "the server stopped before the analysis finished" : "the analysis failed"
+                append(id, "agent_error", JSON.object(["message": .string(why)]).text)
+            }
+            for c in entries[id]?.listeners.values ?? [:].values { c.finish() }
+            entries[id]?.listeners = [:]
         }
-        for c in entries[id]?.listeners.values ?? [:].values { c.finish() }
-        entries[id]?.listeners = [:]
         startNext()
     }
 }

@@ -25,13 +25,14 @@ final class ServeMetrics: Sendable {
         ).record(seconds)
     }
 
-    /// One step finished one analysis.
+    /// One step finished one run (its analyses share its time).
     func step(_ p: StepProgress) {
         guard let ms = p.ms else { return }
         registry.makeValueHistogram(
             descriptor: .init(
                 namespace: "hos", subsystem: "serve", metricName: "step_duration", unitName: "seconds",
-                helpText: "Time each pipeline step took for one analysis"), labels: [("step", p.step)],
+                helpText: "Time each pipeline step took for one run (of one or more analyses)"),
+            labels: [("step", p.step)],
             buckets: Self.latencyBuckets
         ).record(ms / 1000)
     }

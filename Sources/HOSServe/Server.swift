@@ -24,8 +24,10 @@ public struct Server {
         let memory = try Memory(path: options.memory)
         let run = PipelineRun(spec: spec, memory: options.memory, environment: env)
         let metrics = ServeMetrics()
-        let board = Board(maxConcurrent: options.maxConcurrent, maxQueue: options.maxQueue) { request, onStep in
-            await run(request) { p in
+        let board = Board(
+            maxConcurrent: options.maxConcurrent, maxQueue: options.maxQueue, maxBatch: options.maxBatch
+        ) { requests, onStep in
+            await run(requests) { p in
                 metrics.step(p)
                 onStep(p)
             }

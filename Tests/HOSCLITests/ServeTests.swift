@@ -177,6 +177,54 @@ final class ServeScratch {
         #expect(s.stop() == 0)
     }
 
+    /// Analyses that wait together run together (one set of agents for all), each with its own user's result,
+    /// and never two of one user in one run.
+    @Test func queuedAnalysesRunTogetherAndStayApart() throws {
+        let s = try ServeScratch()
+        let ops = try s.token("ops --admin")
+        try s.start("--max-concurrent 1")
+        try s.sh("hos-synth --users 3 --days 40 > events.jsonl")
+        #expect(try s.curl("/v1/events", token: ops, "--data-binary @events.jsonl").status == 200)
+        // The first runs alone; the next three wait for it: u-0002 and u-0003 together, then u-0002 again.
+        let posted = try s.sh(
+            ["u-0001", "u-0002", "u-0003", "u-0002"].map {
+                "curl -s -H 'Authorization: Bearer \(ops)' -d '{\"user_id\":\"\($0)\"}' '\(s.base)/v1/analyses'; echo"
+            }.joined(separator: "; "))
+        let ids = text(posted.stdout).split(separator: "\n").map { s.json(String($0))["analysis_id"] as? String ?? "" }
+        #expect(ids.count == 4 && !ids.contains(""))
+        var running: [String] = []
+        var results: [[String: Any]] = []
+        for id in ids {
+            let sse = try s.sh("curl -sN -H 'Authorization: Bearer \(ops)' '\(s.base)/v1/analyses/\(id)/events'")
+            let events = text(sse.stdout).components(separatedBy: "\n\n").filter { !$0.isEmpty }
+            #expect(events.last?.contains("event: analysis_complete") == true)
+            // Each analysis hears of its own steps only, though it shares their processes.
+            #expect(events.filter { $0.contains("event: progress") }.count == 14)
+            running += events.filter { $0.contains(#""state":"running""#) }.map {
+                $0.components(separatedBy: "data: ")[1]
+            }
+            results.append(s.json(events.last?.components(separatedBy: "data: ").last ?? ""))
+        }
+        let alone = #"{"analyses":1,"state":"running"}"#
+        let two = #"{"analyses":2,"state":"running"}"#
+        #expect(running == [alone, two, two, alone])
+        for (i, user) in ["u-0001", "u-0002", "u-0003", "u-0002"].enumerated() {
+            #expect(results[i]["user_id"] as? String == user && results[i]["analysis_id"] as? String == ids[i])
+        }
+        // u-0003's analysis, run beside u-0002's, is what hos-run makes of u-0003 alone.
+        try s.sh(
+            """
+            grep '"u-0003"' events.jsonl > three.jsonl
+            printf '{"event_type":"analysis_request","user_id":"u-0003","timestamp":"2030-01-01T00:00:00Z","payload":{"analysis_id":"\(ids[2])","window_days":30}}\\n' \
+              | cat three.jsonl - | hos-run '\(pipelines)/full-analysis.yaml' --memory ref.sqlite > ref.jsonl
+            """)
+        let ref = s.json((try? String(contentsOf: s.dir.appendingPathComponent("ref.jsonl"), encoding: .utf8)) ?? "")
+        let behavior = (results[2]["payload"] as? [String: Any])?["behavior"] as? [String: Any]
+        let refBehavior = (ref["payload"] as? [String: Any])?["behavior"] as? [String: Any]
+        #expect(behavior != nil && NSDictionary(dictionary: behavior ?? [:]).isEqual(to: refBehavior ?? ["x": 1]))
+        #expect(s.stop() == 0)
+    }
+
     @Test func overloadIsRefusedWithRetryAfter() throws {
         let s = try ServeScratch()
         let ops = try s.token("ops --admin")
