@@ -113,6 +113,12 @@ public struct ServeCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Waiting analyses one pipeline run takes together.", valueName: "n"))
         public var maxBatch = 16
 
+        @Option(
+            help: ArgumentHelp(
+                "Finished analyses kept for their status, stream and report (the oldest are forgotten).",
+                valueName: "n"))
+        public var keepAnalyses = 10_000
+
         @Option(help: ArgumentHelp("Seconds running analyses get to finish at shutdown.", valueName: "s"))
         public var grace = 30.0
 
@@ -131,6 +137,7 @@ public struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("--rate must be a positive number per second, e.g. 10/s")
             }
             guard burst >= 1 else { throw ValidationError("--burst must be at least 1") }
+            guard keepAnalyses >= 1 else { throw ValidationError("--keep-analyses must be at least 1") }
             guard maxConcurrent >= 1, maxQueue >= 0, maxBatch >= 1 else {
                 throw ValidationError("--max-concurrent and --max-batch must be at least 1, --max-queue at least 0")
             }
@@ -150,6 +157,7 @@ public struct ServeCommand: AsyncParsableCommand {
             (o.host, o.port) = (String(parts[0]), Int(parts[1])!)
             (o.maxBody, o.rate, o.burst) = (maxBody, ratePerSecond!, Double(burst))
             (o.maxConcurrent, o.maxQueue, o.maxBatch, o.grace) = (maxConcurrent, maxQueue, maxBatch, grace)
+            o.keepAnalyses = keepAnalyses
             (o.tlsCert, o.tlsKey) = (tlsCert, tlsKey)
             let scheme = tlsCert == nil ? "http" : "https"
             let host = o.host

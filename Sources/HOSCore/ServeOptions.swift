@@ -18,6 +18,8 @@ public struct ServeOptions: Sendable {
     public var maxQueue = 64
     /// Queued analyses that one pipeline run takes at once.
     public var maxBatch = 16
+    /// Finished analyses the server keeps in memory for their status, stream and report.
+    public var keepAnalyses = 10_000
     public var grace = 30.0
     /// Called with the bound port once the server listens.
     public var onReady: (@Sendable (Int) -> Void)?

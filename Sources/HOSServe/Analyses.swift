@@ -42,16 +42,20 @@ actor Board {
     let maxConcurrent: Int
     let maxQueue: Int
     let maxBatch: Int
+    /// Finished analyses kept for their status, stream and report; the oldest go first.
+    let keep: Int
     let run: Run
     private var entries: [String: Entry] = [:]
+    private var finished: [String] = []
     private var queue: [String] = []
     private var running = 0
     private var draining = false
 
-    init(maxConcurrent: Int, maxQueue: Int, maxBatch: Int, run: @escaping Run) {
+    init(maxConcurrent: Int, maxQueue: Int, maxBatch: Int, keep: Int = 10_000, run: @escaping Run) {
         self.maxConcurrent = maxConcurrent
         self.maxQueue = maxQueue
         self.maxBatch = maxBatch
+        self.keep = keep
         self.run = run
     }
 
@@ -170,6 +174,12 @@ actor Board {
             }
             for c in entries[id]?.listeners.values ?? [:].values { c.finish() }
             entries[id]?.listeners = [:]
+            finished.append(id)
+        }
+        // A long-running server forgets the oldest finished analyses (their results are in the memory file).
+        if finished.count > keep {
+            for id in finished.prefix(finished.count - keep) { entries[id] = nil }
+            finished.removeFirst(finished.count - keep)
         }
         startNext()
     }

@@ -25,7 +25,8 @@ public struct Server {
         let run = PipelineRun(spec: spec, memory: options.memory, environment: env)
         let metrics = ServeMetrics()
         let board = Board(
-            maxConcurrent: options.maxConcurrent, maxQueue: options.maxQueue, maxBatch: options.maxBatch
+            maxConcurrent: options.maxConcurrent, maxQueue: options.maxQueue, maxBatch: options.maxBatch,
+            keep: options.keepAnalyses
         ) { requests, onStep in
             await run(requests) { p in
                 metrics.step(p)

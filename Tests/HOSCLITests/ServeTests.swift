@@ -372,4 +372,24 @@ final class ServeScratch {
         #expect(try users(cy) == ["u-0003"]) // u-0009 has no events in the file
         #expect(try s.curl("/v1/users").status == 401)
     }
+
+    /// A long-running server does not keep every analysis forever: past --keep-analyses the oldest finished
+    /// one is forgotten (404), the newer kept.
+    @Test func finishedAnalysesBeyondTheLimitAreForgotten() throws {
+        let s = try ServeScratch()
+        let ops = try s.token("ops --admin")
+        try s.start("--keep-analyses 1")
+        try s.sh("hos-synth --users 2 --days 10 > events.jsonl")
+        #expect(try s.curl("/v1/events", token: ops, "--data-binary @events.jsonl").status == 200)
+        var ids: [String] = []
+        for user in ["u-0001", "u-0002"] {
+            let posted = try s.curl("/v1/analyses", token: ops, "-d '{\"user_id\":\"\(user)\"}'")
+            let id = s.json(posted.body)["analysis_id"] as? String ?? ""
+            // Following the stream to its end waits for the analysis to finish.
+            try s.sh("curl -sN -H 'Authorization: Bearer \(ops)' '\(s.base)/v1/analyses/\(id)/events' > /dev/null")
+            ids.append(id)
+        }
+        #expect(try s.curl("/v1/analyses/\(ids[0])", token: ops).status == 404)
+        #expect(s.json(try s.curl("/v1/analyses/\(ids[1])", token: ops).body)["status"] as? String == "complete")
+    }
 }
