@@ -119,6 +119,9 @@ public struct ServeCommand: AsyncParsableCommand {
                 valueName: "n"))
         public var keepAnalyses = 10_000
 
+        @Option(help: ArgumentHelp("Seconds between the comments that keep a quiet event stream open.", valueName: "s"))
+        public var heartbeat = 15.0
+
         @Option(help: ArgumentHelp("Seconds running analyses get to finish at shutdown.", valueName: "s"))
         public var grace = 30.0
 
@@ -137,6 +140,7 @@ public struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("--rate must be a positive number per second, e.g. 10/s")
             }
             guard burst >= 1 else { throw ValidationError("--burst must be at least 1") }
+            guard heartbeat >= 0.1 else { throw ValidationError("--heartbeat must be at least 0.1 seconds") }
             guard keepAnalyses >= 1 else { throw ValidationError("--keep-analyses must be at least 1") }
             guard maxConcurrent >= 1, maxQueue >= 0, maxBatch >= 1 else {
                 throw ValidationError("--max-concurrent and --max-batch must be at least 1, --max-queue at least 0")
@@ -157,7 +161,7 @@ public struct ServeCommand: AsyncParsableCommand {
             (o.host, o.port) = (String(parts[0]), Int(parts[1])!)
             (o.maxBody, o.rate, o.burst) = (maxBody, ratePerSecond!, Double(burst))
             (o.maxConcurrent, o.maxQueue, o.maxBatch, o.grace) = (maxConcurrent, maxQueue, maxBatch, grace)
-            o.keepAnalyses = keepAnalyses
+            (o.keepAnalyses, o.heartbeat) = (keepAnalyses, heartbeat)
             (o.tlsCert, o.tlsKey) = (tlsCert, tlsKey)
             let scheme = tlsCert == nil ? "http" : "https"
             let host = o.host

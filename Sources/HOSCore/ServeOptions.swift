@@ -20,6 +20,8 @@ public struct ServeOptions: Sendable {
     public var maxBatch = 16
     /// Finished analyses the server keeps in memory for their status, stream and report.
     public var keepAnalyses = 10_000
+    /// Seconds between the comments that keep a quiet event stream open through proxies.
+    public var heartbeat = 15.0
     public var grace = 30.0
     /// Called with the bound port once the server listens.
     public var onReady: (@Sendable (Int) -> Void)?

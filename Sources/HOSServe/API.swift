@@ -16,6 +16,8 @@ struct API: Sendable {
     let maxBody: Int
     /// What a stream does at shutdown: the server's drain (analyses finish, then streams end).
     let drain: Drain
+    /// Seconds between the comments that keep a quiet stream open through proxies.
+    let heartbeat: Double
 
     func routes(_ router: Router<ServeContext>) {
         router.add(middleware: Measure(metrics: metrics))
@@ -185,11 +187,12 @@ struct API: Sendable {
             throw HTTPError(.notFound, message: "no such analysis")
         }
         let drain = self.drain
+        let heartbeat = self.heartbeat
         let body = ResponseBody { writer in
             for event in past { try await writer.write(ByteBuffer(string: event.text)) }
             if let next {
                 try await withGracefulShutdownHandler {
-                    try await Self.follow(next, writer: &writer)
+                    try await Self.follow(next, heartbeat: heartbeat, writer: &writer)
                 } onGracefulShutdown: {
                     Task { await drain.finish() }
                 }
@@ -202,11 +205,10 @@ struct API: Sendable {
             body: body)
     }
 
-    /// Seconds between the comments that keep a quiet stream open through proxies.
-    static let heartbeat = 15.0
-
     /// Writes the stream's events as they come, and a comment every `heartbeat` seconds between them.
-    static func follow(_ events: AsyncStream<StreamEvent>, writer: inout any ResponseBodyWriter) async throws {
+    static func follow(
+        _ events: AsyncStream<StreamEvent>, heartbeat: Double, writer: inout any ResponseBodyWriter
+    ) async throws {
         enum Tick: Sendable {
             case event(StreamEvent)
             case beat

@@ -36,7 +36,7 @@ public struct Server {
         let drain = Drain(board: board, grace: options.grace, cancel: run.active.cancelAll)
         let api = API(
             memory: memory, board: board, limiter: RateLimiter(rate: options.rate, burst: options.burst),
-            metrics: metrics, maxBody: options.maxBody, drain: drain)
+            metrics: metrics, maxBody: options.maxBody, drain: drain, heartbeat: options.heartbeat)
         let router = Router(context: ServeContext.self)
         api.routes(router)
         let onReady = options.onReady

@@ -267,7 +267,7 @@ final class ServeScratch {
     @Test func shutdownEndsStreamsAndExitsZero() throws {
         let s = try ServeScratch()
         let ops = try s.token("ops --admin")
-        try s.start("--grace 1", env: ["HOS_FAULT": "hang:insights:1:9"])
+        try s.start("--grace 1 --heartbeat 0.2", env: ["HOS_FAULT": "hang:insights:1:9"])
         try s.sh("hos-synth --users 1 --days 20 > events.jsonl")
         #expect(try s.curl("/v1/events", token: ops, "--data-binary @events.jsonl").status == 200)
         let posted = try s.curl("/v1/analyses", token: ops, "-d '{\"user_id\":\"u-0001\"}'")
@@ -291,6 +291,8 @@ final class ServeScratch {
         #expect(
             stream.contains("event: agent_error") && stream.contains("the server stopped before the analysis finished"),
             "\(stream)")
+        // While the agent hung, comments kept the quiet stream open.
+        #expect(stream.contains(": heartbeat\n\n"))
         // The stuck agent was killed with its run, not left behind: no process is left in this test's folder.
         let left = try s.sh(
             """
