@@ -1,5 +1,6 @@
 #!/bin/sh
-# Regenerates the man pages of every command from its --help (swift-argument-parser's generate-manual).
+# Regenerates the man pages of every command from its --help (swift-argument-parser's generate-manual), from the
+# debug build that make test has just made (the plugin builds release by default: minutes more, for nothing).
 # Usage: scripts/man.sh OUTDIR DATE
 set -eu
 out=$1
@@ -7,7 +8,7 @@ date=$2
 mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-swift package --allow-writing-to-directory "$tmp" generate-manual --multi-page --date "$date" \
+swift package --allow-writing-to-directory "$tmp" generate-manual --configuration debug --multi-page --date "$date" \
     --authors "the hos developers" --output-directory "$tmp" >/dev/null 2>"$tmp.err" || { cat "$tmp.err" >&2; exit 1; }
 rm -f "$tmp.err"
 # The plugin also writes pages for the implicit 'help' subcommands: nobody reads those.
