@@ -31,15 +31,8 @@ hos-serve --listen 127.0.0.1:0 --memory "$memory" --pipeline examples/pipelines/
     --rate 1000/s --burst 1000 --max-body 1048576 2> "$out/serve.log" &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true' EXIT
-port=""
-i=0
-while [ -z "$port" ] && [ $i -lt 300 ]; do
-    port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out/serve.log")
-    kill -0 "$pid" 2>/dev/null || { cat "$out/serve.log" >&2; exit 1; }
-    sleep 0.1
-    i=$((i + 1))
-done
-[ -n "$port" ] || { echo "api-fuzz: hos-serve did not start" >&2; exit 1; }
+. scripts/serve-port.sh
+wait_for_port api-fuzz "$out/serve.log" "$pid"
 
 status=0
 # From inside $out: schemathesis keeps its state (.schemathesis/, the example database) where it runs.
