@@ -7,7 +7,7 @@ RELEASE  := .build/release
 MAN_DATE := 2026-11-25
 TOOLS    := hos-validate hos-import hos-synth
 
-.PHONY: all help deps build release test unit examples demo serve api-fuzz bench bench-serve eval eval-learning report-check serve-check man man-check stats-check llm-server llm-e2e fuzz fuzz-ci lint ci clean
+.PHONY: all help deps build release test unit examples demo serve pg-check api-fuzz bench bench-serve eval eval-learning report-check serve-check man man-check stats-check llm-server llm-e2e fuzz fuzz-ci lint ci clean
 
 all: build
 
@@ -22,6 +22,7 @@ help:
 	@echo "make serve-check   drive hos-serve's page in headless Chromium: live progress, the report, no console errors"
 	@echo "make eval-learning  hos-adapt's learning curve against random arms and an oracle (PNG/SVG in docs/learning)"
 	@echo "make eval       hos-insights on 240 synthetic users: recall of planted relationships, false discoveries"
+	@echo "make pg-check   PostgreSQL on a temporary folder (TLS, a free port), the queue's and PostgreSQL's tests against it"
 	@echo "make man        regenerate man/ from the commands' --help"
 	@echo "make fuzz       libFuzzer on the JSON-lines reader, pipeline YAML and CSV importer (FUZZ_SECONDS=300 each)"
 	@echo "make llm-server build (or reuse) llama-server and SmolLM2 for the LLM end-to-end test, outside the repository"
@@ -74,6 +75,11 @@ bench: release
 # 503 with Retry-After), then GET /healthz under wrk. SERVE_ARGS passes more hos-serve options.
 bench-serve: release
 	@scripts/bench-serve.sh $(RELEASE)
+
+# PostgreSQL 15 started on a temporary folder, the PostgreSQL test suites run against it, stopped on exit.
+pg-check: build
+	$(SWIFT) build --build-tests
+	@scripts/pg-check.sh
 
 # schemathesis against hos-serve from docs/openapi.yaml: no 5xx, replies as documented (API_FUZZ_EXAMPLES=50).
 api-fuzz: build

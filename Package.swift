@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Events, metrics, archetypes and the JSON-lines runtime. No third-party imports.
@@ -46,6 +47,15 @@ let package = Package(
             dependencies: [
                 "HOSCore", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
+        // PostgreSQL: connections (TLS, .pgpass), the shared schema's migrations and the work queue. The only
+        // module that imports PostgresNIO; NIOSSL here for the client's TLS (HOSServe has the server's).
+        .target(
+            name: "HOSPostgres",
+            dependencies: [
+                "HOSCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         // Rendering results for people: terminal text, Markdown, CSV/TSV tables, one-file HTML.
         .target(name: "HOSReport", dependencies: ["HOSCore"]),
@@ -85,7 +95,8 @@ let package = Package(
         .executableTarget(name: "hos-insights", dependencies: ["HOSCommandLine"]),
         .executableTarget(name: "hos-adapt", dependencies: ["HOSCommandLine"]),
         .executableTarget(name: "hos-report", dependencies: ["HOSCommandLine"]),
-        .executableTarget(name: "hos-run", dependencies: ["HOSCommandLine"]),
+        // hos-run links PostgreSQL for its work queue: its main gives RunCommand the queue (see QueueEngine).
+        .executableTarget(name: "hos-run", dependencies: ["HOSCommandLine", "HOSPostgres"]),
         // hos-serve alone links the HTTP server: its main gives ServeCommand the engine (see ServeEngine).
         .executableTarget(name: "hos-serve", dependencies: ["HOSCommandLine", "HOSServe"]),
         .testTarget(name: "HOSCoreTests", dependencies: ["HOSCore"]),
@@ -98,6 +109,7 @@ let package = Package(
             exclude: ["Golden"]),
         .testTarget(name: "HOSReportTests", dependencies: ["HOSReport", "HOSCore"]),
         .testTarget(name: "HOSPipelineTests", dependencies: ["HOSPipeline", "HOSCore"]),
+        .testTarget(name: "HOSPostgresTests", dependencies: ["HOSPostgres", "HOSCore", "HOSTestSupport"]),
         // The package root and the built tools, for the test targets that run the commands.
         .target(name: "HOSTestSupport", path: "Tests/HOSTestSupport"),
         .testTarget(

@@ -5,8 +5,13 @@
 #   time     GNU time, for make bench's peak memory
 #   sqlite3  make bench's reference for storing records, and the example queries of hos-memory(1)
 #   libsqlite3-dev  SQLite for GRDB (hos-memory)
+# `deps.sh postgresql` (make pg-check): the PostgreSQL server and psql, and openssl for its test certificates.
 set -eu
 missing=""
+if [ "${1:-}" = postgresql ]; then
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
+    command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+fi
 [ -x /usr/bin/time ] || missing="$missing time"
 dpkg -s libxml2 >/dev/null 2>&1 || missing="$missing libxml2"
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing="$missing libsqlite3-dev"

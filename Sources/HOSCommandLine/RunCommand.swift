@@ -14,7 +14,8 @@ public struct RunCommand: ParsableCommand {
             hos-run PIPELINE.yaml reads events (the -i files in order, else standard input), runs every step of \
             the pipeline as its own process, and writes one analysis_complete event per analysis_request \
             (explicit, or implicit at end of input for users left without one, as every agent makes them). \
-            Subcommands: run (the default), lint, graph, test.
+            Subcommands: run (the default), lint, graph, test; enqueue, worker and results for a work queue in \
+            PostgreSQL that many machines share.
 
             THE PIPELINE FILE
 
@@ -148,8 +149,16 @@ public struct RunCommand: ParsableCommand {
             file or agent not found (66 when the pipeline file cannot be opened); 64 usage.
             """,
         version: hosVersion,
-        subcommands: [RunPipeline.self, LintPipeline.self, GraphPipeline.self, TestPipeline.self, FixedStep.self],
+        subcommands: [
+            RunPipeline.self, LintPipeline.self, GraphPipeline.self, TestPipeline.self, EnqueueRequests.self,
+            QueueWorker.self, QueueResults.self, FixedStep.self,
+        ],
         defaultSubcommand: RunPipeline.self)
+
+    /// Opens the work queue at a URL: set by hos-run's main, the one executable besides hos-serve that links
+    /// PostgreSQL, so that the agents, which share this module, stay without it.
+    nonisolated(unsafe) public static var queueEngine:
+        (@Sendable (String, [String: String]) throws -> any WorkQueueing)?
 
     public init() {}
 }
@@ -172,6 +181,13 @@ func loadPipeline(_ file: String) throws -> PipelineSpec {
 func exitStatus(_ error: PipelineError) -> Int32 {
     if case .unreadable = error { return HOSCore.ExitCode.noInput.rawValue }
     return HOSCore.ExitCode.config.rawValue
+}
+
+/// The memory a pipeline run uses: `--memory`, else HOS_MEMORY, else the file's `memory:`, else the default.
+func pipelineMemory(flag: String?, _ spec: PipelineSpec, _ env: [String: String]) -> String {
+    if let flag, !flag.isEmpty { return flag }
+    if let m = env["HOS_MEMORY"], !m.isEmpty { return m }
+    return spec.memory ?? MemoryStore.defaultPath
 }
 
 func lintMessage(_ error: PipelineError) -> String {
@@ -289,16 +305,9 @@ public struct RunPipeline: ParsableCommand {
         try runTool("hos-run") { try execute(spec) }
     }
 
-    /// `--memory`, else HOS_MEMORY, else the file's `memory:`, else the default.
-    func memoryPath(_ spec: PipelineSpec, _ env: [String: String]) -> String {
-        if let memory, !memory.isEmpty { return memory }
-        if let m = env["HOS_MEMORY"], !m.isEmpty { return m }
-        return spec.memory ?? MemoryStore.defaultPath
-    }
-
     func execute(_ spec: PipelineSpec) throws {
         let env = environment()
-        let memory = memoryPath(spec, env)
+        let memory = pipelineMemory(flag: self.memory, spec, env)
         var options = RunOptions(memory: memory, environment: env)
         options.jobs = jobs
         options.output = outputMode.flatMap(OutputMode.init(rawValue:))

@@ -83,6 +83,10 @@ public final class MemoryStore {
         path: String, options: MemoryOptions = MemoryOptions(), readOnly: Bool = false,
         create: Bool = true, check: OpenCheck = .smallFile
     ) throws {
+        if path.hasPrefix("postgresql://") || path.hasPrefix("postgres://") {
+            // The queue speaks PostgreSQL already (hos-run worker); the memory does not yet.
+            throw HOSError.config("memory: a PostgreSQL memory is not available yet; give a memory file")
+        }
         self.path = path
         self.options = options
         self.isReadOnly = readOnly

@@ -29,19 +29,15 @@ struct PipelineRun: Sendable {
     /// Each request's outcome by its analysis_id; an analysis without its analysis_complete has failed.
     func run(_ requests: [Event], onStep: @escaping @Sendable (StepProgress) -> Void) -> [String: Outcome] {
         let ids = requests.compactMap(\.analysisID)
-        let events: [JSON]
+        let split: [String: [String]]
         do {
-            events = try pipeline(requests, onStep: onStep)
+            split = try pipeline(requests, onStep: onStep)
         } catch {
             return Dictionary(uniqueKeysWithValues: ids.map { ($0, (.failed, nil)) })
         }
         var outcomes: [String: Outcome] = [:]
-        for request in requests {
-            guard let id = request.analysisID else { continue }
-            let mine = events.filter {
-                $0["analysis_id"]?.stringValue == id
-                    || ($0["analysis_id"] == nil && $0["user_id"]?.stringValue == request.userID)
-            }
+        for id in ids {
+            let mine = (split[id] ?? []).compactMap { try? JSONParser.parse($0) }
             if let complete = mine.last(where: { $0["event_type"]?.stringValue == EventType.analysisComplete }) {
                 let degraded = complete["payload"]?["degraded"]?.arrayValue?.isEmpty == false
                 outcomes[id] = (degraded ? .degraded : .complete, complete)
@@ -53,25 +49,20 @@ struct PipelineRun: Sendable {
         return outcomes
     }
 
-    /// The pipeline's output (analysis_complete and agent_error events) for the requests.
-    func pipeline(_ requests: [Event], onStep: @escaping @Sendable (StepProgress) -> Void) throws -> [JSON] {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hos-serve-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let input = dir.appendingPathComponent("request.jsonl").path
-        try Data(requests.map { $0.json.text + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: input))
+    /// The pipeline's output lines (analysis_complete and agent_error events) for each request.
+    func pipeline(
+        _ requests: [Event], onStep: @escaping @Sendable (StepProgress) -> Void
+    ) throws -> [String: [String]] {
         var options = RunOptions(memory: memory, environment: environment)
         options.output = .complete
         options.onStep = onStep
-        let out = dir.appendingPathComponent("out.jsonl").path
-        let sink = try OutputSink(path: out)
         let runner = PipelineRunner(spec: spec, options: options)
         let key = active.add(runner)
         defer { active.remove(key) }
-        _ = try runner.run(inputs: [InputFile(name: "request", path: input)], output: sink, deadLetter: nil)
-        try sink.commit()
-        let text = try String(contentsOfFile: out, encoding: .utf8)
-        return text.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+        let analyses = requests.compactMap { r in r.analysisID.map { ($0, r.userID) } }
+        return try BatchRun.run(
+            runner, lines: requests.map(\.json.text),
+            analyses: Dictionary(analyses, uniquingKeysWith: { first, _ in first }))
     }
 }
 

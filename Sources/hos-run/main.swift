@@ -1,3 +1,0 @@
-import HOSCommandLine
-
-@main extension RunCommand {}
