@@ -7,7 +7,7 @@ RELEASE  := .build/release
 MAN_DATE := 2026-11-25
 TOOLS    := hos-validate hos-import hos-synth
 
-.PHONY: all help deps build release test unit examples demo serve pg-check api-fuzz bench bench-serve eval eval-learning report-check serve-check man man-check stats-check llm-server llm-e2e fuzz fuzz-ci lint ci clean
+.PHONY: all help deps build release test unit examples demo serve pg-check api-fuzz bench bench-serve bench-scale eval eval-learning report-check serve-check man man-check stats-check llm-server llm-e2e fuzz fuzz-ci lint ci clean
 
 all: build
 
@@ -17,6 +17,7 @@ help:
 	@echo "make serve      hos-serve on sample data, with a token and a curl line to paste"
 	@echo "make bench      release build; throughput and peak memory against jq -c . and cat"
 	@echo "make bench-serve  release build; hos-serve under 20 and 100 simulated users at once, GET /healthz with wrk"
+	@echo "make bench-scale  release build; 10,000 users x 90 days: hos-run --jobs 2, 2 queue workers, Spark local[2]"
 	@echo "make api-fuzz   schemathesis fuzzes hos-serve from docs/openapi.yaml (bounded; installed outside the clone)"
 	@echo "make report-check  render the HTML report in headless Chromium and check it"
 	@echo "make serve-check   drive hos-serve's page in headless Chromium: live progress, the report, no console errors"
@@ -80,6 +81,10 @@ bench-serve: release
 pg-check: build
 	$(SWIFT) build --build-tests
 	@scripts/pg-check.sh
+
+# USERS (10,000) x 90 days three ways: hos-run --jobs 2, two queue workers on PostgreSQL, Spark local[2].
+bench-scale: release
+	@scripts/bench-scale.sh $(RELEASE)
 
 # schemathesis against hos-serve from docs/openapi.yaml: no 5xx, replies as documented (API_FUZZ_EXAMPLES=50).
 api-fuzz: build

@@ -48,12 +48,13 @@ let package = Package(
                 "HOSCore", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),
-        // PostgreSQL: connections (TLS, .pgpass), the shared schema's migrations and the work queue. The only
+        // PostgreSQL: connections (TLS, .pgpass), the shared schema's migrations, the work queue, and HOSMemory's
+        // SQL interface on PostgreSQL. The only
         // module that imports PostgresNIO; NIOSSL here for the client's TLS (HOSServe has the server's).
         .target(
             name: "HOSPostgres",
             dependencies: [
-                "HOSCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "HOSCore", "HOSMemory", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -109,7 +110,8 @@ let package = Package(
             exclude: ["Golden"]),
         .testTarget(name: "HOSReportTests", dependencies: ["HOSReport", "HOSCore"]),
         .testTarget(name: "HOSPipelineTests", dependencies: ["HOSPipeline", "HOSCore"]),
-        .testTarget(name: "HOSPostgresTests", dependencies: ["HOSPostgres", "HOSCore", "HOSTestSupport"]),
+        .testTarget(
+            name: "HOSPostgresTests", dependencies: ["HOSPostgres", "HOSMemory", "HOSCore", "HOSTestSupport"]),
         // The package root and the built tools, for the test targets that run the commands.
         .target(name: "HOSTestSupport", path: "Tests/HOSTestSupport"),
         .testTarget(

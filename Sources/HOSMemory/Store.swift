@@ -255,6 +255,11 @@ public final class MemoryStore {
         }
     }
 
+    /// Runs `body` in one write transaction through the engine-neutral SQL interface.
+    public func withSQL<T>(_ operation: String, _ body: (any MemorySQL) throws -> T) throws -> T {
+        try write(operation) { db in try body(SQLiteSQL(db)) }
+    }
+
     /// Runs `body` outside any transaction (VACUUM, backup); any failure becomes `HOSError.io`.
     func withoutTransaction<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
         do {
