@@ -18,47 +18,43 @@ extension MemoryStore {
     /// Columns whose text is JSON.
     static let jsonColumns: Set<String> = ["context", "value", "payload", "summary", "variant", "detail"]
 
-    static func rows(_ table: String, user: String, in db: Database) throws -> [TableRow] {
+    static func rows(_ table: String, user: String, in db: any MemorySQL) throws -> [TableRow] {
         // Table names come from Schema.userTables only; the user id is a parameter.
         precondition(Schema.userTables.contains(table))
         let order = Schema.orderBy[table] ?? "rowid"
-        let cursor = try Row.fetchAll(
-            db, sql: "SELECT * FROM \(table) WHERE user_id = ? ORDER BY \(order)",
-            arguments: [user])
-        return cursor.map { row in
+        return try db.rows("SELECT * FROM \(table) WHERE user_id = ? ORDER BY \(order)", [user]).map { row in
             var o: [String: JSON] = [:]
-            for (name, value) in row {
-                switch value.storage {
+            for (name, value) in zip(row.names, row.values) {
+                switch value {
                 case .null: o[name] = .null
-                case .int64(let i): o[name] = .number(Double(i))
+                case .int(let i): o[name] = .number(Double(i))
                 case .double(let d): o[name] = .number(d)
-                case .string(let s):
+                case .text(let s):
                     // JSON columns are decoded; text that is not JSON (a candidate's "HH:MM") stays text.
                     o[name] = jsonColumns.contains(name) ? ((try? JSONParser.parse(s)) ?? .string(s)) : .string(s)
-                case .blob(let b): o[name] = .string(b.base64EncodedString())
                 }
             }
-            return TableRow(table: table, row: o, columns: Array(row.columnNames))
+            return TableRow(table: table, row: o, columns: row.names)
         }
     }
 
     /// An audit entry. It names no user (user_hash is always ''): a hash of the id would let anyone holding
     /// the file test likely ids, and a keyed hash whose key sits in the same file would not stop them.
-    func audit(_ action: String, detail: JSON, at: String, in db: Database) throws {
+    func audit(_ action: String, detail: JSON, at: String, in db: any MemorySQL) throws {
         var d = detail.objectValue ?? [:]
         if !actor.isEmpty { d["by"] = .string(actor) }
         try db.execute(
-            sql: "INSERT INTO audit_log (at, action, user_hash, detail) VALUES (?, ?, '', ?)",
-            arguments: [at, action, JSON.object(d).stored])
+            "INSERT INTO audit_log (at, action, user_hash, detail) VALUES (?, ?, '', ?)",
+            [at, action, JSON.object(d).stored])
     }
 
     /// Runs `body` in a transaction that first verifies the file (`PRAGMA quick_check`): a write one that also
     /// writes the audit entry `body` returns, or, on a read-only file, a read one without it.
     private func audited<T>(
         _ operation: String, at: String,
-        _ body: (Database) throws -> (T, action: String, detail: JSON)
+        _ body: (any MemorySQL) throws -> (T, action: String, detail: JSON)
     ) throws -> T {
-        func verified(_ db: Database) throws -> (T, action: String, detail: JSON) {
+        func verified(_ db: any MemorySQL) throws -> (T, action: String, detail: JSON) {
             try Self.requireSound(db, path: path, operation)
             return try body(db)
         }
@@ -111,8 +107,7 @@ extension MemoryStore {
             try Self.requireSound(db, path: path, "forget", consequence: "; nothing was deleted")
             var counts: [String: Int] = [:]
             for table in Schema.userTables {
-                try db.execute(sql: "DELETE FROM \(table) WHERE user_id = ?", arguments: [user])
-                counts[table] = db.changesCount
+                counts[table] = try db.execute("DELETE FROM \(table) WHERE user_id = ?", [user])
             }
             try audit("forget", detail: ["rows": .number(Double(counts.values.reduce(0, +)))], at: at, in: db)
             return counts
@@ -164,11 +159,11 @@ extension MemoryStore {
         try read("count rows") { db in
             var counts: [String: Int] = [:]
             for t in Schema.userTables + (user == nil ? ["audit_log"] : []) {
-                let arguments: StatementArguments = user.map { [$0] } ?? []
+                let arguments = SQLArguments(user.map { [.text($0)] } ?? [])
                 counts[t] =
-                    try Int.fetchOne(
-                        db, sql: "SELECT count(*) FROM \(t)" + (user == nil ? "" : " WHERE user_id = ?"),
-                        arguments: arguments) ?? 0
+                    try db.one(
+                        Int.self, "SELECT count(*) FROM \(t)" + (user == nil ? "" : " WHERE user_id = ?"), arguments)
+                    ?? 0
             }
             return counts
         }
@@ -176,7 +171,7 @@ extension MemoryStore {
 
     /// Row counts per table, users, migrations, the file's size, and the LLM's spending per agent and model.
     public func stats() throws -> JSON {
-        try read("stats") { db in
+        try liteRead("stats") { db in
             var tables: [String: JSON] = [:]
             for t in Schema.userTables + ["audit_log"] {
                 tables[t] = .number(Double(try Int.fetchOne(db, sql: "SELECT count(*) FROM \(t)") ?? 0))
@@ -190,14 +185,14 @@ extension MemoryStore {
                 "migrations": .array(try Schema.migrator.appliedMigrations(db).map(JSON.string)),
                 "journal_mode": .string(try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""),
                 "bytes": .number(Double(pages * pageSize)),
-                "llm": try Self.llmStats(in: db),
+                "llm": try Self.llmStats(in: SQLiteSQL(db, cache: cache)),
             ]
         }
     }
 
     /// SQLite's integrity check and the store's invariants; the problems found (empty: the file is sound).
     public func check() throws -> [String] {
-        try read("check") { db in
+        try liteRead("check") { db in
             var problems: [String] = []
             let integrity: [String]
             do {
@@ -323,7 +318,10 @@ extension MemoryStore {
             try Self.retrying { try queue.backup(to: dest) }
             // The copy is verified before it replaces anything: a damaged memory file gives no backup, and
             // an older good backup at `file` is kept.
-            try dest.read { db in try Self.requireSound(db, path: path, "backup", consequence: "; no backup written") }
+            try dest.read { db in
+                try Self.requireSound(
+                    SQLiteSQL(db, cache: StatementCache()), path: path, "backup", consequence: "; no backup written")
+            }
             try dest.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
             try dest.close()
         } catch {
@@ -396,17 +394,15 @@ extension MemoryStore {
         let file = source.path
         if Self.samePath(file, path) { throw HOSError.usage("restore from \(file): that is the memory file itself") }
         let since = try source.read("read backup audit log") { db in
-            try String.fetchOne(db, sql: "SELECT max(at) FROM audit_log") ?? ""
+            try db.one(String.self, "SELECT max(at) FROM audit_log") ?? ""
         }
         // A damaged memory file is what restore is for: it is replaced, but its audit entries are not read
         // as if whole (they are dropped, with a warning).
-        var later: [Row] = []
+        var later: [SQLRow] = []
         do {
             try verify("read audit log")
             later = try read("read audit log") { db in
-                try Row.fetchAll(
-                    db, sql: "SELECT at, action, detail FROM audit_log WHERE at > ? ORDER BY id",
-                    arguments: [since])
+                try db.rows("SELECT at, action, detail FROM audit_log WHERE at > ? ORDER BY id", [since])
             }
         } catch let e as HOSError where Self.damageReason(e, path: path) != nil {
             printError(
@@ -423,8 +419,8 @@ extension MemoryStore {
         try write("restore") { db in
             for row in later {
                 try db.execute(
-                    sql: "INSERT INTO audit_log (at, action, user_hash, detail) VALUES (?, ?, '', ?)",
-                    arguments: [row["at"], row["action"], row["detail"]])
+                    "INSERT INTO audit_log (at, action, user_hash, detail) VALUES (?, ?, '', ?)",
+                    [row["at"] as SQLValue, row["action"] as SQLValue, row["detail"] as SQLValue])
             }
             try audit("restore", detail: ["forgets_undone": .number(Double(undone))], at: at, in: db)
         }
@@ -435,11 +431,11 @@ extension MemoryStore {
 extension MemoryStore {
     /// Runs raw SQL in a write transaction: for tests that break the file on purpose.
     func testExecute(_ sql: String) throws {
-        try write("test") { db in try db.execute(sql: sql) }
+        try liteWrite("test") { db in try db.execute(sql: sql) }
     }
 
     /// The first column of a query's rows as text: for tests.
     func testQuery(_ sql: String) throws -> [String] {
-        try read("test") { db in try String.fetchAll(db, sql: sql) }
+        try read("test") { db in try db.column(String.self, sql) }
     }
 }

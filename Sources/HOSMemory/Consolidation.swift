@@ -83,8 +83,8 @@ enum Circular {
 
 extension MemoryStore {
     /// Every user the file knows, sorted.
-    func users(in db: Database) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT DISTINCT user_id FROM event_seen ORDER BY user_id")
+    func users(in db: any MemorySQL) throws -> [String] {
+        try db.column(String.self, "SELECT DISTINCT user_id FROM event_seen ORDER BY user_id", [])
     }
 
     /// Every user the file knows (whose events it has seen), sorted.
@@ -92,11 +92,9 @@ extension MemoryStore {
 
     /// Consolidates one user at `now` (a UTC timestamp) inside the caller's transaction.
     @discardableResult
-    func consolidate(user: String, now: String, in db: Database) throws -> ConsolidationReport {
+    func consolidate(user: String, now: String, in db: any MemorySQL) throws -> ConsolidationReport {
         var report = ConsolidationReport(user: user)
-        let state = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT weeks_through, runs FROM consolidation_state WHERE user_id = ?"),
-            arguments: [user])
+        let state = try db.rows("SELECT weeks_through, runs FROM consolidation_state WHERE user_id = ?", [user]).first
         var weeksThrough: String? = state?["weeks_through"]
         let today = LocalDate(String(now.prefix(10)))
         if let latest = try latestRecordDay(user: user, today: today, in: db) {
@@ -113,36 +111,30 @@ extension MemoryStore {
             try rollingStats(user: user, latest: latest, in: db)
             // 3. Short-term expiry.
             let cutoff = expiry(latest: latest, today: today).description
-            try db.cachedStatement(sql: "DELETE FROM short_term_record WHERE user_id = ? AND date <= ?").execute(
-                arguments: [user, cutoff])
-            report.prunedRecords = db.changesCount
-            try db.cachedStatement(sql: "DELETE FROM short_term_history WHERE user_id = ? AND date <= ?").execute(
-                arguments: [user, cutoff])
+            report.prunedRecords = try db.execute(
+                "DELETE FROM short_term_record WHERE user_id = ? AND date <= ?", [user, cutoff])
+            try db.execute("DELETE FROM short_term_history WHERE user_id = ? AND date <= ?", [user, cutoff])
             try engagement(user: user, latest: latest, now: now, in: db)
         }
         // 4. Meta and proven strategies from plan feedback.
         try meta(user: user, now: now, promoted: &report.promoted, in: db)
         // 5. Working-memory expiry.
-        try db.cachedStatement(sql: "DELETE FROM working WHERE user_id = ? AND expires_at < ?").execute(arguments: [
-            user, now,
-        ])
-        report.expiredWorking = db.changesCount
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO consolidation_state (user_id, weeks_through, runs, last_run) VALUES (?, ?, 1, ?)
-                ON CONFLICT (user_id) DO UPDATE SET weeks_through = excluded.weeks_through,
-                  runs = consolidation_state.runs + 1, last_run = max(consolidation_state.last_run, excluded.last_run)
-                """
-        ).execute(arguments: [user, weeksThrough, now])
+        report.expiredWorking = try db.execute("DELETE FROM working WHERE user_id = ? AND expires_at < ?", [user, now])
+        try db.execute(
+            """
+            INSERT INTO consolidation_state (user_id, weeks_through, runs, last_run) VALUES (?, ?, 1, ?)
+            ON CONFLICT (user_id) DO UPDATE SET weeks_through = excluded.weeks_through,
+              runs = consolidation_state.runs + 1, last_run = \(db.dialect.greatest("consolidation_state.last_run", "excluded.last_run"))
+            """, [user, weeksThrough, now])
         return report
     }
 
     /// The user's latest record day that moves the window: records dated after now + 1 day (a mistyped
     /// year) stay, but do not count.
-    func latestRecordDay(user: String, today: LocalDate?, in db: Database) throws -> LocalDate? {
-        let text = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT max(date) FROM short_term_record WHERE user_id = ? AND date <= ?"),
-            arguments: [user, horizon(today)])
+    func latestRecordDay(user: String, today: LocalDate?, in db: any MemorySQL) throws -> LocalDate? {
+        let text = try db.one(
+            String.self, "SELECT max(date) FROM short_term_record WHERE user_id = ? AND date <= ?",
+            [user, horizon(today)])
         return text.flatMap { LocalDate($0) }
     }
 
@@ -155,7 +147,7 @@ extension MemoryStore {
 
     /// The expiry day that consolidating `user` at `now` will reach once `batch` is stored: the latest day
     /// of the stored records and of the batch's, as `consolidate` finds it. Nil when there are no records.
-    func expiryCutoff(user: String, now: String, batch: [Event], in db: Database) throws -> String? {
+    func expiryCutoff(user: String, now: String, batch: [Event], in db: any MemorySQL) throws -> String? {
         let today = LocalDate(String(now.prefix(10)))
         let limit = horizon(today)
         var latest = try latestRecordDay(user: user, today: today, in: db)?.description
@@ -172,27 +164,23 @@ extension MemoryStore {
     /// clock pattern's candidate and promoting it after `promoteAfterWeeks` agreeing weeks.
     func consolidateWeeks(
         user: String, from: LocalDate?, before: LocalDate, now: String,
-        promoted: inout [String], in db: Database
+        promoted: inout [String], in db: any MemorySQL
     ) throws -> Int {
         var weeks = Set<Int>()
         for rule in ConsolidationRules.clockPatterns {
-            let rows = try raw(
+            let rows = try db.rows(
                 """
                 SELECT date, value FROM short_term_record
                 WHERE user_id = ? AND metric = ? AND kind = 'clock' AND date >= ? AND date < ? ORDER BY date
-                """, in: db)
-            rows.bind(1, user)
-            rows.bind(2, rule.metric)
-            rows.bind(3, from?.description ?? "")
-            rows.bind(4, before.description)
+                """, [user, rule.metric, from?.description ?? "", before.description])
             var byWeek: [(monday: LocalDate, values: [Double])] = []
-            while try rows.step() {
-                guard let d = LocalDate(rows.text(0)) else { continue }
+            for row in rows {
+                guard let d = LocalDate(row[0] as String) else { continue }
                 let monday = d.adding(days: -(d.weekday - 1))
                 if byWeek.last?.monday == monday {
-                    byWeek[byWeek.count - 1].values.append(rows.double(1))
+                    byWeek[byWeek.count - 1].values.append(row[1])
                 } else {
-                    byWeek.append((monday, [rows.double(1)]))
+                    byWeek.append((monday, [row[1]]))
                 }
             }
             for week in byWeek where week.values.count >= ConsolidationRules.minValuesPerWeek {
@@ -213,12 +201,11 @@ extension MemoryStore {
     /// long-term preference.
     func observeWeek(
         user: String, key: String, metric: String, median: Double, n: Int, now: String,
-        in db: Database
+        in db: any MemorySQL
     ) throws -> Bool {
-        let cand = try Row.fetchOne(
-            db.cachedStatement(
-                sql: "SELECT value, streak, evidence_count FROM candidate WHERE user_id = ? AND key = ?"),
-            arguments: [user, key])
+        let cand = try db.rows(
+            "SELECT value, streak, evidence_count FROM candidate WHERE user_id = ? AND key = ?", [user, key]
+        ).first
         var value = median
         var streak = 1
         var evidence = n
@@ -231,28 +218,25 @@ extension MemoryStore {
             evidence = cand["evidence_count"] as Int + n
         } else if cand != nil {
             // The pattern broke: a preference it had promoted loses confidence, and goes when too weak.
-            try db.cachedStatement(
-                sql: """
-                    UPDATE long_term_preference SET confidence = confidence * ? WHERE user_id = ? AND key = ? AND source LIKE 'consolidation%'
-                    """
-            ).execute(arguments: [ConsolidationRules.decay, user, key])
-            try db.cachedStatement(
-                sql: """
-                    DELETE FROM long_term_preference WHERE user_id = ? AND key = ? AND source LIKE 'consolidation%' AND confidence < ?
-                    """
-            ).execute(arguments: [user, key, ConsolidationRules.dropBelow])
+            try db.execute(
+                """
+                UPDATE long_term_preference SET confidence = confidence * ? WHERE user_id = ? AND key = ? AND source LIKE 'consolidation%'
+                """, [ConsolidationRules.decay, user, key])
+            try db.execute(
+                """
+                DELETE FROM long_term_preference WHERE user_id = ? AND key = ? AND source LIKE 'consolidation%' AND confidence < ?
+                """, [user, key, ConsolidationRules.dropBelow])
         }
         // Minutes kept exact in the candidate; the preference is rounded to 5 minutes.
         let exact = ClockTime(minutes: Int(value.rounded()) % 1440).description
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO candidate (user_id, key, value, streak, evidence_count, first_seen, last_seen)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value, streak = excluded.streak,
-                  evidence_count = excluded.evidence_count, last_seen = excluded.last_seen,
-                  first_seen = CASE WHEN excluded.streak = 1 THEN excluded.first_seen ELSE candidate.first_seen END
-                """
-        ).execute(arguments: [user, key, exact, streak, evidence, now, now])
+        try db.execute(
+            """
+            INSERT INTO candidate (user_id, key, value, streak, evidence_count, first_seen, last_seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value, streak = excluded.streak,
+              evidence_count = excluded.evidence_count, last_seen = excluded.last_seen,
+              first_seen = CASE WHEN excluded.streak = 1 THEN excluded.first_seen ELSE candidate.first_seen END
+            """, [user, key, exact, streak, evidence, now, now])
         guard streak >= ConsolidationRules.promoteAfterWeeks else { return false }
         try upsertPreference(
             user: user, key: key, value: .string(Circular.clock(value)),
@@ -263,27 +247,23 @@ extension MemoryStore {
     }
 
     /// Per metric, the 7- and 30-day statistics ending at the user's latest record date.
-    func rollingStats(user: String, latest: LocalDate, in db: Database) throws {
+    func rollingStats(user: String, latest: LocalDate, in db: any MemorySQL) throws {
         let widest = ConsolidationRules.windows.max()!
-        let rows = try raw(
+        let rows = try db.rows(
             """
             SELECT date, metric, value, kind FROM short_term_record WHERE user_id = ? AND date > ? AND date <= ?
             ORDER BY date, metric
-            """, in: db)
-        rows.bind(1, user)
-        rows.bind(2, latest.adding(days: -widest).description)
-        rows.bind(3, latest.description)
+            """, [user, latest.adding(days: -widest).description, latest.description])
         var series: [String: (kind: String, points: [(Int, Double)])] = [:]
-        while try rows.step() {
-            guard let d = LocalDate(rows.text(0)) else { continue }
-            series[rows.text(1), default: (rows.text(3), [])].points.append((latest.days(since: d), rows.double(2)))
+        for row in rows {
+            guard let d = LocalDate(row[0] as String) else { continue }
+            series[row[1], default: (row[3], [])].points.append((latest.days(since: d), row[2]))
         }
-        try db.cachedStatement(sql: "DELETE FROM short_term_stat WHERE user_id = ?").execute(arguments: [user])
-        let insert = try raw(
-            """
+        try db.execute("DELETE FROM short_term_stat WHERE user_id = ?", [user])
+        let insert = """
             INSERT INTO short_term_stat (user_id, metric, window_days, as_of, n, mean, sd, min, max)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, in: db)
+            """
         for metric in series.keys.sorted() {
             let s = series[metric]!
             for w in ConsolidationRules.windows {
@@ -300,28 +280,18 @@ extension MemoryStore {
                         xs.count >= 2
                         ? (xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(xs.count - 1)).squareRoot() : nil
                 }
-                insert.reset()
-                insert.bind(1, user)
-                insert.bind(2, metric)
-                insert.bind(3, w)
-                insert.bind(4, latest.description)
-                insert.bind(5, xs.count)
-                insert.bind(6, mean)
-                insert.bind(7, sd)
-                insert.bind(8, xs.min()!)
-                insert.bind(9, xs.max()!)
-                try insert.run()
+                try db.execute(insert, [user, metric, w, latest.description, xs.count, mean, sd, xs.min()!, xs.max()!])
             }
         }
     }
 
     /// Engagement trajectory: days logged in the last 7 days against the 7 before.
-    func engagement(user: String, latest: LocalDate, now: String, in db: Database) throws {
-        let dates = try String.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT DISTINCT date FROM short_term_record WHERE user_id = ? AND date > ? AND date <= ?
-                    """), arguments: [user, latest.adding(days: -14).description, latest.description]
+    func engagement(user: String, latest: LocalDate, now: String, in db: any MemorySQL) throws {
+        let dates = try db.column(
+            String.self,
+            """
+            SELECT DISTINCT date FROM short_term_record WHERE user_id = ? AND date > ? AND date <= ?
+            """, [user, latest.adding(days: -14).description, latest.description]
         ).compactMap { LocalDate($0) }
         let last = dates.filter { latest.days(since: $0) < 7 }.count
         let previous = dates.count - last
@@ -334,25 +304,23 @@ extension MemoryStore {
             ], now: now, in: db)
     }
 
-    func setMeta(user: String, key: String, value: JSON, now: String, in db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO meta (user_id, key, value, updated_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-                """
-        ).execute(arguments: [user, key, value.stored, now])
+    func setMeta(user: String, key: String, value: JSON, now: String, in db: any MemorySQL) throws {
+        try db.execute(
+            """
+            INSERT INTO meta (user_id, key, value, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+            """, [user, key, value.stored, now])
     }
 
     /// Adherence by weekday, category, difficulty and strategy arm from plan feedback; arms that hold up
     /// become proven strategies, and the best proven exercise_time arm the `exercise_time` preference.
-    func meta(user: String, now: String, promoted: inout [String], in db: Database) throws {
-        let rows = try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT f.date, f.status, p.category, p.variant, p.difficulty FROM plan_feedback f
-                    LEFT JOIN plan_item p ON p.user_id = f.user_id AND p.plan_id = f.plan_id AND p.item_id = f.item_id
-                    WHERE f.user_id = ? ORDER BY f.date, f.plan_id, f.item_id
-                    """), arguments: [user])
+    func meta(user: String, now: String, promoted: inout [String], in db: any MemorySQL) throws {
+        let rows = try db.rows(
+            """
+            SELECT f.date, f.status, p.category, p.variant, p.difficulty FROM plan_feedback f
+            LEFT JOIN plan_item p ON p.user_id = f.user_id AND p.plan_id = f.plan_id AND p.item_id = f.item_id
+            WHERE f.user_id = ? ORDER BY f.date, f.plan_id, f.item_id
+            """, [user])
         guard !rows.isEmpty else { return }
         typealias Tally = FeedbackTally
         typealias Arm = StrategyArm
@@ -409,7 +377,7 @@ extension MemoryStore {
     /// leave the table; the best proven exercise_time arm becomes the `exercise_time` preference.
     func provenStrategies(
         user: String, arms: [StrategyArm: (category: String, tally: FeedbackTally)], now: String,
-        promoted: inout [String], in db: Database
+        promoted: inout [String], in db: any MemorySQL
     ) throws {
         var bestExercise: (arm: String, rate: Double, n: Int)?
         for key in arms.keys.sorted() {
@@ -417,23 +385,22 @@ extension MemoryStore {
             let parts = [key.dimension, key.arm]
             let laplace = (t.sum + 1) / Double(t.n + 2)
             if t.n >= ConsolidationRules.strategyMinFeedback, laplace >= ConsolidationRules.strategyMinRate {
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO long_term_strategy (user_id, dimension, arm, category, success_rate, confidence,
-                                                        evidence_count, first_seen, last_seen)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (user_id, dimension, arm) DO UPDATE SET category = excluded.category,
-                          success_rate = excluded.success_rate, confidence = excluded.confidence,
-                          evidence_count = excluded.evidence_count, last_seen = excluded.last_seen
-                        """
-                ).execute(arguments: [user, parts[0], parts[1], cat, t.sum / Double(t.n), laplace, t.n, now, now])
+                try db.execute(
+                    """
+                    INSERT INTO long_term_strategy (user_id, dimension, arm, category, success_rate, confidence,
+                                                    evidence_count, first_seen, last_seen)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (user_id, dimension, arm) DO UPDATE SET category = excluded.category,
+                      success_rate = excluded.success_rate, confidence = excluded.confidence,
+                      evidence_count = excluded.evidence_count, last_seen = excluded.last_seen
+                    """, [user, parts[0], parts[1], cat, t.sum / Double(t.n), laplace, t.n, now, now])
                 if parts[0] == "exercise_time", laplace > (bestExercise?.rate ?? 0) {
                     bestExercise = (parts[1], laplace, t.n)
                 }
             } else {
                 try db.execute(
-                    sql: "DELETE FROM long_term_strategy WHERE user_id = ? AND dimension = ? AND arm = ?",
-                    arguments: [user, parts[0], parts[1]])
+                    "DELETE FROM long_term_strategy WHERE user_id = ? AND dimension = ? AND arm = ?",
+                    [user, parts[0], parts[1]])
             }
         }
         if let best = bestExercise {

@@ -10,16 +10,7 @@ extension MemoryStore {
     public func lastAnalysis(user: String) throws -> Event? {
         try read("read the last analysis") { db in
             guard
-                let row = try Row.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT event_id, timestamp, agent, archetype, analysis_id, payload FROM analyses
-                            WHERE user_id = ? AND event_type = 'analysis_complete'
-                              AND json_type(payload, '$.as_of') = 'text'
-                              AND coalesce(json_extract(payload, '$.cached'), 0) = 0
-                              AND coalesce(json_array_length(payload, '$.degraded'), 0) = 0
-                            ORDER BY json_extract(payload, '$.as_of') DESC, timestamp DESC, event_id DESC LIMIT 1
-                            """), arguments: [user]),
+                let row = try db.rows(Self.lastAnalysisSQL(db.dialect), [user]).first,
                 case .object(let payload) = JSON.parseStored(row["payload"])
             else { return nil }
             let agent: String = row["agent"]
@@ -30,14 +21,38 @@ extension MemoryStore {
         }
     }
 
+    /// The query of `lastAnalysis` in each engine's JSON functions.
+    static func lastAnalysisSQL(_ dialect: SQLDialect) -> String {
+        switch dialect {
+        case .sqlite:
+            """
+            SELECT event_id, timestamp, agent, archetype, analysis_id, payload FROM analyses
+            WHERE user_id = ? AND event_type = 'analysis_complete'
+              AND json_type(payload, '$.as_of') = 'text'
+              AND coalesce(json_extract(payload, '$.cached'), 0) = 0
+              AND coalesce(json_array_length(payload, '$.degraded'), 0) = 0
+            ORDER BY json_extract(payload, '$.as_of') DESC, timestamp DESC, event_id DESC LIMIT 1
+            """
+        case .postgresql:
+            """
+            SELECT event_id, timestamp, agent, archetype, analysis_id, payload FROM analyses
+            WHERE user_id = ? AND event_type = 'analysis_complete'
+              AND jsonb_typeof(payload::jsonb -> 'as_of') = 'string'
+              AND coalesce(payload::jsonb -> 'cached' NOT IN ('false'::jsonb, '0'::jsonb, 'null'::jsonb), false) = false
+              AND (jsonb_typeof(payload::jsonb -> 'degraded') IS DISTINCT FROM 'array'
+                   OR jsonb_array_length(payload::jsonb -> 'degraded') = 0)
+            ORDER BY (payload::jsonb ->> 'as_of') COLLATE "C" DESC, timestamp DESC, event_id DESC LIMIT 1
+            """
+        }
+    }
+
     /// The distinct days after `day` on which the short-term layer holds a record of the user.
     public func recordDays(user: String, after day: LocalDate) throws -> Set<LocalDate> {
         try read("read the new days") { db in
             Set(
-                try String.fetchAll(
-                    db.cachedStatement(
-                        sql: "SELECT DISTINCT date FROM short_term_record WHERE user_id = ? AND date > ?"),
-                    arguments: [user, day.description]
+                try db.column(
+                    String.self, "SELECT DISTINCT date FROM short_term_record WHERE user_id = ? AND date > ?",
+                    [user, day.description]
                 ).compactMap { LocalDate($0) })
         }
     }
@@ -45,10 +60,9 @@ extension MemoryStore {
     /// The latest day on which the short-term layer holds a record of the user.
     public func latestRecordDay(user: String) throws -> LocalDate? {
         try read("read the latest record") { db in
-            try String.fetchOne(
-                db.cachedStatement(sql: "SELECT max(date) FROM short_term_record WHERE user_id = ?"),
-                arguments: [user]
-            ).flatMap { LocalDate($0) }
+            try db.one(String.self, "SELECT max(date) FROM short_term_record WHERE user_id = ?", [user]).flatMap {
+                LocalDate($0)
+            }
         }
     }
 

@@ -40,10 +40,8 @@ extension JSON {
 
 extension MemoryStore {
     /// Marks an event as stored for its user; false when it was already (the event is then skipped).
-    static func firstSight(_ event: Event, in db: Database) throws -> Bool {
-        let stmt = try db.cachedStatement(sql: firstSightSQL)
-        try stmt.execute(arguments: [event.userID, event.eventID, event.eventType, utc(event.timestamp)])
-        return db.changesCount > 0
+    static func firstSight(_ event: Event, in db: any MemorySQL) throws -> Bool {
+        try db.execute(firstSightSQL, [event.userID, event.eventID, event.eventType, utc(event.timestamp)]) > 0
     }
 
     static let firstSightSQL = """
@@ -54,22 +52,16 @@ extension MemoryStore {
     /// `expired`: the user and the day through which this transaction's consolidation will prune the
     /// short-term records; that user's numeric values up to it are not written (see `expiryCutoff`).
     @discardableResult
-    func ingest(_ event: Event, expired: (user: String, through: String)? = nil, in db: Database) throws -> Bool {
-        let seen = try raw(Self.firstSightSQL, in: db)
+    func ingest(_ event: Event, expired: (user: String, through: String)? = nil, in db: any MemorySQL) throws -> Bool {
         let user = event.userID
         let at = utc(event.timestamp)
-        seen.bind(1, user)
-        seen.bind(2, event.eventID)
-        seen.bind(3, event.eventType)
-        seen.bind(4, at)
-        guard try seen.run() > 0 else { return false }
+        guard try db.execute(Self.firstSightSQL, [user, event.eventID, event.eventType, at]) > 0 else { return false }
         if options.logEvents {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO event_log (user_id, event_id, event_type, timestamp, line) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT DO NOTHING
-                    """
-            ).execute(arguments: [user, event.eventID, event.eventType, at, event.json.text])
+            try db.execute(
+                """
+                INSERT INTO event_log (user_id, event_id, event_type, timestamp, line) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """, [user, event.eventID, event.eventType, at, event.json.text])
         }
         switch event.eventType {
         case EventType.healthRecord:
@@ -82,20 +74,20 @@ extension MemoryStore {
             try storeProfile(profile, event: event, at: at, in: db)
         case EventType.planFeedback:
             let f = try PlanFeedback(payload: event.payload)
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO plan_feedback (user_id, plan_id, item_id, date, status, rating, reason, event_id, timestamp)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (user_id, plan_id, item_id, date) DO UPDATE SET
-                      status = excluded.status, rating = excluded.rating, reason = excluded.reason,
-                      event_id = excluded.event_id, timestamp = excluded.timestamp
-                    WHERE excluded.timestamp > plan_feedback.timestamp
-                       OR (excluded.timestamp = plan_feedback.timestamp AND excluded.event_id > plan_feedback.event_id)
-                    """
-            ).execute(arguments: [
-                user, f.planID, f.itemID, f.date.description, f.status.rawValue, f.rating, f.reason?.rawValue,
-                event.eventID, at,
-            ])
+            try db.execute(
+                """
+                INSERT INTO plan_feedback (user_id, plan_id, item_id, date, status, rating, reason, event_id, timestamp)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (user_id, plan_id, item_id, date) DO UPDATE SET
+                  status = excluded.status, rating = excluded.rating, reason = excluded.reason,
+                  event_id = excluded.event_id, timestamp = excluded.timestamp
+                WHERE excluded.timestamp > plan_feedback.timestamp
+                   OR (excluded.timestamp = plan_feedback.timestamp AND excluded.event_id > plan_feedback.event_id)
+                """,
+                [
+                    user, f.planID, f.itemID, f.date.description, f.status.rawValue, f.rating, f.reason?.rawValue,
+                    event.eventID, at,
+                ])
         case EventType.insightFeedback:
             try storeInsightFeedback(event, at: at, in: db)
         case EventType.alert:
@@ -121,22 +113,22 @@ extension MemoryStore {
     // MARK: - Alerts
 
     /// A coach alert: the episode's row takes the later of its events (by as_of, then closed after open).
-    func storeAlert(_ a: AlertPayload, event: Event, in db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO alert (user_id, alert_id, rule, severity, status, started, ended, as_of, title, payload,
-                                   event_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (user_id, alert_id) DO UPDATE SET
-                  severity = excluded.severity, status = excluded.status, ended = excluded.ended,
-                  as_of = excluded.as_of, title = excluded.title, payload = excluded.payload,
-                  event_id = excluded.event_id
-                WHERE excluded.as_of > alert.as_of OR (excluded.as_of = alert.as_of AND excluded.status = 'closed')
-                """
-        ).execute(arguments: [
-            event.userID, a.alertID, a.rule, a.severity, a.status, a.started.description, a.ended?.description,
-            a.asOf.description, a.title, JSON.object(a.payload).stored, event.eventID,
-        ])
+    func storeAlert(_ a: AlertPayload, event: Event, in db: any MemorySQL) throws {
+        try db.execute(
+            """
+            INSERT INTO alert (user_id, alert_id, rule, severity, status, started, ended, as_of, title, payload,
+                               event_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (user_id, alert_id) DO UPDATE SET
+              severity = excluded.severity, status = excluded.status, ended = excluded.ended,
+              as_of = excluded.as_of, title = excluded.title, payload = excluded.payload,
+              event_id = excluded.event_id
+            WHERE excluded.as_of > alert.as_of OR (excluded.as_of = alert.as_of AND excluded.status = 'closed')
+            """,
+            [
+                event.userID, a.alertID, a.rule, a.severity, a.status, a.started.description, a.ended?.description,
+                a.asOf.description, a.title, JSON.object(a.payload).stored, event.eventID,
+            ])
     }
 
     // MARK: - Short-term records
@@ -148,16 +140,10 @@ extension MemoryStore {
     /// consolidation reads before the expiry deletes them: the rest would be deleted unread.
     func storeRecord(
         _ record: HealthRecord, user: String, eventID: String, at: String,
-        expiredThrough: String? = nil, in db: Database
+        expiredThrough: String? = nil, in db: any MemorySQL
     ) throws {
         let date = record.date.description
         let expired = expiredThrough.map { date <= $0 } ?? false
-        let insert = try raw(Self.recordInsertSQL, in: db)
-        // Bindings outlive sqlite3_reset: what every row of the record shares is bound once.
-        insert.bind(1, user)
-        insert.bind(2, date)
-        insert.bind(6, eventID)
-        insert.bind(7, at)
         for (name, metric) in record.metrics.sorted(by: { $0.key < $1.key }) {
             let value: Double
             let kind: String
@@ -167,39 +153,35 @@ extension MemoryStore {
                 (value, kind) = (n, "number")
             case .clock(let t): (value, kind) = (Double(t.minutes), "clock")
             }
-            insert.reset()
-            insert.bind(3, name)
-            insert.bind(4, value)
-            insert.bind(5, kind)
-            if try insert.run() > 0 { continue }
-            let old = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT value, kind, event_id, recorded_at FROM short_term_record
-                        WHERE user_id = ? AND date = ? AND metric = ?
-                        """), arguments: [user, date, name])!
+            if try db.execute(Self.recordInsertSQL, [user, date, name, value, kind, eventID, at]) > 0 { continue }
+            let old = try db.rows(
+                """
+                SELECT value, kind, event_id, recorded_at FROM short_term_record
+                WHERE user_id = ? AND date = ? AND metric = ?
+                """, [user, date, name]
+            ).first!
             let oldAt: String = old["recorded_at"]
             let oldID: String = old["event_id"]
             // The same value again (a re-import under new ids) is no new fact: nothing to keep.
             if old["value"] as Double == value, old["kind"] as String == kind { continue }
-            let history = try db.cachedStatement(
-                sql: """
-                    INSERT INTO short_term_history (user_id, date, metric, value, kind, event_id, recorded_at, superseded_by)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
+            let history = """
+                INSERT INTO short_term_history (user_id, date, metric, value, kind, event_id, recorded_at, superseded_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """
             if (at, eventID) > (oldAt, oldID) {
-                try history.execute(arguments: [
-                    user, date, name, old["value"] as Double, old["kind"] as String,
-                    oldID, oldAt, eventID,
-                ])
-                try db.cachedStatement(
-                    sql: """
-                        UPDATE short_term_record SET value = ?, kind = ?, event_id = ?, recorded_at = ?
-                        WHERE user_id = ? AND date = ? AND metric = ?
-                        """
-                ).execute(arguments: [value, kind, eventID, at, user, date, name])
+                try db.execute(
+                    history,
+                    [
+                        user, date, name, old["value"] as Double, old["kind"] as String,
+                        oldID, oldAt, eventID,
+                    ])
+                try db.execute(
+                    """
+                    UPDATE short_term_record SET value = ?, kind = ?, event_id = ?, recorded_at = ?
+                    WHERE user_id = ? AND date = ? AND metric = ?
+                    """, [value, kind, eventID, at, user, date, name])
             } else {
-                try history.execute(arguments: [user, date, name, value, kind, eventID, at, oldID])
+                try db.execute(history, [user, date, name, value, kind, eventID, at, oldID])
             }
         }
     }
@@ -211,15 +193,14 @@ extension MemoryStore {
 
     // MARK: - Profiles and preferences
 
-    func storeProfile(_ profile: UserProfile, event: Event, at: String, in db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO profile (user_id, payload, event_id, updated_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (user_id) DO UPDATE SET payload = excluded.payload, event_id = excluded.event_id,
-                  updated_at = excluded.updated_at
-                WHERE excluded.updated_at >= profile.updated_at
-                """
-        ).execute(arguments: [event.userID, JSON.object(profile.payload).stored, event.eventID, at])
+    func storeProfile(_ profile: UserProfile, event: Event, at: String, in db: any MemorySQL) throws {
+        try db.execute(
+            """
+            INSERT INTO profile (user_id, payload, event_id, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (user_id) DO UPDATE SET payload = excluded.payload, event_id = excluded.event_id,
+              updated_at = excluded.updated_at
+            WHERE excluded.updated_at >= profile.updated_at
+            """, [event.userID, JSON.object(profile.payload).stored, event.eventID, at])
         // A stated diet is a preference at once: the user said so.
         let d = profile.dietary
         if let pattern = d["pattern"]?.stringValue, !pattern.isEmpty {
@@ -246,29 +227,28 @@ extension MemoryStore {
     /// evidence adds up (or is replaced, with `replaceEvidence`); first and last seen widen.
     func upsertPreference(
         user: String, key: String, value: JSON, confidence: Double, evidence: Int,
-        source: String, at: String, replaceEvidence: Bool = false, in db: Database
+        source: String, at: String, replaceEvidence: Bool = false, in db: any MemorySQL
     ) throws {
         let evidenceSQL =
             replaceEvidence
             ? "excluded.evidence_count" : "long_term_preference.evidence_count + excluded.evidence_count"
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO long_term_preference (user_id, key, value, confidence, evidence_count, source, first_seen, last_seen)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (user_id, key) DO UPDATE SET
-                  value = CASE WHEN excluded.last_seen >= long_term_preference.last_seen THEN excluded.value ELSE long_term_preference.value END,
-                  confidence = CASE WHEN excluded.last_seen >= long_term_preference.last_seen THEN excluded.confidence ELSE long_term_preference.confidence END,
-                  source = CASE WHEN excluded.last_seen >= long_term_preference.last_seen THEN excluded.source ELSE long_term_preference.source END,
-                  evidence_count = \(evidenceSQL),
-                  first_seen = min(long_term_preference.first_seen, excluded.first_seen),
-                  last_seen = max(long_term_preference.last_seen, excluded.last_seen)
-                """
-        ).execute(arguments: [user, key, value.stored, min(1, max(0, confidence)), evidence, source, at, at])
+        try db.execute(
+            """
+            INSERT INTO long_term_preference (user_id, key, value, confidence, evidence_count, source, first_seen, last_seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (user_id, key) DO UPDATE SET
+              value = CASE WHEN excluded.last_seen >= long_term_preference.last_seen THEN excluded.value ELSE long_term_preference.value END,
+              confidence = CASE WHEN excluded.last_seen >= long_term_preference.last_seen THEN excluded.confidence ELSE long_term_preference.confidence END,
+              source = CASE WHEN excluded.last_seen >= long_term_preference.last_seen THEN excluded.source ELSE long_term_preference.source END,
+              evidence_count = \(evidenceSQL),
+              first_seen = min(long_term_preference.first_seen, excluded.first_seen),
+              last_seen = \(db.dialect.greatest("long_term_preference.last_seen", "excluded.last_seen"))
+            """, [user, key, value.stored, min(1, max(0, confidence)), evidence, source, at, at])
     }
 
     /// `memory_store`: `payload.preferences` {name: value} (or one `key` and `value`), stated by the user
     /// or another agent, with `payload.confidence` (default 1).
-    func storeControl(_ event: Event, at: String, in db: Database) throws {
+    func storeControl(_ event: Event, at: String, in db: any MemorySQL) throws {
         let p = event.payload
         var prefs: [String: JSON] = [:]
         if case .object(let o)? = p["preferences"] { prefs = o }
@@ -289,17 +269,17 @@ extension MemoryStore {
             + StableHash.hex(StableHash.of(event.eventID))
     }
 
-    func storeResult(_ event: Event, at: String, in db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO analyses (user_id, event_id, analysis_id, agent, event_type, timestamp, archetype, summary, payload)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                """
-        ).execute(arguments: [
-            event.userID, event.eventID, Self.analysisID(of: event), event.sourceAgent ?? "",
-            event.eventType, at, event.archetype ?? event.payload["archetype"]?.stringValue,
-            JSON.object(Self.summary(of: event)).stored, JSON.object(event.payload).stored,
-        ])
+    func storeResult(_ event: Event, at: String, in db: any MemorySQL) throws {
+        try db.execute(
+            """
+            INSERT INTO analyses (user_id, event_id, analysis_id, agent, event_type, timestamp, archetype, summary, payload)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """,
+            [
+                event.userID, event.eventID, Self.analysisID(of: event), event.sourceAgent ?? "",
+                event.eventType, at, event.archetype ?? event.payload["archetype"]?.stringValue,
+                JSON.object(Self.summary(of: event)).stored, JSON.object(event.payload).stored,
+            ])
     }
 
     /// The few numbers of a result that history shows; the full payload stays in `analyses.payload`.
@@ -337,7 +317,7 @@ extension MemoryStore {
     }
 
     /// A routine plan's items, so that feedback can be joined to category, strategy and difficulty.
-    func storePlanItems(_ event: Event, in db: Database) throws {
+    func storePlanItems(_ event: Event, in db: any MemorySQL) throws {
         let p = event.payload
         guard let planID = p["plan_id"]?.stringValue, case .array(let items)? = p["items"] else { return }
         let difficulty = Self.level(p["difficulty"])
@@ -348,17 +328,17 @@ extension MemoryStore {
             if case .object(let v)? = item["variant"] { variant = v.filter { $0.value.stringValue != nil } }
             let arms = variant.keys.sorted().map { "\($0)=\(variant[$0]!.stringValue!)" }
             let strategy = arms.isEmpty ? category : category + ":" + arms.joined(separator: ",")
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO plan_item (user_id, plan_id, item_id, analysis_id, archetype, date, category, strategy,
-                                           variant, intensity, difficulty)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                    """
-            ).execute(arguments: [
-                event.userID, planID, itemID, Self.analysisID(of: event), event.archetype,
-                p["date"]?.stringValue, category, strategy, JSON.object(variant).stored,
-                Self.level(item["intensity"]), difficulty,
-            ])
+            try db.execute(
+                """
+                INSERT INTO plan_item (user_id, plan_id, item_id, analysis_id, archetype, date, category, strategy,
+                                       variant, intensity, difficulty)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """,
+                [
+                    event.userID, planID, itemID, Self.analysisID(of: event), event.archetype,
+                    p["date"]?.stringValue, category, strategy, JSON.object(variant).stored,
+                    Self.level(item["intensity"]), difficulty,
+                ])
         }
     }
 
@@ -371,108 +351,105 @@ extension MemoryStore {
     }
 
     /// An insight, deduplicated by its id and by the hash of its content (kind, title, detail).
-    func storeInsight(_ event: Event, at: String, in db: Database) throws {
+    func storeInsight(_ event: Event, at: String, in db: any MemorySQL) throws {
         let p = event.payload
         let id = p["insight_id"]?.stringValue ?? event.eventID
         let hash = StableHash.hex(
             StableHash.of(p["kind"]?.text ?? "", p["title"]?.text ?? "", p["detail"]?.text ?? ""),
             digits: 32)
-        let existing = try String.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT insight_id FROM insight WHERE user_id = ? AND (insight_id = ? OR content_hash = ?)
-                    ORDER BY insight_id LIMIT 1
-                    """), arguments: [event.userID, id, hash])
+        let existing = try db.one(
+            String.self,
+            """
+            SELECT insight_id FROM insight WHERE user_id = ? AND (insight_id = ? OR content_hash = ?)
+            ORDER BY insight_id LIMIT 1
+            """, [event.userID, id, hash])
         if let existing {
             if existing == id,
-                try Int.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT count(*) FROM insight WHERE user_id = ? AND insight_id = ? AND content_hash = ?
-                            """), arguments: [event.userID, id, "feedback:" + id]) == 1
+                try db.one(
+                    Int.self,
+                    """
+                    SELECT count(*) FROM insight WHERE user_id = ? AND insight_id = ? AND content_hash = ?
+                    """, [event.userID, id, "feedback:" + id]) == 1
             {
                 // The row is a feedback placeholder: the insight brings its content.
                 let taken =
-                    try Int.fetchOne(
-                        db.cachedStatement(sql: "SELECT count(*) FROM insight WHERE user_id = ? AND content_hash = ?"),
-                        arguments: [event.userID, hash]) ?? 0
+                    try db.one(
+                        Int.self, "SELECT count(*) FROM insight WHERE user_id = ? AND content_hash = ?",
+                        [event.userID, hash]) ?? 0
                 if taken == 0 {
-                    try db.cachedStatement(
-                        sql: """
-                            UPDATE insight SET content_hash = ?, kind = ?, title = ?, confidence = ?, priority = ?,
-                              payload = ?, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?),
-                              seen_count = seen_count + 1
-                            WHERE user_id = ? AND insight_id = ?
-                            """
-                    ).execute(arguments: [
-                        hash, p["kind"]?.stringValue, p["title"]?.stringValue,
-                        p["confidence"]?.doubleValue, p["priority"]?.doubleValue,
-                        JSON.object(p).stored, at, at, event.userID, id,
-                    ])
+                    try db.execute(
+                        """
+                        UPDATE insight SET content_hash = ?, kind = ?, title = ?, confidence = ?, priority = ?,
+                          payload = ?, first_seen = \(db.dialect.least("first_seen", "?")), last_seen = \(db.dialect.greatest("last_seen", "?")),
+                          seen_count = seen_count + 1
+                        WHERE user_id = ? AND insight_id = ?
+                        """,
+                        [
+                            hash, p["kind"]?.stringValue, p["title"]?.stringValue,
+                            p["confidence"]?.doubleValue, p["priority"]?.doubleValue,
+                            JSON.object(p).stored, at, at, event.userID, id,
+                        ])
                     return
                 }
             }
-            try db.cachedStatement(
-                sql: """
-                    UPDATE insight SET seen_count = seen_count + 1, last_seen = max(last_seen, ?)
-                    WHERE user_id = ? AND insight_id = ?
-                    """
-            ).execute(arguments: [at, event.userID, existing])
+            try db.execute(
+                """
+                UPDATE insight SET seen_count = seen_count + 1, last_seen = \(db.dialect.greatest("last_seen", "?"))
+                WHERE user_id = ? AND insight_id = ?
+                """, [at, event.userID, existing])
             return
         }
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO insight (user_id, insight_id, content_hash, kind, title, confidence, priority, payload,
-                                     first_seen, last_seen, seen_count)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-                """
-        ).execute(arguments: [
-            event.userID, id, hash, p["kind"]?.stringValue, p["title"]?.stringValue,
-            p["confidence"]?.doubleValue, p["priority"]?.doubleValue, JSON.object(p).stored, at, at,
-        ])
+        try db.execute(
+            """
+            INSERT INTO insight (user_id, insight_id, content_hash, kind, title, confidence, priority, payload,
+                                 first_seen, last_seen, seen_count)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+            """,
+            [
+                event.userID, id, hash, p["kind"]?.stringValue, p["title"]?.stringValue,
+                p["confidence"]?.doubleValue, p["priority"]?.doubleValue, JSON.object(p).stored, at, at,
+            ])
     }
 
-    func storeInsightFeedback(_ event: Event, at: String, in db: Database) throws {
+    func storeInsightFeedback(_ event: Event, at: String, in db: any MemorySQL) throws {
         guard let id = event.payload["insight_id"]?.stringValue, let useful = event.payload["useful"]?.boolValue
         else { return }
         let note = event.payload["note"]?.stringValue
-        try db.cachedStatement(
-            sql: """
-                UPDATE insight SET useful = ?, feedback_note = ?, last_seen = max(last_seen, ?)
-                WHERE user_id = ? AND insight_id = ?
-                """
-        ).execute(arguments: [useful, note, at, event.userID, id])
-        if db.changesCount == 0 {
+        let updated = try db.execute(
+            """
+            UPDATE insight SET useful = ?, feedback_note = ?, last_seen = \(db.dialect.greatest("last_seen", "?"))
+            WHERE user_id = ? AND insight_id = ?
+            """, [useful, note, at, event.userID, id])
+        if updated == 0 {
             // Feedback on an insight not seen here: kept, so that the insight finds it when it comes.
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO insight (user_id, insight_id, content_hash, payload, first_seen, last_seen, seen_count,
-                                         useful, feedback_note)
-                    VALUES (?, ?, ?, '{}', ?, ?, 0, ?, ?)
-                    """
-            ).execute(arguments: [event.userID, id, "feedback:" + id, at, at, useful, note])
+            try db.execute(
+                """
+                INSERT INTO insight (user_id, insight_id, content_hash, payload, first_seen, last_seen, seen_count,
+                                     useful, feedback_note)
+                VALUES (?, ?, ?, '{}', ?, ?, 0, ?, ?)
+                """, [event.userID, id, "feedback:" + id, at, at, useful, note])
         }
     }
 
     /// hos-adapt's decision: the difficulty and each experiment's arms, the chosen arm marked.
-    func storeAdaptation(_ event: Event, at: String, in db: Database) throws {
+    func storeAdaptation(_ event: Event, at: String, in db: any MemorySQL) throws {
         let p = event.payload
         if let to = p["difficulty"]?["to"]?.doubleValue, (1...5).contains(to), to == to.rounded() {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO adaptation_state (user_id, difficulty, previous, reason, predicted_adherence, analysis_id, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (user_id) DO UPDATE SET difficulty = excluded.difficulty, previous = excluded.previous,
-                      reason = excluded.reason, predicted_adherence = excluded.predicted_adherence,
-                      analysis_id = excluded.analysis_id, updated_at = excluded.updated_at
-                    WHERE excluded.updated_at >= adaptation_state.updated_at
-                    """
-            ).execute(arguments: [
-                event.userID, Int(to), Self.level(p["difficulty"]?["from"]),
-                p["difficulty"]?["reason"]?.stringValue,
-                p["predicted_adherence"]?.doubleValue ?? p["predicted_adherence"]?["mean"]?.doubleValue,
-                Self.analysisID(of: event), at,
-            ])
+            try db.execute(
+                """
+                INSERT INTO adaptation_state (user_id, difficulty, previous, reason, predicted_adherence, analysis_id, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (user_id) DO UPDATE SET difficulty = excluded.difficulty, previous = excluded.previous,
+                  reason = excluded.reason, predicted_adherence = excluded.predicted_adherence,
+                  analysis_id = excluded.analysis_id, updated_at = excluded.updated_at
+                WHERE excluded.updated_at >= adaptation_state.updated_at
+                """,
+                [
+                    event.userID, Int(to), Self.level(p["difficulty"]?["from"]),
+                    p["difficulty"]?["reason"]?.stringValue,
+                    p["predicted_adherence"]?.doubleValue ?? p["predicted_adherence"]?["mean"]?.doubleValue,
+                    Self.analysisID(of: event), at,
+                ])
         }
         try storeEvolution(event, at: at, in: db)
         guard case .array(let experiments)? = p["experiments"] else { return }
@@ -495,65 +472,66 @@ extension MemoryStore {
 
     /// The adaptation's tolerance per category and verdict per item, replacing the user's earlier ones unless
     /// those are newer (a replayed older decision changes nothing); a payload with neither leaves them.
-    func storeEvolution(_ event: Event, at: String, in db: Database) throws {
+    func storeEvolution(_ event: Event, at: String, in db: any MemorySQL) throws {
         let p = event.payload
         guard p["tolerance"] != nil || p["items"] != nil else { return }
-        let newest = try String.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT max(updated_at) FROM (SELECT updated_at FROM adapt_tolerance WHERE user_id = ?
-                    UNION ALL SELECT updated_at FROM adapt_item WHERE user_id = ?)
-                    """), arguments: [event.userID, event.userID])
+        let newest = try db.one(
+            String.self,
+            """
+            SELECT max(updated_at) FROM (SELECT updated_at FROM adapt_tolerance WHERE user_id = ?
+            UNION ALL SELECT updated_at FROM adapt_item WHERE user_id = ?)
+            """, [event.userID, event.userID])
         guard newest.map({ $0 <= at }) ?? true else { return }
-        try db.cachedStatement(sql: "DELETE FROM adapt_tolerance WHERE user_id = ?").execute(arguments: [event.userID])
-        try db.cachedStatement(sql: "DELETE FROM adapt_item WHERE user_id = ?").execute(arguments: [event.userID])
+        try db.execute("DELETE FROM adapt_tolerance WHERE user_id = ?", [event.userID])
+        try db.execute("DELETE FROM adapt_item WHERE user_id = ?", [event.userID])
         for t in p["tolerance"]?.arrayValue ?? [] {
             guard let category = t["category"]?.stringValue else { continue }
             let cap = t["max_intensity"]?.doubleValue.flatMap { (1...5).contains($0) ? Int($0) : nil }
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO adapt_tolerance (user_id, category, max_intensity, evidence, state, reason, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                event.userID, category, cap, Int(t["evidence"]?.doubleValue ?? 0), t["state"]?.stringValue ?? "",
-                t["reason"]?.stringValue ?? "", at,
-            ])
+            try db.execute(
+                """
+                INSERT INTO adapt_tolerance (user_id, category, max_intensity, evidence, state, reason, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    event.userID, category, cap, Int(t["evidence"]?.doubleValue ?? 0), t["state"]?.stringValue ?? "",
+                    t["reason"]?.stringValue ?? "", at,
+                ])
         }
         for v in p["items"]?.arrayValue ?? [] {
             guard let item = v["item"]?.stringValue, let verdict = v["verdict"]?.stringValue,
                 ["keep", "adapt", "replace"].contains(verdict)
             else { continue }
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO adapt_item (user_id, item_id, category, verdict, action, completion, n, reason, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                event.userID, item, v["category"]?.stringValue ?? "", verdict, v["action"]?.stringValue ?? "none",
-                v["completion"]?.doubleValue ?? 0, Int(v["n"]?.doubleValue ?? 0), v["reason"]?.stringValue ?? "", at,
-            ])
+            try db.execute(
+                """
+                INSERT INTO adapt_item (user_id, item_id, category, verdict, action, completion, n, reason, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    event.userID, item, v["category"]?.stringValue ?? "", verdict, v["action"]?.stringValue ?? "none",
+                    v["completion"]?.doubleValue ?? 0, Int(v["n"]?.doubleValue ?? 0), v["reason"]?.stringValue ?? "",
+                    at,
+                ])
         }
     }
 
     /// One experiment arm's counts (absolute, as hos-adapt last reported them); newest report wins.
     func recordArm(
         user: String, dimension: String, arm: String, successes: Double, failures: Double,
-        pBest: Double?, chosen: Bool, days: [Int]?, at: String, in db: Database
+        pBest: Double?, chosen: Bool, days: [Int]?, at: String, in db: any MemorySQL
     ) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO experiment (user_id, dimension, arm, successes, failures, p_best, chosen, days, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (user_id, dimension, arm) DO UPDATE SET successes = excluded.successes,
-                  failures = excluded.failures, p_best = excluded.p_best, chosen = excluded.chosen,
-                  days = excluded.days, updated_at = excluded.updated_at
-                WHERE excluded.updated_at >= experiment.updated_at
-                """
-        ).execute(arguments: [
-            user, dimension, arm, successes, failures, pBest, chosen,
-            days.map { JSON.array($0.map { .number(Double($0)) }).stored }, at,
-        ])
+        try db.execute(
+            """
+            INSERT INTO experiment (user_id, dimension, arm, successes, failures, p_best, chosen, days, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (user_id, dimension, arm) DO UPDATE SET successes = excluded.successes,
+              failures = excluded.failures, p_best = excluded.p_best, chosen = excluded.chosen,
+              days = excluded.days, updated_at = excluded.updated_at
+            WHERE excluded.updated_at >= experiment.updated_at
+            """,
+            [
+                user, dimension, arm, successes, failures, pBest, chosen,
+                days.map { JSON.array($0.map { .number(Double($0)) }).stored }, at,
+            ])
     }
 }
 
@@ -568,12 +546,11 @@ extension MemoryStore {
                 guard let json = try? JSONParser.parse(String(line)),
                     let event = try? Event(json: json, fallbackID: "")
                 else { continue }
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO event_log (user_id, event_id, event_type, timestamp, line) VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT DO NOTHING
-                        """
-                ).execute(arguments: [event.userID, event.eventID, event.eventType, event.timestamp, String(line)])
+                try db.execute(
+                    """
+                    INSERT INTO event_log (user_id, event_id, event_type, timestamp, line) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT DO NOTHING
+                    """, [event.userID, event.eventID, event.eventType, event.timestamp, String(line)])
             }
         }
     }

@@ -38,9 +38,9 @@ public struct MemoryStage: Stage {
             let context = try store.read("retrieve memory") { db in
                 let id = event.payload["analysis_id"]?.stringValue ?? event.analysisID
                 let working = try id.flatMap { id in
-                    try String.fetchOne(
-                        db, sql: "SELECT context FROM working WHERE user_id = ? AND analysis_id = ?",
-                        arguments: [event.userID, id]
+                    try db.one(
+                        String.self, "SELECT context FROM working WHERE user_id = ? AND analysis_id = ?",
+                        [event.userID, id]
                     ).map(JSON.parseStored)
                 }
                 let asOf = try store.analysisDay(user: event.userID, request: event, in: db)
@@ -138,7 +138,7 @@ extension MemoryStore {
     /// had been stored before.
     func ingest(
         _ batch: [Event], expired: (user: String, through: String)? = nil,
-        in db: Database
+        in db: any MemorySQL
     ) throws -> [String: (new: Int, old: Int)] {
         var tally: [String: (new: Int, old: Int)] = [:]
         for e in batch {
@@ -153,7 +153,7 @@ extension MemoryStore {
 
     /// Keeps, per user, the archetype their own events (records, profile, requests) last stated: one write
     /// per user and batch, the latest event (by timestamp, then event id) winning.
-    func noteArchetypes(_ batch: [Event], in db: Database) throws {
+    func noteArchetypes(_ batch: [Event], in db: any MemorySQL) throws {
         var latest: [String: (archetype: String, id: String, at: String)] = [:]
         for e in batch {
             guard Self.statesArchetype.contains(e.eventType), e.sourceAgent != ReplayStage.agent else { continue }
@@ -164,15 +164,14 @@ extension MemoryStore {
             latest[e.userID] = (a, e.eventID, at)
         }
         for (user, l) in latest {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO user_archetype (user_id, archetype, event_id, at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (user_id) DO UPDATE SET archetype = excluded.archetype, event_id = excluded.event_id,
-                      at = excluded.at
-                    WHERE excluded.at > user_archetype.at
-                       OR (excluded.at = user_archetype.at AND excluded.event_id > user_archetype.event_id)
-                    """
-            ).execute(arguments: [user, l.archetype, l.id, l.at])
+            try db.execute(
+                """
+                INSERT INTO user_archetype (user_id, archetype, event_id, at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (user_id) DO UPDATE SET archetype = excluded.archetype, event_id = excluded.event_id,
+                  at = excluded.at
+                WHERE excluded.at > user_archetype.at
+                   OR (excluded.at = user_archetype.at AND excluded.event_id > user_archetype.event_id)
+                """, [user, l.archetype, l.id, l.at])
         }
     }
 
@@ -181,9 +180,8 @@ extension MemoryStore {
     ]
 
     /// The archetype `user`'s own events last stated, if any did.
-    func statedArchetype(user: String, in db: Database) throws -> String? {
-        try String.fetchOne(
-            db, sql: "SELECT archetype FROM user_archetype WHERE user_id = ?", arguments: [user])
+    func statedArchetype(user: String, in db: any MemorySQL) throws -> String? {
+        try db.one(String.self, "SELECT archetype FROM user_archetype WHERE user_id = ?", [user])
     }
 
     /// Stores events as the agent does (idempotent by event id), in one transaction, without consolidating;

@@ -21,6 +21,36 @@ struct RawStatement {
         sqlite3_reset(handle)
     }
 
+    /// Binds each argument to its parameter, in order.
+    func bind(_ arguments: SQLArguments) {
+        for (i, v) in arguments.values.enumerated() {
+            let index = Int32(i + 1)
+            switch v {
+            case .null: sqlite3_bind_null(handle, index)
+            case .int(let n): bind(index, n)
+            case .double(let d): sqlite3_bind_double(handle, index, d)
+            case .text(let t): bind(index, t)
+            }
+        }
+    }
+
+    /// The result's column names.
+    var columnNames: [String] {
+        (0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) }
+    }
+
+    /// The current row's columns by their stored kind.
+    func values() -> [SQLValue] {
+        (0..<sqlite3_column_count(handle)).map { c in
+            switch sqlite3_column_type(handle, c) {
+            case SQLITE_NULL: .null
+            case SQLITE_INTEGER: .int(Int(sqlite3_column_int64(handle, c)))
+            case SQLITE_FLOAT: .double(sqlite3_column_double(handle, c))
+            default: .text(text(c))
+            }
+        }
+    }
+
     func bind(_ index: Int32, _ text: String) {
         var text = text
         text.withUTF8 { p in

@@ -179,16 +179,17 @@ public struct ReplayStage: Stage {
         let opened = try MemoryStore(path: path, options: options, readOnly: true, check: .none)
         // Asked of sqlite_master each time: GRDB's tableExists caches its answer for the connection.
         let tables = try opened.read("replay records") { db in
-            try Int.fetchOne(
-                db,
-                sql: """
-                    SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('short_term_record', 'event_seen')
-                    """) ?? 0
+            try db.one(
+                Int.self,
+                """
+                SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('short_term_record', 'event_seen')
+                """, []) ?? 0
         }
         guard tables == 2 else { return nil }
         hasArchetypes = try opened.read("replay records") { db in
-            try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'user_archetype')")
+            try db.one(
+                Bool.self,
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'user_archetype')", [])
                 ?? false
         }
         store = opened
@@ -221,9 +222,8 @@ extension MemoryStore {
     /// The latest day with a stored record of `user`.
     func latestRecordDate(user: String) throws -> LocalDate? {
         try read("replay records") { db in
-            return try String.fetchOne(
-                db, sql: "SELECT max(date) FROM short_term_record WHERE user_id = ?", arguments: [user]
-            ).flatMap { LocalDate($0) }
+            return try db.one(String.self, "SELECT max(date) FROM short_term_record WHERE user_id = ?", [user]).flatMap
+            { LocalDate($0) }
         }
     }
 
@@ -232,14 +232,13 @@ extension MemoryStore {
         key: ReplayStage.DayMetric, kept: ReplayStage.Kept
     )] {
         try read("replay records") { db in
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT date, metric, value, kind, event_id, recorded_at FROM short_term_record
-                    WHERE user_id = ? AND date >= ? AND date <= ?
-                    """, arguments: [user, first.description, last.description])
+            let rows = try db.rows(
+                """
+                SELECT date, metric, value, kind, event_id, recorded_at FROM short_term_record
+                WHERE user_id = ? AND date >= ? AND date <= ?
+                """, [user, first.description, last.description])
             var out: [(ReplayStage.DayMetric, ReplayStage.Kept)] = []
-            while let r = try rows.next() {
+            for r in rows {
                 guard let date = LocalDate(r["date"] as String) else { continue }
                 let v: Double = r["value"]
                 let value: MetricValue = r["kind"] == "clock" ? .clock(ClockTime(minutes: Int(v))) : .number(v)
@@ -257,8 +256,8 @@ extension MemoryStore {
     func storedProfile(user: String) throws -> (id: String, timestamp: String, payload: [String: JSON])? {
         try read("replay records") { db in
             guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT payload, event_id, updated_at FROM profile WHERE user_id = ?", arguments: [user]),
+                let row = try db.rows("SELECT payload, event_id, updated_at FROM profile WHERE user_id = ?", [user])
+                    .first,
                 case .object(let payload) = JSON.parseStored(row["payload"])
             else { return nil }
             return (row["event_id"], row["updated_at"], payload)
@@ -268,9 +267,9 @@ extension MemoryStore {
     /// Whether the file holds event `eventID` of `user` (stored by hos-memory).
     func holds(user: String, eventID: String) throws -> Bool {
         try read("replay records") { db in
-            return try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM event_seen WHERE user_id = ? AND event_id = ?)",
-                arguments: [user, eventID]) ?? false
+            return try db.one(
+                Bool.self, "SELECT EXISTS (SELECT 1 FROM event_seen WHERE user_id = ? AND event_id = ?)",
+                [user, eventID]) ?? false
         }
     }
 }

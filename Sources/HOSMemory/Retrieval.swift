@@ -92,7 +92,7 @@ extension MemoryStore {
     /// with `write` (a replayed request, already stored, does not bring back an expired row).
     func writeWorking(
         request: Event, analysisID: String, asOf: LocalDate?, session: Session, write: Bool,
-        in db: Database
+        in db: any MemorySQL
     ) throws -> JSON {
         let req = (try? AnalysisRequest(payload: request.payload)) ?? AnalysisRequest(analysisID: nil)
         let created = utc(request.timestamp)
@@ -107,21 +107,19 @@ extension MemoryStore {
         if let a = req.archetype?.name ?? request.archetype ?? session.archetype { w["archetype"] = .string(a) }
         let context = JSON.object(w)
         guard write else { return context }
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO working (user_id, analysis_id, request_event_id, created_at, expires_at, context)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (user_id, analysis_id) DO UPDATE SET request_event_id = excluded.request_event_id,
-                  created_at = excluded.created_at, expires_at = excluded.expires_at, context = excluded.context
-                """
-        ).execute(arguments: [request.userID, analysisID, request.eventID, created, expires, context.stored])
+        try db.execute(
+            """
+            INSERT INTO working (user_id, analysis_id, request_event_id, created_at, expires_at, context)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (user_id, analysis_id) DO UPDATE SET request_event_id = excluded.request_event_id,
+              created_at = excluded.created_at, expires_at = excluded.expires_at, context = excluded.context
+            """, [request.userID, analysisID, request.eventID, created, expires, context.stored])
         return context
     }
 
     /// The analysis day by `AnalysisDay`'s rule, the latest record being the file's.
-    func analysisDay(user: String, request: Event, in db: Database) throws -> LocalDate? {
-        let latest = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT max(date) FROM short_term_record WHERE user_id = ?"), arguments: [user])
+    func analysisDay(user: String, request: Event, in db: any MemorySQL) throws -> LocalDate? {
+        let latest = try db.one(String.self, "SELECT max(date) FROM short_term_record WHERE user_id = ?", [user])
         return AnalysisDay.of(
             requested: request.payload["as_of"]?.stringValue.flatMap { LocalDate($0) },
             latestRecord: latest.flatMap { LocalDate($0) }, requestDay: AnalysisDay.requestDay(request))
@@ -132,7 +130,7 @@ extension MemoryStore {
     /// rankable items among them ranked, and the payload cut to its item and byte budget.
     func context(
         user: String, analysisID: String?, asOf: LocalDate?, archetype: String?, session: Session,
-        working: JSON?, in db: Database
+        working: JSON?, in db: any MemorySQL
     ) throws -> MemoryContextPayload {
         let day = asOf ?? LocalDate(daysSinceEpoch: 0)
         let age = { (text: String?) -> Int in
@@ -149,14 +147,12 @@ extension MemoryStore {
         // What hos-insights needs beyond the ranked items: its earlier subjects, feedback per kind, metric history.
         var history = try insightHistory(user: user, analysisID: analysisID, asOf: asOf, in: db)
         history.analysesTotal =
-            try Int.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT count(DISTINCT analysis_id) FROM analyses WHERE user_id = ? AND analysis_id <> ?
-                        """), arguments: [user, analysisID ?? ""]) ?? 0
-        for row in try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT key, value FROM meta WHERE user_id = ? ORDER BY key"), arguments: [user])
-        {
+            try db.one(
+                Int.self,
+                """
+                SELECT count(DISTINCT analysis_id) FROM analyses WHERE user_id = ? AND analysis_id <> ?
+                """, [user, analysisID ?? ""]) ?? 0
+        for row in try db.rows("SELECT key, value FROM meta WHERE user_id = ? ORDER BY key", [user]) {
             context.meta[row["key"]] = JSON.parseStored(row["value"])
         }
         context.shortTerm = try shortTerm(user: user, in: db)
@@ -208,14 +204,13 @@ extension MemoryStore {
     }
 
     /// Long-term preferences: all of them, at most 32, the most confident first.
-    func preferences(user: String, in db: Database) throws -> [String: PreferenceMemory] {
+    func preferences(user: String, in db: any MemorySQL) throws -> [String: PreferenceMemory] {
         var prefs: [String: PreferenceMemory] = [:]
-        for row in try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT key, value, confidence, evidence_count, source, first_seen, last_seen FROM long_term_preference
-                    WHERE user_id = ? ORDER BY confidence DESC, key LIMIT 32
-                    """), arguments: [user])
+        for row in try db.rows(
+            """
+            SELECT key, value, confidence, evidence_count, source, first_seen, last_seen FROM long_term_preference
+            WHERE user_id = ? ORDER BY confidence DESC, key LIMIT 32
+            """, [user])
         {
             var p = PreferenceMemory()
             (p.value, p.confidence) = (JSON.parseStored(row["value"]), JSON.rounded(row["confidence"], places: 3))
@@ -227,13 +222,12 @@ extension MemoryStore {
     }
 
     /// Long-term strategies, ranked: recency × confidence × 1.
-    func strategies(user: String, age: (String?) -> Int, in db: Database) throws -> [RankedItem] {
-        try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT dimension, arm, category, success_rate, confidence, evidence_count, last_seen FROM long_term_strategy
-                    WHERE user_id = ? ORDER BY dimension, arm
-                    """), arguments: [user]
+    func strategies(user: String, age: (String?) -> Int, in db: any MemorySQL) throws -> [RankedItem] {
+        try db.rows(
+            """
+            SELECT dimension, arm, category, success_rate, confidence, evidence_count, last_seen FROM long_term_strategy
+            WHERE user_id = ? ORDER BY dimension, arm
+            """, [user]
         ).map { row in
             let confidence: Double = row["confidence"]
             let score = Ranking.recency(ageDays: age(row["last_seen"])) * confidence * 1
@@ -251,16 +245,15 @@ extension MemoryStore {
     /// ranked: recency × importance by the kinds of result held × relevance by archetype.
     func earlierAnalyses(
         user: String, analysisID: String?, archetype: String?, age: (String?) -> Int,
-        in db: Database
+        in db: any MemorySQL
     ) throws -> [RankedItem] {
         var earlier: [String: [String: JSON]] = [:]
         var kinds: [String: Set<String>] = [:]
-        for row in try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT analysis_id, event_type, timestamp, archetype, summary FROM analyses
-                    WHERE user_id = ? AND analysis_id <> ? ORDER BY timestamp DESC, event_id LIMIT 1000
-                    """), arguments: [user, analysisID ?? ""])
+        for row in try db.rows(
+            """
+            SELECT analysis_id, event_type, timestamp, archetype, summary FROM analyses
+            WHERE user_id = ? AND analysis_id <> ? ORDER BY timestamp DESC, event_id LIMIT 1000
+            """, [user, analysisID ?? ""])
         {
             let id: String = row["analysis_id"]
             var a = earlier[id] ?? ["analysis_id": .string(id)]
@@ -278,15 +271,14 @@ extension MemoryStore {
             }
             earlier[id] = a
         }
-        for row in try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT p.analysis_id, count(*) AS n,
-                           avg(CASE f.status WHEN 'completed' THEN 1.0 WHEN 'partial' THEN 0.5 ELSE 0.0 END) AS rate
-                    FROM plan_item p JOIN plan_feedback f
-                      ON f.user_id = p.user_id AND f.plan_id = p.plan_id AND f.item_id = p.item_id
-                    WHERE p.user_id = ? GROUP BY p.analysis_id
-                    """), arguments: [user])
+        for row in try db.rows(
+            """
+            SELECT p.analysis_id, count(*) AS n,
+                   avg(CASE f.status WHEN 'completed' THEN 1.0 WHEN 'partial' THEN 0.5 ELSE 0.0 END) AS rate
+            FROM plan_item p JOIN plan_feedback f
+              ON f.user_id = p.user_id AND f.plan_id = p.plan_id AND f.item_id = p.item_id
+            WHERE p.user_id = ? GROUP BY p.analysis_id
+            """, [user])
         {
             let id: String = row["analysis_id"]
             guard earlier[id] != nil else { continue }
@@ -329,13 +321,12 @@ extension MemoryStore {
     }
 
     /// Insights seen before (the latest 200), ranked: recency × importance × relevance to this session's metrics.
-    func insights(user: String, session: Session, age: (String?) -> Int, in db: Database) throws -> [RankedItem] {
-        try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT insight_id, kind, title, confidence, priority, useful, last_seen, seen_count, payload FROM insight
-                    WHERE user_id = ? AND seen_count > 0 ORDER BY last_seen DESC, insight_id LIMIT 200
-                    """), arguments: [user]
+    func insights(user: String, session: Session, age: (String?) -> Int, in db: any MemorySQL) throws -> [RankedItem] {
+        try db.rows(
+            """
+            SELECT insight_id, kind, title, confidence, priority, useful, last_seen, seen_count, payload FROM insight
+            WHERE user_id = ? AND seen_count > 0 ORDER BY last_seen DESC, insight_id LIMIT 200
+            """, [user]
         ).map { row in
             let useful: Bool? = row["useful"]
             let confidence: Double? = row["confidence"]
@@ -355,14 +346,13 @@ extension MemoryStore {
     }
 
     /// The short-term layer: days with records, and the 7- and 30-day statistics per metric.
-    func shortTerm(user: String, in db: Database) throws -> ShortTermMemory {
+    func shortTerm(user: String, in db: any MemorySQL) throws -> ShortTermMemory {
         var shortTerm = ShortTermMemory()
-        for row in try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT metric, window_days, as_of, n, mean, sd, min, max FROM short_term_stat WHERE user_id = ?
-                    ORDER BY metric, window_days
-                    """), arguments: [user])
+        for row in try db.rows(
+            """
+            SELECT metric, window_days, as_of, n, mean, sd, min, max FROM short_term_stat WHERE user_id = ?
+            ORDER BY metric, window_days
+            """, [user])
         {
             var s = RollingStat()
             (s.n, s.mean, s.min, s.max) = (row["n"], JSON.rounded(row["mean"], places: 2), row["min"], row["max"])
@@ -379,33 +369,29 @@ extension MemoryStore {
             shortTerm.asOf = (row["as_of"] as String?).flatMap { LocalDate($0) }
         }
         shortTerm.days =
-            try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT count(DISTINCT date) FROM short_term_record WHERE user_id = ?"),
-                arguments: [user]) ?? 0
+            try db.one(Int.self, "SELECT count(DISTINCT date) FROM short_term_record WHERE user_id = ?", [user]) ?? 0
         return shortTerm
     }
 
     /// What hos-adapt decided: the difficulty, the chosen variants and each experiment's arms.
-    func adaptationState(user: String, in db: Database) throws -> AdaptationState {
+    func adaptationState(user: String, in db: any MemorySQL) throws -> AdaptationState {
         var adaptation = AdaptationState()
-        if let row = try Row.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT difficulty, previous, reason, predicted_adherence FROM adaptation_state WHERE user_id = ?
-                    """), arguments: [user])
-        {
+        if let row = try db.rows(
+            """
+            SELECT difficulty, previous, reason, predicted_adherence FROM adaptation_state WHERE user_id = ?
+            """, [user]
+        ).first {
             (adaptation.difficulty, adaptation.previousDifficulty) = (row["difficulty"], row["previous"])
             adaptation.reason = row["reason"]
             adaptation.predictedAdherence = (row["predicted_adherence"] as Double?).map { JSON.rounded($0, places: 3) }
         }
         var experiments: [String: [StateArm]] = [:]
         var scheduled: [String: [Int: String]] = [:]
-        for row in try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT dimension, arm, successes, failures, p_best, chosen, days FROM experiment WHERE user_id = ?
-                    ORDER BY dimension, arm
-                    """), arguments: [user])
+        for row in try db.rows(
+            """
+            SELECT dimension, arm, successes, failures, p_best, chosen, days FROM experiment WHERE user_id = ?
+            ORDER BY dimension, arm
+            """, [user])
         {
             let dim: String = row["dimension"]
             var a = StateArm()
@@ -427,18 +413,13 @@ extension MemoryStore {
                 adaptation.schedules = (adaptation.schedules ?? [:]).merging([dim: days]) { $1 }
             }
         }
-        for row in try Row.fetchAll(
-            db.cachedStatement(
-                sql:
-                    "SELECT category, max_intensity FROM adapt_tolerance WHERE user_id = ? AND max_intensity IS NOT NULL"
-            ),
-            arguments: [user])
+        for row in try db.rows(
+            "SELECT category, max_intensity FROM adapt_tolerance WHERE user_id = ? AND max_intensity IS NOT NULL",
+            [user])
         {
             adaptation.tolerance = (adaptation.tolerance ?? [:]).merging([row["category"]: row["max_intensity"]]) { $1 }
         }
-        for row in try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT item_id, action FROM adapt_item WHERE user_id = ? AND action <> 'none'"),
-            arguments: [user])
+        for row in try db.rows("SELECT item_id, action FROM adapt_item WHERE user_id = ? AND action <> 'none'", [user])
         {
             adaptation.itemActions = (adaptation.itemActions ?? [:]).merging([row["item_id"]: row["action"]]) { $1 }
         }
@@ -472,7 +453,9 @@ extension MemoryStore {
     /// - `metrics`: per metric of earlier behaviour analyses (before this analysis' day): `analyses` (how
     ///   many), `ref` of the one closest to 28 days before (at least 14 before), `max` and `min`
     ///   [recent, as_of]: the highest and lowest 7-day mean (`recent`) on record.
-    func insightHistory(user: String, analysisID: String?, asOf: LocalDate?, in db: Database) throws -> MemoryHistory {
+    func insightHistory(user: String, analysisID: String?, asOf: LocalDate?, in db: any MemorySQL) throws
+        -> MemoryHistory
+    {
         var h = MemoryHistory()
         h.insightSubjects = try insightSubjects(user: user, in: db)
         h.insightFeedback = try insightFeedback(user: user, in: db)
@@ -483,22 +466,10 @@ extension MemoryStore {
 
     /// Each insight subject shown to the user, newest first (up to `InsightHistoryLimits.subjects`): its id,
     /// when last seen, how often, its direction, whether it was useful, and the best value it cited.
-    func insightSubjects(user: String, in db: Database) throws -> [String: InsightSubjectMemory] {
+    func insightSubjects(user: String, in db: any MemorySQL) throws -> [String: InsightSubjectMemory] {
         var subjects: [String: InsightSubjectMemory] = [:]
         var order: [String] = []
-        for row in try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT json_extract(payload, '$.subject') AS subject, insight_id,
-                           CASE WHEN json_type(payload, '$.direction') = 'text' THEN json_extract(payload, '$.direction') END AS direction,
-                           last_seen, seen_count, useful,
-                           CASE WHEN json_type(payload, '$.evidence.value') IN ('integer', 'real')
-                                THEN json_extract(payload, '$.evidence.value') END AS value
-                    FROM insight
-                    WHERE user_id = ? AND seen_count > 0 AND json_type(payload, '$.subject') = 'text'
-                    ORDER BY last_seen DESC, insight_id
-                    """), arguments: [user])
-        {
+        for row in try db.rows(Self.insightSubjectsSQL(db.dialect), [user]) {
             let subject: String = row["subject"]
             let value: Double? = row["value"]
             if var s = subjects[subject] {
@@ -519,16 +490,79 @@ extension MemoryStore {
         return subjects
     }
 
+    /// The query of `insightSubjects` in each engine's JSON functions.
+    static func insightSubjectsSQL(_ dialect: SQLDialect) -> String {
+        switch dialect {
+        case .sqlite:
+            """
+            SELECT json_extract(payload, '$.subject') AS subject, insight_id,
+                   CASE WHEN json_type(payload, '$.direction') = 'text' THEN json_extract(payload, '$.direction') END AS direction,
+                   last_seen, seen_count, useful,
+                   CASE WHEN json_type(payload, '$.evidence.value') IN ('integer', 'real')
+                        THEN json_extract(payload, '$.evidence.value') END AS value
+            FROM insight
+            WHERE user_id = ? AND seen_count > 0 AND json_type(payload, '$.subject') = 'text'
+            ORDER BY last_seen DESC, insight_id
+            """
+        case .postgresql:
+            """
+            SELECT payload::jsonb ->> 'subject' AS subject, insight_id,
+                   CASE WHEN jsonb_typeof(payload::jsonb -> 'direction') = 'string'
+                        THEN payload::jsonb ->> 'direction' END AS direction,
+                   last_seen, seen_count, useful,
+                   CASE WHEN jsonb_typeof(payload::jsonb #> '{evidence,value}') = 'number'
+                        THEN (payload::jsonb #>> '{evidence,value}')::double precision END AS value
+            FROM insight
+            WHERE user_id = ? AND seen_count > 0 AND jsonb_typeof(payload::jsonb -> 'subject') = 'string'
+            ORDER BY last_seen DESC, insight_id
+            """
+        }
+    }
+
+    /// The query of `metricHistory` in each engine's JSON functions: each earlier behaviour analysis' metrics.
+    static func metricHistorySQL(_ dialect: SQLDialect) -> String {
+        switch dialect {
+        case .sqlite:
+            """
+            SELECT json_extract(a.payload, '$.as_of') AS as_of, m.key AS metric,
+                   CASE WHEN json_type(m.value, '$.baseline') IN ('integer', 'real') THEN json_extract(m.value, '$.baseline') END AS baseline,
+                   CASE WHEN json_type(m.value, '$.recent') IN ('integer', 'real') THEN json_extract(m.value, '$.recent') END AS recent,
+                   CASE WHEN json_type(m.value, '$.n') = 'integer' THEN json_extract(m.value, '$.n') END AS n
+            FROM analyses a, json_each(a.payload, '$.metrics') m
+            WHERE a.user_id = ? AND a.event_type = 'behavior_analysis' AND a.analysis_id <> ?
+              AND json_type(a.payload, '$.metrics') = 'object' AND m.type = 'object'
+              AND json_type(a.payload, '$.as_of') = 'text' AND json_extract(a.payload, '$.as_of') < ?
+            ORDER BY as_of, a.analysis_id, metric
+            """
+        case .postgresql:
+            // Keys and dates compare as bytes (COLLATE "C"), as SQLite compares them.
+            """
+            SELECT a.payload::jsonb ->> 'as_of' AS as_of, m.key AS metric,
+                   CASE WHEN jsonb_typeof(m.value -> 'baseline') = 'number' THEN (m.value ->> 'baseline')::double precision END AS baseline,
+                   CASE WHEN jsonb_typeof(m.value -> 'recent') = 'number' THEN (m.value ->> 'recent')::double precision END AS recent,
+                   CASE WHEN jsonb_typeof(m.value -> 'n') = 'number' AND (m.value ->> 'n') ~ '^-?[0-9]+$'
+                        THEN (m.value ->> 'n')::bigint END AS n
+            FROM analyses a,
+                 jsonb_each(CASE WHEN jsonb_typeof(a.payload::jsonb -> 'metrics') = 'object'
+                                 THEN a.payload::jsonb -> 'metrics' ELSE '{}'::jsonb END) m
+            WHERE a.user_id = ? AND a.event_type = 'behavior_analysis' AND a.analysis_id <> ?
+              AND jsonb_typeof(m.value) = 'object'
+              AND jsonb_typeof(a.payload::jsonb -> 'as_of') = 'string'
+              AND (a.payload::jsonb ->> 'as_of') COLLATE "C" < ?
+            ORDER BY as_of COLLATE "C", a.analysis_id, metric COLLATE "C"
+            """
+        }
+    }
+
     /// The user's open coach alerts by rule (the latest episode of each): alert_id, rule, severity, started,
     /// as_of (when it was opened or last written) and title. hos-insights closes them when they end.
-    func openAlerts(user: String, in db: Database) throws -> [String: OpenAlertMemory] {
+    func openAlerts(user: String, in db: any MemorySQL) throws -> [String: OpenAlertMemory] {
         var out: [String: OpenAlertMemory] = [:]
-        for row in try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT alert_id, rule, severity, started, as_of, title FROM alert
-                    WHERE user_id = ? AND status = 'open' ORDER BY started, alert_id
-                    """), arguments: [user])
+        for row in try db.rows(
+            """
+            SELECT alert_id, rule, severity, started, as_of, title FROM alert
+            WHERE user_id = ? AND status = 'open' ORDER BY started, alert_id
+            """, [user])
         {
             guard let started = LocalDate(row["started"] as String), let asOf = LocalDate(row["as_of"] as String) else {
                 continue
@@ -542,14 +576,13 @@ extension MemoryStore {
     }
 
     /// The user's insight feedback per kind: useful and not useful counts.
-    func insightFeedback(user: String, in db: Database) throws -> [String: KindFeedback] {
+    func insightFeedback(user: String, in db: any MemorySQL) throws -> [String: KindFeedback] {
         var feedback: [String: KindFeedback] = [:]
-        for row in try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT kind, sum(useful = 1) AS yes, sum(useful = 0) AS no FROM insight
-                    WHERE user_id = ? AND useful IS NOT NULL AND kind IS NOT NULL GROUP BY kind ORDER BY kind
-                    """), arguments: [user])
+        for row in try db.rows(
+            """
+            SELECT kind, sum(useful = 1) AS yes, sum(useful = 0) AS no FROM insight
+            WHERE user_id = ? AND useful IS NOT NULL AND kind IS NOT NULL GROUP BY kind ORDER BY kind
+            """, [user])
         {
             var f = KindFeedback()
             (f.useful, f.notUseful) = (Double(row["yes"] as Int), Double(row["no"] as Int))
@@ -560,7 +593,7 @@ extension MemoryStore {
 
     /// Per metric, from earlier behaviour analyses before `asOf`: how many, the reference one closest to
     /// `InsightHistoryLimits.referenceDays` before, and the highest and lowest recent means.
-    func metricHistory(user: String, analysisID: String?, asOf: LocalDate?, in db: Database) throws -> [String:
+    func metricHistory(user: String, analysisID: String?, asOf: LocalDate?, in db: any MemorySQL) throws -> [String:
         MetricHistoryMemory]
     {
         var metrics: [String: MetricHistoryMemory] = [:]
@@ -572,19 +605,8 @@ extension MemoryStore {
                 var n: Int?
             }
             var points: [String: [Point]] = [:]
-            for row in try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT json_extract(a.payload, '$.as_of') AS as_of, m.key AS metric,
-                               CASE WHEN json_type(m.value, '$.baseline') IN ('integer', 'real') THEN json_extract(m.value, '$.baseline') END AS baseline,
-                               CASE WHEN json_type(m.value, '$.recent') IN ('integer', 'real') THEN json_extract(m.value, '$.recent') END AS recent,
-                               CASE WHEN json_type(m.value, '$.n') = 'integer' THEN json_extract(m.value, '$.n') END AS n
-                        FROM analyses a, json_each(a.payload, '$.metrics') m
-                        WHERE a.user_id = ? AND a.event_type = 'behavior_analysis' AND a.analysis_id <> ?
-                          AND json_type(a.payload, '$.metrics') = 'object' AND m.type = 'object'
-                          AND json_type(a.payload, '$.as_of') = 'text' AND json_extract(a.payload, '$.as_of') < ?
-                        ORDER BY as_of, a.analysis_id, metric
-                        """), arguments: [user, analysisID ?? "", asOf.description])
+            for row in try db.rows(
+                Self.metricHistorySQL(db.dialect), [user, analysisID ?? "", asOf.description])
             {
                 guard let text: String = row["as_of"], let d = LocalDate(text), let metric: String = row["metric"]
                 else { continue }

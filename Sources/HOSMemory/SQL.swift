@@ -99,6 +99,14 @@ public enum SQLDialect: Sendable {
         }
     }
 
+    /// The smaller of two values (SQLite's two-argument min, PostgreSQL's least).
+    public func least(_ a: String, _ b: String) -> String {
+        switch self {
+        case .sqlite: "min(\(a), \(b))"
+        case .postgresql: "least(\(a), \(b))"
+        }
+    }
+
     /// The larger of two values (SQLite's two-argument max, PostgreSQL's greatest).
     public func greatest(_ a: String, _ b: String) -> String {
         switch self {
@@ -123,49 +131,58 @@ extension MemorySQL {
         guard let row = try rows(sql, arguments).first, let v = row.values.first, v != .null else { return nil }
         return T.read(v)
     }
+
+    /// The first column of every row.
+    public func column<T: SQLReadable>(_ type: T.Type, _ sql: String, _ arguments: SQLArguments = []) throws -> [T] {
+        try rows(sql, arguments).map { T.read($0.values.first ?? .null) }
+    }
 }
 
-/// The SQLite implementation, over a GRDB connection: each statement prepared once per connection (GRDB's
-/// statement cache).
+/// The SQLite implementation, over a GRDB connection: each statement prepared once per connection and run
+/// through SQLite's C API, values bound and read without GRDB's argument arrays and rows (per record those
+/// cost about as much as the insert itself).
 public final class SQLiteSQL: MemorySQL {
     let db: Database
+    /// The connection's prepared statements by their SQL (the store's, so they outlive a transaction).
+    let cache: StatementCache
     public var dialect: SQLDialect { .sqlite }
 
-    init(_ db: Database) { self.db = db }
+    init(_ db: Database, cache: StatementCache) {
+        self.db = db
+        self.cache = cache
+    }
 
     @discardableResult
     public func execute(_ sql: String, _ arguments: SQLArguments) throws -> Int {
-        try db.cachedStatement(sql: sql).execute(arguments: Self.arguments(arguments))
-        return db.changesCount
+        let s = try cache.statement(sql, in: db)
+        s.bind(arguments)
+        return try s.run()
     }
 
     public func rows(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow] {
-        let statement = try db.cachedStatement(sql: sql)
-        let names = statement.columnNames
-        return try Row.fetchAll(statement, arguments: Self.arguments(arguments)).map { row in
-            SQLRow(names: names, values: (0..<row.count).map { Self.value(row[$0] as DatabaseValue) })
-        }
+        let s = try cache.statement(sql, in: db)
+        s.bind(arguments)
+        let names = s.columnNames
+        var rows: [SQLRow] = []
+        while try s.step() { rows.append(SQLRow(names: names, values: s.values())) }
+        return rows
     }
+}
 
-    static func arguments(_ a: SQLArguments) -> StatementArguments {
-        StatementArguments(
-            a.values.map { v -> (any DatabaseValueConvertible)? in
-                switch v {
-                case .null: nil
-                case .int(let i): i
-                case .double(let d): d
-                case .text(let s): s
-                }
-            })
-    }
+/// Prepared statements of one connection by their SQL.
+final class StatementCache {
+    var statements: [String: RawStatement] = [:]
 
-    static func value(_ v: DatabaseValue) -> SQLValue {
-        switch v.storage {
-        case .null: .null
-        case .int64(let i): .int(Int(i))
-        case .double(let d): .double(d)
-        case .string(let s): .text(s)
-        case .blob(let b): .text(String(decoding: b, as: UTF8.self))
+    /// The statement for `sql`, prepared on first use, reset for the caller to bind.
+    func statement(_ sql: String, in db: Database) throws -> RawStatement {
+        let s: RawStatement
+        if let cached = statements[sql] {
+            s = cached
+        } else {
+            s = try RawStatement(sql, in: db)
+            statements[sql] = s
         }
+        s.reset()
+        return s
     }
 }

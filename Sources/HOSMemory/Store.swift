@@ -38,21 +38,8 @@ public final class MemoryStore {
     let busyLimit: BusyLimit
     /// Who acts, for the audit log (the command sets the login name); empty: not recorded.
     public var actor = ""
-    /// The hot path's statements by their SQL, prepared once on the queue's one connection.
-    var statements: [String: RawStatement] = [:]
-
-    /// A hot statement, prepared once per connection and reset for the caller to bind.
-    func raw(_ sql: String, in db: Database) throws -> RawStatement {
-        let s: RawStatement
-        if let cached = statements[sql] {
-            s = cached
-        } else {
-            s = try RawStatement(sql, in: db)
-            statements[sql] = s
-        }
-        s.reset()
-        return s
-    }
+    /// The connection's prepared statements, kept across transactions.
+    let cache = StatementCache()
 
     /// `--memory`, else `HOS_MEMORY`, else `./hos-memory.sqlite`.
     public static func resolvePath(flag: String?, environment: [String: String]) -> String {
@@ -178,7 +165,9 @@ public final class MemoryStore {
 
     /// Throws the damaged-file error (exit 74) when `PRAGMA quick_check` of `db` finds a problem, naming the
     /// first and how many more; `consequence` says what was therefore left undone.
-    static func requireSound(_ db: Database, path: String, _ operation: String, consequence: String = "") throws {
+    static func requireSound(
+        _ db: any MemorySQL, path: String, _ operation: String, consequence: String = ""
+    ) throws {
         let problems = try quickCheck(db)
         guard let first = problems.first else { return }
         let more = problems.count > 1 ? " (and \(problems.count - 1) more)" : ""
@@ -186,8 +175,10 @@ public final class MemoryStore {
     }
 
     /// The problems `PRAGMA quick_check` finds (empty: none).
-    static func quickCheck(_ db: Database) throws -> [String] {
-        findings(try String.fetchAll(db, sql: "PRAGMA quick_check(20)"))
+    static func quickCheck(_ db: any MemorySQL) throws -> [String] {
+        // PostgreSQL checks its pages itself (data checksums, amcheck): there is no quick_check to ask.
+        guard db.dialect == .sqlite else { return [] }
+        return findings(try db.column(String.self, "PRAGMA quick_check(20)"))
     }
 
     /// Waits for a lock held by another process in steps of 0.1 ms growing to 1 ms, up to `limit.seconds` in
@@ -222,8 +213,9 @@ public final class MemoryStore {
 
     /// Runs `body` in one IMMEDIATE transaction (the write lock from the start, so two writers never
     /// deadlock on a lock upgrade), retrying on SQLITE_BUSY; any failure becomes `HOSError.io`.
-    public func write<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
-        try transaction(.immediate, operation, body)
+    @discardableResult
+    public func write<T>(_ operation: String, _ body: (any MemorySQL) throws -> T) throws -> T {
+        try transaction(.immediate, operation) { db in try body(SQLiteSQL(db, cache: cache)) }
     }
 
     /// Runs `body` in one read transaction (a consistent snapshot); any failure becomes `HOSError.io`.
@@ -231,7 +223,17 @@ public final class MemoryStore {
     /// A deferred transaction rather than `queue.read`: GRDB's read toggles `PRAGMA query_only`, and SQLite
     /// expires every prepared statement on that pragma, so each read re-prepared all the cached statements
     /// (a third of hos-adapt's time).
-    public func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+    public func read<T>(_ operation: String, _ body: (any MemorySQL) throws -> T) throws -> T {
+        try transaction(.deferred, operation) { db in try body(SQLiteSQL(db, cache: cache)) }
+    }
+
+    /// As `write`, with SQLite's own connection (pragmas, the backup API, the migrator).
+    func liteWrite<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+        try transaction(.immediate, operation, body)
+    }
+
+    /// As `read`, with SQLite's own connection.
+    func liteRead<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
         try transaction(.deferred, operation, body)
     }
 
@@ -253,11 +255,6 @@ public final class MemoryStore {
         } catch {
             throw Self.failure(operation, error, path: path)
         }
-    }
-
-    /// Runs `body` in one write transaction through the engine-neutral SQL interface.
-    public func withSQL<T>(_ operation: String, _ body: (any MemorySQL) throws -> T) throws -> T {
-        try write(operation) { db in try body(SQLiteSQL(db)) }
     }
 
     /// Runs `body` outside any transaction (VACUUM, backup); any failure becomes `HOSError.io`.
@@ -356,12 +353,12 @@ public final class MemoryStore {
 
     /// The names of the migrations applied to the file, in order.
     public func appliedMigrations() throws -> [String] {
-        try read("read migrations") { db in try Schema.migrator.appliedMigrations(db) }
+        try liteRead("read migrations") { db in try Schema.migrator.appliedMigrations(db) }
     }
 
     /// The schema as sorted `CREATE` statements, for the golden test and `check`.
     public func schemaDump() throws -> String {
-        try read("read schema") { db in
+        try liteRead("read schema") { db in
             let sql = try String.fetchAll(
                 db,
                 sql: """

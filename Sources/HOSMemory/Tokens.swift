@@ -27,15 +27,12 @@ public struct APIToken: Sendable, Equatable {
 extension Schema {
     /// Tokens are not a user's data: no user_id column, so forget and export leave them (a token scoped to a
     /// forgotten user then reaches nothing); revoke them by name.
-    static func apiTokens1(_ db: Database) throws {
-        try db.execute(
-            sql: """
-                CREATE TABLE api_token (
-                    name TEXT NOT NULL PRIMARY KEY, hash TEXT NOT NULL UNIQUE, users TEXT NOT NULL,
-                    admin INTEGER NOT NULL CHECK (admin IN (0, 1)), created_at TEXT NOT NULL, revoked_at TEXT
-                ) WITHOUT ROWID;
-                """)
-    }
+    static let apiTokens1: String = """
+        CREATE TABLE api_token (
+            name TEXT NOT NULL PRIMARY KEY, hash TEXT NOT NULL UNIQUE, users TEXT NOT NULL,
+            admin INTEGER NOT NULL CHECK (admin IN (0, 1)), created_at TEXT NOT NULL, revoked_at TEXT
+        ) WITHOUT ROWID;
+        """
 }
 
 extension MemoryStore {
@@ -43,12 +40,11 @@ extension MemoryStore {
     public func createToken(_ token: APIToken, hash: String) throws {
         try write("create token") { db in
             guard
-                try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS (SELECT 1 FROM api_token WHERE name = ?)", arguments: [token.name]) != true
+                try db.one(Bool.self, "SELECT EXISTS (SELECT 1 FROM api_token WHERE name = ?)", [token.name]) != true
             else { throw HOSError.usage("a token named '\(printable(token.name))' exists already") }
             try db.execute(
-                sql: "INSERT INTO api_token (name, hash, users, admin, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [
+                "INSERT INTO api_token (name, hash, users, admin, created_at) VALUES (?, ?, ?, ?, ?)",
+                [
                     token.name, hash, JSON.array(token.users.map { .string($0) }).stored, token.admin ? 1 : 0,
                     token.createdAt,
                 ])
@@ -58,16 +54,14 @@ extension MemoryStore {
     /// The live (not revoked) token whose hash is `hash`.
     public func token(hash: String) throws -> APIToken? {
         try read("read token") { db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM api_token WHERE hash = ? AND revoked_at IS NULL", arguments: [hash]
-            ).map(Self.token)
+            try db.rows("SELECT * FROM api_token WHERE hash = ? AND revoked_at IS NULL", [hash]).first.map(Self.token)
         }
     }
 
     /// Every token, by name (revoked ones too, with their time).
     public func tokens() throws -> [APIToken] {
         try read("list tokens") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM api_token ORDER BY name").map(Self.token)
+            try db.rows("SELECT * FROM api_token ORDER BY name", []).map(Self.token)
         }
     }
 
@@ -75,13 +69,11 @@ extension MemoryStore {
     @discardableResult
     public func revokeToken(name: String, at: String) throws -> Bool {
         try write("revoke token") { db in
-            try db.execute(
-                sql: "UPDATE api_token SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [at, name])
-            return db.changesCount > 0
+            try db.execute("UPDATE api_token SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", [at, name]) > 0
         }
     }
 
-    static func token(_ row: Row) -> APIToken {
+    static func token(_ row: SQLRow) -> APIToken {
         let users = JSON.parseStored(row["users"]).arrayValue?.compactMap(\.stringValue) ?? []
         return APIToken(
             name: row["name"], users: users, admin: (row["admin"] as Int) == 1, createdAt: row["created_at"],

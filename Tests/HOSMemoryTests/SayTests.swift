@@ -57,7 +57,7 @@ import Testing
         // The column refuses what the contract refuses.
         #expect(throws: (any Error).self) {
             try store.write("bad reason") { db in
-                try db.execute(sql: "UPDATE plan_feedback SET reason = 'tired' WHERE user_id = 'u-1'")
+                try db.execute("UPDATE plan_feedback SET reason = 'tired' WHERE user_id = 'u-1'", [])
             }
         }
         #expect(try store.check() == [])

@@ -17,7 +17,7 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try MemoryStore(path: dir.appendingPathComponent("m.sqlite").path)
-        let lite = try store.withSQL("test") { sql in
+        let lite = try store.write("test") { sql in
             try sql.execute(
                 "CREATE TABLE t (user_id TEXT NOT NULL, k TEXT NOT NULL, n INTEGER, x REAL, doc TEXT, PRIMARY KEY (user_id, k))",
                 [])
