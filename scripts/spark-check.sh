@@ -54,17 +54,23 @@ trap 'exit 1' INT TERM
 
 "$venv/bin/python" "$driver" --self-test
 
-# Events come grouped by user for hos-run; Spark gets them in time order over three files, as recorded data
-# would come (every user's day 1, then day 2, ...): the driver has to regroup and sort them.
+# Events come grouped by user for hos-run; Spark gets them shuffled (seeded) over three files, only a user's
+# events of one time kept in their order (input order decides those ties): the driver has to regroup them
+# by user and sort them by time, or requests come before records and analyses differ.
 hos-synth --users 200 --days 30 --request -o "$work/users.jsonl"
-mkdir "$work/by-time"
-"$venv/bin/python" - "$work/users.jsonl" "$work/by-time" <<'EOF'
-import json, sys
-lines = open(sys.argv[1], encoding="utf-8").read().splitlines(keepends=True)
-lines.sort(key=lambda l: json.loads(l)["timestamp"])  # stable: a user's events of one time keep their order
+mkdir "$work/shuffled"
+"$venv/bin/python" - "$work/users.jsonl" "$work/shuffled" <<'EOF'
+import json, random, sys
+ties = {}
+for line in open(sys.argv[1], encoding="utf-8"):
+    e = json.loads(line)
+    ties.setdefault((e["user_id"], e["timestamp"]), []).append(line)
+groups = list(ties.values())
+random.Random(23).shuffle(groups)
+lines = [line for group in groups for line in group]
 third = len(lines) // 3 + 1
 for i in range(3):
-    with open(f"{sys.argv[2]}/day-{i}.jsonl", "w", encoding="utf-8") as f:
+    with open(f"{sys.argv[2]}/part-{i}.jsonl", "w", encoding="utf-8") as f:
         f.writelines(lines[i * third:(i + 1) * third])
 EOF
 
@@ -92,21 +98,22 @@ n=$(grep -c '"event_type":"analysis_complete"' "$work/expected.jsonl")
 
 # 1. local[2]: two executor threads, two hos-run processes sharing one memory file.
 echo "Spark local[2]"
-$submit --master 'local[2]' "$driver" "$pipeline" "$work/by-time" "$work/local-out" --partitions 2 \
+$submit --master 'local[2]' "$driver" "$pipeline" "$work/shuffled" "$work/local-out" --partitions 2 \
     --memory "$work/local.sqlite" > "$work/local.log" 2>&1
 expect_same local "$work/local-out"
 
 # 2. The same events as Parquet (payload a JSON string column), through --input-format parquet.
-"$venv/bin/python" - "$work/by-time" "$work/events.parquet" > "$work/parquet-write.log" 2>&1 <<'EOF'
-import json, sys
+"$venv/bin/python" - "$work/shuffled" "$work/events.parquet" > "$work/parquet-write.log" 2>&1 <<'EOF'
+import glob, json, sys
 from pyspark.sql import SparkSession
 spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
 keys = ("event_id", "event_type", "source_agent", "user_id", "archetype", "analysis_id", "timestamp")
 def row(line):
     e = json.loads(line)
     return tuple(e.get(k) for k in keys) + (json.dumps(e["payload"], separators=(",", ":")),)
-rows = spark.sparkContext.textFile(sys.argv[1]).map(row)
-spark.createDataFrame(rows, ", ".join(f"{k} string" for k in keys + ("payload",))).write.parquet(sys.argv[2])
+rows = spark.sparkContext.textFile(",".join(sorted(glob.glob(sys.argv[1] + "/*.jsonl")))).map(row)
+frame = spark.createDataFrame(rows, ", ".join(f"{k} string" for k in keys + ("payload",)))
+frame.coalesce(1).write.parquet(sys.argv[2])  # one file: the rows keep their order, which decides ties
 spark.stop()
 EOF
 $submit --master 'local[2]' "$driver" "$pipeline" "$work/events.parquet" "$work/parquet-out" --partitions 2 \
@@ -130,7 +137,7 @@ steps:
   - agent: behavior
   - agent: fail
 EOF
-if PATH=$work/fail-bin:$PATH $submit --master 'local[2]' "$driver" "$work/fail.yaml" "$work/by-time" \
+if PATH=$work/fail-bin:$PATH $submit --master 'local[2]' "$driver" "$work/fail.yaml" "$work/shuffled" \
     "$work/fail-out" --memory "$work/fail.sqlite" > "$work/fail.log" 2>&1; then
     echo "spark-check: the job with a failing agent exited 0" >&2
     exit 1
@@ -177,7 +184,7 @@ tar -C "$work/dist" -czf "$work/hos.tar.gz" bin
 echo "Spark standalone: a master and two workers on 127.0.0.1:$master_port"
 $submit --master "spark://127.0.0.1:$master_port" --executor-memory 512m --total-executor-cores 2 \
     --archives "$work/hos.tar.gz#hos" --files "$pipeline" --conf spark.executorEnv.PATH=hos/bin:/usr/bin:/bin \
-    "$driver" full-analysis.yaml "$work/by-time" "$work/standalone-out" --partitions 2 \
+    "$driver" full-analysis.yaml "$work/shuffled" "$work/standalone-out" --partitions 2 \
     --memory "$work/standalone.sqlite" > "$work/standalone.log" 2>&1
 expect_same standalone "$work/standalone-out"
 # Each worker ran an executor: the job was spread over both.
