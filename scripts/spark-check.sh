@@ -18,7 +18,8 @@ if ! "$venv/bin/python" -c "import pyspark, sys; sys.exit(pyspark.__version__ !=
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q "pyspark==$version"
 fi
-JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
+# Java 17 from Debian, not whatever JAVA_HOME says (Spark 4 needs 17 or 21); HOS_SPARK_JAVA_HOME picks another.
+JAVA_HOME=${HOS_SPARK_JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
 if [ ! -x "$JAVA_HOME/bin/java" ]; then
     echo "spark-check: installing openjdk-17-jre-headless (Spark 4 runs on Java 17 or 21)"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null

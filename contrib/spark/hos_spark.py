@@ -155,11 +155,13 @@ def input_files(spark, path):
         p = jvm.org.apache.hadoop.fs.Path(pattern)
         fs = p.getFileSystem(conf)
         for status in fs.globStatus(p) or []:
+            root = status.getPath().toString()
             found = fs.listFiles(status.getPath(), True)
             while found.hasNext():
-                f = found.next().getPath()
-                if not f.getName().startswith(("_", ".")):
-                    files.append(f.toString())
+                f = found.next().getPath().toString()
+                # As Hadoop's own listing: _SUCCESS, .crc files and _temporary/ folders are not input.
+                if not any(part.startswith(("_", ".")) for part in f[len(root):].split("/") if part):
+                    files.append(f)
     if not files:
         raise SystemExit(f"hos_spark: {path}: no input files")
     return sorted(files)
