@@ -100,12 +100,12 @@ eval: deps
 
 # contrib/spark/hos_spark.py on real Spark (pyspark 4.3.0 in ${HOS_SPARK_VENV:-~/.cache/hos-spark}, Java 17) on
 # 200 synthetic users: local[2], Parquet input and a standalone master with two workers on 127.0.0.1 each give
-# hos-run --jobs 2's output; a failing agent fails the job. About 100 s once pyspark is installed.
+# hos-run --jobs 2's output; a failing agent fails the job. About 2 minutes once pyspark is installed.
 spark-check: build
 	@scripts/spark-check.sh $(BIN)
 
 # A static-stdlib release build of hos-run and the agents in .build/spark-dist/hos.tar.gz, checked to run in a
-# chroot without Swift. Many minutes from a clean tree: not part of spark-check or CI.
+# chroot without Swift. About 8 minutes from a clean tree: not part of spark-check or CI.
 spark-dist: deps
 	@scripts/spark-dist.sh .build/spark-dist
 

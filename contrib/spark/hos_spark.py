@@ -163,7 +163,8 @@ def input_files(spark, path):
                 if not any(part.startswith(("_", ".")) for part in f[len(root):].split("/") if part):
                     files.append(f)
     if not files:
-        raise SystemExit(f"hos_spark: {path}: no input files")
+        print(f"hos_spark: {path}: no input files", file=sys.stderr)
+        raise SystemExit(66)
     return sorted(files)
 
 
@@ -172,9 +173,9 @@ def read_lines(spark, args):
     if args.input_format == "parquet":
         # A timestamp column is written in UTC, whatever the session's zone was.
         spark.conf.set("spark.sql.session.timeZone", "UTC")
-        frame = spark.read.parquet(args.input)
+        frame = spark.read.parquet(*args.input.split(","))
         types = dict(frame.dtypes)
-        from pyspark.sql import functions as F  # noqa: E402  (only with pyspark, only for Parquet)
+        from pyspark.sql import functions as F
         columns = [F.date_format(F.col(c), "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").alias(c)
                    if types[c] == "timestamp" else F.col(c) for c in frame.columns]
         rows = frame.select(columns).rdd.map(lambda r: row_to_line(r.asDict(recursive=True)))
@@ -202,7 +203,7 @@ def pipe_environment(spark, memory):
 
 def run(args):
     """Reads, partitions, sorts, pipes through hos-run and writes the output; returns the exit status."""
-    from pyspark.sql import SparkSession  # noqa: E402  (--self-test runs without pyspark)
+    from pyspark.sql import SparkSession  # here, so that --self-test runs without pyspark
 
     builder = SparkSession.builder.appName("hos " + os.path.basename(args.pipeline))
     if args.master:
@@ -226,9 +227,19 @@ def run(args):
     return 0
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with hos's exit status for a usage error, 64 (argparse's own is 2)."""
+
+    def error(self, message):
+        """Prints the usage and the problem, and exits 64."""
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(64)
+
+
 def parse(argv):
     """The command line: PIPELINE INPUT OUTPUT, options, and hos-run's own options after --."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="hos_spark.py", description="Run a hos pipeline on Spark, one hos-run per partition.",
         epilog="Options after -- go to hos-run (e.g. -- --on-error skip --allow-degraded).")
     parser.add_argument("pipeline", nargs="?", help="the pipeline file, as a path on the executors")
