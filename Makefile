@@ -7,7 +7,7 @@ RELEASE  := .build/release
 MAN_DATE := 2026-11-25
 TOOLS    := hos-validate hos-import hos-synth
 
-.PHONY: all help deps build release test unit examples demo serve pg-check api-fuzz bench bench-serve bench-scale eval eval-learning report-check serve-check man man-check stats-check llm-server llm-e2e fuzz fuzz-ci lint ci clean
+.PHONY: all help deps build release test unit examples demo serve pg-check api-fuzz bench bench-serve bench-scale eval eval-learning report-check serve-check man man-check stats-check spark-check spark-dist llm-server llm-e2e fuzz fuzz-ci lint ci clean
 
 all: build
 
@@ -24,6 +24,8 @@ help:
 	@echo "make eval-learning  hos-adapt's learning curve against random arms and an oracle (PNG/SVG in docs/learning)"
 	@echo "make eval       hos-insights on 240 synthetic users: recall of planted relationships, false discoveries"
 	@echo "make pg-check   PostgreSQL on a temporary folder (TLS, a free port), the queue's and PostgreSQL's tests against it"
+	@echo "make spark-check  contrib/spark/hos_spark.py on pyspark (local[2], Parquet, a standalone cluster) equals hos-run --jobs 2"
+	@echo "make spark-dist   hos-run and the agents with the Swift runtime linked in, as hos.tar.gz for spark-submit --archives"
 	@echo "make man        regenerate man/ from the commands' --help"
 	@echo "make fuzz       libFuzzer on the JSON-lines reader, pipeline YAML and CSV importer (FUZZ_SECONDS=300 each)"
 	@echo "make llm-server build (or reuse) llama-server and SmolLM2 for the LLM end-to-end test, outside the repository"
@@ -106,6 +108,17 @@ eval-learning: release
 eval: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter InsightsEvalTests
+
+# contrib/spark/hos_spark.py on real Spark (pyspark 4.3.0 in ${HOS_SPARK_VENV:-~/.cache/hos-spark}, Java 17) on
+# 200 synthetic users: local[2], Parquet input and a standalone master with two workers on 127.0.0.1 each give
+# hos-run --jobs 2's output; a failing agent fails the job. About 2 minutes once pyspark is installed.
+spark-check: build
+	@scripts/spark-check.sh $(BIN)
+
+# A static-stdlib release build of hos-run and the agents in .build/spark-dist/hos.tar.gz, checked to run in a
+# chroot without Swift. About 8 minutes from a clean tree: not part of spark-check or CI.
+spark-dist: deps
+	@scripts/spark-dist.sh .build/spark-dist
 
 man: deps
 	@scripts/man.sh man $(MAN_DATE)

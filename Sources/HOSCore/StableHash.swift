@@ -34,6 +34,14 @@ public struct StableHash: Sendable {
         return h.value
     }
 
+    /// The shard of `hos-run --jobs` that runs a user's analyses: 0..<`count`, the same on every machine.
+    ///
+    /// contrib/spark/hos_spark.py partitions users by the same formula; contrib/spark/shard-vectors.tsv holds
+    /// examples that both sides' tests check.
+    public static func shard(of user: String, among count: Int) -> Int {
+        count == 1 ? 0 : Int(of("shard", user) % UInt128(count))
+    }
+
     private static let crockford = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 
     /// 26 Crockford base-32 characters, the shape of a ULID.

@@ -376,7 +376,7 @@ struct Dispatcher: EventLineReader {
     }
 
     func shard(of user: String) -> Int {
-        shards.count == 1 ? 0 : Int(StableHash.of("shard", user) % UInt128(shards.count))
+        StableHash.shard(of: user, among: shards.count)
     }
 
     mutating func accept(_ bytes: UnsafeBufferPointer<UInt8>) throws {
