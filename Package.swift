@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "HOSCommandLine",
             dependencies: [
-                "HOSCore", "HOSImport", "HOSAgents", "HOSMemory", "HOSReport", "HOSPipeline", "HOSLLM",
+                "HOSCore", "HOSImport", "HOSAgents", "HOSMemory", "HOSReport", "HOSPipeline", "HOSLLM", "HOSPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "hos-validate", dependencies: ["HOSCommandLine"]),
@@ -96,8 +96,7 @@ let package = Package(
         .executableTarget(name: "hos-insights", dependencies: ["HOSCommandLine"]),
         .executableTarget(name: "hos-adapt", dependencies: ["HOSCommandLine"]),
         .executableTarget(name: "hos-report", dependencies: ["HOSCommandLine"]),
-        // hos-run links PostgreSQL for its work queue: its main gives RunCommand the queue (see QueueEngine).
-        .executableTarget(name: "hos-run", dependencies: ["HOSCommandLine", "HOSPostgres"]),
+        .executableTarget(name: "hos-run", dependencies: ["HOSCommandLine"]),
         // hos-serve alone links the HTTP server: its main gives ServeCommand the engine (see ServeEngine).
         .executableTarget(name: "hos-serve", dependencies: ["HOSCommandLine", "HOSServe"]),
         .testTarget(name: "HOSCoreTests", dependencies: ["HOSCore"]),

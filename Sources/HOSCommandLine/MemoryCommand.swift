@@ -503,6 +503,12 @@ public struct MemoryCommand: ParsableCommand {
                     try out.writeLine(JSON.object(["erased": .bool(erasure == .complete)]).encoded())
                 }
                 try out.commit()
+                if erasure == .deletedOnServer {
+                    printError(
+                        "hos-memory: warning: forget: rows deleted in \(store.path); PostgreSQL frees their space "
+                            + "when it vacuums, and their bytes may stay in free space and its WAL until reused "
+                            + "(VACUUM FULL rewrites the tables)")
+                }
                 if case .waitedOut(let seconds, let walBytes) = erasure {
                     throw HOSError.io(
                         "forget: the bytes of deleted rows remain in \(file.path) and its WAL (\(walBytes) "

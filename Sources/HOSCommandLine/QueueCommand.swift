@@ -6,6 +6,7 @@ import Foundation
 import HOSCore
 import HOSMemory
 import HOSPipeline
+import HOSPostgres
 
 /// `--queue`, else HOS_QUEUE; one is required.
 struct QueueOption: ParsableArguments {
@@ -14,13 +15,12 @@ struct QueueOption: ParsableArguments {
             "The queue's database: postgresql://USER@HOST:PORT/DB?sslmode=… (beats HOS_QUEUE).", valueName: "url"))
     var queue: String?
 
-    func open() throws -> any WorkQueueing {
+    func open() throws -> WorkQueue {
         let env = environment()
         guard let url = queue ?? env["HOS_QUEUE"], !url.isEmpty else {
             throw HOSError.usage("no queue: give --queue postgresql://… or HOS_QUEUE")
         }
-        guard let engine = RunCommand.queueEngine else { throw HOSError.config("this hos-run has no work queue") }
-        return try engine(url, env)
+        return try WorkQueue(url: url, environment: env)
     }
 }
 

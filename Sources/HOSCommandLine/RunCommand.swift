@@ -155,11 +155,6 @@ public struct RunCommand: ParsableCommand {
         ],
         defaultSubcommand: RunPipeline.self)
 
-    /// Opens the work queue at a URL: set by hos-run's main, the one executable besides hos-serve that links
-    /// PostgreSQL, so that the agents, which share this module, stay without it.
-    nonisolated(unsafe) public static var queueEngine:
-        (@Sendable (String, [String: String]) throws -> any WorkQueueing)?
-
     public init() {}
 }
 

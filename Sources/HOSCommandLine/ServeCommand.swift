@@ -5,6 +5,7 @@ import Foundation
 import HOSCore
 import HOSMemory
 import HOSPipeline
+import HOSPostgres
 
 /// What hos-serve's command needs from the HTTP server, given by hos-serve's executable before it parses its
 /// arguments. The other commands share this module; through this seam they link no HTTP server, TLS or crypto.
@@ -154,6 +155,7 @@ public struct ServeCommand: AsyncParsableCommand {
         }
 
         public func run() async throws {
+            PostgresMemory.install()
             let parts = listen.split(separator: ":")
             var o = ServeOptions(
                 pipeline: pipeline,

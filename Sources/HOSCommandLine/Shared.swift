@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import HOSCore
+import HOSPostgres
 
 extension ErrorPolicy: ExpressibleByArgument {}
 
@@ -58,6 +59,7 @@ func checkUserOption(_ id: String?, option: String = "--user") throws {
 /// Runs a command body with the shared signal handling and maps errors to the exit codes of hos-events(7).
 public func runTool(_ tool: String, _ body: () throws -> Void) throws {
     Signals.install()
+    PostgresMemory.install()
     defer { Warnings.flush() }
     do {
         try body()

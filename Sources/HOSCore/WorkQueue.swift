@@ -1,5 +1,5 @@
-// The work queue's interface: analysis requests that many workers share, claimed under a lease. HOSPostgres
-// implements it; the commands reach it through the executables that link that module (RunCommand.queueEngine).
+// The work queue's values: analysis requests that many workers share, claimed under a lease (HOSPostgres
+// keeps them in PostgreSQL), how many are in each state, and the ones that have ended.
 
 /// One analysis request on the queue: a user's events, ending with their analysis_request.
 public struct QueuedRequest: Sendable, Equatable {
@@ -57,20 +57,4 @@ public struct FinishedRequest: Sendable, Equatable {
         self.error = error
         self.attempts = attempts
     }
-}
-
-/// A work queue: requests put on it once, claimed by workers under a lease, finished by the claim that holds it.
-public protocol WorkQueueing: Sendable {
-    /// Adds the requests not already on the queue (by id) and returns which were new.
-    func enqueue(_ requests: [QueuedRequest]) throws -> [Bool]
-    /// Claims up to `limit` requests for `worker` for `leaseSeconds` (see the implementation for the rules).
-    func claim(worker: String, limit: Int, leaseSeconds: Double, maxAttempts: Int) throws -> [QueuedRequest]
-    /// Extends the lease of every request `worker` holds; returns how many it holds.
-    @discardableResult func renew(worker: String, leaseSeconds: Double) throws -> Int
-    /// Records a request's end if `worker` still holds this attempt's claim; false when the claim was lost.
-    func finish(_ request: QueuedRequest, worker: String, done: Bool, output: [String], error: String?) throws -> Bool
-    /// How many requests are in each state.
-    func counts() throws -> QueueCounts
-    /// Finished requests after `seq` in queue order, at most `limit`.
-    func finished(after seq: Int, limit: Int) throws -> [FinishedRequest]
 }

@@ -112,6 +112,7 @@ extension MemoryStore {
             try audit("forget", detail: ["rows": .number(Double(counts.values.reduce(0, +)))], at: at, in: db)
             return counts
         }
+        guard isFile else { return (counts, .deletedOnServer) }
         try withoutTransaction("vacuum") { db in try db.execute(sql: "VACUUM") }
         return (counts, try finishErasure(wait: wait))
     }
@@ -122,12 +123,16 @@ extension MemoryStore {
         /// Another process held an older snapshot for the whole wait: the main file still holds old pages,
         /// the WAL old frames, until a checkpoint (`forget --finish`, or the last process to close the file).
         case waitedOut(seconds: Double, walBytes: Int)
+        /// A PostgreSQL memory: the rows are deleted (in one transaction), and the server frees their space
+        /// when it vacuums; their bytes may stay in free space and in its WAL until they are reused.
+        case deletedOnServer
     }
 
     /// Checkpoints the whole WAL into the file and truncates it, waiting up to `wait` seconds (default: the
     /// busy timeout) for readers of older snapshots to finish. Deleted rows were overwritten (secure_delete) in
     /// the WAL's newest pages; this puts those pages over the file's old ones and drops the WAL's old frames.
     public func finishErasure(wait: Double? = nil) throws -> Erasure {
+        guard isFile else { return .deletedOnServer }
         let seconds = wait ?? options.busyTimeoutSeconds
         if try checkpoint(waitSeconds: seconds) { return .complete }
         return .waitedOut(seconds: seconds, walBytes: Self.fileSize(path + "-wal"))

@@ -241,7 +241,7 @@ extension MemoryStore {
               confidence = CASE WHEN excluded.last_seen >= long_term_preference.last_seen THEN excluded.confidence ELSE long_term_preference.confidence END,
               source = CASE WHEN excluded.last_seen >= long_term_preference.last_seen THEN excluded.source ELSE long_term_preference.source END,
               evidence_count = \(evidenceSQL),
-              first_seen = min(long_term_preference.first_seen, excluded.first_seen),
+              first_seen = \(db.dialect.least("long_term_preference.first_seen", "excluded.first_seen")),
               last_seen = \(db.dialect.greatest("long_term_preference.last_seen", "excluded.last_seen"))
             """, [user, key, value.stored, min(1, max(0, confidence)), evidence, source, at, at])
     }
@@ -479,7 +479,7 @@ extension MemoryStore {
             String.self,
             """
             SELECT max(updated_at) FROM (SELECT updated_at FROM adapt_tolerance WHERE user_id = ?
-            UNION ALL SELECT updated_at FROM adapt_item WHERE user_id = ?)
+            UNION ALL SELECT updated_at FROM adapt_item WHERE user_id = ?) AS t
             """, [event.userID, event.userID])
         guard newest.map({ $0 <= at }) ?? true else { return }
         try db.execute("DELETE FROM adapt_tolerance WHERE user_id = ?", [event.userID])

@@ -549,7 +549,7 @@ extension MemoryStore {
               AND jsonb_typeof(m.value) = 'object'
               AND jsonb_typeof(a.payload::jsonb -> 'as_of') = 'string'
               AND (a.payload::jsonb ->> 'as_of') COLLATE "C" < ?
-            ORDER BY as_of COLLATE "C", a.analysis_id, metric COLLATE "C"
+            ORDER BY (a.payload::jsonb ->> 'as_of') COLLATE "C", a.analysis_id, m.key COLLATE "C"
             """
         }
     }
@@ -580,7 +580,7 @@ extension MemoryStore {
         var feedback: [String: KindFeedback] = [:]
         for row in try db.rows(
             """
-            SELECT kind, sum(useful = 1) AS yes, sum(useful = 0) AS no FROM insight
+            SELECT kind, sum(CASE WHEN useful = 1 THEN 1 ELSE 0 END) AS yes, sum(CASE WHEN useful = 0 THEN 1 ELSE 0 END) AS no FROM insight
             WHERE user_id = ? AND useful IS NOT NULL AND kind IS NOT NULL GROUP BY kind ORDER BY kind
             """, [user])
         {

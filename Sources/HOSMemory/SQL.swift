@@ -116,6 +116,29 @@ public enum SQLDialect: Sendable {
     }
 }
 
+/// A memory that a URL names rather than a file: its transactions, each through MemorySQL, and its
+/// migrations, applied when it is opened.
+public protocol MemoryEngine: AnyObject {
+    /// The URL without secrets, for messages.
+    var display: String { get }
+    /// Runs `body` in one transaction (serializable when it writes), run again when the engine aborts it
+    /// for a conflict with another writer.
+    func transaction<T>(_ operation: String, write: Bool, _ body: (any MemorySQL) throws -> T) throws -> T
+    /// The names of the migrations applied, in order.
+    func appliedMigrations() throws -> [String]
+}
+
+/// The engines a memory URL may name. HOSPostgres provides PostgreSQL's; the commands install it.
+public enum MemoryEngines {
+    /// Opens the engine of a URL with the process environment (credentials); nil: none installed.
+    nonisolated(unsafe) public static var open: ((String, [String: String]) throws -> any MemoryEngine)?
+
+    /// Whether `text` names a PostgreSQL memory rather than a file.
+    public static func isURL(_ text: String) -> Bool {
+        text.hasPrefix("postgresql://") || text.hasPrefix("postgres://")
+    }
+}
+
 /// One connection's view of the memory's database inside a transaction.
 public protocol MemorySQL: AnyObject {
     var dialect: SQLDialect { get }

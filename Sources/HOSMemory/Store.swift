@@ -29,9 +29,13 @@ public final class MemoryStore {
     /// The default file, relative to the working directory.
     public static let defaultPath = "./hos-memory.sqlite"
 
+    /// The file's path, or the PostgreSQL URL without secrets.
     public let path: String
     public var options: MemoryOptions
-    let queue: DatabaseQueue
+    /// The SQLite file; nil when the memory is in PostgreSQL (`engine`).
+    let lite: DatabaseQueue?
+    /// The engine of a memory a URL names (PostgreSQL); nil for a file.
+    let engine: (any MemoryEngine)?
     /// Opened read-only: nothing is written, not even the audit log.
     public let isReadOnly: Bool
     /// How long the busy handler waits; forget's checkpoint changes it for its --wait.
@@ -70,14 +74,21 @@ public final class MemoryStore {
         path: String, options: MemoryOptions = MemoryOptions(), readOnly: Bool = false,
         create: Bool = true, check: OpenCheck = .smallFile
     ) throws {
-        if path.hasPrefix("postgresql://") || path.hasPrefix("postgres://") {
-            // The queue speaks PostgreSQL already (hos-run worker); the memory does not yet.
-            throw HOSError.config("memory: a PostgreSQL memory is not available yet; give a memory file")
-        }
-        self.path = path
         self.options = options
         self.isReadOnly = readOnly
         busyLimit = BusyLimit(seconds: options.busyTimeoutSeconds)
+        if MemoryEngines.isURL(path) {
+            guard let open = MemoryEngines.open else {
+                throw HOSError.config("memory: this command cannot open a PostgreSQL memory")
+            }
+            let engine = try open(path, ProcessInfo.processInfo.environment)
+            self.engine = engine
+            self.path = engine.display
+            lite = nil
+            return
+        }
+        self.path = path
+        engine = nil
         var isDir: ObjCBool = false
         var sqlitePath = path
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
@@ -107,7 +118,7 @@ public final class MemoryStore {
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         }
         do {
-            queue = try Self.retrying { try DatabaseQueue(path: sqlitePath, configuration: config) }
+            lite = try Self.retrying { try DatabaseQueue(path: sqlitePath, configuration: config) }
         } catch {
             throw Self.failure("open memory file \(path)", error, path: path)
         }
@@ -122,6 +133,8 @@ public final class MemoryStore {
     /// Whether this process can write the file: the file itself, and its -wal and -shm files (or the folder
     /// that would hold them). Read commands open a file they cannot write read-only.
     public static func isWritable(_ path: String) -> Bool {
+        // A server decides itself what a role may write.
+        if MemoryEngines.isURL(path) { return true }
         guard access(path, W_OK) == 0 else { return false }
         let folder = (path as NSString).deletingLastPathComponent
         if access(folder.isEmpty ? "." : folder, W_OK) == 0 { return true }
@@ -215,7 +228,8 @@ public final class MemoryStore {
     /// deadlock on a lock upgrade), retrying on SQLITE_BUSY; any failure becomes `HOSError.io`.
     @discardableResult
     public func write<T>(_ operation: String, _ body: (any MemorySQL) throws -> T) throws -> T {
-        try transaction(.immediate, operation) { db in try body(SQLiteSQL(db, cache: cache)) }
+        if let engine { return try engine.transaction(operation, write: true, body) }
+        return try transaction(.immediate, operation) { db in try body(SQLiteSQL(db, cache: cache)) }
     }
 
     /// Runs `body` in one read transaction (a consistent snapshot); any failure becomes `HOSError.io`.
@@ -224,8 +238,21 @@ public final class MemoryStore {
     /// expires every prepared statement on that pragma, so each read re-prepared all the cached statements
     /// (a third of hos-adapt's time).
     public func read<T>(_ operation: String, _ body: (any MemorySQL) throws -> T) throws -> T {
-        try transaction(.deferred, operation) { db in try body(SQLiteSQL(db, cache: cache)) }
+        if let engine { return try engine.transaction(operation, write: false, body) }
+        return try transaction(.deferred, operation) { db in try body(SQLiteSQL(db, cache: cache)) }
     }
+
+    /// The SQLite file's connection queue; what only a file has (pragmas, backup, vacuum) is refused for a
+    /// PostgreSQL memory.
+    var queue: DatabaseQueue {
+        get throws {
+            guard let lite else { throw HOSError.usage("not available for a PostgreSQL memory (\(path))") }
+            return lite
+        }
+    }
+
+    /// Whether the memory is a SQLite file (else a PostgreSQL database).
+    public var isFile: Bool { lite != nil }
 
     /// As `write`, with SQLite's own connection (pragmas, the backup API, the migrator).
     func liteWrite<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
@@ -353,7 +380,8 @@ public final class MemoryStore {
 
     /// The names of the migrations applied to the file, in order.
     public func appliedMigrations() throws -> [String] {
-        try liteRead("read migrations") { db in try Schema.migrator.appliedMigrations(db) }
+        if let engine { return try engine.appliedMigrations() }
+        return try liteRead("read migrations") { db in try Schema.migrator.appliedMigrations(db) }
     }
 
     /// The schema as sorted `CREATE` statements, for the golden test and `check`.

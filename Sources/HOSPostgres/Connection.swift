@@ -110,12 +110,13 @@ public final class PGConnection: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` in one transaction, retried (up to 8 times) when the server aborts it as a serialization
-    /// failure or a deadlock victim; any other failure rolls back and is thrown.
-    public func transaction<T>(_ operation: String, _ body: () throws -> T) throws -> T {
+    /// Runs `body` in one transaction (`begin`: BEGIN and its isolation level), retried (up to 40 times, with a
+    /// random growing pause) when the server aborts it as a serialization failure or a deadlock victim; any
+    /// other failure rolls back and is thrown.
+    public func transaction<T>(_ operation: String, begin: String = "BEGIN", _ body: () throws -> T) throws -> T {
         var attempt = 0
         while true {
-            try execute("BEGIN", operation: operation)
+            try execute(begin, operation: operation)
             do {
                 let value = try body()
                 try execute("COMMIT", operation: operation)
@@ -123,8 +124,8 @@ public final class PGConnection: @unchecked Sendable {
             } catch {
                 _ = try? execute("ROLLBACK", operation: operation)
                 attempt += 1
-                guard Self.isRetryable(error), attempt < 8 else { throw error }
-                usleep(UInt32(min(200, 5 << attempt)) * 1000)
+                guard Self.isRetryable(error), attempt < 40 else { throw error }
+                usleep(UInt32.random(in: 0...UInt32(min(100_000, 1000 << min(attempt, 7)))))
             }
         }
     }

@@ -17,14 +17,20 @@ public final class PostgresSQL: MemorySQL {
 
     @discardableResult
     public func execute(_ sql: String, _ arguments: SQLArguments) throws -> Int {
-        try connection.execute(renumber(sql), Self.binds(arguments), operation: "memory")
+        try connection.execute(renumber(sql), Self.binds(arguments), operation: Self.operation(sql))
     }
 
     public func rows(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow] {
-        let rows = try connection.query(renumber(sql), Self.binds(arguments), operation: "memory")
+        let rows = try connection.query(renumber(sql), Self.binds(arguments), operation: Self.operation(sql))
         guard let first = rows.first else { return [] }
         let names = first.cells.map(\.columnName)
         return rows.map { row in SQLRow(names: names, values: row.cells.map(Self.value)) }
+    }
+
+    /// A failed statement's name in messages: its first words (SQL text only; never a bound value).
+    static func operation(_ sql: String) -> String {
+        let words = sql.split(whereSeparator: \.isWhitespace).prefix(6).joined(separator: " ")
+        return "memory: " + printable(words, limit: 60)
     }
 
     func renumber(_ sql: String) -> String {

@@ -5,7 +5,7 @@ import Foundation
 import HOSCore
 
 /// The queue table of one database, seen through one connection.
-public struct WorkQueue: WorkQueueing {
+public struct WorkQueue: Sendable {
     public let connection: PGConnection
 
     /// Connects and applies the schema's migrations.

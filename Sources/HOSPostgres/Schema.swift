@@ -34,8 +34,11 @@ public enum PGSchema {
     /// An advisory lock key of hos's migrations ('hos' 'migr' as two int4).
     static let migrationLock = 0x686F_735F_6D69_6772
 
+    /// Applies the queue's migrations that `connection`'s database lacks.
+    public static func migrate(_ connection: PGConnection) throws { try migrate(connection, migrations) }
+
     /// Applies the migrations `connection`'s database lacks, in one transaction under an advisory lock.
-    public static func migrate(_ connection: PGConnection) throws {
+    static func migrate(_ connection: PGConnection, _ migrations: [(name: String, sql: String)]) throws {
         try connection.transaction("migrate") {
             try connection.execute("SELECT pg_advisory_xact_lock($1)", [.int(migrationLock)], operation: "migrate")
             try connection.execute(

@@ -1,0 +1,3 @@
+import HOSCommandLine
+
+@main extension RunCommand {}
