@@ -54,7 +54,7 @@ public struct LLMOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "The memory file holding the LLM's cache and accounting, with --llm (default: $HOS_MEMORY, else ./hos-memory.sqlite).",
+            "The memory (a file or a postgresql:// URL) holding the LLM's cache and accounting, with --llm (default: $HOS_MEMORY, else ./hos-memory.sqlite).",
             valueName: "path"))
     public var memory: String?
 

@@ -7,7 +7,7 @@ import HOSMemory
 
 /// The memory file and its tunables, shared by every subcommand.
 public struct MemoryFileOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The memory file (default: $HOS_MEMORY, else ./hos-memory.sqlite).", valueName: "path"))
+    @Option(help: ArgumentHelp("The memory: a file, or postgresql://USER@HOST:PORT/DB?sslmode=… (default: $HOS_MEMORY, else ./hos-memory.sqlite).", valueName: "path"))
     public var memory: String?
 
     @Option(help: ArgumentHelp("Hours a working-memory row lives after its request's timestamp.", valueName: "hours"))
@@ -101,6 +101,17 @@ public struct MemoryCommand: ParsableCommand {
             file that is not SQLite is refused before that. The schema is made by named, append-only \
             migrations (2026-11-25-layers, 2026-11-25-views, 2026-12-01-adaptation, 2026-12-03-llm, \
             2026-12-06-audit-without-user), applied on open by the commands that may write.
+
+            POSTGRESQL: --memory postgresql://USER@HOST:PORT/DB?sslmode=verify-full (or HOS_MEMORY) keeps the \
+            same layers in a PostgreSQL database that many machines share: the same tables (text compared as \
+            bytes, as SQLite compares it), the same migrations (applied on open under an advisory lock), the \
+            same statements. Each write is one SERIALIZABLE transaction, run again when the server aborts it \
+            for a conflict with another writer, so that concurrent workers lose no update. The URL, its \
+            sslmode and the password (PGPASSWORD or ~/.pgpass, never in the URL) are read as libpq reads them. \
+            run, store, replay, recall, export, forget and consolidate work alike; forget deletes the user's \
+            rows in one transaction, and the server frees their space when it vacuums (their bytes may stay in \
+            free space and its WAL until reused: VACUUM FULL rewrites the tables). backup, restore, check and \
+            stats are SQLite's and are refused (exit 64): use pg_dump, pg_restore and the server's own checks.
 
             DAMAGE: a file that SQLite finds damaged (SQLITE_CORRUPT, SQLITE_NOTADB) or that PRAGMA \
             quick_check finds fault with is never read as if whole: the command stops with exit 74 and \
