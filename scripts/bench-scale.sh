@@ -23,9 +23,8 @@ export PATH
 
 "$bin/hos-synth" --users "$users" --days "$days" --seed 2 --request -o "$data/users.jsonl"
 events=$(wc -l <"$data/users.jsonl")
-echo "input: $users users x $days days, $events events ($(nproc) cores, $(uname -m)); memory: a SQLite file each"
-echo "(the work queue is in PostgreSQL; the agents' memory is a file on this one machine until hos-memory has"
-echo " its PostgreSQL backend)"
+echo "input: $users users x $days days, $events events ($(nproc) cores, $(uname -m))"
+echo "memory: (a) a SQLite file; (b) and (c) PostgreSQL 15 on 127.0.0.1 (TLS verify-full), a database each"
 echo
 
 # Runs a command under GNU time; prints "wall cpu" (cpu: user + system of it and the children it waited for).
@@ -51,12 +50,19 @@ row "(a) hos-run --jobs 2" "$a_wall" "$a_cpu" "$a_wall"
 norm "$data/a.jsonl" >"$data/a.norm"
 
 . "$(scripts/pg.sh start "$pg")"
-set -- $(timed "hos-run enqueue --queue '$HOS_PG_URL' $data/users.jsonl > /dev/null 2>&1")
+# A database of its own for each way: the URL with another database name.
+database() {
+    "$PGBIN/psql" "$HOS_PG_URL" -qAt -c "CREATE DATABASE $1" >/dev/null
+    echo "$HOS_PG_URL" | sed "s|/hos?|/$1?|"
+}
+queue=$(database bench_b)
+spark_memory=$(database bench_c)
+set -- $(timed "hos-run enqueue --queue '$queue' $data/users.jsonl > /dev/null 2>&1")
 echo "    enqueue: ${1} s wall, ${2} s cpu (not counted below: the queue fills while workers run)"
-workers="hos-run worker $pipeline --queue '$HOS_PG_URL' --memory $data/b.sqlite --drain 2>/dev/null"
+workers="hos-run worker $pipeline --queue '$queue' --memory '$queue' --drain 2>/dev/null"
 set -- $(timed "$workers & $workers & wait")
-row "(b) 2 hos-run workers, PostgreSQL queue" "$1" "$2" "$a_wall"
-hos-run results --queue "$HOS_PG_URL" >"$data/b.jsonl"
+row "(b) 2 hos-run workers, PostgreSQL queue+memory" "$1" "$2" "$a_wall"
+hos-run results --queue "$queue" >"$data/b.jsonl"
 norm "$data/b.jsonl" | cmp -s - "$data/a.norm" || { echo "bench-scale: (b) differs from (a)" >&2; exit 1; }
 
 if [ -x "$venv/bin/spark-submit" ]; then
@@ -67,8 +73,8 @@ if [ -x "$venv/bin/spark-submit" ]; then
     spark="$venv/bin/spark-submit --master 'local[2]' --conf spark.ui.enabled=false"
     spark="$spark --conf spark.driver.host=127.0.0.1 --driver-memory 2g"
     spark="$spark $repo/contrib/spark/hos_spark.py $pipeline $data/users.jsonl $data/c --partitions 2"
-    set -- $(timed "HOS_MEMORY=$data/c.sqlite $spark > $data/spark.log 2>&1")
-    row "(c) Spark local[2], 2 partitions" "$1" "$2" "$a_wall"
+    set -- $(timed "HOS_MEMORY='$spark_memory' $spark > $data/spark.log 2>&1")
+    row "(c) Spark local[2], PostgreSQL memory" "$1" "$2" "$a_wall"
     cat "$data"/c/part-* | norm | cmp -s - "$data/a.norm" || { echo "bench-scale: (c) differs from (a)" >&2; exit 1; }
 else
     echo "(c) Spark: skipped, no pyspark in $venv (make spark-check installs it)"

@@ -256,7 +256,9 @@ public struct AdaptCommand: ParsableCommand {
         @OptionGroup public var stream: StreamOptions
 
         @Option(
-            help: ArgumentHelp("The memory: a file, or postgresql://USER@HOST:PORT/DB?sslmode=… (default: $HOS_MEMORY, else ./hos-memory.sqlite).", valueName: "path"))
+            help: ArgumentHelp(
+                "The memory: a file, or postgresql://USER@HOST:PORT/DB?sslmode=… (default: $HOS_MEMORY, else ./hos-memory.sqlite).",
+                valueName: "path"))
         public var memory: String?
 
         @Option(help: "How arms are chosen: thompson, greedy, random or oracle (needs --truth).")
@@ -335,7 +337,9 @@ public struct AdaptCommand: ParsableCommand {
                 """)
 
         @Option(
-            help: ArgumentHelp("The memory: a file, or postgresql://USER@HOST:PORT/DB?sslmode=… (default: $HOS_MEMORY, else ./hos-memory.sqlite).", valueName: "path"))
+            help: ArgumentHelp(
+                "The memory: a file, or postgresql://USER@HOST:PORT/DB?sslmode=… (default: $HOS_MEMORY, else ./hos-memory.sqlite).",
+                valueName: "path"))
         public var memory: String?
         @Option(help: ArgumentHelp("Only this user's decisions.", valueName: "id")) public var user: String?
         @Option(help: ArgumentHelp("Only this dimension.", valueName: "name")) public var dimension: String?
@@ -414,7 +418,9 @@ public struct AdaptCommand: ParsableCommand {
                 """)
 
         @Option(
-            help: ArgumentHelp("The memory: a file, or postgresql://USER@HOST:PORT/DB?sslmode=… (default: $HOS_MEMORY, else ./hos-memory.sqlite).", valueName: "path"))
+            help: ArgumentHelp(
+                "The memory: a file, or postgresql://USER@HOST:PORT/DB?sslmode=… (default: $HOS_MEMORY, else ./hos-memory.sqlite).",
+                valueName: "path"))
         public var memory: String?
         @Option(help: ArgumentHelp("Only this user's decisions.", valueName: "id")) public var user: String?
         @Option(help: ArgumentHelp("Only this dimension.", valueName: "name")) public var dimension: String?

@@ -7,7 +7,10 @@ import HOSMemory
 
 /// The memory file and its tunables, shared by every subcommand.
 public struct MemoryFileOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The memory: a file, or postgresql://USER@HOST:PORT/DB?sslmode=… (default: $HOS_MEMORY, else ./hos-memory.sqlite).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The memory: a file, or postgresql://USER@HOST:PORT/DB?sslmode=… (default: $HOS_MEMORY, else ./hos-memory.sqlite).",
+            valueName: "path"))
     public var memory: String?
 
     @Option(help: ArgumentHelp("Hours a working-memory row lives after its request's timestamp.", valueName: "hours"))

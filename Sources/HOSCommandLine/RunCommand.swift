@@ -214,7 +214,9 @@ public struct RunPipeline: ParsableCommand {
         help: ArgumentHelp("complete or all: overrides the file's output:.", valueName: "mode"))
     var outputMode: String?
 
-    @Option(help: ArgumentHelp("The memory, a file or a postgresql:// URL (beats HOS_MEMORY and the file's memory:).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The memory, a file or a postgresql:// URL (beats HOS_MEMORY and the file's memory:).", valueName: "path"))
     var memory: String?
 
     @Option(name: [.short, .long], help: ArgumentHelp("Pipeline instances, users sharded over them.", valueName: "n"))

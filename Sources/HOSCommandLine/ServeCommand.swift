@@ -93,7 +93,9 @@ public struct ServeCommand: AsyncParsableCommand {
         public var pipeline = "examples/pipelines/full-analysis.yaml"
 
         @Option(
-            help: ArgumentHelp("The memory: a file, or postgresql://USER@HOST:PORT/DB?sslmode=… (default: $HOS_MEMORY, else ./hos-memory.sqlite).", valueName: "path"))
+            help: ArgumentHelp(
+                "The memory: a file, or postgresql://USER@HOST:PORT/DB?sslmode=… (default: $HOS_MEMORY, else ./hos-memory.sqlite).",
+                valueName: "path"))
         public var memory: String?
 
         @Option(help: ArgumentHelp("Largest request body in bytes.", valueName: "n"))

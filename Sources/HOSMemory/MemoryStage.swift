@@ -76,7 +76,11 @@ public struct MemoryStage: Stage {
         // One transaction: the batch, the request, working memory, consolidation and the context read
         // together, so a crash leaves either all of it or none.
         var tally: [String: (new: Int, old: Int)] = [:]
+        let before = session
+        // The body may run more than once (a transaction the engine aborts for a conflict is run again): it
+        // starts from the session as it was each time, never from a half-counted one.
         let context = try store.write("store analysis") { db -> MemoryContextPayload in
+            session = before
             let through = try store.expiryCutoff(
                 user: request.userID, now: utc(request.timestamp), batch: batch, in: db)
             tally = try store.ingest(batch, expired: through.map { (request.userID, $0) }, in: db)

@@ -188,12 +188,13 @@ def pipe_environment(spark, memory):
     """hos-run's environment on the executors: RDD.pipe gives the command this dict and nothing else.
 
     PATH is spark.executorEnv.PATH when set (the unpacked archive on a cluster), else the driver's (local
-    and one-machine runs); every spark.executorEnv.* and the driver's HOS_* variables go too. The memory
+    and one-machine runs); every spark.executorEnv.* and the driver's HOS_* and libpq PG* variables
+    (PGPASSWORD, PGPASSFILE, PGSSLROOTCERT, ...: what a postgresql:// memory needs) go too. The memory
     goes as HOS_MEMORY, not as --memory, so a database password is never in the command line that
     Spark prints when the command fails.
     """
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    env.update({k: v for k, v in os.environ.items() if k.startswith("HOS_")})
+    env.update({k: v for k, v in os.environ.items() if k.startswith("HOS_") or k.startswith("PG")})
     prefix = "spark.executorEnv."
     env.update({k[len(prefix):]: v for k, v in spark.sparkContext.getConf().getAll() if k.startswith(prefix)})
     if memory is not None:
