@@ -55,13 +55,20 @@ database() {
     "$PGBIN/psql" "$HOS_PG_URL" -qAt -c "CREATE DATABASE $1" >/dev/null
     echo "$HOS_PG_URL" | sed "s|/hos?|/$1?|"
 }
+# The server's CPU seconds so far: the postmaster's and its ended backends' (reaped, so counted in its cutime).
+server_cpu() {
+    pid=$(head -1 "$PGDIR/data/postmaster.pid")
+    awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($14 + $15 + $16 + $17) / hz }' "/proc/$pid/stat"
+}
 queue=$(database bench_b)
 spark_memory=$(database bench_c)
 set -- $(timed "hos-run enqueue --queue '$queue' $data/users.jsonl > /dev/null 2>&1")
 echo "    enqueue: ${1} s wall, ${2} s cpu (not counted below: the queue fills while workers run)"
 workers="hos-run worker $pipeline --queue '$queue' --memory '$queue' --drain 2>/dev/null"
+s0=$(server_cpu)
 set -- $(timed "$workers & $workers & wait")
 row "(b) 2 hos-run workers, PostgreSQL queue+memory" "$1" "$2" "$a_wall"
+echo "    PostgreSQL server: $(awk -v a="$s0" -v b="$(server_cpu)" 'BEGIN { printf "%.1f", b - a }') s cpu"
 hos-run results --queue "$queue" >"$data/b.jsonl"
 norm "$data/b.jsonl" | cmp -s - "$data/a.norm" || { echo "bench-scale: (b) differs from (a)" >&2; exit 1; }
 
@@ -73,8 +80,10 @@ if [ -x "$venv/bin/spark-submit" ]; then
     spark="$venv/bin/spark-submit --master 'local[2]' --conf spark.ui.enabled=false"
     spark="$spark --conf spark.driver.host=127.0.0.1 --driver-memory 2g"
     spark="$spark $repo/contrib/spark/hos_spark.py $pipeline $data/users.jsonl $data/c --partitions 2"
+    s0=$(server_cpu)
     set -- $(timed "HOS_MEMORY='$spark_memory' $spark > $data/spark.log 2>&1")
     row "(c) Spark local[2], PostgreSQL memory" "$1" "$2" "$a_wall"
+    echo "    PostgreSQL server: $(awk -v a="$s0" -v b="$(server_cpu)" 'BEGIN { printf "%.1f", b - a }') s cpu"
     cat "$data"/c/part-* | norm | cmp -s - "$data/a.norm" || { echo "bench-scale: (c) differs from (a)" >&2; exit 1; }
 else
     echo "(c) Spark: skipped, no pyspark in $venv (make spark-check installs it)"

@@ -90,6 +90,29 @@ import Testing
         #expect(try normalised(s.run, "pg.jsonl") == (try normalised(s.run, "file.jsonl")))
     }
 
+    /// hos-serve with the memory in PostgreSQL: tokens, events and the analysis all live in the database.
+    @Test func hosServeKeepsItsMemoryInPostgreSQL() throws {
+        guard let pg = TestPostgres.shared else { return }
+        let s = try ServeScratch()
+        s.memory = try pg.freshDatabase()
+        s.environment = pg.environment
+        let ana = try s.token("ana --user u-0001")
+        try s.start()
+        try s.sh("hos-synth --users 1 --days 30 > events.jsonl")
+        #expect(try s.curl("/v1/events", token: ana, "--data-binary @events.jsonl").status == 200)
+        let posted = try s.curl(
+            "/v1/analyses", token: ana, "-H 'Content-Type: application/json' -d '{\"user_id\":\"u-0001\"}'")
+        let id = s.json(posted.body)["analysis_id"] as? String ?? ""
+        let sse = try s.sh("curl -sN -H 'Authorization: Bearer \(ana)' '\(s.base)/v1/analyses/\(id)/events'")
+        #expect(text(sse.stdout).contains("event: analysis_complete"))
+        #expect(s.json(try s.curl("/v1/analyses/\(id)", token: ana).body)["status"] as? String == "complete")
+        #expect(s.stop() == 0)
+        let stored = try s.sh("hos-memory export --memory '\(s.memory)' --user u-0001 | jq -r .table | sort -u")
+        #expect(text(stored.stdout).contains("short_term_record\n"))
+        #expect(text(stored.stdout).contains("analyses\n"))
+        #expect(!FileManager.default.fileExists(atPath: s.dir.appendingPathComponent("m.sqlite").path))
+    }
+
     @Test func whatOnlyAFileCanDoIsRefusedClearly() throws {
         let s = try QueueScratch(users: 1, days: 3)
         let backup = try s.sh("hos-memory backup --memory \"$Q\" b.sqlite")

@@ -12,6 +12,10 @@ final class ServeScratch {
     var port = 0
     let errors = Pipe()
     var scheme = "http"
+    /// The memory the server and the token commands use (a file here, or a postgresql:// URL).
+    var memory = "m.sqlite"
+    /// More environment for every command (a PostgreSQL memory's password).
+    var environment: [String: String] = [:]
 
     init() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("hos-serve-\(UUID().uuidString)")
@@ -27,11 +31,11 @@ final class ServeScratch {
     }
 
     @discardableResult
-    func sh(_ command: String) throws -> ShellResult { try shell(command, in: dir) }
+    func sh(_ command: String) throws -> ShellResult { try shell(command, in: dir, environment: environment) }
 
     /// A new token's text.
     func token(_ args: String) throws -> String {
-        let r = try sh("hos-serve token create --memory m.sqlite \(args)")
+        let r = try sh("hos-serve token create --memory '\(memory)' \(args)")
         precondition(r.status == 0, text(r.stderr))
         return text(r.stdout).trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -42,12 +46,12 @@ final class ServeScratch {
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = [
             "-c",
-            "exec hos-serve --listen 127.0.0.1:0 --memory m.sqlite --pipeline '\(pipelines)/full-analysis.yaml' \(args)",
+            "exec hos-serve --listen 127.0.0.1:0 --memory '\(memory)' --pipeline '\(pipelines)/full-analysis.yaml' \(args)",
         ]
         p.currentDirectoryURL = dir
         var env = ProcessInfo.processInfo.environment
         env["PATH"] = binDir + ":" + (env["PATH"] ?? "/usr/bin:/bin")
-        for (k, v) in extra { env[k] = v }
+        for (k, v) in environment.merging(extra, uniquingKeysWith: { _, b in b }) { env[k] = v }
         p.environment = env
         p.standardError = errors
         p.standardOutput = FileHandle.nullDevice
