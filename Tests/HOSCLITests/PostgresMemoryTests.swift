@@ -98,11 +98,8 @@ import Testing
         s.environment = pg.environment
         let ana = try s.token("ana --user u-0001")
         try s.start()
-        try s.sh("hos-synth --users 1 --days 30 > events.jsonl")
-        #expect(try s.curl("/v1/events", token: ana, "--data-binary @events.jsonl").status == 200)
-        let posted = try s.curl(
-            "/v1/analyses", token: ana, "-H 'Content-Type: application/json' -d '{\"user_id\":\"u-0001\"}'")
-        let id = s.json(posted.body)["analysis_id"] as? String ?? ""
+        let (status, id) = try s.analyse(user: "u-0001", days: 30, token: ana)
+        #expect(status == 202)
         let sse = try s.sh("curl -sN -H 'Authorization: Bearer \(ana)' '\(s.base)/v1/analyses/\(id)/events'")
         #expect(text(sse.stdout).contains("event: analysis_complete"))
         #expect(s.json(try s.curl("/v1/analyses/\(id)", token: ana).body)["status"] as? String == "complete")

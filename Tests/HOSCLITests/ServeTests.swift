@@ -79,6 +79,17 @@ final class ServeScratch {
         return (Int(text(r.stdout)) ?? 0, body)
     }
 
+    /// Posts the user's synthetic events (`days` of them) and then an analysis of them; the answer's status
+    /// and analysis_id.
+    func analyse(user: String, days: Int, token: String) throws -> (status: Int, id: String) {
+        try sh("hos-synth --users 1 --days \(days) > events.jsonl")
+        let stored = try curl("/v1/events", token: token, "--data-binary @events.jsonl")
+        precondition(stored.status == 200, stored.body)
+        let posted = try curl(
+            "/v1/analyses", token: token, "-H 'Content-Type: application/json' -d '{\"user_id\":\"\(user)\"}'")
+        return (posted.status, json(posted.body)["analysis_id"] as? String ?? "")
+    }
+
     func json(_ s: String) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(s.utf8)) as? [String: Any]) ?? [:]
     }
@@ -139,12 +150,8 @@ final class ServeScratch {
         let s = try ServeScratch()
         let ana = try s.token("ana --user u-0001")
         try s.start()
-        try s.sh("hos-synth --users 1 --days 40 > events.jsonl")
-        #expect(try s.curl("/v1/events", token: ana, "--data-binary @events.jsonl").status == 200)
-        let posted = try s.curl(
-            "/v1/analyses", token: ana, "-H 'Content-Type: application/json' -d '{\"user_id\":\"u-0001\"}'")
-        #expect(posted.status == 202)
-        let id = s.json(posted.body)["analysis_id"] as? String ?? ""
+        let (posted, id) = try s.analyse(user: "u-0001", days: 40, token: ana)
+        #expect(posted == 202)
         let sse = try s.sh("curl -sN -H 'Authorization: Bearer \(ana)' '\(s.base)/v1/analyses/\(id)/events'")
         let events = text(sse.stdout).components(separatedBy: "\n\n").filter { !$0.isEmpty }
         let names = events.compactMap { $0.split(separator: "\n").first { $0.hasPrefix("event: ") }?.dropFirst(7) }
