@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "HOSServe",
             dependencies: [
-                "HOSCore", "HOSMemory", "HOSPipeline", "HOSReport",
+                "HOSCore", "HOSMemory", "HOSPipeline", "HOSReport", "HOSPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),

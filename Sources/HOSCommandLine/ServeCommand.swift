@@ -62,6 +62,12 @@ public struct ServeCommand: AsyncParsableCommand {
             user's analysis_complete is the same as alone. A token scoped to users (token create --user) gets 403 for \
             any other user; no token or an unknown one gets 401. Tokens are never logged.
 
+            THE QUEUE: with --queue postgresql://… (or HOS_QUEUE) the server runs no pipeline itself: each \
+            analysis goes on that work queue, 'hos-run worker' processes on any machine run it (give them \
+            the same memory, in PostgreSQL), and the server follows the request until it ends. Its stream \
+            then says queued, running and the end, without the steps (the workers report none). \
+            --max-concurrent bounds the batches waiting on the queue at once.
+
             SHUTDOWN: SIGTERM or SIGINT stops accepting connections, lets queued and running analyses \
             finish (at most --grace seconds), ends open streams with a last 'shutdown' event, exits 0.
 
@@ -118,6 +124,12 @@ public struct ServeCommand: AsyncParsableCommand {
 
         @Option(
             help: ArgumentHelp(
+                "Hand analyses to this PostgreSQL work queue for 'hos-run worker's instead of running them (beats HOS_QUEUE).",
+                valueName: "url"))
+        public var queue: String?
+
+        @Option(
+            help: ArgumentHelp(
                 "Finished analyses kept for their status, stream and report (the oldest are forgotten).",
                 valueName: "n"))
         public var keepAnalyses = 10_000
@@ -166,6 +178,7 @@ public struct ServeCommand: AsyncParsableCommand {
             (o.maxBody, o.rate, o.burst) = (maxBody, ratePerSecond!, Double(burst))
             (o.maxConcurrent, o.maxQueue, o.maxBatch, o.grace) = (maxConcurrent, maxQueue, maxBatch, grace)
             (o.keepAnalyses, o.heartbeat) = (keepAnalyses, heartbeat)
+            o.queue = queue ?? ProcessInfo.processInfo.environment["HOS_QUEUE"].flatMap { $0.isEmpty ? nil : $0 }
             (o.tlsCert, o.tlsKey) = (tlsCert, tlsKey)
             let scheme = tlsCert == nil ? "http" : "https"
             let host = o.host

@@ -18,6 +18,8 @@ public struct ServeOptions: Sendable {
     public var maxQueue = 64
     /// Queued analyses that one pipeline run takes at once.
     public var maxBatch = 16
+    /// A PostgreSQL work queue to hand analyses to (`hos-run worker`s run them); nil: run them here.
+    public var queue: String?
     /// Finished analyses the server keeps in memory for their status, stream and report.
     public var keepAnalyses = 10_000
     /// Seconds between the comments that keep a quiet event stream open through proxies.

@@ -112,6 +112,23 @@ public struct WorkQueue: Sendable {
         return c
     }
 
+    /// The request `id` once it has ended (done or failed); nil while it is pending or running, or unknown.
+    public func ended(_ id: String) throws -> FinishedRequest? {
+        try connection.query(
+            """
+            SELECT seq, request_id, user_id, state, coalesce(output, ''), error, attempts FROM hos_queue
+            WHERE request_id = $1 AND state IN ('done', 'failed')
+            """, [.text(id)], operation: "read result"
+        ).first.map(Self.finishedRequest)
+    }
+
+    static func finishedRequest(_ row: PGRow) -> FinishedRequest {
+        FinishedRequest(
+            seq: row.int(0) ?? 0, id: row.string(1) ?? "", user: row.string(2) ?? "",
+            done: row.string(3) == "done", output: row.string(4) ?? "", error: row.string(5),
+            attempts: row.int(6) ?? 0)
+    }
+
     /// Finished requests after `seq` in queue order, at most `limit`: (seq, id, user, state, output, error).
     public func finished(after seq: Int, limit: Int) throws -> [FinishedRequest] {
         try connection.query(
@@ -119,11 +136,6 @@ public struct WorkQueue: Sendable {
             SELECT seq, request_id, user_id, state, coalesce(output, ''), error, attempts FROM hos_queue
             WHERE seq > $1 AND state IN ('done', 'failed') ORDER BY seq LIMIT $2
             """, [.int(seq), .int(limit)], operation: "read results"
-        ).map { row in
-            FinishedRequest(
-                seq: row.int(0) ?? 0, id: row.string(1) ?? "", user: row.string(2) ?? "",
-                done: row.string(3) == "done", output: row.string(4) ?? "", error: row.string(5),
-                attempts: row.int(6) ?? 0)
-        }
+        ).map(Self.finishedRequest)
     }
 }

@@ -35,6 +35,12 @@ struct PipelineRun: Sendable {
         } catch {
             return Dictionary(uniqueKeysWithValues: ids.map { ($0, (.failed, nil)) })
         }
+        return Self.outcomes(ids, split)
+    }
+
+    /// Each analysis' outcome from its output lines: its analysis_complete (degraded when it says so), else
+    /// failed with its last agent_error.
+    static func outcomes(_ ids: [String], _ split: [String: [String]]) -> [String: Outcome] {
         var outcomes: [String: Outcome] = [:]
         for id in ids {
             let mine = (split[id] ?? []).compactMap { try? JSONParser.parse($0) }

@@ -23,12 +23,14 @@ public struct Server {
         let spec = try PipelineSpec.load(file: options.pipeline, environment: env)
         let memory = try Memory(path: options.memory)
         let run = PipelineRun(spec: spec, memory: options.memory, environment: env)
+        let handOff = try options.queue.map { try QueueRun(url: $0, environment: env) }
         let metrics = ServeMetrics()
         let board = Board(
             maxConcurrent: options.maxConcurrent, maxQueue: options.maxQueue, maxBatch: options.maxBatch,
             keep: options.keepAnalyses
         ) { requests, onStep in
-            await run(requests) { p in
+            if let handOff { return await handOff(requests) }
+            return await run(requests) { p in
                 metrics.step(p)
                 onStep(p)
             }

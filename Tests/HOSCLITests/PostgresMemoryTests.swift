@@ -110,6 +110,38 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: s.dir.appendingPathComponent("m.sqlite").path))
     }
 
+    /// hos-serve --queue hands the analysis to a worker (here one on this machine, the memory in PostgreSQL)
+    /// and follows it on the queue to its analysis_complete.
+    @Test func hosServeHandsAnalysesToTheQueue() throws {
+        guard let pg = TestPostgres.shared else { return }
+        let s = try ServeScratch()
+        s.memory = try pg.freshDatabase()
+        s.environment = pg.environment
+        let ana = try s.token("ana --user u-0001")
+        try s.start("--queue '\(s.memory)'")
+        let (posted, id) = try s.analyse(user: "u-0001", days: 30, token: ana)
+        #expect(posted == 202)
+        // The server puts the request on the queue as it starts the batch: the worker starts once it is there.
+        let worker = try s.sh(
+            """
+            for i in $(seq 200); do
+              hos-run results --counts --queue '\(s.memory)' | jq -e '.pending + .running + .done > 0' > /dev/null && break
+              sleep 0.05
+            done
+            hos-run worker '\(pipelines)/full-analysis.yaml' --queue '\(s.memory)' --memory '\(s.memory)' --drain
+            """)
+        #expect(worker.status == 0, "\(text(worker.stderr))")
+        let sse = try s.sh("curl -sN -H 'Authorization: Bearer \(ana)' '\(s.base)/v1/analyses/\(id)/events'")
+        #expect(text(sse.stdout).contains("event: analysis_complete"))
+        #expect(!text(sse.stdout).contains("event: progress"))
+        let status = s.json(try s.curl("/v1/analyses/\(id)", token: ana).body)
+        #expect(status["status"] as? String == "complete")
+        #expect((status["result"] as? [String: Any])?["behavior"] is [String: Any])
+        let done = try s.sh("hos-run results --counts --queue '\(s.memory)'")
+        #expect(text(done.stdout).contains("\"done\":1"))
+        #expect(s.stop() == 0)
+    }
+
     @Test func whatOnlyAFileCanDoIsRefusedClearly() throws {
         let s = try QueueScratch(users: 1, days: 3)
         let backup = try s.sh("hos-memory backup --memory \"$Q\" b.sqlite")
