@@ -29,6 +29,8 @@ start() {
     bin=$(bindir)
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
+    # The server's tools run as postgres, which may not enter the caller's folder.
+    cd /
     # The CA and the server's certificate, for 127.0.0.1 and localhost (verify-full checks either).
     openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=hos-test-ca \
         -keyout "$dir/ca.key" -out "$dir/ca.crt" >/dev/null 2>&1
@@ -75,7 +77,8 @@ EOF
 }
 
 stop() {
-    dir=$1
+    dir=$(cd "$1" 2>/dev/null && pwd || echo "$1")
+    cd /
     [ -d "$dir/data" ] || die "$dir: no cluster"
     as_owner "$(bindir)/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$dir"
