@@ -14,7 +14,10 @@ public enum BatchRun {
     ) throws -> [String: [String]] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hos-batch-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        // The users' events: readable by this user only, as the memory file is (a worker killed mid-run leaves
+        // the folder behind).
+        try FileManager.default.createDirectory(
+            at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let input = dir.appendingPathComponent("requests.jsonl").path
         try Data(lines.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: input))
         let out = dir.appendingPathComponent("out.jsonl").path

@@ -104,8 +104,10 @@ func normalised(_ s: RunScratch, _ file: String) throws -> [String] {
             "slow.yaml",
             full.replacingOccurrences(
                 of: "steps:\n", with: "steps:\n  - run: \"sleep 31.4159; exec cat\"\n    id: slow\n    timeout: 1m\n"))
+        try s.run.sh("mkdir tmp")
         let victim = try s.start(
-            "hos-run worker slow.yaml --queue \"$Q\" --memory q.sqlite --batch 4 --lease 2 --drain")
+            "env TMPDIR=\"$PWD/tmp\" hos-run worker slow.yaml --queue \"$Q\" --memory q.sqlite --batch 4 --lease 2 --drain"
+        )
         var held = 0
         for _ in 0..<200 where held == 0 {
             held = try s.count("SELECT count(*) FROM hos_queue WHERE state = 'running'")
@@ -123,6 +125,9 @@ func normalised(_ s: RunScratch, _ file: String) throws -> [String] {
         victim.waitUntilExit()
         for w in others { w.waitUntilExit() }
         #expect(others.allSatisfy { $0.terminationStatus == 0 })
+        // The dead worker's batch folder, which holds its users' events, stays readable by this user only.
+        let left = try s.run.sh("stat -c '%a' tmp/hos-batch-*")
+        #expect(text(left.stdout) == "700\n")
         #expect(try s.count("SELECT count(*) FROM hos_queue WHERE state = 'done'") == 16)
         // The victim's four were claimed twice: once by it, once by the worker that completed them.
         #expect(try s.count("SELECT count(*) FROM hos_queue WHERE attempts = 2") == 4)
