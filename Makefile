@@ -6,6 +6,9 @@ RELEASE  := .build/release
 # Man pages carry this date, so regenerating them is reproducible and a drift check can diff them.
 MAN_DATE := 2026-11-25
 TOOLS    := hos-validate hos-import hos-synth
+# SQLCipher, which make deps builds into a cache outside the clone (scripts/sqlcipher.sh), linked by rpath when it
+# is there: an encrypted memory file (--memory-key-file) needs it; without it a key is refused (exit 78).
+LINK      = $$(scripts/sqlcipher.sh --flags)
 
 .PHONY: all help deps build release test unit examples demo serve pg-check api-fuzz bench bench-serve bench-scale eval eval-learning report-check serve-check man man-check stats-check spark-check spark-dist llm-server llm-e2e fuzz fuzz-ci lint ci clean
 
@@ -31,23 +34,24 @@ help:
 	@echo "make llm-server build (or reuse) llama-server and SmolLM2 for the LLM end-to-end test, outside the repository"
 	@echo "make llm-e2e    the LLM end-to-end test against that server (make test runs it too when it is built)"
 	@echo "make lint       format check (swift format, strict), functions of at most 80 lines, no compiler warnings"
-	@echo "make deps       install missing system packages (apt-get, non-interactive)"
+	@echo "make deps       install missing system packages (apt-get, non-interactive); build SQLCipher into a cache"
 
 deps:
 	@scripts/deps.sh
+	@scripts/sqlcipher.sh
 
 # Quiet: a first build prints hundreds of progress lines; errors and warnings still show.
 build: deps
 	@echo "swift build -q (a first build takes a few minutes; later ones seconds)"
-	@$(SWIFT) build -q
+	@$(SWIFT) build $(LINK) -q
 
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build $(LINK) -c release
 
 # Unit tests in-process, golden CLI cases and examples through real processes and pipes.
 test: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) build $(LINK) --build-tests
+	$(SWIFT) test $(LINK) --skip-build
 	@$(MAKE) --no-print-directory man-check
 	@$(MAKE) --no-print-directory stats-check
 
@@ -57,12 +61,12 @@ stats-check:
 	else echo "stats reference: skipped (python3 with scipy not found; pip install scipy)"; fi
 
 unit: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --filter 'HOSCoreTests|HOSImportTests'
+	$(SWIFT) build $(LINK) --build-tests
+	$(SWIFT) test $(LINK) --skip-build --filter 'HOSCoreTests|HOSImportTests'
 
 examples: build
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --filter ExampleTests
+	$(SWIFT) build $(LINK) --build-tests
+	$(SWIFT) test $(LINK) --skip-build --filter ExampleTests
 
 demo: build
 	@scripts/demo.sh $(BIN)
@@ -81,7 +85,7 @@ bench-serve: release
 
 # PostgreSQL 15 started on a temporary folder, the PostgreSQL test suites run against it, stopped on exit.
 pg-check: build
-	$(SWIFT) build --build-tests
+	$(SWIFT) build $(LINK) --build-tests
 	@scripts/pg-check.sh
 
 # USERS (10,000) x 90 days three ways: hos-run --jobs 2, two queue workers on PostgreSQL, Spark local[2].
@@ -106,8 +110,8 @@ eval-learning: release
 
 # hos-insights against the relationships hos-synth plants (and a shuffled null): recall and false discoveries.
 eval: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --filter InsightsEvalTests
+	$(SWIFT) build $(LINK) --build-tests
+	$(SWIFT) test $(LINK) --skip-build --filter InsightsEvalTests
 
 # contrib/spark/hos_spark.py on real Spark (pyspark 4.3.0 in ${HOS_SPARK_VENV:-~/.cache/hos-spark}, Java 17) on
 # 200 synthetic users: local[2], Parquet input and a standalone master with two workers on 127.0.0.1 each give
@@ -122,7 +126,7 @@ spark-dist: deps
 
 man: deps
 	@scripts/man.sh man $(MAN_DATE)
-	@RECORD_PAYLOAD_DOCS=1 $(SWIFT) test --filter ContractTests >/dev/null
+	@RECORD_PAYLOAD_DOCS=1 $(SWIFT) test $(LINK) --filter ContractTests >/dev/null
 
 # Regenerates the pages into a scratch folder and fails when man/ differs.
 man-check: deps
@@ -137,8 +141,8 @@ llm-server:
 	@scripts/llm-server.sh build
 
 llm-e2e: llm-server
-	$(SWIFT) build --build-tests
-	HOS_LLM_E2E=require $(SWIFT) test --skip-build --filter RealModelTests
+	$(SWIFT) build $(LINK) --build-tests
+	HOS_LLM_E2E=require $(SWIFT) test $(LINK) --skip-build --filter RealModelTests
 
 # Coverage-guided fuzzing (libFuzzer, AddressSanitizer, LeakSanitizer): Tests/Fuzz/README.md says how to reproduce.
 FUZZ_SECONDS ?= 300

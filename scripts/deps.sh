@@ -5,6 +5,7 @@
 #   time     GNU time, for make bench's peak memory
 #   sqlite3  make bench's reference for storing records, and the example queries of hos-memory(1)
 #   libsqlite3-dev  SQLite for GRDB (hos-memory)
+#   libssl-dev, gcc  SQLCipher's build against Debian's libcrypto (scripts/sqlcipher.sh, for an encrypted memory file)
 # `deps.sh postgresql` (make pg-check): the PostgreSQL server and psql, and openssl for its test certificates.
 set -eu
 missing=""
@@ -15,6 +16,8 @@ fi
 [ -x /usr/bin/time ] || missing="$missing time"
 dpkg -s libxml2 >/dev/null 2>&1 || missing="$missing libxml2"
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing="$missing libsqlite3-dev"
+dpkg -s libssl-dev >/dev/null 2>&1 || missing="$missing libssl-dev"
+command -v cc >/dev/null 2>&1 || missing="$missing gcc"
 command -v jq >/dev/null 2>&1 || missing="$missing jq"
 command -v sqlite3 >/dev/null 2>&1 || missing="$missing sqlite3"
 [ -z "$missing" ] && exit 0

@@ -8,7 +8,7 @@ date=$2
 mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-swift package --allow-writing-to-directory "$tmp" generate-manual --configuration debug --multi-page --date "$date" \
+swift package $(scripts/sqlcipher.sh --flags) --allow-writing-to-directory "$tmp" generate-manual --configuration debug --multi-page --date "$date" \
     --authors "the hos developers" --output-directory "$tmp" >/dev/null 2>"$tmp.err" || { cat "$tmp.err" >&2; exit 1; }
 rm -f "$tmp.err"
 # The plugin also writes pages for the implicit 'help' subcommands: nobody reads those.

@@ -10,4 +10,4 @@ trap 'scripts/pg.sh stop "$dir" 2>/dev/null || rm -rf "$dir"' EXIT INT TERM
 start=$(date +%s)
 . "$(scripts/pg.sh start "$dir")"
 echo "pg-check: PostgreSQL on 127.0.0.1:$PGPORT (sslmode=verify-full), ready in $(( $(date +%s) - start )) s"
-HOS_PG=require swift test --skip-build --filter 'AddressTests|PostgresTests|MemorySQLTests|QueueTests|PostgresMemoryTests'
+HOS_PG=require swift test --skip-build $(scripts/sqlcipher.sh --flags) --filter 'AddressTests|PostgresTests|MemorySQLTests|QueueTests|PostgresMemoryTests'

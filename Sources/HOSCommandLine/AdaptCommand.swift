@@ -260,6 +260,7 @@ public struct AdaptCommand: ParsableCommand {
                 "The memory: a file, or postgresql://USER@HOST:PORT/DB?sslmode=… (default: $HOS_MEMORY, else ./hos-memory.sqlite).",
                 valueName: "path"))
         public var memory: String?
+        @Option(help: memoryKeyFileHelp) public var memoryKeyFile: String?
 
         @Option(help: "How arms are chosen: thompson, greedy, random or oracle (needs --truth).")
         public var policy: AdaptPolicy = .thompson
@@ -296,10 +297,7 @@ public struct AdaptCommand: ParsableCommand {
             let tool = AdaptStage<StoreAdaptationMemory>.agent
             try runTool(tool) {
                 let oracle = try truth.map(readTruth) ?? [:]
-                let store = try MemoryStore(
-                    path: MemoryStore.resolvePath(
-                        flag: memory,
-                        environment: ProcessInfo.processInfo.environment))
+                let store = try openMemory(memory, keyFile: memoryKeyFile)
                 let stage = AdaptStage(
                     memory: StoreAdaptationMemory(store: store),
                     settings: AdaptSettings(
@@ -341,6 +339,7 @@ public struct AdaptCommand: ParsableCommand {
                 "The memory: a file, or postgresql://USER@HOST:PORT/DB?sslmode=… (default: $HOS_MEMORY, else ./hos-memory.sqlite).",
                 valueName: "path"))
         public var memory: String?
+        @Option(help: memoryKeyFileHelp) public var memoryKeyFile: String?
         @Option(help: ArgumentHelp("Only this user's decisions.", valueName: "id")) public var user: String?
         @Option(help: ArgumentHelp("Only this dimension.", valueName: "name")) public var dimension: String?
         @Option(
@@ -368,7 +367,7 @@ public struct AdaptCommand: ParsableCommand {
 
         public func run() throws {
             try runTool("hos-adapt") {
-                let store = try openExisting(memory)
+                let store = try openExisting(memory, keyFile: memoryKeyFile)
                 let decisions = try store.adaptationDecisions(user: user, dimension: dimension).map(\.decision)
                 var estimates: [OffPolicyEstimate] = []
                 for (dim, _) in AdaptationRules.dimensions where dimension == nil || dimension == dim {
@@ -422,6 +421,7 @@ public struct AdaptCommand: ParsableCommand {
                 "The memory: a file, or postgresql://USER@HOST:PORT/DB?sslmode=… (default: $HOS_MEMORY, else ./hos-memory.sqlite).",
                 valueName: "path"))
         public var memory: String?
+        @Option(help: memoryKeyFileHelp) public var memoryKeyFile: String?
         @Option(help: ArgumentHelp("Only this user's decisions.", valueName: "id")) public var user: String?
         @Option(help: ArgumentHelp("Only this dimension.", valueName: "name")) public var dimension: String?
         @Option(help: "json or vw.") public var format: LogFormat = .json
@@ -440,7 +440,8 @@ public struct AdaptCommand: ParsableCommand {
 
         public func run() throws {
             try runTool("hos-adapt") {
-                let rows = try openExisting(memory).adaptationDecisions(user: user, dimension: dimension)
+                let rows = try openExisting(memory, keyFile: memoryKeyFile).adaptationDecisions(
+                    user: user, dimension: dimension)
                 let out = try OutputSink(path: "-")
                 for (user, r) in rows {
                     switch format {
@@ -554,9 +555,8 @@ public struct AdaptCommand: ParsableCommand {
 }
 
 /// Opens an existing memory file for reading decisions; a missing file is missing input (66).
-func openExisting(_ flag: String?) throws -> MemoryStore {
-    try MemoryStore(
-        path: MemoryStore.resolvePath(flag: flag, environment: ProcessInfo.processInfo.environment), create: false)
+func openExisting(_ flag: String?, keyFile: String?) throws -> MemoryStore {
+    try openMemory(flag, keyFile: keyFile, create: false)
 }
 
 /// Rows of cells as aligned text, the first row the header.

@@ -58,6 +58,8 @@ public struct LLMOptions: ParsableArguments {
             valueName: "path"))
     public var memory: String?
 
+    @Option(help: memoryKeyFileHelp) public var memoryKeyFile: String?
+
     @Flag(help: "Print each warning as it happens instead of one line per kind with its count.")
     public var verbose = false
 
@@ -80,7 +82,9 @@ public struct LLMOptions: ParsableArguments {
         var config = try LLMConfig.from(environment: environment)
         if let b = llmBudget { config.budget = b }
         if let t = llmTimeout { config.timeout = t }
-        let store = try MemoryStore(path: MemoryStore.resolvePath(flag: memory, environment: environment))
+        let store = try MemoryStore(
+            path: MemoryStore.resolvePath(flag: memory, environment: environment),
+            key: MemoryKey.resolve(flag: memoryKeyFile, environment: environment))
         let ledger = MemoryLedger(store: store)
         return LLMNarrator(
             client: LLMClient(config: config), cache: ledger, accounting: ledger,

@@ -13,6 +13,8 @@ public struct MemoryFileOptions: ParsableArguments {
             valueName: "path"))
     public var memory: String?
 
+    @Option(help: memoryKeyFileHelp) public var memoryKeyFile: String?
+
     @Option(help: ArgumentHelp("Hours a working-memory row lives after its request's timestamp.", valueName: "hours"))
     public var sessionTTL = 24
 
@@ -47,11 +49,16 @@ public struct MemoryFileOptions: ParsableArguments {
     /// The resolved path of the file.
     public var path: String { MemoryStore.resolvePath(flag: memory, environment: ProcessInfo.processInfo.environment) }
 
+    /// The file's key: `--memory-key-file`, else `HOS_MEMORY_KEY_FILE`, else none.
+    public func key() throws -> MemoryKey? {
+        try MemoryKey.resolve(flag: memoryKeyFile, environment: ProcessInfo.processInfo.environment)
+    }
+
     /// Opens and migrates the file; creates it only with `create` (the agent, store, restore); verifies it
     /// as `check` says (see MemoryStore.OpenCheck).
     public func open(
         readOnly: Bool = false, create: Bool = false,
-        check: MemoryStore.OpenCheck = .smallFile
+        check: MemoryStore.OpenCheck = .smallFile, plain: Bool = false
     ) throws -> MemoryStore {
         var o = MemoryOptions()
         o.sessionTTLHours = sessionTTL
@@ -59,7 +66,8 @@ public struct MemoryFileOptions: ParsableArguments {
         o.contextItems = contextItems
         o.contextBytes = contextBytes
         o.logEvents = logEvents
-        let store = try MemoryStore(path: path, options: o, readOnly: readOnly, create: create, check: check)
+        let store = try MemoryStore(
+            path: path, options: o, readOnly: readOnly, create: create, check: check, key: plain ? nil : key())
         let env = ProcessInfo.processInfo.environment
         store.actor = env["USER"] ?? env["LOGNAME"] ?? "uid \(getuid())"
         return store
@@ -168,6 +176,24 @@ public struct MemoryCommand: ParsableCommand {
 
               sqlite3 hos-memory.sqlite "SELECT * FROM system_stats"
 
+            ENCRYPTION: --memory-key-file FILE (or HOS_MEMORY_KEY_FILE) opens the memory file with SQLCipher 4 \
+            (AES-256 in CBC mode, an HMAC-SHA512 per page, a random salt in the file's first 16 bytes): a new \
+            file is encrypted from its first page, and nothing of it, nor of its -wal file, is readable \
+            without the key. FILE must be a regular file that neither group nor others may read (exit 78 \
+            otherwise); 64 hex digits are a raw 256-bit key (make one with: (umask 077; openssl rand -hex 32 \
+            > FILE)), anything else a passphrase stretched with PBKDF2-HMAC-SHA512 (256,000 iterations, about \
+            0.25 s at each open). The key itself is never taken on the command line, from the environment or \
+            from a pipeline file, where ps, /proc and shell history would show it; the environment names only \
+            the file, and hos-run and hos-serve pass that name (not the key) to their steps. A wrong key, or a \
+            key for a file that is no hos memory file: exit 74, 'memory file FILE: wrong key, or not a hos \
+            memory file'; an encrypted file opened without a key: exit 74; a plain file opened with a key: exit \
+            78 (it is not encrypted by that: run 'hos-memory encrypt'); a key given to a build whose SQLite \
+            cannot encrypt (built without 'make deps', which builds SQLCipher into a cache outside the \
+            repository): exit 78, never a file written in the clear. 'encrypt', 'decrypt' and 'rekey' write \
+            the file anew and put it in place; backup's copy of an encrypted file is encrypted with the same \
+            key, and restore takes a backup encrypted with the memory file's key; check and stats work as on \
+            a plain file.
+
             ERRORS: a SQLite failure ends the run with exit 74 and a message naming the operation \
             (e.g. 'hos-memory: store events: sqlite error 5: database is locked'); a damaged file too (see \
             DAMAGE); messages never hold health values or the SQL's arguments.
@@ -179,7 +205,7 @@ public struct MemoryCommand: ParsableCommand {
         version: hosVersion,
         subcommands: [
             Run.self, Store.self, Replay.self, Recall.self, Export.self, Forget.self, Consolidate.self, Stats.self,
-            Check.self, Backup.self, Restore.self,
+            Check.self, Backup.self, Restore.self, Encrypt.self, Decrypt.self, Rekey.self,
         ],
         defaultSubcommand: Run.self)
 
@@ -369,7 +395,7 @@ public struct MemoryCommand: ParsableCommand {
             try runTool(MemoryStage.agent) {
                 var o = MemoryOptions()
                 o.shortTermDays = file.shortTermDays
-                let stage = ReplayStage(path: file.path, options: o, days: days, wait: wait)
+                let stage = try ReplayStage(path: file.path, options: o, key: file.key(), days: days, wait: wait)
                 let runner = try runStage(stage, tool: MemoryStage.agent, options: stream)
                 if stream.stats {
                     printError("\(MemoryStage.agent): replayed=\(runner.stage.replayed) users=\(runner.stage.users)")
@@ -611,7 +637,7 @@ public struct MemoryCommand: ParsableCommand {
 
         public func run() throws {
             try runTool(MemoryStage.agent) {
-                let problems = try MemoryStore.checkFile(file.path).problems
+                let problems = try MemoryStore.checkFile(file.path, key: file.key()).problems
                 if problems.isEmpty {
                     let out = try OutputSink(path: "-")
                     try out.writeLine(Array("ok".utf8))
@@ -668,13 +694,96 @@ public struct MemoryCommand: ParsableCommand {
         public func run() throws {
             try runTool(MemoryStage.agent) {
                 // The backup is checked first: a refused restore leaves a missing memory file missing.
-                let backup = try MemoryStore.checkedBackup(source)
+                let backup = try MemoryStore.checkedBackup(source, key: file.key())
                 let undone = try file.open(create: true, check: .none).restore(from: backup, at: memoryNow())
                 if undone > 0 {
                     printError(
                         "\(MemoryStage.agent): warning: \(undone) forget(s) made after this backup are undone: "
                             + "run 'hos-memory forget' again for those users")
                 }
+            }
+        }
+    }
+}
+
+extension MemoryCommand {
+    /// What encrypt, decrypt and rekey say about the file's replacement.
+    static let transcribeDiscussion = """
+        The file's content is written anew (SQLCipher's sqlcipher_export) beside it with mode 0600, checked \
+        as 'hos-memory check' does under its new key, and renamed into place; the old file's bytes are then \
+        overwritten with zeros (on a file system that writes in place: copy-on-write file systems, backups and \
+        earlier copies keep theirs). Every other process must have closed the file: while one has it open, \
+        the command waits 2 s and stops with exit 74, the file unchanged. The memory file is never left half \
+        done: until the rename it is the old file, after it the new one.
+        """
+
+    public struct Encrypt: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "encrypt",
+            abstract: "Encrypt a plain memory file with the key in --key-file (or the memory key file).",
+            discussion: transcribeDiscussion)
+
+        @OptionGroup public var file: MemoryFileOptions
+        @Option(
+            help: ArgumentHelp(
+                "The new key's file (default: --memory-key-file, else $HOS_MEMORY_KEY_FILE).", valueName: "file"))
+        public var keyFile: String?
+
+        public init() {}
+
+        public func run() throws {
+            try runTool(MemoryStage.agent) {
+                let key: MemoryKey
+                if let keyFile {
+                    key = try MemoryKey.load(file: keyFile)
+                } else if let k = try file.key() {
+                    key = k
+                } else {
+                    throw HOSError.usage("encrypt: give the key's file with --key-file (or HOS_MEMORY_KEY_FILE)")
+                }
+                try file.open(check: .full, plain: true).transcribe(to: key, operation: "encrypt")
+            }
+        }
+    }
+
+    public struct Decrypt: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "decrypt",
+            abstract: "Turn an encrypted memory file back into a plain one (its key: --memory-key-file).",
+            discussion: transcribeDiscussion)
+
+        @OptionGroup public var file: MemoryFileOptions
+
+        public init() {}
+
+        public func run() throws {
+            try runTool(MemoryStage.agent) {
+                guard try file.key() != nil else {
+                    throw HOSError.usage("decrypt: give the file's key with --memory-key-file (or HOS_MEMORY_KEY_FILE)")
+                }
+                try file.open(check: .full).transcribe(to: nil, operation: "decrypt")
+            }
+        }
+    }
+
+    public struct Rekey: ParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "rekey",
+            abstract: "Change an encrypted memory file's key: from --memory-key-file's to --key-file's.",
+            discussion: transcribeDiscussion)
+
+        @OptionGroup public var file: MemoryFileOptions
+        @Option(help: ArgumentHelp("The new key's file.", valueName: "file")) public var keyFile: String
+
+        public init() {}
+
+        public func run() throws {
+            try runTool(MemoryStage.agent) {
+                guard try file.key() != nil else {
+                    throw HOSError.usage("rekey: give the file's key with --memory-key-file (or HOS_MEMORY_KEY_FILE)")
+                }
+                let newKey = try MemoryKey.load(file: keyFile)
+                try file.open(check: .full).transcribe(to: newKey, operation: "rekey")
             }
         }
     }

@@ -113,6 +113,8 @@ public struct QueueWorker: ParsableCommand {
     @Option(help: ArgumentHelp("The memory (beats HOS_MEMORY and the file's memory:).", valueName: "path"))
     var memory: String?
 
+    @Option(help: memoryKeyFileHelp) var memoryKeyFile: String?
+
     @Option(help: ArgumentHelp("Requests run together in one pipeline run.", valueName: "n"))
     var batch = 16
 
@@ -149,6 +151,7 @@ public struct QueueWorker: ParsableCommand {
         let heartbeat = try LeaseHeartbeat(queue: queue, worker: me, lease: lease)
         defer { heartbeat.stop() }
         var options = RunOptions(memory: pipelineMemory(flag: memory, spec, env), environment: env)
+        options.memoryKeyFile = try MemoryKey.resolve(flag: memoryKeyFile, environment: env)?.file
         options.output = spec.output
         var done = 0
         var failed = 0

@@ -219,6 +219,8 @@ public struct RunPipeline: ParsableCommand {
             "The memory, a file or a postgresql:// URL (beats HOS_MEMORY and the file's memory:).", valueName: "path"))
     var memory: String?
 
+    @Option(help: memoryKeyFileHelp) var memoryKeyFile: String?
+
     @Option(name: [.short, .long], help: ArgumentHelp("Pipeline instances, users sharded over them.", valueName: "n"))
     var jobs = 1
 
@@ -306,6 +308,9 @@ public struct RunPipeline: ParsableCommand {
         let env = environment()
         let memory = pipelineMemory(flag: self.memory, spec, env)
         var options = RunOptions(memory: memory, environment: env)
+        // Read (and its mode checked) before any step starts; the steps get the file's name, not the key.
+        let key = try MemoryKey.resolve(flag: memoryKeyFile, environment: env)
+        options.memoryKeyFile = key?.file
         options.jobs = jobs
         options.output = outputMode.flatMap(OutputMode.init(rawValue:))
         options.onError = onError ?? .fail
@@ -315,7 +320,7 @@ public struct RunPipeline: ParsableCommand {
         if let minDays {
             // Not verified at open: the pipeline's memory step verifies the file as every agent does, and
             // SQLite notices damage in the pages hos-run reads.
-            let store = try MemoryStore(path: memory, check: .none)
+            let store = try MemoryStore(path: memory, check: .none, key: key)
             options.incremental = Incremental(minNewDays: minDays, memory: IncrementalMemory(store))
         }
         let log = eventLog ? try EventLogSpool() : nil
@@ -348,7 +353,7 @@ public struct RunPipeline: ParsableCommand {
                 "hos-run: \(summary.analyses - cached) analysed, \(cached) cached (fewer than \(minDays ?? 0) new days)"
             )
         }
-        if let log { try log.store(in: memory) }
+        if let log { try log.store(in: memory, key: key) }
         let endFailures = summary.steps.filter { $0.endFailures > 0 }.map(\.step)
         if !endFailures.isEmpty {
             printError("hos-run: steps that failed at end of input: \(endFailures.joined(separator: ", "))")
@@ -376,10 +381,10 @@ final class EventLogSpool: @unchecked Sendable {
         try? sink.writeLine(line)
     }
 
-    func store(in memory: String) throws {
+    func store(in memory: String, key: MemoryKey?) throws {
         try sink.commit()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try MemoryStore(path: memory).logEventLines(file: path)
+        try MemoryStore(path: memory, key: key).logEventLines(file: path)
     }
 }
 

@@ -104,6 +104,8 @@ public struct ServeCommand: AsyncParsableCommand {
                 valueName: "path"))
         public var memory: String?
 
+        @Option(help: memoryKeyFileHelp) public var memoryKeyFile: String?
+
         @Option(help: ArgumentHelp("Largest request body in bytes.", valueName: "n"))
         public var maxBody = 8 << 20
 
@@ -184,6 +186,8 @@ public struct ServeCommand: AsyncParsableCommand {
             let host = o.host
             o.onReady = { port in printError("hos-serve: listening on \(scheme)://\(host):\(port)") }
             do {
+                o.memoryKeyFile = try MemoryKey.resolve(
+                    flag: memoryKeyFile, environment: ProcessInfo.processInfo.environment)?.file
                 try await ServeCommand.requireEngine().run(o)
             } catch let e as HOSError {
                 printError("hos-serve: \(e)")

@@ -3,9 +3,24 @@
 import ArgumentParser
 import Foundation
 import HOSCore
+import HOSMemory
 import HOSPostgres
 
 extension ErrorPolicy: ExpressibleByArgument {}
+
+/// The help of `--memory-key-file`, the same in every command that opens the memory.
+let memoryKeyFileHelp = ArgumentHelp(
+    "A file of mode 0600 holding the memory file's key: the file is encrypted (default: $HOS_MEMORY_KEY_FILE; see hos-memory(1), ENCRYPTION).",
+    valueName: "file")
+
+/// The memory `flag` names (else HOS_MEMORY, else the default), with the key `keyFile` names (else
+/// HOS_MEMORY_KEY_FILE, else none).
+func openMemory(_ flag: String?, keyFile: String?, create: Bool = true) throws -> MemoryStore {
+    let env = ProcessInfo.processInfo.environment
+    return try MemoryStore(
+        path: MemoryStore.resolvePath(flag: flag, environment: env), create: create,
+        key: MemoryKey.resolve(flag: keyFile, environment: env))
+}
 
 /// Inputs, output and bad-input handling, for every command that reads events.
 public struct StreamOptions: ParsableArguments {

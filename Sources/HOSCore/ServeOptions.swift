@@ -9,6 +9,8 @@ public struct ServeOptions: Sendable {
     public var port = 8787
     public var pipeline: String
     public var memory: String
+    /// The memory key's file (an absolute path; the steps get its name, never the key); nil: a plain file.
+    public var memoryKeyFile: String?
     public var tlsCert: String?
     public var tlsKey: String?
     public var maxBody = 8 << 20

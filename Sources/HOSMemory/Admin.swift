@@ -319,6 +319,9 @@ extension MemoryStore {
             close(fd)
             var config = Configuration()
             config.busyMode = .timeout(options.busyTimeoutSeconds)
+            // The copy of an encrypted file is encrypted with the same key (SQLite's backup copies pages
+            // between two encrypted files, or two plain ones, never from one kind to the other).
+            if let key { config.prepareDatabase { db in try Cipher.apply(key, to: db, path: file) } }
             let dest = try DatabaseQueue(path: temp, configuration: config)
             try Self.retrying { try queue.backup(to: dest) }
             // The copy is verified before it replaces anything: a damaged memory file gives no backup, and
@@ -339,7 +342,7 @@ extension MemoryStore {
     @discardableResult
     public func restore(from file: String, at: String) throws -> Int {
         if Self.samePath(file, path) { throw HOSError.usage("restore from \(file): that is the memory file itself") }
-        let source = try Self.checkedBackup(file, options: options)
+        let source = try Self.checkedBackup(file, options: options, key: key)
         return try restore(from: source, at: at)
     }
 
@@ -353,19 +356,20 @@ extension MemoryStore {
         return strcmp(ra, rb) == 0
     }
 
-    /// Opens `file` read-only and runs `check`; a file that is not SQLite, or too damaged to open, is a
-    /// problem too, not an error. The store is nil when the file could not be opened.
-    public static func checkFile(_ file: String, options: MemoryOptions = MemoryOptions()) throws
-        -> (store: MemoryStore?, problems: [String])
-    {
+    /// Opens `file` read-only (with `key` when it is encrypted) and runs `check`; a file that is not SQLite,
+    /// or too damaged to open, is a problem too, not an error. The store is nil when the file could not be
+    /// opened. A wrong or missing key is an error (exit 74), not a problem of the file.
+    public static func checkFile(
+        _ file: String, options: MemoryOptions = MemoryOptions(), key: MemoryKey? = nil
+    ) throws -> (store: MemoryStore?, problems: [String]) {
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: file, isDirectory: &isDir), !isDir.boolValue,
-            let reason = try headerProblem(file)
+        if key == nil, FileManager.default.fileExists(atPath: file, isDirectory: &isDir), !isDir.boolValue,
+            !isPlausiblyEncrypted(file), let reason = try headerProblem(file)
         {
             return (nil, ["integrity: " + reason])
         }
         do {
-            let store = try MemoryStore(path: file, options: options, readOnly: true, check: .none)
+            let store = try MemoryStore(path: file, options: options, readOnly: true, check: .none, key: key)
             return (store, try store.check())
         } catch let e as HOSError where damageReason(e, path: file) != nil {
             return (nil, ["integrity: " + damageReason(e, path: file)!])
@@ -374,10 +378,12 @@ extension MemoryStore {
 
     /// Opens `file` read-only and refuses it (bad input) if it fails `check`: before the memory file is
     /// opened, so that a refused restore creates nothing.
-    public static func checkedBackup(_ file: String, options: MemoryOptions = MemoryOptions()) throws -> MemoryStore {
+    public static func checkedBackup(
+        _ file: String, options: MemoryOptions = MemoryOptions(), key: MemoryKey? = nil
+    ) throws -> MemoryStore {
         let (source, problems): (MemoryStore?, [String])
         do {
-            (source, problems) = try checkFile(file, options: options)
+            (source, problems) = try checkFile(file, options: options, key: key)
         } catch let e as HOSError where e.exitCode == .ioError {
             throw HOSError.badInput(SourceLocation(file: file, line: 0), "fails check, not restored: \(e)")
         }

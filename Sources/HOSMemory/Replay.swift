@@ -20,6 +20,8 @@ public struct ReplayStage: Stage {
 
     public let path: String
     public let options: MemoryOptions
+    /// The file's key when it is encrypted.
+    public let key: MemoryKey?
     /// Days replayed at least (the request's window_days when longer).
     public let days: Int
     public let wait: Double
@@ -55,10 +57,12 @@ public struct ReplayStage: Stage {
     }
 
     public init(
-        path: String, options: MemoryOptions = MemoryOptions(), days: Int = defaultDays, wait: Double = defaultWait
+        path: String, options: MemoryOptions = MemoryOptions(), key: MemoryKey? = nil, days: Int = defaultDays,
+        wait: Double = defaultWait
     ) {
         self.path = path
         self.options = options
+        self.key = key
         self.days = days
         self.wait = wait
     }
@@ -176,7 +180,7 @@ public struct ReplayStage: Stage {
     mutating func openStore() throws -> MemoryStore? {
         if let store { return store }
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let opened = try MemoryStore(path: path, options: options, readOnly: true, check: .none)
+        let opened = try MemoryStore(path: path, options: options, readOnly: true, check: .none, key: key)
         // Asked of sqlite_master each time: GRDB's tableExists caches its answer for the connection.
         let tables = try opened.read("replay records") { db in
             try db.one(

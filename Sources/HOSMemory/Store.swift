@@ -44,6 +44,8 @@ public final class MemoryStore {
     public var actor = ""
     /// The connection's prepared statements, kept across transactions.
     let cache = StatementCache()
+    /// The file's key when it is encrypted (SQLCipher); nil for a plain file.
+    public let key: MemoryKey?
 
     /// `--memory`, else `HOS_MEMORY`, else `./hos-memory.sqlite`.
     public static func resolvePath(flag: String?, environment: [String: String]) -> String {
@@ -70,14 +72,22 @@ public final class MemoryStore {
     /// Opens (creating with mode 0600 when missing, unless `create` is false) and migrates the file at `path`.
     /// With `readOnly`, the file must exist and is neither created nor migrated; in a folder where its -wal and
     /// -shm files cannot be made, and when they are absent, it is opened immutable (no writer can exist then).
+    /// With `key`, the file is encrypted (SQLCipher): a new one from its first page, an existing plain one is
+    /// refused (exit 78), and so is a key when the loaded SQLite cannot encrypt.
     public init(
         path: String, options: MemoryOptions = MemoryOptions(), readOnly: Bool = false,
-        create: Bool = true, check: OpenCheck = .smallFile
+        create: Bool = true, check: OpenCheck = .smallFile, key: MemoryKey? = nil
     ) throws {
         self.options = options
         self.isReadOnly = readOnly
+        self.key = key
         busyLimit = BusyLimit(seconds: options.busyTimeoutSeconds)
         if MemoryEngines.isURL(path) {
+            if key != nil {
+                throw HOSError.usage(
+                    "a memory key is for a memory file, not a PostgreSQL memory (TLS and the server's disk "
+                        + "encryption protect that)")
+            }
             guard let open = MemoryEngines.open else {
                 throw HOSError.config("memory: this command cannot open a PostgreSQL memory")
             }
@@ -89,12 +99,14 @@ public final class MemoryStore {
         }
         self.path = path
         engine = nil
+        // Before the file is created: a key this SQLite cannot use never leaves an empty file behind.
+        if key != nil, !Cipher.isAvailable { throw Cipher.unavailable(path) }
         var isDir: ObjCBool = false
         var sqlitePath = path
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
             if isDir.boolValue { throw HOSError.io("open memory file \(path): is a directory") }
             // A file that is not SQLite is refused before anything else touches it (its mode included).
-            if let reason = try Self.headerProblem(path) { throw Self.damaged(path, "open", reason) }
+            try Self.checkHeader(path, key: key)
             if !readOnly { try Self.tightenMode(path) }
             if readOnly && Self.needsImmutable(path) { sqlitePath = Self.immutableURI(path) }
         } else {
@@ -111,6 +123,7 @@ public final class MemoryStore {
         config.busyMode = .callback(Self.busyWait(busyLimit))
         if !readOnly { config.journalMode = .wal }
         config.prepareDatabase { db in
+            if let key { try Cipher.apply(key, to: db, path: path) }
             // secure_delete: a deleted row's bytes are overwritten (zeros) in the transaction that deletes it,
             // so that forget leaves nothing behind once the WAL is checkpointed. cell_size_check: damaged
             // pages are noticed as they are read, not read as if whole.
@@ -118,7 +131,12 @@ public final class MemoryStore {
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         }
         do {
-            lite = try Self.retrying { try DatabaseQueue(path: sqlitePath, configuration: config) }
+            let queue = try Self.retrying { try DatabaseQueue(path: sqlitePath, configuration: config) }
+            // A wrong key shows at the first page read.
+            if key != nil { _ = try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") } }
+            lite = queue
+        } catch let e as DatabaseError where key != nil && e.resultCode == .SQLITE_NOTADB {
+            throw Cipher.wrongKey(path)
         } catch {
             throw Self.failure("open memory file \(path)", error, path: path)
         }
@@ -159,6 +177,30 @@ public final class MemoryStore {
     static func fileSize(_ path: String) -> Int {
         var st = stat()
         return stat(path, &st) == 0 ? Int(st.st_size) : 0
+    }
+
+    /// Refuses a file whose first bytes do not fit `key`: without a key, they must be SQLite's (an encrypted
+    /// file's are random); with one, they must not be (a plain file is not encrypted by giving it a key).
+    static func checkHeader(_ path: String, key: MemoryKey?) throws {
+        let reason = try headerProblem(path)
+        if key == nil, let reason {
+            guard isPlausiblyEncrypted(path) else { throw damaged(path, "open", reason) }
+            throw HOSError.io(
+                "memory file \(path): encrypted, or not a SQLite file: give its key with --memory-key-file "
+                    + "or \(MemoryKey.environmentVariable)")
+        }
+        // Checked here, before the mode is touched: SQLCipher would say the same at the first page.
+        if key != nil, reason != nil, !isPlausiblyEncrypted(path) { throw Cipher.wrongKey(path) }
+        if key != nil, reason == nil, fileSize(path) > 0 {
+            throw HOSError.config(
+                "memory file \(path): not encrypted, and a key was given; 'hos-memory encrypt' encrypts it")
+        }
+    }
+
+    /// Whether a file that is not plain SQLite may be an encrypted one: whole pages of SQLCipher's size.
+    static func isPlausiblyEncrypted(_ path: String) -> Bool {
+        let size = fileSize(path)
+        return size >= 4096 && size % 1024 == 0
     }
 
     /// Why the file's first bytes are not those of an SQLite database (nil: they are, or the file is empty).

@@ -11,6 +11,9 @@ public struct RunOptions: Sendable {
     public var output: OutputMode?
     /// The memory file every step is given in `HOS_MEMORY`.
     public var memory: String
+    /// The memory key's file every step is given in `HOS_MEMORY_KEY_FILE` (the name, never the key); nil: the
+    /// environment's, if any.
+    public var memoryKeyFile: String?
     public var onError: ErrorPolicy = .fail
     public var maxLineBytes = RunConfig.defaultMaxLineBytes
     /// The environment of the steps (hos-run's own, usually).
@@ -96,6 +99,7 @@ public final class PipelineRunner: @unchecked Sendable {
         var out: [String: Launch] = [:]
         var base = options.environment
         base["HOS_MEMORY"] = options.memory
+        if let keyFile = options.memoryKeyFile { base["HOS_MEMORY_KEY_FILE"] = keyFile }
         for (k, v) in spec.llm?.environment ?? [:] { base[k] = v }
         for step in spec.steps {
             var env = base

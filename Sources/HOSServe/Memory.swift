@@ -9,8 +9,8 @@ import HOSMemory
 actor Memory {
     let store: MemoryStore
 
-    init(path: String) throws {
-        store = try MemoryStore(path: path, create: true)
+    init(path: String, key: MemoryKey?) throws {
+        store = try MemoryStore(path: path, create: true, key: key)
         let env = ProcessInfo.processInfo.environment
         store.actor = "hos-serve (" + (env["USER"] ?? env["LOGNAME"] ?? "uid \(getuid())") + ")"
     }

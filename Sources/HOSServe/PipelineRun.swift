@@ -14,6 +14,7 @@ typealias Outcome = (state: AnalysisState, result: JSON?)
 struct PipelineRun: Sendable {
     let spec: PipelineSpec
     let memory: String
+    let memoryKeyFile: String?
     let environment: [String: String]
     let active = ActiveRuns()
 
@@ -60,6 +61,7 @@ struct PipelineRun: Sendable {
         _ requests: [Event], onStep: @escaping @Sendable (StepProgress) -> Void
     ) throws -> [String: [String]] {
         var options = RunOptions(memory: memory, environment: environment)
+        options.memoryKeyFile = memoryKeyFile
         options.output = .complete
         options.onStep = onStep
         let runner = PipelineRunner(spec: spec, options: options)

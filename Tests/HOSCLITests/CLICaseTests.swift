@@ -43,6 +43,7 @@ func shell(_ command: String, in directory: URL, input: Data? = nil, environment
     env["PATH"] = binDir + ":" + (env["PATH"] ?? "/usr/bin:/bin")
     env["NO_COLOR"] = "1"
     env.removeValue(forKey: "HOS_MEMORY")
+    env.removeValue(forKey: "HOS_MEMORY_KEY_FILE")
     for (k, v) in environment { env[k] = v }
     process.environment = env
     let out = Pipe()

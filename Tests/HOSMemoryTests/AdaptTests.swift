@@ -67,7 +67,7 @@ private func decision(id: String, plan: String? = nil, reward: Double? = nil) ->
 @Suite struct AdaptStoreTests {
     @Test func recordsPlansAndFeedbackAndReadsThemBackPerUser() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         let events = [
             plan("u-1", id: "p1", plan: "rp-1", date: "2026-03-02", exercise: "morning", ts: "2026-03-02T00:00:00Z"),
             feedbackEvent("u-1", plan: "rp-1", item: "exercise", date: "2026-03-02", status: "completed"),
@@ -90,7 +90,7 @@ private func decision(id: String, plan: String? = nil, reward: Double? = nil) ->
 
     @Test func theDecisionReachesTheNextMemoryContext() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         let event = adaptation("u-1", id: "ad-1", ts: "2026-03-09T00:00:00Z", chosen: "morning", difficulty: 4)
         try store.saveAdaptation(
             event: event, predictedAdherence: 0.71,
@@ -112,7 +112,7 @@ private func decision(id: String, plan: String? = nil, reward: Double? = nil) ->
 
     @Test func armsAreUpsertedNewestWinsAndDecisionsGetTheirReward() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         try store.saveAdaptation(
             event: adaptation("u-1", id: "ad-1", ts: "2026-03-09T00:00:00Z", chosen: "morning", difficulty: 3),
             predictedAdherence: nil, arms: [arm("u-1", "morning", s: 5, f: 2, chosen: true)],
@@ -138,7 +138,7 @@ private func decision(id: String, plan: String? = nil, reward: Double? = nil) ->
 
     @Test func forgetRemovesTheAdaptationRows() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         for u in ["u-1", "u-2"] {
             try store.saveAdaptation(
                 event: adaptation(u, id: "ad-\(u)", ts: "2026-03-09T00:00:00Z", chosen: "morning", difficulty: 3),
@@ -155,7 +155,7 @@ private func decision(id: String, plan: String? = nil, reward: Double? = nil) ->
 
     @Test func constraintsRejectImpossibleRows() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         #expect(throws: HOSError.self) {
             try store.testExecute(
                 "INSERT INTO adapt_decision (user_id, decision_id, dimension, analysis_id, decided_at, policy, chosen, propensity, arms, context) VALUES ('u', 'd', 'x', 'a', 't', 'p', 'c', 0, '[]', '{}')"

@@ -16,7 +16,7 @@ let adversarialIDs = [
     /// A file holding every kind of row for each of `users`.
     func populated(_ users: [String]) throws -> (TempDir, MemoryStore) {
         let dir = TempDir()
-        let store = try MemoryStore(
+        let store = try MemoryStore.testing(
             path: dir.path("m.sqlite"),
             options: {
                 var o = MemoryOptions()
@@ -140,7 +140,7 @@ let adversarialIDs = [
 
     @Test func contextsOfAdversarialUsersHoldOnlyTheirOwnData() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         var input: [String] = []
         for (n, u) in adversarialIDs.enumerated() {
             input.append(profile(u, id: "p\(n)", pattern: "pattern-\(n)"))
@@ -208,7 +208,7 @@ let adversarialIDs = [
         let bad = dir.write("bad.sqlite", "not a database at all, just text that goes on and on")
         #expect(throws: HOSError.self) { try store.restore(from: bad, at: "2026-03-02T00:00:00Z") }
         // A real SQLite file without the memory's migrations fails check too.
-        let empty = try MemoryStore(path: dir.path("other.sqlite"))
+        let empty = try MemoryStore.testing(path: dir.path("other.sqlite"))
         try empty.testExecute("DELETE FROM grdb_migrations")
         do {
             try store.restore(from: dir.path("other.sqlite"), at: "2026-03-02T00:00:00Z")
@@ -233,7 +233,7 @@ let adversarialIDs = [
 @Suite struct CheckTests {
     @Test func checkFindsBrokenInvariants() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         try runMemory(store, days("u1", from: "2026-01-05", count: 3) + [request("u1", id: "q1")])
         #expect(try store.check() == [])
         try store.testExecute(
@@ -252,11 +252,11 @@ let adversarialIDs = [
         // Four connections writing at once (the CLI case does the same with four processes).
         let dir = TempDir()
         let path = dir.path("m.sqlite")
-        _ = try MemoryStore(path: path)
+        _ = try MemoryStore.testing(path: path)
         let errors = LockedErrors()
         DispatchQueue.concurrentPerform(iterations: 4) { i in
             do {
-                let store = try MemoryStore(path: path)
+                let store = try MemoryStore.testing(path: path)
                 var input: [String] = []
                 for u in 0..<3 {
                     input +=
@@ -269,7 +269,7 @@ let adversarialIDs = [
             }
         }
         #expect(errors.all == [])
-        let store = try MemoryStore(path: path)
+        let store = try MemoryStore.testing(path: path)
         let counts = try store.rowCounts(user: nil)
         #expect(counts["event_seen"] == 4 * 3 * 21 + 20)
         #expect(counts["short_term_record"] == (4 * 3 + 1) * 20 * 4)

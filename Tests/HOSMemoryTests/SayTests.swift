@@ -36,7 +36,7 @@ import Testing
 
     @Test func reasonAndRatingAreKeptAndReadBack() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         try store.store([
             plan("u-1"),
             feedback("u-1", day: 0, ["reason": "wrong_time", "rating": 2]),
@@ -65,7 +65,7 @@ import Testing
 
     @Test func statedExercisePreferencesAreKeptAsPreferences() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         let profile = Event(
             id: "prof-1", type: EventType.userProfile, user: "u-1", timestamp: "2026-03-01T00:00:00Z",
             payload: [

@@ -13,7 +13,7 @@ import Testing
 
     @Test func emitsOneContextBeforeEachRequestAndForwardsEverything() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         let input = days("u1", from: "2026-01-05", count: 3) + [request("u1", id: "q1")]
         let out = try runMemory(store, input)
         #expect(out.count == input.count + 1)
@@ -33,7 +33,7 @@ import Testing
 
     @Test func theSameInputTwiceAddsNoRowAndGivesTheSameOutput() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         let input =
             [profile("u1", id: "p1", pattern: "vegetarian")] + days("u1", from: "2026-01-05", count: 30)
             + [request("u1", id: "q1")]
@@ -59,7 +59,7 @@ import Testing
 
     @Test func newestRecordWinsAndTheOldValueIsKept() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         try runMemory(
             store,
             [
@@ -77,7 +77,7 @@ import Testing
 
     @Test func dietaryProfileBecomesPreferencesAtOnce() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         let out = try runMemory(
             store,
             [
@@ -93,7 +93,7 @@ import Testing
 
     @Test func wakeTimeIsPromotedAfterThreeAgreeingWeeks() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         // 2026-01-05 is a Monday: 17 days are two complete weeks, not enough.
         var out = try runMemory(store, days("u1", from: "2026-01-05", count: 17) + [request("u1", id: "q1")])
         #expect(contexts(out)[0]["payload"]?["long_term"]?["preferences"]?["wake_time"] == nil)
@@ -109,7 +109,7 @@ import Testing
 
     @Test func aBrokenPatternStartsOverAndWeakensThePreference() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         try runMemory(store, days("u1", from: "2026-01-05", count: 29) + [request("u1", id: "q1")])
         let late = days("u1", from: "2026-02-02", count: 8, wake: 540, prefix: "late")
         let out = try runMemory(store, late + [request("u1", id: "q2")])
@@ -120,7 +120,7 @@ import Testing
 
     @Test func adaptationAndFeedbackReachTheContext() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         let plan =
             #"{"event_id":"rp1","event_type":"routine_plan","user_id":"u1","timestamp":"2026-01-10T00:00:00Z","analysis_id":"a-q0","payload":{"plan_id":"rp-1","date":"2026-01-10","difficulty":3,"items":[{"item_id":"exercise","category":"exercise","start":"18:00","duration_min":30,"intensity":3,"variant":{"exercise_time":"evening"}},{"item_id":"sleep","category":"sleep","start":"22:30","duration_min":30,"intensity":1,"variant":{"sleep_shift":"gradual"}}]}}"#
         var input = [plan]
@@ -148,7 +148,7 @@ import Testing
 
     @Test func scheduleToleranceAndItemVerdictsReachTheContext() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         func adaptation(_ id: String, _ ts: String, cap: Int, action: String) -> String {
             #"{"event_id":"\#(id)","event_type":"adaptation","user_id":"u1","timestamp":"\#(ts)","payload":{"difficulty":{"from":3,"to":3},"experiments":[{"dimension":"exercise_time","arms":[{"arm":"evening","successes":7,"failures":0},{"arm":"morning","successes":1,"failures":3},{"arm":"midday","successes":0,"failures":0}],"chosen":"evening","schedule":["evening","morning","evening","evening","midday","evening","evening"]}],"tolerance":[{"category":"exercise","max_intensity":\#(cap),"evidence":14,"state":"lowered","reason":"r"},{"category":"sleep","max_intensity":null,"evidence":7,"state":"none","reason":"r"}],"items":[{"item":"exercise","category":"exercise","completion":0.3,"n":7,"verdict":"replace","action":"\#(action)","reason":"r"},{"item":"sleep","category":"sleep","completion":0.9,"n":7,"verdict":"keep","action":"none","reason":"r"}]}}"#
         }
@@ -168,7 +168,7 @@ import Testing
 
     @Test func insightsAreDeduplicatedByContent() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         func insight(_ event: String, _ id: String) -> String {
             #"{"event_id":"\#(event)","event_type":"insight","user_id":"u1","timestamp":"2026-01-10T00:00:00Z","payload":{"insight_id":"\#(id)","kind":"trend","title":"Steps rising","detail":"steps up 10% a week","confidence":0.8}}"#
         }
@@ -186,7 +186,7 @@ import Testing
         var options = MemoryOptions()
         options.contextItems = 3
         options.contextBytes = 4096
-        let store = try MemoryStore(path: dir.path("m.sqlite"), options: options)
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"), options: options)
         var input: [String] = []
         for i in 1...8 {
             let day = LocalDate("2026-01-01")!.adding(days: i * 7).description
@@ -203,7 +203,7 @@ import Testing
 
     @Test func memoryRetrieveIsAnsweredAndStoreControlIsKept() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         let out = try runMemory(
             store,
             [
@@ -219,7 +219,7 @@ import Testing
 @Suite struct APITests {
     @Test func storeAndRetrieveForOtherCommands() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         let adaptation = Event(
             id: "ad-1", type: EventType.adaptation, user: "u1", timestamp: "2026-01-10T00:00:00Z",
             source: "hos-adapt",
@@ -247,7 +247,7 @@ import Testing
 @Suite struct ControlEventTests {
     @Test func memoryConsolidateRunsAtTheEventsTime() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         try runMemory(
             store, days("u1", from: "2026-01-05", count: 3) + [request("u1", id: "q1", ts: "2026-01-08T00:00:00Z")],
             emitContext: false)
@@ -267,7 +267,7 @@ import Testing
 @Suite struct ContentDedupTests {
     @Test func theSameValueUnderANewIDKeepsNoHistory() throws {
         let dir = TempDir()
-        let store = try MemoryStore(path: dir.path("m.sqlite"))
+        let store = try MemoryStore.testing(path: dir.path("m.sqlite"))
         try runMemory(
             store,
             [
@@ -295,10 +295,10 @@ import Testing
         // A 30-day short-term layer, so that most of the 90 days are past it.
         var o = MemoryOptions()
         o.shortTermDays = 30
-        let atBarrier = try MemoryStore(path: dir.path("a.sqlite"), options: o)
+        let atBarrier = try MemoryStore.testing(path: dir.path("a.sqlite"), options: o)
         let context = { (lines: [String]) in lines.map(parse).first { $0["event_type"] == "memory_context" }! }
         let contextA = context(try runMemory(atBarrier, records + [ask]))
-        let storedFirst = try MemoryStore(path: dir.path("b.sqlite"), options: o)
+        let storedFirst = try MemoryStore.testing(path: dir.path("b.sqlite"), options: o)
         try runMemory(storedFirst, records, emitContext: false)
         let contextB = context(try runMemory(storedFirst, [ask]))
 

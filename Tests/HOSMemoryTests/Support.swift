@@ -93,3 +93,19 @@ func days(_ user: String, from start: String, count: Int, wake: Int = 390, prefi
 func rowCounts(_ store: MemoryStore, user: String) throws -> [String: Int] { try store.rowCounts(user: user) }
 
 func totalRows(_ store: MemoryStore) throws -> Int { try store.rowCounts(user: nil).values.reduce(0, +) }
+
+/// The key the memory tests open their files with: .ci/run runs this suite a second time with
+/// HOS_TEST_MEMORY_KEY_FILE set, so that every test also runs on an encrypted file; nil (plain files) otherwise.
+let testKey: MemoryKey? = ProcessInfo.processInfo.environment["HOS_TEST_MEMORY_KEY_FILE"].flatMap {
+    $0.isEmpty ? nil : try! MemoryKey.load(file: $0)
+}
+
+extension MemoryStore {
+    /// A store as the tests open it: as `init`, with `testKey`.
+    static func testing(
+        path: String, options: MemoryOptions = MemoryOptions(), readOnly: Bool = false, create: Bool = true,
+        check: OpenCheck = .smallFile
+    ) throws -> MemoryStore {
+        try MemoryStore(path: path, options: options, readOnly: readOnly, create: create, check: check, key: testKey)
+    }
+}
