@@ -10,7 +10,7 @@ TOOLS    := hos-validate hos-import hos-synth
 # is there: an encrypted memory file (--memory-key-file) needs it; without it a key is refused (exit 78).
 LINK      = $$(scripts/sqlcipher.sh --flags)
 
-.PHONY: all help deps build release test unit examples demo serve pg-check api-fuzz bench bench-serve bench-scale eval eval-learning report-check serve-check man man-check stats-check spark-check spark-dist llm-server llm-e2e fuzz fuzz-ci lint ci clean
+.PHONY: all help deps build release test encryption-check unit examples demo serve pg-check api-fuzz bench bench-serve bench-scale eval eval-learning report-check serve-check man man-check stats-check spark-check spark-dist llm-server llm-e2e fuzz fuzz-ci lint ci clean
 
 all: build
 
@@ -26,6 +26,7 @@ help:
 	@echo "make serve-check   drive hos-serve's page in headless Chromium: live progress, the report, no console errors"
 	@echo "make eval-learning  hos-adapt's learning curve against random arms and an oracle (PNG/SVG in docs/learning)"
 	@echo "make eval       hos-insights on 240 synthetic users: recall of planted relationships, false discoveries"
+	@echo "make encryption-check  the memory suite again on encrypted files, and the encryption tests (SQLCipher required)"
 	@echo "make pg-check   PostgreSQL on a temporary folder (TLS, a free port), the queue's and PostgreSQL's tests against it"
 	@echo "make spark-check  contrib/spark/hos_spark.py on pyspark (local[2], Parquet, a standalone cluster) equals hos-run --jobs 2"
 	@echo "make spark-dist   hos-run and the agents with the Swift runtime linked in, as hos.tar.gz for spark-submit --archives"
@@ -54,6 +55,14 @@ test: deps
 	$(SWIFT) test $(LINK) --skip-build
 	@$(MAKE) --no-print-directory man-check
 	@$(MAKE) --no-print-directory stats-check
+
+# The memory suite once more with every file encrypted (HOS_TEST_MEMORY_KEY_FILE, a fresh raw key), and the
+# encryption tests with SQLCipher required: a build without it fails here instead of skipping them.
+encryption-check: deps
+	$(SWIFT) build $(LINK) --build-tests
+	@key=$$(mktemp) && trap 'rm -f "$$key"' EXIT && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$$key" && \
+	  HOS_SQLCIPHER=require HOS_TEST_MEMORY_KEY_FILE="$$key" $(SWIFT) test $(LINK) --skip-build \
+	    --filter 'HOSMemoryTests|EncryptionTests'
 
 # The agents' statistics against numpy and scipy on the same records (python3 with scipy needed).
 stats-check:

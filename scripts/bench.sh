@@ -101,6 +101,9 @@ awk -v s="${context% *}" -v y="$size_year" -v a="$size_all" 'BEGIN {
     printf "  file size             %.2f MB for one user-year; %.2f MB per user-year over 1,000 users x 90 days\n", y / 1048576, a / 1048576 / (1000 * 90 / 365)
 }'
 
+# The same, plain and encrypted, side by side (skipped when SQLCipher is not built).
+scripts/bench-encryption.sh "$bin"
+
 
 # hos-adapt: a week of feedback from 2,000 users (their plans stored the week before) and their next requests.
 a=$data/adapt

@@ -66,7 +66,10 @@ public struct RunCommand: ParsableCommand {
 
             MEMORY: --memory beats HOS_MEMORY, which beats the file's memory:, which beats \
             ./hos-memory.sqlite. Every step gets the result in HOS_MEMORY. A memory file the run creates \
-            is named once on standard error when that is a terminal.
+            is named once on standard error when that is a terminal. An encrypted memory file: \
+            --memory-key-file FILE (beats HOS_MEMORY_KEY_FILE) is read and its mode checked before any step \
+            starts, and every step gets the file's absolute name in HOS_MEMORY_KEY_FILE, never the key \
+            (hos-memory(1), ENCRYPTION).
 
             LLM: with an llm: section, every agent step gets HOS_LLM=1, which an agent that can word its \
             results with a language model (hos-behavior, hos-insights, hos-routine) reads as its --llm (see \

@@ -71,6 +71,10 @@ public struct ServeCommand: AsyncParsableCommand {
             SHUTDOWN: SIGTERM or SIGINT stops accepting connections, lets queued and running analyses \
             finish (at most --grace seconds), ends open streams with a last 'shutdown' event, exits 0.
 
+            ENCRYPTION: with --memory-key-file FILE (or HOS_MEMORY_KEY_FILE) the memory file, its tokens \
+            included, is encrypted (hos-memory(1), ENCRYPTION); the pipeline's steps get the key file's \
+            name in HOS_MEMORY_KEY_FILE, never the key, and 'hos-serve token' takes the same option.
+
             EXIT STATUS: 0 after a clean shutdown; 64 usage; 74 the memory file or the address failed; \
             78 a bad pipeline file.
             """,
