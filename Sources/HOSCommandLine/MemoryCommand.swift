@@ -596,7 +596,8 @@ public struct MemoryCommand: ParsableCommand {
             commandName: "stats",
             abstract: "Print the file's row counts, users, migrations and size as one JSON object.",
             discussion: """
-                Keys: tables (rows per table), users, migrations, journal_mode, bytes, and llm: cache_entries \
+                Keys: tables (rows per table), users, migrations, journal_mode, bytes, encrypted (false, or \
+                the SQLCipher version that encrypts the file, e.g. "4.19.0 community"), and llm: cache_entries \
                 and usage, the LLM's totals per agent and model over every user (users, requests with retries, \
                 cache_hits, fallbacks, prompt_tokens, completion_tokens, cost_usd), from the llm_usage table \
                 that --llm fills (hos-behavior(1)). The file is opened read-only and verified (quick_check).

@@ -174,7 +174,8 @@ extension MemoryStore {
         }
     }
 
-    /// Row counts per table, users, migrations, the file's size, and the LLM's spending per agent and model.
+    /// Row counts per table, users, migrations, the file's size, whether it is encrypted (and by which SQLCipher),
+    /// and the LLM's spending per agent and model.
     public func stats() throws -> JSON {
         try liteRead("stats") { db in
             var tables: [String: JSON] = [:]
@@ -190,6 +191,7 @@ extension MemoryStore {
                 "migrations": .array(try Schema.migrator.appliedMigrations(db).map(JSON.string)),
                 "journal_mode": .string(try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""),
                 "bytes": .number(Double(pages * pageSize)),
+                "encrypted": key == nil ? .bool(false) : .string(try String.fetchOne(db, sql: "PRAGMA cipher_version") ?? ""),
                 "llm": try Self.llmStats(in: SQLiteSQL(db, cache: cache)),
             ]
         }
