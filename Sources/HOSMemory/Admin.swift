@@ -191,7 +191,8 @@ extension MemoryStore {
                 "migrations": .array(try Schema.migrator.appliedMigrations(db).map(JSON.string)),
                 "journal_mode": .string(try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""),
                 "bytes": .number(Double(pages * pageSize)),
-                "encrypted": key == nil ? .bool(false) : .string(try String.fetchOne(db, sql: "PRAGMA cipher_version") ?? ""),
+                "encrypted": key == nil
+                    ? .bool(false) : .string(try String.fetchOne(db, sql: "PRAGMA cipher_version") ?? ""),
                 "llm": try Self.llmStats(in: SQLiteSQL(db, cache: cache)),
             ]
         }
