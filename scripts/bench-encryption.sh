@@ -12,17 +12,7 @@ if [ -z "$(scripts/sqlcipher.sh --flags)" ]; then
     echo "encryption: skipped (SQLCipher is not built: make deps)"
     exit 0
 fi
-# Prints "seconds maxrss_kb" of the median of $runs runs of a command.
-measure() {
-    i=0
-    : > "$data/times"
-    while [ $i -lt "$runs" ]; do
-        /usr/bin/time -f "%e %M" -o "$data/time1" sh -c "$1 > /dev/null"
-        cat "$data/time1" >> "$data/times"
-        i=$((i + 1))
-    done
-    sort -n "$data/times" | sed -n "$(( (runs + 1) / 2 ))p"
-}
+. scripts/measure.sh
 (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$data/raw.key"; echo 'a passphrase of some length' > "$data/pass.key")
 "$bin/hos-synth" --users 1000 --days 90 --seed 3 -o "$data/records.jsonl"
 "$bin/hos-synth" --users 1 --days 365 --seed 4 -o "$data/year.jsonl"

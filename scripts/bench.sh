@@ -14,17 +14,7 @@ bytes=$(wc -c < "$file")
 echo "input: $file, $events events, $((bytes / 1048576)) MiB ($(nproc) cores, $(uname -m))"
 echo
 
-# Prints "seconds maxrss_kb" of the median run of a command reading $file, output to /dev/null.
-measure() {
-    i=0
-    : > "$data/times"
-    while [ $i -lt "$runs" ]; do
-        /usr/bin/time -f "%e %M" -o "$data/time1" sh -c "$1 > /dev/null"
-        cat "$data/time1" >> "$data/times"
-        i=$((i + 1))
-    done
-    sort -n "$data/times" | sed -n "$(( (runs + 1) / 2 ))p"
-}
+. scripts/measure.sh
 
 jq_line=$(measure "jq -c . $file")
 jq_s=${jq_line% *}
