@@ -182,7 +182,7 @@ public struct MemoryCommand: ParsableCommand {
             without the key. FILE must be a regular file that neither group nor others may read (exit 78 \
             otherwise); 64 hex digits are a raw 256-bit key (make one with: (umask 077; openssl rand -hex 32 \
             > FILE)), anything else a passphrase stretched with PBKDF2-HMAC-SHA512 (256,000 iterations, about \
-            0.25 s at each open). The key itself is never taken on the command line, from the environment or \
+            0.15 s at each open). The key itself is never taken on the command line, from the environment or \
             from a pipeline file, where ps, /proc and shell history would show it; the environment names only \
             the file, and hos-run and hos-serve pass that name (not the key) to their steps. A wrong key, or a \
             key for a file that is no hos memory file: exit 74, 'memory file FILE: wrong key, or not a hos \
@@ -199,8 +199,10 @@ public struct MemoryCommand: ParsableCommand {
             DAMAGE); messages never hold health values or the SQL's arguments.
 
             EXIT STATUS: 0 success; 1 check found problems; 64 usage; 65 bad input, or a restore file that \
-            fails check; 66 unreadable input or missing file; 74 I/O or SQLite error, a damaged file, or a \
-            forget whose erasure readers kept from finishing.
+            fails check; 66 unreadable input or missing file; 74 I/O or SQLite error, a damaged file, a wrong \
+            key or an encrypted file without one, a forget whose erasure readers kept from finishing, or an \
+            encrypt, decrypt or rekey of a file another process has open; 78 a key that cannot be used (its \
+            file readable by others, empty or missing; a plain file given a key; a SQLite without SQLCipher).
             """,
         version: hosVersion,
         subcommands: [

@@ -149,7 +149,8 @@ public struct RunCommand: ParsableCommand {
 
             EXIT STATUS: 0 all analyses complete; 1 an analysis degraded (0 with --allow-degraded), a step \
             failed with on_failure: fail, or a step exited non-zero at end of input; 65 bad input; 66 unreadable input; 74 I/O error; 78 bad pipeline \
-            file or agent not found (66 when the pipeline file cannot be opened); 64 usage.
+            file or agent not found (66 when the pipeline file cannot be opened), or a memory key file that \
+            cannot be used; 64 usage.
             """,
         version: hosVersion,
         subcommands: [

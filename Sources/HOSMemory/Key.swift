@@ -9,7 +9,7 @@ import HOSCore
 /// Its bytes go to SQLCipher only: `description` names the file, never the key, and no error message holds
 /// them. A key file of exactly 64 hex digits (with or without a final newline) is a raw 256-bit key, used as
 /// it is; any other content (a final newline dropped) is a passphrase, which SQLCipher stretches with
-/// PBKDF2-HMAC-SHA512 (256,000 iterations, about a quarter of a second at each open).
+/// PBKDF2-HMAC-SHA512 (256,000 iterations, about 0.15 s at each open).
 public struct MemoryKey: Sendable, CustomStringConvertible {
     /// The environment variable that names the key file.
     public static let environmentVariable = "HOS_MEMORY_KEY_FILE"
