@@ -252,6 +252,14 @@ let plantedPassphrase = "zebra-QUOKKA-passphrase-5d1e9"
         #expect(environ.contains("HOS_MEMORY_KEY_FILE=\(s.path("k2"))\n"))
         let parent = try String(contentsOfFile: s.path("parent-1.txt"), encoding: .utf8)
         #expect(parent.hasPrefix("hos-run p.yaml --memory m.sqlite --memory-key-file k2 "))
+        // Inside the encrypted files (event log, audit log, every table) a search sees nothing either way: the
+        // memory and its backup are decrypted first, and must then show the planted user.
+        for (file, key) in [("m.sqlite", "k3"), ("b.sqlite", "k2")] {
+            let r = try s.sh("hos-memory decrypt --memory \(file) --memory-key-file \(key)")
+            #expect(r.status == 0, "\(text(r.stderr))")
+            #expect(showsPlantedData(s, file), "\(file) was not decrypted")
+        }
+        #expect(try s.sh("sqlite3 m.sqlite 'SELECT count(*) FROM event_log' | grep -qv '^0$'").status == 0)
         for name in try FileManager.default.contentsOfDirectory(atPath: s.dir.path) where name != "k2" {
             let data = FileManager.default.contents(atPath: s.path(name)) ?? Data()
             #expect(data.range(of: Data(plantedPassphrase.utf8)) == nil, "\(name) holds the key")
