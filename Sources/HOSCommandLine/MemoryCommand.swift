@@ -55,7 +55,8 @@ public struct MemoryFileOptions: ParsableArguments {
     }
 
     /// Opens and migrates the file; creates it only with `create` (the agent, store, restore); verifies it
-    /// as `check` says (see MemoryStore.OpenCheck).
+    /// as `check` says (see MemoryStore.OpenCheck); with its key unless `plain` (encrypt opens a plain file
+    /// whatever HOS_MEMORY_KEY_FILE says: that key is the one it will encrypt with).
     public func open(
         readOnly: Bool = false, create: Bool = false,
         check: MemoryStore.OpenCheck = .smallFile, plain: Bool = false
