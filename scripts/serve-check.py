@@ -208,8 +208,10 @@ def check_progress(seen):
     complete = [t for t, text in states if ": complete" in text]
     if bursts < 4:
         fail(f"the {len(lines)} progress lines appeared in {bursts} bursts, not step by step")
-    # The running state and the first step may come in one chunk of the stream, and so share a time.
-    if not running or not complete or not running[0] <= times[0] <= times[-1] < complete[0]:
+    # The running state and the first step may come in one chunk of the stream, and so share a time; the page's
+    # clock (performance.now, coarsened and jittered by the browser) can then put the step a fraction of a
+    # millisecond first: within one burst (5 ms) counts as together. Regression: CI saw 410.0 against 410.3.
+    if not running or not complete or not running[0] - 5 <= times[0] <= times[-1] < complete[0]:
         fail(f"the progress did not appear between 'running' and 'complete': {seen}")
     return len(lines), bursts, times[-1] - times[0]
 
