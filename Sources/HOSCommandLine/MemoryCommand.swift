@@ -718,7 +718,8 @@ extension MemoryCommand {
         overwritten with zeros (on a file system that writes in place: copy-on-write file systems, backups and \
         earlier copies keep theirs). Every other process must have closed the file: while one has it open, \
         the command waits 2 s and stops with exit 74, the file unchanged. The memory file is never left half \
-        done: until the rename it is the old file, after it the new one.
+        done: until the rename it is the old file, after it the new one. encrypt refuses a file that is not \
+        plain SQLite, decrypt a plain one (exit 64).
         """
 
     public struct Encrypt: ParsableCommand {
@@ -745,6 +746,9 @@ extension MemoryCommand {
                 } else {
                     throw HOSError.usage("encrypt: give the key's file with --key-file (or HOS_MEMORY_KEY_FILE)")
                 }
+                if MemoryStore.isPlain(file.path) == false {
+                    throw HOSError.usage("encrypt \(file.path): not a plain file; 'hos-memory rekey' changes a key")
+                }
                 try file.open(check: .full, plain: true).transcribe(to: key, operation: "encrypt")
             }
         }
@@ -764,6 +768,9 @@ extension MemoryCommand {
             try runTool(MemoryStage.agent) {
                 guard try file.key() != nil else {
                     throw HOSError.usage("decrypt: give the file's key with --memory-key-file (or HOS_MEMORY_KEY_FILE)")
+                }
+                if MemoryStore.isPlain(file.path) == true {
+                    throw HOSError.usage("decrypt \(file.path): not encrypted")
                 }
                 try file.open(check: .full).transcribe(to: nil, operation: "decrypt")
             }

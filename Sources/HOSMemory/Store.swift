@@ -197,6 +197,13 @@ public final class MemoryStore {
         }
     }
 
+    /// Whether the file at `path` exists and is plain SQLite (true), is not (false: encrypted, or no database at
+    /// all), or is missing or empty (nil).
+    public static func isPlain(_ path: String) -> Bool? {
+        guard fileSize(path) > 0 else { return nil }
+        do { return try headerProblem(path) == nil } catch { return nil }
+    }
+
     /// Whether a file that is not plain SQLite may be an encrypted one: whole pages of SQLCipher's size.
     static func isPlausiblyEncrypted(_ path: String) -> Bool {
         let size = fileSize(path)

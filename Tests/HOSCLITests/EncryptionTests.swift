@@ -190,7 +190,15 @@ let plantedPassphrase = "zebra-QUOKKA-passphrase-5d1e9"
         #expect(restore.status == 0, "\(text(restore.stderr))")
         #expect(!showsPlantedData(s, "r.sqlite"))
         let refused = try s.sh("hos-memory encrypt --memory m.sqlite --key-file k1")
-        #expect(refused.status == 74)
+        #expect(refused.status == 64)
+        #expect(
+            text(refused.stderr) == "hos-memory: encrypt m.sqlite: not a plain file; 'hos-memory rekey' changes a key\n"
+        )
+        let plain = try s.sh(
+            "hos-synth --users 1 --days 2 | hos-memory store --memory p.sqlite; "
+                + "hos-memory decrypt --memory p.sqlite --memory-key-file k3")
+        #expect(plain.status == 64)
+        #expect(text(plain.stderr).hasSuffix("hos-memory: decrypt p.sqlite: not encrypted\n"))
         let noKey = try s.sh("hos-memory decrypt --memory m.sqlite")
         #expect(noKey.status == 64 && text(noKey.stderr).contains("give the file's key"))
     }
