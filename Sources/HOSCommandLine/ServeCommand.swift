@@ -189,9 +189,8 @@ public struct ServeCommand: AsyncParsableCommand {
             let scheme = tlsCert == nil ? "http" : "https"
             let host = o.host
             o.onReady = { port in printError("hos-serve: listening on \(scheme)://\(host):\(port)") }
+            o.memoryKeyFile = MemoryKey.file(flag: memoryKeyFile, environment: ProcessInfo.processInfo.environment)
             do {
-                o.memoryKeyFile = try MemoryKey.resolve(
-                    flag: memoryKeyFile, environment: ProcessInfo.processInfo.environment)?.file
                 try await ServeCommand.requireEngine().run(o)
             } catch let e as HOSError {
                 printError("hos-serve: \(e)")

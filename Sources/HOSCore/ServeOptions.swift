@@ -9,7 +9,7 @@ public struct ServeOptions: Sendable {
     public var port = 8787
     public var pipeline: String
     public var memory: String
-    /// The memory key's file (an absolute path; the steps get its name, never the key); nil: a plain file.
+    /// The memory key's file (the server reads it; its steps get its name, never the key); nil: a plain file.
     public var memoryKeyFile: String?
     public var tlsCert: String?
     public var tlsKey: String?

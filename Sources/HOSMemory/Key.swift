@@ -23,11 +23,16 @@ public struct MemoryKey: Sendable, CustomStringConvertible {
 
     public var description: String { "the key in \(file)" }
 
-    /// `--memory-key-file`, else `HOS_MEMORY_KEY_FILE`, else nil (a plain file).
-    public static func resolve(flag: String?, environment: [String: String]) throws -> MemoryKey? {
-        if let flag, !flag.isEmpty { return try load(file: flag) }
-        if let file = environment[environmentVariable], !file.isEmpty { return try load(file: file) }
+    /// The key file `--memory-key-file` names, else `HOS_MEMORY_KEY_FILE`, else nil (a plain file); not read.
+    public static func file(flag: String?, environment: [String: String]) -> String? {
+        if let flag, !flag.isEmpty { return flag }
+        if let file = environment[environmentVariable], !file.isEmpty { return file }
         return nil
+    }
+
+    /// The key in the file `file(flag:environment:)` names, else nil (a plain file).
+    public static func resolve(flag: String?, environment: [String: String]) throws -> MemoryKey? {
+        try file(flag: flag, environment: environment).map { try load(file: $0) }
     }
 
     /// Reads a key file: a regular file that neither group nor others may read or write (exit 78 otherwise).
@@ -61,11 +66,8 @@ public struct MemoryKey: Sendable, CustomStringConvertible {
         if material.count == 64, material.allSatisfy(isHexDigit) {
             material = Array("x'".utf8) + material + Array("'".utf8)
         }
-        return MemoryKey(file: absolute(file), material: material)
+        return MemoryKey(file: absolutePath(file), material: material)
     }
-
-    /// The material as SQLCipher's ATTACH … KEY takes it (text).
-    var attachValue: SQLValue { .text(String(decoding: material, as: UTF8.self)) }
 
     static func isHexDigit(_ b: UInt8) -> Bool {
         (0x30...0x39).contains(b) || (0x41...0x46).contains(b) || (0x61...0x66).contains(b)
@@ -76,10 +78,6 @@ public struct MemoryKey: Sendable, CustomStringConvertible {
             guard let base = buffer.baseAddress else { return }
             memset(base, 0, buffer.count)
         }
-    }
-
-    static func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 }
 

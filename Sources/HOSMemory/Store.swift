@@ -168,7 +168,7 @@ public final class MemoryStore {
 
     /// `path` as a URI that opens it immutable (no locks, no -shm).
     static func immutableURI(_ path: String) -> String {
-        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let absolute = absolutePath(path)
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove(charactersIn: "?#%")
         return "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
@@ -444,6 +444,11 @@ public final class MemoryStore {
             return sql.map { $0 + ";\n" }.joined()
         }
     }
+}
+
+/// `path`, relative to the working directory when it does not begin with "/".
+func absolutePath(_ path: String) -> String {
+    path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
 }
 
 /// The busy handler's limit, which forget changes for its checkpoint after the file is open.

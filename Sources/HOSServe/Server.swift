@@ -21,9 +21,10 @@ public struct Server {
     public func run() async throws {
         let env = ProcessInfo.processInfo.environment
         let spec = try PipelineSpec.load(file: options.pipeline, environment: env)
-        let memory = try Memory(path: options.memory, key: options.memoryKeyFile.map { try MemoryKey.load(file: $0) })
-        let run = PipelineRun(
-            spec: spec, memory: options.memory, memoryKeyFile: options.memoryKeyFile, environment: env)
+        // Read once, its mode checked, before the server listens; the steps get its absolute name.
+        let key = try options.memoryKeyFile.map { try MemoryKey.load(file: $0) }
+        let memory = try Memory(path: options.memory, key: key)
+        let run = PipelineRun(spec: spec, memory: options.memory, memoryKeyFile: key?.file, environment: env)
         let handOff = try options.queue.map { try QueueRun(url: $0, environment: env) }
         let metrics = ServeMetrics()
         let board = Board(
