@@ -285,7 +285,7 @@ let plantedPassphrase = "zebra-QUOKKA-passphrase-5d1e9"
         try s.start()
         let (status, id) = try s.analyse(user: "u-0001", days: 20, token: token)
         #expect(status == 202)
-        let sse = try s.sh("curl -sN -H 'Authorization: Bearer \(token)' '\(s.base)/v1/analyses/\(id)/events'")
+        let sse = try s.events(id, token: token)
         #expect(text(sse.stdout).contains("event: analysis_complete"))
         #expect(s.stop() == 0)
         let head = FileManager.default.contents(atPath: s.dir.appendingPathComponent("m.sqlite").path)?.prefix(16)

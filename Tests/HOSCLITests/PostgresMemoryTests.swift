@@ -100,7 +100,7 @@ import Testing
         try s.start()
         let (status, id) = try s.analyse(user: "u-0001", days: 30, token: ana)
         #expect(status == 202)
-        let sse = try s.sh("curl -sN -H 'Authorization: Bearer \(ana)' '\(s.base)/v1/analyses/\(id)/events'")
+        let sse = try s.events(id, token: ana)
         #expect(text(sse.stdout).contains("event: analysis_complete"))
         #expect(s.json(try s.curl("/v1/analyses/\(id)", token: ana).body)["status"] as? String == "complete")
         #expect(s.stop() == 0)
@@ -131,7 +131,7 @@ import Testing
             hos-run worker '\(pipelines)/full-analysis.yaml' --queue '\(s.memory)' --memory '\(s.memory)' --drain
             """)
         #expect(worker.status == 0, "\(text(worker.stderr))")
-        let sse = try s.sh("curl -sN -H 'Authorization: Bearer \(ana)' '\(s.base)/v1/analyses/\(id)/events'")
+        let sse = try s.events(id, token: ana)
         #expect(text(sse.stdout).contains("event: analysis_complete"))
         #expect(!text(sse.stdout).contains("event: progress"))
         let status = s.json(try s.curl("/v1/analyses/\(id)", token: ana).body)

@@ -90,6 +90,11 @@ final class ServeScratch {
         return (posted.status, json(posted.body)["analysis_id"] as? String ?? "")
     }
 
+    /// The analysis' event stream (server-sent events), followed to its end with `curl -sN`.
+    func events(_ id: String, token: String, _ extra: String = "") throws -> ShellResult {
+        try sh("curl -sN -H 'Authorization: Bearer \(token)' \(extra) '\(base)/v1/analyses/\(id)/events'")
+    }
+
     func json(_ s: String) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(s.utf8)) as? [String: Any]) ?? [:]
     }
@@ -152,7 +157,7 @@ final class ServeScratch {
         try s.start()
         let (posted, id) = try s.analyse(user: "u-0001", days: 40, token: ana)
         #expect(posted == 202)
-        let sse = try s.sh("curl -sN -H 'Authorization: Bearer \(ana)' '\(s.base)/v1/analyses/\(id)/events'")
+        let sse = try s.events(id, token: ana)
         let events = text(sse.stdout).components(separatedBy: "\n\n").filter { !$0.isEmpty }
         let names = events.compactMap { $0.split(separator: "\n").first { $0.hasPrefix("event: ") }?.dropFirst(7) }
         #expect(names.first == "state" && names.last == "analysis_complete")
@@ -162,8 +167,7 @@ final class ServeScratch {
         }
         #expect(ids == Array(1...ids.count))
         // Reconnecting after event 3 gets the rest, nothing twice.
-        let again = try s.sh(
-            "curl -sN -H 'Authorization: Bearer \(ana)' -H 'Last-Event-ID: 3' '\(s.base)/v1/analyses/\(id)/events'")
+        let again = try s.events(id, token: ana, "-H 'Last-Event-ID: 3'")
         #expect(text(again.stdout).hasPrefix("id: 4\n"))
         let status = s.json(try s.curl("/v1/analyses/\(id)", token: ana).body)
         #expect(status["status"] as? String == "complete")
@@ -206,7 +210,7 @@ final class ServeScratch {
         var running: [String] = []
         var results: [[String: Any]] = []
         for id in ids {
-            let sse = try s.sh("curl -sN -H 'Authorization: Bearer \(ops)' '\(s.base)/v1/analyses/\(id)/events'")
+            let sse = try s.events(id, token: ops)
             let events = text(sse.stdout).components(separatedBy: "\n\n").filter { !$0.isEmpty }
             #expect(events.last?.contains("event: analysis_complete") == true)
             // Each analysis hears of its own steps only, though it shares their processes.
